@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lab bench lint format demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name ospo-analytics --display-name "ospo-analytics" >/dev/null
+	touch $(STAMP)
+
+## run: set up .venv, generate the demo country if no inputs, validate, score, report
+run: $(STAMP)
+	$(BIN)/ospo-analytics run
+
+## test: the full test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+## lab: JupyterLab with the project's kernel
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/jupyter lab notebooks/
+
+## bench: speed goals (loader, scoring, report batch)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check ospo_analytics tests benchmarks
+	$(BIN)/ruff format --check ospo_analytics tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix ospo_analytics tests benchmarks
+	$(BIN)/ruff format ospo_analytics tests benchmarks
+
+clean:
+	rm -rf $(VENV) data/processed/* reports/*
