@@ -318,3 +318,41 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
         )
     unique = ["system_id"] if table == "inventory" else None
     return pa.DataFrameSchema(cols, strict=False, unique=unique)
+
+
+def data_dictionary_markdown() -> str:
+    """Render the data dictionary of the canonical tables as Markdown.
+
+    The README embeds this text; a test keeps the two in sync.
+    """
+    kinds = {
+        "str": "text",
+        "code": "code",
+        "float": "number",
+        "int": "integer",
+        "bool": "yes/no",
+        "date": "date",
+    }
+    out: list[str] = []
+    for table, cols in TABLES.items():
+        out.append(f"#### `{table}`\n")
+        out.append("| column | required | type | meaning | codes |")
+        out.append("|---|---|---|---|---|")
+        for c in cols:
+            codes = (
+                ", ".join(f"`{x}`" for x in c.codes)
+                if c.name != "category"
+                else ("see *Functional categories*")
+            )
+            req = "**yes**" if c.required else "no"
+            out.append(f"| `{c.name}` | {req} | {kinds[c.kind]} | {c.description} | {codes} |")
+        out.append("")
+    out.append(
+        "Every loaded row also keeps `source_file`, `source_sheet`, `source_row` "
+        "(1-based row as a spreadsheet shows it). Procurement adds `supplier_raw` "
+        "(the spelling in the file), `method_raw`, `is_it` (item classification in the "
+        "IT filter; empty = no classification) and `split_award` (an OCDS award to "
+        "several suppliers, split evenly).\n"
+    )
+    out.append("**Functional categories**: " + ", ".join(f"`{c}`" for c in CATEGORIES) + ".\n")
+    return "\n".join(out)

@@ -1,0 +1,317 @@
+"""Charts for the readiness reports (matplotlib/seaborn, readable at A4).
+
+Every function takes canonical/scored tables, returns a ``Figure`` and never
+shows it (the notebook displays it). Conventions: 7.5 in wide (A4 text width),
+labelled axes with units, seaborn's ``colorblind`` palette, long names cut to
+a fixed width so labels never run into the plot, "unknown" drawn as its own
+grey category rather than hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: reports run in batch
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+BAND_COLOURS = {"low": PALETTE[2], "medium": PALETTE[1], "high": PALETTE[3], "unknown": "#9A9A9A"}
+METHOD_COLOURS = {
+    "open": PALETTE[0],
+    "selective": PALETTE[9],
+    "limited": PALETTE[1],
+    "direct": PALETTE[3],
+    "unknown": "#B0B0B0",
+}
+WIDTH = 7.5
+
+
+def setup_style() -> None:
+    """Apply the report style (called once by the notebooks)."""
+    sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.9)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+
+
+def short(text: object, width: int = 38) -> str:
+    """Cut a label to ``width`` characters (ellipsis), NA → ``unknown``."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return "unknown"
+    return (
+        textwrap.shorten(str(text).replace("\n", " "), width=width, placeholder="…")
+        or str(text)[:width]
+    )
+
+
+def money_fmt(x: float, _pos: object = None) -> str:
+    """Compact money tick label: 1.2M, 350k."""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:.1f}B"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
+
+
+def _empty(message: str, height: float = 1.2) -> Figure:
+    fig, ax = plt.subplots(figsize=(WIDTH, height))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555555")
+    return fig
+
+
+def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
+    """Lock-in score per system (0–100) with its best/worst-case range.
+
+    Bars are coloured by band; the whisker is ``lockin_low``–``lockin_high``:
+    how far the score could move once unknown inputs are known.
+    """
+    if systems.empty:
+        return _empty("No systems in the inventory for this ministry.")
+    df = systems.sort_values("lockin_score", ascending=False, na_position="last").head(top)
+    df = df.iloc[::-1]
+    labels = [short(n) for n in df["system_name"]]
+    score = pd.to_numeric(df["lockin_score"], errors="coerce").astype(float)
+    low = pd.to_numeric(df.get("lockin_low", score), errors="coerce").astype(float)
+    high = pd.to_numeric(df.get("lockin_high", score), errors="coerce").astype(float)
+    band = df.get("lockin_band", pd.Series("unknown", index=df.index)).astype("object")
+    colours = [BAND_COLOURS.get(str(b), BAND_COLOURS["unknown"]) for b in band.fillna("unknown")]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.32 * len(df)))
+    y = np.arange(len(df))
+    ax.barh(y, score.fillna(0), color=colours, edgecolor="white")
+    err = np.vstack([(score - low).clip(lower=0).fillna(0), (high - score).clip(lower=0).fillna(0)])
+    ax.errorbar(score.fillna(0), y, xerr=err, fmt="none", ecolor="#333333", capsize=2, lw=0.8)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case")
+    ax.set_title("Systems by lock-in risk")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in BAND_COLOURS.values()]
+    ax.legend(handles, list(BAND_COLOURS), title="band", loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _spread_labels(ys: np.ndarray, min_gap: float) -> np.ndarray:
+    """Nudge label y positions apart (sorted order kept) so none overlap."""
+    order = np.argsort(ys)
+    out = ys.astype(float).copy()
+    for i in range(1, len(order)):
+        prev, cur = order[i - 1], order[i]
+        if out[cur] - out[prev] < min_gap:
+            out[cur] = out[prev] + min_gap
+    return out
+
+
+def lockin_reuse_matrix(systems: pd.DataFrame, label_top: int = 8) -> Figure:
+    """Lock-in (x) vs reuse potential (y); bubble area = spend.
+
+    Quadrant lines at 50 split "replace or complement" (high lock-in, high
+    reuse elsewhere) from "keep" and "share". Only the largest systems are
+    labelled, in a column at the right, so labels never overlap the bubbles.
+    """
+    df = systems.dropna(subset=["lockin_score", "reuse_score"])
+    if df.empty:
+        return _empty("No scored systems: lock-in and reuse are unknown.")
+    spend = pd.to_numeric(df["spend_total"], errors="coerce").fillna(0).astype(float)
+    size = 30 + 900 * (spend / spend.max() if spend.max() > 0 else 0)
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.8))
+    ax.scatter(
+        df["lockin_score"].astype(float),
+        df["reuse_score"].astype(float),
+        s=size,
+        alpha=0.55,
+        color=PALETTE[0],
+        edgecolor="#1f3b57",
+    )
+    ax.axvline(50, color="#777777", ls="--", lw=0.8)
+    ax.axhline(50, color="#777777", ls="--", lw=0.8)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Lock-in risk score (0–100)")
+    ax.set_ylabel("Reuse potential score (0–100)")
+    ax.set_title("Lock-in vs reuse (bubble area = spend)")
+    for x, y, t in (
+        (97, 97, "replace or complement"),
+        (3, 97, "share / reuse"),
+        (97, 3, "plan exit"),
+    ):
+        ax.text(x, y, t, ha="right" if x > 50 else "left", va="top" if y > 50 else "bottom",
+                fontsize=8, color="#555555", style="italic")  # fmt: skip
+    top = df.assign(_s=spend).nlargest(min(label_top, len(df)), "_s")
+    ys = _spread_labels(top["reuse_score"].to_numpy(float), min_gap=100 / 14)
+    ys = np.clip(ys - max(0.0, ys.max() - 98), 2, 98)
+    for (_, row), ly in zip(top.iterrows(), ys, strict=True):
+        ax.annotate(
+            short(row["system_name"], 28),
+            xy=(float(row["lockin_score"]), float(row["reuse_score"])),
+            xytext=(103, ly),
+            textcoords="data",
+            fontsize=7.5,
+            va="center",
+            annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6},
+        )
+    fig.subplots_adjust(left=0.09, right=0.68, bottom=0.12, top=0.92)
+    return fig
+
+
+def supplier_concentration(procurement: pd.DataFrame, top: int = 10) -> Figure:
+    """Share of IT spend per supplier (top suppliers + all others)."""
+    df = procurement.dropna(subset=["amount"])
+    if df.empty:
+        return _empty("No procurement rows with an amount for this ministry.")
+    by = df.groupby(df["supplier"].astype("string").fillna("unknown"))["amount"].sum()
+    by = by[by > 0].sort_values(ascending=False)
+    if by.empty:
+        return _empty("No positive spend recorded.")
+    share = by / by.sum()
+    head = share.head(top)
+    if len(share) > top:
+        head = pd.concat([head, pd.Series({"all others": share.iloc[top:].sum()})])
+    head = head.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.3 * len(head)))
+    ax.barh([short(s, 34) for s in head.index], head.to_numpy() * 100, color=PALETTE[0])
+    for i, v in enumerate(head.to_numpy()):
+        ax.text(v * 100 + 0.8, i, f"{v:.0%}", va="center", fontsize=8)
+    ax.set_xlim(0, min(100, head.max() * 100 * 1.18 + 2))
+    ax.xaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_xlabel("Share of IT procurement spend (%)")
+    ax.set_title("Supplier concentration")
+    fig.tight_layout()
+    return fig
+
+
+def competition(procurement: pd.DataFrame) -> Figure:
+    """Spend by procurement method per award year (100 % stacked; unknown in grey)."""
+    df = procurement.dropna(subset=["amount"])
+    if df.empty or "award_date" not in df:
+        return _empty("No procurement rows with an amount for this ministry.")
+    year = pd.to_datetime(df["award_date"], errors="coerce").dt.year.astype("Int64")
+    year = year.astype("string").fillna("no date")
+    method = df["method"].astype("string").fillna("unknown")
+    tab = df.groupby([year, method])["amount"].sum().unstack(fill_value=0)
+    tab = tab.reindex(columns=[m for m in METHOD_COLOURS if m in tab.columns])
+    share = tab.div(tab.sum(axis=1).replace(0, np.nan), axis=0).fillna(0) * 100
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
+    bottom = np.zeros(len(share))
+    for m in share.columns:
+        ax.bar(share.index, share[m], bottom=bottom, label=m, color=METHOD_COLOURS[m])
+        bottom += share[m].to_numpy()
+    ax.yaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Award year")
+    ax.set_ylabel("Share of spend (%)")
+    ax.set_title("Competition: spend by procurement method")
+    ax.legend(title="method", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def exit_timeline(
+    systems: pd.DataFrame, as_of: dt.date, horizon_months: int = 36, top: int = 20
+) -> Figure:
+    """Contract end dates on a timeline, with the 12- and 24-month windows shaded.
+
+    ``systems`` needs ``system_name`` and ``end_date`` (and optionally
+    ``lockin_score`` for the colour). Systems without a known end date are
+    counted in the title, not dropped silently.
+    """
+    df = systems.copy()
+    df["end_date"] = pd.to_datetime(df["end_date"], errors="coerce")
+    unknown = int(df["end_date"].isna().sum())
+    df = df.dropna(subset=["end_date"]).sort_values("end_date").head(top)
+    note = f" ({unknown} without a known end date)" if unknown else ""
+    if df.empty:
+        return _empty("No contract end dates known" + note + ".")
+    start = pd.Timestamp(as_of)
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.1 + 0.3 * len(df)))
+    ax.axvspan(start, start + pd.DateOffset(months=12), color=PALETTE[1], alpha=0.18,
+               label="exit window 0–12 months")  # fmt: skip
+    ax.axvspan(start + pd.DateOffset(months=12), start + pd.DateOffset(months=24),
+               color=PALETTE[1], alpha=0.07, label="12–24 months")  # fmt: skip
+    ax.axvline(start, color="#333333", lw=1, ls="--", label=f"as of {start:%Y-%m-%d}")
+    y = np.arange(len(df))
+    lock = pd.to_numeric(df.get("lockin_score"), errors="coerce") if "lockin_score" in df else None
+    colours = (
+        [plt.cm.cividis_r(v / 100) if v == v else "#9A9A9A" for v in lock.astype(float)]
+        if lock is not None
+        else PALETTE[0]
+    )
+    ax.scatter(df["end_date"], y, s=42, color=colours, edgecolor="#222222", zorder=3)
+    ax.set_yticks(y, [short(n, 34) for n in df["system_name"]])
+    ax.invert_yaxis()
+    lo = min(df["end_date"].min(), start) - pd.DateOffset(months=2)
+    hi = max(df["end_date"].max(), start + pd.DateOffset(months=horizon_months))
+    ax.set_xlim(lo, hi + pd.DateOffset(months=2))
+    ax.set_xlabel("Contract end date (colour: lock-in score, darker = higher)")
+    ax.set_title("Exit windows: when contracts end" + note)
+    ax.legend(loc="lower right", fontsize=7.5)
+    fig.tight_layout()
+    return fig
+
+
+def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
+    """Readiness indicators (0–1) per ministry; blank cells are unknown."""
+    cols = [c for c in ministries.columns if c.startswith(("ind_", "q_"))]
+    if ministries.empty or not cols:
+        return _empty("No readiness indicators available.")
+    data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
+    data = data.apply(pd.to_numeric, errors="coerce").astype(float)
+    data.columns = [c.replace("ind_", "").replace("q_", "q: ").replace("_", " ") for c in cols]
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.4 + 0.38 * len(data)))
+    sns.heatmap(
+        data, vmin=0, vmax=1, cmap="cividis", annot=True, fmt=".2f", linewidths=0.5,
+        cbar_kws={"label": "indicator (0 = weak, 1 = strong)"}, ax=ax, annot_kws={"size": 7.5},
+    )  # fmt: skip
+    ax.set_facecolor("#EEEEEE")  # unknown cells show the background, never a colour
+    ax.set_xlabel("Readiness indicator (blank = unknown)")
+    ax.set_ylabel("")
+    ax.set_title("Readiness indicators by ministry")
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def readiness_bars(ministries: pd.DataFrame) -> Figure:
+    """Readiness score per ministry (0–100), coloured by maturity stage 0–4."""
+    if ministries.empty:
+        return _empty("No ministries.")
+    df = ministries.sort_values("readiness_score", na_position="first")
+    stage = pd.to_numeric(df["readiness_stage"], errors="coerce")
+    colours = [plt.cm.cividis(s / 4) if s == s else "#9A9A9A" for s in stage.astype(float)]
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.34 * len(df)))
+    ax.barh([short(m, 36) for m in df["ministry"]], df["readiness_score"].astype(float).fillna(0),
+            color=colours)  # fmt: skip
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Readiness score (0–100); colour = maturity stage 0 (ad hoc) … 4 (strategic)")
+    ax.set_title("Ministries side by side")
+    fig.tight_layout()
+    return fig
+
+
+def spend_by_category(systems: pd.DataFrame) -> Figure:
+    """Spend per functional category and ministry count (duplication view)."""
+    if systems.empty:
+        return _empty("No systems.")
+    g = systems.groupby(systems["category"].astype("string").fillna("unknown"))
+    tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
+    tab = tab.sort_values("spend")
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.32 * len(tab)))
+    ax.barh(tab.index, tab["spend"].astype(float), color=PALETTE[0])
+    for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
+        ax.text(float(v), i, f"  {n} ministr{'y' if n == 1 else 'ies'}", va="center", fontsize=8)
+    ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))
+    ax.set_xlim(0, float(tab["spend"].max()) * 1.3)
+    ax.set_xlabel("Spend on systems in the category (currency of the inputs)")
+    ax.set_title("Where ministries run the same kind of system")
+    fig.tight_layout()
+    return fig

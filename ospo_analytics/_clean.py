@@ -1,0 +1,1520 @@
+"""Cell cleaners: raw spreadsheet cells -> canonical typed columns.
+
+Every cleaner takes a pandas Series of raw cells (str, int, float, bool,
+datetime, date, time, None/NaN -- whatever calamine or the csv reader gave)
+and returns ``(values, problems)``:
+
+* ``values`` has the canonical dtype (see :func:`ospo_analytics._schema.pandas_dtype`)
+  with NA where the cell is blank or could not be read;
+* ``problems`` is a ``string`` Series, NA where the cell is fine, else a short
+  human reason quoting the cell (the loader adds file/sheet/row/column).
+
+Blank cells are NA without a problem: whether a column may be blank is the
+loader's business. Unknown stays unknown: nothing unreadable becomes a
+default value.
+
+Speed: typed cells (calamine floats, datetimes) take vectorised paths;
+text goes through pandas ``.str`` methods or is parsed once per *distinct*
+value and mapped back, so 100,000-row columns take well under a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _schema
+
+__all__ = [
+    "CODE_SYNONYMS",
+    "METHOD_SYNONYMS",
+    "clean_text",
+    "detect_currency",
+    "is_open_licence",
+    "normalise_key",
+    "normalise_vendor",
+    "parse_amount",
+    "parse_bool",
+    "parse_code",
+    "parse_date",
+    "parse_float",
+    "parse_int",
+    "parse_licence",
+    "parse_method",
+]
+
+Result = tuple[pd.Series, pd.Series]
+
+# --------------------------------------------------------------------------- #
+# Shared plumbing
+# --------------------------------------------------------------------------- #
+
+# Excel error values as they arrive in text (calamine and csv exports).
+_EXCEL_ERROR_RE = (
+    r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|BLOCKED!"
+    r"|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|EXTERNAL!|PYTHON!)$"
+)
+# Placeholders people type for "nothing here"; compared casefolded.
+_NA_TOKENS = frozenset(
+    {"", "n/a", "na", "n.a.", "n.a", "-", "--", "---", "—", "–", "nan", "null", "?"}
+)
+# Whitespace incl. the no-break/thin spaces that spreadsheets love; written out
+# because pyarrow's RE2 ``\s`` is ASCII-only.
+_WS = "\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_MAX_QUOTE = 60
+
+
+def _q(value: Any) -> str:
+    """Quote a cell for a message, shortened so messages stay one line."""
+    text = str(value)
+    if len(text) > _MAX_QUOTE:
+        text = text[: _MAX_QUOTE - 1] + "…"
+    return f"'{text}'"
+
+
+def _as_series(s: Any) -> pd.Series:
+    return s if isinstance(s, pd.Series) else pd.Series(s)
+
+
+def _no_problems(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+_KIND_CACHE: dict[type, str] = {}
+
+
+def _kind_of(ty: type) -> str:
+    kind = _KIND_CACHE.get(ty)
+    if kind is None:
+        if issubclass(ty, str):
+            kind = "str"
+        elif issubclass(ty, bool | np.bool_):
+            kind = "bool"
+        elif issubclass(ty, int | float | np.integer | np.floating):
+            kind = "num"
+        elif issubclass(ty, dt.datetime | np.datetime64):  # pd.Timestamp too
+            kind = "datetime"
+        elif issubclass(ty, dt.date):
+            kind = "date"
+        elif issubclass(ty, dt.time):
+            kind = "time"
+        else:
+            kind = "other"
+        _KIND_CACHE[ty] = kind
+    return kind
+
+
+class _Cells:
+    """A raw column split by Python type of its cells.
+
+    Attributes
+    ----------
+    obj : Series (object)
+        The raw cells.
+    kind : ndarray of str
+        ``"na"``, ``"str"``, ``"num"``, ``"bool"``, ``"datetime"``, ``"date"``,
+        ``"time"`` or ``"other"`` per cell.
+    text : Series (string)
+        Stripped text of ``str`` cells (NA elsewhere); blank and placeholder
+        text and Excel errors are already NA and marked in ``kind``.
+    problems : Series (string)
+        Problems found so far (Excel error values).
+    """
+
+    def __init__(self, s: Any, na_tokens: frozenset[str] = _NA_TOKENS) -> None:
+        s = _as_series(s)
+        self.index = s.index
+        n = len(s)
+        self.problems = _no_problems(s.index)
+        dtype = s.dtype
+        if isinstance(dtype, pd.StringDtype) or (
+            pd.api.types.is_object_dtype(dtype) and n and _all_str_or_na(s)
+        ):
+            kind = np.where(s.isna().to_numpy(), "na", "str").astype(object)
+            self.obj = s.astype(object)
+        elif pd.api.types.is_bool_dtype(dtype):
+            kind = np.where(s.isna().to_numpy(), "na", "bool").astype(object)
+            self.obj = s.astype(object)
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kind = np.where(s.isna().to_numpy(), "na", "num").astype(object)
+            self.obj = s.astype(object)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = np.where(s.isna().to_numpy(), "na", "datetime").astype(object)
+            self.obj = s.astype(object)
+        else:
+            self.obj = s.astype(object)
+            kind = self.obj.map(type).map(_kind_of).to_numpy(dtype=object, copy=True)
+            kind[self.obj.isna().to_numpy()] = "na"
+        text = pd.Series(pd.NA, index=s.index, dtype="string")
+        is_str = kind == "str"
+        if is_str.any():
+            raw = self.obj[is_str].astype("string")
+            stripped = raw.str.replace(
+                f"^[{_WS}{_ZERO_WIDTH}]+|[{_WS}{_ZERO_WIDTH}]+$", "", regex=True
+            )
+            blank = stripped.str.casefold().isin(list(na_tokens)).to_numpy()
+            err = stripped.str.match(_EXCEL_ERROR_RE, case=False).fillna(False).to_numpy(bool)
+            pos = np.flatnonzero(is_str)
+            kind[pos[blank | err]] = "na"
+            if err.any():
+                errs = stripped[err]
+                self.problems.iloc[pos[err]] = (
+                    "Excel error value '" + errs.str.upper() + "'"
+                ).to_numpy()
+            keep = ~(blank | err)
+            text.iloc[pos[keep]] = stripped[keep].to_numpy()
+        self.kind = kind
+        self.text = text
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        return np.isin(self.kind, kinds)
+
+    def flag(self, mask: np.ndarray | pd.Series, messages: Any) -> None:
+        """Record problems for the cells in ``mask`` (message str or Series)."""
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        if isinstance(messages, pd.Series):
+            messages = messages.to_numpy()
+        self.problems.iloc[np.flatnonzero(m)] = messages
+
+    def flag_kinds(self, what: str, *kinds: str) -> None:
+        """Flag every cell of the given kinds as ``"<what>: '<cell>'"``."""
+        m = self.mask(*kinds)
+        if m.any():
+            self.flag(m, self.obj[m].map(lambda v: f"{what}: {_q(v)}"))
+
+
+def _all_str_or_na(s: pd.Series) -> bool:
+    inferred = pd.api.types.infer_dtype(s, skipna=True)
+    return inferred in ("string", "empty")
+
+
+def _map_unique(
+    values: pd.Series, func: Callable[[Any], tuple[Any, str | None]]
+) -> tuple[pd.Series, pd.Series]:
+    """Apply ``func`` once per distinct value; return (results, problems) objects."""
+    if values.empty:
+        return pd.Series([], index=values.index, dtype=object), pd.Series(
+            [], index=values.index, dtype=object
+        )
+    uniques = pd.unique(values.to_numpy(dtype=object))
+    parsed = {u: func(u) for u in uniques}
+    res = values.map(lambda u: parsed[u][0])
+    prob = values.map(lambda u: parsed[u][1])
+    return res, prob
+
+
+def normalise_key(text: str) -> str:
+    """Normalise free text for dictionary look-ups.
+
+    Casefold, strip accents (also the Romanian comma/cedilla forms), and turn
+    every run of punctuation, spaces and underscores into one ``-``.
+
+    Examples
+    --------
+    >>> normalise_key("  Licitaţie  Publică ")
+    'licitatie-publica'
+    """
+    text = unicodedata.normalize("NFKD", str(text).casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("&", " and ")
+    return re.sub(r"[\W_]+", "-", text).strip("-")
+
+
+# --------------------------------------------------------------------------- #
+# Text
+# --------------------------------------------------------------------------- #
+
+
+def clean_text(s: Any) -> Result:
+    """Tidy free text: strip, collapse whitespace, drop control characters.
+
+    Blank cells and placeholders (``n/a``, ``-``, ``?``, ``null``) become NA
+    with no problem; Excel error values (``#REF!``, ``#N/A``...) become NA with
+    a problem, because they mean a formula broke upstream. Numbers read as
+    floats by calamine come back without a spurious ``.0`` (``1001.0`` ->
+    ``"1001"``); dates as ISO text.
+
+    Parameters
+    ----------
+    s : Series
+        Raw cells.
+
+    Returns
+    -------
+    values : Series (string)
+    problems : Series (string)
+    """
+    cells = _Cells(s)
+    out = cells.text.copy()
+    is_str = cells.kind == "str"
+    if is_str.any():
+        t = out[is_str]
+        t = t.str.replace(f"[{_CONTROL}{_ZERO_WIDTH}]", "", regex=True)
+        t = t.str.replace(f"[{_WS}]+", " ", regex=True).str.strip()
+        out[is_str] = t
+    other = cells.mask("num", "bool", "datetime", "date", "time", "other")
+    if other.any():
+        out[other] = cells.obj[other].map(_scalar_text).astype("string")
+    out = out.mask(out.str.casefold().isin(list(_NA_TOKENS)).fillna(False))
+    return out.astype("string"), cells.problems
+
+
+def _scalar_text(v: Any) -> Any:
+    if isinstance(v, bool | np.bool_):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float | np.floating):
+        if not np.isfinite(v):
+            return pd.NA
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e16 else repr(float(v))
+    if isinstance(v, dt.datetime):
+        return (
+            v.isoformat(sep=" ")
+            if (v.hour, v.minute, v.second) != (0, 0, 0)
+            else v.date().isoformat()
+        )
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+# --------------------------------------------------------------------------- #
+# Numbers and amounts
+# --------------------------------------------------------------------------- #
+
+# ISO 4217 active codes (2024), so "USD 5" is an amount but "abc 5" is not.
+_ISO_4217 = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD
+    SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND
+    VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
+)
+# Symbols and prefixed dollars -> ISO code (NA where the symbol is ambiguous).
+_CURRENCY_SYMBOLS: dict[str, str | None] = {
+    "$": None,  # USD? TTD? MXN? -- the project's default currency decides
+    "US$": "USD",
+    "U$S": "USD",
+    "TT$": "TTD",
+    "EC$": "XCD",
+    "J$": "JMD",
+    "BDS$": "BBD",
+    "BZ$": "BZD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "NZ$": "NZD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "R$": "BRL",
+    "MX$": "MXN",
+    "N$": "NAD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": None,  # JPY or CNY
+    "₹": "INR",
+    "₦": "NGN",
+    "₱": "PHP",
+    "₴": "UAH",
+    "₽": "RUB",
+    "₩": "KRW",
+    "₪": "ILS",
+    "₫": "VND",
+    "₵": "GHS",
+    "₲": "PYG",
+    "₡": "CRC",
+    "₺": "TRY",
+    "₸": "KZT",
+}
+_CUR = r"(?:[A-Za-z]{1,3}\$|U\$S|\$|€|£|¥|₹|₦|₱|₴|₽|₩|₪|₫|₵|₲|₡|₺|₸|[A-Za-z]{3})"
+_SP = f"[{_WS}]*"
+_AMOUNT_RE = (
+    f"^(?P<s1>[-+−])?{_SP}(?P<c1>{_CUR})?{_SP}(?P<s2>[-+−])?{_SP}"
+    f"(?P<body>[0-9][0-9.,'’{_WS}]*|[.,][0-9]+)(?P<exp>[eE][-+]?[0-9]+)?{_SP}"
+    f"(?P<c2>{_CUR})?{_SP}(?P<s3>-)?$"
+)
+_PAREN_RE = f"^\\({_SP}(.*?){_SP}\\)$"
+_GROUPING_RE = r"^(?:[0-9]+|[0-9]{1,3}(?:[.,][0-9]{3})+|[0-9]{1,2}(?:,[0-9]{2})+,[0-9]{3})?$"
+
+
+def _currency_code(token: str) -> str | None:
+    """Map a currency token to ISO 4217, ``""`` if ambiguous, None if not a currency."""
+    up = token.upper()
+    for key in (up, token):
+        if key in _CURRENCY_SYMBOLS:
+            return _CURRENCY_SYMBOLS[key] or ""
+    if len(up) == 3 and up.isalpha():
+        return up if up in _ISO_4217 else None
+    return "" if up.endswith("$") else None
+
+
+def _parse_number_text(
+    text: pd.Series, decimal: str | None, allow_currency: bool
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised number parsing of cleaned text.
+
+    Returns (float64 values with NaN for failures, problem strings or NA,
+    currency codes or NA).
+    """
+    idx = text.index
+    values = pd.Series(np.nan, index=idx, dtype="float64")
+    problems = pd.Series(pd.NA, index=idx, dtype="string")
+    currency = pd.Series(pd.NA, index=idx, dtype="string")
+    if text.empty:
+        return values, problems, currency
+    # Accounting negatives "(1,234.00)".
+    paren = text.str.match(_PAREN_RE).fillna(False).to_numpy(bool)
+    inner = text.str.replace(_PAREN_RE, r"\1", regex=True)
+    parts = inner.str.extract(_AMOUNT_RE)
+    matched = parts["body"].notna().to_numpy(copy=True)
+
+    # Currency tokens must be real currencies: "USD 5" yes, "abc 5" no.
+    tokens = parts["c1"].fillna(parts["c2"])
+    has_tok = tokens.notna().to_numpy() & matched
+    if has_tok.any():
+        codes = [_currency_code(t) for t in tokens[has_tok].tolist()]
+        bad = np.array([c is None for c in codes])
+        pos = np.flatnonzero(has_tok)
+        matched[pos[bad]] = False
+        good = pos[~bad]
+        currency.iloc[good] = [c or pd.NA for c, b in zip(codes, bad, strict=True) if not b]
+        if not allow_currency:
+            matched[good] = False
+
+    body = parts["body"].str.replace(f"[{_WS}'’]", "", regex=True).str.rstrip(".,")
+    exp = parts["exp"].fillna("")
+    body = body.where(matched)
+    n_dot = body.str.count(r"\.").fillna(0).to_numpy(int)
+    n_com = body.str.count(",").fillna(0).to_numpy(int)
+    last = body.str.extract(r"([.,])[0-9]*$")[0].fillna("").to_numpy(object)
+    tail = body.str.extract(r"[.,]([0-9]*)$")[0].str.len().fillna(-1).to_numpy(int)
+    lead = body.str.extract(r"^([0-9]*)[.,]")[0].fillna("")
+    lead_len = lead.str.len().to_numpy(int)
+    lead_zero = lead.str.startswith("0").fillna(False).to_numpy(bool)
+    has_exp = (exp != "").to_numpy()
+
+    both = (n_dot > 0) & (n_com > 0)
+    single = ((n_dot == 1) & (n_com == 0)) | ((n_com == 1) & (n_dot == 0))
+    multi = ((n_dot > 1) & (n_com == 0)) | ((n_com > 1) & (n_dot == 0))
+    # One separator, three digits after, 1-3 digits before (not "0"): "1.234"
+    # may be 1.234 or 1234. Everything else is decided by its own shape.
+    ambiguous = single & (tail == 3) & (lead_len >= 1) & (lead_len <= 3) & ~lead_zero & ~has_exp
+    dec = np.full(len(body), "", dtype=object)
+    dec[both] = last[both]
+    sure_single = single & ~ambiguous
+    dec[sure_single] = last[sure_single]
+    dec[has_exp & (n_com == 0)] = np.where(n_dot[has_exp & (n_com == 0)] > 0, ".", "")
+
+    if decimal in (".", ","):
+        dec[ambiguous] = np.where(last[ambiguous] == decimal, decimal, "")
+    elif ambiguous.any():
+        # Column-level evidence: a value whose shape fixes the convention
+        # (e.g. "29.535882", "1.234,50", "1,234,567") decides the ambiguous ones.
+        dot_dec = ((dec == ".") | (multi & (n_com > 1))).any()
+        com_dec = ((dec == ",") | (multi & (n_dot > 1))).any()
+        amb_last = last[ambiguous]
+        if dot_dec and not com_dec:
+            dec[ambiguous] = np.where(amb_last == ".", ".", "")
+        elif com_dec and not dot_dec:
+            dec[ambiguous] = np.where(amb_last == ",", ",", "")
+        else:
+            # No evidence (or contradicting evidence): a lone separator before
+            # three digits is a thousands separator -- "1,234" and "1.234" as
+            # amounts are far likelier to mean 1234 than 1.234.
+            dec[ambiguous] = ""
+            if dot_dec and com_dec:
+                pos = np.flatnonzero(ambiguous)
+                amb_text = text.iloc[pos]
+                read = body.iloc[pos].str.replace(r"[.,]", "", regex=True)
+                problems.iloc[pos] = (
+                    "ambiguous number '"
+                    + amb_text
+                    + "' (read as "
+                    + read
+                    + "; the column mixes 1,234.5 and 1.234,5 styles)"
+                ).to_numpy()
+
+    dec_count = np.where(dec == ".", n_dot, np.where(dec == ",", n_com, 0))
+    int_part = body.str.replace(r"[.,][0-9]*$", "", regex=True).where(dec != "", body)
+    grouping_ok = int_part.str.match(_GROUPING_RE).fillna(False).to_numpy(bool, copy=True)
+    if has_exp.any():
+        grouping_ok |= has_exp & (n_com == 0) & (n_dot <= 1)
+    valid = matched & grouping_ok & ((dec == "") | (dec_count == 1))
+
+    norm_dot = body.str.replace(",", "", regex=False)
+    norm_com = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    norm_none = body.str.replace(r"[.,]", "", regex=True)
+    norm = norm_none.where(dec != ".", norm_dot).where(dec != ",", norm_com) + exp
+    nums = pd.to_numeric(norm.where(valid), errors="coerce").astype("float64")
+    neg = (
+        paren
+        | parts["s1"].isin(["-", "−"]).to_numpy(bool)
+        | parts["s2"].isin(["-", "−"]).to_numpy(bool)
+        | parts["s3"].eq("-").fillna(False).to_numpy(bool)
+    )
+    vals = nums.to_numpy(copy=True)
+    vals[neg] = -vals[neg]
+    values[:] = vals
+    bad = np.isnan(vals)
+    if bad.any():
+        what = "not a number" if allow_currency else "not a plain number"
+        problems.iloc[np.flatnonzero(bad)] = (what + ": '" + text[bad] + "'").to_numpy()
+    return values, problems, currency
+
+
+def _parse_numeric(s: Any, decimal: str | None, allow_currency: bool) -> Result:
+    cells = _Cells(s)
+    out = np.full(len(cells.kind), np.nan)
+    num = cells.mask("num")
+    if num.any():
+        out[num] = cells.obj[num].to_numpy(dtype="float64")
+        inf = num & ~np.isfinite(out)
+        if inf.any():
+            cells.flag(inf, cells.obj[inf].map(lambda v: f"not a finite number: {_q(v)}"))
+            out[inf] = np.nan
+    is_str = cells.mask("str")
+    if is_str.any():
+        vals, probs, _ = _parse_number_text(cells.text[is_str], decimal, allow_currency)
+        out[is_str] = vals.to_numpy()
+        cells.problems[is_str] = probs
+    cells.flag_kinds("yes/no value where a number was expected", "bool")
+    cells.flag_kinds("date where a number was expected", "datetime", "date", "time")
+    cells.flag_kinds("not a number", "other")
+    values = pd.Series(out, index=cells.index, dtype="float64").astype("Float64")
+    values = values.mask(values.isna())  # NaN -> NA
+    return values, cells.problems
+
+
+def parse_amount(s: Any, *, decimal: str | None = None) -> Result:
+    """Parse money amounts written in any common convention.
+
+    Accepts numbers, and text such as ``"TT$1,234.50"``, ``"$ 1,234"``,
+    ``"USD 1 234,50"``, ``"1.234,50"``, ``"1.234.567"``, ``"(1,234.00)"``
+    (accounting negative), ``"-5"``, ``"1e15"``. Currency symbols/codes are
+    dropped here (see :func:`detect_currency`); text that is not a number
+    (``"approx 5"``, ``"5 million"``) is NA with a problem.
+
+    Decimal separator, per value: when both ``.`` and ``,`` appear, the last
+    one is decimal; a separator repeated (``1.234.567``) is for thousands;
+    a single separator followed by 1-2 or 4+ digits, or after a leading 0, is
+    decimal. A single separator followed by exactly three digits (``1.234``,
+    ``1,234``) is ambiguous: the other values of the column decide (a column
+    holding ``29.535882`` reads ``1.438`` as 1.438); with no evidence it is a
+    thousands separator, because amounts rarely carry three decimals; with
+    contradicting evidence it is read as thousands and flagged.
+
+    Parameters
+    ----------
+    s : Series
+        Raw cells.
+    decimal : {".", ","}, optional
+        Force the decimal separator (skips the inference above).
+
+    Returns
+    -------
+    values : Series (Float64)
+    problems : Series (string)
+    """
+    return _parse_numeric(s, decimal, allow_currency=True)
+
+
+def parse_float(s: Any, *, decimal: str | None = None) -> Result:
+    """Parse plain numbers (with thousands separators) to ``Float64``.
+
+    Same rules as :func:`parse_amount`, but a currency sign is a problem:
+    a float column that is not an amount should not carry one.
+    """
+    return _parse_numeric(s, decimal, allow_currency=False)
+
+
+def parse_int(s: Any, *, decimal: str | None = None) -> Result:
+    """Parse whole numbers to ``Int64``.
+
+    ``"3"``, ``3.0``, ``"3.0"``, ``" 12 "``, ``"1,234"`` are fine; ``"3.5"``
+    is NA with a problem (``not a whole number``), never rounded.
+    """
+    values, problems = _parse_numeric(s, decimal, allow_currency=False)
+    arr = values.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+    frac = ~np.isnan(arr) & (np.mod(arr, 1) != 0)
+    huge = ~np.isnan(arr) & (np.abs(arr) >= 2**53)
+    bad = frac | huge
+    if bad.any():
+        src = _as_series(s).astype(object)
+        problems = problems.copy()
+        problems.iloc[np.flatnonzero(frac)] = [f"not a whole number: {_q(v)}" for v in src[frac]]
+        problems.iloc[np.flatnonzero(huge)] = [f"number too large: {_q(v)}" for v in src[huge]]
+        arr[bad] = np.nan
+    out = pd.array(np.where(np.isnan(arr), 0, arr).astype("int64"), dtype="Int64")
+    out[np.isnan(arr)] = pd.NA
+    return pd.Series(out, index=values.index), problems
+
+
+def detect_currency(s: Any) -> pd.Series:
+    """Currency of each amount cell as an ISO 4217 code.
+
+    ``"TT$"`` -> ``TTD``, ``"US$"``/``"USD"`` -> ``USD``, ``"€"``/``"EUR"``
+    -> ``EUR``, ``"£"`` -> ``GBP``, other ISO codes as they are. A bare
+    ``"$"`` (or ``"¥"``) is NA: ambiguous, the project default decides.
+    Cells without a currency are NA.
+    """
+    cells = _Cells(s)
+    is_str = cells.mask("str")
+    out = pd.Series(pd.NA, index=cells.index, dtype="string")
+    if is_str.any():
+        _, _, cur = _parse_number_text(cells.text[is_str], None, allow_currency=True)
+        out[is_str] = cur
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Dates
+# --------------------------------------------------------------------------- #
+
+_DATE_MIN = pd.Timestamp("1950-01-01")
+_DATE_MAX = pd.Timestamp("2100-12-31 23:59:59.999999")
+_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")  # absorbs Excel's fake 1900-02-29
+_SERIAL_MIN, _SERIAL_MAX = 1, 80000
+
+# Unambiguous formats first; then the two numeric families.
+_ISO_FORMATS = ("%Y-%m-%d", "ISO8601", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+_NAMED_FORMATS = (
+    "%d-%b-%Y", "%d %b %Y", "%d-%B-%Y", "%d %B %Y", "%d-%b-%y", "%d %b %y",
+    "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%b. %d, %Y", "%d. %B %Y",
+    "%d-%b-%Y %H:%M:%S", "%d %B %Y %H:%M",
+)  # fmt: skip
+_DAYFIRST_FORMATS = (
+    "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d/%m/%y", "%d.%m.%y",
+)  # fmt: skip
+_MONTHFIRST_FORMATS = tuple(
+    f.replace("%d", "%Q").replace("%m", "%d").replace("%Q", "%m") for f in _DAYFIRST_FORMATS
+)
+# Month names in Spanish, French, Portuguese, Romanian -> English, so the named
+# formats above read "4 de marzo de 2021" or "4 mars 2021".
+_MONTHS = {
+    "enero": "January", "febrero": "February", "marzo": "March", "abril": "April",
+    "mayo": "May", "junio": "June", "julio": "July", "agosto": "August",
+    "septiembre": "September", "setiembre": "September", "octubre": "October",
+    "noviembre": "November", "diciembre": "December",
+    "janvier": "January", "fevrier": "February", "mars": "March", "avril": "April",
+    "mai": "May", "juin": "June", "juillet": "July", "aout": "August",
+    "septembre": "September", "octobre": "October", "novembre": "November",
+    "decembre": "December",
+    "janeiro": "January", "fevereiro": "February", "marco": "March", "maio": "May",
+    "junho": "June", "julho": "July", "setembro": "September", "outubro": "October",
+    "dezembro": "December",
+    "ianuarie": "January", "februarie": "February", "martie": "March",
+    "aprilie": "April", "iunie": "June", "iulie": "July", "septembrie": "September",
+    "octombrie": "October", "noiembrie": "November", "decembrie": "December",
+}  # fmt: skip
+_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b")
+_TZ_RE = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT)|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+def _translate_months(text: str) -> str:
+    key = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    )
+    if not _MONTH_RE.search(key):
+        return text
+    key = _MONTH_RE.sub(lambda m: _MONTHS[m.group(1)], key)
+    return re.sub(r"\s+de(l)?\s+", " ", key)
+
+
+def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    todo = u
+    for fmt in formats:
+        if todo.empty:
+            break
+        with np.errstate(all="ignore"):
+            try:
+                got = pd.to_datetime(todo, format=fmt, errors="coerce")
+            except (ValueError, OverflowError, TypeError):
+                continue
+        if isinstance(got.dtype, pd.DatetimeTZDtype):
+            got = got.dt.tz_localize(None)
+        got = got.astype("datetime64[ns]")
+        ok = got.notna()
+        out[ok[ok].index] = got[ok]
+        todo = todo[~ok]
+    return out
+
+
+def _datetime_objects(obj: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """datetime/date objects -> (datetime64[ns] or NaT, problems) with the window applied."""
+
+    def convert(v: Any) -> tuple[Any, str | None]:
+        if isinstance(v, np.datetime64):
+            v = pd.Timestamp(v).to_pydatetime()
+        if isinstance(v, dt.datetime):
+            if v.tzinfo is not None:
+                v = v.replace(tzinfo=None)
+        else:
+            v = dt.datetime(v.year, v.month, v.day)
+        if not (_DATE_MIN <= v <= _DATE_MAX):
+            return (
+                pd.NaT,
+                f"implausible date {v.year:04d}-{v.month:02d}-{v.day:02d} (outside 1950–2100)",
+            )
+        return pd.Timestamp(v), None
+
+    try:
+        conv = pd.to_datetime(obj, errors="raise")
+        if isinstance(conv.dtype, pd.DatetimeTZDtype):
+            raise TypeError
+        conv = conv.astype("datetime64[us]")
+        inside = (conv >= _DATE_MIN) & (conv <= _DATE_MAX)
+        if inside.all():
+            return conv.astype("datetime64[ns]"), pd.Series(pd.NA, index=obj.index, dtype="string")
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        pass
+    vals, probs = _map_unique(obj, convert)
+    return pd.to_datetime(vals).astype("datetime64[ns]"), probs.astype("string")
+
+
+def parse_date(s: Any, dayfirst: bool = True) -> Result:
+    """Parse dates to ``datetime64[ns]``.
+
+    Accepts datetime/date objects (time part kept, time zone dropped), ISO
+    text (``2021-03-04``, ``2021-03-04T10:00:00Z``), day-first text
+    (``04/03/2021``, ``4.3.2021``), named months (``04-Mar-2021``,
+    ``March 4, 2021``, ``4 de marzo de 2021``, ``4 mars 2021``) and Excel
+    serial numbers 1-80000 (1900 date system, origin 1899-12-30 so Excel's
+    phantom 1900-02-29 does not shift later dates).
+
+    Day-first vs month-first is decided per column: ``dayfirst`` is the
+    default, but if some values only make sense month-first (``01/27/2011``)
+    and none only day-first, the whole column is read month-first (US
+    exports). Dates outside 1950-01-01..2100-12-31 are NA with a problem.
+
+    Parameters
+    ----------
+    s : Series
+        Raw cells.
+    dayfirst : bool, default True
+        Reading of ambiguous ``03/04/2021``.
+
+    Returns
+    -------
+    values : Series (datetime64[ns])
+    problems : Series (string)
+    """
+    cells = _Cells(s)
+    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+
+    objs = cells.mask("datetime", "date")
+    if objs.any():
+        vals, probs = _datetime_objects(cells.obj[objs])
+        out[objs] = vals.to_numpy()
+        cells.problems[objs] = probs.to_numpy()
+    cells.flag_kinds("time without a date", "time")
+    cells.flag_kinds("yes/no value where a date was expected", "bool")
+    cells.flag_kinds("not a date", "other")
+
+    serial = pd.Series(np.nan, index=cells.index)
+    num = cells.mask("num")
+    if num.any():
+        serial[num] = cells.obj[num].to_numpy(dtype="float64")
+
+    is_str = cells.mask("str")
+    if is_str.any():
+        text = cells.text[is_str]
+        # Numeric text is an Excel serial (csv exports of date cells).
+        as_num = pd.to_numeric(
+            text.where(text.str.fullmatch(r"[0-9]+(\.[0-9]+)?").fillna(False)), errors="coerce"
+        )
+        is_serial_text = as_num.notna().to_numpy() & ~text.str.fullmatch(r"[0-9]{8}").fillna(
+            False
+        ).to_numpy(bool)
+        pos = np.flatnonzero(is_str)
+        serial.iloc[pos[is_serial_text]] = as_num[is_serial_text].to_numpy()
+        rest = text[~is_serial_text]
+        if not rest.empty:
+            u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
+            u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
+            parsed = _try_formats(u_clean, _ISO_FORMATS + _NAMED_FORMATS)
+            todo = parsed.isna()
+            if todo.any():
+                dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS)
+                mfirst = _try_formats(u_clean[todo], _MONTHFIRST_FORMATS)
+                only_m = (mfirst.notna() & dfirst.isna()).any()
+                only_d = (dfirst.notna() & mfirst.isna()).any()
+                use_dayfirst = dayfirst
+                if dayfirst and only_m and not only_d:
+                    use_dayfirst = False
+                elif not dayfirst and only_d and not only_m:
+                    use_dayfirst = True
+                first, second = (dfirst, mfirst) if use_dayfirst else (mfirst, dfirst)
+                parsed[todo] = first.fillna(second)
+            lookup = dict(zip(u, parsed, strict=True))
+            got = rest.map(lookup).astype("datetime64[ns]")
+            rpos = np.flatnonzero(is_str)[~is_serial_text]
+            out.iloc[rpos] = got.to_numpy()
+            failed = got.isna().to_numpy()
+            if failed.any():
+                cells.problems.iloc[rpos[failed]] = (
+                    "not a date: '" + rest[failed] + "'"
+                ).to_numpy()
+
+    has_serial = serial.notna().to_numpy()
+    if has_serial.any():
+        x = serial[has_serial]
+        in_range = ((x >= _SERIAL_MIN) & (x <= _SERIAL_MAX)).to_numpy()
+        conv = pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
+        conv[in_range] = _EXCEL_ORIGIN + pd.to_timedelta(x[in_range], unit="D")
+        spos = np.flatnonzero(has_serial)
+        out.iloc[spos] = conv.to_numpy()
+        raw = cells.obj[has_serial]
+        yearish = ((x.round() == x) & (x >= 1900) & (x <= 2100)).to_numpy()
+        msgs = np.where(
+            yearish,
+            "looks like a year, not a full date: " + raw.map(_q).astype(str),
+            "not a date (number outside the Excel serial range 1-80000): "
+            + raw.map(_q).astype(str),
+        )
+        bad_serial = ~in_range | yearish
+        if bad_serial.any():
+            out.iloc[spos[bad_serial]] = pd.NaT
+            cells.problems.iloc[spos[bad_serial]] = msgs[bad_serial]
+
+    # Plausibility window for everything parsed from text or serials.
+    outside = out.notna() & ((out < _DATE_MIN) | (out > _DATE_MAX))
+    if outside.any():
+        cells.problems[outside] = (
+            "implausible date " + out[outside].dt.strftime("%Y-%m-%d") + " (outside 1950–2100)"
+        )
+        out[outside] = pd.NaT
+    return out, cells.problems
+
+
+# --------------------------------------------------------------------------- #
+# Booleans
+# --------------------------------------------------------------------------- #
+
+_TRUE = """yes y true t 1 x ✓ ✔ ☑ ✅ si s sí oui o sim da ja wahr vrai verdadero verdadeiro
+    adevarat ok""".split()
+_FALSE = """no n false f 0 non não nao nu nein falso faux fals falsch ✗ ✘ ☐ ❌""".split()
+_UNKNOWN = """unknown unk don't-know dont-know do-not-know not-known ? ?? tbd tbc n-a
+    desconocido no-se ns-nr nsp ne-sait-pas inconnu nao-sei desconhecido nu-stiu weiss-nicht
+    unbekannt""".split()
+_BOOL_MAP: dict[str, bool | None] = {}
+for _w in _TRUE:
+    _BOOL_MAP[normalise_key(_w) or _w] = True
+for _w in _FALSE:
+    _BOOL_MAP[normalise_key(_w) or _w] = False
+for _w in _UNKNOWN:
+    _BOOL_MAP[normalise_key(_w) or _w] = None
+
+
+def parse_bool(s: Any) -> Result:
+    """Parse yes/no cells to ``boolean``.
+
+    English, Spanish, French, Portuguese, Romanian and German words
+    (yes/y/true/1/x/✓/si/sí/oui/o/sim/da/ja; no/n/false/0/non/não/nu/nein),
+    real booleans and the numbers 1/0. "unknown", "don't know", "?" are NA
+    without a problem (an honest answer); anything else ("partly", "2") is NA
+    with a problem.
+    """
+    cells = _Cells(s)
+    out = pd.Series(pd.NA, index=cells.index, dtype="boolean")
+    b = cells.mask("bool")
+    if b.any():
+        out[b] = cells.obj[b].astype(bool).to_numpy()
+    num = cells.mask("num")
+    if num.any():
+        x = cells.obj[num].astype("float64")
+        ok = x.isin([0.0, 1.0]).to_numpy()
+        pos = np.flatnonzero(num)
+        out.iloc[pos[ok]] = (x[ok] == 1.0).to_numpy()
+        if (~ok).any():
+            cells.flag(
+                np.isin(np.arange(len(out)), pos[~ok]),
+                cells.obj[num][~ok].map(lambda v: f"not a yes/no value: {_q(v)}"),
+            )
+    is_str = cells.mask("str")
+    if is_str.any():
+
+        def one(text: str) -> tuple[Any, str | None]:
+            key = normalise_key(text) or text.strip()
+            if key in _BOOL_MAP:
+                return _BOOL_MAP[key], None
+            return None, f"not a yes/no value: {_q(text)}"
+
+        vals, probs = _map_unique(cells.text[is_str].astype(object), one)
+        out[is_str] = vals.astype("boolean").to_numpy()
+        cells.problems[is_str] = probs.astype("string").to_numpy()
+    cells.flag_kinds("not a yes/no value", "datetime", "date", "time", "other")
+    return out, cells.problems
+
+
+# --------------------------------------------------------------------------- #
+# Codes
+# --------------------------------------------------------------------------- #
+
+
+def _syn(pairs: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
+    """Build a synonym dict from ``{code: "phrase | phrase"}`` (readable tables)."""
+    out: dict[str, str] = {}
+    for code, phrases in pairs.items():
+        items = phrases.split("|") if isinstance(phrases, str) else phrases
+        for phrase in items:
+            key = normalise_key(phrase)
+            if key:
+                out[key] = code
+    return out
+
+
+_CATEGORY_SYNONYMS = _syn(
+    {
+        "hr": "human resources|human resource management|hrm|hrms|hris|personnel|staff management"
+        "|recursos humanos|rrhh|gestion de personal|talento humano|ressources humaines|rh|grh"
+        "|gestion du personnel|gestao de pessoas|resurse umane",
+        "payroll": "payroll|salaries|salary|pay roll|nomina|nómina|planilla|planillas|paie"
+        "|salaires|folha de pagamento|salarizare",
+        "finance": "finance|financial management|accounting|budget|treasury|ifmis|fmis|gl"
+        "|general ledger|finanzas|contabilidad|presupuesto|tesoreria|gestion financiera"
+        "|comptabilite|budget et finances|financas|contabilitate",
+        "erp": "erp|enterprise resource planning|planificacion de recursos empresariales"
+        "|progiciel de gestion integre|pgi",
+        "document-management": "document management|documents|edms|ecm|ged|records management"
+        "|archives|archiving|dms|gestion documental|gestion de documentos|archivo"
+        "|gestion electronique de documents|gestion documentaire|gestao documental",
+        "procurement": "procurement|purchasing|e-procurement|eprocurement|tendering|compras"
+        "|adquisiciones|contrataciones|compras publicas|contratacion publica|achats|marches publics"
+        "|passation des marches|aquisicoes|achizitii",
+        "identity": "identity|identity management|iam|id management|digital identity|eid"
+        "|authentication|sso|single sign on|identidad|identificacion|identite|identidade",
+        "help-desk": "help desk|helpdesk|service desk|servicedesk|itsm|ticketing|mesa de ayuda"
+        "|mesa de servicio|soporte|assistance|support utilisateurs|centre de services",
+        "crm": "crm|customer relationship management|citizen relationship management"
+        "|atencion al ciudadano|gestion de clientes|relation usager|relation citoyen",
+        "case-management": "case management|case tracking|workflow|expedientes"
+        "|gestion de expedientes|gestion de casos|gestion des dossiers|processos",
+        "civil-registration": "civil registration|civil registry|crvs|vital statistics"
+        "|registro civil|etat civil|registre civil|stare civila",
+        "social-protection": "social protection|social welfare|social benefits|cash transfers"
+        "|social registry|proteccion social|programas sociales|protection sociale|protecao social",
+        "health-information": "health|health information|his|hmis|ehr|emr|lims"
+        "|hospital information system|salud|sistema de informacion en salud|sante|saude",
+        "education-lms": "education|lms|learning management|e-learning|elearning|emis"
+        "|school management|educacion|aprendizaje|education et formation|formation|educacao",
+        "tax-revenue": "tax|taxes|revenue|tax administration|customs|impuestos|tributacion"
+        "|recaudacion|aduanas|impots|fiscalite|douanes|tributos|impostos",
+        "payments": "payments|payment|e-payment|payment gateway|pagos|pasarela de pagos"
+        "|paiements|pagamentos",
+        "data-exchange": "data exchange|interoperability|integration platform|esb|api gateway"
+        "|intercambio de datos|interoperabilidad|echange de donnees|interoperabilite",
+        "data-collection": "data collection|surveys|survey|forms|census|recoleccion de datos"
+        "|encuestas|collecte de donnees|enquetes|coleta de dados",
+        "gis": "gis|geographic information system|mapping|maps|geospatial|sig"
+        "|sistema de informacion geografica|cartografia|cartographie|geomatique",
+        "messaging": "messaging|email|e-mail|mail|sms|chat|correo|correo electronico"
+        "|mensajeria|messagerie|courriel",
+        "collaboration": "collaboration|office|office suite|intranet|file sharing"
+        "|videoconferencing|productivity|colaboracion|ofimatica|bureautique|travail collaboratif",
+        "website-cms": "website|web site|cms|content management|portal|web portal|sitio web"
+        "|portal web|gestor de contenidos|site web|site internet|gestion de contenu",
+        "analytics-bi": "analytics|bi|business intelligence|reporting|dashboards|data warehouse"
+        "|statistics|analitica|inteligencia de negocios|estadisticas|informatique decisionnelle"
+        "|decisionnel|statistiques",
+        "infrastructure": "infrastructure|network|networking|servers|hosting|data centre"
+        "|data center|backup|security|monitoring|infraestructura|redes|seguridad|reseau"
+        "|securite|infra",
+        "other": "other|misc|miscellaneous|otro|otros|autre|autres|outro",
+    }
+)
+
+CODE_SYNONYMS: dict[str, dict[str, str]] = {
+    "category": _CATEGORY_SYNONYMS,
+    "hosting": _syn(
+        {
+            "government": "on premise|on-premise|on premises|on-prem|onprem|in house|in-house"
+            "|gov data centre|gov data center|government data centre|government data center"
+            "|government|gov|gov cloud|government cloud|ministry|local|internal"
+            "|centro de datos del gobierno|centro de datos propio|gobierno|local propio|propio"
+            "|en las instalaciones|sur site|sur site ministere|centre de donnees de l etat"
+            "|gouvernement|interne",
+            "third-party-in-country": "third party|third-party|local provider|local hosting"
+            "|colocation|colo|outsourced local|third party in country|tercero|proveedor local"
+            "|hebergeur local|prestataire local",
+            "vendor-cloud-in-country": "vendor cloud|vendor cloud in country|vendor hosted"
+            "|vendor data centre|vendor data center|local cloud|national cloud|nube local"
+            "|nube del proveedor|cloud local|cloud national|cloud du fournisseur",
+            "foreign": "saas|foreign|foreign cloud|public cloud|cloud|aws|aws us|azure|gcp"
+            "|google cloud|offshore|abroad|overseas|extranjero|nube extranjera|nube publica"
+            "|etranger|cloud etranger|cloud public",
+        }
+    ),
+    "data_export": _syn(
+        {
+            "open-format": "open|open format|open-format|csv|json|xml|api|rest api|open api"
+            "|odf|ods|sql|sql dump|standard|documented|yes|formato abierto|abierto"
+            "|format ouvert|ouvert|oui|si",
+            "proprietary-format": "proprietary|proprietary format|xls|xlsx|excel|binary|vendor format"
+            "|closed format|formato propietario|format proprietaire|proprietaire",
+            "none": "none|no|vendor only|vendor-only|no export|not possible|ninguno|ninguna"
+            "|solo proveedor|aucun|aucune|non|impossible",
+        }
+    ),
+    "source_code_access": _syn(
+        {
+            "public-repo": "github|gitlab|gitlab com|public|public repo|public repository|open"
+            "|open source|codeberg|bitbucket|repositorio publico|publico|depot public|public git",
+            "gov-repo": "gov repo|government repo|government repository|internal repo"
+            "|internal gitlab|internal git|in house repo|repositorio del gobierno|repositorio interno"
+            "|depot interne|forge interne",
+            "escrow": "escrow|source code escrow|in escrow|deposito|deposito en garantia|sequestre"
+            "|depot fiduciaire",
+            "none": "none|no|no access|closed|vendor only|ninguno|no disponible|aucun|non",
+        }
+    ),
+    "ip_owner": _syn(
+        {
+            "government": "government|gov|ministry|state|public|agency|crown|gobierno|estado"
+            "|ministerio|publico|etat|gouvernement|ministere|administration|gov owned"
+            "|government owned|owned by government",
+            "vendor": "vendor|supplier|provider|contractor|proprietary|vendor owned|commercial"
+            "|proveedor|propietario|fournisseur|editeur|proprietaire",
+            "third-party": "third party|third-party|open source|community|oss|foss|upstream"
+            "|tercero|terceros|codigo abierto|logiciel libre|libre|tiers|communaute",
+            "shared": "shared|joint|co owned|co-owned|both|compartido|conjunto|partage|conjointe",
+        }
+    ),
+    "proprietary_dependencies": _syn(
+        {
+            "none": "none|no|ninguna|ninguno|aucune|aucun|non",
+            "replaceable": "replaceable|soft|some|partial|minor|reemplazable|sustituible"
+            "|remplacable|substituable",
+            "hard": "hard|strong|critical|yes|many|locked|dura|fuerte|critica|forte|si|oui",
+        }
+    ),
+    "documentation": _syn(
+        {
+            "none": "none|no|missing|ninguna|aucune|non",
+            "basic": "basic|partial|some|minimal|limited|basica|parcial|basique|partielle",
+            "complete": "complete|full|comprehensive|good|yes|completa|buena|complete|bonne|oui|si",
+        }
+    ),
+    "criticality": _syn(
+        {
+            "low": "low|minor|baja|bajo|faible|basse|l|1",
+            "medium": "medium|moderate|med|normal|media|medio|moyenne|moyen|m|2",
+            "high": "high|critical|mission critical|very high|essential|h|3|alta|alto|critica"
+            "|critico|haute|elevee|critique",
+        }
+    ),
+    "answer": _syn(
+        {
+            "yes": "yes|y|done|si|sí|oui|sim|da|ja|true|1|implemented",
+            "partly": "partly|partially|partial|in progress|some|parcialmente|parcial|en curso"
+            "|partiellement|en cours|em parte",
+            "no": "no|n|not done|non|nao|não|nu|nein|false|0|not implemented",
+            "unknown": "unknown|don't know|dont know|?|n/a|na|desconocido|no se|inconnu|ne sait pas"
+            "|nao sei",
+        }
+    ),
+}
+"""Built-in value synonyms per canonical code column (keys already normalised
+with :func:`normalise_key`). ``ospo.toml`` ``[values.<column>]`` wins over these."""
+
+METHOD_SYNONYMS: dict[str, str] = _syn(
+    {
+        "open": "open|open tender|open procedure|open competition|open bidding|competitive"
+        "|competitive bidding|full and open competition|full and open|itb|invitation to bid"
+        "|invitation for bids|ifb|national competitive bidding|international competitive bidding"
+        "|ncb|icb|public tender|public bidding|rfp open|request for proposals"
+        "|licitacion publica|licitacion publica nacional|licitacion publica internacional"
+        "|licitacion abierta|concurso|concurso publico|concurso abierto|licitacion"
+        "|licitacion por concurso de ofertas|concurso de ofertas|subasta inversa"
+        "|appel d offres ouvert|appel d offres|aoo|procedure ouverte"
+        "|pregao eletronico|pregao presencial|pregao|concorrencia|concorrencia publica|leilao"
+        "|licitatie publica|licitatie deschisa|procedura simplificata"
+        "|відкриті торги|допорогові закупівлі|спрощена закупівля|abovethreshold"
+        "|abovethresholdua|abovethresholdeu|belowthreshold|pricequotation|open procedure oj",
+        "selective": "selective|selective tender|restricted|restricted tender|restricted procedure"
+        "|prequalification|pre qualification|prequalified|shortlist|short list|framework call off"
+        "|call off|mini competition|competitive dialogue|competitive procedure with negotiation"
+        "|negotiated with prior publication|negotiated procedure with prior publication"
+        "|invitacion a cuando menos tres personas|invitacion a cuando menos tres proveedores"
+        "|invitacion restringida|seleccion abreviada|concurso de meritos|licitacion restringida"
+        "|appel d offres restreint|procedure restreinte|dialogue competitif"
+        "|procedure negociee avec publicite|procedure avec negociation"
+        "|tomada de precos|convite|concurso limitado|licitatie restransa|dialog competitiv"
+        "|конкурентний діалог|competitivedialogueua|competitivedialogueeu",
+        "limited": "limited|limited tender|limited bidding|negotiated|negotiated procedure"
+        "|negotiated without publication|negotiated procedure without publication"
+        "|negotiated without prior publication|request for quotations|request for quotation|rfq"
+        "|shopping|minima cuantia|contratacion de minima cuantia|regimen especial"
+        "|procedure adaptee|mapa|procedure negociee sans publicite|procedure negociee"
+        "|marche negocie|consultation restreinte"
+        "|cerere a ofertelor de preturi|cererea ofertelor de preturi|negociere fara publicare"
+        "|negociere fara publicarea prealabila a unui anunt de participare|achizitii de valoare mica"
+        "|переговорна процедура|переговорна процедура для потреб оборони|negotiation"
+        "|negotiation quick",
+        "direct": "direct|direct award|direct contracting|direct purchase|direct procurement"
+        "|single source|sole source|single sourcing|sole sourcing|not competed"
+        "|not available for competition|non competitive|noncompetitive|no competition"
+        "|contratacion directa|adjudicacion directa|compra directa|contrato directo"
+        "|gre a gre|marche de gre a gre|entente directe|attribution directe"
+        "|dispensa de licitacao|dispensa|inexigibilidade|inexigibilidade de licitacao"
+        "|ajuste direto|ajuste directo|contratacao direta"
+        "|achizitie directa|achizitii directe|atribuire directa"
+        "|звіт про укладений договір|прямий договір|reporting",
+    }
+)
+"""Built-in procurement-method names (en, es, fr, pt, ro, uk) -> OCDS codes.
+Keys are normalised with :func:`normalise_key`. Mexico's "invitación a cuando
+menos tres personas", Brazil's "convite"/"tomada de preços" and framework
+call-offs map to ``selective``: only a pre-set group may bid. Romanian
+price-quotation requests and French MAPA map to ``limited``."""
+
+_NEGATIONS = frozenset({"no", "non", "not", "sin", "sans", "fara", "без", "nao", "nu", "without"})
+
+
+def _lookup_code(key: str, table: Mapping[str, str]) -> str | None | tuple[str, ...]:
+    """Exact, then longest whole-word phrase contained in ``key``.
+
+    Returns the code, None when nothing matches, or a tuple of candidate codes
+    when the longest phrases disagree.
+    """
+    if key in table:
+        return table[key]
+    words = key.split("-")
+    padded = f"-{key}-"
+    best_len, best = 0, set()
+    for phrase, code in table.items():
+        if len(phrase) < 4 or len(phrase) < best_len:
+            continue
+        if f"-{phrase}-" in padded:
+            if len(phrase) > best_len:
+                best_len, best = len(phrase), {code}
+            else:
+                best.add(code)
+    if not best:
+        return None
+    # "no competitive bidding": a negation outside the phrase flips its meaning.
+    if any(w in _NEGATIONS for w in words):
+        for phrase in table:
+            if len(phrase) == best_len and f"-{phrase}-" in padded:
+                if not any(w in _NEGATIONS for w in phrase.split("-")):
+                    return tuple(sorted(best)) if len(best) > 1 else ("?",)
+    return best.pop() if len(best) == 1 else tuple(sorted(best))
+
+
+@lru_cache(maxsize=64)
+def _schema_synonyms(codes: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table in _schema.TABLES.values():
+        for col in table:
+            if col.kind == "code" and tuple(col.codes) == codes and col.name in CODE_SYNONYMS:
+                out.update(CODE_SYNONYMS[col.name])
+    return out
+
+
+def parse_code(
+    s: Any,
+    codes: tuple[str, ...] | list[str],
+    synonyms: Mapping[str, str] | None = None,
+    user_map: Mapping[str, str] | None = None,
+    *,
+    column: str | None = None,
+) -> Result:
+    """Map free text to one of a fixed set of codes.
+
+    Text is normalised (:func:`normalise_key`), then looked up in, by
+    priority: ``user_map`` (from ``ospo.toml`` ``[values.<column>]``), the
+    codes themselves, ``synonyms``. If nothing matches exactly, the longest
+    known phrase contained in the text wins (``"Adjudicación directa (art. 42)"``
+    -> ``direct``) unless a negation outside the phrase or a tie between codes
+    makes it doubtful. Unmatched text is NA with a problem.
+
+    Parameters
+    ----------
+    s : Series
+        Raw cells.
+    codes : sequence of str
+        Allowed codes.
+    synonyms : mapping, optional
+        Phrase -> code. Default: ``CODE_SYNONYMS[column]`` when ``column`` is
+        given, else the built-ins of the canonical column(s) with exactly
+        these codes.
+    user_map : mapping, optional
+        Phrase -> code, wins over everything else.
+    column : str, optional
+        Canonical column name, to pick the built-in synonyms.
+    """
+    codes = tuple(codes)
+    code_set = set(codes)
+    if synonyms is None:
+        synonyms = CODE_SYNONYMS.get(column, {}) if column else _schema_synonyms(codes)
+    table: dict[str, str] = {}
+    for k, v in synonyms.items():
+        table[normalise_key(k)] = v
+    for c in codes:
+        table[normalise_key(c)] = c
+    user = {normalise_key(k): str(v) for k, v in (user_map or {}).items()}
+    expected = ", ".join(codes)
+    cells = _Cells(s)
+    out = pd.Series(pd.NA, index=cells.index, dtype="string")
+
+    def one(text: str) -> tuple[Any, str | None]:
+        key = normalise_key(text)
+        if key in user:
+            target = user[key]
+            if target in code_set:
+                return target, None
+            norm_target = table.get(normalise_key(target))
+            if norm_target is not None:
+                return norm_target, None
+            return None, f"ospo.toml maps {_q(text)} to {_q(target)}, not one of: {expected}"
+        found = _lookup_code(key, table) if key else None
+        if isinstance(found, str) and found in code_set:
+            return found, None
+        if isinstance(found, tuple):
+            return None, f"unclear code {_q(text)} (expected one of: {expected})"
+        return None, f"unknown code {_q(text)} (expected one of: {expected})"
+
+    usable = cells.mask("str", "num", "bool")
+    if usable.any():
+        raw = cells.obj[usable]
+        text = (
+            cells.text[usable]
+            .astype(object)
+            .where(cells.mask("str")[usable], raw.map(_scalar_text))
+        )
+        vals, probs = _map_unique(text, one)
+        out[usable] = vals.astype("string").to_numpy()
+        cells.problems[usable] = probs.astype("string").to_numpy()
+    cells.flag_kinds(
+        f"unknown code (expected one of: {expected})", "datetime", "date", "time", "other"
+    )
+    return out, cells.problems
+
+
+def parse_method(s: Any, user_map: Mapping[str, str] | None = None) -> Result:
+    """Map procurement-method names to OCDS ``open/selective/limited/direct``.
+
+    Built-ins cover English, Spanish, French, Portuguese, Romanian (cedilla
+    and comma-below spellings) and Ukrainian names, see :data:`METHOD_SYNONYMS`.
+    Flags such as the US IT Dashboard ``Contract Compete`` Y/N belong in
+    ``user_map`` (``[values.method]``), not here.
+    """
+    return parse_code(s, ("open", "selective", "limited", "direct"), METHOD_SYNONYMS, user_map)
+
+
+# --------------------------------------------------------------------------- #
+# Licences
+# --------------------------------------------------------------------------- #
+
+PROPRIETARY = "LicenseRef-proprietary"
+_PROPRIETARY_WORDS = re.compile(
+    r"\b(proprietary|commercial|eula|closed|closed source|licensed software|vendor licen[cs]e"
+    r"|propietari[ao]|privativ[ao]|comercial|proprietaire|commerciale?|proprietario|proprietar"
+    r"|saas|subscription|suscripcion|abonnement|assinatura|oem|perpetual|named user"
+    r"|per seat|enterprise licen[cs]e|site licen[cs]e)\b"
+)
+# Common names -> SPDX, on normalise_key()-ed text.
+_LICENCE_NAMES: dict[str, str] = {
+    "mit": "MIT", "mit-license": "MIT", "the-mit-license": "MIT", "expat": "MIT",
+    "apache": "Apache-2.0", "apache-2": "Apache-2.0", "apache-2-0": "Apache-2.0",
+    "apache-license-2-0": "Apache-2.0", "apache-license-version-2-0": "Apache-2.0",
+    "asl-2-0": "Apache-2.0", "apache2": "Apache-2.0", "apache-v2": "Apache-2.0",
+    "gpl": "GPL-3.0-or-later", "gnu-gpl": "GPL-3.0-or-later",
+    "gpl-2": "GPL-2.0-only", "gplv2": "GPL-2.0-only", "gpl-v2": "GPL-2.0-only",
+    "gpl-v2-0": "GPL-2.0-only", "gnu-gpl-2-0": "GPL-2.0-only", "gnu-gpl-v2": "GPL-2.0-only",
+    "gpl-2-0": "GPL-2.0-only", "gplv2-or-later": "GPL-2.0-or-later", "gpl-2-or-later": "GPL-2.0-or-later",
+    "gpl-3": "GPL-3.0-only", "gplv3": "GPL-3.0-only", "gpl-v3": "GPL-3.0-only",
+    "gpl-v3-0": "GPL-3.0-only", "gnu-gpl-3-0": "GPL-3.0-only", "gnu-gpl-v3": "GPL-3.0-only",
+    "gnu-gpl-3": "GPL-3.0-only", "gpl-3-0": "GPL-3.0-only", "gplv3-or-later": "GPL-3.0-or-later",
+    "gnu-general-public-license-v3-0": "GPL-3.0-only", "gnu-general-public-license-v2-0": "GPL-2.0-only",
+    "gnu-general-public-license": "GPL-3.0-or-later",
+    "agpl": "AGPL-3.0-or-later", "agplv3": "AGPL-3.0-only", "agpl-3": "AGPL-3.0-only",
+    "agpl-v3": "AGPL-3.0-only", "gnu-agpl-v3": "AGPL-3.0-only", "gnu-agpl-3-0": "AGPL-3.0-only",
+    "lgpl": "LGPL-2.1-or-later", "lgplv2": "LGPL-2.0-only", "lgpl-2": "LGPL-2.0-only",
+    "lgplv2-1": "LGPL-2.1-only", "lgpl-v2-1": "LGPL-2.1-only", "lgpl-2-1": "LGPL-2.1-only",
+    "lgplv3": "LGPL-3.0-only", "lgpl-3": "LGPL-3.0-only", "lgpl-v3": "LGPL-3.0-only",
+    "eupl": "EUPL-1.2", "eupl-1-2": "EUPL-1.2", "eupl-v1-2": "EUPL-1.2", "eupl-1-1": "EUPL-1.1",
+    "mpl": "MPL-2.0", "mpl-2": "MPL-2.0", "mpl-2-0": "MPL-2.0", "mozilla-public-license-2-0": "MPL-2.0",
+    "epl": "EPL-2.0", "epl-1-0": "EPL-1.0", "epl-2-0": "EPL-2.0",
+    "bsd": "BSD-3-Clause", "bsd-3": "BSD-3-Clause", "bsd-3-clause": "BSD-3-Clause",
+    "new-bsd": "BSD-3-Clause", "bsd-2": "BSD-2-Clause", "bsd-2-clause": "BSD-2-Clause",
+    "simplified-bsd": "BSD-2-Clause", "isc": "ISC", "unlicense": "Unlicense",
+    "the-unlicense": "Unlicense", "cc0": "CC0-1.0", "cc0-1-0": "CC0-1.0",
+    "public-domain": "LicenseRef-public-domain", "domaine-public": "LicenseRef-public-domain",
+    "cecill": "CECILL-2.1", "cecill-2-1": "CECILL-2.1", "cecill-b": "CECILL-B", "cecill-c": "CECILL-C",
+    "licence-ouverte": "etalab-2.0", "licence-ouverte-2-0": "etalab-2.0", "etalab": "etalab-2.0",
+    "postgresql": "PostgreSQL", "zlib": "Zlib", "artistic-2": "Artistic-2.0",
+}  # fmt: skip
+_OR_WORDS = re.compile(r"\s*(?:,|;|/|\||\bor\b|\bou\b|\bo\b|\bsau\b)\s*", re.IGNORECASE)
+_AND_WORDS = re.compile(
+    r"\s*(?:\+(?=\s)|&|\band\b|\bet\b|\by\b|\bsi\b|\bși\b|\be\b)\s*", re.IGNORECASE
+)
+_OPEN_LICENCE_REFS = frozenset({"LicenseRef-public-domain"})
+_OPEN_LICENCE_REFS_LOWER = frozenset(k.lower() for k in _OPEN_LICENCE_REFS)
+
+
+@lru_cache(maxsize=1)
+def _licensing() -> Any:
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
+
+
+def _spdx_one(term: str) -> str | None:
+    """One licence name -> SPDX id via the built-in names or the SPDX database."""
+    term = term.strip().strip(".")
+    if not term:
+        return None
+    key = normalise_key(term)
+    or_later = bool(re.search(r"(\+|or[- ]later|ou ultérieure|o posterior)$", term, re.IGNORECASE))
+    key_base = re.sub(r"-?(or-later|ou-ulterieure|o-posterior)$", "", key)
+    if key_base in _LICENCE_NAMES:
+        spdx = _LICENCE_NAMES[key_base]
+        if or_later:
+            spdx = re.sub(r"-(only|or-later)$", "", spdx) + "-or-later"
+        return spdx
+    licensing = _licensing()
+    candidate = re.sub(r"\s+", "-", term)
+    try:
+        parsed = licensing.parse(candidate, validate=False, strict=False)
+    except Exception:  # license_expression raises many exception types
+        return None
+    if parsed is None:
+        return None
+    if licensing.unknown_license_keys(parsed):
+        # Retry without "v" in versions (GPL-v2.1 -> GPL-2.1).
+        alt = re.sub(r"(?i)-v(?=\d)", "-", candidate)
+        if alt == candidate:
+            return None
+        try:
+            parsed = licensing.parse(alt, validate=False, strict=False)
+        except Exception:
+            return None
+        if parsed is None or licensing.unknown_license_keys(parsed):
+            return None
+    return str(parsed.render())
+
+
+def _licence_text(text: str) -> tuple[str | None, str | None]:
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    )
+    if _PROPRIETARY_WORDS.search(folded) and not re.search(
+        r"\b(gpl|mit|apache|bsd|mpl|eupl)\b", folded
+    ):
+        return PROPRIETARY, None
+    # Whole thing as an SPDX expression first ("MIT OR Apache-2.0", "GPL-2.0+").
+    try:
+        licensing = _licensing()
+        parsed = licensing.parse(text, validate=False, strict=False)
+        if parsed is not None and not licensing.unknown_license_keys(parsed):
+            return str(parsed.render()), None
+    except Exception:  # noqa: S110 - fall through to the lenient reading below
+        pass
+    # Lists: "LGPL-2.1, LGPL-3.0" or "MPL 2.0 et EPL 1.0".
+    ors = []
+    for alt in _OR_WORDS.split(text):
+        ands = [_spdx_one(t) for t in _AND_WORDS.split(alt) if t.strip()]
+        if not ands or any(a is None for a in ands):
+            return None, f"unknown licence {_q(text)} (give an SPDX id or 'proprietary')"
+        ors.append(" AND ".join(dict.fromkeys(a for a in ands if a)))
+    ors = list(dict.fromkeys(ors))
+    if len(ors) > 1:
+        expr = " OR ".join(f"({o})" if " AND " in o else o for o in ors)
+    else:
+        expr = ors[0]
+    return expr, None
+
+
+def parse_licence(s: Any) -> Result:
+    """Normalise licence names to SPDX expressions.
+
+    SPDX ids and expressions are re-rendered with ``license_expression``;
+    common names (``GPL v3``, ``GPLv3``, ``GNU GPL 3.0``, ``Apache 2``,
+    ``MIT License``, ``EUPL 1.2``, ``AGPL-3.0+``, ``BSD``, ``LGPL``) map to
+    their SPDX ids; lists (``"LGPL-2.1, LGPL-3.0"``) become ``OR``
+    (alternatives), ``"MPL 2.0 et EPL 1.0"`` ``AND``. Proprietary wording
+    (``proprietary``, ``commercial``, ``EULA``, ``closed``, ``propietaria``,
+    ``propriétaire``, ``SaaS subscription``) gives ``LicenseRef-proprietary``.
+    Anything else is NA with a problem: an unknown licence stays unknown.
+    """
+    cells = _Cells(s)
+    out = pd.Series(pd.NA, index=cells.index, dtype="string")
+    is_str = cells.mask("str")
+    if is_str.any():
+        vals, probs = _map_unique(cells.text[is_str].astype(object), _licence_text)
+        out[is_str] = vals.astype("string").to_numpy()
+        cells.problems[is_str] = probs.astype("string").to_numpy()
+    cells.flag_kinds("not a licence", "num", "bool", "datetime", "date", "time", "other")
+    return out, cells.problems
+
+
+# ScanCode LicenseDB categories (shipped with license_expression) -> open?
+_OPEN_CATEGORIES = {"Permissive": True, "Copyleft": True, "Copyleft Limited": True,
+                    "Public Domain": True, "Commercial": False, "Proprietary Free": False,
+                    "Source-available": False, "Free Restricted": False}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _licence_categories() -> dict[str, str]:
+    from license_expression import get_license_index
+
+    out: dict[str, str] = {}
+    for entry in get_license_index():
+        cat = entry.get("category")
+        for key in [entry.get("spdx_license_key"), *(entry.get("other_spdx_license_keys") or [])]:
+            if key and cat:
+                out[key.lower()] = cat
+    return out
+
+
+def _node_is_open(node: Any) -> bool | None:
+    from license_expression import AND, OR
+
+    if isinstance(node, AND | OR):
+        results = [_node_is_open(arg) for arg in node.args]
+        if isinstance(node, AND):  # every part applies: one closed part closes it
+            if any(r is False for r in results):
+                return False
+            return True if all(r is True for r in results) else None
+        if any(r is True for r in results):  # a choice: one open option suffices
+            return True
+        return False if all(r is False for r in results) else None
+    symbol = getattr(node, "license_symbol", node)  # "X WITH exception" -> X
+    key = str(getattr(symbol, "key", "")).lower()
+    if key == PROPRIETARY.lower() or "proprietary" in key:
+        return False
+    if key in _OPEN_LICENCE_REFS_LOWER:
+        return True
+    return _OPEN_CATEGORIES.get(_licence_categories().get(key, ""))
+
+
+@lru_cache(maxsize=4096)
+def _expression_is_open(expr: str) -> bool | None:
+    try:
+        parsed = _licensing().parse(expr, validate=False, strict=False)
+    except Exception:
+        return None
+    return None if parsed is None else _node_is_open(parsed)
+
+
+def is_open_licence(spdx: pd.Series) -> pd.Series:
+    """Whether each SPDX expression is an open licence.
+
+    Uses the ScanCode LicenseDB category that ships with ``license_expression``:
+    permissive, copyleft and public-domain licences are open (True);
+    commercial, proprietary-free, source-available (BUSL, SSPL, CC-BY-NC) and
+    ``LicenseRef-proprietary`` are not (False). ``A AND B`` is open only if
+    both are; ``A OR B`` if either is (the user may pick). NA for NA, for
+    unknown ids and for categories that say nothing about openness.
+    """
+    spdx = _as_series(spdx)
+    out = pd.Series(pd.NA, index=spdx.index, dtype="boolean")
+    present = spdx.notna()
+    if present.any():
+        vals = spdx[present].astype(str).map(_expression_is_open)
+        out[present] = vals.astype("boolean").to_numpy()
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Vendor names
+# --------------------------------------------------------------------------- #
+
+
+# Legal-form suffixes (normalised tokens), removed only at the end of a name.
+def _build_suffixes() -> tuple[tuple[str, ...], ...]:
+    singles = """inc incorporated corp corporation co company cos ltd limited llc llp lp plc gmbh ag
+    sa sas sarl srl bv nv pty pvt pte spa sl sau slu ab asa oy kg kgaa ltda eirl sac saa sae
+    ooo oao zao tov pjsc jsc ojsc cjsc kft zrt sro doo ead ulc pllc group holdings holding""".split()
+    phrases = """limited liability company|limited partnership|limited liability partnership|sa de cv
+    |s de rl de cv|s de rl|sapi de cv|sp z oo|s en c|private limited|public limited company
+    |gmbh and co kg|and co kg|and co|and company|co kg""".split("|")
+    out = [tuple(p.split()) for p in phrases if p.strip()] + [(w,) for w in singles]
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+_SUFFIXES = _build_suffixes()
+
+
+def _normalise_vendor_one(name: str) -> str | None:
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("&", " and ").replace("+", " and ")
+    # Reference numbers and notes in brackets: "A T AND T CORPORATION (0000)".
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+    text = re.sub(r"(?<=\w)[.'’](?=\w)", "", text)  # S.A. -> sa, O'Neil -> oneil
+    text = re.sub(r"[.'’]", "", text)
+    text = re.sub(r"[\W_]+", " ", text).split()
+    # Letter-by-letter acronyms: "a t and t" -> "at and t", "c r i" -> "cri".
+    merged: list[str] = []
+    run: list[str] = []
+    for tok in [*text, ""]:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        if run:
+            merged.append("".join(run) if len(run) >= 2 else run[0])
+            run = []
+        if tok:
+            merged.append(tok)
+    tokens = merged
+    if tokens and tokens[0] == "the" and len(tokens) > 1:
+        tokens = tokens[1:]
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        if tokens[-1] == "the":
+            tokens = tokens[:-1]
+            changed = True
+            continue
+        for suf in _SUFFIXES:
+            n = len(suf)
+            if len(tokens) > n and tuple(tokens[-n:]) == suf:
+                tokens = tokens[:-n]
+                changed = True
+                break
+    return " ".join(tokens) or None
+
+
+def normalise_vendor(s: Any) -> pd.Series:
+    """Normalise supplier names for matching (not for display).
+
+    Casefold, strip accents and punctuation, ``&`` -> ``and``, join spelled-out
+    acronyms (``A T & T`` -> ``at and t``), drop bracketed notes (``(0000)``),
+    a leading ``the`` and trailing legal forms (Inc, Corp, Ltd, LLC, GmbH,
+    S.A. de C.V., SRL, Group, Holdings...). Suffixes are removed only at the
+    end and never down to nothing, so "The Company" stays "company".
+
+    Examples
+    --------
+    ``"Oracle Corp."`` and ``"ORACLE CORPORATION"`` both give ``"oracle"``.
+
+    Returns
+    -------
+    Series (string)
+    """
+    text, _ = clean_text(s)
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    present = text.notna().to_numpy()
+    if present.any():
+        vals, _ = _map_unique(
+            text[present].astype(object), lambda t: (_normalise_vendor_one(t), None)
+        )
+        out[present] = vals.astype("string").to_numpy()
+    return out

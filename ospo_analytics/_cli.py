@@ -1,0 +1,329 @@
+"""Command-line interface: ``ospo-analytics <command>``.
+
+A small flat CLI (after papermill's): demo, validate, score, report, run,
+template. Heavy imports happen inside commands so ``--help`` and no-op
+incremental runs stay fast. Exit codes: 0 ok, 1 unusable input or a failed
+report, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Vendor lock-in, reuse and OSPO readiness from procurement and inventory data.",
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Config file (default: ./ospo.toml).")
+]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--profile", help="Scoring profile TOML (default: the packaged profile)."),
+]
+
+
+def _config(path: Path | None):
+    from ._config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _profile(path: Path | None):
+    from ._config import ConfigError
+    from ._profile import load_profile
+
+    try:
+        return load_profile(path)
+    except (ConfigError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] profile: {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder to write the demo country to.")] = Path(
+        "data/raw/demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+) -> None:
+    """Write the fictional demo country (Republic of Tamarind) as messy exports."""
+    from ._demo import write_demo
+
+    info = write_demo(out, seed=seed)
+    console.print(
+        f"wrote {len(info.files)} files to {out}: {len(info.ministries)} ministries, "
+        f"{info.n_systems} systems, {info.n_procurement_rows} procurement rows"
+    )
+
+
+def _ensure_demo(config) -> None:
+    """On a fresh clone with no configured inputs, generate the demo country."""
+    if not config["inputs"].get("demo_if_missing", True):
+        return
+    if (
+        config.input_paths("inventory")
+        or config.input_paths("procurement")
+        or config.input_paths("ocds")
+    ):
+        return
+    from ._demo import write_demo
+
+    target = config.resolve("data/raw/demo")
+    console.print(f"no input files found; writing the demo country to {target}")
+    write_demo(target)
+
+
+def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[object, int]:
+    from rich.table import Table
+
+    from ._load import load_inputs, write_processed
+
+    inputs = load_inputs(
+        config, inventory=inventory, procurement=procurement, questionnaire=questionnaire
+    )
+    out_dir = Path(out) if out else config.processed_dir
+    write_processed(inputs, out_dir)
+    files = inputs.files
+    table = Table(title="Rows read, loaded, rejected")
+    for col in ("table", "file", "sheet", "read", "loaded", "rejected", "problem"):
+        table.add_column(col, justify="right" if col in {"read", "loaded", "rejected"} else "left")
+    for _, r in files.iterrows():
+        table.add_row(
+            str(r["table"]),
+            _rel(r["file"]),
+            str(r["sheet"] or ""),
+            str(r["rows_read"]),
+            str(r["loaded"]),
+            str(r["rejected"]),
+            f"[red]{r['error']}[/]" if r["error"] else "",
+        )
+    console.print(table)
+    n_rej = len(inputs.rejects)
+    console.print(
+        f"canonical tables and [bold]rejects.csv[/] ({n_rej} entries) written to {out_dir}"
+    )
+    if len(inputs.procurement.vendor_merges):
+        console.print(
+            f"{len(inputs.procurement.vendor_merges)} supplier spellings merged: "
+            f"review {out_dir / 'vendor_merges.csv'}"
+        )
+    code = 1 if inputs.unusable else 0
+    if not files["table"].isin(["inventory", "procurement"]).any():
+        err.print(
+            "[red]error:[/] no inventory or procurement input found; check [inputs] in ospo.toml"
+        )
+        code = 1
+    return inputs, code
+
+
+def _rel(p: object) -> str:
+    try:
+        return str(Path(str(p)).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+@app.command()
+def validate(
+    config: ConfigOpt = None,
+    inventory: Annotated[
+        list[Path] | None, typer.Option(help="Inventory file(s); default from ospo.toml.")
+    ] = None,
+    procurement: Annotated[
+        list[Path] | None,
+        typer.Option(help="Procurement file(s) or OCDS folder(s); default from ospo.toml."),
+    ] = None,
+    questionnaire: Annotated[
+        list[Path] | None, typer.Option(help="Readiness questionnaire file(s).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: data/processed).")
+    ] = None,
+) -> None:
+    """Load, clean and validate the inputs; write canonical tables and rejects."""
+    cfg = _config(config)
+    if not (inventory or procurement or questionnaire):
+        _ensure_demo(cfg)
+    _, code = _do_validate(cfg, inventory, procurement, questionnaire, out)
+    raise typer.Exit(code)
+
+
+def _do_score(cfg, profile, processed: Path) -> None:
+    from ._load import read_tables
+    from ._score import score
+
+    inv, proc, quest = read_tables(processed)
+    result = score(inv, proc, quest, profile=profile, as_of=cfg.as_of)
+    result.to_parquet(processed)
+    top = result.systems.sort_values("lockin_score", ascending=False).head(5)
+    console.print(
+        f"scored {len(result.systems)} systems in {len(result.ministries)} ministries; "
+        f"tables written to {processed}"
+    )
+    for _, r in top.iterrows():
+        console.print(f"  {r['lockin_score']:5.1f}  {r['system_name']} ({r['ministry']})")
+
+
+@app.command()
+def score(
+    config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    processed: Annotated[
+        Path | None, typer.Option(help="Folder with the canonical tables (default data/processed).")
+    ] = None,
+) -> None:
+    """Score every system and ministry from the canonical tables."""
+    cfg = _config(config)
+    prof = _profile(profile)
+    folder = processed or cfg.processed_dir
+    if not (folder / "inventory.parquet").exists():
+        err.print(
+            f"[red]error:[/] {folder / 'inventory.parquet'} not found; run "
+            "`ospo-analytics validate` first"
+        )
+        raise typer.Exit(1)
+    _do_score(cfg, prof, folder)
+
+
+def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_path, input_files):
+    from ._report import print_summary, run_reports
+
+    fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    unknown = set(fmts) - {"html", "xlsx", "pdf"}
+    if unknown:
+        err.print(f"[red]error:[/] unknown format(s) {sorted(unknown)}; use html,xlsx,pdf")
+        raise typer.Exit(2)
+    summary = run_reports(
+        processed,
+        out or cfg.reports_dir,
+        ministries=ministries or None,
+        jobs=jobs,
+        formats=fmts,
+        force=force,
+        input_files=input_files,
+        config_hash=_hash_file(cfg.path),
+        profile_hash=_hash_file(profile_path),
+    )
+    print_summary(summary, console)
+    return summary.exit_code
+
+
+def _hash_file(path: Path | None) -> str:
+    import hashlib
+
+    if not path or not Path(path).exists():
+        return ""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+FormatsOpt = Annotated[str, typer.Option("--formats", help="Comma-separated: html,xlsx,pdf.")]
+
+
+@app.command()
+def report(
+    ministry: Annotated[
+        list[str] | None, typer.Option("--ministry", "-m", help="Only these ministries.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel notebooks.")] = None,
+    formats: FormatsOpt = "html,xlsx,pdf",
+    out: Annotated[Path | None, typer.Option(help="Reports folder (default reports/).")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")] = False,
+    config: ConfigOpt = None,
+    processed: Annotated[Path | None, typer.Option(help="Scored tables folder.")] = None,
+) -> None:
+    """Build the readiness report of each ministry and the national overview."""
+    cfg = _config(config)
+    folder = processed or cfg.processed_dir
+    if not (folder / "systems.parquet").exists():
+        err.print(f"[red]error:[/] no scores in {folder}; run `ospo-analytics score` first")
+        raise typer.Exit(1)
+    code = _do_report(cfg, folder, ministry, jobs, formats, out, force, None, [])
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    ministry: Annotated[
+        list[str] | None, typer.Option("--ministry", "-m", help="Only these ministries.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel notebooks.")] = None,
+    formats: FormatsOpt = "html,xlsx,pdf",
+    out: Annotated[Path | None, typer.Option(help="Reports folder (default reports/).")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")] = False,
+) -> None:
+    """Validate, score and report, as configured in ospo.toml (the demo country
+    on a fresh clone)."""
+    cfg = _config(config)
+    _ensure_demo(cfg)
+    input_files = [
+        *cfg.input_paths("inventory"),
+        *cfg.input_paths("catalogues"),
+        *cfg.input_paths("procurement"),
+        *cfg.input_paths("ocds"),
+        *cfg.input_paths("questionnaire"),
+    ]
+    from ._report import is_up_to_date
+
+    out_dir = out or cfg.reports_dir
+    if not force and is_up_to_date(
+        out_dir,
+        input_files=input_files,
+        config_hash=_hash_file(cfg.path),
+        profile_hash=_hash_file(profile),
+        ministries=ministry or None,
+    ):
+        console.print(
+            f"inputs, config, profile and notebooks unchanged: {out_dir}/latest is current"
+        )
+        raise typer.Exit(0)
+    inputs, code = _do_validate(cfg, None, None, None, None)
+    if not len(inputs.inventory.table) and not len(inputs.procurement.table):
+        err.print("[red]error:[/] nothing loaded; see the table above")
+        raise typer.Exit(1)
+    prof = _profile(profile)
+    _do_score(cfg, prof, cfg.processed_dir)
+    rcode = _do_report(
+        cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, profile, input_files
+    )
+    raise typer.Exit(max(code, rcode))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Option(help="Folder for the templates.")] = Path("templates"),
+    lang: Annotated[str, typer.Option(help="Language of explanations: en, es or fr.")] = "en",
+) -> None:
+    """Write the data-collection templates (inventory, procurement, questionnaire)."""
+    from ._templates import write_templates
+
+    if lang not in {"en", "es", "fr"}:
+        err.print(f"[red]error:[/] --lang must be en, es or fr, not {lang!r}")
+        raise typer.Exit(2)
+    for p in write_templates(out, lang=lang):
+        console.print(f"wrote {p}")
+
+
+def main() -> None:
+    """Entry point of the ``ospo-analytics`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,147 @@
+"""HTML for the reports: nbconvert export with no code and no network, the run index.
+
+The exported report is a single self-contained file: no code cells or prompts,
+images inline as ``data:`` URIs, no ``<script src>`` or ``<link href>`` to any
+CDN (require.js, MathJax, Mermaid and widget loaders are removed from the lab
+template), and print CSS so "Print → PDF" and headless Chromium give A4 pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from ._safe import esc
+
+REPORT_CSS = """
+body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
+.jp-RenderedHTMLCommon table { font-size: 0.82rem; border-collapse: collapse; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2rem 0.45rem; }
+.jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f5f7fa; }
+.jp-RenderedHTMLCommon th { background: #dde3ea; position: sticky; top: 0; }
+.ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
+.ospo-card { border: 1px solid #c9d1db; border-radius: 6px; padding: 0.5rem 0.8rem;
+             min-width: 9rem; flex: 1; background: #fbfcfd; }
+.ospo-card .v { font-size: 1.5rem; font-weight: 700; }
+.ospo-card .l { font-size: 0.78rem; color: #444; }
+.ospo-note { color: #555; font-size: 0.85rem; }
+.ospo-flag { color: #8a3b00; font-weight: 600; }
+img { max-width: 100%; height: auto; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body.jp-Notebook { max-width: none; padding: 0; }
+  .jp-Cell { break-inside: avoid-page; }
+  .jp-RenderedHTMLCommon h2 { break-before: auto; break-after: avoid-page; }
+  img { break-inside: avoid-page; }
+  .jp-RenderedHTMLCommon th { position: static; }
+}
+"""
+
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_javascript -%}{%- endblock data_javascript -%}
+{%- block data_widget_view -%}{%- endblock data_widget_view -%}
+{% block extra_css %}<style type="text/css">"""
+    + REPORT_CSS
+    + """</style>{% endblock extra_css %}
+"""
+)
+
+
+def html_exporter() -> Any:
+    """Return an ``HTMLExporter`` configured for offline, code-free reports."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"ospo_report.html.j2": _TEMPLATE})],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        theme="light",
+    )
+    exporter.template_file = "ospo_report.html.j2"
+    return exporter
+
+
+def export_html(nb: Any, title: str) -> str:
+    """Render an executed notebook to a self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Executed notebook.
+    title : str
+        Page title (escaped by the template).
+    """
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def index_page(
+    run_id: str,
+    rows: Iterable[dict[str, Any]],
+    *,
+    created: dt.datetime,
+    skipped_pdf_reason: str = "",
+) -> str:
+    """HTML index linking every report of a run with its status (all text escaped).
+
+    Parameters
+    ----------
+    run_id : str
+        Run identifier.
+    rows : iterable of dict
+        One per report: ``name``, ``slug``, ``status``, ``error``, ``duration``,
+        ``files`` (list of file names inside the report folder).
+    created : datetime
+        When the run started.
+    skipped_pdf_reason : str
+        Shown once when PDFs were not produced.
+    """
+    lines = []
+    for r in rows:
+        links = " · ".join(
+            f'<a href="{esc(r["slug"])}/{esc(f)}">{esc(f.rsplit(".", 1)[-1].upper())}</a>'
+            for f in r.get("files", [])
+        )
+        ok = r["status"] == "ok"
+        status = esc(r["status"]) if ok else f'<span class="bad">{esc(r["status"])}</span>'
+        err = f'<div class="err">{esc(r["error"])}</div>' if r.get("error") else ""
+        lines.append(
+            f"<tr><td>{esc(r['name'])}</td><td>{status}{err}</td>"
+            f"<td>{links}</td><td>{float(r.get('duration') or 0):.1f} s</td></tr>"
+        )
+    pdf = f'<p class="note">{esc(skipped_pdf_reason)}</p>' if skipped_pdf_reason else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Readiness reports: run {esc(run_id)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+th {{ background: #dde3ea; }}
+.bad {{ color: #8a3b00; font-weight: 700; }}
+.err {{ font-size: .8rem; color: #555; white-space: pre-wrap; }}
+.note {{ color: #555; }}
+@media print {{ a {{ color: inherit; }} }}
+</style></head>
+<body>
+<h1>Readiness reports</h1>
+<p>Run <code>{esc(run_id)}</code>, started {esc(created.strftime("%Y-%m-%d %H:%M UTC"))}.
+Details: <a href="manifest.json">manifest.json</a>.</p>
+{pdf}
+<table><thead><tr><th>Report</th><th>Status</th><th>Files</th><th>Time</th></tr></thead>
+<tbody>
+{chr(10).join(lines)}
+</tbody></table>
+</body></html>
+"""

@@ -1,0 +1,262 @@
+"""Link procurement rows to inventory systems.
+
+Order of preference, each step only for rows the previous steps left unlinked:
+
+1. ``system_id``: exact after normalising case and whitespace (confidence 1);
+2. ``system_name``: rapidfuzz ``token_sort_ratio`` against the systems of the
+   same ministry, best score at or above ``linking.name_threshold`` and no tie
+   (confidence ``name_confidence * score / 100``);
+3. ``vendor+ministry``: the supplier matches (exactly or fuzzily) the vendor of
+   exactly one system in that ministry (confidence ``vendor_confidence *
+   score / 100``, lower: a vendor may sell other things too).
+
+Unlinked rows are kept with ``system_id`` NA; their spend still counts at
+ministry level. String work happens on unique values only and fuzzy matching
+uses one ``cdist`` per ministry, so the cost grows with distinct names, not rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from ._profile import Profile, load_profile
+
+LINK_METHODS = ("system_id", "system_name", "vendor+ministry", "unlinked")
+
+
+def _codes_and_norm(s: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Factorise ``s`` and normalise its unique values.
+
+    Returns
+    -------
+    codes : ndarray of int
+        Position of each row's value in ``uniques`` (-1 for NA/blank).
+    uniques : ndarray of object
+        Normalised unique values (casefolded, trimmed, single spaces).
+    """
+    if s is None:
+        return np.full(n, -1, dtype=np.int64), np.array([], dtype=object)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    u = (
+        pd.Series(uniques, dtype="string")
+        .str.casefold()
+        .str.strip()
+        .str.replace(r"\s+", " ", regex=True)
+    )
+    # Re-factorise the normalised values so "ABC " and "abc" share one code.
+    codes2, uniq2 = pd.factorize(u.where(u != ""), use_na_sentinel=True)
+    codes = np.where(codes >= 0, codes2[np.maximum(codes, 0)], -1) if len(codes2) else codes
+    return codes.astype(np.int64), np.asarray(uniq2, dtype=object)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
+    return df[name] if name in df.columns else None
+
+
+def _best_unique(scores: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Column of the best score per row, -1 where below threshold or tied."""
+    if scores.size == 0:
+        return np.full(scores.shape[0], -1), np.zeros(scores.shape[0])
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(best)), best]
+    n_top = (scores == top[:, None]).sum(axis=1)
+    ok = (top >= threshold) & (n_top == 1)
+    return np.where(ok, best, -1), top
+
+
+def _fuzzy_step(
+    q_min: np.ndarray,
+    q_key: np.ndarray,
+    c_min: np.ndarray,
+    c_key: np.ndarray,
+    c_target: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Match unique (ministry, key) queries to candidates of the same ministry.
+
+    Parameters
+    ----------
+    q_min, q_key : ndarray
+        Ministry code and normalised text of each query.
+    c_min, c_key, c_target : ndarray
+        Ministry code, normalised text and target system position of each candidate.
+    threshold : float
+        Minimum token_sort_ratio (0-100).
+
+    Returns
+    -------
+    target : ndarray of int
+        System position per query (-1: no unique match).
+    score : ndarray of float
+        Match score per query.
+    """
+    target = np.full(len(q_key), -1, dtype=np.int64)
+    score = np.zeros(len(q_key))
+    for m in np.unique(q_min):
+        qi = np.flatnonzero(q_min == m)
+        ci = np.flatnonzero(c_min == m)
+        if len(ci) == 0:
+            continue
+        # Identical candidate texts pointing at different systems are a tie by design.
+        sc = process.cdist(
+            q_key[qi].tolist(),
+            c_key[ci].tolist(),
+            scorer=fuzz.token_sort_ratio,
+            processor=default_process,
+            dtype=np.float32,
+        )
+        best, top = _best_unique(sc, threshold)
+        hit = best >= 0
+        target[qi[hit]] = c_target[ci[best[hit]]]
+        score[qi] = top
+    return target, score
+
+
+def link_positions(
+    inventory: pd.DataFrame, procurement: pd.DataFrame, profile: Profile | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Link procurement rows to inventory systems.
+
+    Parameters
+    ----------
+    inventory, procurement : DataFrame
+        Canonical tables.
+    profile : Profile, optional
+        Scoring profile (``[linking]`` thresholds); default profile if None.
+
+    Returns
+    -------
+    links : DataFrame
+        ``proc_index, system_id, link_method, link_confidence``, one row per
+        procurement row, in procurement order.
+    positions : ndarray of int
+        Inventory row position per procurement row (-1 unlinked).
+    """
+    profile = profile or load_profile()
+    cfg = profile["linking"]
+    n = len(procurement)
+    n_inv = len(inventory)
+    pos = np.full(n, -1, dtype=np.int64)
+    method = np.full(n, 3, dtype=np.int8)  # index into LINK_METHODS
+    conf = np.zeros(n)
+
+    # 1. system id.
+    p_codes, p_uniq = _codes_and_norm(_col(procurement, "system_id"), n)
+    if n and n_inv and len(p_uniq):
+        i_codes, i_uniq = _codes_and_norm(_col(inventory, "system_id"), n_inv)
+        # First inventory row per normalised id (ids are unique in valid inventories).
+        first = pd.Series(np.arange(n_inv))[i_codes >= 0].groupby(i_codes[i_codes >= 0]).first()
+        key_to_pos = pd.Series(first.to_numpy(), index=pd.Index(i_uniq[first.index.to_numpy()]))
+        u_pos = key_to_pos.reindex(p_uniq).fillna(-1).to_numpy(np.int64)
+        hit = (p_codes >= 0) & (u_pos[np.maximum(p_codes, 0)] >= 0)
+        pos[hit] = u_pos[p_codes[hit]]
+        method[hit] = 0
+        conf[hit] = 1.0
+
+    # Ministries share one code space between the two tables.
+    if n and n_inv:
+        both_min = pd.concat(
+            [
+                _col(procurement, "ministry")
+                if "ministry" in procurement
+                else pd.Series([pd.NA] * n),
+                inventory["ministry"] if "ministry" in inventory else pd.Series([pd.NA] * n_inv),
+            ],
+            ignore_index=True,
+        ).astype("string")
+        m_codes, _ = _codes_and_norm(both_min, n + n_inv)
+        pm, im = m_codes[:n], m_codes[n:]
+    else:
+        pm = np.full(n, -1)
+        im = np.full(n_inv, -1)
+
+    # 2. system name within the same ministry.
+    todo = (pos < 0) & (pm >= 0)
+    nm_codes, nm_uniq = _codes_and_norm(_col(procurement, "system_name"), n)
+    todo &= nm_codes >= 0
+    if todo.any():
+        inm_codes, inm_uniq = _codes_and_norm(_col(inventory, "system_name"), n_inv)
+        cand = (im >= 0) & (inm_codes >= 0)
+        q = pd.DataFrame({"m": pm[todo], "k": nm_codes[todo]}).drop_duplicates()
+        tgt, sc = _fuzzy_step(
+            q["m"].to_numpy(),
+            nm_uniq[q["k"].to_numpy()],
+            im[cand],
+            inm_uniq[inm_codes[cand]],
+            np.flatnonzero(cand),
+            float(cfg["name_threshold"]),
+        )
+        q["t"], q["s"] = tgt, sc
+        rows = np.flatnonzero(todo)
+        got = pd.DataFrame({"m": pm[rows], "k": nm_codes[rows]}).merge(q, how="left", on=["m", "k"])
+        t = got["t"].to_numpy(np.int64)
+        ok = t >= 0
+        pos[rows[ok]] = t[ok]
+        method[rows[ok]] = 1
+        conf[rows[ok]] = float(cfg["name_confidence"]) * got["s"].to_numpy()[ok] / 100.0
+
+    # 3. supplier = vendor of exactly one system in that ministry.
+    todo = (pos < 0) & (pm >= 0)
+    s_codes, s_uniq = _codes_and_norm(_col(procurement, "supplier"), n)
+    todo &= s_codes >= 0
+    if todo.any() and "vendor" in inventory:
+        v_codes, v_uniq = _codes_and_norm(inventory["vendor"], n_inv)
+        cand = (im >= 0) & (v_codes >= 0)
+        cdf = pd.DataFrame({"m": im[cand], "v": v_codes[cand], "t": np.flatnonzero(cand)})
+        cdf = cdf[~cdf.duplicated(["m", "v"], keep=False)]  # vendors with one system only
+        q = pd.DataFrame({"m": pm[todo], "k": s_codes[todo]}).drop_duplicates()
+        tgt, sc = _fuzzy_step(
+            q["m"].to_numpy(),
+            s_uniq[q["k"].to_numpy()],
+            cdf["m"].to_numpy(),
+            v_uniq[cdf["v"].to_numpy()],
+            cdf["t"].to_numpy(),
+            float(cfg["vendor_threshold"]),
+        )
+        q["t"], q["s"] = tgt, sc
+        rows = np.flatnonzero(todo)
+        got = pd.DataFrame({"m": pm[rows], "k": s_codes[rows]}).merge(q, how="left", on=["m", "k"])
+        t = got["t"].to_numpy(np.int64)
+        ok = t >= 0
+        pos[rows[ok]] = t[ok]
+        method[rows[ok]] = 2
+        conf[rows[ok]] = float(cfg["vendor_confidence"]) * got["s"].to_numpy()[ok] / 100.0
+
+    if n_inv:
+        sid = inventory["system_id"].astype("string").array.take(pos, allow_fill=True)
+    else:
+        sid = pd.array([pd.NA] * n, dtype="string")
+    links = pd.DataFrame(
+        {
+            "proc_index": np.arange(n, dtype=np.int64),
+            "system_id": sid,
+            "link_method": pd.array(np.array(LINK_METHODS, dtype=object)[method], dtype="string"),
+            "link_confidence": pd.array(np.round(conf, 4), dtype="Float64"),
+        }
+    )
+    return links, pos
+
+
+def link_procurement(
+    inventory: pd.DataFrame, procurement: pd.DataFrame, profile: Profile | None = None
+) -> pd.DataFrame:
+    """Link procurement rows to inventory systems (see module docstring).
+
+    Parameters
+    ----------
+    inventory, procurement : DataFrame
+        Canonical tables.
+    profile : Profile, optional
+        Scoring profile; its ``[linking]`` section sets thresholds.
+
+    Returns
+    -------
+    DataFrame
+        ``proc_index`` (row position in ``procurement``), ``system_id`` (NA when
+        unlinked), ``link_method`` (one of :data:`LINK_METHODS`),
+        ``link_confidence`` (0-1; 0 when unlinked).
+    """
+    return link_positions(inventory, procurement, profile)[0]

@@ -1,0 +1,789 @@
+"""Clean and validate: turn raw input files into the canonical tables.
+
+Every data row of every input is accounted for: it is either loaded into
+the canonical table or written to the rejects table with the file, sheet,
+row, column, value and reason. ``rows_read == loaded + rejected`` per sheet.
+Blank rows (every cell empty) are not data and are not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _clean
+from ._config import Config, load_config
+from ._read import FileUnusable, RawSheet, find_header, norm_header, read_raw
+from ._schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
+
+REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "action"]
+FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "rejected", "error", "notes"]
+
+ACTION_REJECT = "row rejected"
+ACTION_UNKNOWN = "row kept, cell set to unknown"
+
+# Amount-like columns go through the currency-aware parser.
+_AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
+
+
+@dataclass
+class LoadResult:
+    """Outcome of loading one kind of input (inventory, procurement, questionnaire).
+
+    Attributes
+    ----------
+    table : DataFrame
+        The canonical table (see the README's data dictionary).
+    rejects : DataFrame
+        ``file, sheet, row, column, value, problem, action``: rejected rows and
+        cells set to unknown.
+    files : DataFrame
+        Per file and sheet: ``rows_read, loaded, rejected, error, notes``.
+    vendor_merges : DataFrame
+        Supplier spellings merged into one supplier, for review.
+    """
+
+    kind: str
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    files: pd.DataFrame
+    vendor_merges: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def unusable_files(self) -> list[str]:
+        """Files (or sheets) that could not be used at all."""
+        err = self.files[self.files["error"].notna() & (self.files["error"] != "")]
+        return sorted(set(err["file"]))
+
+    @property
+    def n_rejected(self) -> int:
+        return int(self.files["rejected"].sum()) if len(self.files) else 0
+
+
+def _alias_index(table: str, config: Config) -> dict[str, str]:
+    index: dict[str, str] = {}
+    user = config.column_aliases(table)
+    # User aliases first: they win over built-ins.
+    for name, aliases in user.items():
+        for a in aliases:
+            index[norm_header(a)] = name
+    for col in columns(table):
+        # A user mapping for a column replaces its built-in aliases, so that a
+        # file with both "Contract ID" and "Contract Number" takes the one asked.
+        builtins = () if col.name in user else col.aliases
+        for a in (col.name, col.name.replace("_", " "), *builtins):
+            index.setdefault(norm_header(a), col.name)
+    return index
+
+
+def _aliases_tried(table: str, name: str, config: Config) -> list[str]:
+    col = next(c for c in columns(table) if c.name == name)
+    return [col.name, *config.column_aliases(table).get(name, []), *col.aliases]
+
+
+def _is_blank(v: object) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def _helper_row_check():
+    try:
+        from ._templates import is_template_helper_row
+    except ImportError:  # templates module optional
+        return None
+    return is_template_helper_row
+
+
+def _helper_sheets() -> set[str]:
+    try:
+        from ._templates import TEMPLATE_HELPER_SHEETS
+    except ImportError:
+        return set()
+    return {norm_header(s) for s in TEMPLATE_HELPER_SHEETS}
+
+
+class _Accumulator:
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.frames: list[pd.DataFrame] = []
+        self.rejects: list[pd.DataFrame] = []
+        self.files: list[dict] = []
+
+    def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
+        n = len(rows)
+        if not n:
+            return
+        self.rejects.append(
+            pd.DataFrame(
+                {
+                    "file": [file] * n,
+                    "sheet": [sheet] * n,
+                    "row": list(rows),
+                    "column": [column] * n,
+                    "value": [_short(v) for v in values],
+                    "problem": list(problem) if not isinstance(problem, str) else [problem] * n,
+                    "action": [action] * n,
+                }
+            )
+        )
+
+
+def _short(v: object, limit: int = 200) -> str:
+    if _is_blank(v):
+        return ""
+    s = str(v)
+    return s if len(s) <= limit else s[:limit] + f"… ({len(s)} characters)"
+
+
+def _sheet_frame(
+    raw: RawSheet, table: str, config: Config, acc: _Accumulator
+) -> pd.DataFrame | None:
+    """Find the header, map columns, and return an object frame of data rows
+    with ``source_row`` (1-based row in the file)."""
+    alias_index = _alias_index(table, config)
+    rows = raw.rows
+    nonblank = [i for i, r in enumerate(rows) if not all(_is_blank(v) for v in r)]
+    rec = {
+        "file": raw.file,
+        "sheet": raw.sheet,
+        "rows_read": 0,
+        "loaded": 0,
+        "rejected": 0,
+        "error": "",
+        "notes": "; ".join(raw.notes),
+    }
+    if not nonblank:
+        rec["notes"] = "; ".join([*raw.notes, "empty sheet"])
+        acc.files.append(rec)
+        return None
+    if raw.sheet and norm_header(raw.sheet) in _helper_sheets():
+        rec["notes"] = "; ".join([*raw.notes, "template instructions sheet, not data"])
+        acc.files.append(rec)
+        return None
+    scan = int(config["reading"]["header_scan_rows"])
+    found = find_header(rows, alias_index, scan_rows=scan)
+    if found is None:
+        required = [c.name for c in columns(table) if c.required]
+        rec["error"] = (
+            f"no header row found in the first {scan} rows: expected a row naming columns "
+            f"such as {', '.join(required)} (or their aliases)"
+        )
+        data_rows = [i + 1 for i in nonblank]
+        rec["rows_read"] = rec["rejected"] = len(data_rows)
+        acc.files.append(rec)
+        acc.reject_rows(
+            raw.file,
+            raw.sheet,
+            data_rows,
+            "",
+            [""] * len(data_rows),
+            "no header row found; sheet not used",
+        )
+        return None
+    header_pos, mapping = found
+    body = rows[header_pos + 1 :]
+    positions = [header_pos + 2 + k for k, r in enumerate(body) if not all(_is_blank(v) for v in r)]
+    body = [r for r in body if not all(_is_blank(v) for v in r)]
+    check = _helper_row_check()
+    if check is not None:
+        header = rows[header_pos]
+        keep = [not check(r, header) if _accepts_header(check) else not check(r) for r in body[:3]]
+        skip = len(keep) - sum(keep)
+        if skip:
+            # Only rows right under the header can be template helper rows.
+            lead = 0
+            while lead < len(keep) and not keep[lead]:
+                lead += 1
+            body, positions = body[lead:], positions[lead:]
+            rec["notes"] = "; ".join(
+                [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
+            )
+    missing = [c.name for c in columns(table) if c.required and c.name not in mapping.values()]
+    if table == "questionnaire" and "ministry" in missing and raw.sheet:
+        missing.remove("ministry")  # one sheet per ministry: the sheet name says which
+    rec["rows_read"] = len(body)
+    if missing:
+        msgs = [
+            f"required column '{m}' not found (aliases tried: "
+            f"{', '.join(_aliases_tried(table, m, config)[:12])}…)"
+            for m in missing
+        ]
+        rec["error"] = "; ".join(msgs)
+        rec["rejected"] = len(body)
+        acc.files.append(rec)
+        acc.reject_rows(raw.file, raw.sheet, positions, missing[0], [""] * len(body), rec["error"])
+        return None
+    width = max((len(r) for r in body), default=0)
+    data = {}
+    for j, name in mapping.items():
+        data[name] = (
+            [r[j] if j < len(r) else None for r in body] if j < width else [None] * len(body)
+        )
+    frame = pd.DataFrame(data, dtype=object)
+    if table == "questionnaire" and "ministry" not in frame.columns:
+        frame["ministry"] = raw.sheet
+    frame["source_file"] = raw.file
+    frame["source_sheet"] = raw.sheet
+    frame["source_row"] = positions
+    ignored = [
+        str(rows[header_pos][j])
+        for j in range(len(rows[header_pos]))
+        if j not in mapping and not _is_blank(rows[header_pos][j])
+    ]
+    if ignored:
+        rec["notes"] = "; ".join(
+            x for x in [rec["notes"], f"columns not used: {', '.join(ignored[:20])}"] if x
+        )
+    acc.files.append(rec)
+    return frame
+
+
+def _accepts_header(fn) -> bool:
+    import inspect
+
+    try:
+        return len(inspect.signature(fn).parameters) >= 2
+    except (TypeError, ValueError):
+        return False
+
+
+def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+    kind = col.kind
+    if col.name in _AMOUNT_COLUMNS:
+        return _clean.parse_amount(s)
+    if col.name == "licence":
+        return _clean.parse_licence(s)
+    if col.name == "method":
+        return _clean.parse_method(s, user_map=config.value_map("method"))
+    if kind == "code":
+        return _clean.parse_code(
+            s,
+            col.codes,
+            synonyms=_clean.CODE_SYNONYMS.get(col.name),
+            user_map=config.value_map(col.name),
+        )
+    if kind == "float":
+        return _clean.parse_float(s)
+    if kind == "int":
+        return _clean.parse_int(s)
+    if kind == "bool":
+        return _clean.parse_bool(s)
+    if kind == "date":
+        return _clean.parse_date(s, dayfirst=_infer_dayfirst(s, config["reading"]["dayfirst"]))
+    return _clean.clean_text(s)
+
+
+def _infer_dayfirst(s: pd.Series, default: object) -> bool:
+    """Decide day-first vs month-first for a whole column of a file.
+
+    A column holding 27/01/2011 is day-first; one holding 01/27/2011 is
+    month-first; when every value is ambiguous the configured default wins.
+    """
+    text = s[s.map(lambda v: isinstance(v, str))].astype("string")
+    parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}")
+    if parts.dropna().empty:
+        return bool(default)
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if (first > 12).any() and not (second > 12).any():
+        return True
+    if (second > 12).any() and not (first > 12).any():
+        return False
+    return bool(default)
+
+
+def _clean_frame(
+    table: str, frame: pd.DataFrame, config: Config, acc: _Accumulator
+) -> pd.DataFrame:
+    """Clean every canonical column; reject rows with unusable required values."""
+    cleaned: dict[str, pd.Series] = {}
+    reject_reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    reject_col = pd.Series(pd.NA, index=frame.index, dtype="string")
+    reject_val = pd.Series("", index=frame.index, dtype="object")
+    kept_problems: list[pd.DataFrame] = []
+    scale = config["scale"].get(table, {}) or {}
+    for col in columns(table):
+        if col.name not in frame.columns:
+            cleaned[col.name] = pd.Series(pd.NA, index=frame.index, dtype=pandas_dtype(col.kind))
+            continue
+        raw = frame[col.name]
+        if col.kind == "date" and frame["source_file"].nunique() > 1:
+            # Date order is a property of each export: infer it per file.
+            parts = [_clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
+            values = pd.concat([p[0] for p in parts]).reindex(frame.index)
+            problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
+        else:
+            values, problems = _clean_column(col, raw, config)
+        values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
+        if col.name in scale:
+            values = values * float(scale[col.name])
+        hard = col.required or col.name == "amount"
+        bad = problems.notna()
+        if hard:
+            missing = values.isna() & ~bad & col.required
+            newly = (bad | missing) & reject_reason.isna()
+            reason = problems.where(bad, f"required value '{col.name}' is empty")
+            reject_reason = reject_reason.mask(newly, reason)
+            reject_col = reject_col.mask(newly, col.name)
+            reject_val = reject_val.mask(newly, raw)
+        elif bad.any():
+            kept_problems.append(
+                pd.DataFrame(
+                    {
+                        "idx": frame.index[bad],
+                        "column": col.name,
+                        "value": raw[bad].map(_short),
+                        "problem": problems[bad],
+                    }
+                )
+            )
+        cleaned[col.name] = values
+        if col.name == "amount" and table == "procurement":
+            cleaned["_currency_detected"] = _clean.detect_currency(raw)
+    result = pd.DataFrame(cleaned, index=frame.index)
+    for p in ("source_file", "source_sheet"):
+        result[p] = frame[p].astype("string")
+    result["source_row"] = frame["source_row"].astype("Int64")
+    if table == "procurement":
+        cur = result.pop("_currency_detected")
+        default = (config["project"].get("currency") or "").strip() or pd.NA
+        result["currency"] = result["currency"].fillna(cur).fillna(default).str.upper()
+        result["supplier_raw"] = result["supplier"]
+        result["method_raw"] = (
+            frame["method"].map(lambda v: None if _is_blank(v) else str(v)).astype("string")
+            if "method" in frame.columns
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+        result["is_it"] = _is_it(result["classification"], config)
+        result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
+    rejected = reject_reason.notna()
+    if rejected.any():
+        r = frame[rejected]
+        acc.rejects.append(
+            pd.DataFrame(
+                {
+                    "file": r["source_file"].astype(str).to_numpy(),
+                    "sheet": r["source_sheet"].astype(str).to_numpy(),
+                    "row": r["source_row"].to_numpy(),
+                    "column": reject_col[rejected].to_numpy(),
+                    "value": reject_val[rejected].map(_short).to_numpy(),
+                    "problem": reject_reason[rejected].to_numpy(),
+                    "action": ACTION_REJECT,
+                }
+            )
+        )
+    if kept_problems:
+        kp = pd.concat(kept_problems)
+        kp = kp[~kp["idx"].isin(frame.index[rejected])]
+        acc.rejects.append(
+            pd.DataFrame(
+                {
+                    "file": frame.loc[kp["idx"], "source_file"].astype(str).to_numpy(),
+                    "sheet": frame.loc[kp["idx"], "source_sheet"].astype(str).to_numpy(),
+                    "row": frame.loc[kp["idx"], "source_row"].to_numpy(),
+                    "column": kp["column"].to_numpy(),
+                    "value": kp["value"].to_numpy(),
+                    "problem": kp["problem"].to_numpy(),
+                    "action": ACTION_UNKNOWN,
+                }
+            )
+        )
+    return result[~rejected]
+
+
+def _is_it(classification: pd.Series, config: Config) -> pd.Series:
+    flt = config["it_filter"]
+    codes = classification.astype("string").str.replace(r"[^0-9]", "", regex=True)
+    if not flt.get("enabled", True):
+        return pd.Series(pd.NA, index=classification.index, dtype="boolean")
+    prefixes = tuple(str(p) for p in flt.get("prefixes", []))
+    is_it = codes.str.startswith(prefixes) if prefixes else codes.notna()
+    return is_it.astype("boolean").mask(codes.isna() | (codes == ""), pd.NA)
+
+
+def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
+    """Fill loaded/rejected per (file, sheet) from what was actually kept."""
+    loaded: dict[tuple[str, str], int] = {}
+    for f in frames:
+        for (fi, sh), n in f.groupby(["source_file", "source_sheet"], dropna=False).size().items():
+            loaded[(str(fi), str(sh))] = loaded.get((str(fi), str(sh)), 0) + int(n)
+    for rec in acc.files:
+        if rec["error"] or rec.get("_fixed"):
+            continue
+        key = (str(rec["file"]), str(rec["sheet"]))
+        rec["loaded"] = loaded.get(key, 0)
+        rec["rejected"] = rec["rows_read"] - rec["loaded"]
+
+
+def _read_kind(table: str, paths: list[Path], config: Config) -> LoadResult:
+    acc = _Accumulator(table)
+    frames: list[pd.DataFrame] = []
+    extra_rejects: list[pd.DataFrame] = []
+    for path in paths:
+        path = Path(path)
+        special = _special_reader(table, path)
+        if special is not None:
+            try:
+                res = special(path, config)
+            except FileUnusable as exc:
+                acc.files.append(
+                    {
+                        "file": str(path),
+                        "sheet": "",
+                        "rows_read": 0,
+                        "loaded": 0,
+                        "rejected": 0,
+                        "error": str(exc),
+                        "notes": "",
+                    }
+                )
+                continue
+            frame, rej, recs = res
+            frames.append(frame)
+            extra_rejects.append(rej)
+            acc.files.extend(recs)
+            continue
+        try:
+            sheets = read_raw(path)
+        except FileUnusable as exc:
+            acc.files.append(
+                {
+                    "file": str(path),
+                    "sheet": "",
+                    "rows_read": 0,
+                    "loaded": 0,
+                    "rejected": 0,
+                    "error": str(exc),
+                    "notes": "",
+                }
+            )
+            continue
+        for raw in sheets:
+            frame = _sheet_frame(raw, table, config, acc)
+            if frame is not None and len(frame):
+                frames.append(frame)
+    if frames:
+        combined = pd.concat(frames, ignore_index=True)
+        clean = _clean_frame(table, combined, config, acc)
+    else:
+        clean = empty_frame(table)
+    clean = _dedupe(table, clean, acc)
+    merges = pd.DataFrame()
+    if table == "procurement" and len(clean):
+        clean, merges = _cluster_suppliers(clean, config)
+    clean = clean.reset_index(drop=True)
+    clean = _conform(table, clean)
+    _count_by_sheet(acc, [clean])
+    for recs in extra_rejects:
+        acc.rejects.append(recs)
+    rejects = (
+        pd.concat([r for r in acc.rejects if len(r)], ignore_index=True)
+        if any(len(r) for r in acc.rejects)
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    files = pd.DataFrame(acc.files, columns=FILE_COLUMNS)
+    return LoadResult(table, clean, rejects, files, merges)
+
+
+def _special_reader(table: str, path: Path):
+    """Standard formats (OCDS, publiccode.yml, code.json) have their own readers."""
+    suffix = path.suffix.lower()
+    if table == "procurement" and (path.is_dir() or suffix in {".json", ".jsonl"}):
+        return _ocds_adapter
+    if table == "inventory" and suffix in {".json", ".yml", ".yaml"}:
+        return _catalogue_adapter
+    if table == "procurement" and suffix in {".xlsx", ".csv"} and _looks_flattened_ocds(path):
+        return _ocds_adapter
+    return None
+
+
+def _looks_flattened_ocds(path: Path) -> bool:
+    try:
+        from ._ocds import is_flattened_ocds
+    except ImportError:
+        return False
+    return bool(is_flattened_ocds(path))
+
+
+def _ocds_adapter(path: Path, config: Config):
+    from ._ocds import read_ocds
+
+    res = read_ocds(path, config)
+    return _adapt(res, "procurement", config)
+
+
+def _catalogue_adapter(path: Path, config: Config):
+    from . import _catalogues
+
+    reader = (
+        _catalogues.read_codejson if path.suffix.lower() == ".json" else _catalogues.read_publiccode
+    )
+    return _adapt(reader(path), "inventory", config)
+
+
+def _adapt(res, table: str, config: Config):
+    """Bring a standard-format reader's result into the common cleaning path."""
+    frame = res.table.copy()
+    frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce")
+    acc = _Accumulator(table)
+    keep = [c.name for c in columns(table) if c.name in frame.columns]
+    obj = frame[keep].astype(object).where(frame[keep].notna(), None)
+    for p in ("source_file", "source_sheet", "source_row"):
+        obj[p] = frame[p]
+    clean = _clean_frame(table, obj, config, acc)
+    for extra in ("is_it", "split_award", "method_raw"):
+        if extra in frame.columns:
+            clean[extra] = frame.loc[clean.index, extra].astype(
+                clean[extra].dtype if extra in clean else "string"
+            )
+    rejects = [r for r in (getattr(res, "rejects", None), *acc.rejects) if r is not None and len(r)]
+    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    if "action" not in rej.columns:
+        rej["action"] = ACTION_REJECT
+    rej["action"] = rej["action"].fillna(ACTION_REJECT)
+    filtered = getattr(res, "filtered", None)
+    if filtered is not None and len(filtered):
+        f = filtered.rename(columns={"reason": "problem"})
+        f["column"] = ""
+        f["value"] = ""
+        f["action"] = "filtered out"
+        rej = pd.concat([rej, f[REJECT_COLUMNS]], ignore_index=True)
+    stats = getattr(res, "stats", {}) or {}
+    n_rej = int((rej["action"] != ACTION_UNKNOWN).sum())
+    recs = [
+        {
+            "file": str(frame["source_file"].iloc[0])
+            if len(frame)
+            else str(getattr(res, "path", "")),
+            "sheet": "",
+            "rows_read": len(clean) + n_rej,
+            "loaded": len(clean),
+            "rejected": n_rej,
+            "error": "",
+            "notes": "; ".join(f"{k}: {v}" for k, v in stats.items() if not isinstance(v, dict))[
+                :500
+            ],
+        }
+    ]
+    recs[0]["_fixed"] = True  # counted here; _count_by_sheet must not recount
+    return clean, rej, recs
+
+
+def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
+    if table != "inventory" or clean.empty:
+        return clean
+    key = clean["system_id"].str.strip().str.casefold()
+    dup = key.duplicated(keep="first")
+    if dup.any():
+        first = clean[~dup].assign(_k=key[~dup]).set_index("_k")
+        d = clean[dup]
+        where = first.loc[key[dup], ["source_file", "source_sheet", "source_row"]]
+        problems = [
+            f"duplicate system_id '{sid}' (first seen in {Path(str(f)).name}"
+            f"{':' + str(s) if s else ''} row {r})"
+            for sid, f, s, r in zip(
+                d["system_id"],
+                where["source_file"],
+                where["source_sheet"],
+                where["source_row"],
+                strict=True,
+            )
+        ]
+        acc.rejects.append(
+            pd.DataFrame(
+                {
+                    "file": d["source_file"].astype(str).to_numpy(),
+                    "sheet": d["source_sheet"].astype(str).to_numpy(),
+                    "row": d["source_row"].to_numpy(),
+                    "column": "system_id",
+                    "value": d["system_id"].astype(str).to_numpy(),
+                    "problem": problems,
+                    "action": ACTION_REJECT,
+                }
+            )
+        )
+    return clean[~dup]
+
+
+def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from ._vendors import cluster_vendors, vendor_merges
+
+    vendors = config["vendors"]
+    table = cluster_vendors(
+        clean["supplier_raw"].dropna(),
+        threshold=float(vendors.get("fuzzy_threshold", 92)),
+        aliases=vendors.get("aliases") or None,
+    )
+    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
+    clean = clean.copy()
+    clean["supplier"] = clean["supplier_raw"].map(mapping).astype("string")
+    return clean, vendor_merges(table)
+
+
+def _conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Give the frame exactly the canonical columns and dtypes, in order."""
+    template = empty_frame(table)
+    out = {}
+    for name, dtype in template.dtypes.items():
+        if name in df.columns:
+            s = df[name]
+            if str(dtype).startswith("datetime"):
+                s = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+            else:
+                s = s.astype(dtype)
+            out[name] = s
+        else:
+            out[name] = pd.Series(pd.NA, index=df.index, dtype=dtype)
+    return pd.DataFrame(out, index=df.index)
+
+
+# ---------------------------------------------------------------- public
+
+
+def read_inventory(paths, config: Config | None = None) -> LoadResult:
+    """Load software-inventory files into the canonical inventory table.
+
+    Parameters
+    ----------
+    paths : list of path-like
+        xlsx/xlsm/xls/ods/csv/tsv files, publiccode.yml files or folders,
+        code.json files.
+    config : Config, optional
+        Column aliases, value mappings and reading options (default: defaults).
+    """
+    return _read_kind("inventory", [Path(p) for p in _as_list(paths)], config or load_config())
+
+
+def read_procurement(paths, config: Config | None = None) -> LoadResult:
+    """Load procurement exports (spreadsheets, OCDS JSON or flattened OCDS)."""
+    return _read_kind("procurement", [Path(p) for p in _as_list(paths)], config or load_config())
+
+
+def read_questionnaire(paths, config: Config | None = None) -> LoadResult:
+    """Load the readiness questionnaire (ministry, point, answer)."""
+    return _read_kind("questionnaire", [Path(p) for p in _as_list(paths)], config or load_config())
+
+
+def _as_list(paths) -> list:
+    if paths is None:
+        return []
+    if isinstance(paths, (str, Path)):
+        return [paths]
+    return list(paths)
+
+
+def validate_table(table: str, df: pd.DataFrame) -> None:
+    """Validate a canonical table with its pandera schema (raises on failure)."""
+    pandera_schema(table).validate(df, lazy=True)
+
+
+@dataclass
+class Inputs:
+    """All canonical tables of a project, with the accounting of how they loaded."""
+
+    inventory: LoadResult
+    procurement: LoadResult
+    questionnaire: LoadResult
+    input_files: list[Path] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[LoadResult]:
+        return [self.inventory, self.procurement, self.questionnaire]
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        parts = [r.rejects.assign(table=r.kind) for r in self.results if len(r.rejects)]
+        if not parts:
+            return pd.DataFrame(columns=["table", *REJECT_COLUMNS])
+        df = pd.concat(parts, ignore_index=True)
+        return df[["table", *REJECT_COLUMNS]]
+
+    @property
+    def files(self) -> pd.DataFrame:
+        parts = [r.files.assign(table=r.kind) for r in self.results if len(r.files)]
+        if not parts:
+            return pd.DataFrame(columns=["table", *FILE_COLUMNS])
+        return pd.concat(parts, ignore_index=True)[["table", *FILE_COLUMNS]]
+
+    @property
+    def unusable(self) -> bool:
+        return any(r.unusable_files for r in self.results)
+
+
+def load_inputs(
+    config: Config | None = None,
+    *,
+    inventory=None,
+    procurement=None,
+    questionnaire=None,
+) -> Inputs:
+    """Load every input of a project.
+
+    Paths given explicitly replace the ones configured in ``ospo.toml``
+    (``[inputs]``); OCDS sources (``inputs.ocds``) join procurement and
+    catalogue sources (``inputs.catalogues``) join the inventory.
+    """
+    config = config or load_config()
+    inv = _as_list(inventory) or [
+        *config.input_paths("inventory"),
+        *config.input_paths("catalogues"),
+    ]
+    proc = _as_list(procurement) or [
+        *config.input_paths("procurement"),
+        *config.input_paths("ocds"),
+    ]
+    quest = _as_list(questionnaire) or config.input_paths("questionnaire")
+    return Inputs(
+        inventory=read_inventory(inv, config),
+        procurement=read_procurement(proc, config),
+        questionnaire=read_questionnaire(quest, config),
+        input_files=[Path(p) for p in [*inv, *proc, *quest]],
+    )
+
+
+def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
+    """Write the canonical tables and the accounting files to ``out_dir``.
+
+    Files are written to a temporary name and renamed, so a crash never
+    leaves a half-written table where the scorer would read it.
+    """
+    from ._safe import write_csv_safe
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for res in inputs.results:
+        target = out_dir / f"{res.kind}.parquet"
+        tmp = target.with_suffix(".parquet.tmp")
+        res.table.to_parquet(tmp, index=False)
+        tmp.replace(target)
+        written.append(target)
+    for name, df in (
+        ("rejects.csv", inputs.rejects),
+        ("load_report.csv", inputs.files),
+        ("vendor_merges.csv", inputs.procurement.vendor_merges),
+    ):
+        target = out_dir / name
+        write_csv_safe(df, target)
+        written.append(target)
+    return written
+
+
+def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read the canonical tables written by :func:`write_processed`.
+
+    Returns ``(inventory, procurement, questionnaire)``; a missing table is
+    returned empty with the canonical columns.
+    """
+    processed = Path(processed)
+    out = []
+    for kind in ("inventory", "procurement", "questionnaire"):
+        path = processed / f"{kind}.parquet"
+        out.append(_conform(kind, pd.read_parquet(path)) if path.exists() else empty_frame(kind))
+    return out[0], out[1], out[2]

@@ -1,0 +1,1122 @@
+"""Per-ministry procurement indicators, readiness profile and opportunities.
+
+Everything here works on whole tables with groupby / merge: the procurement
+table can hold millions of rows; the per-ministry tables are small.
+
+Conventions
+-----------
+* **Scope.** ``spend_total``, ``n_contracts``, ``n_suppliers`` and ``hhi_all``
+  use every procurement row; the behaviour indicators (``hhi_it``, top
+  supplier, non-competitive share, single bids, repeat awards, amendments,
+  value growth, unlinked spend, lock-in exposure) use IT rows only, where
+  ``is_it`` NA (unknown) counts as IT: the lock-in question is about software.
+* **Value shares use positive amounts only.** Credit notes and corrections
+  (negative amounts) are legitimate rows, but a negative supplier total would
+  give a negative "share" and an HHI that is no longer within 0-1; netting
+  them against awards would also hide who was awarded the work.
+* **Unknown stays unknown.** An indicator with no data behind it is NA (a
+  ministry with no procurement has NA HHI, not 0); the readiness score is the
+  weighted mean of the *known* indicators and ``readiness_confidence`` says
+  which share of the weight was known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_MINISTRY_PROFILE",
+    "INDICATORS",
+    "QUESTION_GROUPS",
+    "score_ministries",
+]
+
+DEFAULT_MINISTRY_PROFILE: dict[str, Any] = {
+    "procurement": {
+        "repeat_window_days": 365,
+        "hhi_bands": [0.15, 0.25],
+        "exit_windows_months": [6, 12, 24],
+        "high_lockin": 60,
+    },
+    "readiness": {
+        "stage_cutoffs": [0.2, 0.4, 0.6, 0.8],
+        "stage_names": [
+            "ad hoc",
+            "inventory & compliance",
+            "promote",
+            "host & share",
+            "strategic",
+        ],
+        "weights": {
+            "inventory_completeness": 1.0,
+            "open_share_systems": 1.0,
+            "open_share_spend": 1.0,
+            "lockin_exposure": 1.0,
+            "supplier_hhi": 1.0,
+            "competitive_share": 1.0,
+            "portability": 1.0,
+            "questionnaire": 1.0,
+        },
+    },
+}
+"""Defaults used for any key a profile leaves out (same values as the shipped profile)."""
+
+INDICATORS: tuple[str, ...] = (
+    "inventory_completeness",
+    "open_share_systems",
+    "open_share_spend",
+    "lockin_exposure",
+    "supplier_hhi",
+    "competitive_share",
+    "portability",
+    "questionnaire",
+)
+"""Readiness indicators; column ``ind_<name>`` and weight ``readiness.weights.<name>``."""
+
+QUESTION_GROUPS: tuple[str, ...] = (
+    "procurement",
+    "skills",
+    "governance",
+    "exit",
+    "sharing",
+    "compliance",
+)
+
+# Optional inventory fields that feed the lock-in / reuse factor model: their
+# fill rate is the inventory-completeness indicator.
+FACTOR_FIELDS: tuple[str, ...] = (
+    "category",
+    "vendor",
+    "licence",
+    "ip_owner",
+    "source_code_access",
+    "hosting",
+    "data_location",
+    "data_export",
+    "interfaces_total",
+    "interfaces_open",
+    "proprietary_dependencies",
+    "integrations",
+    "documentation",
+    "in_house_capability",
+    "qualified_suppliers",
+    "exit_clause",
+    "data_return_clause",
+    "contract_end",
+    "configurable",
+    "localised",
+    "maintained",
+)
+
+_ANSWER_VALUE = {"yes": 1.0, "partly": 0.5, "no": 0.0}
+_COMPETITIVE = ("open", "selective")
+_NONCOMPETITIVE = ("limited", "direct")
+_KNOWN_METHODS = _COMPETITIVE + _NONCOMPETITIVE
+# SPDX ids that are valid but not open source (source-available, non-commercial).
+_NOT_OPEN_MARKERS = ("-NC", "-ND", "BUSL", "SSPL", "ELASTIC", "COMMONS-CLAUSE", "POLYFORM")
+_NOT_A_LICENCE = {"", "NONE", "NOASSERTION", "PROPRIETARY", "UNKNOWN"}
+
+# Readable action per weak readiness indicator ({v} = the indicator as a %).
+_INDICATOR_ACTIONS = {
+    "inventory_completeness": "Complete the system inventory ({v} of the scoring fields are filled)",
+    "open_share_systems": "Consider open-source or government-owned options at each renewal ({v} of systems today)",
+    "open_share_spend": "Shift spend towards open-source or government-owned systems ({v} of spend today)",
+    "lockin_exposure": "Reduce lock-in exposure (spend-weighted lock-in {lk})",
+    "supplier_hhi": "Diversify IT suppliers ({top} holds {share} of IT spend)",
+    "competitive_share": "Tender competitively ({nc} of IT spend awarded limited/direct)",
+    "portability": "Require open-format data export and open interfaces in contracts ({v} today)",
+    "q_procurement": "Let tenders allow open source and compare it before renewals",
+    "q_skills": "Build in-house skills to maintain core systems",
+    "q_governance": "Give open source a formal mandate and owner (an OSPO)",
+    "q_exit": "Write exit plans and data-return clauses for critical systems",
+    "q_sharing": "Check what other ministries already use before buying; share own code",
+    "q_compliance": "Track open-source licence obligations and vulnerabilities",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _profile_section(profile: Any) -> dict[str, Any]:
+    """Merge the profile's ``procurement`` / ``readiness`` sections over the defaults.
+
+    Raises
+    ------
+    ValueError
+        With a message naming the offending key when a value is unusable.
+    """
+    data = getattr(profile, "data", profile) or {}
+    proc = {**DEFAULT_MINISTRY_PROFILE["procurement"], **(data.get("procurement") or {})}
+    ready_in = data.get("readiness") or {}
+    ready = {**DEFAULT_MINISTRY_PROFILE["readiness"], **ready_in}
+    ready["weights"] = {
+        **DEFAULT_MINISTRY_PROFILE["readiness"]["weights"],
+        **(ready_in.get("weights") or {}),
+    }
+    bands = [float(b) for b in proc["hhi_bands"]]
+    if len(bands) != 2 or not 0 <= bands[0] <= bands[1] <= 1:
+        raise ValueError(
+            f"profile procurement.hhi_bands must be two ascending numbers in 0-1, got {bands}"
+        )
+    windows = sorted(int(w) for w in proc["exit_windows_months"])
+    if not windows or windows[0] <= 0:
+        raise ValueError(
+            f"profile procurement.exit_windows_months must be positive months, got {windows}"
+        )
+    cutoffs = [float(c) for c in ready["stage_cutoffs"]]
+    if cutoffs != sorted(cutoffs):
+        raise ValueError(f"profile readiness.stage_cutoffs must be ascending, got {cutoffs}")
+    names = list(ready["stage_names"])
+    if len(names) != len(cutoffs) + 1:
+        raise ValueError(
+            f"profile readiness.stage_names needs {len(cutoffs) + 1} names "
+            f"(one more than stage_cutoffs), got {len(names)}"
+        )
+    weights = {}
+    for key, w in ready["weights"].items():
+        if key not in INDICATORS:
+            raise ValueError(
+                f"profile readiness.weights.{key}: unknown indicator; known: {list(INDICATORS)}"
+            )
+        if not isinstance(w, int | float) or w < 0:
+            raise ValueError(f"profile readiness.weights.{key} must be a number >= 0, got {w!r}")
+        weights[key] = float(w)
+    return {
+        "repeat_days": int(proc["repeat_window_days"]),
+        "hhi_bands": bands,
+        "windows": windows,
+        "high_lockin": float(proc["high_lockin"]),
+        "cutoffs": cutoffs,
+        "stage_names": names,
+        "weights": weights,
+    }
+
+
+@cache
+def _question_groups() -> dict[str, str]:
+    """Map readiness point id (upper case) to its group, from the packaged TOML."""
+    text = (Path(__file__).parent / "data" / "readiness_points.toml").read_text("utf-8")
+    return {p["id"].upper(): p["group"] for p in tomllib.loads(text)["point"]}
+
+
+def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
+    """Column ``name`` of ``df`` or an all-NA column of ``dtype`` when absent."""
+    if df is not None and name in df.columns:
+        return df[name]
+    index = pd.RangeIndex(0) if df is None else df.index
+    return pd.Series(pd.NaT if dtype.startswith("datetime") else pd.NA, index=index, dtype=dtype)
+
+
+def _str(s: pd.Series, lower: bool = False) -> pd.Series:
+    """Strip (and optionally lower-case) text; blanks become NA (unknown).
+
+    Works on the distinct values: buyer, supplier and method columns repeat a
+    few thousand values over millions of rows.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    clean = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        clean = clean.str.lower()
+    clean = clean.mask(clean.eq("").fillna(False))
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    ok = codes >= 0
+    out[ok] = clean.to_numpy()[codes[ok]]
+    return out
+
+
+def _is_open_licence(licence: pd.Series) -> pd.Series:
+    """Open-source licence (True), closed (False) or unknown (NA), per value.
+
+    A licence counts as open when it parses as an SPDX expression made only of
+    known SPDX ids and none is source-available / non-commercial. Evaluated on
+    the unique values only.
+    """
+    from license_expression import get_spdx_licensing
+
+    lic = _str(licence)
+    uniq = lic.dropna().unique()
+    licensing = get_spdx_licensing()
+    verdict: dict[str, bool] = {}
+    for value in uniq:  # a handful of distinct licences, not rows
+        up = value.upper()
+        if up in _NOT_A_LICENCE or up.startswith("LICENSEREF"):
+            verdict[value] = False
+            continue
+        info = licensing.validate(value)
+        verdict[value] = not info.errors and not any(m in up for m in _NOT_OPEN_MARKERS)
+    return lic.map(verdict).astype("boolean")
+
+
+def _safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den as Float64, NA where den is NA or 0."""
+    num = num.astype("Float64")
+    den = den.astype("Float64")
+    return (num / den.mask(den.eq(0).fillna(False))).astype("Float64")
+
+
+def _fmt_pct(s: pd.Series) -> pd.Series:
+    return (s.astype("Float64") * 100).round(0).astype("Int64").astype("string") + "%"
+
+
+def _fmt_money(s: pd.Series) -> pd.Series:
+    return (
+        s.astype("Float64").map(lambda x: "unknown" if pd.isna(x) else f"{x:,.0f}").astype("string")
+    )
+
+
+def _join_unique(s: pd.Series) -> str | None:
+    """Sorted unique non-empty items of a Series of "; "-joined strings."""
+    items = s.dropna().astype(str).str.split(";").explode().str.strip()
+    items = sorted(set(items[items.ne("")]))
+    return "; ".join(items) if items else None
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _prepare_procurement(
+    procurement: pd.DataFrame | None, links: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Reduce procurement to the columns used here, with the linked system id."""
+    if procurement is None or len(procurement) == 0:
+        return _finish_procurement(
+            pd.DataFrame(
+                {
+                    "ministry": pd.Series(dtype="string"),
+                    "supplier": pd.Series(dtype="string"),
+                    "amount": pd.Series(dtype="Float64"),
+                    "date": pd.Series(dtype="datetime64[ns]"),
+                    "end_date": pd.Series(dtype="datetime64[ns]"),
+                    "method": pd.Series(dtype="string"),
+                    "tenderers": pd.Series(dtype="Int64"),
+                    "amendments": pd.Series(dtype="Int64"),
+                    "original_amount": pd.Series(dtype="Float64"),
+                    "is_it": pd.Series(dtype="boolean"),
+                    "system_id": pd.Series(dtype="string"),
+                    "contract_id": pd.Series(dtype="string"),
+                }
+            )
+        )
+    p = procurement.reset_index(drop=True)
+    award = pd.to_datetime(_col(p, "award_date", "datetime64[ns]"))
+    start = pd.to_datetime(_col(p, "start_date", "datetime64[ns]"))
+    out = pd.DataFrame(
+        {
+            "ministry": _str(p["ministry"]),
+            "supplier": _str(_col(p, "supplier", "string")),
+            "amount": pd.to_numeric(p["amount"], errors="coerce").astype("Float64"),
+            # i077/i180 count awards: award date, else contract start.
+            "date": award.fillna(start),
+            "end_date": pd.to_datetime(_col(p, "end_date", "datetime64[ns]")),
+            "method": _str(_col(p, "method", "string"), lower=True),
+            "tenderers": pd.to_numeric(_col(p, "tenderers", "Int64"), errors="coerce").astype(
+                "Int64"
+            ),
+            "amendments": pd.to_numeric(_col(p, "amendments", "Int64"), errors="coerce").astype(
+                "Int64"
+            ),
+            "original_amount": pd.to_numeric(
+                _col(p, "original_amount", "Float64"), errors="coerce"
+            ).astype("Float64"),
+            "is_it": _col(p, "is_it", "boolean").astype("boolean"),
+            "contract_id": _str(_col(p, "contract_id", "string")),
+        }
+    )
+    # Linked system per row: ``links.proc_index`` is the position in procurement.
+    if links is not None and len(links) and "proc_index" in links.columns:
+        lk = links[["proc_index", "system_id"]].copy()
+        if "link_confidence" in links.columns:
+            lk["_c"] = pd.to_numeric(links["link_confidence"], errors="coerce")
+            lk = lk.sort_values("_c", ascending=False, kind="stable", na_position="last")
+        lk = lk.drop_duplicates("proc_index")
+        pos = pd.to_numeric(lk["proc_index"], errors="coerce")
+        ok = pos.notna() & pos.between(0, len(out) - 1)
+        sid = pd.array([pd.NA] * len(out), dtype="string")
+        sid[pos[ok].astype("int64").to_numpy()] = _str(lk.loc[ok, "system_id"]).to_numpy()
+        out["system_id"] = sid
+    elif links is None:
+        # No linking step ran: trust the ids the data itself carries.
+        out["system_id"] = _str(_col(p, "system_id", "string"))
+    else:
+        out["system_id"] = pd.array([pd.NA] * len(out), dtype="string")
+    return _finish_procurement(out)
+
+
+def _finish_procurement(out: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows without a buyer; add the IT flag and the positive amount."""
+    out = out[out["ministry"].notna()].copy()
+    out["it"] = out["is_it"].fillna(True).astype(bool)
+    out["pos_amount"] = out["amount"].where(out["amount"].gt(0).fillna(False))
+    return out
+
+
+def _prepare_systems(inventory: pd.DataFrame | None, systems: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per system: inventory fields plus the per-system scores."""
+    inv = inventory.copy() if inventory is not None else pd.DataFrame({"system_id": []})
+    if "system_id" not in inv.columns:
+        inv["system_id"] = pd.Series(dtype="string")
+    inv["system_id"] = _str(inv["system_id"])
+    inv = inv[inv["system_id"].notna()].drop_duplicates("system_id")
+    sysf = systems.copy() if systems is not None else pd.DataFrame({"system_id": []})
+    if "system_id" not in sysf.columns:
+        sysf["system_id"] = pd.Series(dtype="string")
+    sysf["system_id"] = _str(sysf["system_id"])
+    sysf = sysf[sysf["system_id"].notna()].drop_duplicates("system_id")
+    # Scores come from `systems`; descriptive fields prefer `systems`, fall back to inventory.
+    shared = [c for c in sysf.columns if c in inv.columns and c != "system_id"]
+    merged = inv.merge(sysf, on="system_id", how="outer", suffixes=("_inv", ""))
+    for c in shared:
+        merged[c] = merged[c].fillna(merged[f"{c}_inv"]) if len(merged) else merged[c]
+        merged = merged.drop(columns=f"{c}_inv")
+    m = merged
+    m["ministry"] = _str(_col(m, "ministry", "string"))
+    for name in ("system_name", "category", "vendor", "candidate_alternatives"):
+        m[name] = _str(_col(m, name, "string"))
+    for name in ("lockin_score", "spend_total", "replace_priority", "reuse_score"):
+        m[name] = pd.to_numeric(_col(m, name, "Float64"), errors="coerce").astype("Float64")
+    m["category"] = m["category"].str.lower()
+    m["system_name"] = m["system_name"].fillna(m["system_id"])
+    return m.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- procurement
+
+
+def _hhi(df: pd.DataFrame) -> pd.DataFrame:
+    """HHI, top supplier and its share per ministry over positive amounts.
+
+    Returns columns ``hhi``, ``top_supplier``, ``top_share`` indexed by ministry;
+    ministries with no positive spend to a known supplier are absent (NA later).
+    """
+    d = df[df["pos_amount"].notna() & df["supplier"].notna()]
+    if d.empty:
+        return pd.DataFrame(
+            {
+                "hhi": pd.Series(dtype="Float64"),
+                "top_supplier": pd.Series(dtype="string"),
+                "top_share": pd.Series(dtype="Float64"),
+            }
+        )
+    s = d.groupby(["ministry", "supplier"], sort=False, observed=True)["pos_amount"].sum()
+    share = (s / s.groupby(level=0, sort=False).transform("sum")).rename("share").reset_index()
+    hhi = (share["share"] ** 2).groupby(share["ministry"], sort=False).sum()
+    # Ties broken by supplier name, so row order never changes the result.
+    top = share.sort_values(
+        ["ministry", "share", "supplier"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("ministry")
+    top = top.set_index("ministry")
+    return pd.DataFrame(
+        {
+            "hhi": hhi.astype("Float64"),
+            "top_supplier": top["supplier"].astype("string"),
+            "top_share": top["share"].astype("Float64"),
+        }
+    )
+
+
+def _repeat_pairs(df: pd.DataFrame, days: int) -> pd.Series:
+    """Buyer→supplier pairs with two awards at most ``days`` apart, per ministry.
+
+    Ministries with dated awards but no such pair get 0; those without dated
+    awards are absent (NA later).
+    """
+    d = df.loc[df["date"].notna() & df["supplier"].notna(), ["ministry", "supplier", "date"]]
+    if d.empty:
+        return pd.Series(dtype="Int64")
+    d = d.sort_values(["ministry", "supplier", "date"], kind="stable")
+    # Consecutive awards of the same pair: the closest two are always neighbours.
+    same = d["ministry"].eq(d["ministry"].shift()) & d["supplier"].eq(d["supplier"].shift())
+    close = same.fillna(False) & (d["date"].diff() <= pd.Timedelta(days=days))
+    pairs = d.loc[close.to_numpy(), ["ministry", "supplier"]].drop_duplicates()
+    counts = pairs.groupby("ministry", sort=False).size()
+    base = pd.Series(0, index=pd.Index(d["ministry"].unique()), dtype="Int64")
+    return base.add(counts, fill_value=0).astype("Int64")
+
+
+def _procurement_indicators(
+    proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any]
+) -> pd.DataFrame:
+    """Per-ministry procurement indicators (index: ministry)."""
+    g_all = proc.groupby("ministry", sort=False)
+    out = pd.DataFrame(
+        {
+            "spend_total": g_all["amount"].sum(min_count=1),
+            "n_contracts": g_all.size(),
+            "n_suppliers": g_all["supplier"].nunique(),
+        }
+    )
+    it = proc[proc["it"]]
+    out["spend_it"] = it.groupby("ministry", sort=False)["amount"].sum(min_count=1)
+    out["spend_it"] = out["spend_it"].fillna(0.0).where(out["n_contracts"].gt(0))
+    out["hhi_all"] = _hhi(proc)["hhi"]
+    h_it = _hhi(it)
+    out["hhi_it"] = h_it["hhi"]
+    out["top_supplier"] = h_it["top_supplier"]
+    out["top_supplier_share"] = h_it["top_share"]
+
+    # Method: value shares over positive IT amounts.
+    known = it["method"].isin(_KNOWN_METHODS)
+    nonc = it["method"].isin(_NONCOMPETITIVE)
+    val = it["pos_amount"].fillna(0.0)
+    frame = pd.DataFrame(
+        {
+            "ministry": it["ministry"],
+            "v": val,
+            "v_known": val.where(known, 0.0),
+            "v_nonc": val.where(nonc, 0.0),
+        }
+    )
+    sums = frame.groupby("ministry", sort=False)[["v", "v_known", "v_nonc"]].sum()
+    out["noncompetitive_share"] = _safe_ratio(sums["v_nonc"], sums["v_known"])
+    out["method_known_share"] = _safe_ratio(sums["v_known"], sums["v"])
+
+    # R018: single bid among competitive procedures with a known number of bids.
+    comp = it[it["method"].isin(_COMPETITIVE) & it["tenderers"].notna()]
+    single = (comp["tenderers"] == 1).astype("float64")
+    out["single_bid_rate"] = single.groupby(comp["ministry"], sort=False).mean()
+
+    # i077 (any award) and i180 (limited/direct awards).
+    days = prof["repeat_days"]
+    out["repeat_award_pairs"] = _repeat_pairs(it, days)
+    out["repeat_direct_pairs"] = _repeat_pairs(it[nonc], days)
+    # A ministry whose dated IT awards include no direct ones has 0 direct pairs.
+    has_dates = out["repeat_award_pairs"].notna()
+    out.loc[has_dates, "repeat_direct_pairs"] = out.loc[has_dates, "repeat_direct_pairs"].fillna(0)
+
+    am = it[it["amendments"].notna()]
+    out["amended_share"] = (
+        (am["amendments"] > 0).astype("float64").groupby(am["ministry"], sort=False).mean()
+    )
+    both = it[it["amount"].notna() & it["original_amount"].gt(0).fillna(False)]
+    vg = both.groupby("ministry", sort=False)[["amount", "original_amount"]].sum()
+    out["value_growth"] = _safe_ratio(vg["amount"], vg["original_amount"]) - 1
+
+    linked = it["system_id"].notna()
+    frame = pd.DataFrame({"ministry": it["ministry"], "v": val, "v_unl": val.where(~linked, 0.0)})
+    sums = frame.groupby("ministry", sort=False)[["v", "v_unl"]].sum()
+    out["unlinked_spend_share"] = _safe_ratio(sums["v_unl"], sums["v"])
+
+    # Lock-in exposure: linked IT spend weighted by the system's lock-in score.
+    scores = sysf.set_index("system_id")["lockin_score"]
+    sc = it["system_id"].map(scores).astype("Float64")
+    ok = sc.notna() & it["pos_amount"].notna()
+    w = pd.DataFrame(
+        {
+            "ministry": it.loc[ok, "ministry"],
+            "ws": (it.loc[ok, "pos_amount"] * sc[ok]).astype("float64"),
+            "w": it.loc[ok, "pos_amount"].astype("float64"),
+        }
+    )
+    ws = w.groupby("ministry", sort=False)[["ws", "w"]].sum()
+    out["lockin_exposure"] = _safe_ratio(ws["ws"], ws["w"]) / 100
+    return out
+
+
+# --------------------------------------------------------------------------- systems
+
+
+def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
+    """Per-ministry indicators computed from the system inventory (index: ministry)."""
+    s = sysf[sysf["ministry"].notna()].copy()
+    if s.empty:
+        return pd.DataFrame(index=pd.Index([], dtype="string", name="ministry"))
+    filled = pd.DataFrame(index=s.index)
+    for f in FACTOR_FIELDS:
+        col = _col(s, f, "string")
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            col = _str(col)
+        filled[f] = col.notna()
+    s["_filled"] = filled.mean(axis=1)
+
+    open_lic = _is_open_licence(_col(s, "licence", "string"))
+    ip = _str(_col(s, "ip_owner", "string"), lower=True)
+    gov = ip.eq("government")
+    positive = open_lic.fillna(False) | gov.fillna(False)
+    negative = open_lic.eq(False).fillna(False) | (ip.notna() & ~gov.fillna(False))
+    # Open (True) on any positive evidence, closed (False) on negative evidence
+    # alone, unknown (NA) when neither licence nor IP owner is recorded.
+    is_open = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    is_open[negative] = False
+    is_open[positive] = True
+    s["_open"] = is_open.astype("Float64")
+    s["_open_spend"] = (s["_open"] * s["spend_total"]).where(s["spend_total"].gt(0).fillna(False))
+    s["_open_known_spend"] = s["spend_total"].where(
+        s["_open"].notna() & s["spend_total"].gt(0).fillna(False)
+    )
+
+    export = _str(_col(s, "data_export", "string"), lower=True)
+    export_v = export.map({"open-format": 1.0, "proprietary-format": 0.0, "none": 0.0}).astype(
+        "Float64"
+    )
+    itot = pd.to_numeric(_col(s, "interfaces_total", "Int64"), errors="coerce").astype("Float64")
+    iopen = pd.to_numeric(_col(s, "interfaces_open", "Int64"), errors="coerce").astype("Float64")
+    iface_v = _safe_ratio(iopen, itot).clip(0, 1)
+    # System portability: mean of the known parts (export format, open interface share).
+    s["_portable"] = (
+        pd.concat([export_v, iface_v], axis=1).mean(axis=1, skipna=True).astype("Float64")
+    )
+    s["_high"] = s["lockin_score"].ge(prof["high_lockin"]).astype("Float64")
+    s["_sys_w"] = s["spend_total"].where(s["spend_total"].gt(0).fillna(False))
+    s["_sys_ws"] = s["_sys_w"] * s["lockin_score"]
+
+    g = s.groupby("ministry", sort=False)
+    out = pd.DataFrame(
+        {
+            "n_systems": g.size(),
+            "ind_inventory_completeness": g["_filled"].mean(),
+            "ind_open_share_systems": g["_open"].mean(),
+            "ind_portability": g["_portable"].mean(),
+            "n_high_lockin": g["_high"].sum(min_count=1),
+        }
+    )
+    sums = g[["_open_spend", "_open_known_spend", "_sys_ws", "_sys_w"]].sum(min_count=1)
+    out["ind_open_share_spend"] = _safe_ratio(sums["_open_spend"], sums["_open_known_spend"])
+    # Fallback exposure when no procurement spend links to the ministry's systems:
+    # system spend-weighted, else the plain mean of its known scores.
+    spend_w = _safe_ratio(sums["_sys_ws"], sums["_sys_w"]) / 100
+    out["_exposure_fallback"] = spend_w.fillna(g["lockin_score"].mean().astype("Float64") / 100)
+    out["_exposure_basis"] = pd.Series("system spend", index=out.index, dtype="string").where(
+        spend_w.notna(), pd.Series("unweighted", index=out.index, dtype="string")
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- questionnaire
+
+
+def _questionnaire_groups(questionnaire: pd.DataFrame | None) -> pd.DataFrame:
+    """Group scores per ministry: yes 1, partly 0.5, no 0, unknown/missing NA."""
+    cols = [f"q_{g}" for g in QUESTION_GROUPS]
+    if questionnaire is None or len(questionnaire) == 0:
+        return pd.DataFrame(columns=cols, dtype="Float64")
+    q = pd.DataFrame(
+        {
+            "ministry": _str(questionnaire["ministry"]),
+            "point": _str(questionnaire["point"]).str.upper(),
+            "answer": _str(questionnaire["answer"]).str.lower(),
+        }
+    )
+    q = q[q["ministry"].notna()]
+    q["group"] = q["point"].map(_question_groups())
+    q["value"] = q["answer"].map(_ANSWER_VALUE).astype("Float64")
+    # Keep every ministry (a ministry that only answered "unknown" is still listed).
+    wide = (
+        q.dropna(subset=["group"])
+        .pivot_table(index="ministry", columns="group", values="value", aggfunc="mean")
+        .reindex(columns=list(QUESTION_GROUPS))
+    )
+    wide.columns = cols
+    wide = wide.reindex(pd.Index(q["ministry"].unique(), name="ministry")).astype("Float64")
+    return wide
+
+
+# --------------------------------------------------------------------------- opportunities
+
+_OPP_COLUMNS: dict[str, str] = {
+    "kind": "string",
+    "rank": "Int64",
+    "ministry": "string",
+    "category": "string",
+    "system_id": "string",
+    "system_name": "string",
+    "description": "string",
+    "value": "Float64",
+    "ministries": "string",
+    "n_ministries": "Int64",
+    "vendors": "string",
+    "n_vendors": "Int64",
+    "spend_at_stake": "Float64",
+    "alternatives": "string",
+    "vendor": "string",
+    "end_date": "datetime64[ns]",
+    "months_to_end": "Float64",
+    "window": "Int64",
+    "lockin_score": "Float64",
+    "spend_total": "Float64",
+    "replace_priority": "Float64",
+    "source": "string",
+}
+
+
+def _conform(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for c, dtype in _OPP_COLUMNS.items():
+        out[c] = (
+            df[c].astype(dtype)
+            if c in df.columns
+            else pd.Series(
+                pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index, dtype=dtype
+            )
+        )
+    return out
+
+
+def _duplication(sysf: pd.DataFrame) -> pd.DataFrame:
+    """Categories that two or more ministries run systems for."""
+    s = sysf[sysf["ministry"].notna() & sysf["category"].notna() & sysf["category"].ne("other")]
+    if s.empty:
+        return _conform(pd.DataFrame())
+    g = s.groupby("category", sort=True)
+    d = pd.DataFrame(
+        {
+            "n_ministries": g["ministry"].nunique(),
+            "n_vendors": g["vendor"].nunique(),
+            "spend_at_stake": g["spend_total"].sum(min_count=1),
+        }
+    )
+    d = d[d["n_ministries"] >= 2]
+    if d.empty:
+        return _conform(pd.DataFrame())
+    s = s[s["category"].isin(d.index)]
+    g = s.groupby("category", sort=True)
+    d["ministries"] = g["ministry"].agg(_join_unique)  # one call per category, not per row
+    d["vendors"] = g["vendor"].agg(_join_unique)
+    d["alternatives"] = g["candidate_alternatives"].agg(_join_unique)
+    d = d.reset_index()
+    d["kind"] = "duplication"
+    d["value"] = d["spend_at_stake"]
+    alt = d["alternatives"].astype("string")
+    d["description"] = (
+        d["category"].astype("string")
+        + " systems in "
+        + d["n_ministries"].astype("string")
+        + " ministries ("
+        + d["ministries"].astype("string")
+        + ") from "
+        + d["n_vendors"].astype("string")
+        + " vendor(s); spend at stake "
+        + _fmt_money(d["spend_at_stake"])
+        + (("; open alternatives: " + alt).fillna(""))
+    )
+    d = d.sort_values(
+        ["value", "n_ministries", "category"],
+        ascending=[False, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    d["rank"] = np.arange(1, len(d) + 1)
+    return _conform(d)
+
+
+def _exit_windows(
+    proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
+) -> pd.DataFrame:
+    """Contracts of high-lock-in systems ending within the profile's windows."""
+    high = sysf[sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)]
+    keep = [
+        "system_id",
+        "system_name",
+        "ministry",
+        "category",
+        "vendor",
+        "lockin_score",
+        "spend_total",
+        "candidate_alternatives",
+    ]
+    high = high[keep]
+    from_proc = proc.loc[
+        proc["system_id"].isin(high["system_id"]) & proc["end_date"].notna(),
+        ["system_id", "ministry", "supplier", "end_date", "pos_amount"],
+    ].rename(columns={"ministry": "buyer", "supplier": "contract_vendor"})
+    from_proc["source"] = "procurement"
+    inv_end = pd.to_datetime(_col(sysf, "contract_end", "datetime64[ns]"))
+    from_inv = pd.DataFrame(
+        {"system_id": sysf["system_id"], "end_date": inv_end, "buyer": sysf["ministry"]}
+    )
+    from_inv = from_inv[
+        from_inv["system_id"].isin(high["system_id"]) & from_inv["end_date"].notna()
+    ]
+    from_inv["source"] = "inventory"
+    ends = pd.concat([from_proc, from_inv], ignore_index=True)
+    if ends.empty:
+        return _conform(pd.DataFrame())
+    ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
+    start = pd.Timestamp(as_of)
+    ends = ends[ends["end_date"] >= start]
+    window = pd.Series(pd.NA, index=ends.index, dtype="Int64")
+    for m in reversed(prof["windows"]):  # smallest window wins
+        window[ends["end_date"] <= start + pd.DateOffset(months=m)] = m
+    ends["window"] = window
+    ends = ends[ends["window"].notna()]
+    # The inventory often repeats a procurement end date: one row per system, buyer, date.
+    ends = ends.sort_values(["source"], ascending=False, kind="stable").drop_duplicates(
+        ["system_id", "buyer", "end_date"]
+    )
+    e = ends.merge(high, on="system_id", how="left")
+    e["ministry"] = e["buyer"].fillna(e["ministry"])
+    e["vendor"] = _col(e, "contract_vendor", "string").fillna(e["vendor"])
+    e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
+    e["alternatives"] = e["candidate_alternatives"]
+    e["value"] = e["spend_total"].fillna(_col(e, "pos_amount", "Float64"))
+    e["kind"] = "exit_window"
+    e["description"] = (
+        "Plan the exit from "
+        + e["system_name"].astype("string")
+        + " (contract ends "
+        + e["end_date"].dt.strftime("%Y-%m").astype("string")
+        + ", lock-in "
+        + e["lockin_score"].round(0).astype("Int64").astype("string")
+        + ")"
+        + ("; alternatives: " + e["alternatives"].astype("string")).fillna("")
+    )
+    e = e.sort_values(
+        ["window", "lockin_score", "value", "end_date", "system_id"],
+        ascending=[True, False, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    e["rank"] = np.arange(1, len(e) + 1)
+    return _conform(e)
+
+
+def _replacements(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
+    """High-lock-in systems with a candidate open-source alternative."""
+    r = sysf[
+        sysf["candidate_alternatives"].notna()
+        & sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)
+    ].copy()
+    if r.empty:
+        return _conform(pd.DataFrame())
+    r["kind"] = "replacement"
+    r["alternatives"] = r["candidate_alternatives"]
+    r["value"] = r["spend_total"]
+    r["description"] = (
+        "Replace or complement "
+        + r["system_name"].astype("string")
+        + " (lock-in "
+        + r["lockin_score"].round(0).astype("Int64").astype("string")
+        + ") with "
+        + r["alternatives"].astype("string")
+    )
+    r = r.sort_values(
+        ["replace_priority", "lockin_score", "value", "system_id"],
+        ascending=[False, False, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    r["rank"] = np.arange(1, len(r) + 1)
+    return _conform(r)
+
+
+# --------------------------------------------------------------------------- readiness
+
+
+def _readiness(m: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
+    """Add readiness score, confidence and stage to the ministry table."""
+    weights = prof["weights"]
+    total_w = sum(weights.values())
+    num = pd.Series(0.0, index=m.index)
+    known_w = pd.Series(0.0, index=m.index)
+    for name in INDICATORS:
+        ind = m[f"ind_{name}"].astype("Float64")
+        w = weights.get(name, 0.0)
+        num = num + (ind * w).fillna(0.0).astype("float64")
+        known_w = known_w + ind.notna().astype("float64") * w
+    m["readiness_score"] = _safe_ratio(num, known_w)
+    m["readiness_confidence"] = (known_w / total_w if total_w else known_w * np.nan).astype(
+        "Float64"
+    )
+    score = m["readiness_score"].astype("float64").to_numpy()
+    # Stage = number of cut-offs reached (a score equal to a cut-off reaches it).
+    stage = np.searchsorted(np.asarray(prof["cutoffs"]), score, side="right")
+    m["readiness_stage"] = pd.array(stage, dtype="Int64")
+    m.loc[m["readiness_score"].isna(), "readiness_stage"] = pd.NA
+    names = pd.Series(prof["stage_names"], dtype="string")
+    m["readiness_stage_name"] = m["readiness_stage"].map(names).astype("string")
+    return m
+
+
+def _top_per_ministry(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` highest-``_p`` rows per ministry, one per system (cheap before text work)."""
+    df = df.sort_values(
+        ["ministry", "_p", "system_id"], ascending=[True, False, True], kind="stable"
+    )
+    df = df.drop_duplicates(["ministry", "system_id"])
+    return df[df.groupby("ministry", sort=False).cumcount() < n]
+
+
+def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
+    """The three actions per ministry, most urgent first, "; "-joined.
+
+    Candidates and their priority (0-1, higher first):
+    exit windows ``lockin/100 × (1, 0.9, 0.8 for the 1st/2nd/3rd window)``;
+    replacements ``0.7 × lockin/100``; weak indicators ``1 − value`` (only
+    below 0.5); shared categories ``0.4``. At most two actions of one kind, and
+    one action per system.
+    """
+    cand = []
+    opp = opportunities
+    ex = opp[opp["kind"].eq("exit_window") & opp["ministry"].notna()]
+    if len(ex):
+        windows = sorted(ex["window"].dropna().unique())
+        factor = ex["window"].map({w: 1.0 - 0.1 * i for i, w in enumerate(windows)}).astype(float)
+        ex = _top_per_ministry(ex.assign(_p=ex["lockin_score"].astype(float) / 100 * factor), 2)
+        cand.append(
+            pd.DataFrame(
+                {
+                    "ministry": ex["ministry"],
+                    "kind": "exit",
+                    "key": ex["system_id"],
+                    "priority": ex["_p"],
+                    "text": ex["description"].str.split("; alternatives").str[0],
+                }
+            )
+        )
+    rp = opp[opp["kind"].eq("replacement") & opp["ministry"].notna()]
+    if len(rp):
+        # Up to two exits may name the same systems: keep enough to still have two.
+        rp = _top_per_ministry(rp.assign(_p=rp["lockin_score"].astype(float)), 4)
+        cand.append(
+            pd.DataFrame(
+                {
+                    "ministry": rp["ministry"],
+                    "kind": "replacement",
+                    "key": rp["system_id"],
+                    "priority": 0.7 * rp["lockin_score"].astype(float) / 100,
+                    "text": "Evaluate "
+                    + rp["alternatives"]
+                    + " to replace "
+                    + rp["system_name"]
+                    + " (lock-in "
+                    + rp["lockin_score"].round(0).astype("Int64").astype("string")
+                    + ")",
+                }
+            )
+        )
+    for name, template in _INDICATOR_ACTIONS.items():
+        col = name if name.startswith("q_") else f"ind_{name}"
+        v = m[col].astype("Float64")
+        weak = v.lt(0.5).fillna(False)
+        if not weak.any():
+            continue
+        sub = m[weak]
+        if name == "lockin_exposure":
+            lk = (sub["lockin_exposure"].astype("Float64") * 100).round(0).astype("Int64")
+            text = "Reduce lock-in exposure (spend-weighted lock-in " + lk.astype("string") + ")"
+        elif name == "supplier_hhi":
+            text = (
+                "Diversify IT suppliers ("
+                + sub["top_supplier"].astype("string").fillna("one supplier")
+                + " holds "
+                + _fmt_pct(sub["top_supplier_share"]).fillna("most")
+                + " of IT spend)"
+            )
+        elif name == "competitive_share":
+            text = (
+                "Tender competitively ("
+                + _fmt_pct(sub["noncompetitive_share"])
+                + " of IT spend awarded limited/direct)"
+            )
+        else:
+            head, _, tail = template.partition("{v}")
+            text = head + _fmt_pct(v[weak]) + tail if _ else pd.Series(template, index=sub.index)
+        cand.append(
+            pd.DataFrame(
+                {
+                    "ministry": sub["ministry"],
+                    "kind": "indicator",
+                    "key": name,
+                    "priority": (1 - v[weak]).astype(float),
+                    "text": text,
+                }
+            )
+        )
+    dup = opp[opp["kind"].eq("duplication")]
+    if len(dup):
+        d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
+        cand.append(
+            pd.DataFrame(
+                {
+                    "ministry": d["member"],
+                    "kind": "duplication",
+                    "key": "dup:" + d["category"],
+                    # Bigger shared spend first among duplication actions.
+                    "priority": 0.4 - 0.001 * d["rank"].astype(float),
+                    "text": "Explore sharing one "
+                    + d["category"]
+                    + " system with "
+                    + d["n_ministries"].sub(1).astype("string")
+                    + " other ministries ("
+                    + d["ministries"]
+                    + ")",
+                }
+            )
+        )
+    low_conf = m["readiness_confidence"].lt(0.5).fillna(False)
+    if low_conf.any():
+        sub = m[low_conf]
+        cand.append(
+            pd.DataFrame(
+                {
+                    "ministry": sub["ministry"],
+                    "kind": "data",
+                    "key": "data",
+                    "priority": 0.45,
+                    "text": "Collect the missing data (readiness rests on "
+                    + _fmt_pct(sub["readiness_confidence"])
+                    + " of the indicators)",
+                }
+            )
+        )
+    if not cand:
+        return pd.Series(pd.NA, index=m.index, dtype="string")
+    c = pd.concat(cand, ignore_index=True)
+    c = c[c["ministry"].notna() & c["text"].notna()]
+    c = c.sort_values(
+        ["ministry", "priority", "kind", "key"], ascending=[True, False, True, True], kind="stable"
+    )
+    c = c.drop_duplicates(["ministry", "key"])  # one action per system / indicator
+    c = c[c.groupby(["ministry", "kind"]).cumcount() < 2]
+    c = c[c.groupby("ministry").cumcount() < 3]
+    joined = c.groupby("ministry", sort=False)["text"].agg("; ".join)
+    return m["ministry"].map(joined).astype("string")
+
+
+# --------------------------------------------------------------------------- entry point
+
+_MINISTRY_COLUMNS: dict[str, str] = {
+    "ministry": "string",
+    "n_systems": "Int64",
+    "spend_total": "Float64",
+    "spend_it": "Float64",
+    "n_contracts": "Int64",
+    "n_suppliers": "Int64",
+    "hhi_all": "Float64",
+    "hhi_it": "Float64",
+    "hhi_band": "string",
+    "top_supplier": "string",
+    "top_supplier_share": "Float64",
+    "noncompetitive_share": "Float64",
+    "method_known_share": "Float64",
+    "single_bid_rate": "Float64",
+    "repeat_award_pairs": "Int64",
+    "repeat_direct_pairs": "Int64",
+    "amended_share": "Float64",
+    "value_growth": "Float64",
+    "unlinked_spend_share": "Float64",
+    "lockin_exposure": "Float64",
+    "lockin_exposure_basis": "string",
+    "n_high_lockin": "Int64",
+    **{f"ind_{name}": "Float64" for name in INDICATORS[:-1]},
+    **{f"q_{g}": "Float64" for g in QUESTION_GROUPS},
+    "ind_questionnaire": "Float64",
+    "readiness_score": "Float64",
+    "readiness_confidence": "Float64",
+    "readiness_stage": "Int64",
+    "readiness_stage_name": "string",
+    "actions": "string",
+}
+
+
+def score_ministries(
+    inventory: pd.DataFrame | None,
+    procurement: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    systems: pd.DataFrame | None,
+    questionnaire: pd.DataFrame | None,
+    profile: Any,
+    as_of: dt.date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every ministry and list cross-ministry and exit opportunities.
+
+    Parameters
+    ----------
+    inventory, procurement : DataFrame or None
+        Canonical tables (see :mod:`ospo_analytics._schema`).
+    links : DataFrame or None
+        ``proc_index`` (position in ``procurement``), ``system_id`` (NA when
+        unlinked), ``link_method``, ``link_confidence``. ``None`` means no
+        linking step ran: the procurement's own ``system_id`` is used.
+    systems : DataFrame or None
+        Per-system scores: ``system_id, system_name, ministry, category,
+        vendor, lockin_score, spend_total, candidate_alternatives`` (optional
+        ``replace_priority``).
+    questionnaire : DataFrame or None
+        ``ministry, point, answer`` (yes / partly / no / unknown).
+    profile : object
+        Scoring profile; ``profile.data`` (or the object itself, if a dict)
+        holds the ``procurement`` and ``readiness`` sections. Missing keys take
+        :data:`DEFAULT_MINISTRY_PROFILE`.
+    as_of : datetime.date
+        Analysis date; exit windows count forward from it.
+
+    Returns
+    -------
+    ministries : DataFrame
+        One row per ministry found in any input, sorted by name.
+    opportunities : DataFrame
+        ``kind`` in ``duplication``, ``exit_window``, ``replacement``; ``rank``
+        runs within each kind (1 = first to act on).
+
+    Raises
+    ------
+    ValueError
+        When a profile value is unusable (the message names the key).
+    """
+    prof = _profile_section(profile)
+    proc = _prepare_procurement(procurement, links)
+    sysf = _prepare_systems(inventory, systems)
+    qgroups = _questionnaire_groups(questionnaire)
+
+    names = pd.concat(
+        [proc["ministry"], sysf["ministry"], pd.Series(qgroups.index, dtype="string")]
+    ).dropna()
+    index = pd.Index(sorted(names.unique()), dtype="string", name="ministry")
+
+    m = pd.DataFrame(index=index)
+    m = m.join(_procurement_indicators(proc, sysf, prof).rename_axis("ministry"))
+    m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
+    m = m.join(qgroups.rename_axis("ministry"))
+    for c in ("n_systems", "n_contracts", "n_suppliers"):
+        m[c] = m[c].fillna(0) if c in m.columns else 0
+    for c in _MINISTRY_COLUMNS:
+        if c not in m.columns and c != "ministry":
+            m[c] = pd.NA
+    for c in ("_exposure_fallback", "_exposure_basis"):
+        if c not in m.columns:
+            m[c] = pd.Series(pd.NA, index=m.index, dtype="Float64" if "fall" in c else "string")
+    m["spend_total"] = m["spend_total"].where(m["n_contracts"].gt(0))
+    # A ministry with no systems has none at high lock-in (a known zero).
+    m["n_high_lockin"] = m["n_high_lockin"].astype("Float64").mask(m["n_systems"].eq(0), 0)
+
+    basis = pd.Series(pd.NA, index=m.index, dtype="string")
+    basis[m["lockin_exposure"].notna()] = "linked spend"
+    fallback = m["lockin_exposure"].isna() & m["_exposure_fallback"].notna()
+    basis[fallback] = m.loc[fallback, "_exposure_basis"]
+    m["lockin_exposure"] = (
+        m["lockin_exposure"].astype("Float64").fillna(m["_exposure_fallback"].astype("Float64"))
+    )
+    m["lockin_exposure_basis"] = basis
+
+    lo, hi = prof["hhi_bands"]
+    hhi = m["hhi_it"].astype("Float64")
+    band = pd.Series(pd.NA, index=m.index, dtype="string")
+    band[hhi.lt(lo).fillna(False)] = "low"
+    band[hhi.ge(lo).fillna(False) & hhi.le(hi).fillna(False)] = "moderate"
+    band[hhi.gt(hi).fillna(False)] = "high"
+    m["hhi_band"] = band
+
+    m["ind_lockin_exposure"] = 1 - m["lockin_exposure"].astype("Float64")
+    m["ind_supplier_hhi"] = 1 - hhi
+    m["ind_competitive_share"] = 1 - m["noncompetitive_share"].astype("Float64")
+    qcols = [f"q_{g}" for g in QUESTION_GROUPS]
+    m["ind_questionnaire"] = m[qcols].astype("Float64").mean(axis=1, skipna=True)
+    m = m.reset_index()
+    m = _readiness(m, prof)
+
+    opportunities = pd.concat(
+        [_duplication(sysf), _exit_windows(proc, sysf, prof, as_of), _replacements(sysf, prof)],
+        ignore_index=True,
+    )
+    opportunities = _conform(opportunities).reset_index(drop=True)
+
+    m["actions"] = _actions(m, opportunities)
+    ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
+    return ministries, opportunities

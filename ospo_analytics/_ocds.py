@@ -1,0 +1,1173 @@
+"""Read Open Contracting Data Standard (OCDS) procurement data.
+
+:func:`read_ocds` accepts what governments publish, detected automatically:
+release packages, record packages, single records, bare releases, lists of
+releases, JSON Lines (one package, record or release a line), folders of such
+files (searched recursively), OCDS 1.0 data (upgraded to 1.1 with
+``ocdskit.upgrade``), and flattened OCDS (flattentool layout: a workbook or a
+CSV folder with a main sheet ``releases`` plus child sheets such as
+``awards``, ``awa_suppliers``, ``contracts`` joined on ``ocid``/``id``).
+
+Releases are compiled into one compiled release per ``ocid`` with
+``ocdsmerge`` (the merge engine of ocdskit), using the OCDS 1.1.5 release
+schema shipped in ``ospo_analytics/data/ocds`` so nothing is fetched from the
+network. Each compiled process is then mapped to canonical procurement rows:
+one row per (award, supplier).
+
+Mapping choices (documented here because they change numbers):
+
+* **Split awards.** An award to several suppliers (a consortium, a framework)
+  gives one row per supplier with the award value divided *evenly* between
+  them and ``split_award = True``. OCDS does not publish the shares, so the
+  even split is an assumption, flagged on every row it touches.
+* **Cancelled or unsuccessful awards** are not spending: skipped (counted).
+* **Tenderers.** ``tender.numberOfTenderers``, else the publisher's
+  misspelled ``numberOfTenders``, else the number of ``tender.tenderers``
+  that carry a name or identifier (placeholder entries with neither, as
+  Moldova publishes, are not bidders), else the number of ``bids.details``.
+  Otherwise NA.
+* **Amendments.** Only amendments that say something (a date, rationale,
+  description, id or changes) are counted; an absent list counts 0.
+* **IT filter.** A process is IT when any item classification (tender, award
+  or contract items, additional classifications included) of a CPV or
+  UNSPSC-based scheme, or of no stated scheme, starts with one of
+  ``config["it_filter"]["prefixes"]``. A process with no usable
+  classification keeps ``is_it = NA`` and is loaded, never dropped silently.
+  Codes that are not digits (after removing ``-``, ``.`` and spaces) are
+  counted as malformed.
+* **Personal data.** Contact points are never read into any output column.
+
+Accounting: every item read (release, record, JSON line or flattened row) ends
+up exactly once as loaded (its process gave at least one row), filtered
+(``filtered`` with a reason) or rejected (``rejects`` with a reason).
+``rejects`` also holds award-level problems inside loaded processes (a supplier
+with no name, a non-numeric amount); those do not change the item counts in
+``stats``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ospo_analytics._config import Config
+from ospo_analytics._read import FileUnusable, decode_text, read_raw
+from ospo_analytics._schema import empty_frame
+
+try:  # written concurrently by another engineer (issue 5)
+    from ospo_analytics._clean import parse_method as _parse_method
+except ImportError:  # pragma: no cover - depends on the checkout state
+    _parse_method = None  # TODO(lead): _clean.parse_method missing; local method names stay NA
+
+__all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
+
+METHOD_CODES = ("open", "selective", "limited", "direct")
+REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
+FILTER_COLUMNS = ("file", "sheet", "row", "reason")
+STAT_KEYS = (
+    "read",
+    "loaded",
+    "filtered",
+    "rejected",
+    "releases",
+    "records",
+    "upgraded_1_0",
+    "processes",
+    "awards",
+    "rows",
+    "split_awards",
+    "awards_skipped_status",
+    "malformed_codes",
+    "merge_fallbacks",
+    "duplicate_ids",
+)
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
+_SKIP_AWARD_STATUS = {"cancelled", "unsuccessful"}
+# Schemes whose codes are CPV or UNSPSC (or built on UNSPSC, like Paraguay's
+# DNCP catalogue "43211508-001"), so the IT prefixes apply.
+_PREFIX_SCHEMES = ("cpv", "unspsc", "contrataciones publicas del paraguay", "dncp")
+# flattentool joins arrays of strings with ";" in one cell.
+_STRING_ARRAYS = {"tag", "roles", "submissionMethod", "additionalProcurementCategories"}
+
+
+@dataclass
+class OcdsResult:
+    """What :func:`read_ocds` returns.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Canonical procurement rows (see ``_schema.PROCUREMENT_COLUMNS``) plus
+        ``supplier_raw``, ``method_raw``, ``is_it``, ``split_award``,
+        ``classification_scheme`` and provenance.
+    rejects : DataFrame
+        ``file, sheet, row, column, value, problem``.
+    filtered : DataFrame
+        ``file, sheet, row, reason``.
+    stats : dict
+        Per input file: counts named in :data:`STAT_KEYS`.
+    """
+
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    filtered: pd.DataFrame
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Stats summed over all files."""
+        out = dict.fromkeys(STAT_KEYS, 0)
+        for s in self.stats.values():
+            for k, v in s.items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+
+# ----------------------------------------------------------------- helpers
+
+
+@dataclass
+class _Item:
+    """One accounting unit: a release, record, JSON line or flattened row."""
+
+    file: str
+    sheet: str
+    row: int
+    status: str = ""  # "", "loaded", "filtered", "rejected"
+
+
+@dataclass
+class _Release:
+    data: dict
+    item: _Item
+    order: int
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.rejects: list[tuple] = []
+        self.filtered: list[tuple] = []
+        self.stats: dict[str, dict[str, int]] = {}
+
+    def stat(self, file: str, key: str, n: int = 1) -> None:
+        self.stats.setdefault(file, dict.fromkeys(STAT_KEYS, 0))[key] += n
+
+    def reject(self, item: _Item, column: str, value: Any, problem: str) -> None:
+        """Reject a whole item (it counts as rejected)."""
+        if item.status != "rejected":
+            item.status = "rejected"
+        self.problem(item, column, value, problem)
+
+    def bad(self, item: _Item, column: str, value: Any, problem: str) -> None:
+        """Reject an item that never became a release (a bad file, a bad line)."""
+        self.stat(item.file, "read")
+        self.stat(item.file, "rejected")
+        self.problem(item, column, value, problem)
+
+    def problem(self, item: _Item, column: str, value: Any, problem: str) -> None:
+        self.rejects.append((item.file, item.sheet, item.row, column, _show(value), problem))
+
+
+def _show(value: Any) -> str:
+    """Short text of an offending value for the rejects table."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _text(value: Any) -> str | None:
+    """Text of a scalar cell/field, or None when empty (ids as typed by Excel too)."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    """Float of a number or numeric string ("1,234.5" too); None if not numeric."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    try:
+        out = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(out) or math.isinf(out) else out
+
+
+def _obj(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _objs(value: Any) -> list[dict]:
+    """Objects of an array field; a lone object is accepted as a list of one."""
+    if isinstance(value, dict):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def _rel(path: Path, base: Path) -> str:
+    """Path as given by the user, relative to the current folder if possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------- reference data
+
+
+@lru_cache(maxsize=1)
+def release_schema() -> dict:
+    """The shipped OCDS 1.1.5 release schema (parsed JSON)."""
+    ref = resources.files("ospo_analytics") / "data" / "ocds" / "release-schema.json"
+    return json.loads(ref.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _merger() -> Any:
+    from ocdsmerge import Merger
+    from ocdsmerge.rules import get_merge_rules
+
+    # Merge rules from the shipped schema: no network access.
+    rules = get_merge_rules(copy.deepcopy(release_schema()))
+    # Organisation lists are replaced by the latest release, not merged by
+    # id: a 1.0 copy upgraded by ocdskit gets new (hashed) party ids, and
+    # merging by id would list every supplier or tenderer twice.
+    rules[("awards", "suppliers")] = "wholeListMerge"
+    rules[("tender", "tenderers")] = "wholeListMerge"
+    return Merger(merge_rules=rules)
+
+
+# ------------------------------------------------------------- discovery
+
+
+def _discover(root: Path) -> list[tuple[str, Path]]:
+    """List ``(kind, path)`` sources under ``root``: json, sheet or csvdir."""
+    if root.is_file():
+        suffix = root.suffix.lower()
+        if suffix in SHEET_SUFFIXES:
+            return [("sheet", root)]
+        if suffix == ".csv":
+            return [("csvdir", root.parent)]
+        return [("json", root)]
+    found: list[tuple[str, Path]] = []
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or p.name.startswith((".", "~$")):
+            continue
+        suffix = p.suffix.lower()
+        if suffix in JSON_SUFFIXES:
+            found.append(("json", p))
+        elif suffix in SHEET_SUFFIXES:
+            found.append(("sheet", p))
+        elif suffix == ".csv" and p.stem.lower() == "releases":
+            found.append(("csvdir", p.parent))
+    return found
+
+
+# ----------------------------------------------------------- JSON input
+
+
+def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Yield ``(item, object, package_version)`` from a JSON or JSON Lines file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.bad(_Item(name, "", 0), "", "", f"cannot read the file: {exc.strerror}")
+        return
+    text, _ = decode_text(data)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        log.bad(_Item(name, "", 0), "", "", "the file is empty")
+        return
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = text.splitlines()
+        if path.suffix.lower() in {".jsonl", ".ndjson"} or (
+            len([ln for ln in lines if ln.strip()]) > 1 and _parses(lines[0])
+        ):
+            yield from _jsonl_items(lines, name, log)
+            return
+        log.bad(
+            _Item(name, "", 0),
+            "",
+            "",
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+        )
+        return
+    yield from _unpack(doc, name, "", 0, log)
+
+
+def _parses(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _jsonl_items(lines: list[str], name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as exc:
+            log.bad(_Item(name, "line", n), "", line, f"line is not valid JSON ({exc.msg})")
+            continue
+        yield from _unpack(doc, name, "line", n, log)
+
+
+def _unpack(
+    doc: Any, name: str, sheet: str, row: int, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Split a parsed JSON document into accounting items.
+
+    ``sheet``/``row`` are set for JSON Lines (every item of a line shares the
+    line number); otherwise the sheet names the container and the row is the
+    1-based position in it.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("records"), list):
+        version = _text(doc.get("version"))
+        for i, rec in enumerate(doc["records"], start=1):
+            yield _Item(name, sheet or "records", row or i), ("record", rec), version
+    elif isinstance(doc, dict) and _is_record(doc):
+        yield _Item(name, sheet or "record", row or 1), ("record", doc), None
+    elif isinstance(doc, dict) and isinstance(doc.get("releases"), list):
+        version = _text(doc.get("version"))
+        for i, rel in enumerate(doc["releases"], start=1):
+            yield _Item(name, sheet or "releases", row or i), ("release", rel), version
+    elif isinstance(doc, dict) and ("ocid" in doc or "tender" in doc or "awards" in doc):
+        yield _Item(name, sheet or "release", row or 1), ("release", doc), None
+    elif isinstance(doc, list):
+        for i, rel in enumerate(doc, start=1):
+            yield _Item(name, sheet or "releases", row or i), ("release", rel), None
+    else:
+        what = (
+            "an object without releases, records or ocid"
+            if isinstance(doc, dict)
+            else type(doc).__name__
+        )
+        log.bad(_Item(name, sheet, row), "", "", f"not OCDS data: the JSON is {what}")
+
+
+def _is_record(doc: dict) -> bool:
+    return (
+        "compiledRelease" in doc
+        or "versionedRelease" in doc
+        or ("ocid" in doc and isinstance(doc.get("releases"), list))
+    )
+
+
+# ------------------------------------------------------ flattened input
+
+
+def _split_path(header: str) -> list[str | int]:
+    return [int(p) if p.isdigit() else p for p in header.strip().split("/") if p != ""]
+
+
+def _set_path(obj: dict, parts: list[str | int], value: Any) -> None:
+    cur: Any = obj
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        nxt: Any = None if last else ([] if isinstance(parts[i + 1], int) else {})
+        if isinstance(part, int):
+            if not isinstance(cur, list):
+                return
+            while len(cur) <= part:
+                cur.append({} if not last and isinstance(nxt, dict) else ([] if not last else None))
+            if last:
+                cur[part] = value
+            else:
+                if not isinstance(cur[part], type(nxt)):
+                    cur[part] = nxt
+                cur = cur[part]
+        else:
+            if not isinstance(cur, dict):
+                return
+            if last:
+                cur[part] = value
+            else:
+                if not isinstance(cur.get(part), type(nxt)):
+                    cur[part] = nxt
+                cur = cur[part]
+
+
+def _merge_partial(target: dict, partial: dict) -> None:
+    """Merge a child-sheet row into a release: arrays of objects join on ``id``."""
+    for key, value in partial.items():
+        if isinstance(value, dict):
+            sub = target.get(key)
+            if not isinstance(sub, dict):
+                sub = target[key] = {}
+            _merge_partial(sub, value)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arr = target.get(key)
+            if not isinstance(arr, list):
+                arr = target[key] = []
+            for elem in value:
+                eid = _text(elem.get("id"))
+                match = next(
+                    (
+                        a
+                        for a in arr
+                        if isinstance(a, dict) and eid is not None and _text(a.get("id")) == eid
+                    ),
+                    None,
+                )
+                # A row that only names its parent (all other cells empty)
+                # must not create an empty element.
+                if match is not None:
+                    _merge_partial(match, elem)
+                elif len(elem) > 1 or eid is None and elem:
+                    arr.append(elem)
+                elif eid is not None and not any(
+                    _text(a.get("id")) == eid for a in arr if isinstance(a, dict)
+                ):
+                    arr.append(elem)
+        else:
+            target[key] = value
+
+
+def _cell(value: Any, key: str) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            return None
+        if key in _STRING_ARRAYS:
+            return [v.strip() for v in value.split(";") if v.strip()]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()
+    return value
+
+
+def _unflatten(
+    sheets: list[tuple[str, list[list[Any]]]], name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Rebuild releases from flattentool sheets ``[(sheet_name, rows)]``."""
+    headers = {
+        s: [str(h).strip() if h is not None else "" for h in rows[0]] for s, rows in sheets if rows
+    }
+    main = next((s for s in headers if s.lower() in ("releases", "release", "main")), None)
+    if main is None:
+        main = next((s for s, h in headers.items() if "ocid" in h and "id" in h), None)
+    if main is None:
+        log.bad(
+            _Item(name, "", 0),
+            "",
+            "",
+            "not a flattened OCDS workbook: no 'releases' sheet with an 'ocid' column",
+        )
+        return
+    releases: dict[tuple[str | None, str | None], list[tuple[_Item, dict]]] = defaultdict(list)
+    main_rows = dict(sheets)[main]
+    h = headers[main]
+    for r, values in enumerate(main_rows[1:], start=2):
+        rel = _row_object(h, values)
+        if not rel:
+            continue
+        key2 = (_text(rel.get("ocid")), _text(rel.get("id")))
+        if key2 in releases:
+            # Same ocid+id twice (e.g. a 1.0 and a 1.1 copy of one release):
+            # child rows cannot tell them apart, so they go to both; merging
+            # array elements by id keeps them from doubling.
+            log.stat(name, "duplicate_ids")
+        releases[key2].append((_Item(name, main, r), rel))
+    for sheet, rows in sheets:
+        if sheet == main or not rows or "ocid" not in headers[sheet]:
+            continue
+        for r, values in enumerate(rows[1:], start=2):
+            partial = _row_object(headers[sheet], values)
+            if not partial:
+                continue
+            key2 = (_text(partial.get("ocid")), _text(partial.get("id")))
+            targets = releases.get(key2, [])
+            if not targets and key2[1] is None:
+                # Child sheets without a release id column join on ocid only.
+                targets = [t for k, ts in releases.items() if k[0] == key2[0] for t in ts]
+            if not targets:
+                log.problem(
+                    _Item(name, sheet, r),
+                    "ocid",
+                    key2[0],
+                    "child row has no matching release in the main sheet",
+                )
+                continue
+            partial.pop("ocid", None)
+            partial.pop("id", None)
+            for _, rel in targets:
+                _merge_partial(rel, copy.deepcopy(partial))
+    found = sorted((item.row, item, rel) for ts in releases.values() for item, rel in ts)
+    for _, item, rel in found:
+        yield item, ("release", rel), None
+
+
+def _row_object(header: list[str], values: list[Any]) -> dict:
+    """Nested object of one flattened row (empty cells left out)."""
+    obj: dict = {}
+    for key, value in zip(header, values, strict=False):
+        parts = _split_path(key) if key else []
+        if not parts:
+            continue
+        v = _cell(value, str(parts[-1]))
+        if v is not None:
+            _set_path(obj, parts, v)
+    return obj
+
+
+def _sheet_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+    try:
+        raw = read_raw(path)
+    except FileUnusable as exc:
+        log.bad(_Item(name, "", 0), "", "", str(exc))
+        return
+    yield from _unflatten([(s.sheet, s.rows) for s in raw], name, log)
+
+
+def _csvdir_items(folder: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+    sheets: list[tuple[str, list[list[Any]]]] = []
+    for p in sorted(folder.glob("*.csv")):
+        try:
+            raw = read_raw(p)
+        except FileUnusable as exc:
+            log.problem(_Item(name, p.stem, 0), "", "", f"{p.name}: {exc}")
+            continue
+        sheets.append((p.stem, raw[0].rows))
+    # main sheet first, so its name is the one reported
+    sheets.sort(key=lambda s: s[0].lower() != "releases")
+    yield from _unflatten(sheets, name, log)
+
+
+def is_flattened_ocds(path: str | Path) -> bool:
+    """Whether a workbook or CSV file looks like flattened OCDS.
+
+    True for a workbook with a ``releases`` sheet (or any sheet) whose header
+    has ``ocid`` and ``id``, and for a ``releases.csv`` (or a folder holding
+    one) with such a header. Never raises.
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            p = next((c for c in p.glob("*.csv") if c.stem.lower() == "releases"), p)
+            if p.is_dir():
+                return False
+        sheets = read_raw(p)
+    except (FileUnusable, OSError):
+        return False
+    for s in sheets:
+        if p.suffix.lower() == ".csv" and p.stem.lower() != "releases":
+            return False
+        head = {str(h).strip() for h in (s.rows[0] if s.rows else []) if h is not None}
+        if {"ocid", "id"} <= head:
+            return True
+    return False
+
+
+# ------------------------------------------------------ item -> releases
+
+
+@contextmanager
+def _quiet_ocdskit() -> Iterator[None]:
+    """Silence ocdskit's upgrade warnings: they print whole parties, contact
+    points (names, emails, telephones of officials) included."""
+    logger = logging.getLogger("ocdskit")
+    before = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = before
+
+
+def _is_1_0(release: dict, package_version: str | None) -> bool:
+    version = _text(release.get("version")) or package_version
+    if version:
+        return version.startswith("1.0")
+    return "parties" not in release
+
+
+def _releases_of(
+    item: _Item, obj: tuple[str, Any], package_version: str | None, log: _Log
+) -> list[dict]:
+    """Turn one item into full releases (possibly upgraded), or reject it."""
+    kind, data = obj
+    if not isinstance(data, dict):
+        log.reject(item, "", data, f"{kind} is {type(data).__name__}, not an object")
+        return []
+    if kind == "record":
+        log.stat(item.file, "records")
+        found: list[dict] = []
+        compiled = data.get("compiledRelease")
+        if isinstance(compiled, dict) and compiled:
+            found = [compiled]
+        else:
+            # Linked releases carry only url/date/tag: no data to compile.
+            found = [
+                r
+                for r in data.get("releases") or []
+                if isinstance(r, dict) and set(r) - {"url", "date", "tag"}
+            ]
+        if not found:
+            log.reject(
+                item,
+                "compiledRelease",
+                None,
+                "record has no compiledRelease and no embedded releases",
+            )
+            return []
+        ocid = _text(data.get("ocid"))
+        out = []
+        for rel in found:
+            if ocid and not _text(rel.get("ocid")):
+                rel = {**rel, "ocid": ocid}
+            out.extend(_checked(item, rel, package_version, log))
+        return out
+    return _checked(item, data, package_version, log)
+
+
+def _checked(item: _Item, release: dict, package_version: str | None, log: _Log) -> list[dict]:
+    ocid = release.get("ocid")
+    if _text(ocid) is None:
+        log.reject(item, "ocid", ocid, "release has no ocid")
+        return []
+    log.stat(item.file, "releases")
+    release = copy.deepcopy(release)
+    release["ocid"] = _text(ocid)
+    if _is_1_0(release, package_version):
+        from ocdskit.upgrade import upgrade_release_10_11
+
+        upgraded = copy.deepcopy(release)
+        try:
+            with _quiet_ocdskit():
+                upgrade_release_10_11(upgraded, reorder=False)
+        except Exception:  # noqa: BLE001 - malformed 1.0 data: the mapper reads 1.0 shapes too
+            upgraded = None
+        if upgraded is not None:
+            release = upgraded
+            log.stat(item.file, "upgraded_1_0")
+    if not isinstance(release.get("date"), str):
+        release["date"] = _text(release.get("date")) or ""
+    return [release]
+
+
+# --------------------------------------------------------------- compile
+
+
+def _compile(rels: list[_Release], log: _Log) -> dict:
+    """One compiled release for the releases of an ocid."""
+    ordered = sorted(rels, key=lambda r: (r.data.get("date") or "", r.order))
+    for r in ordered:
+        ids = [_text(a.get("id")) for a in _objs(r.data.get("awards"))]
+        ids = [i for i in ids if i is not None]
+        # Repeated award ids in one release (Colombia repeats each award up
+        # to 4 times): merging collapses them, so spend is not multiplied.
+        log.stat(r.item.file, "duplicate_ids", len(ids) - len(set(ids)))
+    # Merge even a single release: that is what collapses repeated ids.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _merger().create_compiled_release([r.data for r in ordered])
+    except Exception:  # noqa: BLE001 - inconsistent types across releases: merge naively
+        log.stat(ordered[-1].item.file, "merge_fallbacks")
+        return _naive_compile([r.data for r in ordered])
+
+
+def _naive_compile(releases: list[dict]) -> dict:
+    """Latest-wins merge when ocdsmerge refuses (objects/arrays mixed up)."""
+    out: dict = {}
+    for rel in releases:
+        for key, value in rel.items():
+            if key in ("awards", "contracts", "parties") and isinstance(value, list):
+                arr = out.setdefault(key, [])
+                if not isinstance(arr, list):
+                    arr = out[key] = []
+                for elem in value:
+                    eid = _text(elem.get("id")) if isinstance(elem, dict) else None
+                    idx = next(
+                        (
+                            i
+                            for i, a in enumerate(arr)
+                            if isinstance(a, dict) and eid and _text(a.get("id")) == eid
+                        ),
+                        None,
+                    )
+                    if idx is None:
+                        arr.append(elem)
+                    else:
+                        arr[idx] = elem
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+# ---------------------------------------------------------------- mapping
+
+
+def _org_name(ref: Any, parties: dict[str, dict]) -> str | None:
+    """Name of an organisation reference (or the string given instead of one)."""
+    if isinstance(ref, str):
+        return _text(ref)
+    ref = _obj(ref)
+    name = _text(ref.get("name"))
+    if name:
+        return name
+    party = parties.get(_text(ref.get("id")) or "")
+    if party:
+        return _text(party.get("name")) or _text(_obj(party.get("identifier")).get("legalName"))
+    return _text(_obj(ref.get("identifier")).get("legalName"))
+
+
+def _roles(party: dict) -> list[str]:
+    roles = party.get("roles")
+    if isinstance(roles, str):
+        roles = roles.split(";")
+    return [str(r).strip() for r in roles or [] if isinstance(r, str)]
+
+
+def _ministry(rel: dict, parties: dict[str, dict]) -> str | None:
+    name = _org_name(rel.get("buyer"), parties) or _org_name(
+        _obj(rel.get("tender")).get("procuringEntity"), parties
+    )
+    if name:
+        return name
+    for role in ("buyer", "procuringEntity"):
+        for party in parties.values():
+            if role in _roles(party) and _text(party.get("name")):
+                return _text(party.get("name"))
+    return None
+
+
+def _amend_count(block: dict) -> tuple[int, float | None]:
+    """Meaningful amendments of an award/contract, and the value before them."""
+    amends = _objs(block.get("amendments")) + _objs(block.get("amendment"))
+    count = 0
+    original: float | None = None
+    for a in amends:
+        changes = a.get("changes")
+        if any(
+            _text(a.get(k))
+            for k in ("date", "rationale", "description", "id", "amendsReleaseID", "releaseID")
+        ) or (isinstance(changes, list) and changes):
+            count += 1
+        for key in ("unamendedValue", "oldValue", "originalValue"):
+            v = _number(_obj(a.get(key)).get("amount"))
+            if v is not None and original is None:
+                original = v
+        for ch in _objs(changes):
+            if str(ch.get("property", "")).split("/")[0].split(".")[0] == "value":
+                former = ch.get("former_value")
+                v = (
+                    _number(_obj(former).get("amount"))
+                    if isinstance(former, dict)
+                    else _number(former)
+                )
+                if v is not None and original is None:
+                    original = v
+    return count, original
+
+
+def _classifications(blocks: list[dict]) -> list[tuple[str | None, str]]:
+    out = []
+    for b in blocks:
+        for item in _objs(b.get("items")):
+            for cl in [item.get("classification"), *(_objs(item.get("additionalClassifications")))]:
+                cl = _obj(cl)
+                code = _text(cl.get("id"))
+                if code:
+                    out.append((_text(cl.get("scheme")), code))
+    return out
+
+
+def _scheme_ok(scheme: str | None) -> bool:
+    if scheme is None:
+        return True
+    import unicodedata
+
+    s = "".join(
+        c for c in unicodedata.normalize("NFKD", scheme.casefold()) if not unicodedata.combining(c)
+    )
+    return any(p in s for p in _PREFIX_SCHEMES)
+
+
+def _digits(code: str) -> str | None:
+    """Digits of a classification code, or None when malformed."""
+    stripped = re.sub(r"[\s.\-]", "", code)
+    return stripped if stripped.isdigit() and len(stripped) >= 2 else None
+
+
+def _it_status(
+    codes: list[tuple[str | None, str]], prefixes: tuple[str, ...]
+) -> tuple[bool | None, int, str | None, str | None]:
+    """``(is_it, malformed count, primary code, its scheme)``."""
+    usable = [(s, c) for s, c in codes if _scheme_ok(s)]
+    malformed = 0
+    good: list[tuple[str | None, str, str]] = []
+    for s, c in usable:
+        d = _digits(c)
+        if d is None:
+            malformed += 1
+        else:
+            good.append((s, c, d))
+    if not good:
+        first = codes[0] if codes else (None, None)
+        return None, malformed, first[1], first[0]
+    hit = next((g for g in good if g[2].startswith(prefixes)), None)
+    if hit:
+        return True, malformed, hit[1], hit[0]
+    return False, malformed, good[0][1], good[0][0]
+
+
+def _tenderers(rel: dict) -> int | None:
+    tender = _obj(rel.get("tender"))
+    for key in ("numberOfTenderers", "numberOfTenders"):
+        n = _number(tender.get(key))
+        if n is not None and n >= 0 and float(n).is_integer():
+            return int(n)
+    real = [
+        t
+        for t in tender.get("tenderers") or []
+        if (isinstance(t, str) and t.strip())
+        or (
+            isinstance(t, dict)
+            and (_text(t.get("name")) or _text(_obj(t.get("identifier")).get("id")))
+        )
+    ]
+    if real:
+        return len(real)
+    bids = _objs(_obj(rel.get("bids")).get("details"))
+    return len(bids) or None
+
+
+def _method(tender: dict) -> tuple[str | None, str | None]:
+    """``(code or None, raw text)`` of the procurement method."""
+    pm = _text(tender.get("procurementMethod"))
+    details = _text(tender.get("procurementMethodDetails"))
+    code = pm.lower() if pm and pm.lower() in METHOD_CODES else None
+    raw = details or pm
+    return code, raw
+
+
+def _date(value: Any) -> str | None:
+    return _text(value)
+
+
+def _map_process(
+    ocid: str, rel: dict, prov: dict[str, _Item], default: _Item, cfg: Config, log: _Log
+) -> tuple[list[dict], str | None, bool | None]:
+    """Rows of one compiled release, the process-level filter reason, and is_it.
+
+    Returns rows (may be empty) and a reason when the process is filtered or
+    rejected (reason starting with "rejected:").
+    """
+    parties = {_text(p.get("id")) or f"#{i}": p for i, p in enumerate(_objs(rel.get("parties")))}
+    tender = _obj(rel.get("tender"))
+    awards_raw = rel.get("awards")
+    contracts = _objs(rel.get("contracts"))
+    awards = [a for a in (awards_raw if isinstance(awards_raw, list) else _objs(awards_raw))]
+    for i, a in enumerate(awards):
+        if not isinstance(a, dict):
+            log.problem(default, f"awards/{i}", a, f"award is {type(a).__name__}, not an object")
+    awards = [a for a in awards if isinstance(a, dict)]
+    log.stat(default.file, "processes")
+    log.stat(default.file, "awards", len(awards))
+
+    codes = _classifications([tender, *awards, *contracts])
+    prefixes = tuple(str(p) for p in cfg["it_filter"].get("prefixes", []))
+    is_it, malformed, proc_code, proc_scheme = _it_status(codes, prefixes)
+    log.stat(default.file, "malformed_codes", malformed)
+
+    if not awards:
+        return [], "no award (tender, planning or contract-only data)", is_it
+    live = [
+        a for a in awards if str(a.get("status") or "").strip().lower() not in _SKIP_AWARD_STATUS
+    ]
+    log.stat(default.file, "awards_skipped_status", len(awards) - len(live))
+    if not live:
+        return [], "no active award (all cancelled or unsuccessful)", is_it
+    if cfg["it_filter"].get("enabled", True) and is_it is False:
+        return (
+            [],
+            f"not IT: classification {proc_scheme or ''} {proc_code} has none of the IT prefixes".replace(
+                "  ", " "
+            ),
+            is_it,
+        )
+
+    ministry = _ministry(rel, parties)
+    code, method_raw = _method(tender)
+    tenderers = _tenderers(rel)
+    rows: list[dict] = []
+    for ai, award in enumerate(live):
+        aid = _text(award.get("id"))
+        item = prov.get(aid or "", default)
+        linked = [c for c in contracts if aid is not None and _text(c.get("awardID")) == aid]
+        if not linked and len(live) == 1:
+            linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
+                contracts if len(contracts) == 1 and aid is None else []
+            )
+        value = _obj(award.get("value"))
+        amount = _number(value.get("amount"))
+        currency = _text(value.get("currency"))
+        if amount is None and _text(value.get("amount")):
+            log.problem(
+                item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
+            )
+        if amount is None:
+            vals = [_obj(c.get("value")) for c in linked]
+            nums = [_number(v.get("amount")) for v in vals]
+            curs = {
+                _text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None
+            }
+            if any(n is not None for n in nums) and len(curs) <= 1:
+                amount = sum(n for n in nums if n is not None)
+                currency = currency or next(iter(curs), None)
+        currency = currency.upper() if currency else None
+        award_date = _date(award.get("date")) or min(
+            (d for d in (_date(c.get("dateSigned")) for c in linked) if d), default=None
+        )
+        starts = [_date(_obj(c.get("period")).get("startDate")) for c in linked]
+        ends = [_date(_obj(c.get("period")).get("endDate")) for c in linked]
+        start = min((s for s in starts if s), default=None) or _date(
+            _obj(award.get("contractPeriod")).get("startDate")
+        )
+        end = max((e for e in ends if e), default=None) or _date(
+            _obj(award.get("contractPeriod")).get("endDate")
+        )
+        n_amend, original = _amend_count(award)
+        for c in linked:
+            n, o = _amend_count(c)
+            n_amend += n
+            original = original if original is not None else o
+        a_codes = _classifications([award, *linked])
+        _, _, a_code, a_scheme = _it_status(a_codes, prefixes) if a_codes else (None, 0, None, None)
+        description = (
+            _text(tender.get("title"))
+            or _text(award.get("title"))
+            or _text(tender.get("description"))
+            or _text(award.get("description"))
+            or next((_text(c.get("title")) for c in linked if _text(c.get("title"))), None)
+        )
+        names: list[str] = []
+        for si, sup in enumerate(
+            award.get("suppliers") or []
+            if isinstance(award.get("suppliers"), list)
+            else _objs(award.get("suppliers"))
+        ):
+            name = _org_name(sup, parties)
+            if name:
+                names.append(name)
+            else:
+                log.problem(
+                    item,
+                    f"awards/{ai}/suppliers/{si}",
+                    sup,
+                    "supplier has no name (nor a party with its id)",
+                )
+        if not names:
+            if "suppliers" not in award or not award.get("suppliers"):
+                log.problem(item, f"awards/{ai}/suppliers", None, "award has no supplier")
+            continue
+        share = amount / len(names) if amount is not None else None
+        for name in names:
+            rows.append(
+                {
+                    "ministry": ministry,
+                    "supplier": name,
+                    "supplier_raw": name,
+                    "amount": share,
+                    "currency": currency,
+                    "award_date": award_date,
+                    "start_date": start,
+                    "end_date": end,
+                    "method": code,
+                    "method_raw": method_raw,
+                    "tenderers": tenderers,
+                    "system_id": None,
+                    "system_name": None,
+                    "contract_id": f"{ocid}/{aid or f'award-{ai + 1}'}",
+                    "description": description,
+                    "classification": a_code or proc_code,
+                    "classification_scheme": a_scheme if a_code else proc_scheme,
+                    "amendments": n_amend,
+                    "original_amount": (original / len(names)) if original is not None else None,
+                    "brand_name_spec": None,
+                    "is_it": is_it,
+                    "split_award": len(names) > 1,
+                    "source_file": item.file,
+                    "source_sheet": item.sheet,
+                    "source_row": item.row,
+                }
+            )
+        if len(names) > 1:
+            log.stat(item.file, "split_awards")
+    if not rows:
+        return [], "rejected: no award has a supplier with a name", is_it
+    if ministry is None:
+        log.problem(
+            default,
+            "buyer",
+            None,
+            "no buyer, procuringEntity or buyer party name: ministry unknown",
+        )
+    return rows, None, is_it
+
+
+# ------------------------------------------------------------------- main
+
+
+def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
+    """Read OCDS data (file or folder) into canonical procurement rows.
+
+    Parameters
+    ----------
+    path : path-like
+        A JSON / JSON Lines file, a flattened workbook, a CSV folder of a
+        flattened release (``releases.csv`` + children), or a folder holding
+        any of these (searched recursively).
+    config : Config, optional
+        Project configuration; uses ``it_filter`` and ``values.method``.
+
+    Returns
+    -------
+    OcdsResult
+        Table, rejects, filtered items and per-file stats. Never raises for
+        bad input data: problems become rejects.
+    """
+    cfg = config or Config(root=Path.cwd())
+    root = Path(path)
+    log = _Log()
+    if not root.exists():
+        log.bad(_Item(str(path), "", 0), "", "", "file or folder not found")
+        return _result([], log, cfg)
+
+    items: list[_Item] = []
+    by_ocid: dict[str, list[_Release]] = defaultdict(list)
+    order = 0
+    for kind, p in _discover(root):
+        name = _rel(p, root)
+        log.stats.setdefault(name, dict.fromkeys(STAT_KEYS, 0))
+        if kind == "json":
+            source = _json_items(p, name, log)
+        elif kind == "sheet":
+            source = _sheet_items(p, name, log)
+        else:
+            source = _csvdir_items(p, name, log)
+        for item, obj, version in source:
+            items.append(item)
+            log.stat(item.file, "read")
+            for rel in _releases_of(item, obj, version, log):
+                by_ocid[rel["ocid"]].append(_Release(rel, item, order))
+                order += 1
+    # Items rejected before becoming releases (bad files, lines) were
+    # counted by _Log.bad and are not in ``items``.
+
+    rows: list[dict] = []
+    for ocid, rels in by_ocid.items():
+        compiled = _compile(rels, log)
+        # Provenance of an award: the latest release that carries it.
+        prov: dict[str, _Item] = {}
+        for r in sorted(rels, key=lambda r: (r.data.get("date") or "", r.order)):
+            for a in _objs(r.data.get("awards")):
+                aid = _text(a.get("id"))
+                if aid:
+                    prov[aid] = r.item
+        default = max(rels, key=lambda r: (r.data.get("date") or "", r.order)).item
+        try:
+            got, reason, _ = _map_process(ocid, compiled, prov, default, cfg, log)
+        except Exception as exc:  # noqa: BLE001 - never a traceback for odd data
+            got, reason = [], f"rejected: cannot map this process ({type(exc).__name__}: {exc})"
+        members = {id(r.item): r.item for r in rels if r.item.status != "rejected"}
+        if reason is None:
+            rows.extend(got)
+            for it in members.values():
+                it.status = "loaded"
+        elif reason.startswith("rejected: "):
+            for it in members.values():
+                log.reject(it, "awards", ocid, reason.removeprefix("rejected: "))
+        else:
+            for it in members.values():
+                if it.status != "filtered":
+                    it.status = "filtered"
+                    log.filtered.append((it.file, it.sheet, it.row, reason))
+    for it in items:
+        log.stat(it.file, it.status or "rejected")
+    return _result(rows, log, cfg)
+
+
+def _result(rows: list[dict], log: _Log, cfg: Config) -> OcdsResult:
+    table = _to_frame(rows, cfg)
+    for f, s in log.stats.items():
+        s["rows"] = int((table["source_file"] == f).sum()) if len(table) else 0
+    rejects = pd.DataFrame(log.rejects, columns=list(REJECT_COLUMNS)).astype(
+        {
+            "file": "string",
+            "sheet": "string",
+            "row": "Int64",
+            "column": "string",
+            "value": "string",
+            "problem": "string",
+        }
+    )
+    filtered = pd.DataFrame(log.filtered, columns=list(FILTER_COLUMNS)).astype(
+        {"file": "string", "sheet": "string", "row": "Int64", "reason": "string"}
+    )
+    return OcdsResult(table=table, rejects=rejects, filtered=filtered, stats=log.stats)
+
+
+def _to_frame(rows: list[dict], cfg: Config) -> pd.DataFrame:
+    base = empty_frame("procurement")
+    base["classification_scheme"] = pd.Series(dtype="string")
+    if not rows:
+        return base
+    df = pd.DataFrame(rows)
+    for col in base.columns:
+        dtype = base[col].dtype
+        if str(dtype).startswith("datetime"):
+            ts = pd.to_datetime(df[col], errors="coerce", utc=True, format="ISO8601")
+            df[col] = ts.dt.tz_localize(None).astype("datetime64[ns]")
+        else:
+            df[col] = df[col].astype(dtype)
+    missing = df["method"].isna() & df["method_raw"].notna()
+    if missing.any() and _parse_method is not None:
+        # parse_method returns (values, problems); unmapped names stay NA
+        # and keep their text in method_raw.
+        mapped, _ = _parse_method(df.loc[missing, "method_raw"], user_map=cfg.value_map("method"))
+        df.loc[missing, "method"] = pd.Series(mapped, index=df.index[missing]).astype("string")
+    return df[list(base.columns)].reset_index(drop=True)

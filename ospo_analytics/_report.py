@@ -1,0 +1,1148 @@
+"""Readiness reports: report data views and the batch runner.
+
+Two halves:
+
+* **views** (``load_report_data``, ``ministry_view``, ``national_view``,
+  ``html_table``, ``cards``): what the notebooks call, so they stay thin;
+* **runner** (``run_reports``, ``print_summary``): executes the parameterised
+  notebooks for every ministry in a process pool, exports HTML / XLSX / PDF,
+  writes the index and manifest, and publishes the run atomically.
+
+Run layout::
+
+    out/<run-id>/<ministry-slug>/report.html, report.ipynb, scores.xlsx, report.pdf
+    out/<run-id>/national/...
+    out/<run-id>/index.html, manifest.json
+    out/latest -> <run-id>     (symlink, replaced with os.replace)
+    out/LATEST                 (text: the run id, for systems without symlinks)
+
+A run is built in ``out/.tmp-<run-id>/`` and renamed into place only when
+complete, so a crashed or killed run never moves ``latest``.
+
+The import of this module is light on purpose (no pandas, papermill or
+nbconvert at module level): the "nothing changed" path must answer in well
+under two seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+MINISTRY_NOTEBOOK = "ministry_readiness.ipynb"
+NATIONAL_NOTEBOOK = "national_overview.ipynb"
+NATIONAL = "national"
+FAIL_ENV = "OSPO_REPORT_INJECT_FAILURE"
+"""Test hook: a ministry name whose notebook the runner makes raise (checks the
+failure path end to end, e.g. in a CI smoke test). Ignored when unset."""
+CHROMIUM_MISSING = (
+    "skipped: chromium not installed (install Debian's `chromium` package, "
+    "e.g. `apt-get install chromium`, to get PDFs)"
+)
+_SCORE_TABLES = ("systems", "factors", "ministries", "opportunities")
+
+
+class ReportError(ValueError):
+    """A user-facing problem with a report run (printed without a traceback)."""
+
+
+# =================================================================== views
+@dataclass
+class ReportData:
+    """Everything a report reads from a processed folder.
+
+    Attributes
+    ----------
+    processed_dir : Path
+        The folder read.
+    systems, factors, ministries, opportunities : DataFrame
+        Scoring outputs (empty frames when a file is missing).
+    inventory, procurement : DataFrame
+        Canonical tables.
+    rejects, load_report : DataFrame
+        Loader diagnostics (empty when missing).
+    profile_text : str
+        The scoring profile used (TOML text).
+    missing : list of str
+        Files that were expected but not found (shown under data quality).
+    """
+
+    processed_dir: Path
+    systems: pd.DataFrame
+    factors: pd.DataFrame
+    ministries: pd.DataFrame
+    opportunities: pd.DataFrame
+    inventory: pd.DataFrame
+    procurement: pd.DataFrame
+    rejects: pd.DataFrame
+    load_report: pd.DataFrame
+    profile_text: str = ""
+    missing: list[str] = field(default_factory=list)
+
+    def explain(self, system_id: str) -> pd.DataFrame:
+        """Factor table of one system, largest contribution first."""
+        f = self.factors
+        return f[f["system_id"].astype("string") == str(system_id)].sort_values(
+            "contribution", ascending=False, na_position="last"
+        )
+
+
+def load_report_data(processed_dir: str | Path) -> ReportData:
+    """Read a processed folder (as written by ``ospo-analytics run``).
+
+    Raises
+    ------
+    ReportError
+        When the folder or its ``systems.parquet``/``ministries.parquet`` is missing.
+    """
+    import pandas as pd
+
+    d = Path(processed_dir)
+    if not d.is_dir():
+        raise ReportError(f"processed folder not found: {d} (run `ospo-analytics run` first)")
+    for name in ("systems.parquet", "ministries.parquet"):
+        if not (d / name).is_file():
+            raise ReportError(f"{d}: no {name}; score the project first (`ospo-analytics run`)")
+    missing: list[str] = []
+
+    def pq(name: str) -> pd.DataFrame:
+        p = d / f"{name}.parquet"
+        if not p.is_file():
+            missing.append(p.name)
+            return pd.DataFrame()
+        try:
+            return pd.read_parquet(p)
+        except Exception as exc:  # corrupt file: a message, not a traceback
+            raise ReportError(f"{p}: cannot read ({exc})") from None
+
+    def csv(name: str) -> pd.DataFrame:
+        p = d / name
+        if not p.is_file():
+            missing.append(name)
+            return pd.DataFrame()
+        return pd.read_csv(p, dtype="string", keep_default_na=False, na_values=[""])
+
+    profile = d / "profile_used.toml"
+    return ReportData(
+        processed_dir=d,
+        systems=pq("systems"),
+        factors=pq("factors"),
+        ministries=pq("ministries"),
+        opportunities=pq("opportunities"),
+        inventory=pq("inventory"),
+        procurement=pq("procurement"),
+        rejects=csv("rejects.csv"),
+        load_report=csv("load_report.csv"),
+        profile_text=profile.read_text(encoding="utf-8") if profile.is_file() else "",
+        missing=missing,
+    )
+
+
+def _split(text: object) -> list[str]:
+    """Split a ``"; "``-joined cell into items (NA → [])."""
+    if not isinstance(text, str):
+        return []
+    return [t.strip() for t in text.split(";") if t.strip()]
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    import pandas as pd
+
+    return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="object")
+
+
+def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None = None) -> dict:
+    """Tables and numbers for one ministry's report, in reading order.
+
+    Parameters
+    ----------
+    data : ReportData
+        From :func:`load_report_data`.
+    ministry : str
+        Exact ministry name.
+    as_of : str or date, optional
+        Analysis date (default today) for exit windows.
+
+    Returns
+    -------
+    dict
+        ``ministry``, ``row`` (dict of the ministry's indicators), ``numbers``
+        (label → formatted value), ``actions`` (≤ 3), ``systems``, ``drivers``,
+        ``suppliers``, ``competition``, ``exit_windows``, ``opportunities``,
+        ``unknowns``, ``rejects``, ``load_report``, ``procurement``, ``as_of``.
+
+    Raises
+    ------
+    ReportError
+        When the ministry is not in the scored data.
+    """
+    import pandas as pd
+
+    known = data.ministries["ministry"].astype(str).tolist() if len(data.ministries) else []
+    if ministry not in known:
+        raise ReportError(f"ministry {ministry!r} not in the scored data; known: {known}")
+    as_of_d = _as_date(as_of)
+    row = data.ministries[data.ministries["ministry"].astype(str) == ministry].iloc[0].to_dict()
+    systems = data.systems[data.systems["ministry"].astype(str) == ministry]
+    systems = systems.sort_values("lockin_score", ascending=False, na_position="last")
+    proc = data.procurement
+    proc = proc[proc["ministry"].astype(str) == ministry] if len(proc) else proc
+
+    # Exit windows: contract end from the inventory, lock-in from the scores.
+    inv = data.inventory
+    ends = (
+        inv[["system_id", "contract_end"]].rename(columns={"contract_end": "end_date"})
+        if len(inv) and "contract_end" in inv
+        else pd.DataFrame({"system_id": pd.Series(dtype="string"), "end_date": pd.NaT})
+    )
+    ew = systems[["system_id", "system_name", "vendor", "lockin_score", "spend_total"]].merge(
+        ends, on="system_id", how="left"
+    )
+    ew["end_date"] = pd.to_datetime(ew["end_date"], errors="coerce")
+    ew["months_to_end"] = ((ew["end_date"] - pd.Timestamp(as_of_d)).dt.days / 30.44).round(1)
+    ew = ew.sort_values("end_date", na_position="last")
+
+    opp = data.opportunities
+    if len(opp):
+        mask = opp["ministry"].astype("string").fillna("").map(lambda s: ministry in _split(s))
+        opp = opp[mask.astype(bool)].sort_values("rank", na_position="last")
+
+    suppliers = _supplier_table(proc)
+    comp = _competition_table(proc)
+    f = data.factors
+    f = f[f["system_id"].isin(systems["system_id"])] if len(f) else f
+    unknowns = (
+        f.assign(unknown=~f["known"].astype("boolean").fillna(False))
+        .groupby(["factor", "name"], dropna=False)["unknown"]
+        .agg(["sum", "count"])
+        .rename(columns={"sum": "systems_unknown", "count": "systems"})
+        .reset_index()
+        .sort_values("systems_unknown", ascending=False)
+        if len(f)
+        else pd.DataFrame()
+    )
+    drivers = (
+        f.merge(systems[["system_id", "system_name"]], on="system_id")
+        .sort_values("contribution", ascending=False, na_position="last")
+        .loc[
+            :,
+            [
+                "system_name",
+                "factor",
+                "name",
+                "group",
+                "value",
+                "weight",
+                "contribution",
+                "known",
+                "evidence",
+            ],
+        ]  # fmt: skip
+        if len(f)
+        else pd.DataFrame()
+    )
+    n_sys = len(systems)
+    n_high = int((systems.get("lockin_band", pd.Series(dtype="string")) == "high").sum())
+    numbers = {
+        "Readiness stage": f"{_fmt(row.get('readiness_stage'), '{:.0f}')} / 4 · "
+        f"{_fmt(row.get('readiness_stage_name'))}",
+        "Readiness score": f"{_fmt(row.get('readiness_score'), '{:.0f}')} / 100",
+        "Spend-weighted lock-in": f"{_fmt(row.get('lockin_exposure'), '{:.0f}')} / 100",
+        "Systems at high lock-in": f"{n_high} of {n_sys}",
+        "Top supplier share of IT spend": _fmt(row.get("top_supplier_share"), "{:.0%}"),
+        "Non-competitive share of spend": _fmt(row.get("noncompetitive_share"), "{:.0%}"),
+    }
+    sys_cols = ["system_name", "category", "vendor", "lockin_score", "lockin_low", "lockin_high",
+                "confidence", "top_drivers", "red_flags", "reuse_score", "spend_total",
+                "candidate_alternatives"]  # fmt: skip
+    return {
+        "ministry": ministry,
+        "as_of": as_of_d,
+        "row": row,
+        "numbers": numbers,
+        "actions": _split(row.get("actions"))[:3],
+        "systems": systems[[c for c in sys_cols if c in systems]],
+        "systems_all": systems,
+        "drivers": drivers,
+        "suppliers": suppliers,
+        "competition": comp,
+        "procurement": proc,
+        "exit_windows": ew,
+        "opportunities": opp,
+        "unknowns": unknowns,
+        "rejects": data.rejects,
+        "load_report": data.load_report,
+    }
+
+
+def national_view(data: ReportData, top: int = 15) -> dict:
+    """Tables for the national overview: ministries side by side, duplication, top opportunities."""
+    m = data.ministries.sort_values("readiness_score", ascending=False, na_position="last")
+    opp = data.opportunities
+    dup = opp[opp["kind"] == "duplication"] if len(opp) else opp
+    top_opp = opp.sort_values("value", ascending=False, na_position="last").head(top)
+    cols = ["ministry", "readiness_stage", "readiness_stage_name", "readiness_score",
+            "readiness_confidence", "n_systems", "n_high_lockin", "lockin_exposure", "spend_it",
+            "hhi_it", "top_supplier", "top_supplier_share", "noncompetitive_share",
+            "single_bid_rate"]  # fmt: skip
+    return {
+        "ministries": m[[c for c in cols if c in m]],
+        "ministries_all": m,
+        "duplication": dup,
+        "top_opportunities": top_opp,
+        "systems": data.systems,
+    }
+
+
+def _supplier_table(proc: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    if not len(proc):
+        return pd.DataFrame(columns=["supplier", "spend", "share", "contracts"])
+    g = proc.groupby(proc["supplier"].astype("string").fillna("unknown"))
+    t = pd.DataFrame({"spend": g["amount"].sum(), "contracts": g.size()}).reset_index()
+    total = t["spend"].sum()
+    t["share"] = t["spend"] / total if total else pd.NA
+    return t.sort_values("spend", ascending=False)[["supplier", "spend", "share", "contracts"]]
+
+
+def _competition_table(proc: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    if not len(proc):
+        return pd.DataFrame(columns=["method", "spend", "share", "awards", "single_bid_awards"])
+    method = proc["method"].astype("string").fillna("unknown")
+    single = (pd.to_numeric(_col(proc, "tenderers"), errors="coerce") == 1) & method.isin(
+        ["open", "selective"]
+    )
+    g = proc.assign(_single=single.astype(int)).groupby(method)
+    t = pd.DataFrame(
+        {"spend": g["amount"].sum(), "awards": g.size(), "single_bid_awards": g["_single"].sum()}
+    ).reset_index(names="method")
+    total = t["spend"].sum()
+    t["share"] = t["spend"] / total if total else pd.NA
+    return t.sort_values("spend", ascending=False)[
+        ["method", "spend", "share", "awards", "single_bid_awards"]
+    ]
+
+
+def _as_date(value: str | dt.date | None) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if value:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ReportError(f"as_of must be YYYY-MM-DD, got {value!r}") from None
+    return dt.date.today()
+
+
+def _fmt(value: object, pattern: str = "{}") -> str:
+    """Format a number, or say ``unknown`` (never a blank that reads as zero)."""
+    import pandas as pd
+
+    try:
+        if value is None or pd.isna(value):
+            return "unknown"
+    except (TypeError, ValueError):
+        pass
+    try:
+        return pattern.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def html_table(
+    df: pd.DataFrame,
+    *,
+    bad: Sequence[str] = ("lockin_score", "lockin_low", "lockin_high"),
+    good: Sequence[str] = ("reuse_score", "readiness_score", "confidence"),
+    percent: Sequence[str] = (
+        "share",
+        "top_supplier_share",
+        "noncompetitive_share",
+        "single_bid_rate",
+        "confidence",
+        "readiness_confidence",
+    ),
+    money: Sequence[str] = ("spend_total", "spend", "spend_it", "value", "amount"),
+    max_rows: int = 60,
+) -> Any:
+    """Escaped, formatted HTML table of a DataFrame for a notebook output.
+
+    All text is HTML-escaped (a system called ``<script>`` shows as text),
+    missing values print ``unknown``, score columns get a colour-blind-safe
+    gradient, and long tables are cut with a note.
+    """
+    from IPython.display import HTML
+
+    if df is None or not len(df):
+        return HTML('<p class="ospo-note">No rows.</p>')
+    shown = df.head(max_rows).reset_index(drop=True)
+    styler = shown.style.hide(axis="index").format(escape="html", na_rep="unknown", precision=1)
+    fmts: dict[str, str] = {}
+    for c in shown.columns:
+        if c in percent:
+            fmts[c] = "{:.0%}"
+        elif c in money:
+            fmts[c] = "{:,.0f}"
+        elif str(shown[c].dtype).startswith("datetime"):
+            fmts[c] = "{:%Y-%m-%d}"
+    if fmts:
+        styler = styler.format(fmts, escape="html", na_rep="unknown")
+    styler = styler.format_index(escape="html", axis=1)
+    for cols, cmap in ((bad, "Oranges"), (good, "Blues")):
+        use = [c for c in cols if c in shown and str(shown[c].dtype) not in ("object", "string")]
+        for c in use:
+            vmax = 1 if c in percent else 100
+            styler = styler.background_gradient(cmap=cmap, subset=[c], vmin=0, vmax=vmax * 1.6)
+    note = (
+        f'<p class="ospo-note">Showing {max_rows} of {len(df)} rows; all rows are in scores.xlsx.</p>'
+        if len(df) > max_rows
+        else ""
+    )
+    return HTML(styler.to_html() + note)
+
+
+def cards(numbers: dict[str, str]) -> Any:
+    """The key numbers as HTML cards (escaped)."""
+    from IPython.display import HTML
+
+    from ._safe import esc
+
+    items = "".join(
+        f'<div class="ospo-card"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
+        for k, v in numbers.items()
+    )
+    return HTML(f'<div class="ospo-cards">{items}</div>')
+
+
+def heading(text: str, level: int = 1, note: str = "") -> Any:
+    """An escaped heading (ministry names are user text; never Markdown)."""
+    from IPython.display import HTML
+
+    from ._safe import esc
+
+    level = min(max(level, 1), 4)
+    extra = f'<p class="ospo-note">{esc(note)}</p>' if note else ""
+    return HTML(f"<h{level}>{esc(text)}</h{level}>{extra}")
+
+
+def bullets(items: Sequence[str], empty: str = "None recorded.") -> Any:
+    """An escaped bullet list."""
+    from IPython.display import HTML
+
+    from ._safe import esc
+
+    if not items:
+        return HTML(f'<p class="ospo-note">{esc(empty)}</p>')
+    return HTML("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
+
+
+def show(fig: Any, alt: str = "") -> None:
+    """Display a matplotlib figure as an inline PNG and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png", metadata={"alt": alt} if alt else None))
+
+
+def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
+    """The sheets of a ministry's ``scores.xlsx``."""
+    import pandas as pd
+
+    summary = pd.DataFrame(
+        {"measure": list(view["numbers"]), "value": list(view["numbers"].values())}
+    )
+    actions = pd.DataFrame({"action": view["actions"] or ["none recorded"]})
+    return {
+        "Summary": pd.concat(
+            [
+                summary,
+                actions.rename(columns={"action": "value"}).assign(measure="Action")[
+                    ["measure", "value"]
+                ],
+            ],
+            ignore_index=True,
+        ),  # fmt: skip
+        "Systems": view["systems"],
+        "Lock-in drivers": view["drivers"],
+        "Suppliers": view["suppliers"],
+        "Competition": view["competition"],
+        "Exit windows": view["exit_windows"],
+        "Opportunities": view["opportunities"],
+        "Unknowns": view["unknowns"],
+        "Rejected rows": view["rejects"],
+    }
+
+
+def national_tables(view: dict) -> dict[str, pd.DataFrame]:
+    """The sheets of the national ``scores.xlsx``."""
+    return {
+        "Ministries": view["ministries_all"],
+        "Duplication": view["duplication"],
+        "Top opportunities": view["top_opportunities"],
+        "Systems": view["systems"],
+    }
+
+
+# =================================================================== runner
+@dataclass
+class ReportStatus:
+    """Outcome of one report (a ministry or the national overview)."""
+
+    name: str
+    slug: str
+    status: str  # "ok" | "failed" | "not run"
+    duration: float = 0.0
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+    pdf: str = ""  # "ok", "skipped: ...", "failed: ..."
+
+
+@dataclass
+class RunSummary:
+    """What a :func:`run_reports` call did.
+
+    Attributes
+    ----------
+    run_id : str
+        Identifier of the run (also its folder name); the previous run's id when skipped.
+    run_dir : Path or None
+        Published folder of the run (``None`` if nothing was published).
+    status : list of ReportStatus
+        One per report, national overview first.
+    skipped : bool
+        True when nothing changed since the last complete run (no notebook executed).
+    exit_code : int
+        0 all ok (or skipped); 1 at least one report failed.
+    message : str
+        One-line human summary.
+    duration : float
+        Wall time in seconds.
+    """
+
+    run_id: str
+    run_dir: Path | None
+    status: list[ReportStatus]
+    skipped: bool
+    exit_code: int
+    message: str = ""
+    duration: float = 0.0
+
+
+def _sha_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ospo-analytics")
+    except Exception:  # not installed (running from a checkout)
+        return "0+unknown"
+
+
+def _fingerprint(
+    processed_dir: Path,
+    input_files: Sequence[Path],
+    config_hash: str,
+    profile_hash: str,
+    ministries: Sequence[str] | None,
+    formats: Sequence[str],
+) -> dict[str, Any]:
+    """Everything a run's output depends on, hashed (cheap: no heavy imports)."""
+    processed = {
+        p.name: _sha_file(p)
+        for p in sorted(processed_dir.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
+    inputs = {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()}
+    nbs = hashlib.sha256()
+    for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
+        nbs.update(name.encode())
+        nbs.update((NOTEBOOK_DIR / name).read_bytes())
+    code = hashlib.sha256()
+    for mod in ("_report.py", "_charts.py", "_html.py", "_safe.py"):
+        code.update((Path(__file__).parent / mod).read_bytes())
+    key = {
+        "processed": processed,
+        "inputs": inputs,
+        "config_hash": config_hash,
+        "profile_hash": profile_hash,
+        "notebooks_sha256": nbs.hexdigest(),
+        "report_code_sha256": code.hexdigest(),
+        "package_version": _package_version(),
+        "ministries": sorted(ministries) if ministries else "all",
+        "formats": sorted(formats),
+    }
+    key["fingerprint"] = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return key
+
+
+@contextlib.contextmanager
+def _run_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` (non-blocking ``flock``); a second run gets a clear error."""
+    import fcntl
+
+    path = out_dir / ".lock"
+    fh = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip() or "unknown"
+            raise ReportError(f"another run is in progress (pid {pid}); lock file {path}") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def latest_manifest(out_dir: Path) -> dict | None:
+    """The manifest of the run ``out/latest`` points at, if any."""
+    link = Path(out_dir) / "latest"
+    run_id = None
+    if link.is_symlink() or link.exists():
+        run_id = os.path.basename(os.readlink(link)) if link.is_symlink() else None
+    if run_id is None and (Path(out_dir) / "LATEST").is_file():
+        run_id = (Path(out_dir) / "LATEST").read_text(encoding="utf-8").strip()
+    if not run_id:
+        return None
+    try:
+        return json.loads((Path(out_dir) / run_id / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_reports(
+    processed_dir: Path,
+    out_dir: Path,
+    *,
+    ministries: list[str] | None = None,
+    jobs: int | None = None,
+    formats: tuple[str, ...] = ("html", "xlsx", "pdf"),
+    force: bool = False,
+    timeout: int = 600,
+    input_files: Sequence[Path] = (),
+    config_hash: str = "",
+    profile_hash: str = "",
+    progress: bool = True,
+    as_of: str = "",
+) -> RunSummary:
+    """Make every ministry's readiness report plus the national overview.
+
+    Parameters
+    ----------
+    processed_dir : Path
+        Scored processed folder (``systems.parquet``, ``ministries.parquet``, ...).
+    out_dir : Path
+        Reports folder (default in the CLI: ``reports/``).
+    ministries : list of str, optional
+        Only these ministries (exact names); default all. The national
+        overview is always made.
+    jobs : int, optional
+        Worker processes (default ``os.cpu_count()``), each with one kernel it
+        reuses for its notebooks.
+    formats : tuple of str
+        Any of ``"html"``, ``"xlsx"``, ``"pdf"`` (the executed ``report.ipynb``
+        is always kept).
+    force : bool
+        Run even when nothing changed since the last complete run.
+    timeout : int
+        Seconds allowed per notebook; the kernel is interrupted after that.
+    input_files : sequence of Path
+        Raw input files, hashed into the manifest and the change check.
+    config_hash, profile_hash : str
+        Hashes of the config and scoring profile (change check).
+    progress : bool
+        Show a rich progress bar.
+    as_of : str
+        Analysis date passed to the notebooks (``YYYY-MM-DD``; empty = today).
+
+    Returns
+    -------
+    RunSummary
+        ``exit_code`` 0 when every report is ok (or nothing changed), 1 otherwise.
+
+    Raises
+    ------
+    ReportError
+        Bad arguments, missing processed data, unknown ministry, or another
+        run holding the lock.
+    """
+    t0 = time.perf_counter()
+    processed_dir = Path(processed_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    formats = tuple(f.strip().lower() for f in formats if f.strip())
+    bad = sorted(set(formats) - {"html", "xlsx", "pdf"})
+    if bad:
+        raise ReportError(f"unknown format(s) {bad}; use html, xlsx, pdf")
+    for name in ("systems.parquet", "ministries.parquet"):
+        if not (processed_dir / name).is_file():
+            raise ReportError(
+                f"{processed_dir}: no {name}; score the project first (`ospo-analytics run`)"
+            )
+    if not (NOTEBOOK_DIR / MINISTRY_NOTEBOOK).is_file():
+        raise ReportError(f"report notebooks not found in {NOTEBOOK_DIR}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    with _run_lock(out_dir):
+        key = _fingerprint(
+            processed_dir, input_files, config_hash, profile_hash, ministries, formats
+        )
+        prev = latest_manifest(out_dir)
+        if (
+            not force
+            and prev
+            and prev.get("fingerprint") == key["fingerprint"]
+            and prev.get("reports")
+            and all(r.get("status") == "ok" for r in prev["reports"])
+        ):
+            return RunSummary(
+                run_id=prev["run_id"],
+                run_dir=out_dir / prev["run_id"],
+                status=[
+                    ReportStatus(
+                        r["name"],
+                        r["slug"],
+                        "ok",
+                        r.get("duration", 0.0),
+                        "",
+                        r.get("files", []),
+                        r.get("pdf", ""),
+                    )  # fmt: skip
+                    for r in prev["reports"]
+                ],
+                skipped=True,
+                exit_code=0,
+                message=f"nothing changed since run {prev['run_id']}: no report executed "
+                "(use --force to rebuild)",
+                duration=time.perf_counter() - t0,
+            )
+        return _execute_run(
+            processed_dir, out_dir, key, ministries, jobs, formats, timeout, progress, as_of, t0
+        )
+
+
+def _ministry_names(processed_dir: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    col = pq.read_table(processed_dir / "ministries.parquet", columns=["ministry"]).column(0)
+    return [str(m) for m in col.to_pylist() if m is not None]
+
+
+def _execute_run(
+    processed_dir: Path,
+    out_dir: Path,
+    key: dict,
+    ministries: list[str] | None,
+    jobs: int | None,
+    formats: tuple[str, ...],
+    timeout: int,
+    progress: bool,
+    as_of: str,
+    t0: float,
+) -> RunSummary:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from ._safe import atomic_symlink, atomic_write_text, slugify
+
+    known = _ministry_names(processed_dir)
+    if ministries:
+        unknown = [m for m in ministries if m not in known]
+        if unknown:
+            raise ReportError(f"unknown ministr{'y' if len(unknown) == 1 else 'ies'} "
+                              f"{unknown}; known: {known}")  # fmt: skip
+        selected = list(dict.fromkeys(ministries))
+    else:
+        selected = known
+    created = dt.datetime.now(dt.UTC)
+    run_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    tmp_dir = out_dir / f".tmp-{run_id}"
+    tmp_dir.mkdir()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    fail = os.environ.get(FAIL_ENV, "")
+    jobs_list = [
+        {
+            "name": "National overview",
+            "ministry": "",
+            "slug": NATIONAL,
+            "notebook": str(NOTEBOOK_DIR / NATIONAL_NOTEBOOK),
+        }
+    ] + [
+        {
+            "name": m,
+            "ministry": m,
+            "slug": slugify(m),
+            "notebook": str(NOTEBOOK_DIR / MINISTRY_NOTEBOOK),
+        }
+        for m in selected
+    ]
+    for j in jobs_list:
+        j.update(
+            processed_dir=str(processed_dir),
+            out_dir=str(tmp_dir / j["slug"]),
+            formats=list(formats),
+            timeout=int(timeout),
+            chromium=chromium or "",
+            as_of=as_of,
+            fail=bool(fail) and fail == j["ministry"],
+        )
+    n_workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
+    results: dict[str, ReportStatus] = {}
+    # fork (Linux): no re-import of the caller's __main__ and fast start; the
+    # workers are forked on submit, before the progress bar starts its thread.
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with ProcessPoolExecutor(n_workers, mp_context=get_context(method)) as pool:
+        futures = {pool.submit(_run_job, j): j for j in jobs_list}
+        with _progress(progress) as bar:
+            task = bar.add_task("reports", total=len(jobs_list)) if bar is not None else None
+            for fut in as_completed(futures):
+                j = futures[fut]
+                try:
+                    res = ReportStatus(**fut.result())
+                except Exception as exc:  # worker died: report it, keep the others
+                    res = ReportStatus(j["name"], j["slug"], "failed", 0.0,
+                                       f"worker crashed: {type(exc).__name__}: {exc}")  # fmt: skip
+                results[j["slug"]] = res
+                if bar is not None:
+                    bar.update(task, advance=1, description=f"{res.status}: {res.name[:40]}")
+    statuses = [results[j["slug"]] for j in jobs_list]
+    ok = all(s.status == "ok" for s in statuses)
+    pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
+    from ._html import index_page
+
+    atomic_write_text(
+        tmp_dir / "index.html",
+        index_page(
+            run_id, [asdict(s) for s in statuses], created=created, skipped_pdf_reason=pdf_reason
+        ),  # fmt: skip
+    )
+    manifest = {
+        "run_id": run_id,
+        "created": created.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "status": "ok" if ok else "failed",
+        "fingerprint": key["fingerprint"],
+        "package_version": key["package_version"],
+        "config_hash": key["config_hash"],
+        "profile_hash": key["profile_hash"],
+        "notebooks_sha256": key["notebooks_sha256"],
+        "report_code_sha256": key["report_code_sha256"],
+        "processed_dir": str(processed_dir),
+        "processed_files": key["processed"],
+        "input_files": [{"path": p, "sha256": h} for p, h in key["inputs"].items()],
+        "ministries": key["ministries"],
+        "formats": list(formats),
+        "python": sys.version.split()[0],
+        "reports": [asdict(s) for s in statuses],
+    }
+    atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    final = out_dir / run_id
+    os.replace(tmp_dir, final)
+    # Publish: the symlink first (atomic), then the plain-text pointer.
+    atomic_symlink(run_id, out_dir / "latest")
+    atomic_write_text(out_dir / "LATEST", run_id + "\n")
+    n_failed = sum(s.status != "ok" for s in statuses)
+    msg = (
+        f"{len(statuses)} reports ok in run {run_id}"
+        if ok
+        else f"{n_failed} of {len(statuses)} reports failed in run {run_id} "
+        "(failed notebooks kept in their folders; see manifest.json)"
+    )
+    return RunSummary(
+        run_id=run_id,
+        run_dir=final,
+        status=statuses,
+        skipped=False,
+        exit_code=0 if ok else 1,
+        message=msg,
+        duration=time.perf_counter() - t0,
+    )
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+def print_summary(summary: RunSummary, console: Any = None) -> None:
+    """Print a run summary as a rich table (one row per report) and its message."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or Console()
+    if summary.skipped:
+        console.print(Text(summary.message))
+        return
+    table = Table(title=f"Readiness reports · run {summary.run_id}")
+    for col in ("report", "status", "time", "PDF", "error"):
+        table.add_column(col)
+    for s in summary.status:
+        style = "green" if s.status == "ok" else "bold red"
+        # Text(...) so names like "[bold]" are shown, not interpreted as markup.
+        table.add_row(Text(s.name), Text(s.status, style=style), f"{s.duration:.1f} s",
+                      Text(s.pdf or "-"), Text(s.error[:200]))  # fmt: skip
+    console.print(table)
+    console.print(Text(summary.message, style="green" if summary.exit_code == 0 else "bold red"))
+    if summary.run_dir:
+        console.print(Text(f"index: {summary.run_dir / 'index.html'}"))
+
+
+# =================================================================== worker side
+_KERNEL: Any = None
+
+
+def _kernel_manager() -> Any:
+    """A kernel of *this* interpreter, started once per worker and reused.
+
+    Built from ``sys.executable`` rather than a registered kernelspec, so it
+    works when no kernelspec is installed and never picks another Python.
+    """
+    global _KERNEL
+    if _KERNEL is not None:
+        return _KERNEL
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    spec = KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name="ospo-analytics",
+        language="python",
+        env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+    )
+
+    class _OwnSpec(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:  # noqa: ARG002
+            return spec
+
+    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=_OwnSpec())
+    run_sync(km.start_kernel)()
+    _KERNEL = km
+    return km
+
+
+def _drop_kernel() -> None:
+    """Kill the worker's kernel (after a timeout or crash); the next job starts a new one."""
+    global _KERNEL
+    km, _KERNEL = _KERNEL, None
+    if km is not None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def _kernel_pid(km: Any) -> int | None:
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(proc, "pid", None)
+
+
+def _prepare_notebook(job: dict) -> Any:
+    """Load, parameterise (papermill) and prefix the reset / planted-failure cells."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(job["notebook"])  # also gives every cell a tags list
+    params = {"processed_dir": job["processed_dir"], "as_of": job["as_of"]}
+    if job["ministry"]:
+        params["ministry"] = job["ministry"]
+    # papermill writes parameters with repr(): a name with quotes or newlines
+    # stays a string literal (tests check the injected cell is literals only).
+    nb = parameterize_notebook(nb, params, kernel_name="python3", language="python")
+    # The kernel is reused: start from an empty namespace (modules stay imported).
+    reset = nbformat.v4.new_code_cell(
+        "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')"
+    )
+    reset.metadata["tags"] = ["ospo-reset"]
+    cells = [reset]
+    for cell in nb.cells:
+        cells.append(cell)
+        if job["fail"] and "injected-parameters" in cell.metadata.get("tags", []):
+            boom = nbformat.v4.new_code_cell(f"raise RuntimeError('planted failure ({FAIL_ENV})')")
+            boom.metadata["tags"] = ["ospo-planted-failure"]
+            cells.append(boom)
+    nb.cells = cells
+    return nb
+
+
+def _run_job(job: dict) -> dict:
+    """Execute one report in a worker process and write its outputs.
+
+    Never raises for notebook errors: the failed notebook is saved and the
+    error is returned in the status.
+    """
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    out = Path(job["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    nb_path = out / "report.ipynb"
+    status, error, files, pdf = "ok", "", ["report.ipynb"], ""
+    timed_out = threading.Event()
+    try:
+        nb = _prepare_notebook(job)
+        km = _kernel_manager()
+        pid = _kernel_pid(km)
+
+        def _interrupt() -> None:
+            timed_out.set()
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGINT)
+
+        timer = threading.Timer(job["timeout"], _interrupt)
+        timer.start()
+        try:
+            nb = pm.execute_notebook(
+                nb,
+                str(nb_path),
+                kernel_name="python3",
+                progress_bar=False,
+                km=km,
+                execution_timeout=job["timeout"] + 30,
+                request_save_on_cell_execute=False,
+            )
+        finally:
+            timer.cancel()
+    except PapermillExecutionError as exc:
+        status = "failed"
+        error = f"{exc.ename}: {exc.evalue}"
+        if timed_out.is_set():
+            error = f"timed out after {job['timeout']} s"
+        nb = nbformat.read(nb_path, as_version=4) if nb_path.exists() else None
+    except Exception as exc:  # kernel died, timeout inside nbclient, bad notebook
+        status, error, nb = "failed", f"{type(exc).__name__}: {exc}", None
+        _drop_kernel()
+    if status == "failed" and not nb_path.exists() and nb is not None:
+        nbformat.write(nb, nb_path)
+    if nb is not None and "html" in job["formats"]:
+        try:
+            from ._html import export_html
+            from ._safe import atomic_write_text
+
+            atomic_write_text(
+                out / "report.html", export_html(nb, f"Readiness report: {job['name']}")
+            )
+            files.insert(0, "report.html")
+        except Exception as exc:
+            status = "failed"
+            error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
+    if status == "ok" and "xlsx" in job["formats"]:
+        try:
+            _write_scores_xlsx(job, out / "scores.xlsx")
+            files.append("scores.xlsx")
+        except Exception as exc:
+            status, error = "failed", f"XLSX export failed: {type(exc).__name__}: {exc}"
+    if status == "ok" and "pdf" in job["formats"]:
+        pdf = _print_pdf(job["chromium"], out / "report.html", out / "report.pdf")
+        if pdf == "ok":
+            files.append("report.pdf")
+    return {
+        "name": job["name"],
+        "slug": job["slug"],
+        "status": status,
+        "duration": round(time.perf_counter() - t0, 2),
+        "error": error,
+        "files": files,
+        "pdf": pdf,
+    }
+
+
+_DATA_CACHE: dict[str, ReportData] = {}
+
+
+def _write_scores_xlsx(job: dict, path: Path) -> None:
+    from ._safe import write_xlsx
+
+    d = job["processed_dir"]
+    if d not in _DATA_CACHE:
+        _DATA_CACHE[d] = load_report_data(d)
+    data = _DATA_CACHE[d]
+    if job["ministry"]:
+        tables = ministry_tables(ministry_view(data, job["ministry"], job["as_of"] or None))
+    else:
+        tables = national_tables(national_view(data))
+    write_xlsx(
+        tables,
+        path,
+        percent=(
+            "share",
+            "top_supplier_share",
+            "noncompetitive_share",
+            "single_bid_rate",
+            "readiness_confidence",
+            "confidence",
+        ),  # fmt: skip
+    )
+
+
+def _print_pdf(chromium: str, html: Path, pdf: Path, timeout: int = 120) -> str:
+    """Print the HTML to PDF with headless Chromium, network off; returns a status."""
+    if not chromium:
+        return CHROMIUM_MISSING
+    if not html.exists():
+        return "skipped: no HTML"
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ospo-chromium-") as profile:
+        cmd = [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+            f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>", "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}", html.resolve().as_uri(),
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"failed: {type(exc).__name__}"
+    if proc.returncode != 0 or not pdf.exists():
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return f"failed: chromium exit {proc.returncode} {tail[0][:120]}"
+    return "ok"

@@ -1,0 +1,192 @@
+"""The result of a scoring run: tables, the profile used, explanations, storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ._config import ConfigError
+from ._profile import Profile, load_profile
+
+TABLES = ("systems", "factors", "ministries", "opportunities", "links")
+_META = "score_meta.json"
+
+
+class Explanation(pd.DataFrame):
+    """Factor rows of one system; shows ``attrs["summary"]`` above the table."""
+
+    @property
+    def _constructor(self):  # derived frames are plain DataFrames
+        return pd.DataFrame
+
+    def __repr__(self) -> str:
+        body = pd.DataFrame(self).drop(columns=["evidence"], errors="ignore").to_string(index=False)
+        return f"{self.attrs.get('summary', '')}\n\n{body}"
+
+    def _repr_html_(self) -> str:
+        # Summary text comes from spreadsheets: escape it (to_html escapes cells).
+        summary = html.escape(self.attrs.get("summary", "")).replace("\n", "<br>")
+        return f"<p>{summary}</p>" + pd.DataFrame(self).to_html(index=False, escape=True)
+
+
+def _fmt(x: object, digits: int = 0) -> str:
+    return "?" if x is None or pd.isna(x) else f"{float(x):.{digits}f}"
+
+
+@dataclass
+class ScoreResult:
+    """Everything one scoring run produced.
+
+    Attributes
+    ----------
+    systems : DataFrame
+        One row per system: scores, bands, red flags, drivers, alternatives.
+    factors : DataFrame
+        Long table ``system_id, factor, name, group, value, weight,
+        contribution, known, evidence``.
+    ministries, opportunities : DataFrame
+        Per-ministry indicators and reuse / exit-window opportunities.
+    links : DataFrame
+        ``proc_index, system_id, link_method, link_confidence`` per procurement row.
+    profile : Profile
+        The scoring profile used.
+    as_of : date
+        Analysis date.
+    """
+
+    systems: pd.DataFrame
+    factors: pd.DataFrame
+    ministries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    profile: Profile = field(default_factory=load_profile)
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def __repr__(self) -> str:
+        s = self.systems
+        n_high = int((s["lockin_band"] == "high").sum()) if "lockin_band" in s else 0
+        linked = int(self.links["system_id"].notna().sum()) if "system_id" in self.links else 0
+        return (
+            f"ScoreResult(as_of={self.as_of}, systems={len(s)} ({n_high} high lock-in), "
+            f"procurement rows={len(self.links)} ({linked} linked), "
+            f"ministries={len(self.ministries)}, profile={self.profile.label()})"
+        )
+
+    def explain(self, system_id: str) -> Explanation:
+        """Why a system scores what it does.
+
+        Parameters
+        ----------
+        system_id : str
+            Inventory id of the system.
+
+        Returns
+        -------
+        Explanation
+            Its factor rows, largest contribution first (lock-in, then reuse;
+            unknown factors last), with a readable ``.attrs["summary"]``.
+
+        Raises
+        ------
+        KeyError
+            If no system has this id.
+        """
+        sid = str(system_id)
+        row = self.systems[self.systems["system_id"] == sid]
+        if row.empty:
+            close = self.systems["system_id"].astype("string")
+            hint = close[close.str.casefold() == sid.strip().casefold()]
+            extra = f"; did you mean {hint.iloc[0]!r}?" if len(hint) else ""
+            raise KeyError(f"no system with system_id {sid!r}{extra}")
+        r = row.iloc[0]
+        f = self.factors[self.factors["system_id"] == sid].copy()
+        f["_reuse"] = f["group"] == "reuse"
+        f = f.sort_values(
+            ["_reuse", "contribution", "factor"], ascending=[True, False, True], na_position="last"
+        ).drop(columns="_reuse")
+        out = Explanation(f.reset_index(drop=True))
+        unknown = f.loc[~f["known"].fillna(False).astype(bool) & (f["group"] != "reuse"), "name"]
+        lines = [
+            f"{r['system_id']} {r['system_name']!s} ({r['ministry']!s}): lock-in "
+            f"{_fmt(r['lockin_score'])}/100 [{r['lockin_band']}], could range "
+            f"{_fmt(r['lockin_low'])}–{_fmt(r['lockin_high'])} "
+            f"(confidence {_fmt(100 * r['confidence'] if pd.notna(r['confidence']) else None)}%); "
+            f"reuse {_fmt(r['reuse_score'])}/100.",
+            f"Sub-scores: commercial {_fmt(r['lockin_commercial'])}, technical "
+            f"{_fmt(r['lockin_technical'])}, sovereignty {_fmt(r['lockin_sovereignty'])}.",
+        ]
+        if pd.notna(r.get("top_drivers")):
+            lines.append(f"Main drivers: {r['top_drivers']}.")
+        if pd.notna(r.get("red_flags")):
+            lines.append(f"Red flags: {r['red_flags']}.")
+        if len(unknown):
+            lines.append("Unknown: " + ", ".join(unknown.astype(str)) + ".")
+        if pd.notna(r.get("candidate_alternatives")):
+            lines.append(f"Open alternatives: {r['candidate_alternatives']}.")
+        out.attrs["summary"] = "\n".join(lines)
+        return out
+
+    @classmethod
+    def read_scores(cls, directory: str | Path) -> ScoreResult:
+        """Read a result written by :meth:`to_parquet` (same as :func:`read_scores`)."""
+        return read_scores(directory)
+
+    def to_parquet(self, directory: str | Path) -> Path:
+        """Write the tables and ``profile_used.toml`` to ``directory``.
+
+        Each file is written to a temporary name and then renamed, so a failed
+        run never leaves a half-written file in place of the last good one.
+
+        Returns
+        -------
+        Path
+            The directory.
+        """
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            df = getattr(self, name)
+            _atomic(d / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+        _atomic(d / "profile_used.toml", lambda p: Path(p).write_text(self.profile.text, "utf-8"))
+        meta = {"as_of": self.as_of.isoformat(), "profile_sha256": self.profile.sha256}
+        _atomic(d / _META, lambda p: Path(p).write_text(json.dumps(meta), "utf-8"))
+        return d
+
+
+def _atomic(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_scores(directory: str | Path) -> ScoreResult:
+    """Read a result written by :meth:`ScoreResult.to_parquet`.
+
+    Raises
+    ------
+    ConfigError
+        If the folder lacks one of the files.
+    """
+    d = Path(directory)
+    missing = [f"{t}.parquet" for t in TABLES if not (d / f"{t}.parquet").exists()]
+    if missing:
+        raise ConfigError(f"{d}: no scores here (missing {', '.join(missing)}); run `score` first")
+    tables = {t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES}
+    prof_path = d / "profile_used.toml"
+    profile = load_profile(prof_path if prof_path.exists() else None)
+    as_of = dt.date.today()
+    if (d / _META).exists():
+        as_of = dt.date.fromisoformat(json.loads((d / _META).read_text("utf-8"))["as_of"])
+    return ScoreResult(**tables, profile=profile, as_of=as_of)

@@ -1,0 +1,279 @@
+"""Safe outputs: path slugs, formula-proof XLSX/CSV, HTML escaping, atomic writes.
+
+Everything that turns user text (ministry and system names, supplier names,
+reject values) into a file name, a spreadsheet cell or HTML goes through here.
+
+Spreadsheet safety rules
+------------------------
+* XLSX: every text cell is written with ``write_string`` and the workbook is
+  created with ``strings_to_formulas=False`` / ``strings_to_urls=False``, so
+  ``=HYPERLINK(...)`` stays the literal text it was in the input.
+* CSV: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is prefixed with a single quote ``'`` (the OWASP "CSV injection"
+  defence), because spreadsheet programs evaluate such cells when opening a
+  CSV. The quote is visible; the text after it is the original value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_MAX_STR = 32767
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+# ---------------------------------------------------------------- slugs
+def slugify(name: object, max_len: int = 60) -> str:
+    """Turn any text into a safe, unique path segment.
+
+    ASCII-folds accents, keeps ``[a-z0-9-]``, cuts to ``max_len`` characters and
+    appends an 8-character hash of the exact original text, so different names
+    (``"Health"`` / ``"health"`` / ``"../health"``) never share a folder and
+    names such as ``..``, ``CON`` or ``""`` still give a valid segment.
+
+    Parameters
+    ----------
+    name : object
+        Ministry (or other) name; converted with ``str``.
+    max_len : int
+        Maximum length of the readable part.
+
+    Returns
+    -------
+    str
+        Matches ``^[a-z0-9]+(-[a-z0-9]+)*$``, at most ``max_len + 9`` long.
+    """
+    text = str(name)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:max_len].strip("-")
+    return f"{base}-{digest}" if base else f"ministry-{digest}"
+
+
+# ---------------------------------------------------------------- text cells
+def neutralise_formula(value: object) -> object:
+    """Prefix ``'`` to a string that a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells cannot be evaluated as formulas (see module doc)."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            mask = s.astype("string").str.startswith(FORMULA_PREFIXES).fillna(False)
+            if mask.any():
+                out[col] = s.astype("object")
+                out.loc[mask.to_numpy(), col] = "'" + s[mask].astype(str)
+    out.columns = [str(neutralise_formula(str(c))) for c in out.columns]
+    return out
+
+
+def write_csv_safe(df: pd.DataFrame, path: Path) -> None:
+    """Write a CSV (UTF-8 with BOM so Excel reads accents) atomically and formula-safe."""
+    data = csv_safe(df).to_csv(index=False).encode("utf-8-sig")
+    atomic_write_bytes(path, data)
+
+
+def sheet_name(name: str, used: Iterable[str] = ()) -> str:
+    """Return a valid, unique Excel sheet name (max 31 chars, no ``[]:*?/\\``)."""
+    base = _SHEET_BAD.sub("_", name).strip("'")[:31] or "Sheet"
+    used_lower = {u.lower() for u in used}
+    candidate, i = base, 2
+    while candidate.lower() in used_lower:
+        suffix = f" ({i})"
+        candidate, i = base[: 31 - len(suffix)] + suffix, i + 1
+    return candidate
+
+
+def write_xlsx(
+    tables: Mapping[str, pd.DataFrame],
+    path: Path,
+    *,
+    high_is_bad: Iterable[str] = ("lockin_score", "lockin_high", "lockin_low", "hhi_it"),
+    high_is_good: Iterable[str] = ("reuse_score", "readiness_score", "confidence"),
+    percent: Iterable[str] = (),
+    money: Iterable[str] = ("spend_total", "spend_it", "amount", "value", "annual_cost"),
+) -> None:
+    """Write one sheet per table: frozen header, filters, formats, no formulas.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Sheet title → table (titles are made valid and unique).
+    path : Path
+        Destination ``.xlsx`` (written to a temporary file, then renamed).
+    high_is_bad, high_is_good : iterable of str
+        Score columns that get an orange (bad) or blue (good) colour scale;
+        colour-blind-safe and readable when printed in grey.
+    percent : iterable of str
+        Columns holding shares 0–1, shown as percentages.
+    money : iterable of str
+        Columns shown with thousands separators and no decimals.
+    """
+    import xlsxwriter  # local: keep the incremental no-op path light
+
+    bad, good, pct, mon = set(high_is_bad), set(high_is_good), set(percent), set(money)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
+    os.close(fd)
+    wb = xlsxwriter.Workbook(
+        tmp,
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": False,
+        },
+    )
+    try:
+        head = wb.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True})
+        fmt = {
+            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+            "money": wb.add_format({"num_format": "#,##0"}),
+            "pct": wb.add_format({"num_format": "0%"}),
+            "num": wb.add_format({"num_format": "0.0"}),
+            "int": wb.add_format({"num_format": "0"}),
+        }
+        used: list[str] = []
+        for title, df in tables.items():
+            name = sheet_name(str(title), used)
+            used.append(name)
+            ws = wb.add_worksheet(name)
+            df = df.reset_index(drop=True)
+            for c, col in enumerate(df.columns):
+                ws.write_string(0, c, str(col)[:_XLSX_MAX_STR], head)
+                _write_column(ws, c, df[col], fmt, pct, mon, str(col))
+                width = min(60, max(10, len(str(col)) + 2))
+                if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+                    lens = df[col].astype("string").str.len().dropna()
+                    if len(lens):
+                        width = int(min(60, max(width, lens.quantile(0.9) + 2)))
+                ws.set_column(c, c, width)
+            n = len(df)
+            ws.freeze_panes(1, 0)
+            if len(df.columns):
+                ws.autofilter(0, 0, max(n, 1), len(df.columns) - 1)
+            for c, col in enumerate(df.columns):
+                if n and col in bad:
+                    ws.conditional_format(
+                        1, c, n, c,
+                        {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#E69F00"},
+                    )  # fmt: skip
+                elif n and col in good:
+                    ws.conditional_format(
+                        1, c, n, c,
+                        {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#56B4E9"},
+                    )  # fmt: skip
+    finally:
+        wb.close()
+    os.replace(tmp, path)
+
+
+def _write_column(ws, c: int, s: pd.Series, fmt: dict, pct: set, mon: set, col: str) -> None:
+    """Write one column below the header with the writer matching its dtype."""
+    if pd.api.types.is_bool_dtype(s):
+        for r, v in enumerate(s.astype("object"), start=1):
+            if v is pd.NA or v is None:
+                ws.write_blank(r, c, None)
+            else:
+                ws.write_string(r, c, "yes" if v else "no")
+    elif pd.api.types.is_numeric_dtype(s):
+        cell = (
+            fmt["pct"]
+            if col in pct
+            else fmt["money"]
+            if col in mon
+            else fmt["int"]
+            if pd.api.types.is_integer_dtype(s)
+            else fmt["num"]
+        )
+        vals = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+        for r, v in enumerate(vals, start=1):
+            if v != v or v in (float("inf"), float("-inf")):  # NaN / inf: unknown
+                ws.write_blank(r, c, None, cell)
+            else:
+                ws.write_number(r, c, float(v), cell)
+    elif pd.api.types.is_datetime64_any_dtype(s):
+        for r, v in enumerate(s, start=1):
+            if pd.isna(v):
+                ws.write_blank(r, c, None, fmt["date"])
+            else:
+                ws.write_datetime(r, c, v.to_pydatetime().replace(tzinfo=None), fmt["date"])
+    else:
+        for r, v in enumerate(s.astype("object"), start=1):
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                ws.write_blank(r, c, None)
+            else:
+                ws.write_string(r, c, str(v)[:_XLSX_MAX_STR])
+
+
+# ---------------------------------------------------------------- HTML
+def esc(value: object) -> str:
+    """Escape any value for HTML text or attribute context (NA → ``unknown``)."""
+    try:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return "unknown"
+    except (TypeError, ValueError):
+        pass
+    return html.escape(str(value), quote=True)
+
+
+# ---------------------------------------------------------------- atomic writes
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder + ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_symlink(target: str | Path, link: Path) -> None:
+    """Point ``link`` at ``target``, replacing any old link in one ``os.replace``.
+
+    Readers see either the old or the new target, never a missing link.
+    """
+    link = Path(link)
+    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(str(target), tmp)
+    os.replace(tmp, link)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()

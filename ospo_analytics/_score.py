@@ -1,0 +1,1172 @@
+"""Per-system scoring: lock-in factors L1-L13, reuse factors R1-R12, explanations.
+
+Every factor is a number 0-1 or unknown (NaN). A score is the weighted mean of
+the known factors (x100); ``confidence`` is the share of the weight resting on
+known factors; ``lockin_low`` / ``lockin_high`` set every unknown to 0 / 1 over
+all weights, so they bracket the score and widen as data goes missing.
+
+Procurement factors are computed with group-bys over integer codes of the
+linked rows, so the cost is a few sorts of the procurement table whatever the
+number of systems; strings are built once per system, never per contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._config import ConfigError
+from ._link import link_positions
+from ._profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
+from ._schema import CROSS_CUTTING, empty_frame
+
+SYSTEM_COLUMNS = (
+    "system_id",
+    "system_name",
+    "ministry",
+    "category",
+    "vendor",
+    "lockin_score",
+    "lockin_low",
+    "lockin_high",
+    "lockin_commercial",
+    "lockin_technical",
+    "lockin_sovereignty",
+    "reuse_score",
+    "replace_priority",
+    "confidence",
+    "red_flags",
+    "top_drivers",
+    "spend_total",
+    "n_contracts",
+    "candidate_alternatives",
+    "lockin_band",
+)
+FACTOR_COLUMNS = (
+    "system_id",
+    "factor",
+    "name",
+    "group",
+    "value",
+    "weight",
+    "contribution",
+    "known",
+    "evidence",
+)
+_CLOSED_MARKERS = ("licenseref", "proprietary", "commercial", "closed")
+
+
+class ScoreInputError(ConfigError):
+    """A problem in the tables given to :func:`score` (reported without a traceback)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _get(df: pd.DataFrame, col: str, dtype: str) -> pd.Series:
+    """Column ``col`` as ``dtype``, or an all-NA column when absent."""
+    if col in df.columns:
+        s = df[col]
+        if str(s.dtype) != dtype:
+            try:
+                s = s.astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise ScoreInputError(f"column {col!r} cannot be read as {dtype}: {exc}") from None
+        return s.reset_index(drop=True)
+    return pd.Series(pd.array([pd.NA] * len(df), dtype=dtype))
+
+
+def _f(s: pd.Series) -> np.ndarray:
+    """Nullable numeric/boolean Series -> float ndarray with NaN for NA."""
+    return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _txt(a: Any) -> pd.Series:
+    return pd.Series(a, dtype="string").reset_index(drop=True)
+
+
+def _pct(x: np.ndarray) -> pd.Series:
+    return _txt(pd.array(np.round(np.asarray(x, float) * 100), dtype="Float64").astype("Int64"))
+
+
+def _num_txt(x: np.ndarray) -> pd.Series:
+    return _txt(pd.array(np.asarray(x, float), dtype="Float64").astype("Int64"))
+
+
+def _money(x: np.ndarray) -> pd.Series:
+    """Compact amounts: 950, 12.3k, 4.5M, 1.2bn (one string per system)."""
+    x = np.asarray(x, float)
+    ax = np.abs(x)
+    div = np.select([ax >= 1e9, ax >= 1e6, ax >= 1e3], [1e9, 1e6, 1e3], 1.0)
+    suf = np.select([ax >= 1e9, ax >= 1e6, ax >= 1e3], ["bn", "M", "k"], "")
+    val = x / div
+    digits = np.where(div > 1, 1, 0)
+    out = [
+        f"{v:.{d}f}{s}" if np.isfinite(v) else "?"
+        for v, d, s in zip(val.tolist(), digits.tolist(), suf.tolist(), strict=True)
+    ]
+    return _txt(out)
+
+
+def _join(parts: list[pd.Series], sep: str = "; ") -> pd.Series:
+    """Join per-row text pieces, skipping NA/empty ones; NA when nothing is left."""
+    out: pd.Series | None = None
+    for p in parts:
+        p = p.fillna("").astype("string")
+        if out is None:
+            out = p
+            continue
+        both = (out != "") & (p != "")
+        out = out + both.map({True: sep, False: ""}).astype("string") + p
+    if out is None:
+        return _txt([])
+    return out.where(out != "")
+
+
+def _quote(s: pd.Series) -> pd.Series:
+    return ("'" + s.astype("string") + "'").fillna("unknown")
+
+
+def _map_codes(s: pd.Series, scale: dict[str, float]) -> np.ndarray:
+    return _f(s.astype("string").str.strip().str.casefold().map(scale).astype("Float64"))
+
+
+def _licence_open(lic: pd.Series) -> np.ndarray:
+    """1.0 open licence, 0.0 closed, NaN unknown; decided on unique values only."""
+    s = lic.astype("string").str.strip()
+    uniq = pd.Series(s.dropna().unique(), dtype="string")
+    low = uniq.str.casefold()
+    closed = pd.Series(False, index=uniq.index)
+    for m in _CLOSED_MARKERS:
+        closed |= low.str.contains(m, regex=False)
+    unknown = low.isin(["", "unknown", "n/a", "na", "none", "?"])
+    val = pd.Series(np.where(closed, 0.0, 1.0), index=uniq.index).where(~unknown)
+    return s.map(dict(zip(uniq.tolist(), val.tolist(), strict=True))).astype(float).to_numpy()
+
+
+def _bool(s: pd.Series) -> np.ndarray:
+    return _f(s.astype("boolean"))
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _check_inputs(inventory: pd.DataFrame, procurement: pd.DataFrame) -> None:
+    for name, df, req in (
+        ("inventory", inventory, ("system_id", "system_name", "ministry")),
+        ("procurement", procurement, ("ministry", "supplier", "amount")),
+    ):
+        if not isinstance(df, pd.DataFrame):
+            raise ScoreInputError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+        missing = [c for c in req if c not in df.columns]
+        if missing:
+            raise ScoreInputError(
+                f"{name} table lacks required column(s) {missing}; it has {list(df.columns)}"
+            )
+    ids = inventory["system_id"].astype("string").str.strip()
+    if ids.isna().any():
+        raise ScoreInputError(f"inventory: system_id is empty in {_where(inventory, ids.isna())}")
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        first = ids[dup].iloc[0]
+        raise ScoreInputError(
+            f"inventory: system_id {first!r} appears more than once "
+            f"({_where(inventory, ids == first)})"
+        )
+
+
+def _where(df: pd.DataFrame, mask: pd.Series, limit: int = 5) -> str:
+    """Name the rows of ``mask`` by provenance (file:sheet:row) where known."""
+    idx = np.flatnonzero(mask.to_numpy(dtype=bool))
+    refs = []
+    for i in idx[:limit]:
+        if "source_row" in df.columns and pd.notna(df["source_row"].iloc[i]):
+            f = df["source_file"].iloc[i] if "source_file" in df.columns else "?"
+            sh = df["source_sheet"].iloc[i] if "source_sheet" in df.columns else None
+            refs.append(
+                f"{f}:{sh}:r{df['source_row'].iloc[i]}"
+                if pd.notna(sh)
+                else f"{f}:r{df['source_row'].iloc[i]}"
+            )
+        else:
+            refs.append(f"row {i}")
+    more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
+    return ", ".join(refs) + more
+
+
+# --------------------------------------------------------------------------- factors
+
+
+class _Factors:
+    """Factor values and texts for one scoring run (arrays of length n_systems)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.value: dict[str, np.ndarray] = {}
+        self.evidence: dict[str, pd.Series] = {}
+        self.driver: dict[str, pd.Series] = {}
+
+    def set(self, f: str, value: np.ndarray, evidence: pd.Series, driver: pd.Series) -> None:
+        value = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
+        self.value[f] = value
+        self.evidence[f] = evidence.reset_index(drop=True).astype("string")
+        self.driver[f] = driver.reset_index(drop=True).astype("string").where(~np.isnan(value))
+
+
+def _proc_frame(
+    procurement: pd.DataFrame, pos: np.ndarray, as_of: dt.date
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Linked procurement rows as integer/float columns, plus supplier names."""
+    linked = pos >= 0
+    p = procurement.reset_index(drop=True)
+    sup_codes, sup_names = pd.factorize(p["supplier"].astype("string"), sort=True)
+    method = _get(p, "method", "string").str.strip().str.casefold()
+    m_codes = method.map({"open": 0, "selective": 0, "limited": 1, "direct": 1})
+    award = _get(p, "award_date", "datetime64[ns]")
+    start = _get(p, "start_date", "datetime64[ns]")
+    end = _get(p, "end_date", "datetime64[ns]")
+    y0 = _f(award.dt.year.astype("Float64"))
+    y0 = np.where(np.isnan(y0), _f(start.dt.year.astype("Float64")), y0)
+    y1 = _f(end.dt.year.astype("Float64"))
+    # A contract covers its years up to its end, but tenure cannot run past as_of.
+    y1 = np.where(np.isnan(y1) | (y1 < y0), y0, y1)
+    y1 = np.minimum(y1, as_of.year)
+    y0 = np.minimum(y0, y1)
+    # Provenance sort keys, so evidence lists do not depend on input row order.
+    fcode = pd.factorize(_get(p, "source_file", "string"), sort=True)[0]
+    scode = pd.factorize(_get(p, "source_sheet", "string"), sort=True)[0]
+    rrow = _f(_get(p, "source_row", "Int64"))
+    lp = pd.DataFrame(
+        {
+            "sys": pos[linked],
+            "sup": sup_codes[linked],
+            "amt": _f(p["amount"])[linked],
+            "comp": _f(m_codes)[linked],  # 0 competitive, 1 limited/direct, NaN unknown
+            "ten": _f(_get(p, "tenderers", "Float64"))[linked],
+            "brand": _f(_get(p, "brand_name_spec", "boolean"))[linked],
+            "y0": y0[linked],
+            "y1": y1[linked],
+            "fcode": fcode[linked],
+            "scode": scode[linked],
+            "row": rrow[linked],
+            "pidx": np.flatnonzero(linked),
+        }
+    )
+    return lp, np.asarray(sup_names, dtype=object)
+
+
+def _row_refs(lp: pd.DataFrame, procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
+    """Per system: the first ``k`` procurement rows by provenance, as text."""
+    out = pd.Series(pd.NA, index=range(n), dtype="string")
+    if lp.empty:
+        return out
+    order = np.lexsort(
+        (
+            lp["pidx"].to_numpy(),
+            lp["row"].to_numpy(),
+            lp["scode"].to_numpy(),
+            lp["fcode"].to_numpy(),
+            lp["sys"].to_numpy(),
+        )
+    )
+    s = lp.iloc[order]
+    rank = s.groupby("sys", sort=False).cumcount().to_numpy()
+    count = np.bincount(lp["sys"].to_numpy(), minlength=n)
+    head = s[rank < k]
+    p = procurement.reset_index(drop=True)
+    i = head["pidx"].to_numpy()
+    if "source_row" in p.columns:
+        f = _get(p, "source_file", "string").take(i).fillna("?").reset_index(drop=True)
+        sh = _get(p, "source_sheet", "string").take(i).reset_index(drop=True)
+        r = _get(p, "source_row", "Int64").take(i).reset_index(drop=True)
+        loc = (f + (":" + sh).fillna("") + ":r" + r.astype("string")).fillna(
+            "row " + pd.Series(i).astype("string")
+        )
+    else:
+        loc = "row " + pd.Series(i, dtype="Int64").astype("string")
+    txt = loc.groupby(head["sys"].to_numpy(), sort=False).agg(", ".join)
+    more = count[txt.index.to_numpy()] > k
+    txt = txt + pd.Series(np.where(more, " …", ""), index=txt.index)
+    out.iloc[txt.index.to_numpy()] = txt.to_numpy()
+    return out
+
+
+def _procurement_factors(
+    fx: _Factors,
+    lp: pd.DataFrame,
+    sup_names: np.ndarray,
+    refs: pd.Series,
+    profile: Profile,
+) -> dict[str, Any]:
+    n = fx.n
+    sys = lp["sys"].to_numpy()
+    has_rows = np.bincount(sys, minlength=n) > 0
+    n_contracts = np.bincount(sys, minlength=n)
+    amt = lp["amt"].to_numpy()
+    amt_known = ~np.isnan(amt)
+    spend_total = np.bincount(sys[amt_known], weights=amt[amt_known], minlength=n)
+    spend_total = np.where(np.bincount(sys[amt_known], minlength=n) > 0, spend_total, np.nan)
+    prefix = ("procurement rows " + refs).fillna("no linked procurement rows")
+
+    # L1: top supplier's share (credit notes net out within a supplier, never below 0).
+    g = (
+        lp.assign(a=np.where(amt_known, amt, 0.0), one=1)
+        .groupby(["sys", "sup"], sort=False)
+        .agg(spend=("a", "sum"), cnt=("one", "sum"))
+        .reset_index()
+    )
+    g["spend"] = g["spend"].clip(lower=0)
+    # Top supplier: most spend, then most awards, then name order (deterministic).
+    g = g.iloc[
+        np.lexsort(
+            (g["sup"].to_numpy(), -g["cnt"].to_numpy(), -g["spend"].to_numpy(), g["sys"].to_numpy())
+        )
+    ]
+    total = np.bincount(g["sys"].to_numpy(), weights=g["spend"].to_numpy(), minlength=n)
+    n_sup = np.bincount(g["sys"].to_numpy(), minlength=n)
+    top = g.drop_duplicates("sys")
+    top_sup = np.full(n, -1, dtype=np.int64)
+    top_sup[top["sys"].to_numpy()] = top["sup"].to_numpy()
+    top_spend = np.zeros(n)
+    top_spend[top["sys"].to_numpy()] = top["spend"].to_numpy()
+    l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
+    top_name = _txt(
+        np.where(top_sup >= 0, sup_names[np.maximum(top_sup, 0)] if len(sup_names) else None, None)
+    )
+    l1_txt = _pct(l1) + "% of " + _money(total) + " to " + top_name
+    fx.set(
+        "L1",
+        l1,
+        _join([prefix, l1_txt.where(~np.isnan(l1), "no amounts known")]),
+        l1_txt,
+    )
+
+    # L2: the run of consecutive covered years with the top supplier that reaches
+    # the system's latest covered year.
+    dated = ~np.isnan(lp["y0"].to_numpy())
+    latest = np.full(n, np.nan)
+    if dated.any():
+        lat = pd.Series(lp["y1"].to_numpy()[dated]).groupby(sys[dated]).max()
+        latest[lat.index.to_numpy()] = lat.to_numpy()
+    is_top = (lp["sup"].to_numpy() == top_sup[sys]) & dated
+    t = lp.loc[is_top, ["sys", "y0", "y1"]]
+    t = t.iloc[np.lexsort((t["y0"].to_numpy(), t["sys"].to_numpy()))]
+    prev_end = t.groupby("sys", sort=False)["y1"].cummax().groupby(t["sys"].to_numpy()).shift()
+    block = (prev_end.isna() | (t["y0"] > prev_end + 1)).cumsum()
+    b = t.groupby(block.to_numpy(), sort=False).agg(
+        sys=("sys", "first"), a=("y0", "min"), z=("y1", "max")
+    )
+    last = b.drop_duplicates("sys", keep="last")
+    run_start = np.full(n, np.nan)
+    run_end = np.full(n, np.nan)
+    run_start[last["sys"].to_numpy()] = last["a"].to_numpy()
+    run_end[last["sys"].to_numpy()] = last["z"].to_numpy()
+    top_dated = ~np.isnan(run_end)
+    years = np.where(top_dated, np.where(run_end >= latest, run_end - run_start + 1, 0), np.nan)
+    cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
+    l2 = np.minimum(1.0, years / cap)
+    l2_txt = (
+        _num_txt(years)
+        + " consecutive years with "
+        + top_name
+        + " ("
+        + _num_txt(run_start)
+        + "–"
+        + _num_txt(run_end)
+        + ")"
+    )
+    l2_txt = l2_txt.where(
+        years > 0, "top supplier " + top_name + " not active in the latest year " + _num_txt(latest)
+    )
+    fx.set("L2", l2, _join([prefix, l2_txt.where(~np.isnan(l2), "no award dates")]), l2_txt)
+
+    # L3: share of value awarded limited/direct (count share when no amounts).
+    comp = lp["comp"].to_numpy()
+    mk = ~np.isnan(comp)
+    a_pos = np.where(amt_known, np.maximum(amt, 0), 0.0)
+    val_all = np.bincount(sys[mk], weights=a_pos[mk], minlength=n)
+    val_dir = np.bincount(sys[mk], weights=(a_pos * (comp == 1))[mk], minlength=n)
+    cnt_all = np.bincount(sys[mk], minlength=n)
+    cnt_dir = np.bincount(sys[mk], weights=(comp == 1)[mk].astype(float), minlength=n)
+    l3 = np.where(
+        val_all > 0,
+        val_dir / np.where(val_all > 0, val_all, 1),
+        np.where(cnt_all > 0, cnt_dir / np.maximum(cnt_all, 1), np.nan),
+    )
+    dmask = comp == 1
+    dy = (
+        pd.DataFrame({"sys": sys[dmask], "y": lp["y0"].to_numpy()[dmask]})
+        .groupby("sys")["y"]
+        .agg(["min", "max"])
+    )
+    dmin = np.full(n, np.nan)
+    dmax = np.full(n, np.nan)
+    dmin[dy.index.to_numpy()] = dy["min"].to_numpy()
+    dmax[dy.index.to_numpy()] = dy["max"].to_numpy()
+    span = (", " + _num_txt(dmin) + "–" + _num_txt(dmax)).fillna("")
+    l3_txt = (
+        _pct(l3)
+        + "% of value via limited/direct awards ("
+        + _num_txt(cnt_dir)
+        + " of "
+        + _num_txt(cnt_all)
+        + " awards"
+        + span
+        + ")"
+    )
+    fx.set(
+        "L3", l3, _join([prefix, l3_txt.where(~np.isnan(l3), "procurement method unknown")]), l3_txt
+    )
+
+    # Direct awards per (system, supplier): red flag and driver text.
+    d = lp.loc[dmask, ["sys", "sup"]].value_counts().reset_index(name="k")
+    d = d.iloc[
+        np.lexsort((d["sup"].to_numpy(), -d["k"].to_numpy(), d["sys"].to_numpy()))
+    ].drop_duplicates("sys")
+    max_direct = np.zeros(n)
+    max_direct[d["sys"].to_numpy()] = d["k"].to_numpy()
+    direct_sup = np.full(n, -1, dtype=np.int64)
+    direct_sup[d["sys"].to_numpy()] = d["sup"].to_numpy()
+
+    # L4: single-bid share among competitive awards with a known bid count.
+    ten = lp["ten"].to_numpy()
+    ck = (comp == 0) & ~np.isnan(ten)
+    c_all = np.bincount(sys[ck], minlength=n)
+    c_one = np.bincount(sys[ck], weights=(ten[ck] <= 1).astype(float), minlength=n)
+    l4 = np.where(c_all > 0, c_one / np.maximum(c_all, 1), np.nan)
+    l4_txt = _num_txt(c_one) + " of " + _num_txt(c_all) + " competitive awards had a single bid"
+    fx.set(
+        "L4",
+        l4,
+        _join(
+            [
+                prefix,
+                l4_txt.where(~np.isnan(l4), "no competitive award with a known number of bids"),
+            ]
+        ),
+        l4_txt,
+    )
+
+    # L5: any brand-name specification.
+    br = lp["brand"].to_numpy()
+    bk = ~np.isnan(br)
+    b_all = np.bincount(sys[bk], minlength=n)
+    b_yes = np.bincount(sys[bk], weights=br[bk], minlength=n)
+    l5 = np.where(b_all > 0, (b_yes > 0).astype(float), np.nan)
+    l5_txt = _num_txt(b_yes) + " award(s) name a brand without 'or equivalent'"
+    fx.set(
+        "L5", l5, _join([prefix, l5_txt.where(~np.isnan(l5), "brand-name flag unknown")]), l5_txt
+    )
+
+    return {
+        "spend_total": np.where(has_rows, spend_total, np.nan),
+        "n_contracts": n_contracts,
+        "n_suppliers_proc": np.where(n_sup > 0, n_sup, np.nan),
+        "top_supplier": top_name,
+        "tenure_years": years,
+        "max_direct": max_direct,
+        "direct_supplier": _txt(
+            np.where(
+                direct_sup >= 0,
+                sup_names[np.maximum(direct_sup, 0)] if len(sup_names) else None,
+                None,
+            )
+        ),
+    }
+
+
+def _inventory_factors(
+    fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any], profile: Profile
+) -> dict[str, Any]:
+    lic = _get(inv, "licence", "string")
+    is_open = _licence_open(lic)
+    ip = _get(inv, "ip_owner", "string").str.strip().str.casefold()
+    src = _get(inv, "source_code_access", "string").str.strip().str.casefold()
+    gov_ip = ip.isin(["government", "shared"]).fillna(False).to_numpy(dtype=bool)
+    ip_known = ip.notna().to_numpy()
+    src_np = src.fillna("").to_numpy(dtype=object)
+    # L6: gov-owned open 0; other open 0.2; gov-owned closed 0.4; closed with
+    # escrow/source access 0.7; closed without source 1; otherwise unknown.
+    l6 = np.select(
+        [
+            (is_open == 1) & gov_ip & ip.eq("government").fillna(False).to_numpy(dtype=bool),
+            is_open == 1,
+            (is_open == 0) & gov_ip,
+            (is_open == 0) & ip_known & np.isin(src_np, ["escrow", "gov-repo", "public-repo"]),
+            (is_open == 0) & ip_known & (src_np == "none"),
+        ],
+        [0.0, 0.2, 0.4, 0.7, 1.0],
+        np.nan,
+    )
+    l6_ev = (
+        "inventory: licence="
+        + _quote(lic)
+        + ", ip_owner="
+        + _quote(ip)
+        + ", source_code_access="
+        + _quote(src)
+    )
+    l6_drv = pd.Series(
+        np.select(
+            [l6 == 0, l6 == 0.2, l6 == 0.4, l6 == 0.7, l6 == 1],
+            [
+                "government-owned open source",
+                "third-party open source",
+                "government-owned, closed licence",
+                "proprietary, source only in escrow",
+                "proprietary licence, no source access",
+            ],
+            "",
+        ),
+        dtype="string",
+    )
+    fx.set("L6", l6, l6_ev, l6_drv)
+
+    exp = _get(inv, "data_export", "string")
+    l7 = _map_codes(exp, {"open-format": 0.0, "proprietary-format": 0.5, "none": 1.0})
+    fx.set("L7", l7, "inventory: data_export=" + _quote(exp), "data export: " + exp.fillna(""))
+
+    tot = _f(_get(inv, "interfaces_total", "Float64"))
+    opn = _f(_get(inv, "interfaces_open", "Float64"))
+    l8 = np.where(
+        tot > 0,
+        1 - np.minimum(opn, tot) / np.where(tot > 0, tot, 1),
+        np.where(tot == 0, 0.0, np.nan),
+    )
+    fx.set(
+        "L8",
+        l8,
+        "inventory: interfaces_total="
+        + _num_txt(tot).fillna("unknown")
+        + ", interfaces_open="
+        + _num_txt(opn).fillna("unknown"),
+        _num_txt(tot - opn) + " of " + _num_txt(tot) + " interfaces on closed standards",
+    )
+
+    dep = _get(inv, "proprietary_dependencies", "string")
+    l9 = _map_codes(dep, {"none": 0.0, "replaceable": 0.5, "hard": 1.0})
+    fx.set(
+        "L9",
+        l9,
+        "inventory: proprietary_dependencies=" + _quote(dep),
+        dep.fillna("") + " proprietary dependencies",
+    )
+
+    host = _get(inv, "hosting", "string")
+    loc = _get(inv, "data_location", "string")
+    l10 = _map_codes(
+        host,
+        {
+            "government": 0.0,
+            "third-party-in-country": 0.33,
+            "vendor-cloud-in-country": 0.5,
+            "foreign": 1.0,
+        },
+    )
+    fx.set(
+        "L10",
+        l10,
+        "inventory: hosting=" + _quote(host) + ", data_location=" + _quote(loc),
+        "hosting: " + host.fillna(""),
+    )
+
+    inh = _bool(_get(inv, "in_house_capability", "boolean"))
+    qs = _f(_get(inv, "qualified_suppliers", "Float64"))
+    n_sup = np.where(np.isnan(qs), proc["n_suppliers_proc"], qs)
+    n_src = pd.Series(
+        np.where(
+            np.isnan(qs),
+            np.where(np.isnan(n_sup), "unknown", "distinct suppliers in procurement"),
+            "qualified_suppliers",
+        ),
+        dtype="string",
+    )
+    l11 = 0.5 * (1 - inh) + 0.5 / np.maximum(n_sup, 1)
+    fx.set(
+        "L11",
+        l11,
+        "inventory: in_house_capability="
+        + _bool_txt(inh)
+        + "; "
+        + _num_txt(n_sup).fillna("?")
+        + " supplier(s) ("
+        + n_src
+        + ")",
+        pd.Series(np.where(inh == 0, "no in-house capability, ", ""), dtype="string")
+        + _num_txt(n_sup)
+        + " qualified supplier(s)",
+    )
+
+    ni = _f(_get(inv, "integrations", "Float64"))
+    icap = float(profile["lockin"]["scales"]["integrations_cap"])
+    l12 = np.minimum(1.0, np.log1p(np.maximum(ni, 0)) / np.log1p(icap))
+    fx.set(
+        "L12",
+        l12,
+        "inventory: integrations=" + _num_txt(ni).fillna("unknown"),
+        _num_txt(ni) + " integrations",
+    )
+
+    ex = _bool(_get(inv, "exit_clause", "boolean"))
+    dr = _bool(_get(inv, "data_return_clause", "boolean"))
+    l13 = 1 - (ex + dr) / 2
+    fx.set(
+        "L13",
+        l13,
+        "inventory: exit_clause=" + _bool_txt(ex) + ", data_return_clause=" + _bool_txt(dr),
+        pd.Series(
+            np.select(
+                [(ex == 0) & (dr == 0), ex == 0, dr == 0],
+                ["no exit or data-return clause", "no exit clause", "no data-return clause"],
+                "",
+            ),
+            dtype="string",
+        ),
+    )
+    return {
+        "is_open": is_open,
+        "gov_ip": gov_ip,
+        "ip_known": ip_known,
+        "src": src,
+        "qs": qs,
+        "n_sup": n_sup,
+        "host": host,
+        "data_return": dr,
+    }
+
+
+def _bool_txt(x: np.ndarray) -> pd.Series:
+    return pd.Series(
+        np.where(np.isnan(x), "unknown", np.where(x == 1, "yes", "no")), dtype="string"
+    )
+
+
+def _reuse_factors(
+    fx: _Factors, inv: pd.DataFrame, info: dict[str, Any], alt: pd.Series, profile: Profile
+) -> dict[str, Any]:
+    n = fx.n
+    cat = _get(inv, "category", "string").str.strip().str.casefold()
+    minis = _get(inv, "ministry", "string").str.strip().str.casefold()
+    n_min_total = max(int(minis.nunique()), 1)
+    per_cat = pd.DataFrame({"c": cat, "m": minis}).dropna().drop_duplicates().groupby("c").size()
+    n_cat_min = _f(cat.map(per_cat).astype("Float64"))
+    n_cat_min = np.where(cat.notna().to_numpy(), np.nan_to_num(n_cat_min, nan=1.0), np.nan)
+    mcap = float(profile["reuse"]["scales"]["ministries_cap"])
+    r1 = np.where(
+        cat.eq("other").fillna(False).to_numpy(),
+        0.0,
+        np.minimum(1.0, np.log1p(n_cat_min - 1) / np.log1p(mcap)),
+    )
+    fx.set(
+        "R1",
+        r1,
+        "inventory: category="
+        + _quote(cat)
+        + " in "
+        + _num_txt(n_cat_min).fillna("?")
+        + " ministries",
+        _num_txt(n_cat_min) + " ministries run a " + cat.fillna("") + " system",
+    )
+    cross = np.where(
+        cat.notna().to_numpy(),
+        cat.isin(list(CROSS_CUTTING)).fillna(False).to_numpy(dtype=float),
+        np.nan,
+    )
+    fx.set(
+        "R2",
+        cross,
+        "inventory: category=" + _quote(cat),
+        "cross-cutting function (" + cat.fillna("") + ")",
+    )
+
+    is_open, gov_ip, ip_known = info["is_open"], info["gov_ip"], info["ip_known"]
+    r3 = np.select(
+        [is_open == 1, (is_open == 0) & gov_ip, (is_open == 0) & ip_known], [1.0, 0.5, 0.0], np.nan
+    )
+    fx.set(
+        "R3",
+        r3,
+        fx.evidence["L6"],
+        pd.Series(
+            np.select(
+                [r3 == 1, r3 == 0.5], ["open licence", "government may share within government"], ""
+            ),
+            dtype="string",
+        ),
+    )
+    src = info["src"]
+    r4 = _map_codes(src, {"public-repo": 1.0, "gov-repo": 0.7, "escrow": 0.3, "none": 0.0})
+    fx.set("R4", r4, "inventory: source_code_access=" + _quote(src), "code: " + src.fillna(""))
+    doc = _get(inv, "documentation", "string")
+    r5 = _map_codes(doc, {"none": 0.0, "basic": 0.5, "complete": 1.0})
+    fx.set("R5", r5, "inventory: documentation=" + _quote(doc), doc.fillna("") + " documentation")
+    for f, col, text in (
+        ("R6", "configurable", "configurable / modular"),
+        ("R9", "localised", "localised"),
+        ("R10", "maintained", "actively maintained"),
+    ):
+        v = _bool(_get(inv, col, "boolean"))
+        fx.set(
+            f,
+            v,
+            f"inventory: {col}=" + _bool_txt(v),
+            pd.Series(np.where(v == 1, text, ""), dtype="string"),
+        )
+    fx.set(
+        "R7",
+        1 - fx.value["L8"],
+        fx.evidence["L8"],
+        pd.Series("interfaces on open standards", index=range(n), dtype="string"),
+    )
+    fx.set(
+        "R8",
+        1 - fx.value["L9"],
+        fx.evidence["L9"],
+        pd.Series("few proprietary dependencies", index=range(n), dtype="string"),
+    )
+
+    known_alt = alt.notna().to_numpy()
+    r11 = np.where(known_alt, (alt.fillna("") != "").to_numpy(dtype=float), np.nan)
+    fx.set(
+        "R11",
+        r11,
+        ("alternatives catalogue: " + alt.where(alt != "", "none listed")).fillna(
+            "alternatives catalogue: category unknown or catalogue unavailable"
+        ),
+        "open alternatives: " + alt.fillna(""),
+    )
+    scap = float(profile["reuse"]["scales"]["suppliers_cap"])
+    r12 = np.minimum(1.0, np.log1p(np.maximum(info["n_sup"], 0)) / np.log1p(scap))
+    fx.set(
+        "R12", r12, fx.evidence["L11"], _num_txt(info["n_sup"]) + " suppliers able to maintain it"
+    )
+
+    share = np.where(
+        cat.notna().to_numpy(), np.nan_to_num(n_cat_min, nan=0.0) / n_min_total, np.nan
+    )
+    common = np.where(cross == 1, 1.0, share)
+    return {"common": common, "r11": r11}
+
+
+# --------------------------------------------------------------------------- combine
+
+
+def combine(values: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Weighted score, confidence and best/worst case from a factor matrix.
+
+    Parameters
+    ----------
+    values : ndarray (n_systems, n_factors)
+        Factor values 0-1, NaN for unknown.
+    weights : ndarray (n_factors,)
+        Non-negative weights.
+
+    Returns
+    -------
+    dict of ndarray
+        ``score`` (0-100, NaN when nothing is known), ``low``, ``high``
+        (unknowns at 0 / 1, over all weights), ``confidence`` (known weight share).
+    """
+    w = np.asarray(weights, dtype=float)
+    known = ~np.isnan(values)
+    v0 = np.where(known, values, 0.0)
+    s = v0 @ w
+    k = known.astype(float) @ w
+    total = w.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(k > 0, s / np.where(k > 0, k, 1) * 100, np.nan)
+        low = s / total * 100 if total > 0 else np.full(len(s), np.nan)
+        high = (s + total - k) / total * 100 if total > 0 else np.full(len(s), np.nan)
+        conf = k / total if total > 0 else np.full(len(s), np.nan)
+    return {"score": score, "low": low, "high": high, "confidence": conf}
+
+
+def _alternatives(cat: pd.Series) -> pd.Series:
+    """ "; "-joined alternative names per system; NA when not known."""
+    out = pd.Series(pd.NA, index=range(len(cat)), dtype="string")
+    try:
+        from ._alternatives import alternatives_for
+    except ImportError:
+        return out
+    uniq = pd.Series(cat.dropna().unique(), dtype="string")
+    if uniq.empty:
+        return out
+    lists = alternatives_for(uniq)
+    names: dict[str, Any] = {}
+    # The catalogue may answer "; "-joined text or lists; NA = category unknown.
+    for c, v in zip(uniq.tolist(), list(lists), strict=True):
+        if isinstance(v, list | tuple | np.ndarray):
+            names[c] = "; ".join(str(x) for x in v)
+        elif isinstance(v, str):
+            names[c] = v
+        else:
+            names[c] = pd.NA
+    return cat.map(names).astype("string").reset_index(drop=True)
+
+
+def _ministries(**kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        from ._ministry import score_ministries
+    except ImportError:
+        return pd.DataFrame(), pd.DataFrame()
+    return score_ministries(**kw)
+
+
+def _as_profile(profile: Profile | str | Path | None) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile)
+
+
+def score(
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame | None,
+    questionnaire: pd.DataFrame | None = None,
+    *,
+    profile: Profile | str | Path | None = None,
+    as_of: dt.date | None = None,
+):
+    """Score every system for lock-in risk and reuse potential, and every ministry.
+
+    Parameters
+    ----------
+    inventory : DataFrame
+        Canonical inventory table (one row per system).
+    procurement : DataFrame or None
+        Canonical procurement table (one row per award / contract line).
+    questionnaire : DataFrame, optional
+        Canonical readiness questionnaire answers.
+    profile : Profile or path, optional
+        Scoring profile; the packaged default if None.
+    as_of : date, optional
+        Analysis date (tenure stops here; exit windows start here). Default today.
+
+    Returns
+    -------
+    ScoreResult
+        ``systems``, ``factors``, ``ministries``, ``opportunities``, ``links``.
+
+    Raises
+    ------
+    ScoreInputError
+        When a table lacks required columns or has duplicate system ids.
+    """
+    from ._result import ScoreResult
+
+    prof = _as_profile(profile)
+    as_of = as_of or dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    if procurement is None:
+        procurement = empty_frame("procurement")
+    _check_inputs(inventory, procurement)
+    inv = inventory.reset_index(drop=True)
+    proc = procurement.reset_index(drop=True)
+    n = len(inv)
+
+    links, pos = link_positions(inv, proc, prof)
+    lp, sup_names = _proc_frame(proc, pos, as_of)
+    refs = _row_refs(lp, proc, n)
+
+    fx = _Factors(n)
+    pinfo = _procurement_factors(fx, lp, sup_names, refs, prof)
+    iinfo = _inventory_factors(fx, inv, pinfo, prof)
+    cat = _get(inv, "category", "string").str.strip().str.casefold()
+    alt = _alternatives(cat)
+    rinfo = _reuse_factors(fx, inv, iinfo, alt, prof)
+
+    lw = prof.lockin_weights
+    rw = prof.reuse_weights
+    lids, rids = list(lw), list(rw)
+    lv = np.column_stack([fx.value[f] for f in lids])
+    rv = np.column_stack([fx.value[f] for f in rids])
+    lwa = np.array([lw[f] for f in lids])
+    rwa = np.array([rw[f] for f in rids])
+    L = combine(lv, lwa)
+    R = combine(rv, rwa)
+    group_of = prof.lockin_group_of
+    subs = {}
+    for g in ("commercial", "technical", "sovereignty"):
+        idx = [i for i, f in enumerate(lids) if group_of.get(f) == g]
+        subs[g] = combine(lv[:, idx], lwa[idx])["score"] if idx else np.full(n, np.nan)
+
+    # Long factor table; contribution = points of the score each factor adds.
+    factors = _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R)
+    top_drivers = _top_drivers(factors, fx, lids, n)
+
+    bands = prof["lockin"]["bands"]
+    sc = L["score"]
+    band = np.select(
+        [
+            np.isnan(sc) | (L["confidence"] < bands["min_confidence"]),
+            sc < bands["low"],
+            sc < bands["high"],
+        ],
+        ["unknown", "low", "medium"],
+        "high",
+    )
+    rf = prof["red_flags"]
+    flags = []
+    if rf.get("closed_no_export", True):
+        flags.append(
+            _txt(
+                np.where(
+                    (fx.value["L6"] == 1) & (fx.value["L7"] == 1),
+                    "closed licence and no data export",
+                    "",
+                )
+            )
+        )
+    tenure = pinfo["tenure_years"]
+    flags.append(
+        _txt(np.where(tenure >= rf["tenure_years"], "", "")).where(
+            ~(tenure >= rf["tenure_years"]),
+            "single supplier "
+            + pinfo["top_supplier"].fillna("?")
+            + " for "
+            + _num_txt(tenure)
+            + " consecutive years",
+        )
+    )
+    md = pinfo["max_direct"]
+    flags.append(
+        _txt(np.full(n, "")).where(
+            ~(md >= rf["direct_awards"]),
+            _num_txt(md) + " limited/direct awards to " + pinfo["direct_supplier"].fillna("?"),
+        )
+    )
+    if rf.get("foreign_no_data_return", True):
+        foreign = iinfo["host"].str.casefold().eq("foreign").fillna(False).to_numpy(dtype=bool)
+        flags.append(
+            _txt(
+                np.where(
+                    foreign & (iinfo["data_return"] == 0),
+                    "foreign hosting without data-return clause",
+                    "",
+                )
+            )
+        )
+    red = _join(flags)
+
+    with np.errstate(invalid="ignore"):
+        priority = rinfo["r11"] * rinfo["common"] * sc / 100
+
+    systems = pd.DataFrame(
+        {
+            "system_id": inv["system_id"].astype("string").to_numpy(),
+            "system_name": _get(inv, "system_name", "string").to_numpy(),
+            "ministry": _get(inv, "ministry", "string").to_numpy(),
+            "category": _get(inv, "category", "string").to_numpy(),
+            "vendor": _get(inv, "vendor", "string").to_numpy(),
+            "lockin_score": _fl(sc),
+            "lockin_low": _fl(L["low"]),
+            "lockin_high": _fl(L["high"]),
+            "lockin_commercial": _fl(subs["commercial"]),
+            "lockin_technical": _fl(subs["technical"]),
+            "lockin_sovereignty": _fl(subs["sovereignty"]),
+            "reuse_score": _fl(R["score"]),
+            "replace_priority": _fl(priority),
+            "confidence": _fl(L["confidence"]),
+            "red_flags": red.to_numpy(),
+            "top_drivers": top_drivers.to_numpy(),
+            "spend_total": _fl(pinfo["spend_total"]),
+            "n_contracts": pinfo["n_contracts"].astype(np.int64),
+            "candidate_alternatives": alt.where(alt != "").to_numpy(),
+            "lockin_band": band,
+            "reuse_confidence": _fl(R["confidence"]),
+            "top_supplier": pinfo["top_supplier"].to_numpy(),
+            "tenure_years": _fl(tenure),
+            "n_direct_awards_top": md.astype(np.int64),
+        }
+    )
+    for c in (
+        "system_id",
+        "system_name",
+        "ministry",
+        "category",
+        "vendor",
+        "red_flags",
+        "top_drivers",
+        "candidate_alternatives",
+        "lockin_band",
+        "top_supplier",
+    ):
+        systems[c] = systems[c].astype("string")
+
+    ministries, opportunities = _ministries(
+        inventory=inv,
+        procurement=proc,
+        links=links,
+        systems=systems,
+        questionnaire=questionnaire,
+        profile=prof,
+        as_of=as_of,
+    )
+    return ScoreResult(
+        systems=systems,
+        factors=factors,
+        ministries=ministries,
+        opportunities=opportunities,
+        links=links,
+        profile=prof,
+        as_of=as_of,
+    )
+
+
+def _fl(x: np.ndarray) -> pd.arrays.FloatingArray:
+    """Float array with NA (not NaN) for unknown, rounded for stable output."""
+    x = np.round(np.asarray(x, float), 6)
+    return pd.array(x, dtype="Float64")
+
+
+def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
+    n = fx.n
+    ids = inv["system_id"].astype("string").reset_index(drop=True)
+    blocks = []
+    for f_ids, weights, res, kind in ((lids, lw, L, "lockin"), (rids, rw, R, "reuse")):
+        known_w = res["confidence"] * sum(weights.values())
+        for f in f_ids:
+            v = fx.value[f]
+            w = weights[f]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                contrib = np.where(
+                    known_w > 0, w * v / np.where(known_w > 0, known_w, 1) * 100, np.nan
+                )
+            blocks.append(
+                pd.DataFrame(
+                    {
+                        "system_id": ids,
+                        "factor": f,
+                        "name": (LOCKIN_FACTORS if kind == "lockin" else REUSE_FACTORS)[f],
+                        "group": group_of.get(f, "other") if kind == "lockin" else "reuse",
+                        "value": _fl(v),
+                        "weight": w,
+                        "contribution": _fl(contrib),
+                        "known": ~np.isnan(v),
+                        "evidence": fx.evidence[f],
+                        "_row": np.arange(n),
+                    }
+                )
+            )
+    out = pd.concat(blocks, ignore_index=True)
+    out = out.sort_values(["_row"], kind="stable").drop(columns="_row").reset_index(drop=True)
+    for c in ("system_id", "factor", "name", "group", "evidence"):
+        out[c] = out[c].astype("string")
+    out["known"] = out["known"].astype("boolean")
+    return out
+
+
+def _top_drivers(
+    factors: pd.DataFrame, fx: _Factors, lids: list[str], n: int, k: int = 3
+) -> pd.Series:
+    """Readable text of the (up to) ``k`` lock-in factors adding the most points."""
+    vals = np.column_stack([fx.value[f] for f in lids])
+    w = np.array(
+        [float(factors.loc[factors["factor"] == f, "weight"].iloc[0]) if n else 0.0 for f in lids]
+    )
+    contrib = np.where(np.isnan(vals), -1.0, vals * w)
+    # Stable order: highest contribution first, then factor order.
+    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+    out = pd.Series("", index=range(n), dtype="string")
+    for j in range(k):
+        pick = order[:, j]
+        c = contrib[np.arange(n), pick]
+        text = pd.Series(pd.NA, index=range(n), dtype="string")
+        for i, f in enumerate(lids):
+            sel = (pick == i) & (c > 0)
+            if sel.any():
+                text[sel] = fx.driver[f][sel]
+        both = (out != "") & text.notna() & (text != "")
+        out = out + np.where(both, "; ", "") + text.fillna("")
+    return out.where(out != "")
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def sensitivity(
+    result_or_inputs: Any,
+    n: int = 200,
+    spread: float = 0.2,
+    seed: int = 0,
+    top: int = 10,
+) -> pd.DataFrame:
+    """Stability of the lock-in ranking when each weight moves by ±``spread``.
+
+    Draws ``n`` weight vectors, each weight uniform in ``w·[1-spread, 1+spread]``
+    (seeded), scores every system with one matrix product per draw set, and
+    reports each system's rank range.
+
+    Parameters
+    ----------
+    result_or_inputs : ScoreResult, or (inventory, procurement[, questionnaire])
+        A scored result, or inputs to score with the default profile.
+    n : int
+        Number of Monte Carlo draws.
+    spread : float
+        Relative half-width of the weight perturbation (0.2 = ±20%).
+    seed : int
+        Random seed (same seed, same answer).
+    top : int
+        Size of the top list whose membership probability is reported.
+
+    Returns
+    -------
+    DataFrame
+        ``system_id, rank, rank_min, rank_max, p_top10`` (``p_top10`` is the share
+        of draws in which the system ranks within ``top``), sorted by ``rank``;
+        systems with no known lock-in factor are left out.
+    """
+    from ._result import ScoreResult
+
+    res = result_or_inputs
+    if not isinstance(res, ScoreResult):
+        if isinstance(res, dict):
+            res = score(**res)
+        else:
+            res = score(*res)
+    f = res.factors
+    lids = list(LOCKIN_FACTORS)
+    lf = f[f["factor"].isin(lids)]
+    wide = lf.pivot(index="system_id", columns="factor", values="value").reindex(columns=lids)
+    order = pd.Index(res.systems["system_id"])
+    wide = wide.reindex(order)
+    vals = wide.to_numpy(dtype=float, na_value=np.nan)
+    w0 = np.array([res.profile.lockin_weights[x] for x in lids])
+    known = ~np.isnan(vals)
+    v0 = np.where(known, vals, 0.0)
+    keep = known.any(axis=1) & (known.astype(float) @ w0 > 0)
+    v0, km = v0[keep], known[keep].astype(float)
+    ids = order[keep]
+    rng = np.random.default_rng(seed)
+    draws = w0[None, :] * rng.uniform(1 - spread, 1 + spread, size=(int(n), len(w0)))
+    allw = np.vstack([w0[None, :], draws])  # column 0: the profile's own weights
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (v0 @ allw.T) / (km @ allw.T)
+    s = np.round(np.nan_to_num(s, nan=-1.0), 9)
+    ranks = _rank_desc(s)
+    base = ranks[:, 0]
+    mc = ranks[:, 1:]
+    out = pd.DataFrame(
+        {
+            "system_id": pd.array(ids, dtype="string"),
+            "rank": base,
+            "rank_min": mc.min(axis=1),
+            "rank_max": mc.max(axis=1),
+            "p_top10": (mc <= top).mean(axis=1),
+        }
+    )
+    return out.sort_values(["rank", "system_id"], kind="stable").reset_index(drop=True)
+
+
+def _rank_desc(s: np.ndarray) -> np.ndarray:
+    """Competition ranks ("1224") of each column, highest first."""
+    ranks = np.empty(s.shape, dtype=np.int64)
+    srt = np.sort(-s, axis=0)
+    for j in range(s.shape[1]):  # one vectorised search per draw, not per system
+        ranks[:, j] = np.searchsorted(srt[:, j], -s[:, j], side="left") + 1
+    return ranks

@@ -1,0 +1,208 @@
+"""Loaders: mapping, cleaning, validation and exact row accounting."""
+
+from __future__ import annotations
+
+import csv
+import os
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from ospo_analytics._config import load_config
+from ospo_analytics._load import (
+    load_inputs,
+    read_inventory,
+    read_procurement,
+    read_questionnaire,
+    read_tables,
+    validate_table,
+    write_processed,
+)
+
+REALDATA = Path(os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata"))
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    wb = xlsxwriter.Workbook(path)
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if isinstance(v, str):
+                    ws.write_string(i, j, v)  # text stays text, even "=..."
+                elif v is not None:
+                    ws.write(i, j, v)
+    wb.close()
+    return path
+
+
+def _accounting_holds(res):
+    f = res.files
+    assert (f["rows_read"] == f["loaded"] + f["rejected"]).all(), f
+    assert int(f["loaded"].sum()) == len(res.table)
+    rejected_rows = res.rejects[res.rejects["action"] == "row rejected"]
+    assert len(rejected_rows) == int(f["rejected"].sum())
+
+
+def test_procurement_with_title_rows_spanish_headers_and_bad_rows(tmp_path):
+    path = _xlsx(
+        tmp_path / "compras.xlsx",
+        {
+            "2021": [
+                ["República de Tamarindo — contratos TIC 2021"],
+                [],
+                ["Entidad", "Proveedor", "Monto", "Fecha", "Modalidad", "Número de oferentes"],
+                ["Ministerio de Salud", "Oracle Corp.", "TT$1,234.50", "15/03/2021", "Licitación pública", 1],
+                ["Ministerio de Salud", "ORACLE CORPORATION", "1.234,50", 44270, "Contratación directa", None],
+                ["Ministerio de Salud", "ACME Ltd", "TBD", "2021-03-04", "Direct award", None],
+                [None, "ACME Ltd", 100, "2021-03-04", "Direct award", None],
+                [],
+                ["Ministerio de Salud", "ACME Ltd", "(500)", "31/02/2021", "", None],
+            ]
+        },
+    )
+    res = read_procurement([path])
+    _accounting_holds(res)
+    t = res.table
+    assert len(t) == 3
+    assert t["amount"].tolist() == [1234.5, 1234.5, -500.0]
+    assert t["method"].tolist()[:2] == ["open", "direct"]
+    assert pd.isna(t["method"].iloc[2])
+    # Oracle spellings are one supplier; the raw spelling is kept.
+    assert t["supplier"].iloc[0] == t["supplier"].iloc[1]
+    assert set(t["supplier_raw"].iloc[:2]) == {"Oracle Corp.", "ORACLE CORPORATION"}
+    assert t["source_row"].tolist() == [4, 5, 9]
+    assert t["currency"].iloc[0] == "TTD"
+    rej = res.rejects.set_index("row")
+    assert rej.loc[6, "column"] == "amount" and rej.loc[6, "action"] == "row rejected"
+    assert rej.loc[7, "column"] == "ministry"
+    # The impossible date does not cost the row its spend: kept, date unknown.
+    assert rej.loc[9, "column"] == "award_date" and rej.loc[9, "action"].startswith("row kept")
+    assert pd.isna(t["award_date"].iloc[2])
+    validate_table("procurement", t)
+
+
+def test_missing_required_column_names_it_and_the_aliases(tmp_path):
+    path = _xlsx(tmp_path / "inv.xlsx", {"Systems": [["Name", "Agency"], ["Payroll", "Finance"]]})
+    res = read_inventory([path])
+    assert res.unusable_files == [str(path)]
+    err = res.files["error"].iloc[0]
+    assert "system_id" in err and "aliases tried" in err and "system code" in err
+    _accounting_holds(res)
+
+
+def test_duplicate_system_ids_are_rejected_with_the_first_location(tmp_path):
+    path = _xlsx(
+        tmp_path / "inv.xlsx",
+        {"S": [["System ID", "System name", "Ministry"], ["A1", "Payroll", "Finance"],
+               ["a1 ", "Payroll copy", "Finance"], ["B2", "HR", "Finance"]]},
+    )
+    res = read_inventory([path])
+    _accounting_holds(res)
+    assert res.table["system_id"].tolist() == ["A1", "B2"]
+    problem = res.rejects["problem"].iloc[0]
+    assert "duplicate system_id" in problem and "row 2" in problem
+
+
+def test_other_files_still_load_when_one_is_unusable(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a workbook at all" * 10)
+    good = _xlsx(tmp_path / "ok.xlsx", {"S": [["System ID", "System name", "Ministry"], ["A", "X", "M"]]})
+    res = read_inventory([bad, good])
+    assert res.unusable_files == [str(bad)]
+    assert len(res.table) == 1
+
+
+def test_questionnaire_one_sheet_per_ministry(tmp_path):
+    path = _xlsx(
+        tmp_path / "q.xlsx",
+        {
+            "Ministry of Health": [["Point", "Question", "Answer"], ["PRC-1", "…", "Yes"],
+                                   ["GOV-1", "…", "Partly"], ["EXT-1", "…", "banana"]],
+            "Ministry of Finance": [["Point ID", "Answer"], ["PRC-1", "No"]],
+        },
+    )
+    res = read_questionnaire([path])
+    _accounting_holds(res)
+    t = res.table
+    assert sorted(t["ministry"].unique()) == ["Ministry of Finance", "Ministry of Health"]
+    assert t.set_index(["ministry", "point"]).loc[("Ministry of Health", "GOV-1"), "answer"] == "partly"
+    assert len(t) == 3  # 'banana' is not an answer: rejected, naming the cell
+    assert "banana" in res.rejects["value"].tolist()
+
+
+def test_write_and_read_back_processed(tmp_path):
+    inv = _xlsx(tmp_path / "inv.xlsx", {"S": [["System ID", "System name", "Ministry", "Hosting"],
+                                               ["A", "=HYPERLINK(\"http://x\",\"click\")", "M", "??"]]})
+    cfg = load_config(root=tmp_path)
+    inputs = load_inputs(cfg, inventory=[inv], procurement=[], questionnaire=[])
+    written = write_processed(inputs, tmp_path / "processed")
+    assert {p.name for p in written} >= {"inventory.parquet", "rejects.csv", "load_report.csv"}
+    inv_t, proc_t, q_t = read_tables(tmp_path / "processed")
+    assert inv_t["system_name"].iloc[0].startswith("=HYPERLINK")  # data kept as text
+    assert len(proc_t) == 0 and list(proc_t.columns)[:3] == ["ministry", "supplier", "amount"]
+    rejects = (tmp_path / "processed" / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert "hosting" in rejects
+
+
+US_CONFIG = """
+[project]
+currency = "USD"
+
+[reading]
+dayfirst = false
+
+[columns.procurement]
+ministry = ["Agency Name"]
+system_id = ["Unique Investment Identifier"]
+system_name = ["Investment Title"]
+supplier = ["Vendor Name (USAspending)"]
+amount = ["Action Obligation Amount (In $ million) (USAspending)"]
+start_date = ["Contract Start Date (USAspending)"]
+end_date = ["Contract End Date (USAspending)"]
+method = ["Contract Compete (USAspending)"]
+contract_id = ["Contract Number (PIID)"]
+description = ["Contract Description (USAspending)"]
+
+[scale.procurement]
+amount = 1000000
+
+[values.method]
+Y = "open"
+N = "limited"
+U = ""
+"""
+
+
+def test_us_it_dashboard_loads_through_an_ospo_toml_mapping(tmp_path):
+    src = REALDATA / "procurement" / "us_itdashboard" / "itdashboard_contracts_2012.csv"
+    if not src.exists():
+        pytest.skip(f"real data not found at {src} (set OSPO_REALDATA)")
+    cfg_path = tmp_path / "ospo.toml"
+    cfg_path.write_text(textwrap.dedent(US_CONFIG))
+    res = read_procurement([src], load_config(cfg_path))
+    _accounting_holds(res)
+    # Independent count of data rows, and of rows with no usable amount.
+    with src.open(encoding="latin-1", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    amount_col = "Action Obligation Amount (In $ million) (USAspending)"
+    no_amount = sum(1 for r in rows if not r[amount_col].strip())
+    no_agency = sum(1 for r in rows if not r["Agency Name"].strip() and r[amount_col].strip())
+    assert int(res.files["rows_read"].sum()) == len(rows) == 3893
+    assert len(res.table) == len(rows) - no_amount - no_agency
+    t = res.table
+    expected_total = sum(float(r[amount_col]) for r in rows if r[amount_col].strip() and r["Agency Name"].strip())
+    assert t["amount"].sum() == pytest.approx(expected_total * 1e6, rel=1e-9)
+    compete = {r["Contract Compete (USAspending)"] for r in rows}
+    assert "Y" in compete
+    assert set(t["method"].dropna()) <= {"open", "limited"}
+    assert (t["currency"] == "USD").all()
+    # Month-first dates were recognised (01/27/2011 is January 27).
+    first = t.iloc[0]
+    assert first["start_date"] == pd.Timestamp("2011-01-27")
+    # Vendor spellings clustered: fewer suppliers than raw spellings.
+    assert t["supplier"].nunique() < t["supplier_raw"].nunique()
+    validate_table("procurement", t)

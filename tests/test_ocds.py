@@ -1,0 +1,331 @@
+"""Tests for the OCDS reader (``ospo_analytics._ocds``).
+
+Expected counts are derived here from the raw JSON with plain ``json``, not
+copied from the reader's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ospo_analytics._config import Config
+from ospo_analytics._ocds import read_ocds
+
+REPO = Path(__file__).resolve().parents[1]
+REALDATA = Path(os.environ.get("OSPO_REALDATA", REPO.parent / "shared" / "realdata"))
+EXAMPLES = REALDATA / "procurement" / "ocds_real_examples"
+FLAT = REALDATA / "procurement" / "ocds_flattened"
+PUBLISHERS = ["uk-contracts-finder", "moldova", "paraguay", "colombia", "mexico"]
+IT_PREFIXES = ("48", "72", "30", "43", "81")
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"shared real data not found at {path} (set OSPO_REALDATA)")
+
+
+def _cfg(tmp_path: Path, it_filter: bool = False) -> Config:
+    cfg = Config(root=tmp_path)
+    cfg.data["it_filter"]["enabled"] = it_filter
+    return cfg
+
+
+def _items(folder: Path) -> list[dict]:
+    """Accounting items of a folder, each as a list of its releases."""
+    out = []
+    for f in sorted(folder.rglob("*.json")):
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        if "records" in doc:
+            out += [[r["compiledRelease"]] for r in doc["records"]]
+        elif "compiledRelease" in doc:
+            out.append([doc["compiledRelease"]])
+        elif "releases" in doc:
+            out += [[r] for r in doc["releases"]]
+        else:
+            out.append([doc])
+    return out
+
+
+def _expected(folder: Path) -> dict:
+    """Independent expectations: processes, awards and supplier rows."""
+    releases = [r for item in _items(folder) for r in item]
+    by_ocid: dict[str, list[dict]] = defaultdict(list)
+    for r in releases:
+        by_ocid[r["ocid"]].append(r)
+    awards = rows = 0
+    no_award_ocids = set()
+    for rels in by_ocid.values():
+        latest: dict[str, dict] = {}
+        for r in sorted(rels, key=lambda r: r.get("date") or ""):
+            for a in r.get("awards") or []:
+                latest[str(a.get("id"))] = a
+        if not latest:
+            no_award_ocids.add(rels[0]["ocid"])
+        awards += len(latest)
+        for a in latest.values():
+            if a.get("status") in ("cancelled", "unsuccessful"):
+                continue
+            rows += sum(1 for s in a.get("suppliers") or [] if s.get("name"))
+    return {
+        "read": len(_items(folder)),
+        "processes": len(by_ocid),
+        "awards": awards,
+        "rows": rows,
+        "no_award_items": sum(1 for item in _items(folder) if item[0]["ocid"] in no_award_ocids),
+    }
+
+
+@pytest.mark.parametrize("publisher", PUBLISHERS)
+def test_real_publisher_counts(publisher, tmp_path):
+    folder = EXAMPLES / publisher
+    _need(folder)
+    exp = _expected(folder)
+    res = read_ocds(folder, _cfg(tmp_path))
+    tot = res.totals
+    assert tot["read"] == exp["read"]
+    assert tot["read"] == tot["loaded"] + tot["filtered"] + tot["rejected"]
+    assert tot["rejected"] == 0  # every real item is an object with an ocid
+    assert tot["processes"] == exp["processes"]
+    assert tot["awards"] == exp["awards"]
+    assert len(res.table) == exp["rows"] == tot["rows"]
+    no_award = res.filtered["reason"].str.startswith("no award").sum()
+    assert no_award == exp["no_award_items"]
+    assert len(res.filtered) == tot["filtered"]
+    if len(res.table):
+        assert res.table["ministry"].notna().all()
+        assert res.table["supplier"].notna().all()
+        assert res.table["source_file"].notna().all()
+        assert (res.table["source_row"] >= 1).all()
+
+
+def test_it_filter_moldova(tmp_path):
+    folder = EXAMPLES / "moldova" / "sample" / "releases"
+    _need(folder)
+    expected_it, expected_not = set(), set()
+    for item in _items(folder):
+        rel = item[0]
+        if not rel.get("awards"):
+            continue
+        codes = [
+            i["classification"]["id"]
+            for block in [rel.get("tender") or {}, *rel["awards"], *(rel.get("contracts") or [])]
+            for i in block.get("items") or []
+            if (i.get("classification") or {}).get("id")
+        ]
+        (expected_it if any(c.startswith(IT_PREFIXES) for c in codes) else expected_not).add(
+            rel["ocid"]
+        )
+    res = read_ocds(folder, _cfg(tmp_path, it_filter=True))
+    assert set(res.table["contract_id"].str.split("/").str[0]) == expected_it
+    not_it = res.filtered[res.filtered["reason"].str.startswith("not IT")]
+    assert len(not_it) == len(expected_not)
+    assert res.table["is_it"].all()
+
+
+def _no_prov(df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in df.columns if not c.startswith("source_")]
+    return df[cols].sort_values(["contract_id", "supplier"]).reset_index(drop=True)
+
+
+def test_flattened_moldova_equals_json(tmp_path):
+    xlsx = FLAT / "moldova_releases_flattened.xlsx"
+    folder = EXAMPLES / "moldova" / "sample" / "releases"
+    _need(xlsx)
+    cfg = _cfg(tmp_path)
+    a, b = read_ocds(folder, cfg), read_ocds(xlsx, cfg)
+    assert len(a.table) > 0
+    pd.testing.assert_frame_equal(_no_prov(a.table), _no_prov(b.table))
+    for key in ("read", "loaded", "filtered", "rejected", "processes", "awards"):
+        assert a.totals[key] == b.totals[key], key
+    assert set(b.table["source_sheet"]) == {"releases"}
+
+
+@pytest.mark.parametrize(
+    "flat", ["uk_contracts_finder_flattened.xlsx", "uk_contracts_finder_flattened_csv"]
+)
+def test_flattened_uk_equals_json(flat, tmp_path):
+    folder = EXAMPLES / "uk-contracts-finder" / "sample" / "releases"
+    _need(FLAT / flat)
+    cfg = _cfg(tmp_path)
+    a, b = read_ocds(folder, cfg), read_ocds(FLAT / flat, cfg)
+    pd.testing.assert_frame_equal(_no_prov(a.table), _no_prov(b.table))
+    for key in ("read", "loaded", "filtered", "rejected", "processes", "awards"):
+        assert a.totals[key] == b.totals[key], key
+    assert sorted(a.filtered["reason"]) == sorted(b.filtered["reason"])
+
+
+def test_jsonl_and_lists(tmp_path):
+    folder = EXAMPLES / "moldova" / "sample" / "releases"
+    _need(folder)
+    rels = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    lines = [json.dumps(r) for r in rels[:20]] + [json.dumps({"releases": rels[20:]})]
+    (tmp_path / "all.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = _cfg(tmp_path)
+    a = read_ocds(folder, cfg)
+    b = read_ocds(tmp_path / "all.jsonl", cfg)
+    pd.testing.assert_frame_equal(_no_prov(a.table), _no_prov(b.table))
+    assert set(b.table["source_sheet"]) == {"line"}
+    assert b.table["source_row"].between(1, 21).all()
+    # a bare JSON list of releases
+    (tmp_path / "list.json").write_text(json.dumps(rels), encoding="utf-8")
+    c = read_ocds(tmp_path / "list.json", cfg)
+    pd.testing.assert_frame_equal(_no_prov(a.table), _no_prov(c.table))
+
+
+def _release(ocid, rid, date, **kw):
+    return {"ocid": ocid, "id": rid, "date": date, "tag": ["award"], **kw}
+
+
+def test_bad_inputs_are_rejected_not_raised(tmp_path):
+    good = _release(
+        "ocds-x-1",
+        "r1",
+        "2020-01-01T00:00:00Z",
+        buyer="Ministry of Finance",  # a string where an object is expected
+        tender={"procurementMethod": "open", "numberOfTenderers": "3"},
+        awards=[
+            "not an award",
+            {
+                "id": "a1",
+                "value": {"amount": "1,234.50", "currency": "usd"},
+                "suppliers": ["Acme Ltd", {"id": "p9"}],
+            },
+        ],
+        parties=[{"id": "p9", "name": "Beta SA", "roles": ["supplier"]}],
+    )
+    pkg = {"version": "1.1", "releases": [good, "a string, not a release", {"id": "no-ocid"}]}
+    (tmp_path / "pkg.json").write_text(json.dumps(pkg), encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{ this is not json", encoding="utf-8")
+    res = read_ocds(tmp_path, _cfg(tmp_path))
+    tot = res.totals
+    assert tot["read"] == 4 and tot["loaded"] == 1 and tot["rejected"] == 3
+    assert sorted(res.table["supplier"]) == ["Acme Ltd", "Beta SA"]
+    assert res.table["amount"].tolist() == [617.25, 617.25]
+    assert res.table["split_award"].all()
+    assert (res.table["currency"] == "USD").all()
+    assert (res.table["tenderers"] == 3).all()
+    assert (res.table["ministry"] == "Ministry of Finance").all()
+    problems = " | ".join(res.rejects["problem"])
+    assert "not valid JSON" in problems
+    assert "no ocid" in problems
+    assert "str, not an object" in problems
+    assert "broken.json" in " ".join(res.rejects["file"])
+    # a missing path is a reject too
+    missing = read_ocds(tmp_path / "nope", _cfg(tmp_path))
+    assert missing.table.empty and len(missing.rejects) == 1
+
+
+def test_mixed_versions_compile_to_one_process(tmp_path):
+    # OCDS 1.0: organisations inline, contract ``amendment`` object.
+    r10 = _release(
+        "ocds-m-1",
+        "t1",
+        "2019-01-01T00:00:00Z",
+        tender={
+            "procuringEntity": {"name": "Ministry of Health", "contactPoint": {"email": "x@y.gov"}},
+            "procurementMethod": "limited",
+            "tenderers": [{"name": "Gamma"}, {"name": "Delta"}],
+            "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "48000000-8"}}],
+        },
+        awards=[
+            {
+                "id": "aw",
+                "date": "2019-02-01",
+                "value": {"amount": 100, "currency": "EUR"},
+                "suppliers": [{"name": "Gamma", "contactPoint": {"name": "Jane Official"}}],
+            }
+        ],
+    )
+    r11 = _release(
+        "ocds-m-1",
+        "c1",
+        "2019-03-01T00:00:00Z",
+        version="1.1",
+        parties=[],
+        contracts=[
+            {
+                "id": "c",
+                "awardID": "aw",
+                "period": {"startDate": "2019-03-01", "endDate": "2021-02-28"},
+                "amendments": [
+                    {
+                        "date": "2020-01-01",
+                        "changes": [{"property": "value", "former_value": {"amount": 80}}],
+                    }
+                ],
+            }
+        ],
+    )
+    (tmp_path / "a.json").write_text(json.dumps(r10), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({"version": "1.1", "releases": [r11]}))
+    res = read_ocds(tmp_path, _cfg(tmp_path, it_filter=True))
+    assert res.totals["upgraded_1_0"] == 1
+    assert res.totals["processes"] == 1 and res.totals["loaded"] == 2
+    row = res.table.iloc[0]
+    assert len(res.table) == 1
+    assert row["ministry"] == "Ministry of Health"
+    assert row["method"] == "limited" and row["tenderers"] == 2
+    assert row["amendments"] == 1 and row["original_amount"] == 80
+    assert row["start_date"] == pd.Timestamp("2019-03-01")
+    assert bool(row["is_it"]) and row["classification"] == "48000000-8"
+    text = res.table.astype(str).to_string()
+    assert "Jane Official" not in text and "x@y.gov" not in text
+
+
+def test_unknown_classification_kept_and_malformed_counted(tmp_path):
+    base = {"tender": {"title": "t"}, "buyer": {"name": "M"}}
+    aw = [{"id": "1", "value": {"amount": 5}, "suppliers": [{"name": "S"}]}]
+    rels = [
+        _release("ocds-u-1", "1", "2020-01-01", awards=aw, **base),
+        _release(
+            "ocds-u-2",
+            "1",
+            "2020-01-01",
+            awards=[
+                {**aw[0], "items": [{"id": "i", "classification": {"scheme": "CPV", "id": "4X8"}}]}
+            ],
+            **base,
+        ),
+        _release(
+            "ocds-u-3",
+            "1",
+            "2020-01-01",
+            awards=[
+                {
+                    **aw[0],
+                    "items": [{"id": "i", "classification": {"scheme": "CPV", "id": "45000000-7"}}],
+                }
+            ],
+            **base,
+        ),
+    ]
+    (tmp_path / "p.json").write_text(json.dumps({"releases": rels}), encoding="utf-8")
+    res = read_ocds(tmp_path / "p.json", _cfg(tmp_path, it_filter=True))
+    assert sorted(res.table["contract_id"]) == ["ocds-u-1/1", "ocds-u-2/1"]
+    assert res.table["is_it"].isna().all()
+    assert res.totals["malformed_codes"] == 1
+    assert res.filtered["reason"].str.startswith("not IT").sum() == 1
+
+
+def test_personal_data_never_copied(tmp_path):
+    folder = EXAMPLES / "paraguay"
+    _need(folder)
+    contacts = set()
+    for item in _items(folder):
+        for rel in item:
+            for org in [
+                (rel.get("tender") or {}).get("procuringEntity") or {},
+                *(rel.get("parties") or []),
+            ]:
+                cp = org.get("contactPoint") or {}
+                contacts |= {str(cp[k]) for k in ("name", "email", "telephone") if cp.get(k)}
+    res = read_ocds(folder, _cfg(tmp_path))
+    assert contacts and len(res.table)
+    cells = set(res.table.astype("string").stack().dropna())
+    assert not cells & contacts

@@ -1,0 +1,313 @@
+"""Generate the report notebooks in ``notebooks/`` (committed without outputs).
+
+The notebooks are thin: every cell calls ``ospo_analytics`` (``_report`` for
+tables and escaped HTML, ``_charts`` for figures). Edit this script, not the
+``.ipynb`` files, then run::
+
+    .venv/bin/python tools/build_notebooks.py
+
+Ministry names are user text: cells show them through ``r.heading`` /
+``r.html_table`` (HTML-escaped), never through Markdown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "notebooks"
+
+KERNEL = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3 (ospo-analytics)", "language": "python"},
+    "language_info": {"name": "python"},
+}
+
+SETUP = """\
+from IPython.display import display
+
+from ospo_analytics import _charts as ch
+from ospo_analytics import _report as r
+
+ch.setup_style()
+data = r.load_report_data(processed_dir)"""
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return new_markdown_cell(text.strip())
+
+
+def code(text: str, *tags: str) -> nbformat.NotebookNode:
+    cell = new_code_cell(text.strip())
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def ministry() -> nbformat.NotebookNode:
+    cells = [
+        code(
+            """\
+# Parameters (papermill replaces these; values are plain strings)
+ministry = "Ministry of Health"
+processed_dir = "../data/processed"
+as_of = ""  # YYYY-MM-DD; empty = today
+profile = ""  # optional path of a scoring profile to show under Methodology""",
+            "parameters",
+        ),
+        code(SETUP + "\nv = r.ministry_view(data, ministry, as_of or None)"),
+        code(
+            'display(r.heading(f"OSPO readiness assessment: {ministry}", 1, '
+            'note=f"Data as of {v[\'as_of\']:%Y-%m-%d}. Scores run 0–100; '
+            '\\"unknown\\" means the inputs did not say."))'
+        ),
+        md(
+            """
+## Summary
+
+The readiness stage (0 ad hoc … 4 strategic, after the TODO Group OSPO maturity
+model), the five numbers that matter, and the three actions to take first."""
+        ),
+        code(
+            """\
+display(r.cards(v["numbers"]))
+display(r.heading("Three actions to take", 3))
+display(r.bullets(v["actions"], empty="No actions recorded by the scoring."))"""
+        ),
+        md(
+            """
+## Systems by lock-in
+
+Each bar is a system's lock-in risk; the whisker shows how far the score could move
+once unknown inputs are known (best to worst case). *Confidence* is the share of the
+score that rests on data. Red flags are conditions no average may hide."""
+        ),
+        code(
+            """\
+r.show(ch.lockin_bars(v["systems_all"]), "Lock-in risk by system")
+display(r.html_table(v["systems"]))"""
+        ),
+        md(
+            """
+## Lock-in vs reuse
+
+Top right: locked-in systems in functions other ministries also run: candidates to
+replace or complement with a shared or open-source solution. Bubble area is spend."""
+        ),
+        code('r.show(ch.lockin_reuse_matrix(v["systems_all"]), "Lock-in vs reuse matrix")'),
+        md(
+            """
+## Supplier concentration
+
+Share of the ministry's IT procurement spend per supplier. The Herfindahl–Hirschman
+index (HHI) sums squared shares: below 0.15 unconcentrated, 0.15–0.25 moderate,
+above 0.25 highly concentrated."""
+        ),
+        code(
+            """\
+row = v["row"]
+display(r.cards({
+    "IT supplier HHI": r._fmt(row.get("hhi_it"), "{:.2f}") + " · " + r._fmt(row.get("hhi_band")),
+    "Top supplier": r._fmt(row.get("top_supplier")),
+    "Repeat awards to the same supplier (pairs)": r._fmt(row.get("repeat_award_pairs"), "{:.0f}"),
+}))
+r.show(ch.supplier_concentration(v["procurement"]), "Supplier concentration")
+display(r.html_table(v["suppliers"], max_rows=15))"""
+        ),
+        md(
+            """
+## Competition in procurement
+
+Spend by procurement method (OCDS: open, selective, limited, direct) per award year.
+Limited and direct awards are non-competitive; *single-bid awards* are competitive
+procedures that received one bid (OCP red flag R018). Unknown methods stay grey."""
+        ),
+        code(
+            """\
+display(r.cards({
+    "Non-competitive share of spend": r._fmt(row.get("noncompetitive_share"), "{:.0%}"),
+    "Single-bid rate (competitive awards)": r._fmt(row.get("single_bid_rate"), "{:.0%}"),
+    "Repeated direct awards (pairs)": r._fmt(row.get("repeat_direct_pairs"), "{:.0f}"),
+}))
+r.show(ch.competition(v["procurement"]), "Spend by procurement method")
+display(r.html_table(v["competition"]))"""
+        ),
+        md(
+            """
+## Exit windows
+
+When contracts end. Re-procurement is the cheapest moment to leave a locked-in
+product: start evaluating alternatives 12–24 months before the end date."""
+        ),
+        code(
+            """\
+r.show(ch.exit_timeline(v["exit_windows"], v["as_of"]), "Contract end dates")
+display(r.html_table(v["exit_windows"].drop(columns=["system_id"]), max_rows=25))"""
+        ),
+        md(
+            """
+## Reuse and consolidation opportunities
+
+Duplicated systems across ministries, exit windows and replacement candidates, with
+open-source / Digital Public Good alternatives for the category."""
+        ),
+        code(
+            """\
+cols = ["kind", "category", "system_name", "vendor", "end_date", "description", "value",
+        "alternatives"]
+opp = v["opportunities"]
+display(r.html_table(opp[[c for c in cols if c in opp]] if len(opp) else opp))"""
+        ),
+        md(
+            """
+## Data quality
+
+How much of this report rests on data. Unknown inputs are never counted as good:
+they widen the best/worst-case range above. Rejected rows are listed with the file,
+sheet, row and column they came from, so they can be fixed at the source."""
+        ),
+        code(
+            """\
+display(r.heading("Unknown inputs by lock-in factor", 3))
+display(r.html_table(v["unknowns"]))
+display(r.heading("Files loaded", 3))
+display(r.html_table(v["load_report"]))
+display(r.heading("Rejected rows (all files)", 3))
+display(r.html_table(v["rejects"], max_rows=30))
+if data.missing:
+    display(r.heading("Missing from the processed folder", 3))
+    display(r.bullets(data.missing))"""
+        ),
+        md(
+            """
+## Methodology
+
+Lock-in factors L1–L13 (European Commission "Against lock-in", AgID reuse scale,
+OCDS / OCP Cardinal red flags, HHI, DPG Standard) are combined with the weights of
+the scoring profile below; sub-scores are commercial, technical and sovereignty.
+The weights are choices, not facts: change them in the profile and re-run."""
+        ),
+        code(
+            """\
+from pathlib import Path
+from ospo_analytics._safe import esc
+from IPython.display import HTML
+text = Path(profile).read_text(encoding="utf-8") if profile else data.profile_text
+display(HTML("<pre>" + esc(text or "profile not recorded") + "</pre>"))"""
+        ),
+    ]
+    return new_notebook(cells=cells, metadata=KERNEL)
+
+
+def national() -> nbformat.NotebookNode:
+    cells = [
+        code(
+            """\
+# Parameters (papermill replaces these)
+processed_dir = "../data/processed"
+as_of = \"\"""",
+            "parameters",
+        ),
+        code(SETUP + "\nv = r.national_view(data)"),
+        code(
+            'display(r.heading("National overview: OSPO readiness and lock-in", 1, '
+            'note="A readiness profile, not a ranking: each ministry starts from its own systems."))'
+        ),
+        md("## Every ministry side by side"),
+        code(
+            """\
+r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")
+r.show(ch.readiness_heatmap(v["ministries_all"]), "Readiness indicators")
+display(r.html_table(v["ministries"]))"""
+        ),
+        md(
+            """
+## Cross-ministry duplication
+
+Functions that several ministries each buy separately: the fastest savings come
+from sharing one solution (ideally open source) across them."""
+        ),
+        code(
+            """\
+r.show(ch.spend_by_category(v["systems"]), "Spend by functional category")
+display(r.html_table(v["duplication"]))"""
+        ),
+        md("## The largest opportunities"),
+        code('display(r.html_table(v["top_opportunities"]))'),
+    ]
+    return new_notebook(cells=cells, metadata=KERNEL)
+
+
+def explore() -> nbformat.NotebookNode:
+    cells = [
+        md(
+            """
+# Explore the scores
+
+Where an analyst starts (`make lab`). Run the cells top to bottom; change the
+system id or the weights and re-run."""
+        ),
+        code(
+            """\
+from ospo_analytics import _report as r
+from ospo_analytics import _charts as ch
+
+processed_dir = "../data/processed"
+data = r.load_report_data(processed_dir)  # one call: every table of the project
+ch.setup_style()
+data.systems.head()"""
+        ),
+        md("## Why is this system scored like this?"),
+        code(
+            """\
+system_id = data.systems.sort_values("lockin_score", ascending=False)["system_id"].iloc[0]
+data.explain(system_id)"""
+        ),
+        md(
+            """
+## Change a weight and see ranks move
+
+A quick re-weighting from the factor table (known factors only). For the full
+scoring with best/worst cases use `ospo_analytics._score.sensitivity`."""
+        ),
+        code(
+            """\
+weights = {"L6": 3.0}  # factor -> new weight
+f = data.factors.assign(weight=lambda d: d["factor"].map(weights).fillna(d["weight"]))
+f = f[f["known"].astype(bool)]
+new = (f["value"] * f["weight"]).groupby(f["system_id"]).sum() / f["weight"].groupby(f["system_id"]).sum() * 100
+ranks = data.systems.set_index("system_id")[["system_name", "lockin_score"]].assign(
+    new_score=new, old_rank=lambda d: d["lockin_score"].rank(ascending=False),
+    new_rank=lambda d: d["new_score"].rank(ascending=False),
+)
+ranks.assign(moved=ranks["old_rank"] - ranks["new_rank"]).sort_values("new_rank").head(15)"""
+        ),
+        md("## One ministry's view"),
+        code(
+            """\
+v = r.ministry_view(data, data.ministries["ministry"].iloc[0])
+r.show(ch.lockin_reuse_matrix(v["systems_all"]))"""
+        ),
+    ]
+    return new_notebook(cells=cells, metadata=KERNEL)
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, nb in (
+        ("ministry_readiness.ipynb", ministry()),
+        ("national_overview.ipynb", national()),
+        ("explore.ipynb", explore()),
+    ):
+        # Stable cell ids keep diffs small when the generator is re-run.
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"{name.split('.')[0][:20]}-{i:02d}"
+        nbformat.validate(nb)
+        (OUT / name).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        print(f"wrote {OUT / name}")
+
+
+if __name__ == "__main__":
+    main()
