@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: reports run in batch
 
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -45,10 +46,12 @@ def short(text: object, width: int = 38) -> str:
     """Cut a label to ``width`` characters (ellipsis), NA → ``unknown``."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return "unknown"
-    return (
-        textwrap.shorten(str(text).replace("\n", " "), width=width, placeholder="…")
-        or str(text)[:width]
-    )
+    flat = " ".join(str(text).split())
+    if len(flat) <= width:
+        return flat
+    cut = textwrap.shorten(flat, width=width, placeholder="…")
+    # shorten() gives just "…" when the first word is too long: hard-cut instead.
+    return cut if len(cut) > width // 2 else flat[: width - 1] + "…"
 
 
 def money_fmt(x: float, _pos: object = None) -> str:
@@ -95,7 +98,8 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     ax.set_xlabel("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case")
     ax.set_title("Systems by lock-in risk")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in BAND_COLOURS.values()]
-    ax.legend(handles, list(BAND_COLOURS), title="band", loc="lower right", fontsize=8)
+    ax.legend(handles, list(BAND_COLOURS), title="band", fontsize=8,
+              bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip
     fig.tight_layout()
     return fig
 
@@ -252,9 +256,12 @@ def exit_timeline(
     lo = min(df["end_date"].min(), start) - pd.DateOffset(months=2)
     hi = max(df["end_date"].max(), start + pd.DateOffset(months=horizon_months))
     ax.set_xlim(lo, hi + pd.DateOffset(months=2))
-    ax.set_xlabel("Contract end date (colour: lock-in score, darker = higher)")
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("Contract end date (dot colour: lock-in score, darker = higher; grey = unknown)")
     ax.set_title("Exit windows: when contracts end" + note)
-    ax.legend(loc="lower right", fontsize=7.5)
+    ax.legend(fontsize=7.5, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 

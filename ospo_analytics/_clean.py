@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _schema
 
@@ -69,7 +71,7 @@ _NA_TOKENS = frozenset(
 # because pyarrow's RE2 ``\s`` is ASCII-only.
 _WS = "\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _MAX_QUOTE = 60
 
 
@@ -157,12 +159,11 @@ class _Cells:
         text = pd.Series(pd.NA, index=s.index, dtype="string")
         is_str = kind == "str"
         if is_str.any():
-            raw = self.obj[is_str].astype("string")
-            stripped = raw.str.replace(
-                f"^[{_WS}{_ZERO_WIDTH}]+|[{_WS}{_ZERO_WIDTH}]+$", "", regex=True
-            )
-            blank = stripped.str.casefold().isin(list(na_tokens)).to_numpy()
-            err = stripped.str.match(_EXCEL_ERROR_RE, case=False).fillna(False).to_numpy(bool)
+            arr = _arrow(self.obj[is_str])
+            arr = pc.utf8_trim_whitespace(pc.utf8_trim(pc.utf8_trim_whitespace(arr), _ZERO_WIDTH))
+            stripped = _str_series(arr, self.obj.index[is_str])
+            blank = _np_bool(pc.is_in(pc.utf8_lower(arr), pa.array(sorted(na_tokens))))
+            err = _np_bool(pc.match_substring_regex(arr, _EXCEL_ERROR_RE, ignore_case=True))
             pos = np.flatnonzero(is_str)
             kind[pos[blank | err]] = "na"
             if err.any():
@@ -203,15 +204,15 @@ def _map_unique(
     values: pd.Series, func: Callable[[Any], tuple[Any, str | None]]
 ) -> tuple[pd.Series, pd.Series]:
     """Apply ``func`` once per distinct value; return (results, problems) objects."""
-    if values.empty:
-        return pd.Series([], index=values.index, dtype=object), pd.Series(
-            [], index=values.index, dtype=object
-        )
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    parsed = {u: func(u) for u in uniques}
-    res = values.map(lambda u: parsed[u][0])
-    prob = values.map(lambda u: parsed[u][1])
-    return res, prob
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    res = np.empty(len(uniques), dtype=object)
+    prob = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):
+        res[i], prob[i] = func(u)
+    return (
+        pd.Series(res[codes], index=values.index, dtype=object),
+        pd.Series(prob[codes], index=values.index, dtype=object),
+    )
 
 
 def normalise_key(text: str) -> str:
@@ -259,14 +260,14 @@ def clean_text(s: Any) -> Result:
     out = cells.text.copy()
     is_str = cells.kind == "str"
     if is_str.any():
-        t = out[is_str]
-        t = t.str.replace(f"[{_CONTROL}{_ZERO_WIDTH}]", "", regex=True)
-        t = t.str.replace(f"[{_WS}]+", " ", regex=True).str.strip()
+        arr = pc.replace_substring_regex(_arrow(out[is_str]), f"[{_CONTROL}{_ZERO_WIDTH}]", "")
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, f"[{_WS}]+", " "))
+        t = _str_series(arr, out.index[is_str])
         out[is_str] = t
     other = cells.mask("num", "bool", "datetime", "date", "time", "other")
     if other.any():
         out[other] = cells.obj[other].map(_scalar_text).astype("string")
-    out = out.mask(out.str.casefold().isin(list(_NA_TOKENS)).fillna(False))
+    out = out.mask(out.str.lower().isin(list(_NA_TOKENS)).fillna(False))
     return out.astype("string"), cells.problems
 
 
@@ -362,10 +363,30 @@ def _currency_code(token: str) -> str | None:
     return "" if up.endswith("$") else None
 
 
+def _arrow(s: pd.Series) -> pa.Array:
+    arr = pa.array(s.astype("string").array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.string())
+
+
+def _str_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())), index=index)
+
+
+def _np_bool(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _np_int(arr: pa.Array, fill: int) -> np.ndarray:
+    return np.asarray(arr.fill_null(fill).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _parse_number_text(
     text: pd.Series, decimal: str | None, allow_currency: bool
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Vectorised number parsing of cleaned text.
+    """Vectorised number parsing of cleaned text (pyarrow RE2 kernels).
 
     Returns (float64 values with NaN for failures, problem strings or NA,
     currency codes or NA).
@@ -376,15 +397,24 @@ def _parse_number_text(
     currency = pd.Series(pd.NA, index=idx, dtype="string")
     if text.empty:
         return values, problems, currency
+    arr = _arrow(text)
     # Accounting negatives "(1,234.00)".
-    paren = text.str.match(_PAREN_RE).fillna(False).to_numpy(bool)
-    inner = text.str.replace(_PAREN_RE, r"\1", regex=True)
-    parts = inner.str.extract(_AMOUNT_RE)
-    matched = parts["body"].notna().to_numpy(copy=True)
+    paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
+    inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
+    parts = dict(
+        zip(
+            ["s1", "c1", "s2", "body", "exp", "c2", "s3"],
+            pc.extract_regex(inner, _AMOUNT_RE).flatten(),
+            strict=True,
+        )
+    )
+    matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
 
     # Currency tokens must be real currencies: "USD 5" yes, "abc 5" no.
-    tokens = parts["c1"].fillna(parts["c2"])
-    has_tok = tokens.notna().to_numpy() & matched
+    c1 = parts["c1"].to_numpy(zero_copy_only=False)
+    c2 = parts["c2"].to_numpy(zero_copy_only=False)
+    tokens = np.where(pd.isna(c1) | (c1 == ""), c2, c1)
+    has_tok = matched & ~pd.isna(tokens) & (tokens != "")
     if has_tok.any():
         codes = [_currency_code(t) for t in tokens[has_tok].tolist()]
         bad = np.array([c is None for c in codes])
@@ -395,17 +425,24 @@ def _parse_number_text(
         if not allow_currency:
             matched[good] = False
 
-    body = parts["body"].str.replace(f"[{_WS}'’]", "", regex=True).str.rstrip(".,")
-    exp = parts["exp"].fillna("")
-    body = body.where(matched)
-    n_dot = body.str.count(r"\.").fillna(0).to_numpy(int)
-    n_com = body.str.count(",").fillna(0).to_numpy(int)
-    last = body.str.extract(r"([.,])[0-9]*$")[0].fillna("").to_numpy(object)
-    tail = body.str.extract(r"[.,]([0-9]*)$")[0].str.len().fillna(-1).to_numpy(int)
-    lead = body.str.extract(r"^([0-9]*)[.,]")[0].fillna("")
-    lead_len = lead.str.len().to_numpy(int)
-    lead_zero = lead.str.startswith("0").fillna(False).to_numpy(bool)
-    has_exp = (exp != "").to_numpy()
+    body = pc.replace_substring_regex(parts["body"], f"[{_WS}'’]", "")
+    body = pc.utf8_rtrim(body, characters=".,")
+    body = pc.if_else(pa.array(matched), body, pa.scalar(None, pa.string()))
+    exp = parts["exp"].fill_null("")
+    n_dot = _np_int(pc.count_substring(body, "."), 0)
+    n_com = _np_int(pc.count_substring(body, ","), 0)
+    last = np.asarray(
+        pc.extract_regex(body, r"(?P<x>[.,])[0-9]*$")
+        .flatten()[0]
+        .fill_null("")
+        .to_numpy(zero_copy_only=False),
+        dtype=object,
+    )
+    tail = _np_int(pc.utf8_length(pc.extract_regex(body, r"[.,](?P<x>[0-9]*)$").flatten()[0]), -1)
+    lead = pc.extract_regex(body, r"^(?P<x>[0-9]*)[.,]").flatten()[0].fill_null("")
+    lead_len = _np_int(pc.utf8_length(lead), 0)
+    lead_zero = _np_bool(pc.starts_with(lead, "0"))
+    has_exp = np.asarray(pc.not_equal(exp, "").to_numpy(zero_copy_only=False), dtype=bool)
 
     both = (n_dot > 0) & (n_com > 0)
     single = ((n_dot == 1) & (n_com == 0)) | ((n_com == 1) & (n_dot == 0))
@@ -413,12 +450,14 @@ def _parse_number_text(
     # One separator, three digits after, 1-3 digits before (not "0"): "1.234"
     # may be 1.234 or 1234. Everything else is decided by its own shape.
     ambiguous = single & (tail == 3) & (lead_len >= 1) & (lead_len <= 3) & ~lead_zero & ~has_exp
-    dec = np.full(len(body), "", dtype=object)
+    dec = np.full(len(idx), "", dtype=object)
     dec[both] = last[both]
     sure_single = single & ~ambiguous
     dec[sure_single] = last[sure_single]
-    dec[has_exp & (n_com == 0)] = np.where(n_dot[has_exp & (n_com == 0)] > 0, ".", "")
+    exp_plain = has_exp & (n_com == 0)
+    dec[exp_plain] = np.where(n_dot[exp_plain] > 0, ".", "")
 
+    body_s = _str_series(body, idx)
     if decimal in (".", ","):
         dec[ambiguous] = np.where(last[ambiguous] == decimal, decimal, "")
     elif ambiguous.any():
@@ -439,7 +478,11 @@ def _parse_number_text(
             if dot_dec and com_dec:
                 pos = np.flatnonzero(ambiguous)
                 amb_text = text.iloc[pos]
-                read = body.iloc[pos].str.replace(r"[.,]", "", regex=True)
+                read = (
+                    body_s.iloc[pos]
+                    .str.replace(".", "", regex=False)
+                    .str.replace(",", "", regex=False)
+                )
                 problems.iloc[pos] = (
                     "ambiguous number '"
                     + amb_text
@@ -448,24 +491,32 @@ def _parse_number_text(
                     + "; the column mixes 1,234.5 and 1.234,5 styles)"
                 ).to_numpy()
 
+    dec_arr = pa.array(dec.astype(str))
     dec_count = np.where(dec == ".", n_dot, np.where(dec == ",", n_com, 0))
-    int_part = body.str.replace(r"[.,][0-9]*$", "", regex=True).where(dec != "", body)
-    grouping_ok = int_part.str.match(_GROUPING_RE).fillna(False).to_numpy(bool, copy=True)
+    int_part = pc.if_else(
+        pc.equal(dec_arr, ""), body, pc.replace_substring_regex(body, r"[.,][0-9]*$", "")
+    )
+    grouping_ok = _np_bool(pc.match_substring_regex(int_part, _GROUPING_RE))
     if has_exp.any():
-        grouping_ok |= has_exp & (n_com == 0) & (n_dot <= 1)
+        grouping_ok = grouping_ok | (has_exp & (n_com == 0) & (n_dot <= 1))
     valid = matched & grouping_ok & ((dec == "") | (dec_count == 1))
 
-    norm_dot = body.str.replace(",", "", regex=False)
-    norm_com = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    norm_none = body.str.replace(r"[.,]", "", regex=True)
-    norm = norm_none.where(dec != ".", norm_dot).where(dec != ",", norm_com) + exp
-    nums = pd.to_numeric(norm.where(valid), errors="coerce").astype("float64")
-    neg = (
-        paren
-        | parts["s1"].isin(["-", "−"]).to_numpy(bool)
-        | parts["s2"].isin(["-", "−"]).to_numpy(bool)
-        | parts["s3"].eq("-").fillna(False).to_numpy(bool)
+    norm_dot = pc.replace_substring(body, ",", "")
+    norm_com = pc.replace_substring(pc.replace_substring(body, ".", ""), ",", ".")
+    norm_none = pc.replace_substring_regex(body, "[.,]", "")
+    norm = pc.if_else(
+        pc.equal(dec_arr, "."), norm_dot, pc.if_else(pc.equal(dec_arr, ","), norm_com, norm_none)
     )
+    norm = pc.binary_join_element_wise(norm, exp, "")
+    norm = pc.if_else(pa.array(valid), norm, pa.scalar(None, pa.string()))
+    nums = pd.to_numeric(
+        pd.Series(norm.to_numpy(zero_copy_only=False), index=idx, dtype=object), errors="coerce"
+    ).astype("float64")
+
+    def _signs(name: str, chars: tuple[str, ...]) -> np.ndarray:
+        return np.isin(parts[name].fill_null("").to_numpy(zero_copy_only=False), chars)
+
+    neg = paren | _signs("s1", ("-", "−")) | _signs("s2", ("-", "−")) | _signs("s3", ("-",))
     vals = nums.to_numpy(copy=True)
     vals[neg] = -vals[neg]
     values[:] = vals
@@ -747,8 +798,15 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         if not rest.empty:
             u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
             u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
-            parsed = _try_formats(u_clean, _ISO_FORMATS + _NAMED_FORMATS)
-            todo = parsed.isna()
+            # Route by shape so each value only meets formats that could fit.
+            parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
+            iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
+            named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
+            if iso.any():
+                parsed[iso] = _try_formats(u_clean[iso], _ISO_FORMATS)
+            if named.any():
+                parsed[named & ~iso] = _try_formats(u_clean[named & ~iso], _NAMED_FORMATS)
+            todo = parsed.isna() & ~named
             if todo.any():
                 dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS)
                 mfirst = _try_formats(u_clean[todo], _MONTHFIRST_FORMATS)
@@ -1191,12 +1249,11 @@ def parse_code(
 
     usable = cells.mask("str", "num", "bool")
     if usable.any():
-        raw = cells.obj[usable]
-        text = (
-            cells.text[usable]
-            .astype(object)
-            .where(cells.mask("str")[usable], raw.map(_scalar_text))
-        )
+        text = cells.text.astype(object)
+        non_str = cells.mask("num", "bool")
+        if non_str.any():
+            text[non_str] = cells.obj[non_str].map(_scalar_text)
+        text = text[usable]
         vals, probs = _map_unique(text, one)
         out[usable] = vals.astype("string").to_numpy()
         cells.problems[usable] = probs.astype("string").to_numpy()

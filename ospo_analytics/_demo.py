@@ -124,6 +124,8 @@ class _Ministry:
     domain: tuple[tuple[str, str, str], ...]  # (system name, category, product key)
 
 
+# Data tables below are laid out by hand for reading.
+# fmt: off
 MINISTRIES: tuple[_Ministry, ...] = (
     _Ministry("Ministry of Finance", "FIN", "finance", "en", 0.35, 0.06, (
         ("Integrated Financial Management Information System", "finance", "oracle-ebs-fin"),
@@ -449,9 +451,6 @@ LICENCE_SPDX = {
     "MPL 2.0": "MPL-2.0", "Proprietary": "LicenseRef-proprietary",
     "Commercial": "LicenseRef-proprietary",
 }
-_BOOL_COLUMNS = ("in_house_capability", "exit_clause", "data_return_clause", "configurable",
-                 "localised", "maintained", "brand_name_spec")
-
 # ---------------------------------------------------------------- headers
 
 # Inventory headers per language: canonical column -> spellings (all are
@@ -578,10 +577,14 @@ _CPV_NON_IT = (("45000000-7", "Construction works", "Works", _NON_IT[:1]),
                ("45310000-3", "Electrical installation works", "Works", _NON_IT[:1]),
                ("39130000-2", "Office furniture", "Goods", _NON_IT[1:]))
 
+# fmt: on
+
 # Descriptions that must stay text in every output (formula / HTML injection).
-_HOSTILE = ('=HYPERLINK("http://tamarind.example/x","update")',
-            "<script>alert('tamarind')</script> legacy module",
-            "+1 upgrade pending; @vendor to confirm")
+_HOSTILE = (
+    '=HYPERLINK("http://tamarind.example/x","update")',
+    "<script>alert('tamarind')</script> legacy module",
+    "+1 upgrade pending; @vendor to confirm",
+)
 
 
 # ---------------------------------------------------------------- helpers
@@ -599,8 +602,11 @@ class _Raw:
         if code is None:
             return None
         options = RAW_SPELLINGS[table or column][code]
-        raw = options[0] if len(options) == 1 or self.rng.random() < 0.7 else options[
-            int(self.rng.integers(1, len(options)))]
+        raw = (
+            options[0]
+            if len(options) == 1 or self.rng.random() < 0.7
+            else options[int(self.rng.integers(1, len(options)))]
+        )
         self.used.setdefault(column, {})[raw] = code
         return raw
 
@@ -660,11 +666,17 @@ class _Book:
 
     def __init__(self, path: Path):
         self.wb = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                        "strings_to_numbers": False},
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "in_memory": True,
+            },
         )
-        self.wb.set_properties({"created": _CREATED, "author": "Republic of Tamarind",
-                                "title": path.stem})
+        self.wb.set_properties(
+            {"created": _CREATED, "author": "Republic of Tamarind", "title": path.stem}
+        )
         self.f_title = self.wb.add_format({"bold": True, "font_size": 13})
         self.f_head = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         self.f_date = self.wb.add_format({"num_format": "dd/mm/yyyy"})
@@ -706,57 +718,84 @@ def _system_attrs(rng: np.random.Generator, arch: str, maturity: float) -> dict:
     r = rng.random
     a: dict = {}
     if arch == "gov-oss":
-        a.update(ip_owner="government", source_code_access="gov-repo" if r() < 0.7 else
-                 "public-repo", hosting="government", data_export="open-format",
-                 proprietary_dependencies="none" if r() < 0.7 else "replaceable",
-                 documentation="complete" if r() < 0.6 else "basic", in_house_capability=True,
-                 qualified_suppliers=int(rng.integers(2, 7)), data_location="Tamarind")
+        a.update(
+            ip_owner="government",
+            source_code_access="gov-repo" if r() < 0.7 else "public-repo",
+            hosting="government",
+            data_export="open-format",
+            proprietary_dependencies="none" if r() < 0.7 else "replaceable",
+            documentation="complete" if r() < 0.6 else "basic",
+            in_house_capability=True,
+            qualified_suppliers=int(rng.integers(2, 7)),
+            data_location="Tamarind",
+        )
     elif arch == "oss":
-        a.update(ip_owner="third-party", source_code_access="public-repo",
-                 hosting="government" if r() < 0.7 else "third-party-in-country",
-                 data_export="open-format",
-                 proprietary_dependencies="none" if r() < 0.6 else "replaceable",
-                 documentation="complete" if r() < 0.7 else "basic",
-                 in_house_capability=bool(r() < 0.3 + 0.5 * maturity),
-                 qualified_suppliers=int(rng.integers(2, 9)), data_location="Tamarind")
+        a.update(
+            ip_owner="third-party",
+            source_code_access="public-repo",
+            hosting="government" if r() < 0.7 else "third-party-in-country",
+            data_export="open-format",
+            proprietary_dependencies="none" if r() < 0.6 else "replaceable",
+            documentation="complete" if r() < 0.7 else "basic",
+            in_house_capability=bool(r() < 0.3 + 0.5 * maturity),
+            qualified_suppliers=int(rng.integers(2, 9)),
+            data_location="Tamarind",
+        )
     elif arch == "custom":
-        a.update(ip_owner="government" if r() < 0.6 else "shared",
-                 source_code_access="escrow" if r() < 0.5 else "none",
-                 hosting="government" if r() < 0.6 else "third-party-in-country",
-                 data_export="open-format" if r() < 0.4 else "proprietary-format",
-                 proprietary_dependencies=_pick(rng, ("none", "replaceable", "hard")),
-                 documentation=_pick(rng, ("none", "basic", "basic")),
-                 in_house_capability=bool(r() < 0.4), qualified_suppliers=1,
-                 data_location="Tamarind")
+        a.update(
+            ip_owner="government" if r() < 0.6 else "shared",
+            source_code_access="escrow" if r() < 0.5 else "none",
+            hosting="government" if r() < 0.6 else "third-party-in-country",
+            data_export="open-format" if r() < 0.4 else "proprietary-format",
+            proprietary_dependencies=_pick(rng, ("none", "replaceable", "hard")),
+            documentation=_pick(rng, ("none", "basic", "basic")),
+            in_house_capability=bool(r() < 0.4),
+            qualified_suppliers=1,
+            data_location="Tamarind",
+        )
     elif arch == "onprem":
-        a.update(ip_owner="vendor", source_code_access="escrow" if r() < 0.25 else "none",
-                 hosting="government",
-                 data_export="proprietary-format" if r() < 0.6 else "open-format",
-                 proprietary_dependencies="hard" if r() < 0.6 else "replaceable",
-                 documentation=_pick(rng, ("none", "basic", "basic", "complete")),
-                 in_house_capability=bool(r() < 0.2), qualified_suppliers=int(rng.integers(1, 3)),
-                 data_location="Tamarind")
+        a.update(
+            ip_owner="vendor",
+            source_code_access="escrow" if r() < 0.25 else "none",
+            hosting="government",
+            data_export="proprietary-format" if r() < 0.6 else "open-format",
+            proprietary_dependencies="hard" if r() < 0.6 else "replaceable",
+            documentation=_pick(rng, ("none", "basic", "basic", "complete")),
+            in_house_capability=bool(r() < 0.2),
+            qualified_suppliers=int(rng.integers(1, 3)),
+            data_location="Tamarind",
+        )
     elif arch == "local-cloud":
-        a.update(ip_owner="vendor", source_code_access="escrow" if r() < 0.3 else "none",
-                 hosting="vendor-cloud-in-country",
-                 data_export="proprietary-format" if r() < 0.5 else "open-format",
-                 proprietary_dependencies="hard" if r() < 0.5 else "replaceable",
-                 documentation=_pick(rng, ("basic", "basic", "complete")),
-                 in_house_capability=bool(r() < 0.15), qualified_suppliers=1,
-                 data_location="Tamarind")
+        a.update(
+            ip_owner="vendor",
+            source_code_access="escrow" if r() < 0.3 else "none",
+            hosting="vendor-cloud-in-country",
+            data_export="proprietary-format" if r() < 0.5 else "open-format",
+            proprietary_dependencies="hard" if r() < 0.5 else "replaceable",
+            documentation=_pick(rng, ("basic", "basic", "complete")),
+            in_house_capability=bool(r() < 0.15),
+            qualified_suppliers=1,
+            data_location="Tamarind",
+        )
     else:  # saas abroad
-        a.update(ip_owner="vendor", source_code_access="none", hosting="foreign",
-                 data_export="none" if r() < 0.6 else "proprietary-format",
-                 proprietary_dependencies="hard", documentation=_pick(rng, ("none", "basic")),
-                 in_house_capability=False, qualified_suppliers=1,
-                 data_location=_pick(rng, ("United States", "Ireland", "Singapore",
-                                           "Germany")))
+        a.update(
+            ip_owner="vendor",
+            source_code_access="none",
+            hosting="foreign",
+            data_export="none" if r() < 0.6 else "proprietary-format",
+            proprietary_dependencies="hard",
+            documentation=_pick(rng, ("none", "basic")),
+            in_house_capability=False,
+            qualified_suppliers=1,
+            data_location=_pick(rng, ("United States", "Ireland", "Singapore", "Germany")),
+        )
     closed = arch in ("onprem", "local-cloud", "saas", "custom")
     itot = int(rng.integers(0, 13))
     a.update(
         interfaces_total=itot,
-        interfaces_open=int(rng.integers(0, itot + 1)) if closed else
-        int(rng.integers(itot // 2, itot + 1)),
+        interfaces_open=int(rng.integers(0, itot + 1))
+        if closed
+        else int(rng.integers(itot // 2, itot + 1)),
         integrations=int(rng.integers(0, 16)),
         exit_clause=bool(r() < (0.2 if closed else 0.6)),
         data_return_clause=bool(r() < (0.25 if closed else 0.7)),
@@ -784,8 +823,14 @@ def _build_systems(rng: np.random.Generator) -> list[dict]:
                 key = forced
             else:
                 # Mature ministries lean towards open source.
-                w = np.array([0.25 + 2 * m.maturity if PRODUCTS[k][2] in ("oss", "gov-oss")
-                              else 1.4 - m.maturity for k in products])
+                w = np.array(
+                    [
+                        0.25 + 2 * m.maturity
+                        if PRODUCTS[k][2] in ("oss", "gov-oss")
+                        else 1.4 - m.maturity
+                        for k in products
+                    ]
+                )
                 if dominant:  # a dominated ministry does not buy its rivals' suites
                     w = np.where([PRODUCTS[k][1] in DOMINANT.values() for k in products], 0, w)
                 key = products[int(rng.choice(len(products), p=w / w.sum()))]
@@ -812,23 +857,36 @@ def _build_systems(rng: np.random.Generator) -> list[dict]:
             desc = f"{name} for the {m.name}"
             if label and label not in name:
                 desc += f", based on {label}"
-            systems.append({
-                "system_id": f"{m.code}-{i:03d}", "system_name": name, "ministry": m.name,
-                "category": cat, "description": desc, "vendor": vendor, "arch": arch,
-                "licence": lic,
-                "annual_cost": float(np.round(rng.lognormal(11.3, 0.9)
-                                              * (0.4 if arch in ("oss", "gov-oss") else 1), 2)),
-                "contract_end": dt.date(int(rng.integers(2025, 2030)),
-                                        int(rng.integers(1, 13)), int(rng.integers(1, 29))),
-                **attrs,
-            })
+            systems.append(
+                {
+                    "system_id": f"{m.code}-{i:03d}",
+                    "system_name": name,
+                    "ministry": m.name,
+                    "category": cat,
+                    "description": desc,
+                    "vendor": vendor,
+                    "arch": arch,
+                    "licence": lic,
+                    "annual_cost": float(
+                        np.round(
+                            rng.lognormal(11.3, 0.9) * (0.4 if arch in ("oss", "gov-oss") else 1), 2
+                        )
+                    ),
+                    "contract_end": dt.date(
+                        int(rng.integers(2025, 2030)),
+                        int(rng.integers(1, 13)),
+                        int(rng.integers(1, 29)),
+                    ),
+                    **attrs,
+                }
+            )
     return systems
 
 
 # ---------------------------------------------------------------- procurement
 
 
-def _build_procurement(rng, systems, chains, vendor_used) -> pd.DataFrame:
+def _build_procurement(rng, systems, chains) -> pd.DataFrame:
     """Canonical procurement rows (numbers and dates, before messy formatting)."""
     rows: list[dict] = []
     seq: dict[tuple[str, int], int] = {}
@@ -839,8 +897,11 @@ def _build_procurement(rng, systems, chains, vendor_used) -> pd.DataFrame:
         return f"TAM-{m.code}-{year}-{n:04d}"
 
     def method_tenderers(arch: str) -> tuple[str, int | None]:
-        p = (np.array([0.5, 0.2, 0.12, 0.18]) if arch in ("oss", "gov-oss", "general")
-             else np.array([0.3, 0.15, 0.2, 0.35]))
+        p = (
+            np.array([0.5, 0.2, 0.12, 0.18])
+            if arch in ("oss", "gov-oss", "general")
+            else np.array([0.3, 0.15, 0.2, 0.35])
+        )
         method = ("open", "selective", "limited", "direct")[int(rng.choice(4, p=p))]
         if method == "open":
             t = 1 if rng.random() < 0.15 else int(rng.integers(2, 10))
@@ -852,27 +913,54 @@ def _build_procurement(rng, systems, chains, vendor_used) -> pd.DataFrame:
             t = 1
         return method, (None if rng.random() < 0.1 else t)
 
-    def add(m, year, supplier, amount, method, tenderers, cpv, desc, sheet_kind,
-            system=None, link="id", month=None):
+    def add(
+        m,
+        year,
+        supplier,
+        amount,
+        method,
+        tenderers,
+        cpv,
+        desc,
+        sheet_kind,
+        system=None,
+        link="id",
+        month=None,
+    ):
         month = month or int(rng.integers(1, 13))
         award = dt.date(year, month, int(rng.integers(1, 29)))
         start = award + dt.timedelta(days=int(rng.integers(0, 45)))
         end = start + dt.timedelta(days=365 * int(_pick(rng, (1, 1, 1, 2, 3))) - 1)
         amend = int(rng.integers(1, 4)) if rng.random() < 0.1 else None
-        rows.append({
-            "ministry": m.name, "supplier_canon": supplier, "amount": float(amount),
-            "award_date": award, "start_date": start, "end_date": end, "method": method,
-            "tenderers": tenderers,
-            "system_id": system["system_id"] if system is not None and link != "name" else None,
-            "system_name": system["system_name"] if system is not None and link != "id"
-            else None,
-            "contract_id": contract_id(m, year), "description": desc, "classification": cpv,
-            "amendments": amend,
-            "uplift": float(rng.uniform(0.05, 0.4)) if amend else 0.0,
-            "brand_name_spec": (True if rng.random() < 0.08 else False)
-            if rng.random() < 0.5 else None,
-            "year": year, "sheet_kind": sheet_kind, "chain": False,
-        })
+        if method != "direct" and rng.random() < 0.03:
+            method = None  # unknown method (never on the planted renewal chains)
+        rows.append(
+            {
+                "ministry": m.name,
+                "supplier_canon": supplier,
+                "amount": float(amount),
+                "award_date": award,
+                "start_date": start,
+                "end_date": end,
+                "method": method,
+                "tenderers": tenderers,
+                "system_id": system["system_id"] if system is not None and link != "name" else None,
+                "system_name": system["system_name"]
+                if system is not None and link != "id"
+                else None,
+                "contract_id": contract_id(m, year),
+                "description": desc,
+                "classification": cpv,
+                "amendments": amend,
+                "uplift": float(rng.uniform(0.05, 0.4)) if amend else 0.0,
+                "brand_name_spec": (True if rng.random() < 0.08 else False)
+                if rng.random() < 0.5
+                else None,
+                "year": year,
+                "sheet_kind": sheet_kind,
+                "chain": False,
+            }
+        )
 
     by_ministry: dict[str, list[dict]] = {}
     for s in systems:
@@ -886,11 +974,20 @@ def _build_procurement(rng, systems, chains, vendor_used) -> pd.DataFrame:
                 month = int(rng.integers(1, 13))
                 cpv = _pick(rng, _CPV_LICENCE + _CPV_SERVICES[:1])
                 for year in YEARS:
-                    add(m, year, s["vendor"], base * (1 + growth) ** (year - YEARS[0]),
-                        "direct", None if rng.random() < 0.3 else 1, cpv[0],
+                    add(
+                        m,
+                        year,
+                        s["vendor"],
+                        base * (1 + growth) ** (year - YEARS[0]),
+                        "direct",
+                        None if rng.random() < 0.3 else 1,
+                        cpv[0],
                         f"Annual renewal: {s['system_name']} – {cpv[1].lower()}",
                         "Goods" if cpv[0].startswith("48") else "Services",
-                        system=s, link="id" if rng.random() < 0.6 else "both", month=month)
+                        system=s,
+                        link="id" if rng.random() < 0.6 else "both",
+                        month=month,
+                    )
                     rows[-1]["chain"] = True
                 continue
             # Never more than 4 years: only planted chains reach 6 years.
@@ -908,25 +1005,56 @@ def _build_procurement(rng, systems, chains, vendor_used) -> pd.DataFrame:
                     method, t = method_tenderers(s["arch"])
                     u = rng.random()
                     link = "name" if u < 0.15 else ("both" if u < 0.5 else "id")
-                    add(m, year, supplier, base * rng.uniform(0.2, 1.1), method, t, cpv[0],
-                        f"{s['system_name']}: {cpv[1].lower()}", kind, system=s, link=link)
+                    add(
+                        m,
+                        year,
+                        supplier,
+                        base * rng.uniform(0.2, 1.1),
+                        method,
+                        t,
+                        cpv[0],
+                        f"{s['system_name']}: {cpv[1].lower()}",
+                        kind,
+                        system=s,
+                        link=link,
+                    )
         for year in YEARS:
             for _ in range(int(rng.integers(16, 24))):
                 code, desc, kind, suppliers = _pick(rng, _CPV_GENERAL)
                 method, t = method_tenderers("general")
-                add(m, year, _pick(rng, suppliers), rng.lognormal(10.0, 0.9), method, t, code,
-                    desc, kind)
+                add(
+                    m,
+                    year,
+                    _pick(rng, suppliers),
+                    rng.lognormal(10.0, 0.9),
+                    method,
+                    t,
+                    code,
+                    desc,
+                    kind,
+                )
             for _ in range(int(rng.integers(2, 5))):
                 code, desc, kind, suppliers = _pick(rng, _CPV_NON_IT)
                 method, t = method_tenderers("general")
-                add(m, year, _pick(rng, suppliers), rng.lognormal(11.5, 1.0), method, t, code,
-                    desc, kind)
+                add(
+                    m,
+                    year,
+                    _pick(rng, suppliers),
+                    rng.lognormal(11.5, 1.0),
+                    method,
+                    t,
+                    code,
+                    desc,
+                    kind,
+                )
     df = pd.DataFrame(rows)
-    df["file"] = np.where(df["ministry"] == CSV_MINISTRY, "procurement_legacy.csv",
-                          "procurement_" + df["year"].astype(str) + ".xlsx")
+    df["file"] = np.where(
+        df["ministry"] == CSV_MINISTRY,
+        "procurement_legacy.csv",
+        "procurement_" + df["year"].astype(str) + ".xlsx",
+    )
     # Sort within each file by award date, like a portal export.
-    df = df.sort_values(["file", "award_date", "contract_id"], kind="stable").reset_index(
-        drop=True)
+    df = df.sort_values(["file", "award_date", "contract_id"], kind="stable").reset_index(drop=True)
     return df
 
 
@@ -976,39 +1104,57 @@ def _rebalance(df: pd.DataFrame) -> None:
 # ---------------------------------------------------------------- writers
 
 
-def _inventory_rows(rng, raw: _Raw, m: _Ministry, systems: list[dict], cols: list[str],
-                    protected: dict[str, set[str]], vendor_used, invalid: list[str],
-                    bad_cells: int) -> list[list[object]]:
+def _inventory_rows(
+    rng,
+    raw: _Raw,
+    m: _Ministry,
+    systems: list[dict],
+    cols: list[str],
+    protected: dict[str, set[str]],
+    vendor_used,
+    invalid: list[str],
+    bad_cells: int,
+) -> list[list[object]]:
     out: list[list[object]] = []
     optional = [c for c in cols if c not in ("system_id", "system_name", "ministry")]
     bad_rows = set(rng.choice(len(systems), size=bad_cells, replace=False).tolist())
     for k, s in enumerate(systems):
         keep = protected.get(s["system_id"], set())
         cells: dict[str, object] = {
-            "system_id": s["system_id"], "system_name": s["system_name"],
+            "system_id": s["system_id"],
+            "system_name": s["system_name"],
             "ministry": s["ministry"],
             "category": raw.code("category", s["category"]),
             "description": s["description"],
-            "vendor": ("In-house (ICT unit)" if s["arch"] == "gov-oss" and rng.random() < 0.5
-                       else _spell(rng, s["vendor"], vendor_used)),
+            "vendor": (
+                "In-house (ICT unit)"
+                if s["arch"] == "gov-oss" and rng.random() < 0.5
+                else _spell(rng, s["vendor"], vendor_used)
+            ),
             "licence": raw.licence(s["licence"]),
             "ip_owner": raw.code("ip_owner", s["ip_owner"]),
             "source_code_access": raw.code("source_code_access", s["source_code_access"]),
             "hosting": raw.code("hosting", s["hosting"]),
             "data_location": s["data_location"],
             "data_export": raw.code("data_export", s["data_export"]),
-            "interfaces_total": s["interfaces_total"], "interfaces_open": s["interfaces_open"],
-            "proprietary_dependencies": raw.code("proprietary_dependencies",
-                                                 s["proprietary_dependencies"]),
+            "interfaces_total": s["interfaces_total"],
+            "interfaces_open": s["interfaces_open"],
+            "proprietary_dependencies": raw.code(
+                "proprietary_dependencies", s["proprietary_dependencies"]
+            ),
             "integrations": s["integrations"],
             "documentation": raw.code("documentation", s["documentation"]),
             "in_house_capability": raw.bool("in_house_capability", s["in_house_capability"]),
             "qualified_suppliers": s["qualified_suppliers"],
             "exit_clause": raw.bool("exit_clause", s["exit_clause"]),
             "data_return_clause": raw.bool("data_return_clause", s["data_return_clause"]),
-            "contract_end": "31/02/2027" if k in bad_rows
-            else (None if s["arch"] in ("gov-oss", "oss") and rng.random() < 0.7
-                  else _date_cell(rng, s["contract_end"])),
+            "contract_end": "31/02/2027"
+            if k in bad_rows
+            else (
+                None
+                if s["arch"] in ("gov-oss", "oss") and rng.random() < 0.7
+                else _date_cell(rng, s["contract_end"])
+            ),
             "annual_cost": _money_cell(rng, s["annual_cost"]),
             "currency": CURRENCY if rng.random() < 0.8 else None,
             "users": s["users"],
@@ -1067,14 +1213,20 @@ def _procurement_cells(rng, raw: _Raw, r, vendor_used, csv_style: bool) -> list[
         None if defect == "supplier" else _spell(rng, r.supplier_canon, vendor_used),
         "TBD" if defect == "amount" else money(amount),
         CURRENCY if rng.random() < 0.85 else None,
-        award, date(r.start_date), date(r.end_date) if rng.random() < 0.9 else None,
-        raw.code("method", r.method) if rng.random() < 0.97 else None,
+        award,
+        date(r.start_date),
+        date(r.end_date) if rng.random() < 0.9 else None,
+        raw.code("method", _na(r.method)),
         None if pd.isna(r.tenderers) else int(r.tenderers),
-        _na(r.system_id), _na(r.system_name),
-        r.contract_id, r.description, cpv,
+        _na(r.system_id),
+        _na(r.system_name),
+        r.contract_id,
+        r.description,
+        cpv,
         None if not r.amendments or pd.isna(r.amendments) else int(r.amendments),
         None if orig is None else money(orig),
-        None if r.brand_name_spec is None or pd.isna(r.brand_name_spec)
+        None
+        if r.brand_name_spec is None or pd.isna(r.brand_name_spec)
         else raw.bool("brand_name_spec", bool(r.brand_name_spec)),
     ]
 
@@ -1088,8 +1240,11 @@ def _title(lang: str, who: str, what: str) -> str:
 
 
 def _readiness_points() -> list[tuple[str, str]]:
-    text = resources.files("ospo_analytics").joinpath("data/readiness_points.toml").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("ospo_analytics")
+        .joinpath("data/readiness_points.toml")
+        .read_text(encoding="utf-8")
+    )
     return [(p["id"], p["question"]) for p in tomllib.loads(text)["point"]]
 
 
@@ -1126,22 +1281,26 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
     by_id = {s["system_id"]: s for s in systems}
 
     # Planted structure -------------------------------------------------
-    closed = [s["system_id"] for s in systems
-              if s["arch"] in ("onprem", "saas", "local-cloud")]
+    closed = [s["system_id"] for s in systems if s["arch"] in ("onprem", "saas", "local-cloud")]
     chains = sorted(str(x) for x in rng.choice(closed, size=14, replace=False))
     for dom_ministry, vendor in DOMINANT.items():
         # Each dominant vendor also holds one renewal chain in its ministry.
-        own = [s["system_id"] for s in systems
-               if s["ministry"] == dom_ministry and s["vendor"] == vendor
-               and s["arch"] != "saas" and s["system_id"] not in chains]
+        own = [
+            s["system_id"]
+            for s in systems
+            if s["ministry"] == dom_ministry
+            and s["vendor"] == vendor
+            and s["arch"] != "saas"
+            and s["system_id"] not in chains
+        ]
         if own:
             chains.append(own[0])
     chains = sorted(chains)
     open_source = [s["system_id"] for s in systems if s["arch"] in ("oss", "gov-oss")]
-    saas_red = [s["system_id"] for s in systems
-                if s["arch"] == "saas" and s["data_export"] == "none"]
-    hostile = [str(x) for x in rng.choice([s["system_id"] for s in systems], size=3,
-                                          replace=False)]
+    saas_red = [
+        s["system_id"] for s in systems if s["arch"] == "saas" and s["data_export"] == "none"
+    ]
+    hostile = [str(x) for x in rng.choice([s["system_id"] for s in systems], size=3, replace=False)]
     for sid, text in zip(hostile, _HOSTILE, strict=True):
         by_id[sid]["description"] = text
     protected: dict[str, set[str]] = {}
@@ -1151,15 +1310,26 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
         protected.setdefault(sid, set()).update({"licence", "ip_owner", "hosting", "data_export"})
     for sid in hostile:
         protected.setdefault(sid, set()).add("description")
-    shared = {cat: [s["system_id"] for s in systems if s["category"] == cat
-                    and s["system_name"].startswith(label)]
-              for label, cat in (("Human resources", "hr"), ("Payroll", "payroll"),
-                                 ("Document management", "document-management"))}
+    shared = {
+        cat: [
+            s["system_id"]
+            for s in systems
+            if s["category"] == cat and s["system_name"].startswith(label)
+        ]
+        for label, cat in (
+            ("Human resources", "hr"),
+            ("Payroll", "payroll"),
+            ("Document management", "document-management"),
+        )
+    }
 
     # Inventory: one workbook per ministry --------------------------------
-    n_invalid_inv = {"Ministry of Justice": ["ministry"], "Ministry of Agriculture": ["ministry"],
-                     "Ministry of Environment": ["system_id"],
-                     "Ministry of Tourism & Culture": ["ministry", "duplicate"]}
+    n_invalid_inv = {
+        "Ministry of Justice": ["ministry"],
+        "Ministry of Agriculture": ["ministry"],
+        "Ministry of Environment": ["system_id"],
+        "Ministry of Tourism & Culture": ["ministry", "duplicate"],
+    }
     n_bad_dates = {"Ministry of Interior": 1, "Ministry of Foreign Affairs": 1}
     n_valid = 0
     for m in MINISTRIES:
@@ -1168,14 +1338,22 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
         head = [_pick(rng, _INV_HEADERS[m.lang][c]) for c in cols]
         mine = [s for s in systems if s["ministry"] == m.name]
         invalid = n_invalid_inv.get(m.name, [])
-        rows = _inventory_rows(rng, raw, m, mine, cols, protected, vendor_used, invalid,
-                               n_bad_dates.get(m.name, 0))
+        rows = _inventory_rows(
+            rng, raw, m, mine, cols, protected, vendor_used, invalid, n_bad_dates.get(m.name, 0)
+        )
         n_valid += len(mine)
-        what = {"en": "ICT asset register", "es": "Registro de activos TIC",
-                "fr": "Registre des actifs TIC"}[m.lang]
+        what = {
+            "en": "ICT asset register",
+            "es": "Registro de activos TIC",
+            "fr": "Registre des actifs TIC",
+        }[m.lang]
         book = _Book(out_dir / fname)
-        book.sheet({"en": "Systems", "es": "Sistemas", "fr": "Systèmes"}[m.lang],
-                   _title(m.lang, m.name, what), head, rows)
+        book.sheet(
+            {"en": "Systems", "es": "Sistemas", "fr": "Systèmes"}[m.lang],
+            _title(m.lang, m.name, what),
+            head,
+            rows,
+        )
         book.close()
         files.append(out_dir / fname)
         headers[fname] = dict(zip(head, cols, strict=True))
@@ -1185,7 +1363,7 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
             bad_cells[fname] = n_bad_dates[m.name]
 
     # Procurement ---------------------------------------------------------
-    proc = _build_procurement(rng, systems, set(chains), vendor_used)
+    proc = _build_procurement(rng, systems, set(chains))
     _plant_invalid(rng, proc)
     _rebalance(proc)
     competitive = proc["method"].isin(["open", "selective"]) & (proc["tenderers"] == 1)
@@ -1203,8 +1381,12 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
             w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
             w.writerow(head)
             for r in part.itertuples(index=False):
-                w.writerow(["" if v is None else v
-                            for v in _procurement_cells(rng, raw, r, vendor_used, True)])
+                w.writerow(
+                    [
+                        "" if v is None else v
+                        for v in _procurement_cells(rng, raw, r, vendor_used, True)
+                    ]
+                )
             (out_dir / fname).write_bytes(buf.getvalue().encode("cp1252"))
         else:
             year = int(part["year"].iloc[0])
@@ -1213,12 +1395,18 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
             book = _Book(out_dir / fname)
             for sheet in sheets:
                 kind = part["sheet_kind"]
-                sel = part[kind == sheet] if sheet != "Services" or "Works" in sheets else \
-                    part[kind.isin(["Services", "Works"])]
-                rows = [_procurement_cells(rng, raw, r, vendor_used, False)
-                        for r in sel.itertuples(index=False)]
-                title = _title("en", "Central Tender Board",
-                               f"Contract awards {year} ({sheet.lower()})")
+                sel = (
+                    part[kind == sheet]
+                    if sheet != "Services" or "Works" in sheets
+                    else part[kind.isin(["Services", "Works"])]
+                )
+                rows = [
+                    _procurement_cells(rng, raw, r, vendor_used, False)
+                    for r in sel.itertuples(index=False)
+                ]
+                title = _title(
+                    "en", "Central Tender Board", f"Contract awards {year} ({sheet.lower()})"
+                )
                 book.sheet(sheet, title, head, rows)
             book.close()
         files.append(out_dir / fname)
@@ -1227,9 +1415,12 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
     # Questionnaire: one sheet per ministry that answered --------------------
     points = _readiness_points()
     book = _Book(out_dir / "questionnaire.xlsx")
-    q_head = {"en": ["Ministry", "Point ID", "Question", "Answer"],
-              "es": ["Ministerio", "Punto", "Pregunta", "Respuesta"],
-              "fr": ["Ministère", "Indicateur", "Question", "Réponse"]}
+    q_head = {
+        "en": ["Ministry", "Point ID", "Question", "Answer"],
+        "es": ["Ministerio", "Punto", "Pregunta", "Respuesta"],
+        "fr": ["Ministère", "Indicateur", "Question", "Réponse"],
+    }
+    n_blank = 0
     for m in MINISTRIES:
         if m.name in QUESTIONNAIRE_MISSING:
             continue
@@ -1240,12 +1431,17 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
             u = rng.random()
             if u < 0.08:
                 ans = "unknown"
-            rows.append([m.name, pid, question, None if u > 0.96 else raw.code("answer", ans)])
+            blank = u > 0.96  # required answer left empty: the loader rejects the row
+            n_blank += blank
+            rows.append([m.name, pid, question, None if blank else raw.code("answer", ans)])
         sheet = m.name.replace("Ministry of ", "")[:31]
-        book.sheet(sheet, _title(m.lang, m.name, "OSPO readiness questionnaire"),
-                   q_head[m.lang], rows)
+        book.sheet(
+            sheet, _title(m.lang, m.name, "OSPO readiness questionnaire"), q_head[m.lang], rows
+        )
     book.close()
     files.append(out_dir / "questionnaire.xlsx")
+    if n_blank:
+        planted["questionnaire.xlsx"] = {"answer": n_blank}
 
     raw_map = {col: dict(sorted(v.items())) for col, v in sorted(raw.used.items())}
     return DemoInfo(

@@ -20,10 +20,11 @@ from ._read import FileUnusable, RawSheet, find_header, norm_header, read_raw
 from ._schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "action"]
-FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "rejected", "error", "notes"]
+FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "filtered", "rejected", "error", "notes"]
 
 ACTION_REJECT = "row rejected"
 ACTION_UNKNOWN = "row kept, cell set to unknown"
+ACTION_FILTERED = "filtered out"
 
 # Amount-like columns go through the currency-aware parser.
 _AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
@@ -255,18 +256,24 @@ def _accepts_header(fn) -> bool:
 
 def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
     kind = col.kind
+    user_map = config.value_map(col.name)
+    unknown = {_clean.normalise_key(k) for k, v in user_map.items() if not str(v).strip()}
+    if unknown:
+        # `"U" = ""` in [values.<column>] means "this spelling says unknown".
+        keys = s.map(lambda v: _clean.normalise_key(v) if isinstance(v, str) else None)
+        s = s.mask(keys.isin(unknown), None)
     if col.name in _AMOUNT_COLUMNS:
         return _clean.parse_amount(s)
     if col.name == "licence":
         return _clean.parse_licence(s)
     if col.name == "method":
-        return _clean.parse_method(s, user_map=config.value_map("method"))
+        return _clean.parse_method(s, user_map=_known(config.value_map("method")))
     if kind == "code":
         return _clean.parse_code(
             s,
             col.codes,
             synonyms=_clean.CODE_SYNONYMS.get(col.name),
-            user_map=config.value_map(col.name),
+            user_map=_known(config.value_map(col.name)),
         )
     if kind == "float":
         return _clean.parse_float(s)
@@ -277,6 +284,10 @@ def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series,
     if kind == "date":
         return _clean.parse_date(s, dayfirst=_infer_dayfirst(s, config["reading"]["dayfirst"]))
     return _clean.clean_text(s)
+
+
+def _known(user_map: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in user_map.items() if str(v).strip()}
 
 
 def _infer_dayfirst(s: pd.Series, default: object) -> bool:
@@ -323,10 +334,10 @@ def _clean_frame(
         values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
         if col.name in scale:
             values = values * float(scale[col.name])
-        hard = col.required or col.name == "amount"
+        hard = (col.required and not col.nullable) or col.name == "amount"
         bad = problems.notna()
         if hard:
-            missing = values.isna() & ~bad & col.required
+            missing = values.isna() & ~bad & (col.required and not col.nullable)
             newly = (bad | missing) & reject_reason.isna()
             reason = problems.where(bad, f"required value '{col.name}' is empty")
             reject_reason = reject_reason.mask(newly, reason)
@@ -488,6 +499,7 @@ def _read_kind(table: str, paths: list[Path], config: Config) -> LoadResult:
         else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     files = pd.DataFrame(acc.files, columns=FILE_COLUMNS)
+    files["filtered"] = files["filtered"].fillna(0).astype(int)
     return LoadResult(table, clean, rejects, files, merges)
 
 
@@ -515,7 +527,7 @@ def _ocds_adapter(path: Path, config: Config):
     from ._ocds import read_ocds
 
     res = read_ocds(path, config)
-    return _adapt(res, "procurement", config)
+    return _adapt(res, "procurement", config, path)
 
 
 def _catalogue_adapter(path: Path, config: Config):
@@ -524,10 +536,10 @@ def _catalogue_adapter(path: Path, config: Config):
     reader = (
         _catalogues.read_codejson if path.suffix.lower() == ".json" else _catalogues.read_publiccode
     )
-    return _adapt(reader(path), "inventory", config)
+    return _adapt(reader(path), "inventory", config, path)
 
 
-def _adapt(res, table: str, config: Config):
+def _adapt(res, table: str, config: Config, path: Path):
     """Bring a standard-format reader's result into the common cleaning path."""
     frame = res.table.copy()
     frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce")
@@ -542,36 +554,61 @@ def _adapt(res, table: str, config: Config):
             clean[extra] = frame.loc[clean.index, extra].astype(
                 clean[extra].dtype if extra in clean else "string"
             )
-    rejects = [r for r in (getattr(res, "rejects", None), *acc.rejects) if r is not None and len(r)]
-    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
-    if "action" not in rej.columns:
-        rej["action"] = ACTION_REJECT
-    rej["action"] = rej["action"].fillna(ACTION_REJECT)
+    parts = []
+    for attr, action in (("rejects", ACTION_REJECT), ("warnings", ACTION_UNKNOWN)):
+        r = getattr(res, attr, None)
+        if r is not None and len(r):
+            r = r.copy()
+            if "action" not in r.columns:
+                r["action"] = action
+            parts.append(r)
+    parts.extend(r for r in acc.rejects if len(r))
     filtered = getattr(res, "filtered", None)
     if filtered is not None and len(filtered):
         f = filtered.rename(columns={"reason": "problem"})
         f["column"] = ""
         f["value"] = ""
-        f["action"] = "filtered out"
-        rej = pd.concat([rej, f[REJECT_COLUMNS]], ignore_index=True)
+        f["action"] = ACTION_FILTERED
+        parts.append(f)
+    rej = (
+        pd.concat([p.reindex(columns=REJECT_COLUMNS) for p in parts], ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    rej["action"] = rej["action"].fillna(ACTION_REJECT)
+    # Standard formats count their own units (releases, records, entries):
+    # read = loaded + filtered + rejected in those units. Canonical rows that
+    # the common cleaning rejects afterwards are added to `rejected`.
+    cleaning_rejects = sum(
+        int((r["action"] == ACTION_REJECT).sum()) for r in acc.rejects if len(r)
+    )
     stats = getattr(res, "stats", {}) or {}
-    n_rej = int((rej["action"] != ACTION_UNKNOWN).sum())
-    recs = [
-        {
-            "file": str(frame["source_file"].iloc[0])
-            if len(frame)
-            else str(getattr(res, "path", "")),
-            "sheet": "",
-            "rows_read": len(clean) + n_rej,
-            "loaded": len(clean),
-            "rejected": n_rej,
-            "error": "",
-            "notes": "; ".join(f"{k}: {v}" for k, v in stats.items() if not isinstance(v, dict))[
-                :500
-            ],
-        }
-    ]
-    recs[0]["_fixed"] = True  # counted here; _count_by_sheet must not recount
+    per_file = (
+        stats
+        if stats and all(isinstance(v, dict) for v in stats.values())
+        else {str(path): stats}
+    )
+    recs = []
+    for file, st in per_file.items():
+        recs.append(
+            {
+                "file": file,
+                "sheet": "",
+                "rows_read": int(st.get("read", 0)),
+                "loaded": int(st.get("loaded", 0)),
+                "filtered": int(st.get("filtered", 0)),
+                "rejected": int(st.get("rejected", 0)),
+                "error": "",
+                "notes": ", ".join(
+                    f"{k} {v}"
+                    for k, v in st.items()
+                    if k not in {"read", "loaded", "filtered", "rejected"} and v
+                )[:500],
+                "_fixed": True,  # counted here; _count_by_sheet must not recount
+            }
+        )
+    if recs and cleaning_rejects:
+        recs[0]["notes"] += f"; {cleaning_rejects} procurement row(s) rejected by validation"
     return clean, rej, recs
 
 

@@ -231,6 +231,21 @@ def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     return out
 
 
+def _cat(s: pd.Series) -> pd.Series:
+    """Cleaned text as a Categorical with sorted categories.
+
+    Groupby and sort on the integer codes is several times faster than on
+    strings, and sorted categories keep "sort by name" tie-breaks meaningful.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    clean = pd.Series(uniques, dtype="string").str.strip()
+    clean = clean.mask(clean.eq("").fillna(False))
+    cats = pd.Index(sorted(clean.dropna().unique()), dtype="string")
+    remap = np.append(cats.get_indexer(clean.fillna("")), -1)  # last slot: NA code
+    new_codes = remap[np.where(codes >= 0, codes, len(remap) - 1)]
+    return pd.Series(pd.Categorical.from_codes(new_codes, cats), index=s.index)
+
+
 def _is_open_licence(licence: pd.Series) -> pd.Series:
     """Open-source licence (True), closed (False) or unknown (NA), per value.
 
@@ -271,11 +286,15 @@ def _fmt_money(s: pd.Series) -> pd.Series:
     )
 
 
-def _join_unique(s: pd.Series) -> str | None:
-    """Sorted unique non-empty items of a Series of "; "-joined strings."""
-    items = s.dropna().astype(str).str.split(";").explode().str.strip()
-    items = sorted(set(items[items.ne("")]))
-    return "; ".join(items) if items else None
+def _join_per_category(s: pd.DataFrame, col: str) -> pd.Series:
+    """Sorted unique items of ``col`` ("; "-lists allowed) per category, "; "-joined."""
+    items = s[["category", col]].copy()
+    items[col] = items[col].astype("string").str.split(";")
+    items = items.explode(col)
+    items[col] = items[col].astype("string").str.strip()
+    items = items[items[col].ne("").fillna(False)].drop_duplicates()
+    items = items.sort_values(["category", col], kind="stable")
+    return items.groupby("category", sort=True)[col].agg("; ".join).astype("string")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -300,7 +319,6 @@ def _prepare_procurement(
                     "original_amount": pd.Series(dtype="Float64"),
                     "is_it": pd.Series(dtype="boolean"),
                     "system_id": pd.Series(dtype="string"),
-                    "contract_id": pd.Series(dtype="string"),
                 }
             )
         )
@@ -309,8 +327,8 @@ def _prepare_procurement(
     start = pd.to_datetime(_col(p, "start_date", "datetime64[ns]"))
     out = pd.DataFrame(
         {
-            "ministry": _str(p["ministry"]),
-            "supplier": _str(_col(p, "supplier", "string")),
+            "ministry": _cat(p["ministry"]),
+            "supplier": _cat(_col(p, "supplier", "string")),
             "amount": pd.to_numeric(p["amount"], errors="coerce").astype("Float64"),
             # i077/i180 count awards: award date, else contract start.
             "date": award.fillna(start),
@@ -326,7 +344,6 @@ def _prepare_procurement(
                 _col(p, "original_amount", "Float64"), errors="coerce"
             ).astype("Float64"),
             "is_it": _col(p, "is_it", "boolean").astype("boolean"),
-            "contract_id": _str(_col(p, "contract_id", "string")),
         }
     )
     # Linked system per row: ``links.proc_index`` is the position in procurement.
@@ -338,19 +355,23 @@ def _prepare_procurement(
         lk = lk.drop_duplicates("proc_index")
         pos = pd.to_numeric(lk["proc_index"], errors="coerce")
         ok = pos.notna() & pos.between(0, len(out) - 1)
-        sid = pd.array([pd.NA] * len(out), dtype="string")
-        sid[pos[ok].astype("int64").to_numpy()] = _str(lk.loc[ok, "system_id"]).to_numpy()
-        out["system_id"] = sid
+        linked = _cat(lk.loc[ok, "system_id"])
+        codes = np.full(len(out), -1, dtype=linked.cat.codes.dtype)
+        codes[pos[ok].astype("int64").to_numpy()] = linked.cat.codes.to_numpy()
+        out["system_id"] = pd.Categorical.from_codes(codes, linked.cat.categories)
     elif links is None:
         # No linking step ran: trust the ids the data itself carries.
-        out["system_id"] = _str(_col(p, "system_id", "string"))
+        out["system_id"] = _cat(_col(p, "system_id", "string"))
     else:
-        out["system_id"] = pd.array([pd.NA] * len(out), dtype="string")
+        out["system_id"] = _cat(pd.Series(pd.NA, index=out.index, dtype="string"))
     return _finish_procurement(out)
 
 
 def _finish_procurement(out: pd.DataFrame) -> pd.DataFrame:
     """Drop rows without a buyer; add the IT flag and the positive amount."""
+    for c in ("ministry", "supplier", "system_id"):
+        if not isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = _cat(out[c])
     out = out[out["ministry"].notna()].copy()
     out["it"] = out["is_it"].fillna(True).astype(bool)
     out["pos_amount"] = out["amount"].where(out["amount"].gt(0).fillna(False))
@@ -516,6 +537,7 @@ def _procurement_indicators(
     )
     ws = w.groupby("ministry", sort=False)[["ws", "w"]].sum()
     out["lockin_exposure"] = _safe_ratio(ws["ws"], ws["w"]) / 100
+    out.index = pd.Index(out.index.astype("string"), dtype="string", name="ministry")
     return out
 
 
@@ -642,6 +664,7 @@ _OPP_COLUMNS: dict[str, str] = {
     "spend_total": "Float64",
     "replace_priority": "Float64",
     "source": "string",
+    "n_ending": "Int64",
 }
 
 
@@ -675,21 +698,22 @@ def _duplication(sysf: pd.DataFrame) -> pd.DataFrame:
     if d.empty:
         return _conform(pd.DataFrame())
     s = s[s["category"].isin(d.index)]
-    g = s.groupby("category", sort=True)
-    d["ministries"] = g["ministry"].agg(_join_unique)  # one call per category, not per row
-    d["vendors"] = g["vendor"].agg(_join_unique)
-    d["alternatives"] = g["candidate_alternatives"].agg(_join_unique)
+    d["ministries"] = _join_per_category(s, "ministry")
+    d["vendors"] = _join_per_category(s, "vendor")
+    d["alternatives"] = _join_per_category(s, "candidate_alternatives")
     d = d.reset_index()
     d["kind"] = "duplication"
     d["value"] = d["spend_at_stake"]
     alt = d["alternatives"].astype("string")
+    # Descriptions open with fixed words, never with input text (no formula injection).
     d["description"] = (
-        d["category"].astype("string")
-        + " systems in "
+        "Same category ("
+        + d["category"].astype("string")
+        + ") in "
         + d["n_ministries"].astype("string")
-        + " ministries ("
+        + " ministries: "
         + d["ministries"].astype("string")
-        + ") from "
+        + "; "
         + d["n_vendors"].astype("string")
         + " vendor(s); spend at stake "
         + _fmt_money(d["spend_at_stake"])
@@ -725,6 +749,7 @@ def _exit_windows(
         proc["system_id"].isin(high["system_id"]) & proc["end_date"].notna(),
         ["system_id", "ministry", "supplier", "end_date", "pos_amount"],
     ].rename(columns={"ministry": "buyer", "supplier": "contract_vendor"})
+    from_proc = from_proc.astype({"buyer": "string", "contract_vendor": "string"})
     from_proc["source"] = "procurement"
     inv_end = pd.to_datetime(_col(sysf, "contract_end", "datetime64[ns]"))
     from_inv = pd.DataFrame(
@@ -745,10 +770,18 @@ def _exit_windows(
         window[ends["end_date"] <= start + pd.DateOffset(months=m)] = m
     ends["window"] = window
     ends = ends[ends["window"].notna()]
-    # The inventory often repeats a procurement end date: one row per system, buyer, date.
-    ends = ends.sort_values(["source"], ascending=False, kind="stable").drop_duplicates(
-        ["system_id", "buyer", "end_date"]
-    )
+    # One exit decision per system and buyer: its earliest ending contract
+    # (procurement before an inventory date it repeats); ``n_ending`` counts
+    # the distinct end dates within the windows.
+    ends["system_id"] = ends["system_id"].astype("string")
+    ends["buyer"] = ends["buyer"].astype("string")
+    n_ending = ends.groupby(["system_id", "buyer"])["end_date"].nunique().rename("n_ending")
+    ends = ends.sort_values(
+        ["system_id", "buyer", "end_date", "source"],
+        ascending=[True, True, True, False],
+        kind="stable",
+    ).drop_duplicates(["system_id", "buyer"])
+    ends = ends.join(n_ending, on=["system_id", "buyer"])
     e = ends.merge(high, on="system_id", how="left")
     e["ministry"] = e["buyer"].fillna(e["ministry"])
     e["vendor"] = _col(e, "contract_vendor", "string").fillna(e["vendor"])
@@ -1066,7 +1099,11 @@ def score_ministries(
     qgroups = _questionnaire_groups(questionnaire)
 
     names = pd.concat(
-        [proc["ministry"], sysf["ministry"], pd.Series(qgroups.index, dtype="string")]
+        [
+            proc["ministry"].astype("string"),
+            sysf["ministry"],
+            pd.Series(qgroups.index, dtype="string"),
+        ]
     ).dropna()
     index = pd.Index(sorted(names.unique()), dtype="string", name="ministry")
 

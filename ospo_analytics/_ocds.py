@@ -942,7 +942,9 @@ def _map_process(
             linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
                 contracts if len(contracts) == 1 and aid is None else []
             )
-        value = _obj(award.get("value"))
+        value = award.get("value")
+        # A bare number (or numeric text) where a Value object is expected.
+        value = value if isinstance(value, dict) else {"amount": value}
         amount = _number(value.get("amount"))
         currency = _text(value.get("currency"))
         if amount is None and _text(value.get("amount")):
@@ -985,11 +987,10 @@ def _map_process(
             or next((_text(c.get("title")) for c in linked if _text(c.get("title"))), None)
         )
         names: list[str] = []
-        for si, sup in enumerate(
-            award.get("suppliers") or []
-            if isinstance(award.get("suppliers"), list)
-            else _objs(award.get("suppliers"))
-        ):
+        sups = award.get("suppliers")
+        # A lone object or a plain name where a list of objects is expected.
+        sups = sups if isinstance(sups, list) else [sups] if isinstance(sups, (dict, str)) else []
+        for si, sup in enumerate(sups):
             name = _org_name(sup, parties)
             if name:
                 names.append(name)

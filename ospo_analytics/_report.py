@@ -392,22 +392,30 @@ def html_table(
     missing values print ``unknown``, score columns get a colour-blind-safe
     gradient, and long tables are cut with a note.
     """
+    import pandas as pd
     from IPython.display import HTML
 
     if df is None or not len(df):
         return HTML('<p class="ospo-note">No rows.</p>')
     shown = df.head(max_rows).reset_index(drop=True)
     styler = shown.style.hide(axis="index").format(escape="html", na_rep="unknown", precision=1)
-    fmts: dict[str, str] = {}
     for c in shown.columns:
-        if c in percent:
-            fmts[c] = "{:.0%}"
+        s = shown[c]
+        if pd.api.types.is_bool_dtype(s) or not (
+            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+        ):
+            continue  # text: escaped by the default formatter above
+        if pd.api.types.is_datetime64_any_dtype(s):
+            fmt = "{:%Y-%m-%d}"
+        elif c in percent:
+            fmt = "{:.0%}"
         elif c in money:
-            fmts[c] = "{:,.0f}"
-        elif str(shown[c].dtype).startswith("datetime"):
-            fmts[c] = "{:%Y-%m-%d}"
-    if fmts:
-        styler = styler.format(fmts, escape="html", na_rep="unknown")
+            fmt = "{:,.0f}"
+        elif pd.api.types.is_integer_dtype(s):
+            fmt = "{:.0f}"
+        else:
+            fmt = "{:.1f}"
+        styler = styler.format(fmt, subset=[c], na_rep="unknown")
     styler = styler.format_index(escape="html", axis=1)
     for cols, cmap in ((bad, "Oranges"), (good, "Blues")):
         use = [c for c in cols if c in shown and str(shown[c].dtype) not in ("object", "string")]
@@ -922,8 +930,10 @@ def print_summary(summary: RunSummary, console: Any = None) -> None:
         style = "green" if s.status == "ok" else "bold red"
         # Text(...) so names like "[bold]" are shown, not interpreted as markup.
         table.add_row(Text(s.name), Text(s.status, style=style), f"{s.duration:.1f} s",
-                      Text(s.pdf or "-"), Text(s.error[:200]))  # fmt: skip
+                      Text("skipped: no chromium" if s.pdf == CHROMIUM_MISSING else (s.pdf or "-")), Text(s.error[:200]))  # fmt: skip
     console.print(table)
+    if any(s.pdf == CHROMIUM_MISSING for s in summary.status):
+        console.print(Text("PDF " + CHROMIUM_MISSING))
     console.print(Text(summary.message, style="green" if summary.exit_code == 0 else "bold red"))
     if summary.run_dir:
         console.print(Text(f"index: {summary.run_dir / 'index.html'}"))
@@ -957,9 +967,22 @@ def _kernel_manager() -> Any:
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:  # noqa: ARG002
             return spec
 
-    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=_OwnSpec())
+    import tempfile
+    from multiprocessing.util import Finalize
+
+    # IPC sockets in a private temp folder: no TCP port, no "unencrypted" warning.
+    sock_dir = tempfile.mkdtemp(prefix="ospo-kernel-")
+    km = AsyncKernelManager(
+        kernel_name="python3",
+        kernel_spec_manager=_OwnSpec(),
+        transport="ipc",
+        ip=os.path.join(sock_dir, "k"),
+    )
     run_sync(km.start_kernel)()
     _KERNEL = km
+    # Pool workers skip atexit; multiprocessing finalizers do run at worker exit.
+    Finalize(km, _drop_kernel, exitpriority=10)
+    Finalize(km, shutil.rmtree, args=(sock_dir, True), exitpriority=5)
     return km
 
 

@@ -182,6 +182,7 @@ def write_xlsx(
                     )  # fmt: skip
     finally:
         wb.close()
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -245,6 +246,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

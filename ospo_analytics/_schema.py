@@ -33,6 +33,9 @@ class Column:
         Whether the column must be present (and non-empty) in every row.
     codes : tuple of str
         Allowed values for ``kind == "code"``.
+    nullable : bool
+        For a required column: the column must be present but a row may leave
+        it empty (a contract whose supplier was not recorded still counts).
     aliases : tuple of str
         Header spellings (English, Spanish, French) recognised by the loaders,
         compared after normalisation (case, accents, punctuation).
@@ -44,6 +47,7 @@ class Column:
     required: bool = False
     codes: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    nullable: bool = False
 
 
 YES_NO = ("yes", "no")
@@ -188,7 +192,8 @@ PROCUREMENT_COLUMNS: tuple[Column, ...] = (
            aliases=("buyer", "agency", "department", "entity", "procuring entity",
                     "contracting authority", "ministerio", "entidad", "comprador",
                     "entidad contratante", "ministere", "acheteur", "pouvoir adjudicateur")),
-    Column("supplier", "str", "Supplier (vendor) awarded the contract.", True,
+    Column("supplier", "str", "Supplier (vendor) awarded the contract (may be empty).", True,
+           nullable=True,
            aliases=("vendor", "vendor name", "contractor", "awardee", "supplier name",
                     "proveedor", "contratista", "adjudicatario", "fournisseur", "titulaire",
                     "attributaire")),
@@ -308,7 +313,7 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
         cols[c.name] = pa.Column(
             pandas_dtype(c.kind),
             checks=checks,
-            nullable=not c.required,
+            nullable=not c.required or c.nullable,
             required=c.required,
             coerce=False,
         )

@@ -66,7 +66,14 @@ _MIN_WIDTH = 12
 # Extra, non-canonical questionnaire columns (the loader ignores them).
 _QUESTIONNAIRE_EXTRA = ("question", "why_it_matters", "comment")
 _QUESTIONNAIRE_ORDER = ("ministry", "point", "question", "why_it_matters", "answer", "comment")
-_FIXED_WIDTHS = {"question": 60, "why_it_matters": 45, "comment": 40, "point": 10}
+_QUESTIONNAIRE_WIDTHS = {
+    "ministry": 28,
+    "point": 16,
+    "question": 60,
+    "why_it_matters": 45,
+    "answer": 16,
+    "comment": 40,
+}
 # Columns with a suggestion list that still accepts other values.
 _SUGGESTION_LISTS = {"licence": "licences"}
 
@@ -312,9 +319,9 @@ def _display(value: Any) -> str:
     return _cell_text(value)
 
 
-def _column_width(col: _TCol, example: Any, first: bool, lang: str) -> float:
-    if col.name in _FIXED_WIDTHS:
-        return _FIXED_WIDTHS[col.name]
+def _column_width(col: _TCol, example: Any, first: bool, lang: str, table: str) -> float:
+    if table == "questionnaire" and col.name in _QUESTIONNAIRE_WIDTHS:
+        return _QUESTIONNAIRE_WIDTHS[col.name]
     ex = _display(example)
     if first and ex:
         ex = f"{HELPER_MARK} {_texts()[lang]['example']}: {ex}"
@@ -323,8 +330,8 @@ def _column_width(col: _TCol, example: Any, first: bool, lang: str) -> float:
         len(col.name) + 4,  # bold header plus the dropdown arrow
         len(ex) + 2,
         longest_code + 4,
-        # Explanations wrap onto at most ~4 lines.
-        min(math.ceil(len(col.explanation) / 4.5) + 2, 30),
+        # Explanations wrap onto about 3 lines.
+        min(math.ceil(len(col.explanation) / 3.5) + 2, 30),
     )
     return float(min(max(want, _MIN_WIDTH), _MAX_WIDTH))
 
@@ -351,6 +358,9 @@ class _Formats:
         self.example_num = wb.add_format({**ex, "num_format": "#,##0"})
         self.text = wb.add_format({**base, "num_format": "@"})
         self.wrap_text = wb.add_format({**base, "num_format": "@", "text_wrap": True})
+        self.to_fill = wb.add_format(
+            {**base, **border, "num_format": "@", "bg_color": "#E2EFDA", "bold": True}
+        )
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
         self.number = wb.add_format({**base, "num_format": "#,##0.##"})
         self.integer = wb.add_format({**base, "num_format": "0"})
@@ -528,18 +538,19 @@ def _write_data_sheet(
 ) -> None:
     t = _texts()[lang]
     example = _example_row(table, lang) if table != "questionnaire" else {}
-    widths = [_column_width(c, example.get(c.name), i == 0, lang) for i, c in enumerate(cols)]
+    widths = [
+        _column_width(c, example.get(c.name), i == 0, lang, table) for i, c in enumerate(cols)
+    ]
     col_fmt = {"date": fmt.date, "float": fmt.number, "int": fmt.integer}
     for i, (c, w) in enumerate(zip(cols, widths, strict=True)):
-        f = col_fmt.get(c.kind, fmt.wrap_text if c.name in _FIXED_WIDTHS else fmt.text)
+        wrap = table == "questionnaire" and c.name in _QUESTIONNAIRE_WIDTHS
+        f = col_fmt.get(c.kind, fmt.wrap_text if wrap else fmt.text)
         ws.set_column(i, i, w, f)
         ws.write_string(0, i, c.name, fmt.head_req if c.required else fmt.head_opt)
         text = f"{HELPER_MARK} {c.explanation}" if i == 0 else c.explanation
         ws.write_string(1, i, text, fmt.expl)
     ws.set_row(0, 18)
-    expl_lines = max(
-        _lines(c.explanation + "  ", w, 1.25) for c, w in zip(cols, widths, strict=True)
-    )
+    expl_lines = max(_lines(c.explanation, w, 1.35) for c, w in zip(cols, widths, strict=True))
     ws.set_row(1, 12 * expl_lines + 4)
 
     first_data = 2  # 0-based row 2 = Excel row 3
@@ -558,15 +569,16 @@ def _write_data_sheet(
         for r, p in enumerate(readiness_points(), start=2):
             q = tr.get(p["id"], {}).get("question", p["question"])
             why = tr.get(p["id"], {}).get("why", p["why"])
-            if ministry:
-                ws.write_string(r, by_name["ministry"], ministry, fmt.text)
+            # Cells to fill are shaded, so nobody misses a row.
+            ws.write_string(r, by_name["ministry"], ministry or "", fmt.to_fill)
             ws.write_string(r, by_name["point"], p["id"], fmt.text)
             ws.write_string(r, by_name["question"], q, fmt.wrap_text)
             ws.write_string(r, by_name["why_it_matters"], why, fmt.wrap_text)
             # Unanswered stays "unknown", never silently good or bad.
-            ws.write_string(r, by_name["answer"], "unknown", fmt.text)
+            ws.write_string(r, by_name["answer"], "unknown", fmt.to_fill)
             lines = max(
-                _lines(q, _FIXED_WIDTHS["question"]), _lines(why, _FIXED_WIDTHS["why_it_matters"])
+                _lines(q, _QUESTIONNAIRE_WIDTHS["question"]),
+                _lines(why, _QUESTIONNAIRE_WIDTHS["why_it_matters"]),
             )
             ws.set_row(r, 15 * lines + 3)
 
@@ -579,7 +591,10 @@ def _write_data_sheet(
     ws.set_landscape()
     ws.set_paper(9)
     ws.repeat_rows(0, 1)
-    ws.repeat_columns(0)
+    if table == "questionnaire":
+        ws.fit_to_pages(1, 0)  # six columns: printable on paper
+    else:
+        ws.repeat_columns(0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_tab_color("#1F4E78")
     ws.activate()

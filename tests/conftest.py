@@ -114,8 +114,11 @@ def build_country(
                     {
                         "system_id": sid,
                         "factor": f,
-                        "name": {"L1": "supplier concentration", "L6": "licence & IP",
-                                 "L7": "data portability"}[f],
+                        "name": {
+                            "L1": "supplier concentration",
+                            "L6": "licence & IP",
+                            "L7": "data portability",
+                        }[f],
                         "group": "commercial" if f == "L1" else "technical",
                         "value": float(rng.uniform(0, 1)) if known else np.nan,
                         "weight": 1.0,
@@ -267,7 +270,9 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def realdata() -> Path:
     """The shared real-data folder (skip when absent)."""
     root = Path(
-        os.environ.get("OSPO_REALDATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata")
+        os.environ.get(
+            "OSPO_REALDATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
+        )
     )
     if not root.is_dir():
         pytest.skip(f"real data folder not found: {root} (set OSPO_REALDATA)")

@@ -41,7 +41,7 @@ def _xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 def _accounting_holds(res):
     f = res.files
-    assert (f["rows_read"] == f["loaded"] + f["rejected"]).all(), f
+    assert (f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]).all(), f
     assert int(f["loaded"].sum()) == len(res.table)
     rejected_rows = res.rejects[res.rejects["action"] == "row rejected"]
     assert len(rejected_rows) == int(f["rejected"].sum())

@@ -743,3 +743,26 @@ def test_real_us_it_dashboard_contracts():
     share = m["noncompetitive_share"].dropna().astype(float)
     assert share.between(0, 1).all() and len(share) > 0
     assert m["readiness_confidence"].between(0, 1).all()
+
+
+def test_exit_window_one_row_per_system_and_buyer_earliest_end():
+    sy = systems([{"system_id": "S", "system_name": "ERP", "ministry": "A", "lockin_score": 90.0}])
+    p = proc(
+        [
+            {"ministry": "A", "supplier": "V", "amount": 1.0, "end_date": d("2026-06-30")},
+            {"ministry": "A", "supplier": "V", "amount": 1.0, "end_date": d("2025-03-31")},
+            {"ministry": "B", "supplier": "V", "amount": 1.0, "end_date": d("2026-06-30")},
+        ]
+    )
+    links = pd.DataFrame({"proc_index": [0, 1, 2], "system_id": ["S", "S", "S"]})
+    i = inv(
+        [{"system_id": "S", "system_name": "ERP", "ministry": "A", "contract_end": d("2025-03-31")}]
+    )
+    _, o = run(p, inventory=i, links=links, systems_=sy)
+    ex = o[o["kind"] == "exit_window"].set_index("ministry")
+    assert sorted(ex.index) == ["A", "B"]  # a buyer of another ministry's system sees it too
+    assert ex.loc["A", "end_date"] == d("2025-03-31")
+    assert ex.loc["A", "window"] == 6
+    assert ex.loc["A", "n_ending"] == 2  # two distinct end dates
+    assert ex.loc["A", "source"] == "procurement"
+    assert ex.loc["B", "window"] == 24

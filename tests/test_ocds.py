@@ -329,3 +329,35 @@ def test_personal_data_never_copied(tmp_path):
     assert contacts and len(res.table)
     cells = set(res.table.astype("string").stack().dropna())
     assert not cells & contacts
+
+
+def test_inconsistent_shapes_across_releases(tmp_path):
+    # Release 1 has a text tender and one award object instead of a list;
+    # release 2 a list with a plain-name supplier and a bare-number value.
+    a = _release(
+        "o-1",
+        "1",
+        "2020-01-01",
+        tender="free text",
+        awards={"id": "x", "suppliers": [{"name": "S"}], "value": {"amount": "12"}},
+    )
+    b = _release(
+        "o-1",
+        "2",
+        "2020-02-01",
+        tender={"items": {"id": "1", "classification": {"id": "48"}}},
+        awards=[{"id": "x", "suppliers": "Acme", "value": 5}],
+    )
+    c = _release("o-2", "1", None, buyer=None, awards=[{"id": None, "suppliers": [{"name": None}]}])
+    rec = {"records": [{"ocid": "o-3", "releases": [{"url": "http://x", "date": "2020"}]}]}
+    (tmp_path / "a.json").write_text(json.dumps({"releases": [a, b, c]}), encoding="utf-8")
+    (tmp_path / "r.json").write_text(json.dumps(rec), encoding="utf-8")
+    (tmp_path / "x.xlsx").write_text("not a workbook", encoding="utf-8")
+    res = read_ocds(tmp_path, _cfg(tmp_path))
+    tot = res.totals
+    assert tot["read"] == tot["loaded"] + tot["filtered"] + tot["rejected"] == 5
+    assert res.table[["supplier", "amount"]].values.tolist() == [["Acme", 5.0]]
+    assert tot["merge_fallbacks"] == 1
+    problems = " | ".join(res.rejects["problem"])
+    assert "no award has a supplier with a name" in problems
+    assert "no compiledRelease" in problems and "not a valid .xlsx" in problems

@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "notebooks"
 
 KERNEL = {
-    "kernelspec": {"name": "python3", "display_name": "Python 3 (ospo-analytics)", "language": "python"},
+    "kernelspec": {
+        "name": "python3",
+        "display_name": "Python 3 (ospo-analytics)",
+        "language": "python",
+    },
     "language_info": {"name": "python"},
 }
 
@@ -60,7 +64,7 @@ profile = ""  # optional path of a scoring profile to show under Methodology""",
         code(SETUP + "\nv = r.ministry_view(data, ministry, as_of or None)"),
         code(
             'display(r.heading(f"OSPO readiness assessment: {ministry}", 1, '
-            'note=f"Data as of {v[\'as_of\']:%Y-%m-%d}. Scores run 0–100; '
+            "note=f\"Data as of {v['as_of']:%Y-%m-%d}. Scores run 0–100; "
             '\\"unknown\\" means the inputs did not say."))'
         ),
         md(

@@ -1,0 +1,260 @@
+"""Supplier-name clustering: many spellings of one vendor -> one supplier.
+
+Procurement exports spell the same company many ways ("ORACLE CORPORATION",
+"Oracle Corp.", "A T & T CORP" / "AT&T CORP"). Lock-in factors such as
+supplier concentration (L1) and tenure (L2) are only meaningful once those
+spellings are merged, and only if unrelated companies are *not* merged, so
+every merge is listed for review (``vendor_merges.csv``).
+
+Steps:
+
+1. :func:`~ospo_analytics._clean.normalise_vendor` (case, accents,
+   punctuation, legal suffixes): equal keys merge ("exact-normalised").
+2. ``[vendors.aliases]`` from ``ospo.toml`` force merges ("alias").
+3. Fuzzy links between distinct keys with ``rapidfuzz``
+   ``fuzz.token_sort_ratio`` >= ``threshold`` ("fuzzy"); clusters are the
+   connected components of those links.
+
+Why ``token_sort_ratio``: it is symmetric (so the result cannot depend on
+input order), tolerant of word order and small typos and truncation
+("EARTH RESOURCES TECHNOLOGY IN"), but unlike ``WRatio``/``partial_ratio``
+it does not score a short name contained in a longer one as a perfect match
+("acme" vs "acme federal services" are different contracting entities).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from ._clean import clean_text, normalise_vendor
+
+__all__ = ["cluster_vendors", "vendor_merges"]
+
+# Names shorter than this merge only on equal keys: at 3 letters one edit is
+# already a different company (IBM vs HBM).
+_MIN_FUZZY_LEN = 5
+# Above this block size, compare in row chunks to bound memory.
+_CHUNK = 2048
+_DIGITS = re.compile(r"\d+")
+
+_COLUMNS = [
+    "supplier_raw",
+    "normalised",
+    "supplier",
+    "cluster_id",
+    "match_score",
+    "method",
+    "n_rows",
+]
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:  # path compression
+            parent[i], i = root, parent[i]
+        return int(root)
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # Smaller index wins: the forest does not depend on edge order.
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+
+
+def _fuzzy_edges(keys: list[str], threshold: float) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of keys similar enough to merge.
+
+    Keys are blocked by first character (spelling variants of a company
+    almost always share it), which keeps 20,000 names to a few seconds.
+    """
+    edges: list[tuple[int, int]] = []
+    eligible = [i for i, k in enumerate(keys) if len(k) >= _MIN_FUZZY_LEN]
+    blocks: dict[str, list[int]] = {}
+    for i in eligible:
+        blocks.setdefault(keys[i][0], []).append(i)
+    digits = [tuple(_DIGITS.findall(k)) for k in keys]
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        block_keys = [keys[i] for i in members]
+        for start in range(0, len(members), _CHUNK):
+            rows = block_keys[start : start + _CHUNK]
+            scores = process.cdist(
+                rows,
+                block_keys,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=threshold,
+                dtype=np.uint8,
+                workers=1,
+            )
+            # uint8 truncates, so compare against the floor of the threshold
+            # and re-check the exact score for the (few) candidates.
+            r_idx, c_idx = np.nonzero(scores)
+            for r, c in zip(r_idx.tolist(), c_idx.tolist(), strict=True):
+                i, j = members[start + r], members[c]
+                if i >= j:
+                    continue
+                # "Windows 7" vs "Windows 8", "Region 4 Services" vs "Region 5...":
+                # differing numbers mean different entities.
+                if digits[i] != digits[j]:
+                    continue
+                if fuzz.token_sort_ratio(keys[i], keys[j]) >= threshold:
+                    edges.append((i, j))
+    return edges
+
+
+def cluster_vendors(
+    names: pd.Series,
+    threshold: float = 92,
+    aliases: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Cluster supplier spellings into suppliers.
+
+    Parameters
+    ----------
+    names : Series
+        Raw supplier names, one per procurement row (repeats count towards
+        the display name). Blank cells are ignored.
+    threshold : float, default 92
+        Minimum ``fuzz.token_sort_ratio`` (0-100) between normalised names to
+        merge them. Names under 5 characters, or whose numbers differ, never
+        merge fuzzily.
+    aliases : mapping, optional
+        ``{"HP Enterprise": "Hewlett Packard Enterprise"}``: the left spelling
+        belongs to the right one's cluster (matched after normalisation), and
+        the right-hand text is that cluster's display name.
+
+    Returns
+    -------
+    DataFrame
+        One row per distinct raw name (after whitespace tidying):
+        ``supplier_raw``, ``normalised``, ``supplier`` (display name: the
+        alias target if any, else the most frequent raw spelling, ties to the
+        longest -- truncated exports lose the end -- then alphabetically), ``cluster_id`` (Int64, numbered by display name),
+        ``match_score`` (token_sort_ratio of the name's key to the display
+        name's key, 100 for equal keys), ``method`` (``"exact-normalised"``,
+        ``"fuzzy"`` or ``"alias"``) and ``n_rows`` (how many input rows).
+        Sorted by ``supplier`` then ``supplier_raw``; the same for any input
+        order.
+    """
+    text, _ = clean_text(pd.Series(names) if not isinstance(names, pd.Series) else names)
+    text = text.dropna()
+    if text.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
+    counts = text.value_counts(sort=False)
+    raw = counts.index.astype(str).tolist()
+    n_rows = counts.to_numpy()
+    norm = normalise_vendor(pd.Series(raw, dtype="string"))
+    # A name that normalises to nothing keeps its casefolded self as key.
+    keys_per_raw = [
+        k if isinstance(k, str) else r.casefold() for k, r in zip(norm.tolist(), raw, strict=True)
+    ]
+    normalised = list(keys_per_raw)
+
+    alias_target_key: dict[str, str] = {}
+    alias_display: dict[str, str] = {}
+    for src, dst in (aliases or {}).items():
+        s_key = _key_of(src)
+        d_key = _key_of(dst)
+        if s_key and d_key:
+            alias_target_key[s_key] = d_key
+            alias_display[d_key] = str(dst).strip()
+    via_alias = [k in alias_target_key for k in keys_per_raw]
+    keys_per_raw = [alias_target_key.get(k, k) for k in keys_per_raw]
+
+    keys = sorted(set(keys_per_raw))
+    key_pos = {k: i for i, k in enumerate(keys)}
+    uf = _UnionFind(len(keys))
+    for i, j in _fuzzy_edges(keys, float(threshold)):
+        uf.union(i, j)
+    comp = np.array([uf.find(key_pos[k]) for k in keys_per_raw])
+
+    frame = pd.DataFrame(
+        {
+            "supplier_raw": raw,
+            "normalised": normalised,
+            "_key": keys_per_raw,
+            "_comp": comp,
+            "_alias": via_alias,
+            "n_rows": n_rows,
+        }
+    )
+    # Display name per component: alias target, else most frequent spelling.
+    ranked = frame.assign(
+        _fold=frame["supplier_raw"].str.casefold(), _len=frame["supplier_raw"].str.len()
+    ).sort_values(
+        ["_comp", "n_rows", "_len", "_fold", "supplier_raw"],
+        ascending=[True, False, False, True, True],
+    )
+    display = ranked.groupby("_comp", sort=False).first()[["supplier_raw", "_key"]]
+    display.columns = ["supplier", "_display_key"]
+    comp_keys = frame.groupby("_comp")["_key"].agg(lambda k: sorted(set(k)))
+    for c, ks in comp_keys.items():
+        hit = sorted(k for k in ks if k in alias_display)
+        if hit:
+            display.loc[c, ["supplier", "_display_key"]] = [alias_display[hit[0]], hit[0]]
+    frame = frame.join(display, on="_comp")
+
+    frame["match_score"] = [
+        100.0 if k == d else float(fuzz.token_sort_ratio(k, d))
+        for k, d in zip(frame["normalised"], frame["_display_key"], strict=True)
+    ]
+    frame["method"] = np.where(
+        frame["_alias"],
+        "alias",
+        np.where(frame["_key"] == frame["_display_key"], "exact-normalised", "fuzzy"),
+    )
+    order = display.assign(_fold=display["supplier"].str.casefold()).sort_values(
+        ["_fold", "supplier", "_display_key"]
+    )
+    cluster_no = pd.Series(np.arange(len(order)), index=order.index)
+    frame["cluster_id"] = frame["_comp"].map(cluster_no)
+    frame = frame.sort_values(["cluster_id", "supplier_raw"], kind="stable").reset_index(drop=True)
+    out = frame[_COLUMNS].copy()
+    for c in _COLUMNS:
+        out[c] = out[c].astype(_dtype(c))
+    return out
+
+
+def _key_of(name: Any) -> str | None:
+    key = normalise_vendor(pd.Series([str(name)], dtype="string")).iloc[0]
+    if isinstance(key, str):
+        return key
+    text = str(name).strip().casefold()
+    return text or None
+
+
+def _dtype(column: str) -> str:
+    return {"cluster_id": "Int64", "match_score": "Float64", "n_rows": "Int64"}.get(
+        column, "string"
+    )
+
+
+def vendor_merges(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`cluster_vendors` whose cluster holds several spellings.
+
+    This is the review file (``vendor_merges.csv``): every raw name that was
+    merged with at least one other spelling, grouped by cluster, lowest match
+    score first within each cluster so doubtful merges stand out.
+    """
+    if table.empty:
+        return table.copy()
+    sizes = table.groupby("cluster_id")["supplier_raw"].transform("nunique")
+    merged = table[sizes > 1]
+    return merged.sort_values(
+        ["cluster_id", "match_score", "supplier_raw"], ascending=[True, True, True], kind="stable"
+    ).reset_index(drop=True)

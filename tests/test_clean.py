@@ -1,0 +1,516 @@
+"""Tests for the cell cleaners (ospo_analytics._clean)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ospo_analytics import _clean as C
+from ospo_analytics._schema import CATEGORIES, INVENTORY_COLUMNS
+
+REALDATA = Path(
+    os.environ.get(
+        "OSPO_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+    )
+)
+
+
+def _s(*values):
+    return pd.Series(list(values), dtype=object)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def test_clean_text_tidies_and_blanks():
+    vals, probs = C.clean_text(
+        _s(
+            "  Ministry\tof\n Health ",
+            "n/a",
+            "-",
+            "",
+            None,
+            "a\x00b\u200b",
+            "#REF!",
+            "#N/A",
+            1001.0,
+            True,
+        )
+    )
+    assert vals.dtype == "string"
+    assert vals[0] == "Ministry of Health"
+    assert vals[1:5].isna().all()
+    assert probs[1:5].isna().all()  # blanks are not problems
+    assert vals[5] == "ab"
+    assert vals[6] is pd.NA and probs[6] == "Excel error value '#REF!'"
+    assert vals[7] is pd.NA and "#N/A" in probs[7]
+    assert vals[8] == "1001"  # calamine float of an id, no ".0"
+    assert vals[9] == "TRUE"
+
+
+def test_clean_text_keeps_index():
+    s = pd.Series(["a", "b"], index=[10, 42])
+    vals, probs = C.clean_text(s)
+    assert list(vals.index) == [10, 42] and list(probs.index) == [10, 42]
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("TT$1,234.50", 1234.5),
+        ("$ 1,234", 1234.0),
+        ("USD 1 234,50", 1234.5),
+        ("1.234,50", 1234.5),
+        ("1,234.50", 1234.5),
+        ("1.234.567", 1234567.0),
+        ("1,234,567", 1234567.0),
+        ("(1,234.00)", -1234.0),
+        ("-5", -5.0),
+        ("1e15", 1e15),
+        ("12,5", 12.5),
+        ("0.123", 0.123),  # leading zero: never a thousands group
+        ("1,2345", 1.2345),  # four digits after: decimal
+        ("€5", 5.0),
+        ("5 EUR", 5.0),
+        ("1'234.50", 1234.5),
+        ("1\u00a0234,50", 1234.5),  # no-break space thousands
+        (".5", 0.5),
+        (1234.5, 1234.5),
+        (7, 7.0),
+    ],
+)
+def test_parse_amount_single(cell, expected):
+    vals, probs = C.parse_amount(_s(cell))
+    assert vals.dtype == "Float64"
+    assert vals[0] == pytest.approx(expected)
+    assert probs[0] is pd.NA
+
+
+@pytest.mark.parametrize("cell", ["approx 5", "abc 5", "5 million", "1.2.3", "1,23,4", "12.5k"])
+def test_parse_amount_rejects_text(cell):
+    vals, probs = C.parse_amount(_s(cell))
+    assert vals[0] is pd.NA
+    assert probs[0].startswith("not a number") and cell in probs[0]
+
+
+def test_parse_amount_ambiguous_single_separator_defaults_to_thousands():
+    vals, probs = C.parse_amount(_s("1.234", "1,234"))
+    assert vals.tolist() == [1234.0, 1234.0]
+    assert probs.isna().all()
+
+
+def test_parse_amount_column_evidence_decides_ambiguous():
+    # US IT Dashboard: amounts in $ million with six decimals.
+    vals, _ = C.parse_amount(_s("29.535882", "1.438"))
+    assert vals[1] == pytest.approx(1.438)
+    # A European column: "1.234,50" proves "." is for thousands.
+    vals, _ = C.parse_amount(_s("1.234,50", "2,345"))
+    assert vals[1] == pytest.approx(2.345)
+
+
+def test_parse_amount_contradicting_evidence_is_flagged():
+    vals, probs = C.parse_amount(_s("1,234.50", "1.234,50", "5.678"))
+    assert vals[2] == 5678.0
+    assert "ambiguous" in probs[2] and "5.678" in probs[2]
+
+
+def test_parse_amount_forced_decimal():
+    vals, _ = C.parse_amount(_s("1.234", "1,234"), decimal=".")
+    assert vals.tolist() == [pytest.approx(1.234), 1234.0]
+
+
+def test_parse_amount_non_numbers_flagged():
+    vals, probs = C.parse_amount(_s(True, dt.datetime(2021, 1, 1), float("inf"), None, "  "))
+    assert vals.isna().all()
+    assert "yes/no" in probs[0] and "date" in probs[1] and "finite" in probs[2]
+    assert probs[3:].isna().all()
+
+
+def test_parse_amount_fast_path_numeric_dtype():
+    vals, probs = C.parse_amount(pd.Series([1.5, np.nan, 3.0]))
+    assert vals.dtype == "Float64"
+    assert vals[0] == 1.5 and vals[1] is pd.NA and probs.isna().all()
+
+
+def test_detect_currency():
+    cur = C.detect_currency(
+        _s("TT$5", "$5", "USD 5", "US$ 5", "€5", "EUR 5", "£5", "5 jmd", "5", None, 5.0)
+    )
+    assert cur.dtype == "string"
+    assert cur.tolist()[:8] == ["TTD", pd.NA, "USD", "USD", "EUR", "EUR", "GBP", "JMD"]
+    assert cur[8:].isna().all()
+
+
+def _fmt(x: float, style: str) -> str:
+    text = f"{x:,.2f}"
+    if style == "eu":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    xs=st.lists(
+        st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), min_size=1, max_size=10
+    ),
+    style=st.sampled_from(["us", "eu"]),
+)
+def test_parse_amount_round_trips_formatted_numbers(xs, style):
+    vals, probs = C.parse_amount(_s(*[_fmt(x, style) for x in xs]))
+    assert probs.isna().all()
+    for got, x in zip(vals, xs, strict=True):
+        assert abs(got - round(x, 2)) <= 0.005
+
+
+# --------------------------------------------------------------------------- int / float
+
+
+def test_parse_int():
+    vals, probs = C.parse_int(_s("3", 3.0, "3.0", " 12 ", "3.5", "1,234", 1e30, "x", None))
+    assert vals.dtype == "Int64"
+    assert vals[:4].tolist() == [3, 3, 3, 12]
+    assert vals[4] is pd.NA and probs[4] == "not a whole number: '3.5'"
+    assert vals[5] == 1234
+    assert vals[6] is pd.NA and "too large" in probs[6]
+    assert vals[7] is pd.NA and probs[7] is not pd.NA
+    assert vals[8] is pd.NA and probs[8] is pd.NA
+
+
+def test_parse_float_rejects_currency():
+    vals, probs = C.parse_float(_s("1,234.5", "$5", "2.5"))
+    assert vals[0] == 1234.5 and vals[2] == 2.5
+    assert vals[1] is pd.NA and "$5" in probs[1]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        dt.datetime(2021, 3, 4),
+        dt.date(2021, 3, 4),
+        pd.Timestamp("2021-03-04"),
+        "2021-03-04",
+        "2021-03-04T00:00:00Z",
+        "04/03/2021",
+        "4.3.2021",
+        "04-Mar-2021",
+        "March 4, 2021",
+        "4 de marzo de 2021",
+        "4 mars 2021",
+        44259.0,  # Excel serial
+        "44259",
+        "20210304",
+    ],
+)
+def test_parse_date_formats(cell):
+    vals, probs = C.parse_date(_s(cell))
+    assert vals.dtype == "datetime64[ns]"
+    assert vals[0] == pd.Timestamp("2021-03-04"), cell
+    assert probs[0] is pd.NA
+
+
+def test_parse_date_excel_serial_leap_bug():
+    # Serial 61 is 1900-03-01 in Excel (60 is the phantom 1900-02-29); serial
+    # 1 is 1900-01-01 only in Excel's own broken count. Dates after March 1900
+    # are right with origin 1899-12-30: check a known modern one.
+    vals, _ = C.parse_date(_s(36526.0))  # Excel shows 2000-01-01
+    assert vals[0] == pd.Timestamp("2000-01-01")
+
+
+def test_parse_date_keeps_time_drops_tz():
+    vals, _ = C.parse_date(_s("2021-03-04T10:30:00Z", "2021-03-04 10:30:00+02:00"))
+    assert (vals == pd.Timestamp("2021-03-04 10:30")).all()
+
+
+def test_parse_date_plausibility_window():
+    vals, probs = C.parse_date(_s("2200-01-01", dt.datetime(1, 1, 1), "1949-12-31", 100.0))
+    assert vals.isna().all()
+    assert probs[0] == "implausible date 2200-01-01 (outside 1950–2100)"
+    assert probs[1] == "implausible date 0001-01-01 (outside 1950–2100)"
+    assert "1949-12-31" in probs[2]
+    assert "1900-04-09" in probs[3]  # serial 100, outside the window
+
+
+def test_parse_date_problems():
+    vals, probs = C.parse_date(_s("garbage", dt.time(10, 0), 2021, True, None, ""))
+    assert vals.isna().all()
+    assert probs[0] == "not a date: 'garbage'"
+    assert "time" in probs[1]
+    assert "year" in probs[2]
+    assert "yes/no" in probs[3]
+    assert probs[4:].isna().all()
+
+
+def test_parse_date_dayfirst_and_column_convention():
+    vals, _ = C.parse_date(_s("03/04/2021"))
+    assert vals[0] == pd.Timestamp("2021-04-03")
+    vals, _ = C.parse_date(_s("03/04/2021"), dayfirst=False)
+    assert vals[0] == pd.Timestamp("2021-03-04")
+    # 01/27/2011 only makes sense month-first: the whole column follows.
+    vals, probs = C.parse_date(_s("01/27/2011", "01/02/2011"))
+    assert vals.tolist() == [pd.Timestamp("2011-01-27"), pd.Timestamp("2011-01-02")]
+    assert probs.isna().all()
+
+
+# --------------------------------------------------------------------------- booleans
+
+
+def test_parse_bool_languages():
+    yes = ["yes", "Y", "true", "1", "x", "✓", "si", "Sí", "OUI", "o", "sim", "da", "ja", 1.0, True]
+    no = ["no", "N", "false", "0", "non", "não", "nao", "nu", "nein", 0, False]
+    vals, probs = C.parse_bool(_s(*yes, *no))
+    assert vals.dtype == "boolean"
+    assert vals.tolist() == [True] * len(yes) + [False] * len(no)
+    assert probs.isna().all()
+
+
+def test_parse_bool_unknown_and_bad():
+    vals, probs = C.parse_bool(_s("unknown", "don't know", "?", "partly", 2, None))
+    assert vals.isna().all()
+    assert probs[:3].isna().all()
+    assert probs[3] == "not a yes/no value: 'partly'"
+    assert "'2'" in probs[4]
+    assert probs[5] is pd.NA
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def test_parse_code_categories_multilingual():
+    cells = [
+        "Human Resources", "recursos humanos", "Ressources Humaines", "Nómina", "paie", "Payroll",
+        "gestión documental", "GED", "EDMS", "Document management",
+    ]  # fmt: skip
+    expected = ["hr"] * 3 + ["payroll"] * 3 + ["document-management"] * 4
+    vals, probs = C.parse_code(_s(*cells), CATEGORIES, column="category")
+    assert vals.tolist() == expected
+    assert probs.isna().all()
+
+
+def test_every_category_has_synonyms_and_maps_to_itself():
+    syn = C.CODE_SYNONYMS["category"]
+    assert set(syn.values()) <= set(CATEGORIES)
+    assert set(CATEGORIES) <= set(syn.values())
+    vals, _ = C.parse_code(_s(*[c.replace("-", " ").upper() for c in CATEGORIES]), CATEGORIES)
+    assert vals.tolist() == list(CATEGORIES)
+
+
+def test_code_synonyms_target_valid_codes():
+    codes = {c.name: set(c.codes) for c in INVENTORY_COLUMNS if c.kind == "code"}
+    for column, table in C.CODE_SYNONYMS.items():
+        if column in codes:
+            assert set(table.values()) <= codes[column], column
+
+
+def test_parse_code_hosting_export_access_criticality():
+    hosting = ("government", "third-party-in-country", "vendor-cloud-in-country", "foreign")
+    vals, _ = C.parse_code(
+        _s("On-Premise", "on premises", "gov data centre", "SaaS", "AWS US", "foreign cloud"),
+        hosting,
+    )
+    assert vals.tolist() == ["government"] * 3 + ["foreign"] * 3
+    vals, _ = C.parse_code(
+        _s("CSV", "api", "vendor only", "No"), ("open-format", "proprietary-format", "none")
+    )
+    assert vals.tolist() == ["open-format", "open-format", "none", "none"]
+    vals, _ = C.parse_code(_s("GitHub", "public"), ("public-repo", "gov-repo", "escrow", "none"))
+    assert vals.tolist() == ["public-repo", "public-repo"]
+    vals, _ = C.parse_code(_s("Critical"), ("low", "medium", "high"))
+    assert vals[0] == "high"
+
+
+def test_parse_code_unknown_and_user_map():
+    codes = ("open", "selective", "limited", "direct")
+    vals, probs = C.parse_code(_s("blah", "Y", "N"), codes, user_map={"y": "open", "N": "direct"})
+    assert vals.tolist() == [pd.NA, "open", "direct"]
+    assert probs[0] == "unknown code 'blah' (expected one of: open, selective, limited, direct)"
+    # The user's map wins over built-ins.
+    vals, _ = C.parse_code(
+        _s("critical"), ("low", "medium", "high"), user_map={"Critical": "medium"}
+    )
+    assert vals[0] == "medium"
+    vals, probs = C.parse_code(_s("x"), codes, user_map={"x": "nonsense"})
+    assert vals[0] is pd.NA and "ospo.toml" in probs[0]
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("Open tender", "open"), ("competitive", "open"), ("ITB", "open"), ("restricted", "selective"),
+        ("negotiated", "limited"), ("single source", "direct"), ("Sole Source", "direct"),
+        ("direct award", "direct"), ("framework call-off", "selective"),
+        ("Licitación pública", "open"), ("Contratación directa", "direct"),
+        ("Adjudicación Directa (art. 42)", "direct"), ("Invitación a cuando menos tres personas", "selective"),
+        ("Selección abreviada", "selective"), ("Mínima cuantía", "limited"),
+        ("Licitación por concurso de ofertas", "open"),
+        ("Licitaţie publică", "open"), ("Licitație publică", "open"),  # cedilla and comma-below
+        ("Cerere a ofertelor de preţuri", "limited"), ("Negociere fără publicare", "limited"),
+        ("Achiziție directă", "direct"),
+        ("Відкриті торги", "open"), ("Переговорна процедура", "limited"),
+        ("Звіт про укладений договір", "direct"), ("Допорогові закупівлі", "open"),
+        ("pregão eletrônico", "open"), ("concorrência", "open"), ("dispensa de licitação", "direct"),
+        ("inexigibilidade", "direct"), ("tomada de preços", "selective"), ("convite", "selective"),
+        ("appel d'offres ouvert", "open"), ("procédure adaptée", "limited"),
+        ("procédure négociée sans publicité", "limited"), ("gré à gré", "direct"),
+        ("OPEN", "open"), ("limited", "limited"),
+    ],
+)  # fmt: skip
+def test_parse_method(cell, code):
+    vals, probs = C.parse_method(_s(cell))
+    assert vals[0] == code, cell
+    assert probs[0] is pd.NA
+
+
+def test_parse_method_negation_is_not_guessed():
+    vals, probs = C.parse_method(_s("not an open tender"))
+    assert vals[0] is pd.NA and probs[0] is not pd.NA
+
+
+# --------------------------------------------------------------------------- licences
+
+
+@pytest.mark.parametrize(
+    ("cell", "spdx"),
+    [
+        ("GPL v3", "GPL-3.0-only"), ("GPLv3", "GPL-3.0-only"), ("GNU GPL 3.0", "GPL-3.0-only"),
+        ("Apache 2", "Apache-2.0"), ("MIT License", "MIT"), ("EUPL 1.2", "EUPL-1.2"),
+        ("AGPL-3.0+", "AGPL-3.0-or-later"), ("BSD", "BSD-3-Clause"), ("Apache-2.0", "Apache-2.0"),
+        ("mit or apache-2.0", "MIT OR Apache-2.0"), ("MPL 2.0 et EPL 1.0", "MPL-2.0 AND EPL-1.0"),
+        ("proprietary", C.PROPRIETARY), ("Commercial", C.PROPRIETARY), ("EULA", C.PROPRIETARY),
+        ("closed", C.PROPRIETARY), ("Propietaria", C.PROPRIETARY), ("propriétaire", C.PROPRIETARY),
+        ("SaaS subscription", C.PROPRIETARY),
+    ],
+)  # fmt: skip
+def test_parse_licence(cell, spdx):
+    vals, probs = C.parse_licence(_s(cell))
+    assert vals[0] == spdx
+    assert probs[0] is pd.NA
+
+
+def test_parse_licence_lgpl_is_some_lgpl():
+    vals, _ = C.parse_licence(_s("LGPL"))
+    assert vals[0].startswith("LGPL-")
+
+
+def test_parse_licence_unknown_stays_unknown():
+    vals, probs = C.parse_licence(_s("our own special terms", None))
+    assert vals.isna().all()
+    assert "unknown licence" in probs[0] and probs[1] is pd.NA
+
+
+def test_is_open_licence():
+    s = pd.Series(
+        ["MIT", "GPL-3.0-or-later", C.PROPRIETARY, "BUSL-1.1", "MIT OR LicenseRef-proprietary",
+         "MIT AND LicenseRef-proprietary", None, "LicenseRef-whatever"],
+        dtype="string",
+    )  # fmt: skip
+    out = C.is_open_licence(s)
+    assert out.dtype == "boolean"
+    assert out.tolist() == [True, True, False, False, True, False, pd.NA, pd.NA]
+
+
+def test_parse_licence_real_sill_column():
+    path = REALDATA / "inventory" / "fr_sill" / "sill-2020.csv"
+    if not path.exists():
+        pytest.skip(f"real data not available at {path} (set OSPO_REALDATA)")
+    with path.open(encoding="utf-8") as fh:
+        licences = pd.Series([row["licence"] for row in csv.DictReader(fh)], dtype=object)
+    vals, probs = C.parse_licence(licences)
+    present = C.clean_text(licences)[0].notna()
+    # France's catalogue of *free* software: whatever we read must be open.
+    read = vals.notna()
+    assert read.sum() >= 0.95 * present.sum()
+    assert C.is_open_licence(vals[read]).fillna(False).mean() > 0.95
+    assert (probs.notna() == (present & ~read)).all()
+
+
+# --------------------------------------------------------------------------- vendors
+
+
+def test_normalise_vendor():
+    out = C.normalise_vendor(
+        _s("Oracle Corp.", "ORACLE CORPORATION", "A T & T CORP", "AT&T Corp", "BOEING COMPANY, THE",
+           "Grupo Bimbo S.A. de C.V.", "Société Générale SA", "3H TECHNOLOGY, L.L.C.",
+           "3H TECHNOLOGY LIMITED LIABILITY COMPANY", "BOOZ ALLEN HAMILTON INCORPORATED (3626)",
+           "The Company", "Inc", None)
+    )  # fmt: skip
+    assert out.dtype == "string"
+    assert out[0] == out[1] == "oracle"
+    assert out[2] == out[3] == "at and t"
+    assert out[4] == "boeing"
+    assert out[5] == "grupo bimbo"
+    assert out[6] == "societe generale"
+    assert out[7] == out[8] == "3h technology"
+    assert out[9] == "booz allen hamilton"
+    assert out[10] == "company"  # suffixes never strip a name to nothing
+    assert out[11] == "inc"
+    assert out[12] is pd.NA
+
+
+def test_normalise_vendor_suffix_only_at_end():
+    out = C.normalise_vendor(_s("CACI INC FEDERAL", "Limited Brands Corp"))
+    assert out.tolist() == ["caci inc federal", "limited brands"]
+
+
+# --------------------------------------------------------------------------- properties
+
+_CELLS = st.one_of(
+    st.none(),
+    st.text(max_size=20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.datetimes(),
+    st.dates(),
+    st.times(),
+    st.sampled_from(["#REF!", "n/a", "1.234,5", "$ 12", "04/03/2021", "44259", "yes", "GPL v3"]),
+)
+_CLEANERS = {
+    "clean_text": (C.clean_text, "string"),
+    "parse_amount": (C.parse_amount, "Float64"),
+    "parse_float": (C.parse_float, "Float64"),
+    "parse_int": (C.parse_int, "Int64"),
+    "parse_date": (C.parse_date, "datetime64[ns]"),
+    "parse_bool": (C.parse_bool, "boolean"),
+    "parse_code": (lambda s: C.parse_code(s, CATEGORIES), "string"),
+    "parse_method": (C.parse_method, "string"),
+    "parse_licence": (C.parse_licence, "string"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CLEANERS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_CELLS, max_size=12), offset=st.integers(0, 100))
+def test_cleaners_never_raise(name, cells, offset):
+    func, dtype = _CLEANERS[name]
+    s = pd.Series(cells, dtype=object, index=pd.RangeIndex(offset, offset + len(cells)))
+    vals, probs = func(s)
+    assert vals.index.equals(s.index) and probs.index.equals(s.index)
+    assert str(vals.dtype) == dtype
+    assert probs.dtype == "string"
+    # Blank in, blank out, no problem; and a problem always means no value
+    # (except the flagged-but-read ambiguous amounts).
+    blank = s.map(lambda v: v is None or (isinstance(v, str) and not v.strip()))
+    assert vals[blank].isna().all() and probs[blank].isna().all()
+    if name not in ("parse_amount", "parse_float", "parse_int"):
+        assert vals[probs.notna()].isna().all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=12))
+def test_normalise_vendor_never_raises(cells):
+    out = C.normalise_vendor(pd.Series(cells, dtype=object))
+    assert out.dtype == "string" and len(out) == len(cells)

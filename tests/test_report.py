@@ -1,0 +1,214 @@
+"""Readiness reports end to end: notebooks executed once per session on the fixture country."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import time
+from html import unescape
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+from conftest import AS_OF, FIXTURE_MINISTRIES, FORMULA_NAME, SCRIPT_NAME
+from rich.console import Console
+
+from ospo_analytics import _report as report
+from ospo_analytics._safe import esc, slugify
+
+pytestmark = pytest.mark.slow
+EXTERNAL = re.compile(r"<(script|link|img|iframe)[^>]+(src|href)=[\"']?(https?:)?//", re.I)
+
+
+@pytest.fixture(scope="session")
+def batch(country: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One full batch (3 ministries + national), all formats."""
+    out = tmp_path_factory.mktemp("reports")
+    summary = report.run_reports(
+        country, out, jobs=2, progress=False, as_of=AS_OF.isoformat(),
+        input_files=[country / "inventory.parquet"], config_hash="cfg", profile_hash="prof",
+    )  # fmt: skip
+    return summary, out
+
+
+def test_batch_ok_and_published(batch) -> None:
+    summary, out = batch
+    assert summary.exit_code == 0, [(s.name, s.error) for s in summary.status]
+    assert not summary.skipped
+    assert [s.name for s in summary.status][1:] == list(FIXTURE_MINISTRIES)
+    assert (out / "latest").resolve() == summary.run_dir.resolve()
+    assert (out / "LATEST").read_text().strip() == summary.run_id
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_html_reader_view(batch, country: Path) -> None:
+    summary, _ = batch
+    import pandas as pd
+
+    systems = pd.read_parquet(country / "systems.parquet")
+    for ministry in FIXTURE_MINISTRIES:
+        html = (summary.run_dir / slugify(ministry) / "report.html").read_text(encoding="utf-8")
+        text = unescape(html)  # entity spelling varies (&quot; / &#34;)
+        assert ministry in text
+        for name in systems.loc[systems["ministry"] == ministry, "system_name"]:
+            assert name in text, name
+        assert "jp-InputPrompt" not in html.split("</style>")[-1]  # no prompts in the body
+        assert "ministry_view(" not in html  # no code cells
+        assert not EXTERNAL.search(html), EXTERNAL.search(html)
+        assert "data:image/png;base64," in html  # charts inline
+        assert "Traceback" not in html
+    health = (summary.run_dir / slugify(FIXTURE_MINISTRIES[0]) / "report.html").read_text()
+    assert "<script>alert" not in health and SCRIPT_NAME in unescape(health)
+
+
+def test_national_and_index(batch) -> None:
+    summary, _ = batch
+    html = (summary.run_dir / "national" / "report.html").read_text(encoding="utf-8")
+    for ministry in FIXTURE_MINISTRIES:
+        assert ministry in unescape(html)
+    index = (summary.run_dir / "index.html").read_text(encoding="utf-8")
+    for ministry in FIXTURE_MINISTRIES:
+        assert esc(ministry) in index
+        assert f'href="{slugify(ministry)}/report.html"' in index
+    assert not EXTERNAL.search(index)
+
+
+def test_xlsx_sheets_and_formula_safety(batch) -> None:
+    summary, _ = batch
+    wb = openpyxl.load_workbook(summary.run_dir / slugify(FIXTURE_MINISTRIES[0]) / "scores.xlsx")
+    assert {"Summary", "Systems", "Lock-in drivers", "Suppliers", "Competition",
+            "Exit windows", "Opportunities", "Rejected rows"} <= set(wb.sheetnames)  # fmt: skip
+    ws = wb["Systems"]
+    names = [c for c in ws["A"] if c.value == FORMULA_NAME]
+    assert names and all(c.data_type == "s" for c in names)
+    assert ws.freeze_panes == "A2"
+    rejects = wb["Rejected rows"]
+    assert any(c.value == "=1+1" and c.data_type == "s" for c in rejects["E"])
+    nat = openpyxl.load_workbook(summary.run_dir / "national" / "scores.xlsx")
+    assert "Ministries" in nat.sheetnames
+
+
+def test_manifest_complete(batch, country: Path) -> None:
+    summary, _ = batch
+    m = json.loads((summary.run_dir / "manifest.json").read_text())
+    assert m["run_id"] == summary.run_id and m["status"] == "ok"
+    assert m["config_hash"] == "cfg" and m["profile_hash"] == "prof"
+    assert re.fullmatch(r"[0-9a-f]{64}", m["notebooks_sha256"])
+    assert m["package_version"]
+    assert m["input_files"][0]["path"].endswith("inventory.parquet")
+    assert re.fullmatch(r"[0-9a-f]{64}", m["input_files"][0]["sha256"])
+    assert set(m["processed_files"]) >= {"systems.parquet", "ministries.parquet"}
+    assert [r["name"] for r in m["reports"]][1:] == list(FIXTURE_MINISTRIES)
+    assert all(r["status"] == "ok" and r["duration"] > 0 for r in m["reports"])
+
+
+def test_pdf_or_clear_message(batch) -> None:
+    summary, _ = batch
+    for s in summary.status:
+        if shutil.which("chromium"):
+            assert s.pdf == "ok", s.pdf
+            pdf = summary.run_dir / s.slug / "report.pdf"
+            assert pdf.read_bytes()[:5] == b"%PDF-"
+        else:
+            assert "chromium" in s.pdf and s.pdf.startswith("skipped")
+
+
+def test_unchanged_rerun_executes_nothing(batch, country: Path) -> None:
+    summary, out = batch
+    before = sorted(p.name for p in out.iterdir())
+    t0 = time.perf_counter()
+    again = report.run_reports(
+        country, out, jobs=2, progress=False, as_of=AS_OF.isoformat(),
+        input_files=[country / "inventory.parquet"], config_hash="cfg", profile_hash="prof",
+    )  # fmt: skip
+    assert time.perf_counter() - t0 < 2.0
+    assert again.skipped and again.exit_code == 0 and again.run_id == summary.run_id
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert "nothing changed" in again.message
+    changed = report._fingerprint(country, [], "cfg-2", "prof", None, ("html",))
+    assert (
+        changed["fingerprint"]
+        != json.loads((summary.run_dir / "manifest.json").read_text())["fingerprint"]
+    )
+
+
+def test_planted_failure_keeps_others(country: Path, tmp_path: Path, monkeypatch) -> None:
+    good, bad = FIXTURE_MINISTRIES[0], FIXTURE_MINISTRIES[2]
+    monkeypatch.setenv(report.FAIL_ENV, bad)
+    summary = report.run_reports(country, tmp_path, ministries=[good, bad], jobs=2,
+                                 formats=("html", "xlsx"), progress=False)  # fmt: skip
+    by = {s.name: s for s in summary.status}
+    assert summary.exit_code == 1
+    assert by[good].status == "ok" and by["National overview"].status == "ok"
+    assert by[bad].status == "failed" and "planted failure" in by[bad].error
+    failed_nb = nbformat.read(summary.run_dir / slugify(bad) / "report.ipynb", as_version=4)
+    assert any(
+        o.get("output_type") == "error" for c in failed_nb.cells for o in c.get("outputs", [])
+    )
+    assert (summary.run_dir / slugify(good) / "scores.xlsx").exists()
+    m = json.loads((summary.run_dir / "manifest.json").read_text())
+    assert m["status"] == "failed"
+    assert next(r for r in m["reports"] if r["name"] == bad)["error"]
+    console = Console(record=True, width=200)
+    report.print_summary(summary, console)
+    text = console.export_text()
+    assert "failed" in text and bad in text
+    # A failed run is never "unchanged": the next run executes again.
+    monkeypatch.delenv(report.FAIL_ENV)
+    key = report._fingerprint(country, [], "", "", [good, bad], ("html", "xlsx"))
+    assert key["fingerprint"] == m["fingerprint"]
+
+
+def test_parameters_cannot_run_code() -> None:
+    hostile = "x\"\n__import__('os').system('touch /tmp/pwned')\n'''\\"
+    job = {"notebook": str(report.NOTEBOOK_DIR / report.MINISTRY_NOTEBOOK), "ministry": hostile,
+           "processed_dir": "/p'\"", "as_of": "", "fail": False}  # fmt: skip
+    nb = report._prepare_notebook(job)
+    cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.tags)
+    tree = ast.parse(cell.source)
+    values = {}
+    for node in tree.body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        values[node.targets[0].id] = node.value.value
+    assert values["ministry"] == hostile and values["processed_dir"] == "/p'\""
+
+
+def test_user_mistakes_are_clear(country: Path, tmp_path: Path) -> None:
+    with pytest.raises(report.ReportError, match="unknown ministry"):
+        report.run_reports(country, tmp_path, ministries=["Nowhere"], progress=False, force=True)
+    with pytest.raises(report.ReportError, match="no systems.parquet"):
+        report.run_reports(tmp_path, tmp_path / "o", progress=False)
+    with pytest.raises(report.ReportError, match="unknown format"):
+        report.run_reports(country, tmp_path, formats=("docx",), progress=False)
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_lock_blocks_second_run(country: Path, tmp_path: Path) -> None:
+    with report._run_lock(tmp_path):
+        with pytest.raises(report.ReportError, match=r"another run is in progress \(pid \d+\)"):
+            report.run_reports(country, tmp_path, progress=False)
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium not installed")
+def test_chromium_renders_offline(batch, tmp_path: Path) -> None:
+    summary, _ = batch
+    html = summary.run_dir / slugify(FIXTURE_MINISTRIES[1]) / "report.html"
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=127.0.0.1:9",
+         "--disable-background-networking", "--window-size=1000,2400",
+         f"--screenshot={shot}", html.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-500:]
+    from PIL import Image
+
+    img = Image.open(shot).convert("RGB")
+    colours = img.getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 50  # charts and tables drawn, not a blank page
+    assert b"ERR_PROXY" not in proc.stderr and b"net::ERR" not in proc.stderr

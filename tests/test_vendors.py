@@ -1,0 +1,132 @@
+"""Tests for supplier-name clustering (ospo_analytics._vendors)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ospo_analytics._vendors import cluster_vendors, vendor_merges
+
+REALDATA = Path(
+    os.environ.get(
+        "OSPO_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+    )
+)
+
+NAMES = [
+    "ORACLE CORPORATION", "Oracle Corp.", "ORACLE CORPORATION", "oracle corporation inc",
+    "IBM", "HBM", "IBM Corp",
+    "EARTH RESOURCES TECHNOLOGY, IN", "EARTH RESOURCES TECHNOLOGY, INC.",
+    "Windows 7 Ltd", "Windows 8 Ltd",
+    "HP Enterprise", "Hewlett Packard Enterprise",
+    None, "  ",
+]  # fmt: skip
+
+
+def _cluster_of(table: pd.DataFrame, raw: str) -> int:
+    return int(table.loc[table["supplier_raw"] == raw, "cluster_id"].iloc[0])
+
+
+def test_columns_and_one_row_per_distinct_name():
+    t = cluster_vendors(pd.Series(NAMES))
+    assert list(t.columns[:6]) == [
+        "supplier_raw",
+        "normalised",
+        "supplier",
+        "cluster_id",
+        "match_score",
+        "method",
+    ]
+    assert t["supplier_raw"].is_unique
+    assert len(t) == len({n.strip() for n in NAMES if n and n.strip()})
+    assert t["cluster_id"].dtype == "Int64"
+
+
+def test_oracle_spellings_merge_with_most_frequent_display_name():
+    t = cluster_vendors(pd.Series(NAMES))
+    oracle = t[t["normalised"] == "oracle"]
+    assert len(oracle) == 3
+    assert oracle["cluster_id"].nunique() == 1
+    assert (oracle["supplier"] == "ORACLE CORPORATION").all()  # 2 rows vs 1
+    assert (oracle["method"] == "exact-normalised").all()
+
+
+def test_short_names_do_not_merge_fuzzily():
+    t = cluster_vendors(pd.Series(NAMES), threshold=50)
+    assert _cluster_of(t, "IBM") != _cluster_of(t, "HBM")
+    assert _cluster_of(t, "IBM") == _cluster_of(t, "IBM Corp")  # equal keys still merge
+
+
+def test_fuzzy_merge_of_truncated_name_and_numbers_guard():
+    t = cluster_vendors(pd.Series(NAMES))
+    a, b = "EARTH RESOURCES TECHNOLOGY, IN", "EARTH RESOURCES TECHNOLOGY, INC."
+    assert _cluster_of(t, a) == _cluster_of(t, b)
+    row = t[t["supplier_raw"] != t["supplier"]]
+    row = row[row["supplier_raw"].isin([a, b])].iloc[0]
+    assert row["method"] == "fuzzy" and 92 <= row["match_score"] < 100
+    assert _cluster_of(t, "Windows 7 Ltd") != _cluster_of(t, "Windows 8 Ltd")
+
+
+def test_threshold_controls_fuzzy_merges():
+    t = cluster_vendors(pd.Series(NAMES), threshold=99)
+    assert _cluster_of(t, "EARTH RESOURCES TECHNOLOGY, IN") != _cluster_of(
+        t, "EARTH RESOURCES TECHNOLOGY, INC."
+    )
+
+
+def test_aliases_force_merge_and_name_the_cluster():
+    t = cluster_vendors(pd.Series(NAMES), aliases={"HP Enterprise": "Hewlett Packard Enterprise"})
+    assert _cluster_of(t, "HP Enterprise") == _cluster_of(t, "Hewlett Packard Enterprise")
+    hp = t[t["supplier_raw"] == "HP Enterprise"].iloc[0]
+    assert hp["method"] == "alias" and hp["supplier"] == "Hewlett Packard Enterprise"
+    without = cluster_vendors(pd.Series(NAMES))
+    assert _cluster_of(without, "HP Enterprise") != _cluster_of(
+        without, "Hewlett Packard Enterprise"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_order_independent(seed):
+    base = cluster_vendors(pd.Series(NAMES))
+    shuffled = pd.Series(NAMES).sample(frac=1, random_state=seed).reset_index(drop=True)
+    other = cluster_vendors(shuffled)
+    pd.testing.assert_frame_equal(base, other)
+
+
+def test_vendor_merges_lists_only_multi_spelling_clusters():
+    t = cluster_vendors(pd.Series(NAMES))
+    m = vendor_merges(t)
+    assert set(m["supplier_raw"]) == {
+        "ORACLE CORPORATION", "Oracle Corp.", "oracle corporation inc", "IBM", "IBM Corp",
+        "EARTH RESOURCES TECHNOLOGY, IN", "EARTH RESOURCES TECHNOLOGY, INC.",
+    }  # fmt: skip
+    assert "HBM" not in set(m["supplier_raw"])
+
+
+def test_empty_input():
+    t = cluster_vendors(pd.Series([None, ""], dtype=object))
+    assert t.empty and "supplier" in t.columns
+    assert vendor_merges(t).empty
+
+
+def test_real_it_dashboard_vendors():
+    path = REALDATA / "procurement" / "us_itdashboard" / "itdashboard_contracts_2012.csv"
+    if not path.exists():
+        pytest.skip(f"real data not available at {path} (set OSPO_REALDATA)")
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        names = pd.Series(
+            [r["Vendor Name (USAspending)"] for r in csv.DictReader(fh)], dtype=object
+        )
+    t = cluster_vendors(names)
+    assert _cluster_of(t, "AT&T CORP") == _cluster_of(t, "A T AND T CORPORATION (0000)")
+    assert _cluster_of(t, "BOOZ ALLEN HAMILTON INC") == _cluster_of(
+        t, "BOOZ ALLEN HAMILTON INCORPORATED (3626)"
+    )
+    assert _cluster_of(t, "DELOITTE CONSULTING L.L.P.") == _cluster_of(t, "DELOITTE CONSULTING LLP")
+    # Distinct CACI companies and Accenture entities stay apart.
+    assert _cluster_of(t, "ACCENTURE LLP") != _cluster_of(t, "ACCENTURE FEDERAL SERVICES LLC")
+    assert t["cluster_id"].nunique() < len(t)
