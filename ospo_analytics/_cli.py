@@ -99,16 +99,17 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
     out_dir = Path(out) if out else config.processed_dir
     write_processed(inputs, out_dir)
     files = inputs.files
-    table = Table(title="Rows read, loaded, rejected")
-    for col in ("table", "file", "sheet", "read", "loaded", "rejected", "problem"):
-        table.add_column(col, justify="right" if col in {"read", "loaded", "rejected"} else "left")
+    table = Table(title="Rows read, loaded, rejected", title_justify="left")
+    for col in ("file", "sheet", "read", "loaded", "filtered", "rejected", "problem"):
+        numeric = col in {"read", "loaded", "filtered", "rejected"}
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for _, r in files.iterrows():
         table.add_row(
-            str(r["table"]),
-            _rel(r["file"]),
-            str(r["sheet"] or ""),
+            f"{r['table']}: {Path(str(r['file'])).name}",
+            str(r["sheet"] or "")[:24],
             str(r["rows_read"]),
             str(r["loaded"]),
+            str(r["filtered"] or ""),
             str(r["rejected"]),
             f"[red]{r['error']}[/]" if r["error"] else "",
         )

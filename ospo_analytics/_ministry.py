@@ -875,20 +875,22 @@ def _top_per_ministry(df: pd.DataFrame, n: int) -> pd.DataFrame:
     return df[df.groupby("ministry", sort=False).cumcount() < n]
 
 
-def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
-    """The three actions per ministry, most urgent first, "; "-joined.
+def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -> pd.Series:
+    """The three actions per ministry, "; "-joined (texts use "," inside).
 
-    Candidates and their priority (0-1, higher first):
-    exit windows ``lockin/100 × (1, 0.9, 0.8 for the 1st/2nd/3rd window)``;
-    replacements ``0.7 × lockin/100``; weak indicators ``1 − value`` (only
-    below 0.5); shared categories ``0.4``. At most two actions of one kind, and
-    one action per system.
+    Candidates fall in three families: systems (exit windows, priority
+    ``lockin/100 × 1, 0.9, 0.8`` for the 1st/2nd/3rd window; replacements
+    ``0.7 × lockin/100``), readiness (weak indicators below 0.5, priority
+    ``1 − value``; missing data when confidence < 0.5, 0.45) and sharing
+    (duplicated categories, largest spend first). The best of each family is
+    taken first, then the next best, so the three actions mix an exit or
+    replacement, a readiness gap and a reuse opportunity whenever all exist.
+    One action per system or indicator.
     """
     cand = []
     opp = opportunities
     ex = opp[opp["kind"].eq("exit_window") & opp["ministry"].notna()]
     if len(ex):
-        windows = sorted(ex["window"].dropna().unique())
         factor = ex["window"].map({w: 1.0 - 0.1 * i for i, w in enumerate(windows)}).astype(float)
         ex = _top_per_ministry(ex.assign(_p=ex["lockin_score"].astype(float) / 100 * factor), 2)
         cand.append(
@@ -914,7 +916,7 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
                     "key": rp["system_id"],
                     "priority": 0.7 * rp["lockin_score"].astype(float) / 100,
                     "text": "Evaluate "
-                    + rp["alternatives"]
+                    + rp["alternatives"].str.replace("; ", ", ", regex=False)
                     + " to replace "
                     + rp["system_name"]
                     + " (lock-in "
@@ -964,6 +966,10 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
     dup = opp[opp["kind"].eq("duplication")]
     if len(dup):
         d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
+        pairs = d.assign(other=d["ministries"].str.split("; ")).explode("other")
+        pairs = pairs[pairs["member"] != pairs["other"]]
+        others = pairs.groupby(["category", "member"], sort=True)["other"].agg(", ".join)
+        d = d.join(others.rename("others"), on=["category", "member"])
         cand.append(
             pd.DataFrame(
                 {
@@ -972,12 +978,12 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
                     "key": "dup:" + d["category"],
                     # Bigger shared spend first among duplication actions.
                     "priority": 0.4 - 0.001 * d["rank"].astype(float),
-                    "text": "Explore sharing one "
+                    "text": "Explore one shared "
                     + d["category"]
                     + " system with "
-                    + d["n_ministries"].sub(1).astype("string")
-                    + " other ministries ("
-                    + d["ministries"]
+                    + d["others"].astype("string")
+                    + " (spend at stake "
+                    + _fmt_money(d["spend_at_stake"])
                     + ")",
                 }
             )
@@ -1006,8 +1012,14 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
         ["ministry", "priority", "kind", "key"], ascending=[True, False, True, True], kind="stable"
     )
     c = c.drop_duplicates(["ministry", "key"])  # one action per system / indicator
-    c = c[c.groupby(["ministry", "kind"]).cumcount() < 2]
-    c = c[c.groupby("ministry").cumcount() < 3]
+    family = c["kind"].map(
+        {"exit": 0, "replacement": 0, "indicator": 1, "data": 1, "duplication": 2}
+    )
+    c["round"] = c.groupby([c["ministry"], family], sort=False).cumcount()
+    c = c.sort_values(
+        ["ministry", "round", "priority", "key"], ascending=[True, True, False, True], kind="stable"
+    )
+    c = c[c.groupby("ministry", sort=False).cumcount() < 3]
     joined = c.groupby("ministry", sort=False)["text"].agg("; ".join)
     return m["ministry"].map(joined).astype("string")
 
@@ -1154,6 +1166,6 @@ def score_ministries(
     )
     opportunities = _conform(opportunities).reset_index(drop=True)
 
-    m["actions"] = _actions(m, opportunities)
+    m["actions"] = _actions(m, opportunities, prof["windows"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
     return ministries, opportunities

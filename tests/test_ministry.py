@@ -766,3 +766,51 @@ def test_exit_window_one_row_per_system_and_buyer_earliest_end():
     assert ex.loc["A", "n_ending"] == 2  # two distinct end dates
     assert ex.loc["A", "source"] == "procurement"
     assert ex.loc["B", "window"] == 24
+
+
+def test_actions_mix_exit_readiness_gap_and_sharing():
+    sy = systems(
+        [
+            {
+                "system_id": "P1",
+                "system_name": "PayOne",
+                "ministry": "A",
+                "category": "payroll",
+                "vendor": "V1",
+                "lockin_score": 85.0,
+                "spend_total": 100.0,
+            },
+            {
+                "system_id": "P2",
+                "system_name": "PayTwo",
+                "ministry": "B",
+                "category": "payroll",
+                "vendor": "V2",
+                "lockin_score": 20.0,
+                "spend_total": 50.0,
+            },
+        ]
+    )
+    p = proc(
+        [
+            {
+                "ministry": "A",
+                "supplier": "V1",
+                "amount": 100.0,
+                "method": "direct",
+                "end_date": d("2025-04-30"),
+            }
+        ]
+    )
+    links = pd.DataFrame({"proc_index": [0], "system_id": ["P1"]})
+    m, _ = run(p, links=links, systems_=sy)
+    actions = m.loc["A", "actions"].split("; ")
+    assert len(actions) == 3
+    assert any(
+        a.startswith("Plan the exit from PayOne (contract ends 2025-04, lock-in 85)")
+        for a in actions
+    )
+    assert any(a.startswith("Explore one shared payroll system with B") for a in actions)
+    # The third names a readiness gap (all IT spend direct, one supplier...).
+    assert any(a.startswith(("Tender competitively", "Diversify IT suppliers")) for a in actions)
+    assert "Explore one shared payroll system with A" in m.loc["B", "actions"]
