@@ -1014,6 +1014,9 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
             "|vendor data centre|vendor data center|local cloud|national cloud|nube local"
             "|nube del proveedor|cloud local|cloud national|cloud du fournisseur",
             "foreign": "saas|foreign|foreign cloud|public cloud|cloud|aws|aws us|azure|gcp"
+            # A vendor cloud abroad is foreign, whatever else the cell says.
+            "|saas vendor cloud us|vendor cloud us|vendor cloud abroad|vendor cloud foreign"
+            "|saas vendor cloud|foreign saas"
             "|google cloud|offshore|abroad|overseas|extranjero|nube extranjera|nube publica"
             "|etranger|cloud etranger|cloud public",
         }
@@ -1021,6 +1024,7 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
     "data_export": _syn(
         {
             "open-format": "open|open format|open-format|csv|json|xml|api|rest api|open api"
+            "|csv api|api csv|csv json|csv xml|json api"
             "|odf|ods|sql|sql dump|standard|documented|yes|formato abierto|abierto"
             "|format ouvert|ouvert|oui|si",
             "proprietary-format": "proprietary|proprietary format|xls|xlsx|excel|binary|vendor format"
@@ -1498,7 +1502,8 @@ def is_open_licence(spdx: pd.Series) -> pd.Series:
 def _build_suffixes() -> tuple[tuple[str, ...], ...]:
     singles = """inc incorporated corp corporation co company cos ltd limited llc llp lp plc gmbh ag
     sa sas sarl srl bv nv pty pvt pte spa sl sau slu ab asa oy kg kgaa ltda eirl sac saa sae
-    ooo oao zao tov pjsc jsc ojsc cjsc kft zrt sro doo ead ulc pllc group holdings holding""".split()
+    ooo oao zao tov pjsc jsc ojsc cjsc kft zrt sro doo ead ulc pllc se group holdings
+    holding""".split()
     phrases = """limited liability company|limited partnership|limited liability partnership|sa de cv
     |s de rl de cv|s de rl|sapi de cv|sp z oo|s en c|private limited|public limited company
     |gmbh and co kg|and co kg|and co|and company|co kg""".split("|")

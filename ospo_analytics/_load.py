@@ -274,6 +274,7 @@ def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series,
             col.codes,
             synonyms=_clean.CODE_SYNONYMS.get(col.name),
             user_map=_known(config.value_map(col.name)),
+            column=col.name,
         )
     if kind == "float":
         return _clean.parse_float(s)

@@ -968,7 +968,11 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -
         d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
         pairs = d.assign(other=d["ministries"].str.split("; ")).explode("other")
         pairs = pairs[pairs["member"] != pairs["other"]]
-        others = pairs.groupby(["category", "member"], sort=True)["other"].agg(", ".join)
+        # Name at most three partners, then "and N more".
+        grp = pairs.groupby(["category", "member"], sort=True)
+        n_more = (grp["other"].size() - 3).clip(lower=0)
+        shown = pairs[grp.cumcount() < 3].groupby(["category", "member"])["other"].agg(", ".join)
+        others = shown + np.where(n_more > 0, " and " + n_more.astype(str) + " more", "")
         d = d.join(others.rename("others"), on=["category", "member"])
         cand.append(
             pd.DataFrame(
