@@ -613,7 +613,37 @@ def _adapt(res, table: str, config: Config, path: Path):
     return clean, rej, recs
 
 
+def _known_points() -> dict[str, str]:
+    import tomllib
+
+    text = (Path(__file__).parent / "data" / "readiness_points.toml").read_text(encoding="utf-8")
+    return {p["id"].casefold(): p["id"] for p in tomllib.loads(text)["point"]}
+
+
+def _check_points(clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
+    """Questionnaire answers must name a known readiness point."""
+    known = _known_points()
+    key = clean["point"].str.strip().str.casefold()
+    ok = key.isin(list(known))
+    clean = clean.copy()
+    clean.loc[ok, "point"] = key[ok].map(known)
+    bad = clean[~ok]
+    if len(bad):
+        acc.rejects.append(pd.DataFrame({
+            "file": bad["source_file"].astype(str).to_numpy(),
+            "sheet": bad["source_sheet"].astype(str).to_numpy(),
+            "row": bad["source_row"].to_numpy(),
+            "column": "point",
+            "value": bad["point"].astype(str).to_numpy(),
+            "problem": "unknown readiness point id (known ids: " + ", ".join(known.values()) + ")",
+            "action": ACTION_REJECT,
+        }))
+    return clean[ok]
+
+
 def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
+    if table == "questionnaire" and not clean.empty:
+        return _check_points(clean, acc)
     if table != "inventory" or clean.empty:
         return clean
     key = clean["system_id"].str.strip().str.casefold()
