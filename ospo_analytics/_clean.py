@@ -177,7 +177,11 @@ class _Cells:
         self.text = text
 
     def mask(self, *kinds: str) -> np.ndarray:
-        return np.isin(self.kind, kinds)
+        # Elementwise == per kind: np.isin sorts object arrays (10x slower).
+        out = np.zeros(len(self.kind), dtype=bool)
+        for k in kinds:
+            out |= self.kind == k
+        return out
 
     def flag(self, mask: np.ndarray | pd.Series, messages: Any) -> None:
         """Record problems for the cells in ``mask`` (message str or Series)."""

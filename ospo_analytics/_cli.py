@@ -201,25 +201,26 @@ def score(
     _do_score(cfg, prof, folder)
 
 
-def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_path, input_files):
-    from ._report import print_summary, run_reports
+def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files):
+    from ._report import ReportError, print_summary, run_reports
 
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    unknown = set(fmts) - {"html", "xlsx", "pdf"}
-    if unknown:
-        err.print(f"[red]error:[/] unknown format(s) {sorted(unknown)}; use html,xlsx,pdf")
-        raise typer.Exit(2)
-    summary = run_reports(
-        processed,
-        out or cfg.reports_dir,
-        ministries=ministries or None,
-        jobs=jobs,
-        formats=fmts,
-        force=force,
-        input_files=input_files,
-        config_hash=_hash_file(cfg.path),
-        profile_hash=_hash_file(profile_path),
-    )
+    try:
+        summary = run_reports(
+            processed,
+            out or cfg.reports_dir,
+            ministries=ministries or None,
+            jobs=jobs,
+            formats=fmts,
+            force=force,
+            input_files=input_files,
+            config_hash=_hash_file(cfg.path),
+            profile_hash=profile_hash,
+            as_of=str(cfg["project"].get("as_of") or ""),
+        )
+    except ReportError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     print_summary(summary, console)
     return summary.exit_code
 
@@ -253,7 +254,8 @@ def report(
     if not (folder / "systems.parquet").exists():
         err.print(f"[red]error:[/] no scores in {folder}; run `ospo-analytics score` first")
         raise typer.Exit(1)
-    code = _do_report(cfg, folder, ministry, jobs, formats, out, force, None, [])
+    profile_hash = _profile_hash_used(folder)
+    code = _do_report(cfg, folder, ministry, jobs, formats, out, force, profile_hash, [])
     raise typer.Exit(code)
 
 
@@ -273,37 +275,61 @@ def run(
     on a fresh clone)."""
     cfg = _config(config)
     _ensure_demo(cfg)
-    input_files = [
-        *cfg.input_paths("inventory"),
-        *cfg.input_paths("catalogues"),
-        *cfg.input_paths("procurement"),
-        *cfg.input_paths("ocds"),
-        *cfg.input_paths("questionnaire"),
-    ]
+    input_files = _expand_files(
+        [
+            *cfg.input_paths("inventory"),
+            *cfg.input_paths("catalogues"),
+            *cfg.input_paths("procurement"),
+            *cfg.input_paths("ocds"),
+            *cfg.input_paths("questionnaire"),
+        ]
+    )
     from ._report import is_up_to_date
 
     out_dir = out or cfg.reports_dir
+    prof = _profile(profile)
+    config_hash = _hash_file(cfg.path)
     if not force and is_up_to_date(
         out_dir,
         input_files=input_files,
-        config_hash=_hash_file(cfg.path),
-        profile_hash=_hash_file(profile),
+        config_hash=config_hash,
+        profile_hash=prof.sha256,
         ministries=ministry or None,
+        formats=[f for f in formats.split(",") if f.strip()],
     ):
         console.print(
-            f"inputs, config, profile and notebooks unchanged: {out_dir}/latest is current"
+            f"nothing changed (inputs, config, profile, notebooks, code): "
+            f"{out_dir / 'latest'} is current; nothing executed (use --force to rebuild)"
         )
         raise typer.Exit(0)
     inputs, code = _do_validate(cfg, None, None, None, None)
     if not len(inputs.inventory.table) and not len(inputs.procurement.table):
         err.print("[red]error:[/] nothing loaded; see the table above")
         raise typer.Exit(1)
-    prof = _profile(profile)
     _do_score(cfg, prof, cfg.processed_dir)
     rcode = _do_report(
-        cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, profile, input_files
+        cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, prof.sha256, input_files
     )
     raise typer.Exit(max(code, rcode))
+
+
+def _expand_files(paths: list[Path]) -> list[Path]:
+    """Input folders (OCDS, publiccode.yml) hash as the files inside them."""
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    return out
+
+
+def _profile_hash_used(processed: Path) -> str:
+    """sha256 of the profile the scores in ``processed`` were made with."""
+    import re
+
+    used = processed / "profile_used.toml"
+    if not used.exists():
+        return ""
+    m = re.search(r"sha256 ([0-9a-f]{64})", used.read_text(encoding="utf-8")[:400])
+    return m.group(1) if m else _hash_file(used)
 
 
 @app.command()

@@ -66,19 +66,132 @@ def _read_excel(path: Path) -> list[RawSheet]:
         raise FileUnusable(_excel_error(path, exc)) from None
     except Exception as exc:  # calamine raises a few untyped errors on garbage
         raise FileUnusable(_excel_error(path, exc)) from None
+    # calamine reads error cells (#REF!, #N/A) as empty: find them in the XML.
+    formulas = _xlsx_formula_cells(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else {}
     sheets: list[RawSheet] = []
-    for meta in wb.sheets_metadata:
+    try:
+        metadata = wb.sheets_metadata
+    except Exception as exc:
+        raise FileUnusable(_excel_error(path, exc)) from None
+    if not metadata:
+        raise FileUnusable("the workbook has no sheets")
+    for meta in metadata:
         hidden = str(meta.visible).lower().rsplit(".", 1)[-1] != "visible"
         try:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
         except Exception as exc:
             raise FileUnusable(f"sheet {meta.name!r} cannot be read: {exc}") from None
-        raw = RawSheet(str(path), meta.name, [list(r) for r in rows], hidden=hidden)
+        if rows and not isinstance(rows[0], list):
+            rows = [list(r) for r in rows]
+        raw = RawSheet(str(path), meta.name, rows, hidden=hidden)
         if hidden:
             raw.notes.append("hidden sheet (read like the others)")
+        errors, uncalculated = formulas.get(meta.name, ([], 0))
+        for r, c, text in errors:
+            # Positions are from A1 (skip_empty_area=False); only fill cells
+            # calamine left empty, never overwrite a value it did read.
+            if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+                rows[r][c] = text
+        if uncalculated:
+            raw.notes.append(
+                f"{uncalculated} formula cell(s) have no saved result (the file was written "
+                "by a program that does not calculate); they read as empty: open and save "
+                "the file in Excel or LibreOffice to fill them"
+            )
         sheets.append(raw)
     return sheets
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ERROR_CELL_RE = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
+_NO_VALUE_RE = re.compile(
+    rb'<c r="[A-Z]{1,3}\d{1,7}"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
+)
+_VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _xlsx_formula_cells(path: Path) -> dict[str, tuple[list[tuple[int, int, str]], int]]:
+    """Error cells and formulas without a saved result, per sheet name.
+
+    Returns ``{sheet: ([(row0, col0, "#REF!"), ...], n_uncalculated)}``.
+    The sheet XML is streamed in chunks, so a million-row sheet costs one
+    decompression pass and little memory. The small workbook parts are read
+    with regular expressions, not an XML parser, so no entity expansion can
+    be triggered by a hostile file. Never raises: if the package is unusual,
+    calamine's reading stands as it is.
+    """
+    import html
+    import zipfile
+
+    out: dict[str, tuple[list[tuple[int, int, str]], int]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = _small_member(zf, "xl/workbook.xml")
+            rels = _small_member(zf, "xl/_rels/workbook.xml.rels")
+            targets = {}
+            for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                rid = re.search(rb'\bId="([^"]*)"', m.group(0))
+                tgt = re.search(rb'\bTarget="([^"]*)"', m.group(0))
+                if rid and tgt:
+                    targets[rid.group(1)] = tgt.group(1).decode("utf-8", "replace")
+            names = set(zf.namelist())
+            for m in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+                name = re.search(rb'\bname="([^"]*)"', m.group(0))
+                rid = re.search(rb'\br:id="([^"]*)"', m.group(0))
+                if not (name and rid):
+                    continue
+                target = targets.get(rid.group(1), "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                found = _scan_sheet_xml(zf, member)
+                if found[0] or found[1]:
+                    out[html.unescape(name.group(1).decode("utf-8", "replace"))] = found
+    except Exception:  # noqa: BLE001 - best effort on top of calamine
+        return {}
+    return out
+
+
+def _small_member(zf, name: str, limit: int = 50_000_000) -> bytes:
+    if zf.getinfo(name).file_size > limit:
+        raise ValueError(f"{name} is implausibly large")
+    return zf.read(name)
+
+
+def _scan_sheet_xml(zf, member: str) -> tuple[list[tuple[int, int, str]], int]:
+    errors: list[tuple[int, int, str]] = []
+    uncalculated = 0
+    tail = b""
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 22)
+            data = tail + chunk
+            if not chunk:
+                cut = len(data)
+            else:
+                # Only scan up to the last complete cell; carry the rest over.
+                cut = data.rfind(b"</c>") + 4 if b"</c>" in data else 0
+            part, tail = data[:cut], data[cut:]
+            if b't="e"' in part:
+                for m in _ERROR_CELL_RE.finditer(part):
+                    v = _VALUE_RE.search(m.group(3))
+                    text = v.group(1).decode("utf-8", "replace") if v else "#ERROR"
+                    errors.append((int(m.group(2)) - 1, _col_index(m.group(1)), text))
+            if b"</f></c>" in part or b"/></c>" in part or b"<v></v>" in part:
+                uncalculated += sum(1 for _ in _NO_VALUE_RE.finditer(part))
+            if not chunk:
+                break
+    return errors, uncalculated
 
 
 def _excel_error(path: Path, exc: Exception) -> str:

@@ -333,7 +333,7 @@ def _competition_table(proc: pd.DataFrame) -> pd.DataFrame:
     single = (pd.to_numeric(_col(proc, "tenderers"), errors="coerce") == 1) & method.isin(
         ["open", "selective"]
     )
-    g = proc.assign(_single=single.astype(int)).groupby(method)
+    g = proc.assign(_single=single.fillna(False).astype(int)).groupby(method)
     t = pd.DataFrame(
         {"spend": g["amount"].sum(), "awards": g.size(), "single_bid_awards": g["_single"].sum()}
     ).reset_index(names="method")
@@ -598,22 +598,71 @@ def _fingerprint(
     for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
         nbs.update(name.encode())
         nbs.update((NOTEBOOK_DIR / name).read_bytes())
-    code = hashlib.sha256()
-    for mod in ("_report.py", "_charts.py", "_html.py", "_safe.py"):
-        code.update((Path(__file__).parent / mod).read_bytes())
     key = {
         "processed": processed,
         "inputs": inputs,
         "config_hash": config_hash,
         "profile_hash": profile_hash,
         "notebooks_sha256": nbs.hexdigest(),
-        "report_code_sha256": code.hexdigest(),
+        "report_code_sha256": library_sha256(),
         "package_version": _package_version(),
         "ministries": sorted(ministries) if ministries else "all",
         "formats": sorted(formats),
     }
     key["fingerprint"] = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return key
+
+
+def library_sha256() -> str:
+    """Hash of the package's code and data files: a changed loader, scorer or
+    report module makes the next run rebuild even at the same version."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".toml", ".csv", ".json", ".tpl", ".css"}:
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def is_up_to_date(
+    out_dir: Path,
+    *,
+    input_files: Sequence[Path],
+    config_hash: str,
+    profile_hash: str,
+    ministries: Sequence[str] | None = None,
+    formats: Sequence[str] = ("html", "xlsx", "pdf"),
+) -> bool:
+    """True when the last complete run was made from exactly these raw inputs,
+    config, profile, notebooks and code, with every report ok.
+
+    Cheap (hashes only), so a scheduled ``run`` with nothing new costs well
+    under two seconds and never touches the processed tables.
+    """
+    prev = latest_manifest(Path(out_dir))
+    if not prev or prev.get("status") != "ok":
+        return False
+    if not prev.get("reports") or any(r.get("status") != "ok" for r in prev["reports"]):
+        return False
+    inputs = {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()}
+    recorded = {d["path"]: d["sha256"] for d in prev.get("input_files", [])}
+    nbs = hashlib.sha256()
+    for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
+        nbs.update(name.encode())
+        nbs.update((NOTEBOOK_DIR / name).read_bytes())
+    want_ministries = sorted(ministries) if ministries else "all"
+    return (
+        bool(inputs)
+        and inputs == recorded
+        and prev.get("config_hash") == config_hash
+        and prev.get("profile_hash") == profile_hash
+        and prev.get("notebooks_sha256") == nbs.hexdigest()
+        and prev.get("report_code_sha256") == library_sha256()
+        and prev.get("package_version") == _package_version()
+        and prev.get("ministries") == want_ministries
+        and sorted(prev.get("formats", [])) == sorted(f.strip().lower() for f in formats)
+    )
 
 
 @contextlib.contextmanager

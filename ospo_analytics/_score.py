@@ -224,8 +224,16 @@ def _proc_frame(
     linked = pos >= 0
     p = procurement.reset_index(drop=True)
     sup_codes, sup_names = pd.factorize(p["supplier"].astype("string"), sort=True)
-    method = _get(p, "method", "string").str.strip().str.casefold()
-    m_codes = method.map({"open": 0, "selective": 0, "limited": 1, "direct": 1})
+    # Map methods on unique values only (a handful), then spread by code.
+    mc, mu = pd.factorize(_get(p, "method", "string"))
+    mu_val = _f(
+        pd.Series(mu, dtype="string")
+        .str.strip()
+        .str.casefold()
+        .map({"open": 0, "selective": 0, "limited": 1, "direct": 1})
+        .astype("Float64")
+    )
+    m_codes = np.where(mc >= 0, mu_val[np.maximum(mc, 0)] if len(mu_val) else np.nan, np.nan)
     award = _get(p, "award_date", "datetime64[ns]")
     start = _get(p, "start_date", "datetime64[ns]")
     end = _get(p, "end_date", "datetime64[ns]")
@@ -245,7 +253,7 @@ def _proc_frame(
             "sys": pos[linked],
             "sup": sup_codes[linked],
             "amt": _f(p["amount"])[linked],
-            "comp": _f(m_codes)[linked],  # 0 competitive, 1 limited/direct, NaN unknown
+            "comp": m_codes[linked],  # 0 competitive, 1 limited/direct, NaN unknown
             "ten": _f(_get(p, "tenderers", "Float64"))[linked],
             "brand": _f(_get(p, "brand_name_spec", "boolean"))[linked],
             "y0": y0[linked],
@@ -261,38 +269,54 @@ def _proc_frame(
 
 def _row_refs(lp: pd.DataFrame, procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
     """Per system: the first ``k`` procurement rows by provenance, as text."""
-    out = pd.Series(pd.NA, index=range(n), dtype="string")
     if lp.empty:
-        return out
-    order = np.lexsort(
-        (
-            lp["pidx"].to_numpy(),
-            lp["row"].to_numpy(),
-            lp["scode"].to_numpy(),
-            lp["fcode"].to_numpy(),
-            lp["sys"].to_numpy(),
-        )
-    )
-    s = lp.iloc[order]
-    rank = s.groupby("sys", sort=False).cumcount().to_numpy()
-    count = np.bincount(lp["sys"].to_numpy(), minlength=n)
-    head = s[rank < k]
-    p = procurement.reset_index(drop=True)
-    i = head["pidx"].to_numpy()
-    if "source_row" in p.columns:
-        f = _get(p, "source_file", "string").take(i).fillna("?").reset_index(drop=True)
-        sh = _get(p, "source_sheet", "string").take(i).reset_index(drop=True)
-        r = _get(p, "source_row", "Int64").take(i).reset_index(drop=True)
-        loc = (f + (":" + sh).fillna("") + ":r" + r.astype("string")).fillna(
-            "row " + pd.Series(i).astype("string")
-        )
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+    sys_ = lp["sys"].to_numpy()
+    row = np.nan_to_num(lp["row"].to_numpy(), nan=-1).astype(np.int64) + 1
+    fc = lp["fcode"].to_numpy().astype(np.int64) + 1
+    sc = lp["scode"].to_numpy().astype(np.int64) + 1
+    nr, nf, ns = int(row.max()) + 1, int(fc.max()) + 1, int(sc.max()) + 1
+    if float(n) * nf * ns * nr < 2**62:
+        # One packed int64 key sorts far faster than a 5-key lexsort; rows
+        # arrive in input order, and a stable sort keeps that for ties.
+        order = np.argsort(((sys_ * nf + fc) * ns + sc) * nr + row, kind="stable")
     else:
-        loc = "row " + pd.Series(i, dtype="Int64").astype("string")
-    txt = loc.groupby(head["sys"].to_numpy(), sort=False).agg(", ".join)
-    more = count[txt.index.to_numpy()] > k
-    txt = txt + pd.Series(np.where(more, " …", ""), index=txt.index)
-    out.iloc[txt.index.to_numpy()] = txt.to_numpy()
-    return out
+        order = np.lexsort((lp["pidx"].to_numpy(), row, sc, fc, sys_))
+    ss = sys_[order]
+    first = np.r_[0, np.flatnonzero(ss[1:] != ss[:-1]) + 1]
+    starts = np.repeat(first, np.diff(np.r_[first, len(ss)]))
+    rank = np.arange(len(ss)) - starts
+    count = np.bincount(sys_, minlength=n)
+    p = procurement.reset_index(drop=True)
+    has_src = "source_row" in p.columns
+    src = {c: p[c] for c in ("source_file", "source_sheet", "source_row") if c in p.columns}
+    pidx = lp["pidx"].to_numpy()
+    parts = []
+    for j in range(k):  # k vectorised passes, one per list position
+        sel = order[rank == j]
+        i = pidx[sel]
+        # Take the few rows first, convert after: converting a million strings is costly.
+        if has_src:
+            f = _small(src.get("source_file"), i, "string").fillna("?")
+            sh = _small(src.get("source_sheet"), i, "string")
+            r = _small(src.get("source_row"), i, "Int64")
+            loc = (f + (":" + sh).fillna("") + ":r" + r.astype("string")).fillna(
+                "row " + pd.Series(i).astype("string")
+            )
+        else:
+            loc = "row " + pd.Series(i, dtype="Int64").astype("string")
+        col = pd.Series(pd.NA, index=range(n), dtype="string")
+        col.iloc[sys_[sel]] = loc.to_numpy()
+        parts.append(col)
+    txt = _join(parts, ", ")
+    return txt + pd.Series(np.where(count > k, " …", ""), dtype="string")
+
+
+def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:
+    """Rows ``i`` of ``col`` as ``dtype`` (all NA when the column is absent)."""
+    if col is None:
+        return pd.Series(pd.array([pd.NA] * len(i), dtype=dtype))
+    return col.take(i).reset_index(drop=True).astype(dtype)
 
 
 def _procurement_factors(
@@ -301,6 +325,7 @@ def _procurement_factors(
     sup_names: np.ndarray,
     refs: pd.Series,
     profile: Profile,
+    as_of_year: int,
 ) -> dict[str, Any]:
     n = fx.n
     sys = lp["sys"].to_numpy()
@@ -313,26 +338,25 @@ def _procurement_factors(
     prefix = ("procurement rows " + refs).fillna("no linked procurement rows")
 
     # L1: top supplier's share (credit notes net out within a supplier, never below 0).
-    g = (
-        lp.assign(a=np.where(amt_known, amt, 0.0), one=1)
-        .groupby(["sys", "sup"], sort=False)
-        .agg(spend=("a", "sum"), cnt=("one", "sum"))
-        .reset_index()
-    )
-    g["spend"] = g["spend"].clip(lower=0)
+    # (system, supplier) pairs as one packed int64 key: np.unique + bincount is
+    # much faster than a two-column pandas group-by on a million rows.
+    sup = lp["sup"].to_numpy().astype(np.int64) + 1  # 0 = supplier missing
+    n_codes = len(sup_names) + 1
+    pair_key, pair_of_row = np.unique(sys.astype(np.int64) * n_codes + sup, return_inverse=True)
+    g_sys, g_sup = pair_key // n_codes, pair_key % n_codes
+    g_spend = np.maximum(np.bincount(pair_of_row, weights=np.where(amt_known, amt, 0.0)), 0)
+    g_cnt = np.bincount(pair_of_row)
+    dmask = lp["comp"].to_numpy() == 1
+    g_direct = np.bincount(pair_of_row, weights=dmask.astype(float), minlength=len(pair_key))
     # Top supplier: most spend, then most awards, then name order (deterministic).
-    g = g.iloc[
-        np.lexsort(
-            (g["sup"].to_numpy(), -g["cnt"].to_numpy(), -g["spend"].to_numpy(), g["sys"].to_numpy())
-        )
-    ]
-    total = np.bincount(g["sys"].to_numpy(), weights=g["spend"].to_numpy(), minlength=n)
-    n_sup = np.bincount(g["sys"].to_numpy(), minlength=n)
-    top = g.drop_duplicates("sys")
+    o = np.lexsort((g_sup, -g_cnt, -g_spend, g_sys))
+    firsts = o[np.r_[True, g_sys[o][1:] != g_sys[o][:-1]]] if len(o) else o
+    total = np.bincount(g_sys, weights=g_spend, minlength=n)
+    n_sup = np.bincount(g_sys, minlength=n)
     top_sup = np.full(n, -1, dtype=np.int64)
-    top_sup[top["sys"].to_numpy()] = top["sup"].to_numpy()
+    top_sup[g_sys[firsts]] = g_sup[firsts] - 1
     top_spend = np.zeros(n)
-    top_spend[top["sys"].to_numpy()] = top["spend"].to_numpy()
+    top_spend[g_sys[firsts]] = g_spend[firsts]
     l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
     top_name = _txt(
         np.where(top_sup >= 0, sup_names[np.maximum(top_sup, 0)] if len(sup_names) else None, None)
@@ -346,27 +370,33 @@ def _procurement_factors(
     )
 
     # L2: the run of consecutive covered years with the top supplier that reaches
-    # the system's latest covered year.
-    dated = ~np.isnan(lp["y0"].to_numpy())
-    latest = np.full(n, np.nan)
-    if dated.any():
-        lat = pd.Series(lp["y1"].to_numpy()[dated]).groupby(sys[dated]).max()
-        latest[lat.index.to_numpy()] = lat.to_numpy()
-    is_top = (lp["sup"].to_numpy() == top_sup[sys]) & dated
-    t = lp.loc[is_top, ["sys", "y0", "y1"]]
-    t = t.iloc[np.lexsort((t["y0"].to_numpy(), t["sys"].to_numpy()))]
-    prev_end = t.groupby("sys", sort=False)["y1"].cummax().groupby(t["sys"].to_numpy()).shift()
-    block = (prev_end.isna() | (t["y0"] > prev_end + 1)).cumsum()
-    b = t.groupby(block.to_numpy(), sort=False).agg(
-        sys=("sys", "first"), a=("y0", "min"), z=("y1", "max")
-    )
-    last = b.drop_duplicates("sys", keep="last")
-    run_start = np.full(n, np.nan)
-    run_end = np.full(n, np.nan)
-    run_start[last["sys"].to_numpy()] = last["a"].to_numpy()
-    run_end[last["sys"].to_numpy()] = last["z"].to_numpy()
-    top_dated = ~np.isnan(run_end)
-    years = np.where(top_dated, np.where(run_end >= latest, run_end - run_start + 1, 0), np.nan)
+    # the system's latest covered year. Years are bits of one uint64 per system
+    # (63 years back from as_of), OR-ed together: no sort, no per-group Python.
+    y0, y1 = lp["y0"].to_numpy(), lp["y1"].to_numpy()
+    dated = ~np.isnan(y0)
+    base = as_of_year - 62
+    latest = np.full(n, -np.inf)
+    np.maximum.at(latest, sys[dated], y1[dated])
+    latest[np.isinf(latest)] = np.nan
+    is_top = (sup - 1 == top_sup[sys]) & dated
+    b0 = np.clip(y0[is_top] - base, 0, 62).astype(np.uint64)
+    b1 = np.clip(y1[is_top] - base, 0, 62).astype(np.uint64)
+    one = np.uint64(1)
+    bits = ((one << (b1 - b0 + one)) - one) << b0
+    acc = np.zeros(n, dtype=np.uint64)
+    np.bitwise_or.at(acc, sys[is_top], bits)
+    lb = np.nan_to_num(latest - base, nan=-1).astype(np.int64)
+    years = np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    for d in range(63):  # 63 vectorised steps over systems
+        pos = lb - d
+        ok = pos >= 0
+        bit = (acc >> np.maximum(pos, 0).astype(np.uint64)) & one
+        alive &= ok & (bit == one)
+        years += alive
+    years = np.where(acc > 0, years, np.nan)
+    run_end = np.where(years > 0, latest, np.nan)
+    run_start = run_end - years + 1
     cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
     l2 = np.minimum(1.0, years / cap)
     l2_txt = (
@@ -397,7 +427,6 @@ def _procurement_factors(
         val_dir / np.where(val_all > 0, val_all, 1),
         np.where(cnt_all > 0, cnt_dir / np.maximum(cnt_all, 1), np.nan),
     )
-    dmask = comp == 1
     dy = (
         pd.DataFrame({"sys": sys[dmask], "y": lp["y0"].to_numpy()[dmask]})
         .groupby("sys")["y"]
@@ -423,14 +452,13 @@ def _procurement_factors(
     )
 
     # Direct awards per (system, supplier): red flag and driver text.
-    d = lp.loc[dmask, ["sys", "sup"]].value_counts().reset_index(name="k")
-    d = d.iloc[
-        np.lexsort((d["sup"].to_numpy(), -d["k"].to_numpy(), d["sys"].to_numpy()))
-    ].drop_duplicates("sys")
+    o = np.lexsort((g_sup, -g_direct, g_sys))
+    firsts = o[np.r_[True, g_sys[o][1:] != g_sys[o][:-1]]] if len(o) else o
     max_direct = np.zeros(n)
-    max_direct[d["sys"].to_numpy()] = d["k"].to_numpy()
+    max_direct[g_sys[firsts]] = g_direct[firsts]
     direct_sup = np.full(n, -1, dtype=np.int64)
-    direct_sup[d["sys"].to_numpy()] = d["sup"].to_numpy()
+    has_direct = g_direct[firsts] > 0
+    direct_sup[g_sys[firsts][has_direct]] = g_sup[firsts][has_direct] - 1
 
     # L4: single-bid share among competitive awards with a known bid count.
     ten = lp["ten"].to_numpy()
@@ -873,7 +901,7 @@ def score(
     refs = _row_refs(lp, proc, n)
 
     fx = _Factors(n)
-    pinfo = _procurement_factors(fx, lp, sup_names, refs, prof)
+    pinfo = _procurement_factors(fx, lp, sup_names, refs, prof, as_of.year)
     iinfo = _inventory_factors(fx, inv, pinfo, prof)
     cat = _get(inv, "category", "string").str.strip().str.casefold()
     alt = _alternatives(cat)
@@ -1024,11 +1052,19 @@ def _fl(x: np.ndarray) -> pd.arrays.FloatingArray:
 
 
 def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
+    """Long table, one row per (system, factor), system-major order.
+
+    Built factor-major from the per-factor arrays, then put in system order
+    with one ``take`` per column (no sort of a million-row frame).
+    """
     n = fx.n
     ids = inv["system_id"].astype("string").reset_index(drop=True)
-    blocks = []
+    cols: dict[str, list] = {
+        k: [] for k in ("factor", "name", "group", "value", "weight", "contribution", "evidence")
+    }
     for f_ids, weights, res, kind in ((lids, lw, L, "lockin"), (rids, rw, R, "reuse")):
         known_w = res["confidence"] * sum(weights.values())
+        names = LOCKIN_FACTORS if kind == "lockin" else REUSE_FACTORS
         for f in f_ids:
             v = fx.value[f]
             w = weights[f]
@@ -1036,28 +1072,46 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
                 contrib = np.where(
                     known_w > 0, w * v / np.where(known_w > 0, known_w, 1) * 100, np.nan
                 )
-            blocks.append(
-                pd.DataFrame(
-                    {
-                        "system_id": ids,
-                        "factor": f,
-                        "name": (LOCKIN_FACTORS if kind == "lockin" else REUSE_FACTORS)[f],
-                        "group": group_of.get(f, "other") if kind == "lockin" else "reuse",
-                        "value": _fl(v),
-                        "weight": w,
-                        "contribution": _fl(contrib),
-                        "known": ~np.isnan(v),
-                        "evidence": fx.evidence[f],
-                        "_row": np.arange(n),
-                    }
-                )
-            )
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values(["_row"], kind="stable").drop(columns="_row").reset_index(drop=True)
-    for c in ("system_id", "factor", "name", "group", "evidence"):
-        out[c] = out[c].astype("string")
-    out["known"] = out["known"].astype("boolean")
-    return out
+            cols["factor"].append(f)
+            cols["name"].append(names[f])
+            cols["group"].append(group_of.get(f, "other") if kind == "lockin" else "reuse")
+            cols["value"].append(v)
+            cols["weight"].append(w)
+            cols["contribution"].append(contrib)
+            cols["evidence"].append(fx.evidence[f].array)
+    nf = len(cols["factor"])
+    # Row j*n + i (factor j, system i) goes to position i*nf + j.
+    perm = (np.arange(nf)[None, :] * n + np.arange(n)[:, None]).ravel()
+    fidx = np.tile(np.arange(nf), n)
+
+    def cat(labels: list[str]) -> pd.Series:
+        # Categorical: 25 distinct labels repeated per system cost codes, not strings.
+        uniq = list(dict.fromkeys(labels))
+        codes = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)[fidx]
+        return pd.Series(pd.Categorical.from_codes(codes, categories=uniq))
+
+    value = np.concatenate(cols["value"])[perm] if nf and n else np.array([])
+    evidence = (
+        pd.Series(pd.concat([pd.Series(e) for e in cols["evidence"]], ignore_index=True))
+        .astype("string")
+        .take(perm)
+        .reset_index(drop=True)
+        if nf and n
+        else pd.Series([], dtype="string")
+    )
+    return pd.DataFrame(
+        {
+            "system_id": pd.Series(ids.array.take(np.repeat(np.arange(n), nf)), dtype="string"),
+            "factor": cat(cols["factor"]),
+            "name": cat(cols["name"]),
+            "group": cat(cols["group"]),
+            "value": _fl(value),
+            "weight": np.asarray(cols["weight"], dtype=float)[fidx],
+            "contribution": _fl(np.concatenate(cols["contribution"])[perm] if nf and n else value),
+            "known": pd.array(~np.isnan(value), dtype="boolean"),
+            "evidence": evidence,
+        }
+    )
 
 
 def _top_drivers(

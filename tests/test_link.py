@@ -70,9 +70,7 @@ def test_vendor_link_only_when_vendor_has_one_system_in_ministry(inventory):
     assert links["system_id"].iloc[0] == "TAX-02"
     assert links["link_method"].iloc[0] == "vendor+ministry"
     prof = load_profile()
-    assert links["link_confidence"].iloc[0] == pytest.approx(
-        prof["linking"]["vendor_confidence"]
-    )
+    assert links["link_confidence"].iloc[0] == pytest.approx(prof["linking"]["vendor_confidence"])
     # Acme and Delta each supply two systems in their ministry: ambiguous.
     assert links["link_method"].iloc[1:].tolist() == ["unlinked", "unlinked"]
 
