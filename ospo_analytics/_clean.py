@@ -154,7 +154,10 @@ class _Cells:
             self.obj = s.astype(object)
         else:
             self.obj = s.astype(object)
-            kind = self.obj.map(type).map(_kind_of).to_numpy(dtype=object, copy=True)
+            # One _kind_of call per distinct Python type, not per cell.
+            types = self.obj.map(type)
+            lookup = {t: _kind_of(t) for t in types.unique()}
+            kind = types.map(lookup).to_numpy(dtype=object, copy=True)
             kind[self.obj.isna().to_numpy()] = "na"
         text = pd.Series(pd.NA, index=s.index, dtype="string")
         is_str = kind == "str"
@@ -173,11 +176,12 @@ class _Cells:
                 ).to_numpy()
             keep = ~(blank | err)
             text.iloc[pos[keep]] = stripped[keep].to_numpy()
-        self.kind = kind
+        # Fixed-width unicode: comparisons run in C, not per Python object.
+        self.kind = kind.astype("U8")
         self.text = text
 
     def mask(self, *kinds: str) -> np.ndarray:
-        # Elementwise == per kind: np.isin sorts object arrays (10x slower).
+        # Elementwise == per kind: np.isin sorts arrays (much slower).
         out = np.zeros(len(self.kind), dtype=bool)
         for k in kinds:
             out |= self.kind == k

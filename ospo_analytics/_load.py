@@ -240,6 +240,12 @@ class _Accumulator:
         )
 
 
+def _raw_text(s: pd.Series) -> pd.Series:
+    """Cells as text, exactly as written (``str(v)``); blank cells are NA."""
+    text = s.astype("string")
+    return text.mask(text.str.strip() == "")
+
+
 def _short(v: object, limit: int = 200) -> str:
     if _is_blank(v):
         return ""
@@ -503,7 +509,7 @@ def _clean_frame(
         result["currency"] = result["currency"].fillna(cur).fillna(default).str.upper()
         result["supplier_raw"] = result["supplier"]
         result["method_raw"] = (
-            frame["method"].map(lambda v: None if _is_blank(v) else str(v)).astype("string")
+            _raw_text(frame["method"])
             if "method" in frame.columns
             else pd.Series(pd.NA, index=frame.index, dtype="string")
         )

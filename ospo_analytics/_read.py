@@ -187,7 +187,7 @@ def _scan_sheet_xml(zf, member: str) -> tuple[list[tuple[int, int, str]], int]:
                     v = _VALUE_RE.search(m.group(3))
                     text = v.group(1).decode("utf-8", "replace") if v else "#ERROR"
                     errors.append((int(m.group(2)) - 1, _col_index(m.group(1)), text))
-            if b"</f></c>" in part or b"/></c>" in part or b"<v></v>" in part:
+            if b"<f" in part and (b"</f></c>" in part or b"/></c>" in part or b"<v></v>" in part):
                 uncalculated += sum(1 for _ in _NO_VALUE_RE.finditer(part))
             if not chunk:
                 break

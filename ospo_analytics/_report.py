@@ -264,8 +264,9 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     numbers = {
         "Readiness stage": f"{_fmt(row.get('readiness_stage'), '{:.0f}')} / 4 · "
         f"{_fmt(row.get('readiness_stage_name'))}",
-        "Readiness score": f"{_fmt(row.get('readiness_score'), '{:.0f}')} / 100",
-        "Spend-weighted lock-in": f"{_fmt(row.get('lockin_exposure'), '{:.0f}')} / 100",
+        # Both indicators are stored 0-1; readers see them on the 0-100 scale.
+        "Readiness score": f"{_fmt(_times100(row.get('readiness_score')), '{:.0f}')} / 100",
+        "Spend-weighted lock-in": f"{_fmt(_times100(row.get('lockin_exposure')), '{:.0f}')} / 100",
         "Systems at high lock-in": f"{n_high} of {n_sys}",
         "Top supplier share of IT spend": _fmt(row.get("top_supplier_share"), "{:.0%}"),
         "Non-competitive share of spend": _fmt(row.get("noncompetitive_share"), "{:.0%}"),
@@ -310,6 +311,13 @@ def national_view(data: ReportData, top: int = 15) -> dict:
         "top_opportunities": top_opp,
         "systems": data.systems,
     }
+
+
+def _times100(value: object) -> object:
+    try:
+        return None if value is None or value != value else float(value) * 100  # NaN/NA
+    except (TypeError, ValueError):
+        return None
 
 
 def _supplier_table(proc: pd.DataFrame) -> pd.DataFrame:
