@@ -76,7 +76,9 @@ def make_procurement_xlsx(path: Path, n: int, seed: int = 0) -> Path:
         if k == 0:
             ws.write_string(r, 2, f"TT${amount:,.2f}")
         elif k == 1:
-            ws.write_string(r, 2, f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", "."))
+            ws.write_string(
+                r, 2, f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+            )
         else:
             ws.write_number(r, 2, round(amount, 2))
         ws.write_string(r, 3, "TTD")
@@ -176,7 +178,9 @@ def main() -> None:
     )
     if "speedup_vs_openpyxl" in speed:
         print(
-            "; goal >= 5x openpyxl:", "met" if speed["speedup_vs_openpyxl"] >= 5 else "MISSED", end=""
+            "; goal >= 5x openpyxl:",
+            "met" if speed["speedup_vs_openpyxl"] >= 5 else "MISSED",
+            end="",
         )
     print()
 

@@ -10,6 +10,7 @@ grey category rather than hidden.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 
 import matplotlib
@@ -34,6 +35,7 @@ METHOD_COLOURS = {
     "unknown": "#B0B0B0",
 }
 WIDTH = 7.5
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def setup_style() -> None:
@@ -46,7 +48,8 @@ def short(text: object, width: int = 38) -> str:
     """Cut a label to ``width`` characters (ellipsis), NA → ``unknown``."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return "unknown"
-    flat = " ".join(str(text).split())
+    # Control characters (NUL...) have no glyph: matplotlib would warn into the report.
+    flat = " ".join(_CONTROL.sub(" ", str(text)).split())
     if len(flat) <= width:
         return flat
     cut = textwrap.shorten(flat, width=width, placeholder="…")
@@ -288,19 +291,37 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     return fig
 
 
+STAGE_NAMES = ("ad hoc", "compliance / inventory", "promote", "host", "strategic")
+"""TODO Group OSPO maturity stages 0–4 (legend labels)."""
+
+
 def readiness_bars(ministries: pd.DataFrame) -> Figure:
-    """Readiness score per ministry (0–100), coloured by maturity stage 0–4."""
+    """Readiness score per ministry (0–100), coloured by maturity stage 0–4.
+
+    ``readiness_score`` is stored 0–1 (as the scorer writes it) and drawn 0–100;
+    a legend names every stage colour, unknown stage in grey.
+    """
     if ministries.empty:
         return _empty("No ministries.")
     df = ministries.sort_values("readiness_score", na_position="first")
-    stage = pd.to_numeric(df["readiness_stage"], errors="coerce")
-    colours = [plt.cm.cividis(s / 4) if s == s else "#9A9A9A" for s in stage.astype(float)]
-    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.34 * len(df)))
-    ax.barh([short(m, 36) for m in df["ministry"]], df["readiness_score"].astype(float).fillna(0),
-            color=colours)  # fmt: skip
+    stage = pd.to_numeric(df["readiness_stage"], errors="coerce").astype(float)
+    colours = [plt.cm.cividis(s / 4) if s == s else "#9A9A9A" for s in stage]
+    score = pd.to_numeric(df["readiness_score"], errors="coerce").astype(float) * 100
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.3 + 0.34 * len(df)))
+    y = np.arange(len(df))
+    ax.barh(y, score.fillna(0), color=colours)
+    ax.set_yticks(y, [short(m, 36) for m in df["ministry"]])
+    for yi, v in zip(y, score, strict=True):
+        ax.text(1 if v != v else v + 1, yi, "unknown" if v != v else f"{v:.0f}",
+                va="center", fontsize=7.5, color="#333333")  # fmt: skip
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Readiness score (0–100); colour = maturity stage 0 (ad hoc) … 4 (strategic)")
+    ax.set_xlabel("Readiness score (0–100)")
     ax.set_title("Ministries side by side")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=plt.cm.cividis(i / 4)) for i in range(5)]
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="#9A9A9A"))
+    names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
+    ax.legend(handles, names, title="maturity stage", fontsize=7.5, title_fontsize=8,
+              bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip
     fig.tight_layout()
     return fig
 

@@ -782,6 +782,13 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         out[objs] = vals.to_numpy()
         cells.problems[objs] = probs.to_numpy()
     cells.flag_kinds("time without a date", "time")
+    midnight = cells.mask("time")
+    if midnight.any():
+        midnight[midnight] = (cells.obj[midnight] == dt.time(0)).to_numpy(dtype=bool)
+    if midnight.any():
+        # Excel's date 0 (shown as 00/01/1900, or 1900-01-01 by some tools)
+        # reads as a bare midnight: a placeholder, not a date.
+        cells.flag(midnight, "not a date: Excel's day 0 (shown as 00/01/1900), a placeholder")
     cells.flag_kinds("yes/no value where a date was expected", "bool")
     cells.flag_kinds("not a date", "other")
 

@@ -168,8 +168,14 @@ def _do_score(cfg, profile, processed: Path) -> None:
     from ._load import read_tables
     from ._score import score
 
+    from ._config import ConfigError
+
     inv, proc, quest = read_tables(processed)
-    result = score(inv, proc, quest, profile=profile, as_of=cfg.as_of)
+    try:
+        result = score(inv, proc, quest, profile=profile, as_of=cfg.as_of)
+    except ConfigError as exc:  # ScoreInputError included: a data problem, not a bug
+        err.print(f"[red]error:[/] cannot score: {exc}")
+        raise typer.Exit(1) from None
     result.to_parquet(processed)
     top = result.systems.sort_values("lockin_score", ascending=False).head(5)
     console.print(

@@ -18,6 +18,8 @@ REPORT_CSS = """
 body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .jp-RenderedHTMLCommon table { font-size: 0.82rem; border-collapse: collapse; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2rem 0.45rem; }
+/* Long names (user text) wrap instead of pushing the table off the page. */
+.jp-RenderedHTMLCommon td { max-width: 22rem; overflow-wrap: anywhere; white-space: normal; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f5f7fa; }
 .jp-RenderedHTMLCommon th { background: #dde3ea; position: sticky; top: 0; }
 .ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }

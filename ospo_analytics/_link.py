@@ -156,8 +156,9 @@ def link_positions(
         method[hit] = 0
         conf[hit] = 1.0
 
-    # Ministries share one code space between the two tables.
-    if n and n_inv:
+    # Ministries share one code space between the two tables (only needed when
+    # some rows are still unlinked: skip the million-string work otherwise).
+    if n and n_inv and (pos < 0).any():
         both_min = pd.concat(
             [
                 _col(procurement, "ministry")

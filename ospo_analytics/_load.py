@@ -304,19 +304,18 @@ def _sheet_frame(
     positions = (keep_pos + 1).tolist()
     body = [rows[i] for i in keep_pos.tolist()]
     check = _helper_row_check()
+    lead = 0
     if check is not None:
         header = rows[header_pos]
-        keep = [not check(r, header) if _accepts_header(check) else not check(r) for r in body[:3]]
-        skip = len(keep) - sum(keep)
-        if skip:
-            # Only rows right under the header can be template helper rows.
-            lead = 0
-            while lead < len(keep) and not keep[lead]:
-                lead += 1
-            body, positions = body[lead:], positions[lead:]
-            rec["notes"] = "; ".join(
-                [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
-            )
+        # Only rows right under the header can be template helper rows.
+        while lead < min(3, len(body)) and _is_helper(check, body[lead], header):
+            lead += 1
+    if lead:
+        # Template helper rows are not data: not counted, named in the notes.
+        body, positions = body[lead:], positions[lead:]
+        rec["notes"] = "; ".join(
+            [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
+        )
     missing = [c.name for c in columns(table) if c.required and c.name not in mapping.values()]
     if table == "questionnaire" and "ministry" in missing and raw.sheet:
         missing.remove("ministry")  # one sheet per ministry: the sheet name says which
@@ -354,6 +353,21 @@ def _sheet_frame(
     return frame
 
 
+# Excel's error values: a row starting with one is broken data, not a
+# template helper row (those start with "#" too).
+_EXCEL_ERRORS = frozenset(
+    "#NULL! #DIV/0! #VALUE! #REF! #NAME? #NUM! #N/A #GETTING_DATA #SPILL! #CALC! "
+    "#FIELD! #BLOCKED! #UNKNOWN! #CONNECT! #BUSY! #PYTHON! #ERROR".split()
+)
+
+
+def _is_helper(check, row: list[object], header: list[object]) -> bool:
+    first = next((v for v in row if not _is_blank(v)), None)
+    if isinstance(first, str) and first.strip().upper() in _EXCEL_ERRORS:
+        return False
+    return bool(check(row, header) if _accepts_header(check) else check(row))
+
+
 def _accepts_header(fn) -> bool:
     import inspect
 
@@ -388,7 +402,15 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
     if kind == "float":
         return _clean.parse_float(s)
     if kind == "int":
-        return _clean.parse_int(s)
+        values, problems = _clean.parse_int(s)
+        if col.name != "go_live_year":
+            # Counts (tenderers, interfaces, users...) cannot be negative.
+            neg = (values < 0).fillna(False).to_numpy(dtype=bool)
+            if neg.any():
+                problems = problems.copy()
+                problems[neg] = "a count cannot be negative: " + values[neg].astype(str)
+                values = values.mask(neg)
+        return values, problems
     if kind == "bool":
         return _clean.parse_bool(s)
     if kind == "date":
@@ -571,7 +593,7 @@ def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
             continue
         key = (str(rec["file"]), str(rec["sheet"]))
         rec["loaded"] = loaded.get(key, 0)
-        rec["rejected"] = rec["rows_read"] - rec["loaded"]
+        rec["rejected"] = rec["rows_read"] - rec["loaded"] - int(rec.get("filtered") or 0)
 
 
 def _file_error(path: Path, message: str) -> dict:
@@ -653,6 +675,7 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
         sheets = _read_with_progress(path, bar)
     for raw in sheets:
         frame = _sheet_frame(raw, table, config, acc)
+        raw.rows = []  # the frame holds the cells now: free the row lists early
         if frame is not None and len(frame):
             frames.append(frame)
 

@@ -53,6 +53,15 @@ NATIONAL = "national"
 FAIL_ENV = "OSPO_REPORT_INJECT_FAILURE"
 """Test hook: a ministry name whose notebook the runner makes raise (checks the
 failure path end to end, e.g. in a CI smoke test). Ignored when unset."""
+HANG_ENV = "OSPO_REPORT_INJECT_HANG"
+"""Test hook: a ministry name whose notebook sleeps forever (checks the timeout)."""
+CRASH_ENV = "OSPO_REPORT_INJECT_CRASH"
+"""Test hook: a ministry name whose kernel exits mid-notebook (``os._exit(1)``)."""
+_INJECTED = {
+    "fail": f"raise RuntimeError('planted failure ({FAIL_ENV})')",
+    "hang": "import time as _t\nwhile True:\n    _t.sleep(1)",
+    "crash": "import os as _os\n_os._exit(1)",
+}
 CHROMIUM_MISSING = (
     "skipped: chromium not installed (install Debian's `chromium` package, "
     "e.g. `apt-get install chromium`, to get PDFs)"
@@ -62,6 +71,28 @@ _SCORE_TABLES = ("systems", "factors", "ministries", "opportunities")
 
 class ReportError(ValueError):
     """A user-facing problem with a report run (printed without a traceback)."""
+
+
+class DiskFullError(OSError):
+    """No space left while writing a run: the run is dropped, ``latest`` kept."""
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _describe_error(exc: BaseException, timeout: int, timed_out: bool) -> str:
+    """One line a reader understands for a failed report (no traceback)."""
+    name = type(exc).__name__
+    if _is_disk_full(exc):
+        return f"disk full: no space left writing the report ({exc.filename or exc})"
+    if timed_out or name in ("CellTimeoutError", "TimeoutError"):
+        return f"timed out after {timeout} s"
+    if name == "DeadKernelError" or "kernel died" in str(exc).lower():
+        return "kernel died while running the notebook (the Python process exited or was killed)"
+    return f"{name}: {exc}"
 
 
 # =================================================================== views
@@ -281,6 +312,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "numbers": numbers,
         "actions": _split(row.get("actions"))[:3],
         "systems": systems[[c for c in sys_cols if c in systems]],
+        "systems_table": _systems_table(systems),
         "systems_all": systems,
         "drivers": drivers,
         "suppliers": suppliers,
@@ -292,6 +324,57 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "rejects": data.rejects,
         "load_report": data.load_report,
     }
+
+
+SYSTEM_LABELS = {
+    "system_name": "System",
+    "category": "Category",
+    "vendor": "Vendor",
+    "lockin_score": "Lock-in",
+    "lockin_range": "Best–worst",
+    "confidence": "Confidence",
+    "reuse_score": "Reuse",
+    "spend_total": "Spend",
+    "details": "Drivers · red flags · alternatives",
+}
+"""Column headings of the compact systems table in the ministry report."""
+
+
+def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
+    """Compact, readable systems table: one row per system, the drivers, red
+    flags and alternatives joined into one wrapped text column (the full
+    column set stays in ``scores.xlsx``)."""
+    import pandas as pd
+
+    def text(name: str) -> pd.Series:
+        return _col(systems, name).astype("string").str.strip().replace("", pd.NA)
+
+    low = pd.to_numeric(_col(systems, "lockin_low"), errors="coerce").round(0).astype("Int64")
+    high = pd.to_numeric(_col(systems, "lockin_high"), errors="coerce").round(0).astype("Int64")
+    rng = (low.astype("string") + "–" + high.astype("string")).fillna("unknown")
+    parts = [
+        text("top_drivers"),
+        "Red flag: " + text("red_flags"),
+        "Alternatives: " + text("candidate_alternatives"),
+    ]
+    details = pd.concat(parts, axis=1).apply(
+        lambda r: " · ".join(r.dropna()), axis=1, result_type="reduce"
+    ) if len(systems) else pd.Series(dtype="string")  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "system_name": _col(systems, "system_name"),
+            "category": _col(systems, "category"),
+            "vendor": _col(systems, "vendor"),
+            "lockin_score": pd.to_numeric(_col(systems, "lockin_score"), errors="coerce"),
+            "lockin_range": rng,
+            "confidence": pd.to_numeric(_col(systems, "confidence"), errors="coerce"),
+            "reuse_score": pd.to_numeric(_col(systems, "reuse_score"), errors="coerce"),
+            "spend_total": pd.to_numeric(_col(systems, "spend_total"), errors="coerce"),
+            "details": details.astype("string").replace("", pd.NA),
+        },
+        index=systems.index,
+    )
+    return out.reset_index(drop=True)
 
 
 def national_view(data: ReportData, top: int = 15) -> dict:
@@ -392,13 +475,18 @@ def html_table(
         "readiness_confidence",
     ),
     money: Sequence[str] = ("spend_total", "spend", "spend_it", "value", "amount"),
+    scale100: Sequence[str] = ("readiness_score", "lockin_exposure"),
+    labels: dict[str, str] | None = None,
+    wrap: Sequence[str] = (),
     max_rows: int = 60,
 ) -> Any:
     """Escaped, formatted HTML table of a DataFrame for a notebook output.
 
     All text is HTML-escaped (a system called ``<script>`` shows as text),
     missing values print ``unknown``, score columns get a colour-blind-safe
-    gradient, and long tables are cut with a note.
+    gradient, and long tables are cut with a note. ``scale100`` columns are
+    stored 0–1 and shown 0–100; ``labels`` renames headings; ``wrap`` columns
+    are long text shown wrapped at a fixed readable width.
     """
     import pandas as pd
     from IPython.display import HTML
@@ -406,7 +494,15 @@ def html_table(
     if df is None or not len(df):
         return HTML('<p class="ospo-note">No rows.</p>')
     shown = df.head(max_rows).reset_index(drop=True)
-    styler = shown.style.hide(axis="index").format(escape="html", na_rep="unknown", precision=1)
+    for c in scale100:
+        if c in shown and pd.api.types.is_numeric_dtype(shown[c]):
+            shown[c] = shown[c] * 100
+    # A content-derived uuid: stable between runs, distinct per table on a page.
+    import hashlib
+
+    uid = hashlib.sha256(shown.to_csv().encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    styler = shown.style.set_uuid(uid).hide(axis="index")
+    styler = styler.format(escape="html", na_rep="unknown", precision=1)
     for c in shown.columns:
         s = shown[c]
         if pd.api.types.is_bool_dtype(s) or not (
@@ -425,6 +521,14 @@ def html_table(
             fmt = "{:.1f}"
         styler = styler.format(fmt, subset=[c], na_rep="unknown")
     styler = styler.format_index(escape="html", axis=1)
+    if labels:
+        styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
+    for c in wrap:
+        if c in shown:
+            styler = styler.set_properties(subset=[c], **{
+                "min-width": "14rem", "max-width": "22rem", "white-space": "normal",
+                "text-align": "left", "font-size": "0.78rem",
+            })  # fmt: skip
     for cols, cmap in ((bad, "Oranges"), (good, "Blues")):
         use = [c for c in cols if c in shown and str(shown[c].dtype) not in ("object", "string")]
         for c in use:
@@ -612,6 +716,9 @@ def _fingerprint(
         "config_hash": config_hash,
         "profile_hash": profile_hash,
         "notebooks_sha256": nbs.hexdigest(),
+        "notebooks": {
+            n: _sha_file(NOTEBOOK_DIR / n) for n in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK)
+        },
         "report_code_sha256": library_sha256(),
         "package_version": _package_version(),
         "ministries": sorted(ministries) if ministries else "all",
@@ -687,10 +794,9 @@ def _run_lock(out_dir: Path) -> Iterator[None]:
             fh.seek(0)
             pid = fh.read().strip() or "unknown"
             raise ReportError(f"another run is in progress (pid {pid}); lock file {path}") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
+        with contextlib.suppress(OSError):  # the pid is informative; a full disk must not stop us
+            os.ftruncate(fh.fileno(), 0)
+            os.pwrite(fh.fileno(), str(os.getpid()).encode(), 0)
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -843,11 +949,6 @@ def _execute_run(
     as_of: str,
     t0: float,
 ) -> RunSummary:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
-
-    from ._safe import atomic_symlink, atomic_write_text, slugify
-
     known = _ministry_names(processed_dir)
     if ministries:
         unknown = [m for m in ministries if m not in known]
@@ -859,10 +960,76 @@ def _execute_run(
         selected = known
     created = dt.datetime.now(dt.UTC)
     run_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    # Leftovers of killed runs: safe to remove, we hold the lock.
+    for stale in out_dir.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp_dir = out_dir / f".tmp-{run_id}"
-    tmp_dir.mkdir()
+    try:
+        tmp_dir.mkdir()
+        return _build_run(
+            processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
+            timeout, progress, as_of, t0,
+        )  # fmt: skip
+    except BaseException as exc:
+        # Nothing half-built stays behind; ``latest`` was not touched.
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if _is_disk_full(exc):
+            return _disk_full_summary(out_dir, run_id, str(exc), t0)
+        raise
+
+
+def _disk_full_summary(out_dir: Path, run_id: str, detail: str, t0: float) -> RunSummary:
+    prev = latest_manifest(out_dir)
+    keep = f"latest still points at run {prev['run_id']}" if prev else "no run published"
+    return RunSummary(
+        run_id=run_id,
+        run_dir=None,
+        status=[],
+        skipped=False,
+        exit_code=1,
+        message=f"disk full while writing reports in {out_dir}: run {run_id} dropped, "
+        f"{keep}; free some space and run again ({detail[:200]})",
+        duration=time.perf_counter() - t0,
+    )
+
+
+def _worker_init() -> None:
+    """Pool worker start: die with the parent (a killed run leaves no orphan
+    worker holding the lock file or writing into a dropped folder)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # parent already gone before prctl took effect
+        os._exit(1)
+
+
+def _build_run(
+    processed_dir: Path,
+    out_dir: Path,
+    tmp_dir: Path,
+    run_id: str,
+    created: dt.datetime,
+    key: dict,
+    selected: list[str],
+    jobs: int | None,
+    formats: tuple[str, ...],
+    timeout: int,
+    progress: bool,
+    as_of: str,
+    t0: float,
+) -> RunSummary:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from ._safe import atomic_symlink, atomic_write_text, slugify
+
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    fail = os.environ.get(FAIL_ENV, "")
+    hooks = {kind: os.environ.get(env, "") for kind, env in
+             (("fail", FAIL_ENV), ("hang", HANG_ENV), ("crash", CRASH_ENV))}  # fmt: skip
     jobs_list = [
         {
             "name": "National overview",
@@ -887,14 +1054,16 @@ def _execute_run(
             timeout=int(timeout),
             chromium=chromium or "",
             as_of=as_of,
-            fail=bool(fail) and fail == j["ministry"],
+            inject=next((k for k, m in hooks.items() if m and m == j["ministry"]), ""),
         )
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
     results: dict[str, ReportStatus] = {}
     # fork (Linux): no re-import of the caller's __main__ and fast start; the
     # workers are forked on submit, before the progress bar starts its thread.
     method = "fork" if sys.platform == "linux" else "spawn"
-    with ProcessPoolExecutor(n_workers, mp_context=get_context(method)) as pool:
+    with ProcessPoolExecutor(
+        n_workers, mp_context=get_context(method), initializer=_worker_init
+    ) as pool:
         futures = {pool.submit(_run_job, j): j for j in jobs_list}
         with _progress(progress) as bar:
             task = bar.add_task("reports", total=len(jobs_list)) if bar is not None else None
@@ -909,6 +1078,9 @@ def _execute_run(
                 if bar is not None:
                     bar.update(task, advance=1, description=f"{res.status}: {res.name[:40]}")
     statuses = [results[j["slug"]] for j in jobs_list]
+    full = [s for s in statuses if s.error.startswith("disk full")]
+    if full:  # a half-written run is worth nothing: drop it (caller cleans up)
+        raise DiskFullError(28, f"{full[0].name}: {full[0].error}")
     ok = all(s.status == "ok" for s in statuses)
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
     from ._html import index_page
@@ -929,6 +1101,7 @@ def _execute_run(
         "config_hash": key["config_hash"],
         "profile_hash": key["profile_hash"],
         "notebooks_sha256": key["notebooks_sha256"],
+        "notebooks": key["notebooks"],
         "report_code_sha256": key["report_code_sha256"],
         "processed_dir": str(processed_dir),
         "processed_files": key["processed"],
@@ -941,16 +1114,21 @@ def _execute_run(
     atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     final = out_dir / run_id
     os.replace(tmp_dir, final)
-    # Publish: the symlink first (atomic), then the plain-text pointer.
-    atomic_symlink(run_id, out_dir / "latest")
-    atomic_write_text(out_dir / "LATEST", run_id + "\n")
     n_failed = sum(s.status != "ok" for s in statuses)
-    msg = (
-        f"{len(statuses)} reports ok in run {run_id}"
-        if ok
-        else f"{n_failed} of {len(statuses)} reports failed in run {run_id} "
-        "(failed notebooks kept in their folders; see manifest.json)"
-    )
+    if ok:
+        # Publish: the symlink first (atomic), then the plain-text pointer.
+        atomic_symlink(run_id, out_dir / "latest")
+        atomic_write_text(out_dir / "LATEST", run_id + "\n")
+        msg = f"{len(statuses)} reports ok in run {run_id}"
+    else:
+        # A failed run never replaces the last good reports (see DOMAIN.md);
+        # it stays in its own folder for inspection.
+        prev = latest_manifest(out_dir)
+        keep = f"latest still points at run {prev['run_id']}" if prev else "latest not set"
+        msg = (
+            f"{n_failed} of {len(statuses)} reports failed in run {run_id} "
+            f"(failed notebooks kept in {final}; see manifest.json); {keep}"
+        )
     return RunSummary(
         run_id=run_id,
         run_dir=final,
@@ -1080,9 +1258,10 @@ def _prepare_notebook(job: dict) -> Any:
     cells = [reset]
     for cell in nb.cells:
         cells.append(cell)
-        if job["fail"] and "injected-parameters" in cell.metadata.get("tags", []):
-            boom = nbformat.v4.new_code_cell(f"raise RuntimeError('planted failure ({FAIL_ENV})')")
-            boom.metadata["tags"] = ["ospo-planted-failure"]
+        inject = job.get("inject", "")
+        if inject and "injected-parameters" in cell.metadata.get("tags", []):
+            boom = nbformat.v4.new_code_cell(_INJECTED[inject])
+            boom.metadata["tags"] = [f"ospo-planted-{inject}"]
             cells.append(boom)
     nb.cells = cells
     return nb
@@ -1134,30 +1313,40 @@ def _run_job(job: dict) -> dict:
         error = f"{exc.ename}: {exc.evalue}"
         if timed_out.is_set():
             error = f"timed out after {job['timeout']} s"
-        nb = nbformat.read(nb_path, as_version=4) if nb_path.exists() else None
-    except Exception as exc:  # kernel died, timeout inside nbclient, bad notebook
-        status, error, nb = "failed", f"{type(exc).__name__}: {exc}", None
+        nb = _read_nb(nb_path)
+    except Exception as exc:  # kernel died, timeout inside nbclient, disk full, bad notebook
+        status, nb = "failed", None
+        error = _describe_error(exc, job["timeout"], timed_out.is_set())
         _drop_kernel()
-    if status == "failed" and not nb_path.exists() and nb is not None:
-        nbformat.write(nb, nb_path)
-    if nb is not None and "html" in job["formats"]:
-        try:
-            from ._html import export_html
-            from ._safe import atomic_write_text
+    try:
+        if status == "failed" and not nb_path.exists() and nb is not None:
+            nbformat.write(nb, nb_path)
+        if nb is not None and "html" in job["formats"]:
+            try:
+                from ._html import export_html
+                from ._safe import atomic_write_text
 
-            atomic_write_text(
-                out / "report.html", export_html(nb, f"Readiness report: {job['name']}")
-            )
-            files.insert(0, "report.html")
-        except Exception as exc:
-            status = "failed"
-            error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
-    if status == "ok" and "xlsx" in job["formats"]:
-        try:
-            _write_scores_xlsx(job, out / "scores.xlsx")
-            files.append("scores.xlsx")
-        except Exception as exc:
-            status, error = "failed", f"XLSX export failed: {type(exc).__name__}: {exc}"
+                atomic_write_text(
+                    out / "report.html", export_html(nb, f"Readiness report: {job['name']}")
+                )
+                files.insert(0, "report.html")
+            except Exception as exc:
+                if _is_disk_full(exc):
+                    raise
+                status = "failed"
+                error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
+        if status == "ok" and "xlsx" in job["formats"]:
+            try:
+                _write_scores_xlsx(job, out / "scores.xlsx")
+                files.append("scores.xlsx")
+            except Exception as exc:
+                if _is_disk_full(exc):
+                    raise
+                status, error = "failed", f"XLSX export failed: {type(exc).__name__}: {exc}"
+    except OSError as exc:  # disk full: the parent drops the whole run
+        status, error = "failed", _describe_error(exc, job["timeout"], False)
+        if not error.startswith("disk full"):
+            raise
     if status == "ok" and "pdf" in job["formats"]:
         pdf = _print_pdf(job["chromium"], out / "report.html", out / "report.pdf")
         if pdf == "ok":
@@ -1171,6 +1360,16 @@ def _run_job(job: dict) -> dict:
         "files": files,
         "pdf": pdf,
     }
+
+
+def _read_nb(path: Path) -> Any:
+    """The partially executed notebook papermill saved, if readable."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4) if path.exists() else None
+    except Exception:  # truncated by a full disk or a crash
+        return None
 
 
 _DATA_CACHE: dict[str, ReportData] = {}

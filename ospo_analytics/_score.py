@@ -252,7 +252,7 @@ def _proc_frame(
         {
             "sys": pos[linked],
             "sup": sup_codes[linked],
-            "amt": _f(p["amount"])[linked],
+            "amt": _f(_get(p, "amount", "Float64"))[linked],
             "comp": m_codes[linked],  # 0 competitive, 1 limited/direct, NaN unknown
             "ten": _f(_get(p, "tenderers", "Float64"))[linked],
             "brand": _f(_get(p, "brand_name_spec", "boolean"))[linked],
@@ -1080,9 +1080,9 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
             cols["contribution"].append(contrib)
             cols["evidence"].append(fx.evidence[f].array)
     nf = len(cols["factor"])
-    # Row j*n + i (factor j, system i) goes to position i*nf + j.
-    perm = (np.arange(nf)[None, :] * n + np.arange(n)[:, None]).ravel()
-    fidx = np.tile(np.arange(nf), n)
+    # Factor-major order (all systems for L1, then L2, ...): the blocks are
+    # concatenated as built, so the million-row string column is never permuted.
+    fidx = np.repeat(np.arange(nf), n)
 
     def cat(labels: list[str]) -> pd.Series:
         # Categorical: 25 distinct labels repeated per system cost codes, not strings.
@@ -1090,24 +1090,22 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
         codes = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)[fidx]
         return pd.Series(pd.Categorical.from_codes(codes, categories=uniq))
 
-    value = np.concatenate(cols["value"])[perm] if nf and n else np.array([])
+    empty = not (nf and n)
+    value = np.concatenate(cols["value"]) if not empty else np.array([])
     evidence = (
-        pd.Series(pd.concat([pd.Series(e) for e in cols["evidence"]], ignore_index=True))
-        .astype("string")
-        .take(perm)
-        .reset_index(drop=True)
-        if nf and n
+        pd.concat([pd.Series(e) for e in cols["evidence"]], ignore_index=True).astype("string")
+        if not empty
         else pd.Series([], dtype="string")
     )
     return pd.DataFrame(
         {
-            "system_id": pd.Series(ids.array.take(np.repeat(np.arange(n), nf)), dtype="string"),
+            "system_id": pd.Series(ids.array.take(np.tile(np.arange(n), nf)), dtype="string"),
             "factor": cat(cols["factor"]),
             "name": cat(cols["name"]),
             "group": cat(cols["group"]),
             "value": _fl(value),
             "weight": np.asarray(cols["weight"], dtype=float)[fidx],
-            "contribution": _fl(np.concatenate(cols["contribution"])[perm] if nf and n else value),
+            "contribution": _fl(np.concatenate(cols["contribution"]) if not empty else value),
             "known": pd.array(~np.isnan(value), dtype="boolean"),
             "evidence": evidence,
         }
@@ -1185,11 +1183,16 @@ def sensitivity(
             res = score(*res)
     f = res.factors
     lids = list(LOCKIN_FACTORS)
-    lf = f[f["factor"].isin(lids)]
-    wide = lf.pivot(index="system_id", columns="factor", values="value").reindex(columns=lids)
-    order = pd.Index(res.systems["system_id"])
-    wide = wide.reindex(order)
-    vals = wide.to_numpy(dtype=float, na_value=np.nan)
+    order = pd.Index(res.systems["system_id"].astype("string"))
+    # Scatter the long table into a (system, factor) matrix with integer
+    # positions: much faster than a pivot on a million rows.
+    fcol = f["factor"].astype("string")
+    fpos = fcol.map({x: i for i, x in enumerate(lids)}).to_numpy(dtype=float, na_value=np.nan)
+    lock = ~np.isnan(fpos)
+    spos = order.get_indexer(f["system_id"].astype("string")[lock])
+    vals = np.full((len(order), len(lids)), np.nan)
+    ok = spos >= 0
+    vals[spos[ok], fpos[lock][ok].astype(np.int64)] = _f(f["value"][lock])[ok]
     w0 = np.array([res.profile.lockin_weights[x] for x in lids])
     known = ~np.isnan(vals)
     v0 = np.where(known, vals, 0.0)
@@ -1218,9 +1221,14 @@ def sensitivity(
 
 
 def _rank_desc(s: np.ndarray) -> np.ndarray:
-    """Competition ranks ("1224") of each column, highest first."""
-    ranks = np.empty(s.shape, dtype=np.int64)
-    srt = np.sort(-s, axis=0)
-    for j in range(s.shape[1]):  # one vectorised search per draw, not per system
-        ranks[:, j] = np.searchsorted(srt[:, j], -s[:, j], side="left") + 1
-    return ranks
+    """Competition ranks ("1224") of each column, highest first (fully vectorised)."""
+    neg = np.ascontiguousarray(-s.T)  # one contiguous row per draw
+    order = np.argsort(neg, axis=1, kind="stable")
+    srt = np.take_along_axis(neg, order, axis=1)
+    new = np.ones(srt.shape, dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    # Position of the first of each run of equal scores = its competition rank - 1.
+    first = np.maximum.accumulate(np.where(new, np.arange(srt.shape[1])[None, :], 0), axis=1)
+    ranks = np.empty(neg.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    return ranks.T

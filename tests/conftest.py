@@ -34,6 +34,8 @@ def build_country(
     n_systems: int = 6,
     n_rows: int = 60,
     seed: int = 7,
+    vendors: tuple[str, ...] = _VENDORS,
+    system_names: tuple[str, ...] = (),
 ) -> Path:
     """Write a processed folder for a small synthetic country.
 
@@ -47,6 +49,10 @@ def build_country(
         Systems per ministry and procurement rows per ministry.
     seed : int
         Random seed (the same seed gives the same folder).
+    vendors : tuple of str
+        Vendor / supplier names used round-robin.
+    system_names : tuple of str
+        Extra (hostile) system names planted round-robin in every ministry.
 
     Returns
     -------
@@ -64,8 +70,10 @@ def build_country(
                 name = FORMULA_NAME
             if mi == 0 and si == 1:
                 name = SCRIPT_NAME
+            if system_names and si >= 2:
+                name = system_names[(mi * (n_systems - 2) + si - 2) % len(system_names)]
             cat = _CATS[si % len(_CATS)]
-            vendor = _VENDORS[(mi + si) % len(_VENDORS)]
+            vendor = vendors[(mi + si) % len(vendors)]
             lock = float(rng.uniform(10, 95))
             known = si % 3 != 2
             end = pd.Timestamp(AS_OF) + pd.DateOffset(months=int(rng.integers(-3, 40)))
@@ -152,7 +160,7 @@ def build_country(
             proc_rows.append(
                 {
                     "ministry": ministry,
-                    "supplier": _VENDORS[int(rng.integers(0, len(_VENDORS)))],
+                    "supplier": vendors[int(rng.integers(0, len(vendors)))],
                     "amount": float(rng.uniform(1e3, 4e5)),
                     "currency": "USD",
                     "award_date": dates[ri],
@@ -171,13 +179,13 @@ def build_country(
                 "spend_it": float(rng.uniform(5e5, 5e6)),
                 "hhi_it": float(rng.uniform(0.05, 0.5)),
                 "hhi_band": "moderate",
-                "top_supplier": _VENDORS[mi % len(_VENDORS)],
+                "top_supplier": vendors[mi % len(vendors)],
                 "top_supplier_share": float(rng.uniform(0.2, 0.7)),
                 "noncompetitive_share": float(rng.uniform(0, 0.6)),
                 "single_bid_rate": float(rng.uniform(0, 0.5)),
                 "repeat_award_pairs": int(rng.integers(0, 5)),
                 "repeat_direct_pairs": int(rng.integers(0, 3)),
-                "lockin_exposure": float(rng.uniform(20, 80)),
+                "lockin_exposure": float(rng.uniform(0.2, 0.8)),  # 0-1 like the scorer
                 "n_high_lockin": int(rng.integers(0, n_systems)),
                 "ind_inventory": float(rng.uniform(0, 1)),
                 "ind_open_share": float(rng.uniform(0, 1)),
@@ -185,7 +193,7 @@ def build_country(
                 "ind_portability": np.nan if mi == 1 else float(rng.uniform(0, 1)),
                 "q_procurement": float(rng.uniform(0, 1)),
                 "q_exit": np.nan,
-                "readiness_score": float(rng.uniform(20, 80)),
+                "readiness_score": float(rng.uniform(0.2, 0.8)),
                 "readiness_confidence": float(rng.uniform(0.5, 1)),
                 "readiness_stage": int(rng.integers(0, 5)),
                 "readiness_stage_name": "compliance / inventory",

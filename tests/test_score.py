@@ -718,3 +718,46 @@ def test_combine_matches_formula():
     assert out["high"][0] == pytest.approx(3.5 / 4 * 100)
     assert out["confidence"][0] == pytest.approx(0.5)
     assert math.isnan(out["score"][1]) and out["high"][1] == 100
+
+
+# ------------------------------------------------------------------- demo country
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    from pathlib import Path
+
+    from ospo_analytics._config import load_config
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "data" / "raw" / "demo").is_dir():
+        pytest.skip("demo country not generated (data/raw/demo)")
+    load = pytest.importorskip("ospo_analytics._load")
+    cfg = load_config(root=root)
+    inp = load.load_inputs(cfg, progress=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_score, "_ministries", lambda **kw: (pd.DataFrame(), pd.DataFrame()))
+        return score(inp.inventory.table, inp.procurement.table, as_of=cfg.as_of)
+
+
+def test_demo_country_direct_award_chains_come_out_on_top(demo_result):
+    s = demo_result.systems
+    chain = s["n_direct_awards_top"] >= 3
+    assert chain.any() and (~chain).any()
+    # Long direct-award chains to one supplier score clearly higher...
+    assert s.loc[chain, "lockin_score"].median() > s.loc[~chain, "lockin_score"].median() + 10
+    # ...and dominate the top of the ranking.
+    top = s.nlargest(10, "lockin_score")
+    assert (top["n_direct_awards_top"] >= 3).mean() >= 0.8
+    assert (top["lockin_band"] == "high").all()
+    # Every system is explained by evidence rows.
+    sid = top["system_id"].iloc[0]
+    e = demo_result.explain(sid)
+    assert e["evidence"].str.contains("procurement rows").any()
+
+
+def test_non_numeric_amount_is_a_clear_error():
+    p = proc({}).astype({"amount": object})
+    p.loc[0, "amount"] = "twelve"
+    with pytest.raises(ScoreInputError, match="'amount' cannot be read as Float64"):
+        score(inv({}), p, as_of=AS_OF)

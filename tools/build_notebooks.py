@@ -86,12 +86,13 @@ display(r.bullets(v["actions"], empty="No actions recorded by the scoring."))"""
 
 Each bar is a system's lock-in risk; the whisker shows how far the score could move
 once unknown inputs are known (best to worst case). *Confidence* is the share of the
-score that rests on data. Red flags are conditions no average may hide."""
+score that rests on data. Red flags are conditions no average may hide. Every
+column of the systems table, one value per cell, is in `scores.xlsx`."""
         ),
         code(
             """\
 r.show(ch.lockin_bars(v["systems_all"]), "Lock-in risk by system")
-display(r.html_table(v["systems"]))"""
+display(r.html_table(v["systems_table"], labels=r.SYSTEM_LABELS, wrap=["details"]))"""
         ),
         md(
             """
