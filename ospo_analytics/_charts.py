@@ -260,6 +260,8 @@ def exit_timeline(
     hi = max(df["end_date"].max(), start + pd.DateOffset(months=horizon_months))
     ax.set_xlim(lo, hi + pd.DateOffset(months=2))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    # Spans of 4-8 years need a 12-month step (else matplotlib warns into the report).
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("Contract end date (dot colour: lock-in score, darker = higher; grey = unknown)")

@@ -100,7 +100,7 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
     write_processed(inputs, out_dir)
     files = inputs.files
     table = Table(title="Rows read, loaded, rejected", title_justify="left")
-    for col in ("file", "sheet", "read", "loaded", "filtered", "rejected", "problem"):
+    for col in ("file", "sheet", "read", "loaded", "filtered", "rejected", "status"):
         numeric = col in {"read", "loaded", "filtered", "rejected"}
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for _, r in files.iterrows():
@@ -111,9 +111,14 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
             str(r["loaded"]),
             str(r["filtered"] or ""),
             str(r["rejected"]),
-            f"[red]{r['error']}[/]" if r["error"] else "",
+            "[red]unusable[/]" if r["error"] else "ok",
         )
     console.print(table)
+    # Problems in full, one per line and never wrapped mid-message, so they can
+    # be read, grepped and copied from a scheduled job's log.
+    for _, r in files[files["error"].fillna("") != ""].iterrows():
+        where = _rel(r["file"]) + (f" (sheet {r['sheet']})" if r["sheet"] else "")
+        err.print(f"[red]unusable:[/] {where}: {r['error']}", soft_wrap=True)
     n_rej = len(inputs.rejects)
     console.print(
         f"canonical tables and [bold]rejects.csv[/] ({n_rej} entries) written to {out_dir}"

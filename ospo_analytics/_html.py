@@ -20,6 +20,8 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2rem 0.45rem; }
 /* Long names (user text) wrap instead of pushing the table off the page. */
 .jp-RenderedHTMLCommon td { max-width: 22rem; overflow-wrap: anywhere; white-space: normal; }
+.jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3 {
+  overflow-wrap: anywhere; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f5f7fa; }
 .jp-RenderedHTMLCommon th { background: #dde3ea; position: sticky; top: 0; }
 .ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }

@@ -1049,12 +1049,39 @@ def load_inputs(
         *config.input_paths("ocds"),
     ]
     quest = _as_list(questionnaire) or config.input_paths("questionnaire")
-    return Inputs(
+    inputs = Inputs(
         inventory=read_inventory(inv, config, progress=progress),
         procurement=read_procurement(proc, config, progress=progress),
         questionnaire=read_questionnaire(quest, config, progress=progress),
         input_files=[Path(p) for p in [*inv, *proc, *quest]],
     )
+    _unify_vendors(inputs, config)
+    return inputs
+
+
+def _unify_vendors(inputs: Inputs, config: Config) -> None:
+    """Cluster inventory vendors and procurement suppliers together, so that
+    "MEDICORE HEALTH SYSTEMS INC" in an asset register and "MediCore Health
+    Systems Inc." in the contracts are one company everywhere."""
+    inv, proc = inputs.inventory.table, inputs.procurement.table
+    if not len(inv) or inv["vendor"].isna().all():
+        return
+    from ._vendors import cluster_vendors, vendor_merges
+
+    vendors = config["vendors"]
+    names = pd.concat([proc["supplier_raw"].dropna(), inv["vendor"].dropna()], ignore_index=True)
+    table = cluster_vendors(
+        names,
+        threshold=float(vendors.get("fuzzy_threshold", 92)),
+        aliases=vendors.get("aliases") or None,
+    )
+    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
+    inputs.inventory.table = inv.assign(vendor=inv["vendor"].map(mapping).astype("string"))
+    if len(proc):
+        inputs.procurement.table = proc.assign(
+            supplier=proc["supplier_raw"].map(mapping).astype("string")
+        )
+    inputs.procurement.vendor_merges = vendor_merges(table)
 
 
 def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:

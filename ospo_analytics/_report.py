@@ -520,6 +520,8 @@ def html_table(
         else:
             fmt = "{:.1f}"
         styler = styler.format(fmt, subset=[c], na_rep="unknown")
+        # Numbers never break across lines (long text cells wrap instead).
+        styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
@@ -580,12 +582,17 @@ def bullets(items: Sequence[str], empty: str = "None recorded.") -> Any:
 def show(fig: Any, alt: str = "") -> None:
     """Display a matplotlib figure as an inline PNG and close it."""
     import io
+    import warnings
 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    # Layout hints (e.g. AutoDateLocator's "Defaulting to 6") are for developers;
+    # in a report they would print a stderr block with our source paths.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     display(Image(data=buf.getvalue(), format="png", metadata={"alt": alt} if alt else None))
 

@@ -989,7 +989,11 @@ def score(
             "system_name": _get(inv, "system_name", "string").to_numpy(),
             "ministry": _get(inv, "ministry", "string").to_numpy(),
             "category": _get(inv, "category", "string").to_numpy(),
-            "vendor": _get(inv, "vendor", "string").to_numpy(),
+            # The inventory's vendor, else the top supplier of the linked
+            # contracts: readers should not see "unknown" when spend says who.
+            "vendor": _get(inv, "vendor", "string")
+            .fillna(pd.Series(pinfo["top_supplier"], index=inv.index).astype("string"))
+            .to_numpy(),
             "lockin_score": _fl(sc),
             "lockin_low": _fl(L["low"]),
             "lockin_high": _fl(L["high"]),

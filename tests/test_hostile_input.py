@@ -405,7 +405,7 @@ def test_cli_subprocess_exit_1_and_a_message_for_a_locked_workbook(tmp_path, goo
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert "password-protected" in proc.stdout
+    assert "password-protected" in proc.stderr  # problems go to stderr, in full
 
 
 # ------------------------------------------------------- progress

@@ -89,3 +89,17 @@ def test_scores_are_traceable_to_rows(scored):
     if len(l1):
         assert "procurement_" in l1["evidence"].iloc[0]
     assert pd.notna(scored.systems.set_index("system_id").loc[sid, "top_drivers"])
+
+
+def test_inventory_vendors_and_suppliers_are_one_company(demo):
+    from ospo_analytics._clean import normalise_vendor
+
+    _, _, inputs = demo
+    inv, proc = inputs.inventory.table, inputs.procurement.table
+    names = pd.concat([inv["vendor"].dropna(), proc["supplier"].dropna()]).drop_duplicates()
+    keys = normalise_vendor(names)
+    # After clustering, no two displayed names normalise to the same company.
+    assert not keys.duplicated().any(), names[keys.duplicated(keep=False)].tolist()
+    # The demo writes MediCore three ways in asset registers and contracts.
+    assert inv["vendor"].str.contains("MediCore", case=False).sum() > 0
+    assert inv.loc[inv["vendor"].str.contains("medicore", case=False).fillna(False), "vendor"].nunique() == 1
