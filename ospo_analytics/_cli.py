@@ -8,6 +8,7 @@ report, 2 usage error.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -165,7 +166,8 @@ def validate(
     cfg = _config(config)
     if not (inventory or procurement or questionnaire):
         _ensure_demo(cfg)
-    _, code = _do_validate(cfg, inventory, procurement, questionnaire, out)
+    with _processed_lock(Path(out) if out else cfg.processed_dir):
+        _, code = _do_validate(cfg, inventory, procurement, questionnaire, out)
     raise typer.Exit(code)
 
 
@@ -209,7 +211,8 @@ def score(
             "`ospo-analytics validate` first"
         )
         raise typer.Exit(1)
-    _do_score(cfg, prof, folder)
+    with _processed_lock(folder):
+        _do_score(cfg, prof, folder)
 
 
 def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files):
@@ -313,15 +316,34 @@ def run(
             f"{out_dir / 'latest'} is current; nothing executed (use --force to rebuild)"
         )
         raise typer.Exit(0)
-    inputs, code = _do_validate(cfg, None, None, None, None)
-    if not len(inputs.inventory.table) and not len(inputs.procurement.table):
-        err.print("[red]error:[/] nothing loaded; see the table above")
-        raise typer.Exit(1)
-    _do_score(cfg, prof, cfg.processed_dir)
-    rcode = _do_report(
-        cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, prof.sha256, input_files
-    )
+    # The whole run holds the processed-tables lock: a second scheduled run
+    # started meanwhile stops with a message instead of rewriting the tables
+    # this one is reporting from.
+    with _processed_lock(cfg.processed_dir):
+        inputs, code = _do_validate(cfg, None, None, None, None)
+        if not len(inputs.inventory.table) and not len(inputs.procurement.table):
+            err.print("[red]error:[/] nothing loaded; see the table above")
+            raise typer.Exit(1)
+        _do_score(cfg, prof, cfg.processed_dir)
+        rcode = _do_report(
+            cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, prof.sha256,
+            input_files,
+        )
     raise typer.Exit(max(code, rcode))
+
+
+@contextlib.contextmanager
+def _processed_lock(folder: Path):
+    """Hold ``<processed>/.lock`` while tables are written or read for reports."""
+    from ._report import ReportError, _run_lock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with _run_lock(folder):
+            yield
+    except ReportError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
 
 
 def _expand_files(paths: list[Path]) -> list[Path]:

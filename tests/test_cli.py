@@ -99,3 +99,22 @@ def test_demo_and_template_commands(tmp_path):
         "inventory_template.xlsx", "procurement_template.xlsx", "questionnaire_template.xlsx"}
     res = runner.invoke(app, ["template", "--out", str(tmp_path / "t"), "--lang", "de"])
     assert res.exit_code == 2
+
+
+def test_second_run_meanwhile_stops_with_a_clear_message(tmp_path):
+    import fcntl
+
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    with open(processed / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fh.write("4242")
+        fh.flush()
+        res = _cli("validate", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "another run is in progress (pid 4242)" in res.stderr
+    assert not (processed / "inventory.parquet").exists()
+    # Released (as when the first run ends or is killed): the next one proceeds.
+    res = _cli("validate", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (processed / "inventory.parquet").exists()
