@@ -172,10 +172,9 @@ def validate(
 
 
 def _do_score(cfg, profile, processed: Path) -> None:
+    from ._config import ConfigError
     from ._load import read_tables
     from ._score import score
-
-    from ._config import ConfigError
 
     inv, proc, quest = read_tables(processed)
     try:
@@ -326,7 +325,14 @@ def run(
             raise typer.Exit(1)
         _do_score(cfg, prof, cfg.processed_dir)
         rcode = _do_report(
-            cfg, cfg.processed_dir, ministry, jobs, formats, out_dir, force, prof.sha256,
+            cfg,
+            cfg.processed_dir,
+            ministry,
+            jobs,
+            formats,
+            out_dir,
+            force,
+            prof.sha256,
             input_files,
         )
     raise typer.Exit(max(code, rcode))

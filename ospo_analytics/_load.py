@@ -539,37 +539,43 @@ def _clean_frame(
         result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
     rejected = reject_reason.notna()
     if rejected.any():
-        r = frame[rejected]
         acc.rejects.append(
-            pd.DataFrame(
-                {
-                    "file": r["source_file"].astype(str).to_numpy(),
-                    "sheet": r["source_sheet"].astype(str).to_numpy(),
-                    "row": r["source_row"].to_numpy(),
-                    "column": reject_col[rejected].to_numpy(),
-                    "value": reject_val[rejected].map(_short).to_numpy(),
-                    "problem": reject_reason[rejected].to_numpy(),
-                    "action": ACTION_REJECT,
-                }
+            _reject_frame(
+                frame[rejected],
+                reject_col[rejected].to_numpy(),
+                reject_val[rejected].map(_short).to_numpy(),
+                reject_reason[rejected].to_numpy(),
+                ACTION_REJECT,
             )
         )
     if kept_problems:
         kp = pd.concat(kept_problems)
         kp = kp[~kp["idx"].isin(frame.index[rejected])]
         acc.rejects.append(
-            pd.DataFrame(
-                {
-                    "file": frame.loc[kp["idx"], "source_file"].astype(str).to_numpy(),
-                    "sheet": frame.loc[kp["idx"], "source_sheet"].astype(str).to_numpy(),
-                    "row": frame.loc[kp["idx"], "source_row"].to_numpy(),
-                    "column": kp["column"].to_numpy(),
-                    "value": kp["value"].to_numpy(),
-                    "problem": kp["problem"].to_numpy(),
-                    "action": ACTION_UNKNOWN,
-                }
+            _reject_frame(
+                frame.loc[kp["idx"]],
+                kp["column"].to_numpy(),
+                kp["value"].to_numpy(),
+                kp["problem"].to_numpy(),
+                ACTION_UNKNOWN,
             )
         )
     return result[~rejected]
+
+
+def _reject_frame(rows: pd.DataFrame, column, value, problem, action: str) -> pd.DataFrame:
+    """Rejects-table entries for ``rows`` (which carry the provenance columns)."""
+    return pd.DataFrame(
+        {
+            "file": rows["source_file"].astype(str).to_numpy(),
+            "sheet": rows["source_sheet"].astype(str).to_numpy(),
+            "row": rows["source_row"].to_numpy(),
+            "column": column,
+            "value": value,
+            "problem": problem,
+            "action": action,
+        }
+    )
 
 
 def _is_it(classification: pd.Series, config: Config) -> pd.Series:
@@ -847,20 +853,9 @@ def _check_points(clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
     clean.loc[ok, "point"] = key[ok].map(known)
     bad = clean[~ok]
     if len(bad):
+        problem = "unknown readiness point id (known ids: " + ", ".join(known.values()) + ")"
         acc.rejects.append(
-            pd.DataFrame(
-                {
-                    "file": bad["source_file"].astype(str).to_numpy(),
-                    "sheet": bad["source_sheet"].astype(str).to_numpy(),
-                    "row": bad["source_row"].to_numpy(),
-                    "column": "point",
-                    "value": bad["point"].astype(str).to_numpy(),
-                    "problem": "unknown readiness point id (known ids: "
-                    + ", ".join(known.values())
-                    + ")",
-                    "action": ACTION_REJECT,
-                }
-            )
+            _reject_frame(bad, "point", bad["point"].astype(str).to_numpy(), problem, ACTION_REJECT)
         )
     return clean[ok]
 
@@ -888,16 +883,8 @@ def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
             )
         ]
         acc.rejects.append(
-            pd.DataFrame(
-                {
-                    "file": d["source_file"].astype(str).to_numpy(),
-                    "sheet": d["source_sheet"].astype(str).to_numpy(),
-                    "row": d["source_row"].to_numpy(),
-                    "column": "system_id",
-                    "value": d["system_id"].astype(str).to_numpy(),
-                    "problem": problems,
-                    "action": ACTION_REJECT,
-                }
+            _reject_frame(
+                d, "system_id", d["system_id"].astype(str).to_numpy(), problems, ACTION_REJECT
             )
         )
     return clean[~dup]

@@ -18,7 +18,14 @@ import pandas as pd
 
 from ._config import Config, load_config
 from ._load import load_inputs, read_tables, write_processed
-from ._profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, dump_toml, load_profile, validate_profile
+from ._profile import (
+    LOCKIN_FACTORS,
+    REUSE_FACTORS,
+    Profile,
+    dump_toml,
+    load_profile,
+    validate_profile,
+)
 from ._result import ScoreResult
 
 
@@ -75,18 +82,24 @@ class Project:
         from ._score import score
 
         base = (
-            profile if isinstance(profile, Profile)
-            else load_profile(profile) if profile is not None
+            profile
+            if isinstance(profile, Profile)
+            else load_profile(profile)
+            if profile is not None
             else self.result.profile
         )
         prof = with_weights(base, weights) if weights else base
         return score(
-            self.inventory, self.procurement, self.questionnaire,
-            profile=prof, as_of=self.result.as_of,
+            self.inventory,
+            self.procurement,
+            self.questionnaire,
+            profile=prof,
+            as_of=self.result.as_of,
         )
 
     def rank_changes(self, other: ScoreResult, top: int | None = None) -> pd.DataFrame:
         """Lock-in rank of each system here vs. in ``other`` (1 = most locked in)."""
+
         def ranks(res: ScoreResult) -> pd.Series:
             s = res.systems.set_index("system_id")["lockin_score"].astype("Float64")
             return s.rank(ascending=False, method="min").astype("Int64")

@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from ospo_analytics._cli import app
 
-REALDATA = Path(os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata"))
+REALDATA = Path(
+    os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata")
+)
 PARAGUAY = REALDATA / "procurement" / "ocds_real_examples" / "paraguay"
 
 runner = CliRunner()
@@ -24,7 +26,10 @@ runner = CliRunner()
 def _cli(*args, cwd: Path):
     return subprocess.run(
         [sys.executable, "-m", "ospo_analytics", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=600,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -56,7 +61,9 @@ def test_validate_an_ocds_folder(tmp_path):
     assert len(proc) > 0 and proc["ministry"].notna().all()
     report = pd.read_csv(out / "load_report.csv", encoding="utf-8-sig")
     proc_rep = report[report["table"] == "procurement"]
-    assert (proc_rep["rows_read"] == proc_rep["loaded"] + proc_rep["filtered"] + proc_rep["rejected"]).all()
+    assert (
+        proc_rep["rows_read"] == proc_rep["loaded"] + proc_rep["filtered"] + proc_rep["rejected"]
+    ).all()
     # Every OCDS file of the folder is accounted for.
     n_files = sum(1 for p in PARAGUAY.rglob("*") if p.suffix in {".json", ".jsonl"})
     assert proc_rep["file"].nunique() == n_files
@@ -74,7 +81,9 @@ def test_run_on_an_ocds_source_configured_in_ospo_toml(tmp_path):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     latest = tmp_path / "reports" / "latest"
     manifest = json.loads((latest / "manifest.json").read_text())
-    ministries = set(pd.read_parquet(tmp_path / "data" / "processed" / "procurement.parquet")["ministry"])
+    ministries = set(
+        pd.read_parquet(tmp_path / "data" / "processed" / "procurement.parquet")["ministry"]
+    )
     names = {r["name"] for r in manifest["reports"]}
     assert ministries <= names
     assert all(r["status"] == "ok" for r in manifest["reports"])
@@ -96,7 +105,10 @@ def test_demo_and_template_commands(tmp_path):
     res = runner.invoke(app, ["template", "--out", str(tmp_path / "t"), "--lang", "fr"])
     assert res.exit_code == 0, res.output
     assert {p.name for p in (tmp_path / "t").iterdir()} >= {
-        "inventory_template.xlsx", "procurement_template.xlsx", "questionnaire_template.xlsx"}
+        "inventory_template.xlsx",
+        "procurement_template.xlsx",
+        "questionnaire_template.xlsx",
+    }
     res = runner.invoke(app, ["template", "--out", str(tmp_path / "t"), "--lang", "de"])
     assert res.exit_code == 2
 

@@ -22,7 +22,9 @@ from ospo_analytics._load import (
     write_processed,
 )
 
-REALDATA = Path(os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata"))
+REALDATA = Path(
+    os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata")
+)
 
 
 def _xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -55,8 +57,22 @@ def test_procurement_with_title_rows_spanish_headers_and_bad_rows(tmp_path):
                 ["República de Tamarindo — contratos TIC 2021"],
                 [],
                 ["Entidad", "Proveedor", "Monto", "Fecha", "Modalidad", "Número de oferentes"],
-                ["Ministerio de Salud", "Oracle Corp.", "TT$1,234.50", "15/03/2021", "Licitación pública", 1],
-                ["Ministerio de Salud", "ORACLE CORPORATION", "1.234,50", 44270, "Contratación directa", None],
+                [
+                    "Ministerio de Salud",
+                    "Oracle Corp.",
+                    "TT$1,234.50",
+                    "15/03/2021",
+                    "Licitación pública",
+                    1,
+                ],
+                [
+                    "Ministerio de Salud",
+                    "ORACLE CORPORATION",
+                    "1.234,50",
+                    44270,
+                    "Contratación directa",
+                    None,
+                ],
                 ["Ministerio de Salud", "ACME Ltd", "TBD", "2021-03-04", "Direct award", None],
                 [None, "ACME Ltd", 100, "2021-03-04", "Direct award", None],
                 [],
@@ -97,8 +113,14 @@ def test_missing_required_column_names_it_and_the_aliases(tmp_path):
 def test_duplicate_system_ids_are_rejected_with_the_first_location(tmp_path):
     path = _xlsx(
         tmp_path / "inv.xlsx",
-        {"S": [["System ID", "System name", "Ministry"], ["A1", "Payroll", "Finance"],
-               ["a1 ", "Payroll copy", "Finance"], ["B2", "HR", "Finance"]]},
+        {
+            "S": [
+                ["System ID", "System name", "Ministry"],
+                ["A1", "Payroll", "Finance"],
+                ["a1 ", "Payroll copy", "Finance"],
+                ["B2", "HR", "Finance"],
+            ]
+        },
     )
     res = read_inventory([path])
     _accounting_holds(res)
@@ -110,7 +132,9 @@ def test_duplicate_system_ids_are_rejected_with_the_first_location(tmp_path):
 def test_other_files_still_load_when_one_is_unusable(tmp_path):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook at all" * 10)
-    good = _xlsx(tmp_path / "ok.xlsx", {"S": [["System ID", "System name", "Ministry"], ["A", "X", "M"]]})
+    good = _xlsx(
+        tmp_path / "ok.xlsx", {"S": [["System ID", "System name", "Ministry"], ["A", "X", "M"]]}
+    )
     res = read_inventory([bad, good])
     assert res.unusable_files == [str(bad)]
     assert len(res.table) == 1
@@ -120,8 +144,12 @@ def test_questionnaire_one_sheet_per_ministry(tmp_path):
     path = _xlsx(
         tmp_path / "q.xlsx",
         {
-            "Ministry of Health": [["Point", "Question", "Answer"], ["PRC-1", "…", "Yes"],
-                                   ["GOV-1", "…", "Partly"], ["EXT-1", "…", "banana"]],
+            "Ministry of Health": [
+                ["Point", "Question", "Answer"],
+                ["PRC-1", "…", "Yes"],
+                ["GOV-1", "…", "Partly"],
+                ["EXT-1", "…", "banana"],
+            ],
             "Ministry of Finance": [["Point ID", "Answer"], ["PRC-1", "No"]],
         },
     )
@@ -129,14 +157,24 @@ def test_questionnaire_one_sheet_per_ministry(tmp_path):
     _accounting_holds(res)
     t = res.table
     assert sorted(t["ministry"].unique()) == ["Ministry of Finance", "Ministry of Health"]
-    assert t.set_index(["ministry", "point"]).loc[("Ministry of Health", "GOV-1"), "answer"] == "partly"
+    assert (
+        t.set_index(["ministry", "point"]).loc[("Ministry of Health", "GOV-1"), "answer"]
+        == "partly"
+    )
     assert len(t) == 3  # 'banana' is not an answer: rejected, naming the cell
     assert "banana" in res.rejects["value"].tolist()
 
 
 def test_write_and_read_back_processed(tmp_path):
-    inv = _xlsx(tmp_path / "inv.xlsx", {"S": [["System ID", "System name", "Ministry", "Hosting"],
-                                               ["A", "=HYPERLINK(\"http://x\",\"click\")", "M", "??"]]})
+    inv = _xlsx(
+        tmp_path / "inv.xlsx",
+        {
+            "S": [
+                ["System ID", "System name", "Ministry", "Hosting"],
+                ["A", '=HYPERLINK("http://x","click")', "M", "??"],
+            ]
+        },
+    )
     cfg = load_config(root=tmp_path)
     inputs = load_inputs(cfg, inventory=[inv], procurement=[], questionnaire=[])
     written = write_processed(inputs, tmp_path / "processed")
@@ -194,7 +232,9 @@ def test_us_it_dashboard_loads_through_an_ospo_toml_mapping(tmp_path):
     assert int(res.files["rows_read"].sum()) == len(rows) == 3893
     assert len(res.table) == len(rows) - no_amount - no_agency
     t = res.table
-    expected_total = sum(float(r[amount_col]) for r in rows if r[amount_col].strip() and r["Agency Name"].strip())
+    expected_total = sum(
+        float(r[amount_col]) for r in rows if r[amount_col].strip() and r["Agency Name"].strip()
+    )
     assert t["amount"].sum() == pytest.approx(expected_total * 1e6, rel=1e-9)
     compete = {r["Contract Compete (USAspending)"] for r in rows}
     assert "Y" in compete

@@ -102,4 +102,9 @@ def test_inventory_vendors_and_suppliers_are_one_company(demo):
     assert not keys.duplicated().any(), names[keys.duplicated(keep=False)].tolist()
     # The demo writes MediCore three ways in asset registers and contracts.
     assert inv["vendor"].str.contains("MediCore", case=False).sum() > 0
-    assert inv.loc[inv["vendor"].str.contains("medicore", case=False).fillna(False), "vendor"].nunique() == 1
+    assert (
+        inv.loc[
+            inv["vendor"].str.contains("medicore", case=False).fillna(False), "vendor"
+        ].nunique()
+        == 1
+    )

@@ -10,7 +10,6 @@ from ospo_analytics._read import FileUnusable, decode_text, find_header, norm_he
 ROWS = [["Ministerio", "Proveedor", "Monto"], ["Educación", "Société Générale", "1.234,50"]]
 
 
-
 @pytest.mark.parametrize("encoding", ["cp1252", "mac_roman", "utf-8-sig", "utf-16"])
 @pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
 def test_text_exports_decode_to_the_same_cells(tmp_path, encoding, newline):

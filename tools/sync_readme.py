@@ -25,7 +25,9 @@ def sections() -> dict[str, str]:
 def render(text: str) -> str:
     for name, body in sections().items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
-        text = pattern.sub(lambda m, body=body: m.group(1) + body.rstrip() + "\n" + m.group(2), text)
+        text = pattern.sub(
+            lambda m, body=body: m.group(1) + body.rstrip() + "\n" + m.group(2), text
+        )
     return text
 
 
