@@ -832,6 +832,15 @@ def _adapt(res, table: str, config: Config, path: Path):
                 "_fixed": True,  # counted here; _count_by_sheet must not recount
             }
         )
+    # A reject with no row is about the whole file (not JSON, truncated...):
+    # the file is unusable, which the summary and the exit code must say.
+    whole = rej[rej["row"].isna() | (rej["row"].astype(str) == "")]
+    for rec in recs:
+        problems = whole.loc[whole["file"].astype(str) == rec["file"], "problem"]
+        if len(problems):
+            rec["error"] = str(problems.iloc[0])
+    if recs and not per_file and len(whole):
+        recs[0]["error"] = str(whole["problem"].iloc[0])
     if recs and cleaning_rejects:
         recs[0]["notes"] += f"; {cleaning_rejects} procurement row(s) rejected by validation"
     return clean, rej, recs

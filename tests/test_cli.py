@@ -130,3 +130,26 @@ def test_second_run_meanwhile_stops_with_a_clear_message(tmp_path):
     res = _cli("validate", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (processed / "inventory.parquet").exists()
+
+
+def test_truncated_code_json_is_an_unusable_file_and_others_load(tmp_path):
+    codegov = REALDATA / "inventory" / "us_codegov"
+    if not codegov.exists():
+        pytest.skip(f"real data not found at {codegov} (set OSPO_REALDATA)")
+    out = tmp_path / "out"
+    res = _cli(
+        "validate",
+        "--inventory", str(codegov / "GSA-index.TRUNCATED-upstream.json"),
+        "--inventory", str(codegov / "VA-index.json"),
+        "--out", str(out),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 1
+    assert "GSA-index.TRUNCATED-upstream.json" in res.stderr and "truncated" in res.stderr
+    assert "Traceback" not in res.stderr
+    inv = pd.read_parquet(out / "inventory.parquet")
+    import json as _json
+
+    va = _json.loads((codegov / "VA-index.json").read_text(encoding="utf-8"))
+    assert len(inv) == len(va["releases"])
+    assert set(inv["source_file"].map(lambda f: Path(f).name)) == {"VA-index.json"}
