@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -1223,12 +1224,21 @@ def _procurement_cells(rng, raw: _Raw, r, vendor_used, csv_style: bool) -> list[
         r.contract_id,
         r.description,
         cpv,
-        None if not r.amendments or pd.isna(r.amendments) else int(r.amendments),
+        _amendments_cell(r.amendments, r.contract_id),
         None if orig is None else money(orig),
         None
         if r.brand_name_spec is None or pd.isna(r.brand_name_spec)
         else raw.bool("brand_name_spec", bool(r.brand_name_spec)),
     ]
+
+
+def _amendments_cell(amendments: object, contract_id: object) -> int | None:
+    """Exports say 0 for unamended contracts, but some leave the cell blank
+    (unknown). Chosen by a checksum, not the RNG, so the other planted
+    structure stays what it was."""
+    if amendments is not None and not pd.isna(amendments) and amendments:
+        return int(amendments)
+    return None if zlib.crc32(str(contract_id).encode()) % 6 == 0 else 0
 
 
 def _title(lang: str, who: str, what: str) -> str:
