@@ -108,3 +108,15 @@ def test_inventory_vendors_and_suppliers_are_one_company(demo):
         ].nunique()
         == 1
     )
+
+
+def test_bundled_demo_data_is_what_the_generator_writes(tmp_path):
+    """data/raw/demo/ is committed so `make run` needs no step; it must stay
+    exactly what `ospo-analytics demo` writes (regenerate it after changes)."""
+    from pathlib import Path
+
+    bundled = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo"
+    info = write_demo(tmp_path)
+    assert sorted(p.name for p in bundled.iterdir()) == sorted(p.name for p in info.files)
+    for p in info.files:
+        assert (bundled / p.name).read_bytes() == p.read_bytes(), f"regenerate {p.name}"
