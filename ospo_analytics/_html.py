@@ -89,6 +89,15 @@ def export_html(nb: Any, title: str) -> str:
     return body
 
 
+def _link_label(file: str, row: dict) -> str:
+    if file == "error.html":
+        return "error log"
+    label = file.rsplit(".", 1)[-1].upper()
+    if row.get("carried_over_from") and file != "report.ipynb":
+        return f"{label} (last good, run {row['carried_over_from']})"
+    return label
+
+
 def index_page(
     run_id: str,
     rows: Iterable[dict[str, Any]],
@@ -113,7 +122,7 @@ def index_page(
     lines = []
     for r in rows:
         links = " · ".join(
-            f'<a href="{esc(r["slug"])}/{esc(f)}">{esc(f.rsplit(".", 1)[-1].upper())}</a>'
+            f'<a href="{esc(r["slug"])}/{esc(f)}">{esc(_link_label(f, r))}</a>'
             for f in r.get("files", [])
         )
         ok = r["status"] == "ok"

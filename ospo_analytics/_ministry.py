@@ -225,20 +225,21 @@ def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     if lower:
         clean = clean.str.lower()
     clean = clean.mask(clean.eq("").fillna(False))
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
-    ok = codes >= 0
-    out[ok] = clean.to_numpy()[codes[ok]]
-    return out
+    # One take spreads the cleaned values back (a masked setitem is far slower).
+    return pd.Series(clean.array.take(codes, allow_fill=True), index=s.index, dtype="string")
 
 
-def _cat(s: pd.Series) -> pd.Series:
+def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
     """Cleaned text as a Categorical with sorted categories.
 
-    Groupby and sort on the integer codes is several times faster than on
-    strings, and sorted categories keep "sort by name" tie-breaks meaningful.
+    Groupby, ``isin`` and sort on the integer codes are several times faster
+    than on strings, and sorted categories keep "sort by name" tie-breaks
+    meaningful.
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     clean = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        clean = clean.str.lower()
     clean = clean.mask(clean.eq("").fillna(False))
     cats = pd.Index(sorted(clean.dropna().unique()), dtype="string")
     remap = np.append(cats.get_indexer(clean.fillna("")), -1)  # last slot: NA code
@@ -288,7 +289,8 @@ def _fmt_money(s: pd.Series) -> pd.Series:
 
 def _join_per_category(s: pd.DataFrame, col: str) -> pd.Series:
     """Sorted unique items of ``col`` ("; "-lists allowed) per category, "; "-joined."""
-    items = s[["category", col]].copy()
+    # Distinct (category, text) pairs first: a vendor repeats over many systems.
+    items = s[["category", col]].drop_duplicates()
     items[col] = items[col].astype("string").str.split(";")
     items = items.explode(col)
     items[col] = items[col].astype("string").str.strip()
@@ -333,7 +335,8 @@ def _prepare_procurement(
             # i077/i180 count awards: award date, else contract start.
             "date": award.fillna(start),
             "end_date": pd.to_datetime(_col(p, "end_date", "datetime64[ns]")),
-            "method": _str(_col(p, "method", "string"), lower=True),
+            # Categorical: the indicators only test membership (isin on codes).
+            "method": _cat(_col(p, "method", "string"), lower=True),
             "tenderers": pd.to_numeric(_col(p, "tenderers", "Int64"), errors="coerce").astype(
                 "Int64"
             ),
@@ -348,17 +351,28 @@ def _prepare_procurement(
     )
     # Linked system per row: ``links.proc_index`` is the position in procurement.
     if links is not None and len(links) and "proc_index" in links.columns:
-        lk = links[["proc_index", "system_id"]].copy()
-        if "link_confidence" in links.columns:
-            lk["_c"] = pd.to_numeric(links["link_confidence"], errors="coerce")
-            lk = lk.sort_values("_c", ascending=False, kind="stable", na_position="last")
-        lk = lk.drop_duplicates("proc_index")
-        pos = pd.to_numeric(lk["proc_index"], errors="coerce")
-        ok = pos.notna() & pos.between(0, len(out) - 1)
-        linked = _cat(lk.loc[ok, "system_id"])
-        codes = np.full(len(out), -1, dtype=linked.cat.codes.dtype)
-        codes[pos[ok].astype("int64").to_numpy()] = linked.cat.codes.to_numpy()
-        out["system_id"] = pd.Categorical.from_codes(codes, linked.cat.categories)
+        pi = links["proc_index"]
+        if (
+            len(links) == len(out)
+            and pd.api.types.is_integer_dtype(pi.dtype)
+            and not pi.hasnans
+            and (pi.to_numpy() == np.arange(len(out))).all()
+        ):
+            # One link per row, in row order (what ``link_positions`` gives):
+            # no sort or de-duplication needed.
+            out["system_id"] = _cat(links["system_id"].reset_index(drop=True)).array
+        else:
+            lk = links[["proc_index", "system_id"]].copy()
+            if "link_confidence" in links.columns:
+                lk["_c"] = pd.to_numeric(links["link_confidence"], errors="coerce")
+                lk = lk.sort_values("_c", ascending=False, kind="stable", na_position="last")
+            lk = lk.drop_duplicates("proc_index")
+            pos = pd.to_numeric(lk["proc_index"], errors="coerce")
+            ok = pos.notna() & pos.between(0, len(out) - 1)
+            linked = _cat(lk.loc[ok, "system_id"])
+            codes = np.full(len(out), -1, dtype=linked.cat.codes.dtype)
+            codes[pos[ok].astype("int64").to_numpy()] = linked.cat.codes.to_numpy()
+            out["system_id"] = pd.Categorical.from_codes(codes, linked.cat.categories)
     elif links is None:
         # No linking step ran: trust the ids the data itself carries.
         out["system_id"] = _cat(_col(p, "system_id", "string"))
@@ -372,7 +386,8 @@ def _finish_procurement(out: pd.DataFrame) -> pd.DataFrame:
     for c in ("ministry", "supplier", "system_id"):
         if not isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = _cat(out[c])
-    out = out[out["ministry"].notna()].copy()
+    if out["ministry"].isna().any():
+        out = out[out["ministry"].notna()].copy()
     out["it"] = out["is_it"].fillna(True).astype(bool)
     out["pos_amount"] = out["amount"].where(out["amount"].gt(0).fillna(False))
     return out
@@ -442,23 +457,54 @@ def _hhi(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _repeat_pairs(df: pd.DataFrame, days: int) -> pd.Series:
+def _repeat_pairs_many(
+    df: pd.DataFrame, days: int, subsets: list[np.ndarray | None]
+) -> list[pd.Series]:
     """Buyer→supplier pairs with two awards at most ``days`` apart, per ministry.
 
-    Ministries with dated awards but no such pair get 0; those without dated
-    awards are absent (NA later).
+    One Series per entry of ``subsets`` (boolean per row of ``df``; None = all
+    rows). Ministries with dated awards but no such pair get 0; those without
+    dated awards are absent (NA later).
+
+    Rows are sorted once by (ministry, supplier, date) through one packed
+    integer key (category codes and the date's rank); each subset keeps that
+    order, so the closest two awards of a pair are always neighbours.
     """
-    d = df.loc[df["date"].notna() & df["supplier"].notna(), ["ministry", "supplier", "date"]]
-    if d.empty:
-        return pd.Series(dtype="Int64")
-    d = d.sort_values(["ministry", "supplier", "date"], kind="stable")
-    # Consecutive awards of the same pair: the closest two are always neighbours.
-    same = d["ministry"].eq(d["ministry"].shift()) & d["supplier"].eq(d["supplier"].shift())
-    close = same.fillna(False) & (d["date"].diff() <= pd.Timedelta(days=days))
-    pairs = d.loc[close.to_numpy(), ["ministry", "supplier"]].drop_duplicates()
-    counts = pairs.groupby("ministry", sort=False).size()
-    base = pd.Series(0, index=pd.Index(d["ministry"].unique()), dtype="Int64")
-    return base.add(counts, fill_value=0).astype("Int64")
+    mc = df["ministry"].cat.codes.to_numpy().astype(np.int64)
+    sc = df["supplier"].cat.codes.to_numpy().astype(np.int64)
+    dates = df["date"].to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(dates) & (sc >= 0) & (mc >= 0)
+    cats = df["ministry"].cat.categories
+    n_s = len(df["supplier"].cat.categories) + 1
+    pair = mc[ok] * n_s + sc[ok]
+    d = dates[ok].view(np.int64)
+    d_codes, d_uniq = pd.factorize(d, sort=True)
+    if len(pair) and (int(pair.max()) + 1) * max(len(d_uniq), 1) < 2**62:
+        order = np.argsort(pair * len(d_uniq) + d_codes)  # ties are equal keys
+    else:
+        order = np.lexsort((d, pair))
+    rows = np.flatnonzero(ok)[order]
+    pair, d = pair[order], d[order]
+    limit = np.int64(days) * 86_400 * 10**9
+    out = []
+    for sub in subsets:
+        keep = np.ones(len(rows), dtype=bool) if sub is None else np.asarray(sub, bool)[rows]
+        p, dd = pair[keep], d[keep]
+        if len(p) == 0:
+            out.append(pd.Series(dtype="Int64"))
+            continue
+        close = (p[1:] == p[:-1]) & (np.diff(dd) <= limit)
+        hit = np.unique(p[1:][close])
+        m_all = np.unique(p // n_s)
+        counts = np.bincount(hit // n_s, minlength=len(cats))[m_all]
+        out.append(
+            pd.Series(
+                counts,
+                index=pd.CategoricalIndex(cats[m_all], dtype=df["ministry"].dtype),
+                dtype="Int64",
+            )
+        )
+    return out
 
 
 def _procurement_indicators(
@@ -473,11 +519,11 @@ def _procurement_indicators(
             "n_suppliers": g_all["supplier"].nunique(),
         }
     )
-    it = proc[proc["it"]]
+    it = proc if proc["it"].all() else proc[proc["it"]]
     out["spend_it"] = it.groupby("ministry", sort=False)["amount"].sum(min_count=1)
     out["spend_it"] = out["spend_it"].fillna(0.0).where(out["n_contracts"].gt(0))
-    out["hhi_all"] = _hhi(proc)["hhi"]
     h_it = _hhi(it)
+    out["hhi_all"] = (h_it if it is proc else _hhi(proc))["hhi"]
     out["hhi_it"] = h_it["hhi"]
     out["top_supplier"] = h_it["top_supplier"]
     out["top_supplier_share"] = h_it["top_share"]
@@ -505,8 +551,9 @@ def _procurement_indicators(
 
     # i077 (any award) and i180 (limited/direct awards).
     days = prof["repeat_days"]
-    out["repeat_award_pairs"] = _repeat_pairs(it, days)
-    out["repeat_direct_pairs"] = _repeat_pairs(it[nonc], days)
+    out["repeat_award_pairs"], out["repeat_direct_pairs"] = _repeat_pairs_many(
+        it, days, [None, nonc.to_numpy(dtype=bool)]
+    )
     # A ministry whose dated IT awards include no direct ones has 0 direct pairs.
     has_dates = out["repeat_award_pairs"].notna()
     out.loc[has_dates, "repeat_direct_pairs"] = out.loc[has_dates, "repeat_direct_pairs"].fillna(0)
@@ -963,7 +1010,11 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -
                 }
             )
         )
-    dup = opp[opp["kind"].eq("duplication")]
+    # Only the columns used: the vendor lists of a category can be long, and
+    # exploding per ministry pair would copy them many times.
+    dup = opp.loc[
+        opp["kind"].eq("duplication"), ["category", "ministries", "rank", "spend_at_stake"]
+    ]
     if len(dup):
         d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
         pairs = d.assign(other=d["ministries"].str.split("; ")).explode("other")

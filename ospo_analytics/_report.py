@@ -648,6 +648,7 @@ class ReportStatus:
     error: str = ""
     files: list[str] = field(default_factory=list)
     pdf: str = ""  # "ok", "skipped: ...", "failed: ..."
+    carried_over_from: str = ""  # run id whose good report is shown instead
 
 
 @dataclass
@@ -1089,6 +1090,8 @@ def _build_run(
     if full:  # a half-written run is worth nothing: drop it (caller cleans up)
         raise DiskFullError(28, f"{full[0].name}: {full[0].error}")
     ok = all(s.status == "ok" for s in statuses)
+    if not ok:
+        _carry_over_last_good(out_dir, tmp_dir, statuses)
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
     from ._html import index_page
 
@@ -1122,19 +1125,24 @@ def _build_run(
     final = out_dir / run_id
     os.replace(tmp_dir, final)
     n_failed = sum(s.status != "ok" for s in statuses)
+    # Publish: the symlink first (atomic), then the plain-text pointer. A run
+    # with failed ministries is published too, so one broken ministry never
+    # freezes everyone's reports; each failed ministry's folder shows its last
+    # good report (copied above), never a half-made one.
+    atomic_symlink(run_id, out_dir / "latest")
+    atomic_write_text(out_dir / "LATEST", run_id + "\n")
     if ok:
-        # Publish: the symlink first (atomic), then the plain-text pointer.
-        atomic_symlink(run_id, out_dir / "latest")
-        atomic_write_text(out_dir / "LATEST", run_id + "\n")
         msg = f"{len(statuses)} reports ok in run {run_id}"
     else:
-        # A failed run never replaces the last good reports (see DOMAIN.md);
-        # it stays in its own folder for inspection.
-        prev = latest_manifest(out_dir)
-        keep = f"latest still points at run {prev['run_id']}" if prev else "latest not set"
+        carried = [s for s in statuses if s.carried_over_from]
         msg = (
             f"{n_failed} of {len(statuses)} reports failed in run {run_id} "
-            f"(failed notebooks kept in {final}; see manifest.json); {keep}"
+            f"(failed notebooks kept in {final}; see manifest.json)"
+            + (
+                f"; {len(carried)} show their last good report from an earlier run"
+                if carried
+                else ""
+            )
         )
     return RunSummary(
         run_id=run_id,
@@ -1145,6 +1153,35 @@ def _build_run(
         message=msg,
         duration=time.perf_counter() - t0,
     )
+
+
+def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportStatus]) -> None:
+    """For each failed report, copy the last good one (from ``latest``) beside
+    the failed notebook, so readers keep a complete report and the index says
+    which run it comes from."""
+    prev = latest_manifest(out_dir)
+    if not prev:
+        return
+    # A report that was itself carried over still holds a good copy.
+    good = {
+        r["slug"]: r
+        for r in prev.get("reports", [])
+        if r.get("status") == "ok" or r.get("carried_over_from")
+    }
+    for st in statuses:
+        old = good.get(st.slug)
+        if st.status == "ok" or old is None:
+            continue
+        src = out_dir / prev["run_id"] / st.slug
+        dst = tmp_dir / st.slug
+        dst.mkdir(parents=True, exist_ok=True)
+        origin = old.get("carried_over_from") or prev["run_id"]
+        for name in ("report.html", "report.pdf", "scores.xlsx"):
+            if (src / name).is_file():
+                shutil.copy2(src / name, dst / name)
+                st.files.append(name)
+        st.carried_over_from = origin
+        st.error = f"{st.error} (showing the last good report, from run {origin})"
 
 
 def _progress(enabled: bool) -> Any:
@@ -1333,10 +1370,13 @@ def _run_job(job: dict) -> dict:
                 from ._html import export_html
                 from ._safe import atomic_write_text
 
+                # A failed notebook is exported for analysts as error.html, never
+                # as report.html, where a ministry reader would look.
+                html_name = "report.html" if status == "ok" else "error.html"
                 atomic_write_text(
-                    out / "report.html", export_html(nb, f"Readiness report: {job['name']}")
+                    out / html_name, export_html(nb, f"Readiness report: {job['name']}")
                 )
-                files.insert(0, "report.html")
+                files.insert(0, html_name)
             except Exception as exc:
                 if _is_disk_full(exc):
                     raise

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._config import ConfigError
 from ._link import link_positions
@@ -89,50 +91,106 @@ def _txt(a: Any) -> pd.Series:
     return pd.Series(a, dtype="string").reset_index(drop=True)
 
 
+# Text is built with pyarrow compute on whole columns: one C++ call per
+# concatenation instead of pandas' per-operation alignment and NA handling.
+# pandas keeps text as large_string, so every piece is large_string too.
+_T = pa.large_string()
+
+
+def _arrow(x: Any) -> Any:
+    """Text column (Series, array, list) or str as a pyarrow (chunked) array / scalar."""
+    if isinstance(x, str):
+        return pa.scalar(x, _T)
+    if isinstance(x, pd.Series):
+        x = x.array
+    if not isinstance(x, pd.arrays.ArrowStringArray):
+        x = pd.array(x, dtype="string")
+    a = pa.array(x)
+    return a if a.type == _T else a.cast(_T)
+
+
+def _series(a: Any) -> pd.Series:
+    """pyarrow string (chunked) array -> string Series with a RangeIndex."""
+    return pd.Series(pd.arrays.ArrowStringArray(a if a.type == _T else a.cast(_T)))
+
+
+def _cat_txt(*parts: Any) -> pd.Series:
+    """``parts[0] + parts[1] + ...`` on text columns / strings; NA if any part is NA."""
+    return _series(pc.binary_join_element_wise(*[_arrow(x) for x in parts], _arrow("")))
+
+
+def _int_txt(x: np.ndarray) -> pd.Series:
+    """Whole numbers as text; NA for NaN."""
+    x = np.asarray(x, float)
+    ok = ~np.isnan(x)
+    return _series(pa.array(np.where(ok, x, 0).astype(np.int64), mask=~ok).cast(_T))
+
+
 def _pct(x: np.ndarray) -> pd.Series:
-    return _txt(pd.array(np.round(np.asarray(x, float) * 100), dtype="Float64").astype("Int64"))
+    return _int_txt(np.round(np.asarray(x, float) * 100))
 
 
 def _num_txt(x: np.ndarray) -> pd.Series:
-    return _txt(pd.array(np.asarray(x, float), dtype="Float64").astype("Int64"))
+    return _int_txt(x)
 
 
 def _money(x: np.ndarray) -> pd.Series:
-    """Compact amounts: 950, 12.3k, 4.5M, 1.2bn (one string per system)."""
+    """Compact amounts: 950, 12.3k, 4.5M, 1.2bn (one string per system).
+
+    Same text as ``f"{v:.1f}"`` (``.0f`` below 1000): rounded with integer
+    arithmetic, and with Python's formatting for the rare values where the
+    two could differ (near a half, negative, not finite).
+    """
     x = np.asarray(x, float)
     ax = np.abs(x)
     div = np.select([ax >= 1e9, ax >= 1e6, ax >= 1e3], [1e9, 1e6, 1e3], 1.0)
     suf = np.select([ax >= 1e9, ax >= 1e6, ax >= 1e3], ["bn", "M", "k"], "")
     val = x / div
     digits = np.where(div > 1, 1, 0)
-    out = [
-        f"{v:.{d}f}{s}" if np.isfinite(v) else "?"
-        for v, d, s in zip(val.tolist(), digits.tolist(), suf.tolist(), strict=True)
-    ]
+    scaled = val * np.where(div > 1, 10.0, 1.0)
+    with np.errstate(invalid="ignore"):
+        frac = scaled - np.floor(scaled)
+        slow = ~np.isfinite(x) | (x < 0) | (np.abs(frac - 0.5) < 1e-6) | (ax >= 1e15)
+    r = np.where(slow, 0, np.round(np.where(slow, 0, scaled))).astype(np.int64)
+    head = np.where(digits == 1, r // 10, r)
+    tail = np.where(digits == 1, np.char.add(".", (r % 10).astype(str)), "")
+    out = np.char.add(np.char.add(head.astype(str), tail), suf).astype(object)
+    for i in np.flatnonzero(slow):  # few rows: exact Python formatting
+        v = val[i]
+        out[i] = f"{v:.{digits[i]}f}{suf[i]}" if np.isfinite(v) else "?"
     return _txt(out)
 
 
 def _join(parts: list[pd.Series], sep: str = "; ") -> pd.Series:
     """Join per-row text pieces, skipping NA/empty ones; NA when nothing is left."""
-    out: pd.Series | None = None
+    out = None
     for p in parts:
-        p = p.fillna("").astype("string")
+        p = pc.fill_null(_arrow(p), pa.scalar("", _T))
         if out is None:
             out = p
             continue
-        both = (out != "") & (p != "")
-        out = out + both.map({True: sep, False: ""}).astype("string") + p
+        both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
+        sp = pc.if_else(both, pa.scalar(sep, _T), pa.scalar("", _T))
+        out = pc.binary_join_element_wise(out, sp, p, pa.scalar("", _T))
     if out is None:
         return _txt([])
-    return out.where(out != "")
+    return _series(pc.if_else(pc.equal(out, ""), pa.scalar(None, _T), out))
 
 
 def _quote(s: pd.Series) -> pd.Series:
-    return ("'" + s.astype("string") + "'").fillna("unknown")
+    q = pc.binary_join_element_wise(_arrow("'"), _arrow(s), _arrow("'"), _arrow(""))
+    return _series(pc.fill_null(q, _arrow("unknown")))
+
+
+def _by_unique(s: pd.Series, fn: Any) -> np.ndarray:
+    """``fn`` (text Series -> float array) evaluated on the distinct values only."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    vals = np.append(np.asarray(fn(pd.Series(uniq, dtype="string")), dtype=float), np.nan)
+    return vals[np.where(codes >= 0, codes, len(vals) - 1)]
 
 
 def _map_codes(s: pd.Series, scale: dict[str, float]) -> np.ndarray:
-    return _f(s.astype("string").str.strip().str.casefold().map(scale).astype("Float64"))
+    return _by_unique(s, lambda u: _f(u.str.strip().str.casefold().map(scale).astype("Float64")))
 
 
 def _licence_open(lic: pd.Series) -> np.ndarray:

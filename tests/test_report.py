@@ -163,6 +163,30 @@ def test_planted_failure_keeps_others(country: Path, tmp_path: Path, monkeypatch
     assert key["fingerprint"] == m["fingerprint"]
 
 
+def test_failed_ministry_keeps_its_last_good_report(country: Path, tmp_path, monkeypatch) -> None:
+    good, bad = FIXTURE_MINISTRIES[0], FIXTURE_MINISTRIES[2]
+    first = report.run_reports(country, tmp_path, ministries=[good, bad], jobs=2,
+                               formats=("html",), progress=False)  # fmt: skip
+    assert first.exit_code == 0
+    before = (first.run_dir / slugify(bad) / "report.html").read_bytes()
+    monkeypatch.setenv(report.FAIL_ENV, bad)
+    for _ in range(2):  # twice: a carried-over report carries over again
+        second = report.run_reports(country, tmp_path, ministries=[good, bad], jobs=2,
+                                    formats=("html",), force=True, progress=False)  # fmt: skip
+        assert second.exit_code == 1
+        # The run is published: the good ministry is current...
+        assert (tmp_path / "latest").resolve() == second.run_dir.resolve()
+        by = {s.name: s for s in second.status}
+        assert by[good].status == "ok"
+        # ...and the failed one shows its last good report, labelled as such.
+        assert by[bad].status == "failed"
+        assert by[bad].carried_over_from == first.run_id
+        assert first.run_id in by[bad].error
+        assert (second.run_dir / slugify(bad) / "report.html").read_bytes() == before
+        index = (second.run_dir / "index.html").read_text(encoding="utf-8")
+        assert first.run_id in index
+
+
 def test_parameters_cannot_run_code() -> None:
     hostile = "x\"\n__import__('os').system('touch /tmp/pwned')\n'''\\"
     job = {"notebook": str(report.NOTEBOOK_DIR / report.MINISTRY_NOTEBOOK), "ministry": hostile,

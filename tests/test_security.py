@@ -449,10 +449,12 @@ def test_hang_times_out_and_dead_kernel_is_reported(
     assert by[fine].status == "ok" and by["National overview"].status == "ok"
     assert (summary.run_dir / slugify(fine) / "report.html").is_file()
     assert summary.exit_code == 1
-    # A failed run never becomes "latest".
-    assert not (tmp_path / "latest").exists()
+    # Published (others stay current); with no earlier run there is nothing
+    # to carry over, and the manifest says the run failed.
+    assert (tmp_path / "latest").resolve() == summary.run_dir.resolve()
     m = json.loads((summary.run_dir / "manifest.json").read_text())
     assert m["status"] == "failed"
+    assert not (summary.run_dir / slugify(hang) / "report.html").exists()
 
 
 def test_disk_full_keeps_previous_run(
