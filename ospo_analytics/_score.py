@@ -95,6 +95,7 @@ def _txt(a: Any) -> pd.Series:
 # concatenation instead of pandas' per-operation alignment and NA handling.
 # pandas keeps text as large_string, so every piece is large_string too.
 _T = pa.large_string()
+_NULL = pa.scalar(None, _T)
 
 
 def _arrow(x: Any) -> Any:
@@ -107,6 +108,10 @@ def _arrow(x: Any) -> Any:
         x = pd.array(x, dtype="string")
     a = pa.array(x)
     return a if a.type == _T else a.cast(_T)
+
+
+def _flat(a: Any) -> pa.Array:
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
 def _series(a: Any) -> pd.Series:
@@ -268,36 +273,45 @@ class _Factors:
         self.evidence: dict[str, pd.Series] = {}
         self.driver: dict[str, pd.Series] = {}
 
-    def set(self, f: str, value: np.ndarray, evidence: pd.Series, driver: pd.Series) -> None:
+    def set(self, f: str, value: np.ndarray, evidence: Any, driver: Any) -> None:
         value = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
         self.value[f] = value
-        self.evidence[f] = evidence.reset_index(drop=True).astype("string")
-        self.driver[f] = driver.reset_index(drop=True).astype("string").where(~np.isnan(value))
+        self.evidence[f] = _series(_arrow(evidence))
+        # Driver text only where the factor is known.
+        self.driver[f] = _series(pc.if_else(~np.isnan(value), _arrow(driver), _NULL))
+
+
+def _years(s: pd.Series) -> np.ndarray:
+    """Calendar year of each datetime as float, NaN for NaT (no pandas accessor)."""
+    a = s.to_numpy(dtype="datetime64[ns]")
+    nat = np.isnat(a)
+    return np.where(nat, np.nan, a.astype("datetime64[Y]").astype(np.int64) + 1970.0)
 
 
 def _proc_frame(
     procurement: pd.DataFrame, pos: np.ndarray, as_of: dt.date
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Linked procurement rows as integer/float columns, plus supplier names."""
+) -> tuple[dict[str, np.ndarray], pd.arrays.ArrowStringArray]:
+    """Linked procurement rows as integer/float arrays, plus supplier names.
+
+    Plain arrays, not a DataFrame: building a frame would copy every column
+    into one block, and the callers only ever want the arrays.
+    """
     linked = pos >= 0
+    every = bool(linked.all())
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if every else a[linked]
+
     p = procurement.reset_index(drop=True)
     sup_codes, sup_names = pd.factorize(p["supplier"].astype("string"), sort=True)
     # Map methods on unique values only (a handful), then spread by code.
-    mc, mu = pd.factorize(_get(p, "method", "string"))
-    mu_val = _f(
-        pd.Series(mu, dtype="string")
-        .str.strip()
-        .str.casefold()
-        .map({"open": 0, "selective": 0, "limited": 1, "direct": 1})
-        .astype("Float64")
+    m_codes = _map_codes(
+        _get(p, "method", "string"), {"open": 0.0, "selective": 0.0, "limited": 1.0, "direct": 1.0}
     )
-    m_codes = np.where(mc >= 0, mu_val[np.maximum(mc, 0)] if len(mu_val) else np.nan, np.nan)
-    award = _get(p, "award_date", "datetime64[ns]")
-    start = _get(p, "start_date", "datetime64[ns]")
-    end = _get(p, "end_date", "datetime64[ns]")
-    y0 = _f(award.dt.year.astype("Float64"))
-    y0 = np.where(np.isnan(y0), _f(start.dt.year.astype("Float64")), y0)
-    y1 = _f(end.dt.year.astype("Float64"))
+    y0 = _years(_get(p, "award_date", "datetime64[ns]"))
+    if np.isnan(y0).any():
+        y0 = np.where(np.isnan(y0), _years(_get(p, "start_date", "datetime64[ns]")), y0)
+    y1 = _years(_get(p, "end_date", "datetime64[ns]"))
     # A contract covers its years up to its end, but tenure cannot run past as_of.
     y1 = np.where(np.isnan(y1) | (y1 < y0), y0, y1)
     y1 = np.minimum(y1, as_of.year)
@@ -305,69 +319,65 @@ def _proc_frame(
     # Provenance sort keys, so evidence lists do not depend on input row order.
     fcode = pd.factorize(_get(p, "source_file", "string"), sort=True)[0]
     scode = pd.factorize(_get(p, "source_sheet", "string"), sort=True)[0]
-    rrow = _f(_get(p, "source_row", "Int64"))
-    lp = pd.DataFrame(
-        {
-            "sys": pos[linked],
-            "sup": sup_codes[linked],
-            "amt": _f(_get(p, "amount", "Float64"))[linked],
-            "comp": m_codes[linked],  # 0 competitive, 1 limited/direct, NaN unknown
-            "ten": _f(_get(p, "tenderers", "Float64"))[linked],
-            "brand": _f(_get(p, "brand_name_spec", "boolean"))[linked],
-            "y0": y0[linked],
-            "y1": y1[linked],
-            "fcode": fcode[linked],
-            "scode": scode[linked],
-            "row": rrow[linked],
-            "pidx": np.flatnonzero(linked),
-        }
-    )
-    return lp, np.asarray(sup_names, dtype=object)
+    lp = {
+        "sys": pick(pos),
+        "sup": pick(sup_codes),
+        "amt": pick(_f(_get(p, "amount", "Float64"))),
+        "comp": pick(m_codes),  # 0 competitive, 1 limited/direct, NaN unknown
+        "ten": pick(_f(_get(p, "tenderers", "Float64"))),
+        "brand": pick(_f(_get(p, "brand_name_spec", "boolean"))),
+        "y0": pick(y0),
+        "y1": pick(y1),
+        "fcode": pick(fcode),
+        "scode": pick(scode),
+        "row": pick(_f(_get(p, "source_row", "Int64"))),
+        "pidx": np.flatnonzero(linked),
+    }
+    return lp, pd.array(np.asarray(sup_names, dtype=object), dtype="string")
 
 
-def _row_refs(lp: pd.DataFrame, procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
+def _row_refs(lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
     """Per system: the first ``k`` procurement rows by provenance, as text."""
-    if lp.empty:
+    sys_ = lp["sys"]
+    if len(sys_) == 0:
         return pd.Series(pd.NA, index=range(n), dtype="string")
-    sys_ = lp["sys"].to_numpy()
-    row = np.nan_to_num(lp["row"].to_numpy(), nan=-1).astype(np.int64) + 1
-    fc = lp["fcode"].to_numpy().astype(np.int64) + 1
-    sc = lp["scode"].to_numpy().astype(np.int64) + 1
+    row = np.nan_to_num(lp["row"], nan=-1).astype(np.int64) + 1
+    fc = lp["fcode"].astype(np.int64) + 1
+    sc = lp["scode"].astype(np.int64) + 1
     nr, nf, ns = int(row.max()) + 1, int(fc.max()) + 1, int(sc.max()) + 1
     if float(n) * nf * ns * nr < 2**62:
-        # One packed int64 key sorts far faster than a 5-key lexsort; rows
-        # arrive in input order, and a stable sort keeps that for ties.
-        order = np.argsort(((sys_ * nf + fc) * ns + sc) * nr + row, kind="stable")
+        # One packed int64 key sorts far faster than a 5-key lexsort. Rows with
+        # equal keys read the same unless they lack a source row (their text
+        # then names the row position): only then is a stable sort needed.
+        key = ((sys_.astype(np.int64) * nf + fc) * ns + sc) * nr + row
+        order = np.argsort(key)
+        ks = key[order]
+        if ((ks[1:] == ks[:-1]) & (row[order][1:] == 0)).any():
+            order = np.argsort(key, kind="stable")
     else:
-        order = np.lexsort((lp["pidx"].to_numpy(), row, sc, fc, sys_))
+        order = np.lexsort((lp["pidx"], row, sc, fc, sys_))
     ss = sys_[order]
     first = np.r_[0, np.flatnonzero(ss[1:] != ss[:-1]) + 1]
     starts = np.repeat(first, np.diff(np.r_[first, len(ss)]))
-    rank = np.arange(len(ss)) - starts
+    sel = order[(np.arange(len(ss)) - starts) < k]  # the first k of each system, in order
     count = np.bincount(sys_, minlength=n)
+    i = lp["pidx"][sel]
     p = procurement.reset_index(drop=True)
-    has_src = "source_row" in p.columns
-    src = {c: p[c] for c in ("source_file", "source_sheet", "source_row") if c in p.columns}
-    pidx = lp["pidx"].to_numpy()
-    parts = []
-    for j in range(k):  # k vectorised passes, one per list position
-        sel = order[rank == j]
-        i = pidx[sel]
-        # Take the few rows first, convert after: converting a million strings is costly.
-        if has_src:
-            f = _small(src.get("source_file"), i, "string").fillna("?")
-            sh = _small(src.get("source_sheet"), i, "string")
-            r = _small(src.get("source_row"), i, "Int64")
-            loc = (f + (":" + sh).fillna("") + ":r" + r.astype("string")).fillna(
-                "row " + pd.Series(i).astype("string")
-            )
-        else:
-            loc = "row " + pd.Series(i, dtype="Int64").astype("string")
-        col = pd.Series(pd.NA, index=range(n), dtype="string")
-        col.iloc[sys_[sel]] = loc.to_numpy()
-        parts.append(col)
-    txt = _join(parts, ", ")
-    return txt + pd.Series(np.where(count > k, " …", ""), dtype="string")
+    pos_txt = _cat_txt("row ", _int_txt(i))
+    if "source_row" in p.columns:
+        f = pc.fill_null(_arrow(_small(p.get("source_file"), i, "string")), _arrow("?"))
+        sh = _small(p.get("source_sheet"), i, "string")
+        sheet = pc.fill_null(_arrow(_cat_txt(":", sh)), _arrow(""))
+        loc = _cat_txt(f, sheet, ":r", _int_txt(lp["row"][sel]))
+        loc = pc.fill_null(_arrow(loc), _arrow(pos_txt))
+    else:
+        loc = _arrow(pos_txt)
+    # Rows are grouped by system: one list per system, joined in C++.
+    offsets = np.r_[0, np.cumsum(np.minimum(count, k))].astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), _flat(loc))
+    txt = pc.binary_join(lists, _arrow(", "))
+    txt = pc.if_else(count > 0, txt, _NULL)
+    return _series(pc.binary_join_element_wise(txt, pa.array(np.where(count > k, " …", ""), _T), _arrow("")))
 
 
 def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:

@@ -252,48 +252,56 @@ def explore() -> nbformat.NotebookNode:
 # Explore the scores
 
 Where an analyst starts (`make lab`). Run the cells top to bottom; change the
-system id or the weights and re-run."""
+system id or the weights and re-run. Everything here is the public API of
+`ospo_analytics` (see the README's *Python API*)."""
         ),
         code(
             """\
-from ospo_analytics import _report as r
-from ospo_analytics import _charts as ch
+import ospo_analytics as oa
 
-processed_dir = "../data/processed"
-data = r.load_report_data(processed_dir)  # one call: every table of the project
-ch.setup_style()
-data.systems.head()"""
+project = oa.load_project("..")  # ospo.toml one folder up: tables + scores, one call
+project.systems.sort_values("lockin_score", ascending=False).head(10)"""
         ),
-        md("## Why is this system scored like this?"),
+        md(
+            """
+## Why is this system scored like this?
+
+Each factor's value, weight, contribution and the rows or fields behind it.
+Unknown factors are listed last: they widen the best/worst range."""
+        ),
         code(
             """\
-system_id = data.systems.sort_values("lockin_score", ascending=False)["system_id"].iloc[0]
-data.explain(system_id)"""
+system_id = project.systems.sort_values("lockin_score", ascending=False)["system_id"].iloc[0]
+project.explain(system_id)"""
         ),
         md(
             """
 ## Change a weight and see ranks move
 
-A quick re-weighting from the factor table (known factors only). For the full
-scoring with best/worst cases use `ospo_analytics._score.sensitivity`."""
+`rescore` scores again with changed factor weights (ids `L1`-`L13`, `R1`-`R12`);
+`rank_changes` compares the lock-in ranks."""
         ),
         code(
             """\
-weights = {"L6": 3.0}  # factor -> new weight
-f = data.factors.assign(weight=lambda d: d["factor"].map(weights).fillna(d["weight"]))
-f = f[f["known"].astype(bool)]
-new = (f["value"] * f["weight"]).groupby(f["system_id"]).sum() / f["weight"].groupby(f["system_id"]).sum() * 100
-ranks = data.systems.set_index("system_id")[["system_name", "lockin_score"]].assign(
-    new_score=new, old_rank=lambda d: d["lockin_score"].rank(ascending=False),
-    new_rank=lambda d: d["new_score"].rank(ascending=False),
-)
-ranks.assign(moved=ranks["old_rank"] - ranks["new_rank"]).sort_values("new_rank").head(15)"""
+moved = project.rescore(L6=3.0, L1=0.5)  # licence matters more, concentration less
+project.rank_changes(moved, top=15)"""
         ),
-        md("## One ministry's view"),
+        md(
+            """
+## How stable is the top 10?
+
+Every weight moved at random within +/-20 % (seeded): the rank range of each
+system, and how often it stays in the top 10."""
+        ),
         code(
             """\
-v = r.ministry_view(data, data.ministries["ministry"].iloc[0])
-r.show(ch.lockin_reuse_matrix(v["systems_all"]))"""
+oa.sensitivity(project.result).sort_values("rank").head(15)"""
+        ),
+        md("## Ministries: readiness profile"),
+        code(
+            """\
+project.ministries[["ministry", "readiness_stage", "readiness_stage_name", "readiness_score",
+                    "readiness_confidence", "hhi_it", "noncompetitive_share", "actions"]]"""
         ),
     ]
     return new_notebook(cells=cells, metadata=KERNEL)
