@@ -236,7 +236,17 @@ def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
     than on strings, and sorted categories keep "sort by name" tie-breaks
     meaningful.
     """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        # Already coded (e.g. linked system ids from the scorer): clean the
+        # categories actually used, never the million rows.
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)))
+        uniques = s.cat.categories[used]
+        back = np.full(len(s.cat.categories) + 1, -1, dtype=np.int64)
+        back[used] = np.arange(len(used))
+        codes = back[codes]  # -1 (NA) lands in the last slot, itself -1
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
     clean = pd.Series(uniques, dtype="string").str.strip()
     if lower:
         clean = clean.str.lower()
@@ -440,19 +450,30 @@ def _hhi(df: pd.DataFrame) -> pd.DataFrame:
                 "top_share": pd.Series(dtype="Float64"),
             }
         )
-    s = d.groupby(["ministry", "supplier"], sort=False, observed=True)["pos_amount"].sum()
-    share = (s / s.groupby(level=0, sort=False).transform("sum")).rename("share").reset_index()
-    hhi = (share["share"] ** 2).groupby(share["ministry"], sort=False).sum()
-    # Ties broken by supplier name, so row order never changes the result.
-    top = share.sort_values(
-        ["ministry", "share", "supplier"], ascending=[True, False, True], kind="stable"
-    ).drop_duplicates("ministry")
-    top = top.set_index("ministry")
+    # Group by one packed integer (ministry code, supplier code): the same
+    # groups, in the same order of appearance, as a two-column group-by on the
+    # categoricals, without building a MultiIndex.
+    n_s = len(d["supplier"].cat.categories)
+    key = d["ministry"].cat.codes.to_numpy().astype(np.int64) * n_s + d["supplier"].cat.codes.to_numpy()
+    s = d["pos_amount"].groupby(key, sort=False).sum()
+    pair = s.index.to_numpy()
+    m_code = pair // n_s
+    share = (s / s.groupby(m_code, sort=False).transform("sum")).to_numpy(dtype=float)
+    hhi = pd.Series(share**2).groupby(m_code, sort=False).sum()
+    # Ties broken by supplier name (sorted categories), so row order never
+    # changes the result.
+    o = np.lexsort((pair % n_s, -share, m_code))
+    top = o[np.r_[True, m_code[o][1:] != m_code[o][:-1]]]
+    mins = d["ministry"].cat.categories
+    hhi_index = pd.CategoricalIndex(mins[hhi.index.to_numpy()], dtype=d["ministry"].dtype)
+    top_index = pd.CategoricalIndex(mins[m_code[top]], dtype=d["ministry"].dtype)
     return pd.DataFrame(
         {
-            "hhi": hhi.astype("Float64"),
-            "top_supplier": top["supplier"].astype("string"),
-            "top_share": top["share"].astype("Float64"),
+            "hhi": pd.Series(hhi.to_numpy(), index=hhi_index, dtype="Float64"),
+            "top_supplier": pd.Series(
+                d["supplier"].cat.categories[pair[top] % n_s], index=top_index, dtype="string"
+            ),
+            "top_share": pd.Series(share[top], index=top_index, dtype="Float64"),
         }
     )
 
@@ -478,9 +499,15 @@ def _repeat_pairs_many(
     n_s = len(df["supplier"].cat.categories) + 1
     pair = mc[ok] * n_s + sc[ok]
     d = dates[ok].view(np.int64)
-    d_codes, d_uniq = pd.factorize(d, sort=True)
-    if len(pair) and (int(pair.max()) + 1) * max(len(d_uniq), 1) < 2**62:
-        order = np.argsort(pair * len(d_uniq) + d_codes)  # ties are equal keys
+    day = np.int64(86_400 * 10**9)
+    if len(d) and not (d % day).any():
+        d_codes = (d - d.min()) // day  # calendar dates: the day number is the rank
+        n_d = int(d_codes.max()) + 1
+    else:
+        d_codes, d_uniq = pd.factorize(d, sort=True)
+        n_d = max(len(d_uniq), 1)
+    if len(pair) and (int(pair.max()) + 1) * n_d < 2**62:
+        order = np.argsort(pair * n_d + d_codes)  # ties are equal keys
     else:
         order = np.lexsort((d, pair))
     rows = np.flatnonzero(ok)[order]
@@ -494,8 +521,8 @@ def _repeat_pairs_many(
             out.append(pd.Series(dtype="Int64"))
             continue
         close = (p[1:] == p[:-1]) & (np.diff(dd) <= limit)
-        hit = np.unique(p[1:][close])
-        m_all = np.unique(p // n_s)
+        hit = _sorted_unique(p[1:][close])
+        m_all = _sorted_unique(p // n_s)
         counts = np.bincount(hit // n_s, minlength=len(cats))[m_all]
         out.append(
             pd.Series(
@@ -505,6 +532,11 @@ def _repeat_pairs_many(
             )
         )
     return out
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """Distinct values of an already sorted array (no second sort)."""
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
 def _procurement_indicators(
@@ -545,7 +577,9 @@ def _procurement_indicators(
     out["method_known_share"] = _safe_ratio(sums["v_known"], sums["v"])
 
     # R018: single bid among competitive procedures with a known number of bids.
-    comp = it[it["method"].isin(_COMPETITIVE) & it["tenderers"].notna()]
+    comp = it.loc[
+        it["method"].isin(_COMPETITIVE) & it["tenderers"].notna(), ["ministry", "tenderers"]
+    ]
     single = (comp["tenderers"] == 1).astype("float64")
     out["single_bid_rate"] = single.groupby(comp["ministry"], sort=False).mean()
 
@@ -558,11 +592,14 @@ def _procurement_indicators(
     has_dates = out["repeat_award_pairs"].notna()
     out.loc[has_dates, "repeat_direct_pairs"] = out.loc[has_dates, "repeat_direct_pairs"].fillna(0)
 
-    am = it[it["amendments"].notna()]
+    am = it.loc[it["amendments"].notna(), ["ministry", "amendments"]]
     out["amended_share"] = (
         (am["amendments"] > 0).astype("float64").groupby(am["ministry"], sort=False).mean()
     )
-    both = it[it["amount"].notna() & it["original_amount"].gt(0).fillna(False)]
+    both = it.loc[
+        it["amount"].notna() & it["original_amount"].gt(0).fillna(False),
+        ["ministry", "amount", "original_amount"],
+    ]
     vg = both.groupby("ministry", sort=False)[["amount", "original_amount"]].sum()
     out["value_growth"] = _safe_ratio(vg["amount"], vg["original_amount"]) - 1
 
@@ -780,7 +817,8 @@ def _exit_windows(
     proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
 ) -> pd.DataFrame:
     """Contracts of high-lock-in systems ending within the profile's windows."""
-    high = sysf[sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)]
+    is_high = sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)
+    high = sysf[is_high]
     keep = [
         "system_id",
         "system_name",
@@ -792,8 +830,13 @@ def _exit_windows(
         "candidate_alternatives",
     ]
     high = high[keep]
+    start = pd.Timestamp(as_of)
+    # Contracts ending inside the widest window only (the exact test on the
+    # normalised date follows): the text conversion below then touches few rows.
+    last = start + pd.DateOffset(months=max(prof["windows"])) + pd.Timedelta(days=1)
+    end = proc["end_date"]
     from_proc = proc.loc[
-        proc["system_id"].isin(high["system_id"]) & proc["end_date"].notna(),
+        proc["system_id"].isin(high["system_id"]) & end.ge(start) & end.le(last),
         ["system_id", "ministry", "supplier", "end_date", "pos_amount"],
     ].rename(columns={"ministry": "buyer", "supplier": "contract_vendor"})
     from_proc = from_proc.astype({"buyer": "string", "contract_vendor": "string"})
@@ -802,15 +845,12 @@ def _exit_windows(
     from_inv = pd.DataFrame(
         {"system_id": sysf["system_id"], "end_date": inv_end, "buyer": sysf["ministry"]}
     )
-    from_inv = from_inv[
-        from_inv["system_id"].isin(high["system_id"]) & from_inv["end_date"].notna()
-    ]
+    from_inv = from_inv[is_high.to_numpy(dtype=bool) & from_inv["end_date"].notna().to_numpy()]
     from_inv["source"] = "inventory"
     ends = pd.concat([from_proc, from_inv], ignore_index=True)
     if ends.empty:
         return _conform(pd.DataFrame())
     ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
-    start = pd.Timestamp(as_of)
     ends = ends[ends["end_date"] >= start]
     window = pd.Series(pd.NA, index=ends.index, dtype="Int64")
     for m in reversed(prof["windows"]):  # smallest window wins

@@ -102,6 +102,8 @@ def _arrow(x: Any) -> Any:
     """Text column (Series, array, list) or str as a pyarrow (chunked) array / scalar."""
     if isinstance(x, str):
         return pa.scalar(x, _T)
+    if isinstance(x, pa.Array | pa.ChunkedArray):
+        return x if x.type == _T else x.cast(_T)
     if isinstance(x, pd.Series):
         x = x.array
     if not isinstance(x, pd.arrays.ArrowStringArray):
@@ -387,38 +389,60 @@ def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:
     return col.take(i).reset_index(drop=True).astype(dtype)
 
 
+def _first_best(starts: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """Per group of consecutive pairs, the first pair with the highest ``keys``.
+
+    Groups start at ``starts``; ``keys`` are compared in turn (highest wins,
+    later keys break ties); among full ties the first pair wins. Same answer
+    as a lexsort, with a few O(n) segment reductions instead of a sort.
+    """
+    size = np.diff(np.r_[starts, len(keys[0]) if len(keys) else 0])
+    cand = np.ones(len(keys[0]), dtype=bool)
+    for k in keys:
+        kk = np.where(cand, k, -np.inf)
+        cand &= kk == np.repeat(np.maximum.reduceat(kk, starts), size)
+    grp = np.repeat(np.arange(len(starts)), size)
+    idx = np.flatnonzero(cand)
+    return idx[np.r_[True, grp[idx][1:] != grp[idx][:-1]]]
+
+
 def _procurement_factors(
     fx: _Factors,
-    lp: pd.DataFrame,
-    sup_names: np.ndarray,
+    lp: dict[str, np.ndarray],
+    sup_names: pd.arrays.ArrowStringArray,
     refs: pd.Series,
     profile: Profile,
     as_of_year: int,
 ) -> dict[str, Any]:
     n = fx.n
-    sys = lp["sys"].to_numpy()
-    has_rows = np.bincount(sys, minlength=n) > 0
+    sys = lp["sys"]
     n_contracts = np.bincount(sys, minlength=n)
-    amt = lp["amt"].to_numpy()
+    has_rows = n_contracts > 0
+    amt = lp["amt"]
     amt_known = ~np.isnan(amt)
     spend_total = np.bincount(sys[amt_known], weights=amt[amt_known], minlength=n)
     spend_total = np.where(np.bincount(sys[amt_known], minlength=n) > 0, spend_total, np.nan)
-    prefix = ("procurement rows " + refs).fillna("no linked procurement rows")
+    prefix = pc.fill_null(_arrow(_cat_txt("procurement rows ", refs)), "no linked procurement rows")
+
+    def names(codes: np.ndarray) -> pd.Series:
+        return pd.Series(sup_names.take(codes, allow_fill=True))
 
     # L1: top supplier's share (credit notes net out within a supplier, never below 0).
-    # (system, supplier) pairs as one packed int64 key: np.unique + bincount is
-    # much faster than a two-column pandas group-by on a million rows.
-    sup = lp["sup"].to_numpy().astype(np.int64) + 1  # 0 = supplier missing
+    # (system, supplier) pairs as one packed int64 key, factorised (hash, then
+    # sort of the distinct pairs only): pairs come out sorted by system, then
+    # supplier, so each system's pairs are one contiguous segment.
+    sup = lp["sup"].astype(np.int64) + 1  # 0 = supplier missing
     n_codes = len(sup_names) + 1
-    pair_key, pair_of_row = np.unique(sys.astype(np.int64) * n_codes + sup, return_inverse=True)
+    pair_of_row, pair_key = pd.factorize(sys.astype(np.int64) * n_codes + sup, sort=True)
+    pair_key = np.asarray(pair_key, dtype=np.int64)
     g_sys, g_sup = pair_key // n_codes, pair_key % n_codes
     g_spend = np.maximum(np.bincount(pair_of_row, weights=np.where(amt_known, amt, 0.0)), 0)
-    g_cnt = np.bincount(pair_of_row)
-    dmask = lp["comp"].to_numpy() == 1
+    g_cnt = np.bincount(pair_of_row).astype(float)
+    dmask = lp["comp"] == 1
     g_direct = np.bincount(pair_of_row, weights=dmask.astype(float), minlength=len(pair_key))
+    starts = np.r_[0, np.flatnonzero(g_sys[1:] != g_sys[:-1]) + 1] if len(g_sys) else g_sys
     # Top supplier: most spend, then most awards, then name order (deterministic).
-    o = np.lexsort((g_sup, -g_cnt, -g_spend, g_sys))
-    firsts = o[np.r_[True, g_sys[o][1:] != g_sys[o][:-1]]] if len(o) else o
+    firsts = _first_best(starts, [g_spend, g_cnt]) if len(g_sys) else starts
     total = np.bincount(g_sys, weights=g_spend, minlength=n)
     n_sup = np.bincount(g_sys, minlength=n)
     top_sup = np.full(n, -1, dtype=np.int64)
@@ -426,21 +450,20 @@ def _procurement_factors(
     top_spend = np.zeros(n)
     top_spend[g_sys[firsts]] = g_spend[firsts]
     l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
-    top_name = _txt(
-        np.where(top_sup >= 0, sup_names[np.maximum(top_sup, 0)] if len(sup_names) else None, None)
-    )
-    l1_txt = _pct(l1) + "% of " + _money(total) + " to " + top_name
+    top_name = names(top_sup)
+    l1_txt = _cat_txt(_pct(l1), "% of ", _money(total), " to ", top_name)
+    known1 = ~np.isnan(l1)
     fx.set(
         "L1",
         l1,
-        _join([prefix, l1_txt.where(~np.isnan(l1), "no amounts known")]),
+        _join([prefix, pc.if_else(known1, _arrow(l1_txt), _arrow("no amounts known"))]),
         l1_txt,
     )
 
     # L2: the run of consecutive covered years with the top supplier that reaches
     # the system's latest covered year. Years are bits of one uint64 per system
     # (63 years back from as_of), OR-ed together: no sort, no per-group Python.
-    y0, y1 = lp["y0"].to_numpy(), lp["y1"].to_numpy()
+    y0, y1 = lp["y0"], lp["y1"]
     dated = ~np.isnan(y0)
     base = as_of_year - 62
     latest = np.full(n, -np.inf)
@@ -467,23 +490,37 @@ def _procurement_factors(
     run_start = run_end - years + 1
     cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
     l2 = np.minimum(1.0, years / cap)
-    l2_txt = (
-        _num_txt(years)
-        + " consecutive years with "
-        + top_name
-        + " ("
-        + _num_txt(run_start)
-        + "–"
-        + _num_txt(run_end)
-        + ")"
+    l2_txt = _cat_txt(
+        _num_txt(years),
+        " consecutive years with ",
+        top_name,
+        " (",
+        _num_txt(run_start),
+        "–",
+        _num_txt(run_end),
+        ")",
     )
-    l2_txt = l2_txt.where(
-        years > 0, "top supplier " + top_name + " not active in the latest year " + _num_txt(latest)
+    l2_txt = _series(
+        pc.if_else(
+            years > 0,
+            _arrow(l2_txt),
+            _arrow(
+                _cat_txt(
+                    "top supplier ", top_name, " not active in the latest year ", _num_txt(latest)
+                )
+            ),
+        )
     )
-    fx.set("L2", l2, _join([prefix, l2_txt.where(~np.isnan(l2), "no award dates")]), l2_txt)
+    known2 = ~np.isnan(l2)
+    fx.set(
+        "L2",
+        l2,
+        _join([prefix, pc.if_else(known2, _arrow(l2_txt), _arrow("no award dates"))]),
+        l2_txt,
+    )
 
     # L3: share of value awarded limited/direct (count share when no amounts).
-    comp = lp["comp"].to_numpy()
+    comp = lp["comp"]
     mk = ~np.isnan(comp)
     a_pos = np.where(amt_known, np.maximum(amt, 0), 0.0)
     val_all = np.bincount(sys[mk], weights=a_pos[mk], minlength=n)
@@ -495,33 +532,42 @@ def _procurement_factors(
         val_dir / np.where(val_all > 0, val_all, 1),
         np.where(cnt_all > 0, cnt_dir / np.maximum(cnt_all, 1), np.nan),
     )
-    dy = (
-        pd.DataFrame({"sys": sys[dmask], "y": lp["y0"].to_numpy()[dmask]})
-        .groupby("sys")["y"]
-        .agg(["min", "max"])
-    )
-    dmin = np.full(n, np.nan)
-    dmax = np.full(n, np.nan)
-    dmin[dy.index.to_numpy()] = dy["min"].to_numpy()
-    dmax[dy.index.to_numpy()] = dy["max"].to_numpy()
-    span = (", " + _num_txt(dmin) + "–" + _num_txt(dmax)).fillna("")
-    l3_txt = (
-        _pct(l3)
-        + "% of value via limited/direct awards ("
-        + _num_txt(cnt_dir)
-        + " of "
-        + _num_txt(cnt_all)
-        + " awards"
-        + span
-        + ")"
+    # Years of the direct awards per system (NaN years are skipped).
+    yd = y0[dmask]
+    sd = sys[dmask][~np.isnan(yd)]
+    yd = yd[~np.isnan(yd)]
+    dmin = np.full(n, np.inf)
+    dmax = np.full(n, -np.inf)
+    np.minimum.at(dmin, sd, yd)
+    np.maximum.at(dmax, sd, yd)
+    dmin[np.isinf(dmin)] = np.nan
+    dmax[np.isinf(dmax)] = np.nan
+    span = pc.fill_null(_arrow(_cat_txt(", ", _num_txt(dmin), "–", _num_txt(dmax))), _arrow(""))
+    l3_txt = _cat_txt(
+        _pct(l3),
+        "% of value via limited/direct awards (",
+        _num_txt(cnt_dir),
+        " of ",
+        _num_txt(cnt_all),
+        " awards",
+        span,
+        ")",
     )
     fx.set(
-        "L3", l3, _join([prefix, l3_txt.where(~np.isnan(l3), "procurement method unknown")]), l3_txt
+        "L3",
+        l3,
+        _join(
+            [
+                prefix,
+                pc.if_else(~np.isnan(l3), _arrow(l3_txt), _arrow("procurement method unknown")),
+            ]
+        ),
+        l3_txt,
     )
 
-    # Direct awards per (system, supplier): red flag and driver text.
-    o = np.lexsort((g_sup, -g_direct, g_sys))
-    firsts = o[np.r_[True, g_sys[o][1:] != g_sys[o][:-1]]] if len(o) else o
+    # Direct awards per (system, supplier): red flag and driver text
+    # (most direct awards, then name order).
+    firsts = _first_best(starts, [g_direct]) if len(g_sys) else starts
     max_direct = np.zeros(n)
     max_direct[g_sys[firsts]] = g_direct[firsts]
     direct_sup = np.full(n, -1, dtype=np.int64)
@@ -529,34 +575,26 @@ def _procurement_factors(
     direct_sup[g_sys[firsts][has_direct]] = g_sup[firsts][has_direct] - 1
 
     # L4: single-bid share among competitive awards with a known bid count.
-    ten = lp["ten"].to_numpy()
+    ten = lp["ten"]
     ck = (comp == 0) & ~np.isnan(ten)
     c_all = np.bincount(sys[ck], minlength=n)
     c_one = np.bincount(sys[ck], weights=(ten[ck] <= 1).astype(float), minlength=n)
     l4 = np.where(c_all > 0, c_one / np.maximum(c_all, 1), np.nan)
-    l4_txt = _num_txt(c_one) + " of " + _num_txt(c_all) + " competitive awards had a single bid"
-    fx.set(
-        "L4",
-        l4,
-        _join(
-            [
-                prefix,
-                l4_txt.where(~np.isnan(l4), "no competitive award with a known number of bids"),
-            ]
-        ),
-        l4_txt,
+    l4_txt = _cat_txt(
+        _num_txt(c_one), " of ", _num_txt(c_all), " competitive awards had a single bid"
     )
+    no4 = _arrow("no competitive award with a known number of bids")
+    fx.set("L4", l4, _join([prefix, pc.if_else(~np.isnan(l4), _arrow(l4_txt), no4)]), l4_txt)
 
     # L5: any brand-name specification.
-    br = lp["brand"].to_numpy()
+    br = lp["brand"]
     bk = ~np.isnan(br)
     b_all = np.bincount(sys[bk], minlength=n)
     b_yes = np.bincount(sys[bk], weights=br[bk], minlength=n)
     l5 = np.where(b_all > 0, (b_yes > 0).astype(float), np.nan)
-    l5_txt = _num_txt(b_yes) + " award(s) name a brand without 'or equivalent'"
-    fx.set(
-        "L5", l5, _join([prefix, l5_txt.where(~np.isnan(l5), "brand-name flag unknown")]), l5_txt
-    )
+    l5_txt = _cat_txt(_num_txt(b_yes), " award(s) name a brand without 'or equivalent'")
+    no5 = _arrow("brand-name flag unknown")
+    fx.set("L5", l5, _join([prefix, pc.if_else(~np.isnan(l5), _arrow(l5_txt), no5)]), l5_txt)
 
     return {
         "spend_total": np.where(has_rows, spend_total, np.nan),
@@ -565,13 +603,7 @@ def _procurement_factors(
         "top_supplier": top_name,
         "tenure_years": years,
         "max_direct": max_direct,
-        "direct_supplier": _txt(
-            np.where(
-                direct_sup >= 0,
-                sup_names[np.maximum(direct_sup, 0)] if len(sup_names) else None,
-                None,
-            )
-        ),
+        "direct_supplier": names(direct_sup),
     }
 
 
@@ -992,7 +1024,7 @@ def score(
 
     # Long factor table; contribution = points of the score each factor adds.
     factors = _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R)
-    top_drivers = _top_drivers(factors, fx, lids, n)
+    top_drivers = _top_drivers(fx, lids, lwa, n)
 
     bands = prof["lockin"]["bands"]
     sc = L["score"]
@@ -1097,10 +1129,13 @@ def score(
     ):
         systems[c] = systems[c].astype("string")
 
+    # The ministry step gets the linked ids as codes into the inventory ids
+    # (unique, checked above): it then never hashes a million id strings.
+    ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
     ministries, opportunities = _ministries(
         inventory=inv,
         procurement=proc,
-        links=links,
+        links=links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids)),
         systems=systems,
         questionnaire=questionnaire,
         profile=prof,
@@ -1184,29 +1219,25 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
     )
 
 
-def _top_drivers(
-    factors: pd.DataFrame, fx: _Factors, lids: list[str], n: int, k: int = 3
-) -> pd.Series:
-    """Readable text of the (up to) ``k`` lock-in factors adding the most points."""
-    vals = np.column_stack([fx.value[f] for f in lids])
-    w = np.array(
-        [float(factors.loc[factors["factor"] == f, "weight"].iloc[0]) if n else 0.0 for f in lids]
-    )
+def _top_drivers(fx: _Factors, lids: list[str], w: np.ndarray, n: int, k: int = 3) -> pd.Series:
+    """Readable text of the (up to) ``k`` lock-in factors adding the most points.
+
+    The driver texts of all factors form one column (factor-major); each of
+    the ``k`` positions is a single ``take`` from it, so no per-factor masking.
+    """
+    vals = np.column_stack([fx.value[f] for f in lids]) if lids else np.zeros((n, 0))
     contrib = np.where(np.isnan(vals), -1.0, vals * w)
     # Stable order: highest contribution first, then factor order.
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    out = pd.Series("", index=range(n), dtype="string")
-    for j in range(k):
+    texts = pa.concat_arrays([_flat(_arrow(fx.driver[f])) for f in lids]) if lids else None
+    rows = np.arange(n)
+    parts = []
+    for j in range(order.shape[1]):
         pick = order[:, j]
-        c = contrib[np.arange(n), pick]
-        text = pd.Series(pd.NA, index=range(n), dtype="string")
-        for i, f in enumerate(lids):
-            sel = (pick == i) & (c > 0)
-            if sel.any():
-                text[sel] = fx.driver[f][sel]
-        both = (out != "") & text.notna() & (text != "")
-        out = out + np.where(both, "; ", "") + text.fillna("")
-    return out.where(out != "")
+        c = contrib[rows, pick]
+        t = texts.take(pa.array(pick * n + rows))
+        parts.append(pc.if_else(c > 0, t, _NULL))
+    return _join(parts) if parts else pd.Series(pd.NA, index=range(n), dtype="string")
 
 
 # --------------------------------------------------------------------------- sensitivity

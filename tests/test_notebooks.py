@@ -48,7 +48,9 @@ def test_committed_notebooks_have_no_outputs_and_match_the_generator(tmp_path):
                 assert cell.outputs == [] and cell.execution_count is None, nb_file.name
     before = {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
     script = (ROOT / "tools" / "build_notebooks.py").read_text()
-    script = script.replace('OUT = ROOT / "notebooks"', f'OUT = __import__("pathlib").Path(r"{tmp_path}")')
+    script = script.replace(
+        'OUT = ROOT / "notebooks"', f'OUT = __import__("pathlib").Path(r"{tmp_path}")'
+    )
     (tmp_path / "gen.py").write_text(script)
     subprocess.run([sys.executable, str(tmp_path / "gen.py")], check=True, capture_output=True)
     for name, data in before.items():

@@ -7,16 +7,15 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from html import unescape
 from pathlib import Path
 
 import nbformat
 import openpyxl
 import pytest
-from conftest import AS_OF, FIXTURE_MINISTRIES, FORMULA_NAME, SCRIPT_NAME
 from rich.console import Console
 
+from conftest import AS_OF, FIXTURE_MINISTRIES, FORMULA_NAME, SCRIPT_NAME
 from ospo_analytics import _report as report
 from ospo_analytics._safe import esc, slugify
 
@@ -120,12 +119,12 @@ def test_pdf_or_clear_message(batch) -> None:
 def test_unchanged_rerun_executes_nothing(batch, country: Path) -> None:
     summary, out = batch
     before = sorted(p.name for p in out.iterdir())
-    t0 = time.perf_counter()
     again = report.run_reports(
         country, out, jobs=2, progress=False, as_of=AS_OF.isoformat(),
         input_files=[country / "inventory.parquet"], config_hash="cfg", profile_hash="prof",
     )  # fmt: skip
-    assert time.perf_counter() - t0 < 2.0
+    # "Executes nothing" is checked by what happened; its speed (< 2 s) is
+    # measured in benchmarks/bench_report.py, not here.
     assert again.skipped and again.exit_code == 0 and again.run_id == summary.run_id
     assert sorted(p.name for p in out.iterdir()) == before
     assert "nothing changed" in again.message

@@ -25,8 +25,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import AS_OF, FIXTURE_MINISTRIES, build_country
 
+from conftest import AS_OF, FIXTURE_MINISTRIES, build_country
 from ospo_analytics import _report as report
 from ospo_analytics import _safe
 from ospo_analytics._safe import FORMULA_PREFIXES, slugify
