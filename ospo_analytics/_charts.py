@@ -293,7 +293,10 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     return fig
 
 
-STAGE_NAMES = ("ad hoc", "compliance / inventory", "promote", "host", "strategic")
+# As in the default scoring profile ([readiness] stage_names).
+STAGE_NAMES = ("ad hoc", "inventory & compliance", "promote", "host & share", "strategic")
+# ColorBrewer YlGnBu, 5 classes: ordered, colour-blind safe, prints in grey.
+STAGE_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 """TODO Group OSPO maturity stages 0–4 (legend labels)."""
 
 
@@ -305,13 +308,17 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     """
     if ministries.empty:
         return _empty("No ministries.")
-    df = ministries.sort_values("readiness_score", na_position="first")
+    # Alphabetical, not by score: a readiness profile, not a league table.
+    df = ministries.sort_values("ministry", ascending=False)
     stage = pd.to_numeric(df["readiness_stage"], errors="coerce").astype(float)
-    colours = [plt.cm.cividis(s / 4) if s == s else "#9A9A9A" for s in stage]
     score = pd.to_numeric(df["readiness_score"], errors="coerce").astype(float) * 100
     fig, ax = plt.subplots(figsize=(WIDTH, 1.3 + 0.34 * len(df)))
     y = np.arange(len(df))
-    ax.barh(y, score.fillna(0), color=colours)
+    for yi, st, v in zip(y, stage, score, strict=True):
+        if st == st:
+            ax.barh(yi, v, color=STAGE_COLOURS[int(st)], edgecolor="#555555", linewidth=0.6)
+        else:  # unknown stage: hatched outline, never a colour that reads as a stage
+            ax.barh(yi, v if v == v else 0, color="white", edgecolor="#777777", hatch="///")
     ax.set_yticks(y, [short(m, 36) for m in df["ministry"]])
     for yi, v in zip(y, score, strict=True):
         ax.text(1 if v != v else v + 1, yi, "unknown" if v != v else f"{v:.0f}",
@@ -319,8 +326,10 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Readiness score (0–100)")
     ax.set_title("Ministries side by side")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=plt.cm.cividis(i / 4)) for i in range(5)]
-    handles.append(plt.Rectangle((0, 0), 1, 1, color="#9A9A9A"))
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555") for c in STAGE_COLOURS
+    ]
+    handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#777777", hatch="///"))
     names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
     ax.legend(handles, names, title="maturity stage", fontsize=7.5, title_fontsize=8,
               bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip

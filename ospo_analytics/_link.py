@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
@@ -176,8 +177,9 @@ def link_positions(
 
     # 2. system name within the same ministry.
     todo = (pos < 0) & (pm >= 0)
-    nm_codes, nm_uniq = _codes_and_norm(_col(procurement, "system_name"), n)
-    todo &= nm_codes >= 0
+    if todo.any():  # text work only when some rows are still unlinked
+        nm_codes, nm_uniq = _codes_and_norm(_col(procurement, "system_name"), n)
+        todo &= nm_codes >= 0
     if todo.any():
         inm_codes, inm_uniq = _codes_and_norm(_col(inventory, "system_name"), n_inv)
         cand = (im >= 0) & (inm_codes >= 0)
@@ -201,8 +203,9 @@ def link_positions(
 
     # 3. supplier = vendor of exactly one system in that ministry.
     todo = (pos < 0) & (pm >= 0)
-    s_codes, s_uniq = _codes_and_norm(_col(procurement, "supplier"), n)
-    todo &= s_codes >= 0
+    if todo.any():
+        s_codes, s_uniq = _codes_and_norm(_col(procurement, "supplier"), n)
+        todo &= s_codes >= 0
     if todo.any() and "vendor" in inventory:
         v_codes, v_uniq = _codes_and_norm(inventory["vendor"], n_inv)
         cand = (im >= 0) & (v_codes >= 0)
@@ -234,7 +237,12 @@ def link_positions(
         {
             "proc_index": np.arange(n, dtype=np.int64),
             "system_id": sid,
-            "link_method": pd.array(np.array(LINK_METHODS, dtype=object)[method], dtype="string"),
+            # Codes -> text through a dictionary array: no million Python strings.
+            "link_method": pd.arrays.ArrowStringArray(
+                pa.DictionaryArray.from_arrays(
+                    pa.array(method), pa.array(LINK_METHODS, pa.large_string())
+                ).cast(pa.large_string())
+            ),
             "link_confidence": pd.array(np.round(conf, 4), dtype="Float64"),
         }
     )

@@ -251,10 +251,19 @@ def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
     if lower:
         clean = clean.str.lower()
     clean = clean.mask(clean.eq("").fillna(False))
-    cats = pd.Index(sorted(clean.dropna().unique()), dtype="string")
+    # Sorted by code point, as Python's sorted() would, but on the arrow array.
+    cats = pd.Index(pd.Series(clean.dropna().unique(), dtype="string").sort_values().array)
     remap = np.append(cats.get_indexer(clean.fillna("")), -1)  # last slot: NA code
     new_codes = remap[np.where(codes >= 0, codes, len(remap) - 1)]
     return pd.Series(pd.Categorical.from_codes(new_codes, cats), index=s.index)
+
+
+@cache
+def _spdx_licensing() -> Any:
+    """The SPDX licence index (built once per process: it takes tens of ms)."""
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
 
 
 def _is_open_licence(licence: pd.Series) -> pd.Series:
@@ -264,11 +273,9 @@ def _is_open_licence(licence: pd.Series) -> pd.Series:
     known SPDX ids and none is source-available / non-commercial. Evaluated on
     the unique values only.
     """
-    from license_expression import get_spdx_licensing
-
     lic = _str(licence)
     uniq = lic.dropna().unique()
-    licensing = get_spdx_licensing()
+    licensing = _spdx_licensing()
     verdict: dict[str, bool] = {}
     for value in uniq:  # a handful of distinct licences, not rows
         up = value.upper()
@@ -478,60 +485,57 @@ def _hhi(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _repeat_pairs_many(
-    df: pd.DataFrame, days: int, subsets: list[np.ndarray | None]
-) -> list[pd.Series]:
+def _repeat_pairs(
+    df: pd.DataFrame, days: int, direct: np.ndarray
+) -> tuple[pd.Series, pd.Series]:
     """Buyer→supplier pairs with two awards at most ``days`` apart, per ministry.
 
-    One Series per entry of ``subsets`` (boolean per row of ``df``; None = all
-    rows). Ministries with dated awards but no such pair get 0; those without
-    dated awards are absent (NA later).
+    Returns the count over all awards (i077) and over limited/direct awards
+    only (``direct``, boolean per row; i180). Ministries with dated awards but
+    no such pair get 0; those without dated awards are absent (NA later).
 
-    Rows are sorted once by (ministry, supplier, date) through one packed
-    integer key (category codes and the date's rank); each subset keeps that
-    order, so the closest two awards of a pair are always neighbours.
+    Rows are sorted once by (ministry, supplier, date); the direct subset keeps
+    that order, so the closest two awards of a pair are always neighbours. For
+    calendar dates (the usual case) the pair, the day and the direct flag are
+    packed into one integer and only the values are sorted: everything needed
+    comes back out of the sorted keys, with no gather of the rows.
     """
     mc = df["ministry"].cat.codes.to_numpy().astype(np.int64)
     sc = df["supplier"].cat.codes.to_numpy().astype(np.int64)
     dates = df["date"].to_numpy(dtype="datetime64[ns]")
     ok = ~np.isnat(dates) & (sc >= 0) & (mc >= 0)
-    cats = df["ministry"].cat.categories
     n_s = len(df["supplier"].cat.categories) + 1
     pair = mc[ok] * n_s + sc[ok]
     d = dates[ok].view(np.int64)
+    dr = np.asarray(direct, dtype=bool)[ok]
     day = np.int64(86_400 * 10**9)
+    packed = False
     if len(d) and not (d % day).any():
-        d_codes = (d - d.min()) // day  # calendar dates: the day number is the rank
-        n_d = int(d_codes.max()) + 1
-    else:
-        d_codes, d_uniq = pd.factorize(d, sort=True)
-        n_d = max(len(d_uniq), 1)
-    if len(pair) and (int(pair.max()) + 1) * n_d < 2**62:
-        order = np.argsort(pair * n_d + d_codes)  # ties are equal keys
-    else:
+        dd = (d - d.min()) // day
+        n_d = int(dd.max()) + 1
+        if (int(pair.max()) + 1) * n_d * 2 < 2**62:
+            v = np.sort((pair * n_d + dd) * 2 + dr)
+            dr, v = (v & 1).astype(bool), v >> 1
+            pair, d, limit = v // n_d, v % n_d, np.int64(days)
+            packed = True
+    if not packed:
         order = np.lexsort((d, pair))
-    rows = np.flatnonzero(ok)[order]
-    pair, d = pair[order], d[order]
-    limit = np.int64(days) * 86_400 * 10**9
+        pair, d, dr = pair[order], d[order], dr[order]
+        limit = np.int64(days) * day
     out = []
-    for sub in subsets:
-        keep = np.ones(len(rows), dtype=bool) if sub is None else np.asarray(sub, bool)[rows]
-        p, dd = pair[keep], d[keep]
+    for keep in (None, dr):
+        p, t = (pair, d) if keep is None else (pair[keep], d[keep])
         if len(p) == 0:
             out.append(pd.Series(dtype="Int64"))
             continue
-        close = (p[1:] == p[:-1]) & (np.diff(dd) <= limit)
+        close = (p[1:] == p[:-1]) & (np.diff(t) <= limit)
         hit = _sorted_unique(p[1:][close])
         m_all = _sorted_unique(p // n_s)
-        counts = np.bincount(hit // n_s, minlength=len(cats))[m_all]
-        out.append(
-            pd.Series(
-                counts,
-                index=pd.CategoricalIndex(cats[m_all], dtype=df["ministry"].dtype),
-                dtype="Int64",
-            )
-        )
-    return out
+        counts = np.bincount(hit // n_s, minlength=len(df["ministry"].cat.categories))[m_all]
+        mins = df["ministry"].cat.categories[m_all]
+        index = pd.CategoricalIndex(mins, dtype=df["ministry"].dtype)
+        out.append(pd.Series(counts, index=index, dtype="Int64"))
+    return out[0], out[1]
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -564,15 +568,18 @@ def _procurement_indicators(
     known = it["method"].isin(_KNOWN_METHODS)
     nonc = it["method"].isin(_NONCOMPETITIVE)
     val = it["pos_amount"].fillna(0.0)
+    linked = it["system_id"].notna()
+    # One group-by for every positive-value sum (unlinked share below too).
     frame = pd.DataFrame(
         {
             "ministry": it["ministry"],
             "v": val,
             "v_known": val.where(known, 0.0),
             "v_nonc": val.where(nonc, 0.0),
+            "v_unl": val.where(~linked, 0.0),
         }
     )
-    sums = frame.groupby("ministry", sort=False)[["v", "v_known", "v_nonc"]].sum()
+    sums = frame.groupby("ministry", sort=False)[["v", "v_known", "v_nonc", "v_unl"]].sum()
     out["noncompetitive_share"] = _safe_ratio(sums["v_nonc"], sums["v_known"])
     out["method_known_share"] = _safe_ratio(sums["v_known"], sums["v"])
 
@@ -585,8 +592,8 @@ def _procurement_indicators(
 
     # i077 (any award) and i180 (limited/direct awards).
     days = prof["repeat_days"]
-    out["repeat_award_pairs"], out["repeat_direct_pairs"] = _repeat_pairs_many(
-        it, days, [None, nonc.to_numpy(dtype=bool)]
+    out["repeat_award_pairs"], out["repeat_direct_pairs"] = _repeat_pairs(
+        it, days, nonc.to_numpy(dtype=bool)
     )
     # A ministry whose dated IT awards include no direct ones has 0 direct pairs.
     has_dates = out["repeat_award_pairs"].notna()
@@ -603,9 +610,6 @@ def _procurement_indicators(
     vg = both.groupby("ministry", sort=False)[["amount", "original_amount"]].sum()
     out["value_growth"] = _safe_ratio(vg["amount"], vg["original_amount"]) - 1
 
-    linked = it["system_id"].notna()
-    frame = pd.DataFrame({"ministry": it["ministry"], "v": val, "v_unl": val.where(~linked, 0.0)})
-    sums = frame.groupby("ministry", sort=False)[["v", "v_unl"]].sum()
     out["unlinked_spend_share"] = _safe_ratio(sums["v_unl"], sums["v"])
 
     # Lock-in exposure: linked IT spend weighted by the system's lock-in score.
@@ -1207,7 +1211,8 @@ def score_ministries(
 
     names = pd.concat(
         [
-            proc["ministry"].astype("string"),
+            # Categories, not rows: each category is a ministry of some row.
+            pd.Series(proc["ministry"].cat.categories, dtype="string"),
             sysf["ministry"],
             pd.Series(qgroups.index, dtype="string"),
         ]

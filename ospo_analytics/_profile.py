@@ -238,6 +238,7 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
     _num(where, "sensitivity.n", se["n"], 1)
     _num(where, "sensitivity.spread", se["spread"], 0, 1)
     _num(where, "sensitivity.top", se["top"], 1)
+    _num(where, "sensitivity.max_cells", se["max_cells"], 1)
     pr = data["procurement"]
     _num(where, "procurement.high_lockin", pr["high_lockin"], 0, 100)
     _num(where, "procurement.repeat_window_days", pr["repeat_window_days"], 1)

@@ -379,7 +379,8 @@ def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
 
 def national_view(data: ReportData, top: int = 15) -> dict:
     """Tables for the national overview: ministries side by side, duplication, top opportunities."""
-    m = data.ministries.sort_values("readiness_score", ascending=False, na_position="last")
+    # Alphabetical: a readiness profile of each ministry, not a league table.
+    m = data.ministries.sort_values("ministry")
     opp = data.opportunities
     dup = opp[opp["kind"] == "duplication"] if len(opp) else opp
     top_opp = opp.sort_values("value", ascending=False, na_position="last").head(top)
@@ -525,6 +526,12 @@ def html_table(
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
+    for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
+        if c in shown and c not in wrap:
+            # Names wrap between words, never letter by letter in a narrow column.
+            styler = styler.set_properties(subset=[c], **{
+                "min-width": "10rem", "text-align": "left", "overflow-wrap": "normal",
+            })  # fmt: skip
     for c in wrap:
         if c in shown:
             styler = styler.set_properties(subset=[c], **{

@@ -284,16 +284,14 @@ class _Factors:
 
 
 def _years(s: pd.Series) -> np.ndarray:
-    """Calendar year of each datetime as float, NaN for NaT (no pandas accessor)."""
-    a = s.to_numpy(dtype="datetime64[ns]")
-    nat = np.isnat(a)
-    return np.where(nat, np.nan, a.astype("datetime64[Y]").astype(np.int64) + 1970.0)
+    """Calendar year of each datetime as float, NaN for NaT."""
+    return s.dt.year.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _proc_frame(
     procurement: pd.DataFrame, pos: np.ndarray, as_of: dt.date
-) -> tuple[dict[str, np.ndarray], pd.arrays.ArrowStringArray]:
-    """Linked procurement rows as integer/float arrays, plus supplier names.
+) -> tuple[dict[str, np.ndarray], pd.arrays.ArrowStringArray, dict[str, pd.Categorical]]:
+    """Linked procurement rows as integer/float arrays, supplier names, coded columns.
 
     Plain arrays, not a DataFrame: building a frame would copy every column
     into one block, and the callers only ever want the arrays.
@@ -307,9 +305,17 @@ def _proc_frame(
     p = procurement.reset_index(drop=True)
     sup_codes, sup_names = pd.factorize(p["supplier"].astype("string"), sort=True)
     # Map methods on unique values only (a handful), then spread by code.
-    m_codes = _map_codes(
-        _get(p, "method", "string"), {"open": 0.0, "selective": 0.0, "limited": 1.0, "direct": 1.0}
+    mc, mu = pd.factorize(_get(p, "method", "string"))
+    mu_val = np.append(
+        _map_codes(pd.Series(mu), {"open": 0.0, "selective": 0.0, "limited": 1.0, "direct": 1.0}),
+        np.nan,
     )
+    m_codes = mu_val[np.where(mc >= 0, mc, len(mu_val) - 1)]
+    # The same codes as categoricals, for the ministry step (no second hashing).
+    coded = {
+        "supplier": pd.Categorical.from_codes(sup_codes, pd.Index(sup_names)),
+        "method": pd.Categorical.from_codes(mc, pd.Index(mu)),
+    }
     y0 = _years(_get(p, "award_date", "datetime64[ns]"))
     if np.isnan(y0).any():
         y0 = np.where(np.isnan(y0), _years(_get(p, "start_date", "datetime64[ns]")), y0)
@@ -335,7 +341,7 @@ def _proc_frame(
         "row": pick(_f(_get(p, "source_row", "Int64"))),
         "pidx": np.flatnonzero(linked),
     }
-    return lp, pd.array(np.asarray(sup_names, dtype=object), dtype="string")
+    return lp, pd.array(np.asarray(sup_names, dtype=object), dtype="string"), coded
 
 
 def _row_refs(lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
@@ -347,15 +353,16 @@ def _row_refs(lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: i
     fc = lp["fcode"].astype(np.int64) + 1
     sc = lp["scode"].astype(np.int64) + 1
     nr, nf, ns = int(row.max()) + 1, int(fc.max()) + 1, int(sc.max()) + 1
-    if float(n) * nf * ns * nr < 2**62:
-        # One packed int64 key sorts far faster than a 5-key lexsort. Rows with
-        # equal keys read the same unless they lack a source row (their text
-        # then names the row position): only then is a stable sort needed.
+    m = len(sys_)
+    if float(n) * nf * ns * nr * m < 2**62:
+        # One packed int64 key (provenance, then input position for ties) sorts
+        # far faster than a 5-key lexsort; keys are unique, so sorting the
+        # values (cheaper than argsort) gives the order back.
+        key = (((sys_.astype(np.int64) * nf + fc) * ns + sc) * nr + row) * m + np.arange(m)
+        order = np.sort(key) % m
+    elif float(n) * nf * ns * nr < 2**62:
         key = ((sys_.astype(np.int64) * nf + fc) * ns + sc) * nr + row
-        order = np.argsort(key)
-        ks = key[order]
-        if ((ks[1:] == ks[:-1]) & (row[order][1:] == 0)).any():
-            order = np.argsort(key, kind="stable")
+        order = np.argsort(key, kind="stable")
     else:
         order = np.lexsort((lp["pidx"], row, sc, fc, sys_))
     ss = sys_[order]
@@ -997,7 +1004,7 @@ def score(
     n = len(inv)
 
     links, pos = link_positions(inv, proc, prof)
-    lp, sup_names = _proc_frame(proc, pos, as_of)
+    lp, sup_names, coded = _proc_frame(proc, pos, as_of)
     refs = _row_refs(lp, proc, n)
 
     fx = _Factors(n)
@@ -1083,17 +1090,31 @@ def score(
     with np.errstate(invalid="ignore"):
         priority = rinfo["r11"] * rinfo["common"] * sc / 100
 
+    # How stable each rank is when the lock-in weights move (seeded Monte Carlo).
+    se = prof["sensitivity"]
+    rr = rank_ranges(
+        lv,
+        lwa,
+        n=int(se["n"]),
+        spread=float(se["spread"]),
+        seed=int(se["seed"]),
+        top=int(se["top"]),
+        max_cells=int(se.get("max_cells", SENSITIVITY_MAX_CELLS)),
+    )
+
     systems = pd.DataFrame(
         {
-            "system_id": inv["system_id"].astype("string").to_numpy(),
-            "system_name": _get(inv, "system_name", "string").to_numpy(),
-            "ministry": _get(inv, "ministry", "string").to_numpy(),
-            "category": _get(inv, "category", "string").to_numpy(),
+            # Text columns go in as string arrays (.array): no round trip
+            # through Python objects.
+            "system_id": inv["system_id"].astype("string").array,
+            "system_name": _get(inv, "system_name", "string").array,
+            "ministry": _get(inv, "ministry", "string").array,
+            "category": _get(inv, "category", "string").array,
             # The inventory's vendor, else the top supplier of the linked
             # contracts: readers should not see "unknown" when spend says who.
             "vendor": _get(inv, "vendor", "string")
-            .fillna(pd.Series(pinfo["top_supplier"], index=inv.index).astype("string"))
-            .to_numpy(),
+            .fillna(pd.Series(pinfo["top_supplier"].array, index=inv.index))
+            .array,
             "lockin_score": _fl(sc),
             "lockin_low": _fl(L["low"]),
             "lockin_high": _fl(L["high"]),
@@ -1103,38 +1124,36 @@ def score(
             "reuse_score": _fl(R["score"]),
             "replace_priority": _fl(priority),
             "confidence": _fl(L["confidence"]),
-            "red_flags": red.to_numpy(),
-            "top_drivers": top_drivers.to_numpy(),
+            "red_flags": red.array,
+            "top_drivers": top_drivers.array,
             "spend_total": _fl(pinfo["spend_total"]),
             "n_contracts": pinfo["n_contracts"].astype(np.int64),
-            "candidate_alternatives": alt.where(alt != "").to_numpy(),
-            "lockin_band": band,
+            "candidate_alternatives": alt.where(alt != "").array,
+            "lockin_band": pd.array(band, dtype="string"),
             "reuse_confidence": _fl(R["confidence"]),
-            "top_supplier": pinfo["top_supplier"].to_numpy(),
+            "top_supplier": pinfo["top_supplier"].array,
             "tenure_years": _fl(tenure),
             "n_direct_awards_top": md.astype(np.int64),
+            "lockin_rank": _int(rr["rank"]),
+            "rank_min": _int(rr["rank_min"]),
+            "rank_max": _int(rr["rank_max"]),
+            "p_top10": _fl(rr["p_top"]),
         }
     )
-    for c in (
-        "system_id",
-        "system_name",
-        "ministry",
-        "category",
-        "vendor",
-        "red_flags",
-        "top_drivers",
-        "candidate_alternatives",
-        "lockin_band",
-        "top_supplier",
-    ):
-        systems[c] = systems[c].astype("string")
+    systems.attrs["sensitivity"] = {
+        "n_draws": rr["n_draws"],
+        "spread": float(se["spread"]),
+        "seed": int(se["seed"]),
+        "top": int(se["top"]),
+    }
 
     # The ministry step gets the linked ids as codes into the inventory ids
-    # (unique, checked above): it then never hashes a million id strings.
+    # (unique, checked above), and supplier / method as the codes found above:
+    # it then never hashes those million-row text columns again.
     ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
     ministries, opportunities = _ministries(
         inventory=inv,
-        procurement=proc,
+        procurement=proc.assign(**coded),
         links=links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids)),
         systems=systems,
         questionnaire=questionnaire,
@@ -1150,6 +1169,13 @@ def score(
         profile=prof,
         as_of=as_of,
     )
+
+
+def _int(x: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers with NA (not NaN) for unknown."""
+    x = np.asarray(x, float)
+    ok = ~np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(ok, x, 0).astype(np.int64), ~ok)
 
 
 def _fl(x: np.ndarray) -> pd.arrays.FloatingArray:
@@ -1242,6 +1268,135 @@ def _top_drivers(fx: _Factors, lids: list[str], w: np.ndarray, n: int, k: int = 
 
 # --------------------------------------------------------------------------- sensitivity
 
+SENSITIVITY_MAX_CELLS = 2_000_000
+"""Default cap on draws × ranked systems (``[sensitivity] max_cells``)."""
+
+_CHUNK_CELLS = 1_000_000  # draw scores held at a time: 4 MB of float32
+_BINS = 1 << 16  # rank resolution of the draws: 100 / 65536 = 0.0015 score points
+
+
+def _binned_ranks(s: np.ndarray) -> np.ndarray:
+    """Competition ranks of each row of scores ``s`` (0-1, NaN last), highest first.
+
+    Scores are put in ``_BINS`` equal bins and a system's rank is 1 + the
+    number of systems in higher bins: one ``bincount`` and one ``cumsum`` per
+    row instead of a sort, so ranking costs O(systems + bins) per draw. Scores
+    closer than 0.0015 points (of 100) may share a rank.
+    """
+    c, m = s.shape
+    nb = _BINS + 1  # bin 0 holds unknown scores
+    b = np.clip(np.nan_to_num(s * _BINS, nan=-1.0), -1, _BINS - 1).astype(np.int32) + 1
+    b += (np.arange(c, dtype=np.int32) * nb)[:, None]
+    counts = np.bincount(b.ravel(), minlength=c * nb).reshape(c, nb)
+    # 1 + systems in a strictly higher bin.
+    above = (m + 1 - np.cumsum(counts, axis=1)).astype(np.int32)
+    return above.ravel()[b]
+
+
+def rank_ranges(
+    values: np.ndarray,
+    weights: np.ndarray,
+    n: int = 200,
+    spread: float = 0.2,
+    seed: int = 0,
+    top: int = 10,
+    max_cells: int | None = None,
+) -> dict[str, Any]:
+    """Rank of each system under the profile's weights and under ±``spread`` draws.
+
+    Parameters
+    ----------
+    values : ndarray (n_systems, n_factors)
+        Lock-in factor values 0-1, NaN for unknown.
+    weights : ndarray (n_factors,)
+        The profile's lock-in weights.
+    n : int
+        Monte Carlo draws; each weight is drawn uniform in ``w·[1-spread, 1+spread]``
+        (seeded; the first k draws are the same whatever ``n`` is).
+    spread : float
+        Relative half-width of the perturbation (0.2 = ±20%).
+    seed : int
+        Random seed: same seed, same answer.
+    top : int
+        Size of the top list behind ``p_top``.
+    max_cells : int, optional
+        Cap on draws × ranked systems; when exceeded, the number of draws is
+        lowered to ``max_cells // n_ranked`` (at least 1) and ``n_draws`` says so.
+
+    Returns
+    -------
+    dict
+        ``rank`` (competition rank of the score rounded as in ``systems``,
+        1 = most locked in; NaN where the score is unknown), ``rank_min``,
+        ``rank_max`` (over the profile's weights and every draw, so
+        ``rank_min <= rank <= rank_max``), ``p_top`` (share of draws ranking
+        within ``top``), ``n_draws`` (draws used).
+
+    Notes
+    -----
+    Draws are scored in float32, ``max(1, 1e6 // n_ranked)`` draws at a time,
+    so memory stays at a few tens of MB whatever the number of systems. With
+    ``spread == 0`` every draw equals the profile's weights: the range is the
+    rank itself and no draw is computed.
+    """
+    v = np.asarray(values, float)
+    w0 = np.asarray(weights, float)
+    n_sys = v.shape[0]
+    base = np.round(combine(v, w0)["score"], 6)
+    keep = ~np.isnan(base)
+    m = int(keep.sum())
+    rank = np.full(n_sys, np.nan)
+    out = {"rank": rank, "rank_min": rank.copy(), "rank_max": rank.copy(), "p_top": rank.copy()}
+    draws = int(n)
+    if max_cells is not None and m and m * draws > max_cells:
+        draws = max(1, int(max_cells) // m)
+    out["n_draws"] = draws if spread > 0 else 0
+    if m == 0:
+        return out
+    # Exact ranks of the scores as shown (float64, rounded like ``systems``).
+    r0 = pd.Series(base[keep]).rank(method="min", ascending=False).to_numpy()
+    rank[keep] = r0
+    lo, hi, hits = r0.copy(), r0.copy(), np.zeros(m)
+    if spread > 0 and draws > 0:
+        rng = np.random.default_rng(seed)
+        u = rng.uniform(1 - spread, 1 + spread, size=(int(n), len(w0)))[:draws]
+        w = (w0[None, :] * u).astype(np.float32)
+        known = ~np.isnan(v[keep])
+        a = np.where(known, v[keep], 0.0).astype(np.float32).T.copy()  # (factors, m)
+        k = known.astype(np.float32).T.copy()
+        step = max(1, _CHUNK_CELLS // m)
+        for c0 in range(0, draws, step):
+            wc = w[c0 : c0 + step]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sc = (wc @ a) / (wc @ k)
+            r = _binned_ranks(sc)
+            np.minimum(lo, r.min(axis=0), out=lo)
+            np.maximum(hi, r.max(axis=0), out=hi)
+            hits += (r <= top).sum(axis=0)
+        p = hits / draws
+    else:
+        p = (r0 <= top).astype(float)
+    out["rank_min"][keep] = lo
+    out["rank_max"][keep] = hi
+    out["p_top"][keep] = p
+    return out
+
+
+def _factor_matrix(res: Any, lids: list[str]) -> np.ndarray:
+    """(system, lock-in factor) values of a result, from its long factor table."""
+    f = res.factors
+    order = pd.Index(res.systems["system_id"].astype("string"))
+    # Scatter with integer positions: much faster than a pivot on a million rows.
+    fpos = (
+        f["factor"].astype("string").map({x: i for i, x in enumerate(lids)})
+    ).to_numpy(dtype=float, na_value=np.nan)
+    lock = ~np.isnan(fpos)
+    spos = order.get_indexer(f["system_id"].astype("string")[lock])
+    vals = np.full((len(order), len(lids)), np.nan)
+    ok = spos >= 0
+    vals[spos[ok], fpos[lock][ok].astype(np.int64)] = _f(f["value"][lock])[ok]
+    return vals
+
 
 def sensitivity(
     result_or_inputs: Any,
@@ -1252,9 +1407,9 @@ def sensitivity(
 ) -> pd.DataFrame:
     """Stability of the lock-in ranking when each weight moves by ±``spread``.
 
-    Draws ``n`` weight vectors, each weight uniform in ``w·[1-spread, 1+spread]``
-    (seeded), scores every system with one matrix product per draw set, and
-    reports each system's rank range.
+    The same computation as the ``lockin_rank, rank_min, rank_max, p_top10``
+    columns :func:`score` adds to ``systems`` (see :func:`rank_ranges`), with
+    the draws and settings given here and no cap on their number.
 
     Parameters
     ----------
@@ -1273,65 +1428,26 @@ def sensitivity(
     -------
     DataFrame
         ``system_id, rank, rank_min, rank_max, p_top10`` (``p_top10`` is the share
-        of draws in which the system ranks within ``top``), sorted by ``rank``;
-        systems with no known lock-in factor are left out.
+        of draws in which the system ranks within ``top``; the rank range covers
+        the profile's own weights and every draw), sorted by ``rank``; systems
+        with no known lock-in factor are left out.
     """
     from ._result import ScoreResult
 
     res = result_or_inputs
     if not isinstance(res, ScoreResult):
-        if isinstance(res, dict):
-            res = score(**res)
-        else:
-            res = score(*res)
-    f = res.factors
-    lids = list(LOCKIN_FACTORS)
-    order = pd.Index(res.systems["system_id"].astype("string"))
-    # Scatter the long table into a (system, factor) matrix with integer
-    # positions: much faster than a pivot on a million rows.
-    fcol = f["factor"].astype("string")
-    fpos = fcol.map({x: i for i, x in enumerate(lids)}).to_numpy(dtype=float, na_value=np.nan)
-    lock = ~np.isnan(fpos)
-    spos = order.get_indexer(f["system_id"].astype("string")[lock])
-    vals = np.full((len(order), len(lids)), np.nan)
-    ok = spos >= 0
-    vals[spos[ok], fpos[lock][ok].astype(np.int64)] = _f(f["value"][lock])[ok]
+        res = score(**res) if isinstance(res, dict) else score(*res)
+    lids = list(res.profile.lockin_weights)
     w0 = np.array([res.profile.lockin_weights[x] for x in lids])
-    known = ~np.isnan(vals)
-    v0 = np.where(known, vals, 0.0)
-    keep = known.any(axis=1) & (known.astype(float) @ w0 > 0)
-    v0, km = v0[keep], known[keep].astype(float)
-    ids = order[keep]
-    rng = np.random.default_rng(seed)
-    draws = w0[None, :] * rng.uniform(1 - spread, 1 + spread, size=(int(n), len(w0)))
-    allw = np.vstack([w0[None, :], draws])  # column 0: the profile's own weights
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = (v0 @ allw.T) / (km @ allw.T)
-    s = np.round(np.nan_to_num(s, nan=-1.0), 9)
-    ranks = _rank_desc(s)
-    base = ranks[:, 0]
-    mc = ranks[:, 1:]
+    rr = rank_ranges(_factor_matrix(res, lids), w0, n=n, spread=spread, seed=seed, top=top)
+    keep = ~np.isnan(rr["rank"])
     out = pd.DataFrame(
         {
-            "system_id": pd.array(ids, dtype="string"),
-            "rank": base,
-            "rank_min": mc.min(axis=1),
-            "rank_max": mc.max(axis=1),
-            "p_top10": (mc <= top).mean(axis=1),
+            "system_id": pd.array(res.systems["system_id"].astype("string").array[keep]),
+            "rank": rr["rank"][keep].astype(np.int64),
+            "rank_min": rr["rank_min"][keep].astype(np.int64),
+            "rank_max": rr["rank_max"][keep].astype(np.int64),
+            "p_top10": rr["p_top"][keep],
         }
     )
     return out.sort_values(["rank", "system_id"], kind="stable").reset_index(drop=True)
-
-
-def _rank_desc(s: np.ndarray) -> np.ndarray:
-    """Competition ranks ("1224") of each column, highest first (fully vectorised)."""
-    neg = np.ascontiguousarray(-s.T)  # one contiguous row per draw
-    order = np.argsort(neg, axis=1, kind="stable")
-    srt = np.take_along_axis(neg, order, axis=1)
-    new = np.ones(srt.shape, dtype=bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    # Position of the first of each run of equal scores = its competition rank - 1.
-    first = np.maximum.accumulate(np.where(new, np.arange(srt.shape[1])[None, :], 0), axis=1)
-    ranks = np.empty(neg.shape, dtype=np.int64)
-    np.put_along_axis(ranks, order, first + 1, axis=1)
-    return ranks.T
