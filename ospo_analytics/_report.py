@@ -236,6 +236,11 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     systems = systems.sort_values("lockin_score", ascending=False, na_position="last")
     proc = data.procurement
     proc = proc[proc["ministry"].astype(str) == ministry] if len(proc) else proc
+    # The supplier and competition sections are about IT spend, as the
+    # ministry indicators (hhi_it...) are: drop rows the IT filter excluded;
+    # an unknown classification counts as IT, as in the indicators.
+    if len(proc) and "is_it" in proc:
+        proc = proc[proc["is_it"].astype("boolean").fillna(True).astype(bool)]
 
     # Exit windows: contract end from the inventory, lock-in from the scores.
     inv = data.inventory
@@ -526,16 +531,19 @@ def html_table(
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
+    for c in ("kind", "category", "method"):
+        if c in shown and c not in wrap:  # short codes: never split inside a word
+            styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
         if c in shown and c not in wrap:
             # Names wrap between words, never letter by letter in a narrow column.
             styler = styler.set_properties(subset=[c], **{
-                "min-width": "10rem", "text-align": "left", "overflow-wrap": "normal",
+                "min-width": "8rem", "text-align": "left", "overflow-wrap": "normal",
             })  # fmt: skip
     for c in wrap:
         if c in shown:
             styler = styler.set_properties(subset=[c], **{
-                "min-width": "14rem", "max-width": "22rem", "white-space": "normal",
+                "min-width": "12rem", "max-width": "18rem", "white-space": "normal",
                 "text-align": "left", "font-size": "0.78rem",
             })  # fmt: skip
     for cols, cmap in ((bad, "Oranges"), (good, "Blues")):

@@ -566,6 +566,73 @@ def test_sensitivity_accepts_inputs():
     assert len(out) == 12
 
 
+def _with_sensitivity(tmp_path, **settings):
+    body = "[sensitivity]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
+    f = tmp_path / "sens.toml"
+    f.write_text(body)
+    return load_profile(f)
+
+
+def test_systems_carry_rank_range_columns_seeded(tmp_path):
+    prof = _with_sensitivity(tmp_path, n=40, spread=0.3, seed=3, top=3)
+    a = run(_ranked_inputs(), profile=prof).systems
+    b = run(_ranked_inputs(), profile=prof).systems
+    cols = ["lockin_rank", "rank_min", "rank_max", "p_top10"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])  # same seed, same answer
+    assert str(a["lockin_rank"].dtype) == "Int64" and str(a["p_top10"].dtype) == "Float64"
+    assert (a["rank_min"] <= a["lockin_rank"]).all() and (a["lockin_rank"] <= a["rank_max"]).all()
+    assert a["p_top10"].between(0, 1).all()
+    # lockin_rank is the competition rank of lockin_score (1 = most locked in).
+    expected = a["lockin_score"].rank(method="min", ascending=False).astype("Int64")
+    pd.testing.assert_series_equal(a["lockin_rank"], expected, check_names=False)
+    # With ±30% some ranks move: the ranges are not all degenerate.
+    assert (a["rank_max"] > a["rank_min"]).any()
+    # Another seed draws other weights.
+    c = run(_ranked_inputs(), profile=_with_sensitivity(tmp_path, n=40, spread=0.3, seed=4, top=3))
+    assert not c.systems[cols].equals(a[cols])
+
+
+def test_zero_spread_pins_every_rank(tmp_path):
+    s = run(_ranked_inputs(), profile=_with_sensitivity(tmp_path, spread=0.0, top=3)).systems
+    assert (s["rank_min"] == s["lockin_rank"]).all() and (s["rank_max"] == s["lockin_rank"]).all()
+    assert (s["p_top10"] == (s["lockin_rank"] <= 3).astype(float)).all()
+
+
+def test_unknown_score_has_no_rank():
+    s = run(inv({"data_export": "none"}, {})).systems.set_index("system_id")
+    assert pd.isna(s.loc["S2", "lockin_score"])
+    assert s.loc["S2", ["lockin_rank", "rank_min", "rank_max", "p_top10"]].isna().all()
+    assert s.loc["S1", "lockin_rank"] == 1
+
+
+def test_big_inventories_get_fewer_draws(tmp_path):
+    prof = _with_sensitivity(tmp_path, n=200, max_cells=60, spread=0.2)
+    r = run(_ranked_inputs(), profile=prof)
+    assert r.systems.attrs["sensitivity"]["n_draws"] == 60 // 12
+    full = run(_ranked_inputs()).systems.attrs["sensitivity"]
+    assert full["n_draws"] == 200
+    # The first draws are the same whatever n is: capping keeps them.
+    rr = _score.rank_ranges(np.array([[0.2, 0.9], [0.5, 0.5], [0.9, 0.1]]), np.ones(2), n=5)
+    capped = _score.rank_ranges(
+        np.array([[0.2, 0.9], [0.5, 0.5], [0.9, 0.1]]), np.ones(2), n=50, max_cells=15
+    )
+    assert capped["n_draws"] == 5
+    for k in ("rank", "rank_min", "rank_max", "p_top"):
+        np.testing.assert_array_equal(rr[k], capped[k])
+
+
+def test_binned_ranks_match_competition_ranks():
+    rng = np.random.default_rng(0)
+    s = (np.round(rng.random((4, 300)) * 40) / 40).astype(np.float32)  # many ties
+    s[1, 7] = np.nan
+    s[2, :5] = 0.0
+    s[3, :5] = 1.0
+    got = _score._binned_ranks(s)
+    for i in range(len(s)):
+        want = pd.Series(s[i]).rank(method="min", ascending=False, na_option="bottom")
+        np.testing.assert_array_equal(got[i], want.to_numpy())
+
+
 # ------------------------------------------------------------------- properties
 
 CODES = {
