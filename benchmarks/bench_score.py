@@ -1,17 +1,25 @@
 """Benchmark: score 1,000,000 procurement rows and 50,000 systems.
 
-Goal (issue 3): with system ids present, the whole scoring step within 5x the
-time to read the same tables from parquet, peak memory under 4 GB.
+Goal (issue 3): with system ids present, the whole scoring step (per-system
+scores, explanations, sensitivity columns, ministries, opportunities) within 5x
+the time to read the same tables from parquet, peak memory under 4 GB.
 
-Run: ``.venv/bin/python benchmarks/bench_score.py [--rows N] [--systems N]``.
+Each run is a fresh Python process (as ``ospo-analytics score`` is): it reads
+the two parquet files, then scores them, ``--inner`` times; peak memory is that
+process's ``ru_maxrss``. The machine may be shared, so runs are repeated and
+the best and the median are reported; the goal is judged on the median ratio.
+
+Run: ``.venv/bin/python benchmarks/bench_score.py [--rows N] [--systems N] [--runs K]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
+import json
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,9 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ospo_analytics import _score
 from ospo_analytics._schema import empty_frame
-from ospo_analytics._score import score, sensitivity
 
 GOAL_RATIO = 5.0
 GOAL_PEAK_GB = 4.0
@@ -110,75 +116,93 @@ def _canonical(table: str, data: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+def _child(folder: Path, inner: int) -> None:
+    """One measured process: read the parquet tables, score them; print JSON."""
+    from ospo_analytics._score import score
+
+    as_of = dt.date(2025, 1, 1)
+    runs = []
+    for _ in range(inner):
+        t = time.perf_counter()
+        inv = pd.read_parquet(folder / "inventory.parquet")
+        proc = pd.read_parquet(folder / "procurement.parquet")
+        t_read = time.perf_counter() - t
+        t = time.perf_counter()
+        res = score(inv, proc, as_of=as_of)
+        t_score = time.perf_counter() - t
+        runs.append({"read": t_read, "score": t_score})
+        info = {
+            "linked": float(res.links["system_id"].notna().mean()),
+            "factor_rows": len(res.factors),
+            "draws": res.systems.attrs.get("sensitivity", {}).get("n_draws"),
+        }
+        del inv, proc, res
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+    print(json.dumps({"runs": runs, "peak_gb": peak, **info}))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--systems", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes")
+    ap.add_argument("--inner", type=int, default=2, help="read + score repeats per process")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        _child(args.child, args.inner)
+        return 0
 
     t = time.perf_counter()
     inv, proc = make_tables(args.rows, args.systems)
     t_gen = time.perf_counter() - t
+    results = []
     with tempfile.TemporaryDirectory() as d:
         inv.to_parquet(Path(d) / "inventory.parquet")
         proc.to_parquet(Path(d) / "procurement.parquet")
         del inv, proc
-        gc.collect()
-        t = time.perf_counter()
-        inv = pd.read_parquet(Path(d) / "inventory.parquet")
-        proc = pd.read_parquet(Path(d) / "procurement.parquet")
-        t_read = time.perf_counter() - t
-    rss_before = _rss_gb()
-    as_of = dt.date(2025, 1, 1)
+        for _ in range(args.runs):
+            cmd = [sys.executable, __file__, "--child", d, "--inner", str(args.inner)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [r for res in results for r in res["runs"]]
+    read = [r["read"] for r in runs]
+    sc = [r["score"] for r in runs]
+    ratio = [r["score"] / r["read"] for r in runs]
+    peak = max(r["peak_gb"] for r in results)
+    med_ratio = statistics.median(ratio)
+    ok_time = med_ratio <= GOAL_RATIO
+    ok_mem = peak < GOAL_PEAK_GB
+    first = results[0]
 
-    # Per-system part alone (this module's work), then the whole step.
-    real = _score._ministries
-    _score._ministries = lambda **kw: (pd.DataFrame(), pd.DataFrame())
-    t = time.perf_counter()
-    res = score(inv, proc, as_of=as_of)
-    t_sys = time.perf_counter() - t
-    _score._ministries = real
-    del res
-    gc.collect()
-    t = time.perf_counter()
-    res = score(inv, proc, as_of=as_of)
-    t_all = time.perf_counter() - t
-    peak = _rss_gb()
-    t = time.perf_counter()
-    sensitivity(res, n=200)
-    t_sens = time.perf_counter() - t
+    def bm(xs: list[float], unit: str = " s") -> str:
+        return f"best {min(xs):6.2f}{unit}   median {statistics.median(xs):6.2f}{unit}"
 
-    linked = res.links["system_id"].notna().mean()
-    ratio = t_all / t_read
-    rows = [
-        ("generate tables", f"{t_gen:.2f} s", ""),
-        ("read parquet (inventory + procurement)", f"{t_read:.2f} s", "baseline"),
-        ("score(): per-system part only", f"{t_sys:.2f} s", f"{t_sys / t_read:.1f}x read"),
-        (
-            "score(): whole step (incl. ministries)",
-            f"{t_all:.2f} s",
-            f"{ratio:.1f}x read (goal <= {GOAL_RATIO:.0f}x) {'OK' if ratio <= GOAL_RATIO else 'MISSED'}",
-        ),
-        ("sensitivity(n=200 draws)", f"{t_sens:.2f} s", "not part of the goal"),
-        (
-            "peak RSS of the process",
-            f"{peak:.2f} GB",
-            f"goal < {GOAL_PEAK_GB:.0f} GB {'OK' if peak < GOAL_PEAK_GB else 'MISSED'}",
-        ),
-        ("RSS peak before scoring", f"{rss_before:.2f} GB", "tables + generation"),
-    ]
     print(
         f"bench_score: {args.rows:,} procurement rows, {args.systems:,} systems, "
-        f"{linked:.0%} rows linked, {len(res.factors):,} factor rows"
+        f"{first['linked']:.0%} rows linked, {first['factor_rows']:,} factor rows, "
+        f"{first['draws']} sensitivity draws; {len(runs)} runs in {len(results)} processes "
+        f"(tables generated in {t_gen:.1f} s)"
     )
+    rows = [
+        ("read parquet (inventory + procurement)", bm(read), "baseline"),
+        ("score() whole step", bm(sc), "incl. sensitivity, ministries, opportunities"),
+        (
+            "score() / read",
+            bm(ratio, "x"),
+            f"goal <= {GOAL_RATIO:.0f}x (median): {'met' if ok_time else 'MISSED'}",
+        ),
+        (
+            "peak memory (ru_maxrss, read + score)",
+            f"max  {peak:6.2f} GB",
+            f"goal < {GOAL_PEAK_GB:.0f} GB: {'met' if ok_mem else 'MISSED'}",
+        ),
+    ]
     w = max(len(r[0]) for r in rows)
     for name, val, note in rows:
-        print(f"  {name:<{w}}  {val:>9}  {note}")
-    return 0 if ratio <= GOAL_RATIO and peak < GOAL_PEAK_GB else 1
+        print(f"  {name:<{w}}  {val}   {note}")
+    print(f"  goal {'MET' if ok_time and ok_mem else 'MISSED'}")
+    return 0 if ok_time and ok_mem else 1
 
 
 if __name__ == "__main__":

@@ -326,9 +326,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Readiness score (0–100)")
     ax.set_title("Ministries side by side")
-    handles = [
-        plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555") for c in STAGE_COLOURS
-    ]
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555") for c in STAGE_COLOURS]
     handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#777777", hatch="///"))
     names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
     ax.legend(handles, names, title="maturity stage", fontsize=7.5, title_fontsize=8,

@@ -364,7 +364,8 @@ def _prepare_procurement(
                 _col(p, "original_amount", "Float64"), errors="coerce"
             ).astype("Float64"),
             "is_it": _col(p, "is_it", "boolean").astype("boolean"),
-        }
+        },
+        copy=False,  # the columns above are new or read-only here: no second copy
     )
     # Linked system per row: ``links.proc_index`` is the position in procurement.
     if links is not None and len(links) and "proc_index" in links.columns:
@@ -461,7 +462,10 @@ def _hhi(df: pd.DataFrame) -> pd.DataFrame:
     # groups, in the same order of appearance, as a two-column group-by on the
     # categoricals, without building a MultiIndex.
     n_s = len(d["supplier"].cat.categories)
-    key = d["ministry"].cat.codes.to_numpy().astype(np.int64) * n_s + d["supplier"].cat.codes.to_numpy()
+    key = (
+        d["ministry"].cat.codes.to_numpy().astype(np.int64) * n_s
+        + d["supplier"].cat.codes.to_numpy()
+    )
     s = d["pos_amount"].groupby(key, sort=False).sum()
     pair = s.index.to_numpy()
     m_code = pair // n_s
@@ -485,9 +489,7 @@ def _hhi(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _repeat_pairs(
-    df: pd.DataFrame, days: int, direct: np.ndarray
-) -> tuple[pd.Series, pd.Series]:
+def _repeat_pairs(df: pd.DataFrame, days: int, direct: np.ndarray) -> tuple[pd.Series, pd.Series]:
     """Buyer→supplier pairs with two awards at most ``days`` apart, per ministry.
 
     Returns the count over all awards (i077) and over limited/direct awards

@@ -126,6 +126,18 @@ def _cat_txt(*parts: Any) -> pd.Series:
     return _series(pc.binary_join_element_wise(*[_arrow(x) for x in parts], _arrow("")))
 
 
+def _choose(codes: np.ndarray, labels: list[str]) -> pd.Series:
+    """``labels[code]`` per row (NA for code -1): one dictionary cast, no per-row strings."""
+    codes = np.asarray(codes, dtype=np.int32)
+    idx = pa.array(np.maximum(codes, 0), mask=codes < 0)
+    return _series(pa.DictionaryArray.from_arrays(idx, pa.array(labels, _T)).cast(_T))
+
+
+def _select_txt(conds: list[np.ndarray], labels: list[str], default: str) -> pd.Series:
+    """Text twin of ``np.select(conds, labels, default)``."""
+    return _choose(np.select(conds, list(range(len(labels))), len(labels)), [*labels, default])
+
+
 def _int_txt(x: np.ndarray) -> pd.Series:
     """Whole numbers as text; NA for NaN."""
     x = np.asarray(x, float)
@@ -344,7 +356,9 @@ def _proc_frame(
     return lp, pd.array(np.asarray(sup_names, dtype=object), dtype="string"), coded
 
 
-def _row_refs(lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: int = 5) -> pd.Series:
+def _row_refs(
+    lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: int = 5
+) -> pd.Series:
     """Per system: the first ``k`` procurement rows by provenance, as text."""
     sys_ = lp["sys"]
     if len(sys_) == 0:
@@ -386,7 +400,9 @@ def _row_refs(lp: dict[str, np.ndarray], procurement: pd.DataFrame, n: int, k: i
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), _flat(loc))
     txt = pc.binary_join(lists, _arrow(", "))
     txt = pc.if_else(count > 0, txt, _NULL)
-    return _series(pc.binary_join_element_wise(txt, pa.array(np.where(count > k, " …", ""), _T), _arrow("")))
+    return _series(
+        pc.binary_join_element_wise(txt, pa.array(np.where(count > k, " …", ""), _T), _arrow(""))
+    )
 
 
 def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:
@@ -645,19 +661,16 @@ def _inventory_factors(
         + ", source_code_access="
         + _quote(src)
     )
-    l6_drv = pd.Series(
-        np.select(
-            [l6 == 0, l6 == 0.2, l6 == 0.4, l6 == 0.7, l6 == 1],
-            [
-                "government-owned open source",
-                "third-party open source",
-                "government-owned, closed licence",
-                "proprietary, source only in escrow",
-                "proprietary licence, no source access",
-            ],
-            "",
-        ),
-        dtype="string",
+    l6_drv = _select_txt(
+        [l6 == 0, l6 == 0.2, l6 == 0.4, l6 == 0.7, l6 == 1],
+        [
+            "government-owned open source",
+            "third-party open source",
+            "government-owned, closed licence",
+            "proprietary, source only in escrow",
+            "proprietary licence, no source access",
+        ],
+        "",
     )
     fx.set("L6", l6, l6_ev, l6_drv)
 
@@ -712,13 +725,10 @@ def _inventory_factors(
     inh = _bool(_get(inv, "in_house_capability", "boolean"))
     qs = _f(_get(inv, "qualified_suppliers", "Float64"))
     n_sup = np.where(np.isnan(qs), proc["n_suppliers_proc"], qs)
-    n_src = pd.Series(
-        np.where(
-            np.isnan(qs),
-            np.where(np.isnan(n_sup), "unknown", "distinct suppliers in procurement"),
-            "qualified_suppliers",
-        ),
-        dtype="string",
+    n_src = _select_txt(
+        [~np.isnan(qs), np.isnan(n_sup)],
+        ["qualified_suppliers", "unknown"],
+        "distinct suppliers in procurement",
     )
     l11 = 0.5 * (1 - inh) + 0.5 / np.maximum(n_sup, 1)
     fx.set(
@@ -731,7 +741,7 @@ def _inventory_factors(
         + " supplier(s) ("
         + n_src
         + ")",
-        pd.Series(np.where(inh == 0, "no in-house capability, ", ""), dtype="string")
+        _choose(inh == 0, ["", "no in-house capability, "])
         + _num_txt(n_sup)
         + " qualified supplier(s)",
     )
@@ -753,13 +763,10 @@ def _inventory_factors(
         "L13",
         l13,
         "inventory: exit_clause=" + _bool_txt(ex) + ", data_return_clause=" + _bool_txt(dr),
-        pd.Series(
-            np.select(
-                [(ex == 0) & (dr == 0), ex == 0, dr == 0],
-                ["no exit or data-return clause", "no exit clause", "no data-return clause"],
-                "",
-            ),
-            dtype="string",
+        _select_txt(
+            [(ex == 0) & (dr == 0), ex == 0, dr == 0],
+            ["no exit or data-return clause", "no exit clause", "no data-return clause"],
+            "",
         ),
     )
     return {
@@ -775,9 +782,7 @@ def _inventory_factors(
 
 
 def _bool_txt(x: np.ndarray) -> pd.Series:
-    return pd.Series(
-        np.where(np.isnan(x), "unknown", np.where(x == 1, "yes", "no")), dtype="string"
-    )
+    return _select_txt([np.isnan(x), x == 1], ["unknown", "yes"], "no")
 
 
 def _reuse_factors(
@@ -826,11 +831,8 @@ def _reuse_factors(
         "R3",
         r3,
         fx.evidence["L6"],
-        pd.Series(
-            np.select(
-                [r3 == 1, r3 == 0.5], ["open licence", "government may share within government"], ""
-            ),
-            dtype="string",
+        _select_txt(
+            [r3 == 1, r3 == 0.5], ["open licence", "government may share within government"], ""
         ),
     )
     src = info["src"]
@@ -849,7 +851,7 @@ def _reuse_factors(
             f,
             v,
             f"inventory: {col}=" + _bool_txt(v),
-            pd.Series(np.where(v == 1, text, ""), dtype="string"),
+            _choose(v == 1, ["", text]),
         )
     fx.set(
         "R7",
@@ -1045,46 +1047,22 @@ def score(
         "high",
     )
     rf = prof["red_flags"]
-    flags = []
+    flags: list[Any] = []  # NA or "" = no flag (``_join`` skips both)
     if rf.get("closed_no_export", True):
-        flags.append(
-            _txt(
-                np.where(
-                    (fx.value["L6"] == 1) & (fx.value["L7"] == 1),
-                    "closed licence and no data export",
-                    "",
-                )
-            )
-        )
+        closed = (fx.value["L6"] == 1) & (fx.value["L7"] == 1)
+        flags.append(_choose(closed, ["", "closed licence and no data export"]))
     tenure = pinfo["tenure_years"]
-    flags.append(
-        _txt(np.where(tenure >= rf["tenure_years"], "", "")).where(
-            ~(tenure >= rf["tenure_years"]),
-            "single supplier "
-            + pinfo["top_supplier"].fillna("?")
-            + " for "
-            + _num_txt(tenure)
-            + " consecutive years",
-        )
-    )
+    top_s = pc.fill_null(_arrow(pinfo["top_supplier"]), _arrow("?"))
+    text = _cat_txt("single supplier ", top_s, " for ", _num_txt(tenure), " consecutive years")
+    flags.append(pc.if_else(tenure >= rf["tenure_years"], _arrow(text), _NULL))
     md = pinfo["max_direct"]
-    flags.append(
-        _txt(np.full(n, "")).where(
-            ~(md >= rf["direct_awards"]),
-            _num_txt(md) + " limited/direct awards to " + pinfo["direct_supplier"].fillna("?"),
-        )
-    )
+    dir_s = pc.fill_null(_arrow(pinfo["direct_supplier"]), _arrow("?"))
+    text = _cat_txt(_num_txt(md), " limited/direct awards to ", dir_s)
+    flags.append(pc.if_else(md >= rf["direct_awards"], _arrow(text), _NULL))
     if rf.get("foreign_no_data_return", True):
         foreign = iinfo["host"].str.casefold().eq("foreign").fillna(False).to_numpy(dtype=bool)
-        flags.append(
-            _txt(
-                np.where(
-                    foreign & (iinfo["data_return"] == 0),
-                    "foreign hosting without data-return clause",
-                    "",
-                )
-            )
-        )
+        no_return = foreign & (iinfo["data_return"] == 0)
+        flags.append(_choose(no_return, ["", "foreign hosting without data-return clause"]))
     red = _join(flags)
 
     with np.errstate(invalid="ignore"):
@@ -1387,9 +1365,9 @@ def _factor_matrix(res: Any, lids: list[str]) -> np.ndarray:
     f = res.factors
     order = pd.Index(res.systems["system_id"].astype("string"))
     # Scatter with integer positions: much faster than a pivot on a million rows.
-    fpos = (
-        f["factor"].astype("string").map({x: i for i, x in enumerate(lids)})
-    ).to_numpy(dtype=float, na_value=np.nan)
+    fpos = (f["factor"].astype("string").map({x: i for i, x in enumerate(lids)})).to_numpy(
+        dtype=float, na_value=np.nan
+    )
     lock = ~np.isnan(fpos)
     spos = order.get_indexer(f["system_id"].astype("string")[lock])
     vals = np.full((len(order), len(lids)), np.nan)
