@@ -266,6 +266,15 @@ def _spdx_licensing() -> Any:
     return get_spdx_licensing()
 
 
+def _filled(col: pd.Series) -> np.ndarray:
+    """Known (and, for text, not blank) per row; blanks are judged on distinct values."""
+    if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
+        blank = pd.Series(uniq, dtype="string").str.strip().eq("").fillna(True).to_numpy(bool)
+        return ~np.append(blank, True)[codes]  # code -1 (NA) takes the last slot
+    return col.notna().to_numpy(dtype=bool)
+
+
 def _is_open_licence(licence: pd.Series) -> pd.Series:
     """Open-source licence (True), closed (False) or unknown (NA), per value.
 
@@ -639,12 +648,7 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     s = sysf[sysf["ministry"].notna()].copy()
     if s.empty:
         return pd.DataFrame(index=pd.Index([], dtype="string", name="ministry"))
-    filled = pd.DataFrame(index=s.index)
-    for f in FACTOR_FIELDS:
-        col = _col(s, f, "string")
-        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
-            col = _str(col)
-        filled[f] = col.notna()
+    filled = np.column_stack([_filled(_col(s, f, "string")) for f in FACTOR_FIELDS])
     s["_filled"] = filled.mean(axis=1)
 
     open_lic = _is_open_licence(_col(s, "licence", "string"))

@@ -7,7 +7,21 @@ all weights, so they bracket the score and widen as data goes missing.
 
 Procurement factors are computed with group-bys over integer codes of the
 linked rows, so the cost is a few sorts of the procurement table whatever the
-number of systems; strings are built once per system, never per contract.
+number of systems; strings are built once per system, never per contract, with
+pyarrow compute on whole columns (texts that depend on a few codes are picked
+from a small dictionary instead of concatenated row by row).
+
+Sensitivity: ``systems`` carries ``lockin_rank`` (competition rank of
+``lockin_score``, 1 = most locked in), ``rank_min`` / ``rank_max`` (its range
+over the profile's weights and ``[sensitivity] n`` seeded draws of every
+lock-in weight in ``w·[1 ± spread]``) and ``p_top10`` (share of draws ranking
+within ``[sensitivity] top``). Draws are scored in float32 in chunks (ranked by
+sorting, or above ~5,000 systems by binning at 0.0015-point resolution), so
+memory stays small; for big
+inventories the number of draws is lowered automatically so that draws ×
+ranked systems stays within ``[sensitivity] max_cells`` (2,000,000 by default:
+all 200 draws up to 10,000 systems, 40 draws for 50,000). ``systems.attrs
+["sensitivity"]["n_draws"]`` says how many were used. See :func:`rank_ranges`.
 """
 
 from __future__ import annotations
@@ -47,6 +61,10 @@ SYSTEM_COLUMNS = (
     "n_contracts",
     "candidate_alternatives",
     "lockin_band",
+    "lockin_rank",
+    "rank_min",
+    "rank_max",
+    "p_top10",
 )
 FACTOR_COLUMNS = (
     "system_id",
@@ -102,7 +120,7 @@ def _arrow(x: Any) -> Any:
     """Text column (Series, array, list) or str as a pyarrow (chunked) array / scalar."""
     if isinstance(x, str):
         return pa.scalar(x, _T)
-    if isinstance(x, pa.Array | pa.ChunkedArray):
+    if isinstance(x, pa.Array | pa.ChunkedArray | pa.Scalar):
         return x if x.type == _T else x.cast(_T)
     if isinstance(x, pd.Series):
         x = x.array
@@ -171,13 +189,17 @@ def _money(x: np.ndarray) -> pd.Series:
         frac = scaled - np.floor(scaled)
         slow = ~np.isfinite(x) | (x < 0) | (np.abs(frac - 0.5) < 1e-6) | (ax >= 1e15)
     r = np.where(slow, 0, np.round(np.where(slow, 0, scaled))).astype(np.int64)
-    head = np.where(digits == 1, r // 10, r)
-    tail = np.where(digits == 1, np.char.add(".", (r % 10).astype(str)), "")
-    out = np.char.add(np.char.add(head.astype(str), tail), suf).astype(object)
-    for i in np.flatnonzero(slow):  # few rows: exact Python formatting
-        v = val[i]
-        out[i] = f"{v:.{digits[i]}f}{suf[i]}" if np.isfinite(v) else "?"
-    return _txt(out)
+    one = digits == 1
+    tail = pc.if_else(one, _arrow(_cat_txt(".", _int_txt(r % 10))), _arrow(""))
+    sfx = _choose(np.select([ax >= 1e9, ax >= 1e6, ax >= 1e3], [3, 2, 1], 0), ["", "k", "M", "bn"])
+    out = _arrow(_cat_txt(_int_txt(np.where(one, r // 10, r)), tail, sfx))
+    if slow.any():  # few rows: exact Python formatting
+        fix = [
+            f"{v:.{d}f}{u}" if np.isfinite(v) else "?"
+            for v, d, u in zip(val[slow], digits[slow], suf[slow], strict=True)
+        ]
+        out = pc.replace_with_mask(_flat(out), pa.array(slow), pa.array(fix, _T))
+    return _series(out)
 
 
 def _join(parts: list[pd.Series], sep: str = "; ") -> pd.Series:
@@ -194,6 +216,17 @@ def _join(parts: list[pd.Series], sep: str = "; ") -> pd.Series:
     if out is None:
         return _txt([])
     return _series(pc.if_else(pc.equal(out, ""), pa.scalar(None, _T), out))
+
+
+def _after(prefix: Any, known: np.ndarray, text: Any, fallback: Any) -> pd.Series:
+    """``prefix; text`` (``fallback`` where not ``known``); ``prefix`` alone if that is NA.
+
+    ``_join([prefix, ...])`` for a prefix that is never empty and pieces that
+    are never "": one concatenation instead of the general skip logic.
+    """
+    body = pc.if_else(known, _arrow(text), _arrow(fallback))
+    joined = pc.binary_join_element_wise(_arrow(prefix), body, _arrow("; "))
+    return _series(pc.fill_null(joined, _arrow(prefix)))
 
 
 def _quote(s: pd.Series) -> pd.Series:
@@ -479,7 +512,7 @@ def _procurement_factors(
     fx.set(
         "L1",
         l1,
-        _join([prefix, pc.if_else(known1, _arrow(l1_txt), _arrow("no amounts known"))]),
+        _after(prefix, known1, l1_txt, "no amounts known"),
         l1_txt,
     )
 
@@ -538,7 +571,7 @@ def _procurement_factors(
     fx.set(
         "L2",
         l2,
-        _join([prefix, pc.if_else(known2, _arrow(l2_txt), _arrow("no award dates"))]),
+        _after(prefix, known2, l2_txt, "no award dates"),
         l2_txt,
     )
 
@@ -579,12 +612,7 @@ def _procurement_factors(
     fx.set(
         "L3",
         l3,
-        _join(
-            [
-                prefix,
-                pc.if_else(~np.isnan(l3), _arrow(l3_txt), _arrow("procurement method unknown")),
-            ]
-        ),
+        _after(prefix, ~np.isnan(l3), l3_txt, "procurement method unknown"),
         l3_txt,
     )
 
@@ -607,7 +635,7 @@ def _procurement_factors(
         _num_txt(c_one), " of ", _num_txt(c_all), " competitive awards had a single bid"
     )
     no4 = _arrow("no competitive award with a known number of bids")
-    fx.set("L4", l4, _join([prefix, pc.if_else(~np.isnan(l4), _arrow(l4_txt), no4)]), l4_txt)
+    fx.set("L4", l4, _after(prefix, ~np.isnan(l4), l4_txt, no4), l4_txt)
 
     # L5: any brand-name specification.
     br = lp["brand"]
@@ -617,7 +645,7 @@ def _procurement_factors(
     l5 = np.where(b_all > 0, (b_yes > 0).astype(float), np.nan)
     l5_txt = _cat_txt(_num_txt(b_yes), " award(s) name a brand without 'or equivalent'")
     no5 = _arrow("brand-name flag unknown")
-    fx.set("L5", l5, _join([prefix, pc.if_else(~np.isnan(l5), _arrow(l5_txt), no5)]), l5_txt)
+    fx.set("L5", l5, _after(prefix, ~np.isnan(l5), l5_txt, no5), l5_txt)
 
     return {
         "spend_total": np.where(has_rows, spend_total, np.nan),
@@ -986,6 +1014,9 @@ def score(
     -------
     ScoreResult
         ``systems``, ``factors``, ``ministries``, ``opportunities``, ``links``.
+        ``systems`` includes the sensitivity columns ``lockin_rank, rank_min,
+        rank_max, p_top10`` (see the module docstring; the number of draws is
+        capped for big inventories by ``[sensitivity] max_cells``).
 
     Raises
     ------
@@ -1159,7 +1190,7 @@ def _int(x: np.ndarray) -> pd.arrays.IntegerArray:
 def _fl(x: np.ndarray) -> pd.arrays.FloatingArray:
     """Float array with NA (not NaN) for unknown, rounded for stable output."""
     x = np.round(np.asarray(x, float), 6)
-    return pd.array(x, dtype="Float64")
+    return pd.arrays.FloatingArray(x, np.isnan(x))
 
 
 def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
@@ -1203,14 +1234,17 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
 
     empty = not (nf and n)
     value = np.concatenate(cols["value"]) if not empty else np.array([])
-    evidence = (
-        pd.concat([pd.Series(e) for e in cols["evidence"]], ignore_index=True).astype("string")
-        if not empty
-        else pd.Series([], dtype="string")
-    )
+    # Text columns as chunked arrays, one chunk per factor: the system ids are
+    # the same chunk repeated and the evidence chunks are used as built, so
+    # the 1.25-million-row text columns cost no copy.
+    if empty:
+        evidence = system_id = pd.Series([], dtype="string")
+    else:
+        evidence = _series(pa.chunked_array([_flat(_arrow(e)) for e in cols["evidence"]], _T))
+        system_id = _series(pa.chunked_array([_flat(_arrow(ids))] * nf, _T))
     return pd.DataFrame(
         {
-            "system_id": pd.Series(ids.array.take(np.tile(np.arange(n), nf)), dtype="string"),
+            "system_id": system_id,
             "factor": cat(cols["factor"]),
             "name": cat(cols["name"]),
             "group": cat(cols["group"]),
@@ -1251,6 +1285,28 @@ SENSITIVITY_MAX_CELLS = 2_000_000
 
 _CHUNK_CELLS = 1_000_000  # draw scores held at a time: 4 MB of float32
 _BINS = 1 << 16  # rank resolution of the draws: 100 / 65536 = 0.0015 score points
+
+
+def _sorted_ranks(s: np.ndarray) -> np.ndarray:
+    """Exact competition ranks of each row of float32 scores ``s`` (0-1, NaN last).
+
+    A float32 score >= 0 has a monotonic bit pattern, so (reversed score bits,
+    position) packed into one int64 per cell sorts with a plain value sort
+    and still carries the order. Used for small inventories, where a sort per
+    draw costs less than the bins of :func:`_binned_ranks`.
+    """
+    c, m = s.shape
+    nan = np.isnan(s)
+    bits = np.where(s > 0, s, 0).astype(np.float32).view(np.int32).astype(np.int64)
+    hi = np.where(nan, 0x7F800001, 0x7F800000 - bits)
+    key = np.sort((hi << 32) | np.arange(m, dtype=np.int64), axis=1)
+    srt = key >> 32
+    new = np.ones((c, m), dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(new, np.arange(m, dtype=np.int32), 0), axis=1)
+    ranks = np.empty((c, m), dtype=np.int32)
+    np.put_along_axis(ranks, key & 0xFFFFFFFF, first + 1, axis=1)
+    return ranks
 
 
 def _binned_ranks(s: np.ndarray) -> np.ndarray:
@@ -1312,8 +1368,11 @@ def rank_ranges(
 
     Notes
     -----
-    Draws are scored in float32, ``max(1, 1e6 // n_ranked)`` draws at a time,
-    so memory stays at a few tens of MB whatever the number of systems. With
+    Draws are scored in float32, about ``1e6 // n_ranked`` draws at a time,
+    so memory stays at a few tens of MB whatever the number of systems. Their
+    ranks are exact (float32) for up to about 5,000 ranked systems; above, they
+    come from 65,536 score bins (:func:`_binned_ranks`: scores closer than
+    0.0015 points of 100 may share a rank). With
     ``spread == 0`` every draw equals the profile's weights: the range is the
     rank itself and no draw is computed.
     """
@@ -1342,12 +1401,15 @@ def rank_ranges(
         known = ~np.isnan(v[keep])
         a = np.where(known, v[keep], 0.0).astype(np.float32).T.copy()  # (factors, m)
         k = known.astype(np.float32).T.copy()
-        step = max(1, _CHUNK_CELLS // m)
+        # Bins cost O(bins) per draw, a sort O(m log m): take the cheaper.
+        binned = m * np.log2(max(m, 2)) > _BINS
+        rank_draws = _binned_ranks if binned else _sorted_ranks
+        step = max(1, _CHUNK_CELLS // (m + (_BINS if binned else 0)))
         for c0 in range(0, draws, step):
             wc = w[c0 : c0 + step]
             with np.errstate(invalid="ignore", divide="ignore"):
                 sc = (wc @ a) / (wc @ k)
-            r = _binned_ranks(sc)
+            r = rank_draws(sc)
             np.minimum(lo, r.min(axis=0), out=lo)
             np.maximum(hi, r.max(axis=0), out=hi)
             hits += (r <= top).sum(axis=0)

@@ -58,6 +58,7 @@ def test_override_merges_over_defaults(tmp_path):
         ("[lockin.groups]\ncommercial = ['L1']\ntechnical = ['L1']\n", "in both groups"),
         ("[lockin.bands]\nlow = 70\nhigh = 60\n", "must not exceed"),
         ("[readiness]\nstage_cutoffs = [0.5, 0.2]\n", "increasing"),
+        ("[sensitivity]\nmax_cells = 0\n", "sensitivity.max_cells must be >= 1"),
         ("[scoring]\nx = 1\n", "unknown section(s) ['scoring']"),
         ("[lockin.weights\n", "not valid TOML"),
     ],

@@ -621,13 +621,14 @@ def test_big_inventories_get_fewer_draws(tmp_path):
         np.testing.assert_array_equal(rr[k], capped[k])
 
 
-def test_binned_ranks_match_competition_ranks():
+@pytest.mark.parametrize("ranker", ["_binned_ranks", "_sorted_ranks"])
+def test_draw_ranks_match_competition_ranks(ranker):
     rng = np.random.default_rng(0)
     s = (np.round(rng.random((4, 300)) * 40) / 40).astype(np.float32)  # many ties
     s[1, 7] = np.nan
     s[2, :5] = 0.0
     s[3, :5] = 1.0
-    got = _score._binned_ranks(s)
+    got = getattr(_score, ranker)(s)
     for i in range(len(s)):
         want = pd.Series(s[i]).rank(method="min", ascending=False, na_option="bottom")
         np.testing.assert_array_equal(got[i], want.to_numpy())
