@@ -494,13 +494,19 @@ def _procurement_factors(
     g_sys, g_sup = pair_key // n_codes, pair_key % n_codes
     g_spend = np.maximum(np.bincount(pair_of_row, weights=np.where(amt_known, amt, 0.0)), 0)
     g_cnt = np.bincount(pair_of_row).astype(float)
+    # Rows with no recorded supplier say nothing about concentration: they are
+    # neither "the top supplier" nor part of the total (a system whose
+    # contracts name no supplier has L1 unknown, not 1).
+    no_sup = g_sup == 0
+    g_spend[no_sup] = 0.0
+    g_cnt[no_sup] = 0.0
     dmask = lp["comp"] == 1
     g_direct = np.bincount(pair_of_row, weights=dmask.astype(float), minlength=len(pair_key))
     starts = np.r_[0, np.flatnonzero(g_sys[1:] != g_sys[:-1]) + 1] if len(g_sys) else g_sys
     # Top supplier: most spend, then most awards, then name order (deterministic).
     firsts = _first_best(starts, [g_spend, g_cnt]) if len(g_sys) else starts
     total = np.bincount(g_sys, weights=g_spend, minlength=n)
-    n_sup = np.bincount(g_sys, minlength=n)
+    n_sup = np.bincount(g_sys[~no_sup], minlength=n)
     top_sup = np.full(n, -1, dtype=np.int64)
     top_sup[g_sys[firsts]] = g_sup[firsts] - 1
     top_spend = np.zeros(n)
@@ -525,7 +531,7 @@ def _procurement_factors(
     latest = np.full(n, -np.inf)
     np.maximum.at(latest, sys[dated], y1[dated])
     latest[np.isinf(latest)] = np.nan
-    is_top = (sup - 1 == top_sup[sys]) & dated
+    is_top = (sup - 1 == top_sup[sys]) & (top_sup[sys] >= 0) & dated
     b0 = np.clip(y0[is_top] - base, 0, 62).astype(np.uint64)
     b1 = np.clip(y1[is_top] - base, 0, 62).astype(np.uint64)
     one = np.uint64(1)
@@ -673,7 +679,9 @@ def _inventory_factors(
     l6 = np.select(
         [
             (is_open == 1) & gov_ip & ip.eq("government").fillna(False).to_numpy(dtype=bool),
-            is_open == 1,
+            # Open licence, owner unknown: 0 or 0.2, so unknown (a guess of 0.2
+            # would narrow the best case the owner could still bring).
+            (is_open == 1) & ip_known,
             (is_open == 0) & gov_ip,
             (is_open == 0) & ip_known & np.isin(src_np, ["escrow", "gov-repo", "public-repo"]),
             (is_open == 0) & ip_known & (src_np == "none"),
@@ -987,6 +995,45 @@ def _as_profile(profile: Profile | str | Path | None) -> Profile:
     return load_profile(profile)
 
 
+def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame) -> pd.DataFrame:
+    """Systems named in procurement (by ``system_id``) but absent from the inventory.
+
+    Real exports often come without an inventory (an OCDS feed, the US IT
+    Dashboard's investments): each such system still gets its commercial
+    lock-in factors from its contracts. Every inventory field stays unknown,
+    so its ``confidence`` is low, its interval wide and its band usually
+    ``unknown``: nothing is guessed. The rows are marked ``in_inventory``
+    False in ``systems``.
+    """
+    if not len(procurement) or "system_id" not in procurement:
+        return inventory.iloc[0:0]
+    ids = procurement["system_id"].astype("string").str.strip()
+    known = set(inventory["system_id"].astype("string").str.strip().str.casefold().dropna())
+    new = procurement[ids.notna() & (ids != "") & ~ids.str.casefold().isin(known).fillna(False)]
+    if not len(new):
+        return inventory.iloc[0:0]
+    new = new.assign(_id=ids[new.index])
+    names = (
+        new["system_name"].astype("string")
+        if "system_name" in new
+        else pd.Series(pd.NA, index=new.index)
+    )
+    first = (
+        new.assign(_name=names)
+        .groupby("_id", sort=True)
+        .agg(ministry=("ministry", "first"), system_name=("_name", "first"))
+    )
+    out = pd.DataFrame(
+        {
+            "system_id": first.index.astype("string"),
+            "system_name": first["system_name"].fillna(pd.Series(first.index, index=first.index)),
+            "ministry": first["ministry"].astype("string"),
+        }
+    )
+    out["source_file"] = pd.Series("(procurement only)", index=out.index, dtype="string")
+    return out.astype({c: inventory[c].dtype for c in out.columns if c in inventory.columns})
+
+
 def score(
     inventory: pd.DataFrame,
     procurement: pd.DataFrame | None,
@@ -1032,8 +1079,10 @@ def score(
     if procurement is None:
         procurement = empty_frame("procurement")
     _check_inputs(inventory, procurement)
-    inv = inventory.reset_index(drop=True)
     proc = procurement.reset_index(drop=True)
+    inv = inventory.reset_index(drop=True)
+    if prof["linking"].get("systems_from_procurement", True):
+        inv = pd.concat([inv, systems_from_procurement(inv, proc)], ignore_index=True)
     n = len(inv)
 
     links, pos = link_positions(inv, proc, prof)
@@ -1143,6 +1192,10 @@ def score(
             "top_supplier": pinfo["top_supplier"].array,
             "tenure_years": _fl(tenure),
             "n_direct_awards_top": md.astype(np.int64),
+            "in_inventory": (_get(inv, "source_file", "string") != "(procurement only)")
+            .fillna(True)
+            .astype(bool)
+            .to_numpy(),
             "lockin_rank": _int(rr["rank"]),
             "rank_min": _int(rr["rank_min"]),
             "rank_max": _int(rr["rank_max"]),

@@ -107,8 +107,13 @@ def test_procurement_factors_unknown_without_linked_rows():
         row = frow(r, "S1", f)
         assert not row["known"] and pd.isna(row["value"])
         assert "no linked procurement" in row["evidence"]
-    assert r.systems["n_contracts"].iloc[0] == 0
-    assert r.links["link_method"].iloc[0] == "unlinked"
+    assert r.systems.set_index("system_id").loc["S1", "n_contracts"] == 0
+    # The contract's own system id, absent from the inventory, becomes a
+    # procurement-only system: scored from its contracts, band unknown.
+    assert r.links["system_id"].iloc[0] == "OTHER"
+    other = r.systems.set_index("system_id").loc["OTHER"]
+    assert not other["in_inventory"] and other["lockin_band"] == "unknown"
+    assert r.systems.set_index("system_id").loc["S1", "in_inventory"]
 
 
 @pytest.mark.parametrize(
@@ -832,3 +837,39 @@ def test_non_numeric_amount_is_a_clear_error():
     p.loc[0, "amount"] = "twelve"
     with pytest.raises(ScoreInputError, match="'amount' cannot be read as Float64"):
         score(inv({}), p, as_of=AS_OF)
+
+
+def test_contracts_without_a_supplier_do_not_make_a_single_supplier():
+    """A system whose contracts name no supplier has unknown concentration and
+    tenure, never "100% to one supplier"; known suppliers are shared among
+    themselves."""
+    import datetime as dt
+
+    from ospo_analytics._schema import empty_frame
+    from ospo_analytics._score import score as score_
+
+    inv = empty_frame("inventory")
+    inv = pd.concat(
+        [
+            inv,
+            pd.DataFrame(
+                {"system_id": ["A", "B"], "system_name": ["a", "b"], "ministry": ["M", "M"]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    proc = pd.DataFrame(
+        {
+            "ministry": ["M"] * 4,
+            "supplier": pd.array([None, None, "X", None], dtype="string"),
+            "amount": [100.0, 50.0, 30.0, 70.0],
+            "system_id": ["A", "A", "B", "B"],
+            "award_date": pd.to_datetime(["2020-01-01", "2021-01-01", "2021-01-01", "2022-01-01"]),
+        }
+    )
+    res = score_(inv, proc, as_of=dt.date(2023, 1, 1))
+    f = res.factors.set_index(["system_id", "factor"])
+    assert not bool(f.loc[("A", "L1"), "known"]) and pd.isna(f.loc[("A", "L1"), "value"])
+    assert not bool(f.loc[("A", "L2"), "known"])
+    # B: the only named supplier holds all of the named spend.
+    assert f.loc[("B", "L1"), "value"] == 1.0
