@@ -246,18 +246,22 @@ def _hash_file(path: Path | None) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+MinistryOpt = Annotated[
+    list[str] | None, typer.Option("--ministry", "-m", help="Only these ministries.")
+]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel notebooks.")]
+OutOpt = Annotated[Path | None, typer.Option(help="Reports folder (default reports/).")]
+ForceOpt = Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")]
 FormatsOpt = Annotated[str, typer.Option("--formats", help="Comma-separated: html,xlsx,pdf.")]
 
 
 @app.command()
 def report(
-    ministry: Annotated[
-        list[str] | None, typer.Option("--ministry", "-m", help="Only these ministries.")
-    ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel notebooks.")] = None,
+    ministry: MinistryOpt = None,
+    jobs: JobsOpt = None,
     formats: FormatsOpt = "html,xlsx,pdf",
-    out: Annotated[Path | None, typer.Option(help="Reports folder (default reports/).")] = None,
-    force: Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")] = False,
+    out: OutOpt = None,
+    force: ForceOpt = False,
     config: ConfigOpt = None,
     processed: Annotated[Path | None, typer.Option(help="Scored tables folder.")] = None,
 ) -> None:
@@ -276,13 +280,11 @@ def report(
 def run(
     config: ConfigOpt = None,
     profile: ProfileOpt = None,
-    ministry: Annotated[
-        list[str] | None, typer.Option("--ministry", "-m", help="Only these ministries.")
-    ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel notebooks.")] = None,
+    ministry: MinistryOpt = None,
+    jobs: JobsOpt = None,
     formats: FormatsOpt = "html,xlsx,pdf",
-    out: Annotated[Path | None, typer.Option(help="Reports folder (default reports/).")] = None,
-    force: Annotated[bool, typer.Option(help="Rebuild even when nothing changed.")] = False,
+    out: OutOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Validate, score and report, as configured in ospo.toml (the demo country
     on a fresh clone)."""

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._config import ConfigError
+from ._config import (
+    ConfigError,
+    _merge,  # one deep-merge for config and profile
+)
 
 # Factor ids -> (readable name, group). Groups of lock-in factors come from the
 # profile ([lockin.groups]); these are the defaults shown when a factor is
@@ -105,16 +108,6 @@ class Profile:
         """Short identification for reports: file name and hash prefix."""
         name = self.path.name if self.path else "default profile"
         return f"{name} (sha256 {self.sha256[:12]})"
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _toml_value(v: Any) -> str:
