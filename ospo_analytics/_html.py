@@ -33,8 +33,20 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .ospo-flag { color: #8a3b00; font-weight: 600; }
 img { max-width: 100%; height: auto; }
 @page { size: A4; margin: 14mm 12mm; }
+@page { size: A4; margin: 12mm 10mm; }
 @media print {
   body.jp-Notebook { max-width: none; padding: 0; }
+  /* Tables fit the A4 width: no horizontal scroll on paper. */
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
+  .jp-RenderedHTMLCommon table { font-size: 6.5pt !important; width: 100% !important; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
+    min-width: 0 !important; max-width: none !important; padding: 1px 3px !important;
+    overflow-wrap: normal !important; white-space: normal !important; }
+  /* Wide tables end with their explanation column (drivers, alternatives):
+     give it the room on paper. */
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 34%; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
   .jp-Cell { break-inside: avoid-page; }
   .jp-RenderedHTMLCommon h2 { break-before: auto; break-after: avoid-page; }
   img { break-inside: avoid-page; }
