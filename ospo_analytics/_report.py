@@ -307,9 +307,10 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "Top supplier share of IT spend": _fmt(row.get("top_supplier_share"), "{:.0%}"),
         "Non-competitive share of spend": _fmt(row.get("noncompetitive_share"), "{:.0%}"),
     }
-    sys_cols = ["system_name", "category", "vendor", "lockin_score", "lockin_low", "lockin_high",
-                "confidence", "top_drivers", "red_flags", "reuse_score", "spend_total",
-                "candidate_alternatives"]  # fmt: skip
+    sys_cols = ["system_id", "system_name", "category", "vendor", "lockin_score", "lockin_low",
+                "lockin_high", "lockin_band", "confidence", "lockin_rank", "rank_min", "rank_max",
+                "top_drivers", "red_flags", "reuse_score", "replace_priority", "spend_total",
+                "candidate_alternatives", "in_inventory"]  # fmt: skip
     return {
         "ministry": ministry,
         "as_of": as_of_d,

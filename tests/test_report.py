@@ -82,7 +82,9 @@ def test_xlsx_sheets_and_formula_safety(batch) -> None:
     assert {"Summary", "Systems", "Lock-in drivers", "Suppliers", "Competition",
             "Exit windows", "Opportunities", "Rejected rows"} <= set(wb.sheetnames)  # fmt: skip
     ws = wb["Systems"]
-    names = [c for c in ws["A"] if c.value == FORMULA_NAME]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["system_id", "system_name"]  # staff match rows to their inventory
+    names = [c for c in ws["B"] if c.value == FORMULA_NAME]
     assert names and all(c.data_type == "s" for c in names)
     assert ws.freeze_panes == "A2"
     rejects = wb["Rejected rows"]
