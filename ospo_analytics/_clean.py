@@ -1028,7 +1028,7 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
             "vendor-cloud-in-country": "vendor cloud|vendor cloud in country|vendor hosted"
             "|vendor data centre|vendor data center|local cloud|national cloud|nube local"
             "|nube del proveedor|cloud local|cloud national|cloud du fournisseur",
-            "foreign": "saas|foreign|foreign cloud|public cloud|cloud|aws|aws us|azure|gcp"
+            "foreign": "saas|foreign|foreign cloud|public cloud|aws|aws us|azure|gcp"
             # A vendor cloud abroad is foreign, whatever else the cell says.
             "|saas vendor cloud us|vendor cloud us|vendor cloud abroad|vendor cloud foreign"
             "|saas vendor cloud|foreign saas"
