@@ -671,7 +671,11 @@ award_rows = st.fixed_dictionaries(
         "brand_name_spec": st.none() | st.booleans(),
     }
 )
-PROPS = settings(max_examples=int(__import__("os").environ.get("OSPO_HYPOTHESIS_EXAMPLES", 20)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=int(__import__("os").environ.get("OSPO_HYPOTHESIS_EXAMPLES", 20)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _scores(res):
