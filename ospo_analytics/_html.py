@@ -32,7 +32,13 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .ospo-note { color: #555; font-size: 0.85rem; }
 .ospo-flag { color: #8a3b00; font-weight: 600; }
 img { max-width: 100%; height: auto; }
-@page { size: A4; margin: 14mm 12mm; }
+/* Wide tables (7+ columns) fit the page on screen and on paper, ending with
+   their explanation column (drivers, alternatives), which gets the room. */
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; width: 100%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 32%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
+  min-width: 0 !important; overflow-wrap: break-word; }
 @page { size: A4; margin: 12mm 10mm; }
 @media print {
   body.jp-Notebook { max-width: none; padding: 0; }
@@ -42,11 +48,6 @@ img { max-width: 100%; height: auto; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
     min-width: 0 !important; max-width: none !important; padding: 1px 3px !important;
     overflow-wrap: normal !important; white-space: normal !important; }
-  /* Wide tables end with their explanation column (drivers, alternatives):
-     give it the room on paper. */
-  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; }
-  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 34%; }
-  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
   .jp-Cell { break-inside: avoid-page; }
   .jp-RenderedHTMLCommon h2 { break-before: auto; break-after: avoid-page; }
   img { break-inside: avoid-page; }

@@ -532,7 +532,7 @@ def html_table(
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
-    for c in ("kind", "category", "method"):
+    for c in ("kind", "method"):
         if c in shown and c not in wrap:  # short codes: never split inside a word
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
