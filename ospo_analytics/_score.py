@@ -1007,12 +1007,19 @@ def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame)
     """
     if not len(procurement) or "system_id" not in procurement:
         return inventory.iloc[0:0]
-    ids = procurement["system_id"].astype("string").str.strip()
-    known = set(inventory["system_id"].astype("string").str.strip().str.casefold().dropna())
-    new = procurement[ids.notna() & (ids != "") & ~ids.str.casefold().isin(known).fillna(False)]
-    if not len(new):
+    # String work on the distinct ids only (a million contracts, a few
+    # thousand systems).
+    codes, uniq = pd.factorize(procurement["system_id"].astype("string"))
+    u = pd.Series(uniq, dtype="string").str.strip()
+    known = inventory["system_id"].astype("string").str.strip().str.casefold().dropna()
+    # Index look-up: pandas' string isin is ~20x slower here.
+    in_inv = pd.Index(known.drop_duplicates()).get_indexer(u.str.casefold()) >= 0
+    fresh = (u.notna() & (u != "")).fillna(False).to_numpy() & ~in_inv
+    if not fresh.any():
         return inventory.iloc[0:0]
-    new = new.assign(_id=ids[new.index])
+    rows = np.flatnonzero((codes >= 0) & fresh[np.maximum(codes, 0)])
+    new = procurement.iloc[rows]
+    new = new.assign(_id=u.to_numpy()[codes[rows]])
     names = (
         new["system_name"].astype("string")
         if "system_name" in new
