@@ -61,8 +61,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from license_expression import get_spdx_licensing
 
+from ._clean import _licensing  # one SPDX index per process, built on first use
 from ._schema import CATEGORIES, INVENTORY_COLUMNS, pandas_dtype
 
 REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
@@ -214,7 +214,6 @@ def _finish(records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- licences
 
-_LICENSING = get_spdx_licensing()
 
 # Common non-SPDX spellings seen in catalogues (lower-cased, punctuation-free).
 _LICENCE_ALIASES = {
@@ -266,7 +265,7 @@ def spdx_licence(name: str | None, url: str | None = None) -> str | None:
     if name:
         if _LICENSEREF.match(name):
             return name
-        info = _LICENSING.validate(name)
+        info = _licensing().validate(name)
         if not info.errors and info.normalized_expression:
             return str(info.normalized_expression)
         key = re.sub(r"[^a-z0-9]", "", name.lower())

@@ -1500,12 +1500,15 @@ def is_open_licence(spdx: pd.Series) -> pd.Series:
     unknown ids and for categories that say nothing about openness.
     """
     spdx = _as_series(spdx)
-    out = pd.Series(pd.NA, index=spdx.index, dtype="boolean")
-    present = spdx.notna()
-    if present.any():
-        vals = spdx[present].astype(str).map(_expression_is_open)
-        out[present] = vals.astype("boolean").to_numpy()
-    return out
+    # Judged once per distinct expression (a few dozen licences, many systems).
+    codes, uniq = pd.factorize(spdx.astype("string"))
+    verdicts = pd.array([_expression_is_open(str(u)) for u in uniq], dtype="boolean")
+    out = (
+        verdicts.take(codes, allow_fill=True)
+        if len(uniq)
+        else pd.array([pd.NA] * len(spdx), dtype="boolean")
+    )
+    return pd.Series(out, index=spdx.index, dtype="boolean")
 
 
 # --------------------------------------------------------------------------- #

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._clean import is_open_licence
+
 __all__ = [
     "DEFAULT_MINISTRY_PROFILE",
     "INDICATORS",
@@ -120,8 +122,6 @@ _COMPETITIVE = ("open", "selective")
 _NONCOMPETITIVE = ("limited", "direct")
 _KNOWN_METHODS = _COMPETITIVE + _NONCOMPETITIVE
 # SPDX ids that are valid but not open source (source-available, non-commercial).
-_NOT_OPEN_MARKERS = ("-NC", "-ND", "BUSL", "SSPL", "ELASTIC", "COMMONS-CLAUSE", "POLYFORM")
-_NOT_A_LICENCE = {"", "NONE", "NOASSERTION", "PROPRIETARY", "UNKNOWN"}
 
 # Readable action per weak readiness indicator ({v} = the indicator as a %).
 _INDICATOR_ACTIONS = {
@@ -258,14 +258,6 @@ def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(new_codes, cats), index=s.index)
 
 
-@cache
-def _spdx_licensing() -> Any:
-    """The SPDX licence index (built once per process: it takes tens of ms)."""
-    from license_expression import get_spdx_licensing
-
-    return get_spdx_licensing()
-
-
 def _filled(col: pd.Series) -> np.ndarray:
     """Known (and, for text, not blank) per row; blanks are judged on distinct values."""
     if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
@@ -273,27 +265,6 @@ def _filled(col: pd.Series) -> np.ndarray:
         blank = pd.Series(uniq, dtype="string").str.strip().eq("").fillna(True).to_numpy(bool)
         return ~np.append(blank, True)[codes]  # code -1 (NA) takes the last slot
     return col.notna().to_numpy(dtype=bool)
-
-
-def _is_open_licence(licence: pd.Series) -> pd.Series:
-    """Open-source licence (True), closed (False) or unknown (NA), per value.
-
-    A licence counts as open when it parses as an SPDX expression made only of
-    known SPDX ids and none is source-available / non-commercial. Evaluated on
-    the unique values only.
-    """
-    lic = _str(licence)
-    uniq = lic.dropna().unique()
-    licensing = _spdx_licensing()
-    verdict: dict[str, bool] = {}
-    for value in uniq:  # a handful of distinct licences, not rows
-        up = value.upper()
-        if up in _NOT_A_LICENCE or up.startswith("LICENSEREF"):
-            verdict[value] = False
-            continue
-        info = licensing.validate(value)
-        verdict[value] = not info.errors and not any(m in up for m in _NOT_OPEN_MARKERS)
-    return lic.map(verdict).astype("boolean")
 
 
 def _safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -651,7 +622,7 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     filled = np.column_stack([_filled(_col(s, f, "string")) for f in FACTOR_FIELDS])
     s["_filled"] = filled.mean(axis=1)
 
-    open_lic = _is_open_licence(_col(s, "licence", "string"))
+    open_lic = is_open_licence(_str(_col(s, "licence", "string")))
     ip = _str(_col(s, "ip_owner", "string"), lower=True)
     gov = ip.eq("government")
     positive = open_lic.fillna(False) | gov.fillna(False)

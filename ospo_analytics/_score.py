@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._clean import is_open_licence
 from ._config import ConfigError
 from ._link import link_positions
 from ._profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
@@ -77,7 +78,6 @@ FACTOR_COLUMNS = (
     "known",
     "evidence",
 )
-_CLOSED_MARKERS = ("licenseref", "proprietary", "commercial", "closed")
 
 
 class ScoreInputError(ConfigError):
@@ -246,16 +246,9 @@ def _map_codes(s: pd.Series, scale: dict[str, float]) -> np.ndarray:
 
 
 def _licence_open(lic: pd.Series) -> np.ndarray:
-    """1.0 open licence, 0.0 closed, NaN unknown; decided on unique values only."""
-    s = lic.astype("string").str.strip()
-    uniq = pd.Series(s.dropna().unique(), dtype="string")
-    low = uniq.str.casefold()
-    closed = pd.Series(False, index=uniq.index)
-    for m in _CLOSED_MARKERS:
-        closed |= low.str.contains(m, regex=False)
-    unknown = low.isin(["", "unknown", "n/a", "na", "none", "?"])
-    val = pd.Series(np.where(closed, 0.0, 1.0), index=uniq.index).where(~unknown)
-    return s.map(dict(zip(uniq.tolist(), val.tolist(), strict=True))).astype(float).to_numpy()
+    """1.0 open licence, 0.0 closed, NaN unknown (the loader's classifier)."""
+    verdict = is_open_licence(lic.astype("string").str.strip())
+    return verdict.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _bool(s: pd.Series) -> np.ndarray:

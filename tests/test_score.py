@@ -877,3 +877,22 @@ def test_contracts_without_a_supplier_do_not_make_a_single_supplier():
     assert not bool(f.loc[("A", "L2"), "known"])
     # B: the only named supplier holds all of the named spend.
     assert f.loc[("B", "L1"), "value"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("licence", "expected"),
+    [
+        ("BUSL-1.1", 0.4),  # source-available is not open: gov-owned closed
+        ("CC-BY-NC-4.0", 0.4),
+        ("MIT", 0.0),  # gov-owned open
+        ("NOASSERTION", math.nan),  # says nothing: unknown, never "open"
+    ],
+)
+def test_l6_uses_the_loaders_licence_classifier(licence, expected):
+    from ospo_analytics._clean import is_open_licence
+
+    v = fval(run(inv({"licence": licence, "ip_owner": "government"})), "S1", "L6")
+    assert (math.isnan(v) and math.isnan(expected)) or v == pytest.approx(expected)
+    # The readiness indicators read the same verdict for the same licence.
+    verdict = is_open_licence(pd.Series([licence], dtype="string")).iloc[0]
+    assert (pd.notna(verdict) and bool(verdict)) == (expected == 0.0)
