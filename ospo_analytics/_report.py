@@ -715,6 +715,34 @@ def _package_version() -> str:
         return "0+unknown"
 
 
+def _source_key(
+    input_files: Sequence[Path],
+    config_hash: str,
+    profile_hash: str,
+    ministries: Sequence[str] | None,
+    formats: Sequence[str],
+) -> dict[str, Any]:
+    """What a run depends on besides the processed tables: raw inputs, config,
+    profile, notebooks, code, version and the selection (hashes only)."""
+    nbs = hashlib.sha256()
+    for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
+        nbs.update(name.encode())
+        nbs.update((NOTEBOOK_DIR / name).read_bytes())
+    return {
+        "inputs": {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()},
+        "config_hash": config_hash,
+        "profile_hash": profile_hash,
+        "notebooks_sha256": nbs.hexdigest(),
+        "notebooks": {
+            n: _sha_file(NOTEBOOK_DIR / n) for n in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK)
+        },
+        "report_code_sha256": library_sha256(),
+        "package_version": _package_version(),
+        "ministries": sorted(ministries) if ministries else "all",
+        "formats": sorted(f.strip().lower() for f in formats),
+    }
+
+
 def _fingerprint(
     processed_dir: Path,
     input_files: Sequence[Path],
@@ -729,24 +757,9 @@ def _fingerprint(
         for p in sorted(processed_dir.iterdir())
         if p.is_file() and not p.name.startswith(".")
     }
-    inputs = {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()}
-    nbs = hashlib.sha256()
-    for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
-        nbs.update(name.encode())
-        nbs.update((NOTEBOOK_DIR / name).read_bytes())
     key = {
         "processed": processed,
-        "inputs": inputs,
-        "config_hash": config_hash,
-        "profile_hash": profile_hash,
-        "notebooks_sha256": nbs.hexdigest(),
-        "notebooks": {
-            n: _sha_file(NOTEBOOK_DIR / n) for n in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK)
-        },
-        "report_code_sha256": library_sha256(),
-        "package_version": _package_version(),
-        "ministries": sorted(ministries) if ministries else "all",
-        "formats": sorted(formats),
+        **_source_key(input_files, config_hash, profile_hash, ministries, formats),
     }
     key["fingerprint"] = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return key
@@ -784,23 +797,15 @@ def is_up_to_date(
         return False
     if not prev.get("reports") or any(r.get("status") != "ok" for r in prev["reports"]):
         return False
-    inputs = {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()}
+    now = _source_key(input_files, config_hash, profile_hash, ministries, formats)
     recorded = {d["path"]: d["sha256"] for d in prev.get("input_files", [])}
-    nbs = hashlib.sha256()
-    for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
-        nbs.update(name.encode())
-        nbs.update((NOTEBOOK_DIR / name).read_bytes())
-    want_ministries = sorted(ministries) if ministries else "all"
+    same = ("config_hash", "profile_hash", "notebooks_sha256", "report_code_sha256",
+            "package_version", "ministries")  # fmt: skip
     return (
-        bool(inputs)
-        and inputs == recorded
-        and prev.get("config_hash") == config_hash
-        and prev.get("profile_hash") == profile_hash
-        and prev.get("notebooks_sha256") == nbs.hexdigest()
-        and prev.get("report_code_sha256") == library_sha256()
-        and prev.get("package_version") == _package_version()
-        and prev.get("ministries") == want_ministries
-        and sorted(prev.get("formats", [])) == sorted(f.strip().lower() for f in formats)
+        bool(now["inputs"])
+        and now["inputs"] == recorded
+        and all(prev.get(k) == now[k] for k in same)
+        and sorted(prev.get("formats", [])) == now["formats"]
     )
 
 
