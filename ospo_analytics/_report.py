@@ -227,6 +227,8 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     """
     import pandas as pd
 
+    from ._score import FACTOR_COLUMNS
+
     known = data.ministries["ministry"].astype(str).tolist() if len(data.ministries) else []
     if ministry not in known:
         raise ReportError(f"ministry {ministry!r} not in the scored data; known: {known}")
@@ -278,20 +280,8 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     drivers = (
         f.merge(systems[["system_id", "system_name"]], on="system_id")
         .sort_values("contribution", ascending=False, na_position="last")
-        .loc[
-            :,
-            [
-                "system_name",
-                "factor",
-                "name",
-                "group",
-                "value",
-                "weight",
-                "contribution",
-                "known",
-                "evidence",
-            ],
-        ]  # fmt: skip
+        # The scorer's factor columns, the system named rather than by id.
+        .loc[:, ["system_name", *FACTOR_COLUMNS[1:]]]
         if len(f)
         else pd.DataFrame()
     )
