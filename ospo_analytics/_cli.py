@@ -239,11 +239,11 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
 
 
 def _hash_file(path: Path | None) -> str:
-    import hashlib
+    from ._report import sha256_file
 
     if not path or not Path(path).exists():
         return ""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(Path(path))
 
 
 MinistryOpt = Annotated[

@@ -688,7 +688,9 @@ class RunSummary:
     duration: float = 0.0
 
 
-def _sha_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks (the one file hasher:
+    this module stays light to import, for the fast unchanged-run check)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
@@ -719,12 +721,12 @@ def _source_key(
         nbs.update(name.encode())
         nbs.update((NOTEBOOK_DIR / name).read_bytes())
     return {
-        "inputs": {str(p): _sha_file(Path(p)) for p in input_files if Path(p).is_file()},
+        "inputs": {str(p): sha256_file(Path(p)) for p in input_files if Path(p).is_file()},
         "config_hash": config_hash,
         "profile_hash": profile_hash,
         "notebooks_sha256": nbs.hexdigest(),
         "notebooks": {
-            n: _sha_file(NOTEBOOK_DIR / n) for n in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK)
+            n: sha256_file(NOTEBOOK_DIR / n) for n in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK)
         },
         "report_code_sha256": library_sha256(),
         "package_version": _package_version(),
@@ -743,7 +745,7 @@ def _fingerprint(
 ) -> dict[str, Any]:
     """Everything a run's output depends on, hashed (cheap: no heavy imports)."""
     processed = {
-        p.name: _sha_file(p)
+        p.name: sha256_file(p)
         for p in sorted(processed_dir.iterdir())
         if p.is_file() and not p.name.startswith(".")
     }

@@ -270,12 +270,3 @@ def atomic_symlink(target: str | Path, link: Path) -> None:
         tmp.unlink()
     os.symlink(str(target), tmp)
     os.replace(tmp, link)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()

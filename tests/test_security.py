@@ -549,12 +549,12 @@ def test_manifest_identifies_every_input(hostile_batch, hostile_country: Path) -
     summary, _, code_sha = hostile_batch
     m = json.loads((summary.run_dir / "manifest.json").read_text(encoding="utf-8"))
     for f in m["input_files"]:
-        assert _safe.sha256_file(Path(f["path"])) == f["sha256"]
+        assert report.sha256_file(Path(f["path"])) == f["sha256"]
     for name, sha in m["processed_files"].items():
-        assert _safe.sha256_file(hostile_country / name) == sha
+        assert report.sha256_file(hostile_country / name) == sha
     assert set(m["processed_files"]) >= {"systems.parquet", "profile_used.toml"}
     for name, sha in m["notebooks"].items():
-        assert _safe.sha256_file(report.NOTEBOOK_DIR / name) == sha
+        assert report.sha256_file(report.NOTEBOOK_DIR / name) == sha
     assert m["report_code_sha256"] == code_sha  # hashed just before the run
     assert m["config_hash"] == "cfg" and m["profile_hash"] == "prof"
     assert m["package_version"] == report._package_version()
