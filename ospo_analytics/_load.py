@@ -21,6 +21,7 @@ from . import _clean
 from ._config import Config, load_config
 from ._read import FileUnusable, RawSheet, find_header, norm_header, read_raw
 from ._schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
+from ._templates import count_leading_helper_rows, is_template_helper_sheet
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "action"]
 FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "filtered", "rejected", "error", "notes"]
@@ -198,22 +199,6 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _helper_row_check():
-    try:
-        from ._templates import is_template_helper_row
-    except ImportError:  # templates module optional
-        return None
-    return is_template_helper_row
-
-
-def _helper_sheets() -> set[str]:
-    try:
-        from ._templates import TEMPLATE_HELPER_SHEETS
-    except ImportError:
-        return set()
-    return {norm_header(s) for s in TEMPLATE_HELPER_SHEETS}
-
-
 class _Accumulator:
     def __init__(self, kind: str):
         self.kind = kind
@@ -275,7 +260,7 @@ def _sheet_frame(
         rec["notes"] = "; ".join([*raw.notes, "empty sheet"])
         acc.files.append(rec)
         return None
-    if raw.sheet and norm_header(raw.sheet) in _helper_sheets():
+    if raw.sheet and is_template_helper_sheet(raw.sheet):
         rec["notes"] = "; ".join([*raw.notes, "template instructions sheet, not data"])
         acc.files.append(rec)
         return None
@@ -303,13 +288,8 @@ def _sheet_frame(
     keep_pos = nonblank[nonblank > header_pos]
     positions = (keep_pos + 1).tolist()
     body = [rows[i] for i in keep_pos.tolist()]
-    check = _helper_row_check()
-    lead = 0
-    if check is not None:
-        header = rows[header_pos]
-        # Only rows right under the header can be template helper rows.
-        while lead < min(3, len(body)) and _is_helper(check, body[lead], header):
-            lead += 1
+    # Only rows right under the header can be template helper rows.
+    lead = count_leading_helper_rows(body[:3])
     if lead:
         # Template helper rows are not data: not counted, named in the notes.
         body, positions = body[lead:], positions[lead:]
@@ -351,30 +331,6 @@ def _sheet_frame(
         )
     acc.files.append(rec)
     return frame
-
-
-# Excel's error values: a row starting with one is broken data, not a
-# template helper row (those start with "#" too).
-_EXCEL_ERRORS = frozenset(
-    "#NULL! #DIV/0! #VALUE! #REF! #NAME? #NUM! #N/A #GETTING_DATA #SPILL! #CALC! "
-    "#FIELD! #BLOCKED! #UNKNOWN! #CONNECT! #BUSY! #PYTHON! #ERROR".split()
-)
-
-
-def _is_helper(check, row: list[object], header: list[object]) -> bool:
-    first = next((v for v in row if not _is_blank(v)), None)
-    if isinstance(first, str) and first.strip().upper() in _EXCEL_ERRORS:
-        return False
-    return bool(check(row, header) if _accepts_header(check) else check(row))
-
-
-def _accepts_header(fn) -> bool:
-    import inspect
-
-    try:
-        return len(inspect.signature(fn).parameters) >= 2
-    except (TypeError, ValueError):
-        return False
 
 
 def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:

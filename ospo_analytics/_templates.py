@@ -45,6 +45,7 @@ from typing import Any
 
 import xlsxwriter
 
+from ._clean import _EXCEL_ERROR_RE
 from ._schema import Column, columns
 
 # Path-based (not importlib.resources): works from any working directory,
@@ -254,7 +255,7 @@ def is_template_helper_row(values: Sequence[object]) -> bool:
     -------
     bool
         True when the first non-empty cell starts with ``#`` (the template's
-        explanation and example rows), or when every non-empty cell is one of
+        explanation and example rows) and is not an Excel error value, or when every non-empty cell is one of
         the template's column explanations (any language), or when the row is
         the untouched example row with its ``#`` deleted. False for an empty
         row: the loader drops those anyway.
@@ -262,6 +263,8 @@ def is_template_helper_row(values: Sequence[object]) -> bool:
     cells = [c for c in (_cell_text(v) for v in values) if c]
     if not cells:
         return False
+    if re.fullmatch(_EXCEL_ERROR_RE, cells[0].upper()):
+        return False  # "#REF!" and kin start with "#" too, but are broken data
     if cells[0].startswith(HELPER_MARK):
         return True
     normed = {_strip_mark(c) for c in cells}
