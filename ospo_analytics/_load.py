@@ -200,9 +200,9 @@ def _stderr_is_terminal() -> bool:
 
 
 class _Accumulator:
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.frames: list[pd.DataFrame] = []
+    """Rejects entries and per-sheet accounting records gathered while loading."""
+
+    def __init__(self):
         self.rejects: list[pd.DataFrame] = []
         self.files: list[dict] = []
 
@@ -582,7 +582,7 @@ def _unexpected(exc: Exception) -> str:
 def _read_kind(
     table: str, paths: list[Path], config: Config, progress: bool | None = None
 ) -> LoadResult:
-    acc = _Accumulator(table)
+    acc = _Accumulator()
     frames: list[pd.DataFrame] = []
     extra_rejects: list[pd.DataFrame] = []
     bar = _Progress(progress)
@@ -728,7 +728,7 @@ def _adapt(res, table: str, config: Config, path: Path):
     """Bring a standard-format reader's result into the common cleaning path."""
     frame = res.table.copy()
     frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce")
-    acc = _Accumulator(table)
+    acc = _Accumulator()
     keep = [c.name for c in columns(table) if c.name in frame.columns]
     obj = frame[keep].astype(object).where(frame[keep].notna(), None)
     for p in ("source_file", "source_sheet", "source_row"):
