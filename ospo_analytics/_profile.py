@@ -291,9 +291,16 @@ def load_profile(path: str | Path | None = None) -> Profile:
         validate_profile(data, where)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{where}: missing or malformed setting {exc}") from None
+    return profile_from_data(data, p, str(p) if p else "packaged default")
+
+
+def profile_from_data(data: dict[str, Any], path: Path | None, origin: str) -> Profile:
+    """Build a :class:`Profile` from validated settings (text and hash derived).
+
+    The hash covers the settings only, so the same profile has the same hash
+    wherever its file lives or however it was made.
+    """
     body = dump_toml(data)
-    # The hash covers the settings only, so the same profile has the same hash
-    # wherever its file lives.
     digest = hashlib.sha256(body.encode()).hexdigest()
-    header = f"# Scoring profile used ({p if p else 'packaged default'}), sha256 {digest}\n"
-    return Profile(data=data, path=p, text=header + body, sha256=digest)
+    header = f"# Scoring profile used ({origin}), sha256 {digest}\n"
+    return Profile(data=data, path=path, text=header + body, sha256=digest)

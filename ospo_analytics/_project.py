@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from ._profile import (
     LOCKIN_FACTORS,
     REUSE_FACTORS,
     Profile,
-    dump_toml,
     load_profile,
+    profile_from_data,
     validate_profile,
 )
 from ._result import ScoreResult
@@ -124,10 +123,7 @@ def with_weights(profile: Profile, weights: dict[str, float]) -> Profile:
             known = ", ".join([*LOCKIN_FACTORS, *REUSE_FACTORS])
             raise ValueError(f"unknown factor {key!r}; known factors: {known}")
     validate_profile(data, "changed weights")
-    body = dump_toml(data)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    header = f"# Scoring profile (weights changed: {weights}), sha256 {digest}\n"
-    return Profile(data=data, path=None, text=header + body, sha256=digest)
+    return profile_from_data(data, None, f"{profile.label()}, weights changed: {weights}")
 
 
 def load_project(
