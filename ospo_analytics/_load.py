@@ -370,7 +370,9 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
     if kind == "bool":
         return _clean.parse_bool(s)
     if kind == "date":
-        return _clean.parse_date(s, dayfirst=_infer_dayfirst(s, config["reading"]["dayfirst"]))
+        # parse_date itself switches a column to month-first (01/27/2011)
+        # or day-first (27/01/2011) when its values say so.
+        return _clean.parse_date(s, dayfirst=bool(config["reading"]["dayfirst"]))
     return _clean.clean_text(s)
 
 
@@ -401,26 +403,6 @@ def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series,
 
 def _known(user_map: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in user_map.items() if str(v).strip()}
-
-
-def _infer_dayfirst(s: pd.Series, default: object) -> bool:
-    """Decide day-first vs month-first for a whole column of a file.
-
-    A column holding 27/01/2011 is day-first; one holding 01/27/2011 is
-    month-first; when every value is ambiguous the configured default wins.
-    """
-    # Only text cells can be ambiguous, and distinct texts are enough.
-    text = pd.Series(pd.unique(s[s.map(type).eq(str).to_numpy()].to_numpy()), dtype="string")
-    parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}")
-    if parts.dropna().empty:
-        return bool(default)
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
-    if (first > 12).any() and not (second > 12).any():
-        return True
-    if (second > 12).any() and not (first > 12).any():
-        return False
-    return bool(default)
 
 
 def _clean_frame(
