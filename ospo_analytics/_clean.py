@@ -1231,7 +1231,8 @@ def parse_code(
         given, else the built-ins of the canonical column(s) with exactly
         these codes.
     user_map : mapping, optional
-        Phrase -> code, wins over everything else.
+        Phrase -> code, wins over everything else; a phrase mapped to ``""``
+        means unknown (NA, no problem).
     column : str, optional
         Canonical column name, to pick the built-in synonyms.
     """
@@ -1253,6 +1254,8 @@ def parse_code(
         key = normalise_key(text)
         if key in user:
             target = user[key]
+            if not target.strip():
+                return None, None  # `"U" = ""`: the user says this spelling means unknown
             if target in code_set:
                 return target, None
             norm_target = table.get(normalise_key(target))

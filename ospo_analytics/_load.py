@@ -335,24 +335,18 @@ def _sheet_frame(
 
 def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
     kind = col.kind
-    user_map = config.value_map(col.name)
-    unknown = {_clean.normalise_key(k) for k, v in user_map.items() if not str(v).strip()}
-    if unknown:
-        # `"U" = ""` in [values.<column>] means "this spelling says unknown".
-        keys = s.map(lambda v: _clean.normalise_key(v) if isinstance(v, str) else None)
-        s = s.mask(keys.isin(unknown), None)
     if col.name in _AMOUNT_COLUMNS:
         return _clean.parse_amount(s)
     if col.name == "licence":
         return _clean.parse_licence(s)
     if col.name == "method":
-        return _clean.parse_method(s, user_map=_known(config.value_map("method")))
+        return _clean.parse_method(s, user_map=config.value_map("method"))
     if kind == "code":
         return _clean.parse_code(
             s,
             col.codes,
             synonyms=_clean.CODE_SYNONYMS.get(col.name),
-            user_map=_known(config.value_map(col.name)),
+            user_map=config.value_map(col.name),
             column=col.name,
         )
     if kind == "float":
@@ -399,10 +393,6 @@ def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series,
         pd.Series(values.array.take(codes, allow_fill=True), index=s.index),
         pd.Series(problems.array.take(codes, allow_fill=True), index=s.index),
     )
-
-
-def _known(user_map: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in user_map.items() if str(v).strip()}
 
 
 def _clean_frame(

@@ -514,3 +514,10 @@ def test_cleaners_never_raise(name, cells, offset):
 def test_normalise_vendor_never_raises(cells):
     out = C.normalise_vendor(pd.Series(cells, dtype=object))
     assert out.dtype == "string" and len(out) == len(cells)
+
+
+def test_user_map_to_empty_means_unknown_without_a_problem():
+    s = pd.Series(["Y", "U", "N", "u"], dtype=object)
+    values, problems = C.parse_method(s, user_map={"Y": "open", "N": "limited", "U": ""})
+    assert values.tolist()[0] == "open" and values.tolist()[2] == "limited"
+    assert values.iloc[[1, 3]].isna().all() and problems.iloc[[1, 3]].isna().all()
