@@ -26,12 +26,14 @@ import datetime as dt
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ._clean import is_open_licence
+
+_PD = TypeVar("_PD", pd.Series, pd.DataFrame)
 
 __all__ = [
     "DEFAULT_MINISTRY_PROFILE",
@@ -525,23 +527,39 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
+def _plain(x: _PD) -> _PD:
+    """``x`` indexed by ministry name as plain text.
+
+    Group-bys on the categorical ministry column give CategoricalIndexes whose
+    code width depends on how many ministries there are (int8 up to 127, int16
+    beyond) and on how the index was built; pandas refuses to align two of
+    them with different code widths. Every per-ministry result is therefore
+    indexed by name before it meets another one.
+    """
+    x = x.copy(deep=False)
+    x.index = pd.Index(x.index.astype("string"), dtype="string", name="ministry")
+    return x
+
+
 def _procurement_indicators(
     proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any]
 ) -> pd.DataFrame:
     """Per-ministry procurement indicators (index: ministry)."""
     g_all = proc.groupby("ministry", sort=False)
-    out = pd.DataFrame(
-        {
-            "spend_total": g_all["amount"].sum(min_count=1),
-            "n_contracts": g_all.size(),
-            "n_suppliers": g_all["supplier"].nunique(),
-        }
+    out = _plain(
+        pd.DataFrame(
+            {
+                "spend_total": g_all["amount"].sum(min_count=1),
+                "n_contracts": g_all.size(),
+                "n_suppliers": g_all["supplier"].nunique(),
+            }
+        )
     )
     it = proc if proc["it"].all() else proc[proc["it"]]
-    out["spend_it"] = it.groupby("ministry", sort=False)["amount"].sum(min_count=1)
+    out["spend_it"] = _plain(it.groupby("ministry", sort=False)["amount"].sum(min_count=1))
     out["spend_it"] = out["spend_it"].fillna(0.0).where(out["n_contracts"].gt(0))
-    h_it = _hhi(it)
-    out["hhi_all"] = (h_it if it is proc else _hhi(proc))["hhi"]
+    h_it = _plain(_hhi(it))
+    out["hhi_all"] = (h_it if it is proc else _plain(_hhi(proc)))["hhi"]
     out["hhi_it"] = h_it["hhi"]
     out["top_supplier"] = h_it["top_supplier"]
     out["top_supplier_share"] = h_it["top_share"]
@@ -561,7 +579,7 @@ def _procurement_indicators(
             "v_unl": val.where(~linked, 0.0),
         }
     )
-    sums = frame.groupby("ministry", sort=False)[["v", "v_known", "v_nonc", "v_unl"]].sum()
+    sums = _plain(frame.groupby("ministry", sort=False)[["v", "v_known", "v_nonc", "v_unl"]].sum())
     out["noncompetitive_share"] = _safe_ratio(sums["v_nonc"], sums["v_known"])
     out["method_known_share"] = _safe_ratio(sums["v_known"], sums["v"])
 
@@ -570,26 +588,26 @@ def _procurement_indicators(
         it["method"].isin(_COMPETITIVE) & it["tenderers"].notna(), ["ministry", "tenderers"]
     ]
     single = (comp["tenderers"] == 1).astype("float64")
-    out["single_bid_rate"] = single.groupby(comp["ministry"], sort=False).mean()
+    out["single_bid_rate"] = _plain(single.groupby(comp["ministry"], sort=False).mean())
 
     # i077 (any award) and i180 (limited/direct awards).
     days = prof["repeat_days"]
-    out["repeat_award_pairs"], out["repeat_direct_pairs"] = _repeat_pairs(
-        it, days, nonc.to_numpy(dtype=bool)
-    )
+    pairs_all, pairs_direct = _repeat_pairs(it, days, nonc.to_numpy(dtype=bool))
+    out["repeat_award_pairs"] = _plain(pairs_all)
+    out["repeat_direct_pairs"] = _plain(pairs_direct)
     # A ministry whose dated IT awards include no direct ones has 0 direct pairs.
     has_dates = out["repeat_award_pairs"].notna()
     out.loc[has_dates, "repeat_direct_pairs"] = out.loc[has_dates, "repeat_direct_pairs"].fillna(0)
 
     am = it.loc[it["amendments"].notna(), ["ministry", "amendments"]]
-    out["amended_share"] = (
+    out["amended_share"] = _plain(
         (am["amendments"] > 0).astype("float64").groupby(am["ministry"], sort=False).mean()
     )
     both = it.loc[
         it["amount"].notna() & it["original_amount"].gt(0).fillna(False),
         ["ministry", "amount", "original_amount"],
     ]
-    vg = both.groupby("ministry", sort=False)[["amount", "original_amount"]].sum()
+    vg = _plain(both.groupby("ministry", sort=False)[["amount", "original_amount"]].sum())
     out["value_growth"] = _safe_ratio(vg["amount"], vg["original_amount"]) - 1
 
     out["unlinked_spend_share"] = _safe_ratio(sums["v_unl"], sums["v"])
@@ -605,9 +623,8 @@ def _procurement_indicators(
             "w": it.loc[ok, "pos_amount"].astype("float64"),
         }
     )
-    ws = w.groupby("ministry", sort=False)[["ws", "w"]].sum()
+    ws = _plain(w.groupby("ministry", sort=False)[["ws", "w"]].sum())
     out["lockin_exposure"] = _safe_ratio(ws["ws"], ws["w"]) / 100
-    out.index = pd.Index(out.index.astype("string"), dtype="string", name="ministry")
     return out
 
 

@@ -814,3 +814,47 @@ def test_actions_mix_exit_readiness_gap_and_sharing():
     # The third names a readiness gap (all IT spend direct, one supplier...).
     assert any(a.startswith(("Tender competitively", "Diversify IT suppliers")) for a in actions)
     assert "Explore one shared payroll system with A" in m.loc["B", "actions"]
+
+
+@pytest.mark.parametrize("n_ministries", [1, 126, 127, 128, 255, 256, 1000, 40_000])
+def test_any_number_of_ministries_scores(n_ministries):
+    """Per-ministry tables hold for 1 to tens of thousands of buyers.
+
+    127 was a crash: per-ministry group-bys gave category indexes with int8
+    and int16 codes that pandas would not align. Each ministry gets its own
+    known single-bid rate and amendment share so misalignment would show.
+    """
+    from ospo_analytics import score
+
+    n = n_ministries
+    names = [f"Buyer {i:05d}" for i in range(n)]
+    rows = []
+    for i, m in enumerate(names):
+        # Ministry i: one open tender with 1 bid if i is even, 3 bids if odd;
+        # only every third ministry reports amendments (an empty group-by for
+        # most, the case that crashed).
+        rows.append(
+            {
+                "ministry": m,
+                "supplier": f"Supplier {i % 7}",
+                "amount": 1000.0 + i,
+                "method": "open",
+                "tenderers": 1 if i % 2 == 0 else 3,
+                "award_date": pd.Timestamp("2024-01-01"),
+                "amendments": (i % 2) if i % 3 == 0 else None,
+            }
+        )
+    p = proc(rows)
+    res = score(inv([]), p, as_of=AS_OF)
+    m = res.ministries.set_index("ministry")
+    assert len(m) == n
+    got = m.loc[names, "single_bid_rate"].astype(float).to_numpy()
+    want = [1.0 if i % 2 == 0 else 0.0 for i in range(n)]
+    assert list(got) == want
+    assert m.loc[names, "spend_total"].astype(float).tolist() == [1000.0 + i for i in range(n)]
+    amended = m.loc[names, "amended_share"]
+    for i in range(0, n, max(1, n // 50)):
+        if i % 3 == 0:
+            assert amended.iloc[i] == float(i % 2)
+        else:
+            assert pd.isna(amended.iloc[i])
