@@ -291,15 +291,17 @@ def _sheet_frame(
     # Only rows right under the header can be template helper rows.
     lead = count_leading_helper_rows(body[:3])
     if lead:
-        # Template helper rows are not data: not counted, named in the notes.
+        # Template helper rows are not data, but they were read: counted as
+        # filtered (read = loaded + filtered + rejected) and named in the notes.
         body, positions = body[lead:], positions[lead:]
+        rec["filtered"] = int(rec.get("filtered") or 0) + lead
         rec["notes"] = "; ".join(
             [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
         )
     missing = [c.name for c in columns(table) if c.required and c.name not in mapping.values()]
     if table == "questionnaire" and "ministry" in missing and raw.sheet:
         missing.remove("ministry")  # one sheet per ministry: the sheet name says which
-    rec["rows_read"] = len(body)
+    rec["rows_read"] = len(body) + lead
     if not body:
         rec["notes"] = "; ".join(x for x in [rec["notes"], "header row only, no data rows"] if x)
     if missing:

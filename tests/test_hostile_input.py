@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ospo_analytics import _clean
@@ -514,6 +514,8 @@ _sheet_cell = st.one_of(
 @given(rows=st.lists(st.lists(_sheet_cell, min_size=0, max_size=6), max_size=8),
        formula_at=st.integers(min_value=0, max_value=40),
        table=st.sampled_from(["procurement", "inventory"]))  # fmt: skip
+# A row that looks like a template helper ("#...") is read and filtered, not lost.
+@example(rows=[["#"]], formula_at=1, table="procurement")
 def test_a_messy_sheet_never_breaks_the_loader_and_accounting_is_exact(
     tmp_path, rows, formula_at, table
 ):
