@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from ospo_analytics import _clean as C
-from ospo_analytics._schema import CATEGORIES
-from ospo_analytics._vendors import cluster_vendors
+from ospo_analytics._clean import cells as C
+from ospo_analytics._clean.schema import CATEGORIES
+from ospo_analytics._clean.vendors import cluster_vendors
 
 N = 100_000
 rng = np.random.default_rng(0)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import build_country  # noqa: E402
-from ospo_analytics import _report as report  # noqa: E402
+from ospo_analytics._report import runner as report  # noqa: E402
 
 MINISTRIES = tuple(f"Ministry {n}" for n in (
     "of Health", "of Education", "of Finance", "of Interior", "of Justice", "of Labour",

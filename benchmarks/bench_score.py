@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ospo_analytics._schema import empty_frame
+from ospo_analytics._clean.schema import empty_frame
 
 GOAL_RATIO = 5.0
 GOAL_PEAK_GB = 4.0
@@ -119,7 +119,7 @@ def _canonical(table: str, data: dict) -> pd.DataFrame:
 
 def _child(folder: Path, inner: int) -> None:
     """One measured process: read the parquet tables, score them; print JSON."""
-    from ospo_analytics._score import score
+    from ospo_analytics._score.systems import score
 
     as_of = dt.date(2025, 1, 1)
     runs = []

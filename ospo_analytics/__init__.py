@@ -17,10 +17,10 @@ _EXPORTS: dict[str, str] = {
     "Config": "_config",
     "ConfigError": "_config",
     "load_config": "_config",
-    "CATEGORIES": "_schema",
-    "columns": "_schema",
-    "empty_frame": "_schema",
-    "pandera_schema": "_schema",
+    "CATEGORIES": "_clean.schema",
+    "columns": "_clean.schema",
+    "empty_frame": "_clean.schema",
+    "pandera_schema": "_clean.schema",
     # read, clean & validate
     "LoadResult": "_load",
     "Inputs": "_load",
@@ -30,22 +30,22 @@ _EXPORTS: dict[str, str] = {
     "read_questionnaire": "_load",
     "read_tables": "_load",
     "write_processed": "_load",
-    "read_ocds": "_ocds",
-    "read_publiccode": "_catalogues",
-    "read_codejson": "_catalogues",
+    "read_ocds": "_read.ocds",
+    "read_publiccode": "_read.catalogues",
+    "read_codejson": "_read.catalogues",
     # score
-    "Profile": "_profile",
-    "load_profile": "_profile",
-    "score": "_score",
-    "sensitivity": "_score",
-    "ScoreResult": "_result",
-    "read_scores": "_result",
-    "load_alternatives": "_alternatives",
+    "Profile": "_score.profile",
+    "load_profile": "_score.profile",
+    "score": "_score.systems",
+    "sensitivity": "_score.systems",
+    "ScoreResult": "_score.result",
+    "read_scores": "_score.result",
+    "load_alternatives": "_score.alternatives",
     "load_project": "_project",
     "Project": "_project",
     # report
-    "run_reports": "_report",
-    "write_templates": "_templates",
+    "run_reports": "_report.runner",
+    "write_templates": "_clean.templates",
     "write_demo": "_demo",
 }
 
@@ -66,8 +66,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from ._alternatives import load_alternatives
-    from ._catalogues import read_codejson, read_publiccode
+    from ._clean.schema import CATEGORIES, columns, empty_frame, pandera_schema
+    from ._clean.templates import write_templates
     from ._config import Config, ConfigError, load_config
     from ._demo import write_demo
     from ._load import (
@@ -80,11 +80,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         read_tables,
         write_processed,
     )
-    from ._ocds import read_ocds
-    from ._profile import Profile, load_profile
     from ._project import Project, load_project
-    from ._report import run_reports
-    from ._result import ScoreResult, read_scores
-    from ._schema import CATEGORIES, columns, empty_frame, pandera_schema
-    from ._score import score, sensitivity
-    from ._templates import write_templates
+    from ._read.catalogues import read_codejson, read_publiccode
+    from ._read.ocds import read_ocds
+    from ._report.runner import run_reports
+    from ._score.alternatives import load_alternatives
+    from ._score.profile import Profile, load_profile
+    from ._score.result import ScoreResult, read_scores
+    from ._score.systems import score, sensitivity

@@ -46,7 +46,7 @@ def _config(path: Path | None):
 
 def _profile(path: Path | None):
     from ._config import ConfigError
-    from ._profile import load_profile
+    from ._score.profile import load_profile
 
     try:
         return load_profile(path)
@@ -174,7 +174,7 @@ def validate(
 def _do_score(cfg, profile, processed: Path) -> None:
     from ._config import ConfigError
     from ._load import read_tables
-    from ._score import score
+    from ._score.systems import score
 
     inv, proc, quest = read_tables(processed)
     try:
@@ -215,7 +215,7 @@ def score(
 
 
 def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files):
-    from ._report import ReportError, print_summary, run_reports
+    from ._report.runner import ReportError, print_summary, run_reports
 
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     try:
@@ -239,7 +239,7 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
 
 
 def _hash_file(path: Path | None) -> str:
-    from ._report import sha256_file
+    from ._report.runner import sha256_file
 
     if not path or not Path(path).exists():
         return ""
@@ -299,7 +299,7 @@ def run(
             *cfg.input_paths("questionnaire"),
         ]
     )
-    from ._report import is_up_to_date
+    from ._report.runner import is_up_to_date
 
     out_dir = out or cfg.reports_dir
     prof = _profile(profile)
@@ -343,7 +343,7 @@ def run(
 @contextlib.contextmanager
 def _processed_lock(folder: Path):
     """Hold ``<processed>/.lock`` while tables are written or read for reports."""
-    from ._report import ReportError, _run_lock
+    from ._report.runner import ReportError, _run_lock
 
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -379,7 +379,7 @@ def template(
     lang: Annotated[str, typer.Option(help="Language of explanations: en, es or fr.")] = "en",
 ) -> None:
     """Write the data-collection templates (inventory, procurement, questionnaire)."""
-    from ._templates import write_templates
+    from ._clean.templates import write_templates
 
     if lang not in {"en", "es", "fr"}:
         err.print(f"[red]error:[/] --lang must be en, es or fr, not {lang!r}")

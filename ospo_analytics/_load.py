@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _clean
+from ._clean import cells as _clean
+from ._clean.schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
+from ._clean.templates import count_leading_helper_rows, is_template_helper_sheet
 from ._config import Config, load_config
-from ._read import FileUnusable, RawSheet, find_header, norm_header, read_raw
-from ._schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
-from ._templates import count_leading_helper_rows, is_template_helper_sheet
+from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "action"]
 FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "filtered", "rejected", "error", "notes"]
@@ -683,14 +683,14 @@ def _special_reader(table: str, path: Path):
 
 
 def _ocds_adapter(path: Path, config: Config):
-    from ._ocds import read_ocds
+    from ._read.ocds import read_ocds
 
     res = read_ocds(path, config)
     return _adapt(res, "procurement", config, path)
 
 
 def _catalogue_adapter(path: Path, config: Config):
-    from . import _catalogues
+    from ._read import catalogues as _catalogues
 
     reader = (
         _catalogues.read_codejson if path.suffix.lower() == ".json" else _catalogues.read_publiccode
@@ -830,7 +830,7 @@ def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
 
 
 def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from ._vendors import cluster_vendors, vendor_merges
+    from ._clean.vendors import cluster_vendors, vendor_merges
 
     vendors = config["vendors"]
     table = cluster_vendors(
@@ -992,7 +992,7 @@ def _unify_vendors(inputs: Inputs, config: Config) -> None:
     inv, proc = inputs.inventory.table, inputs.procurement.table
     if not len(inv) or inv["vendor"].isna().all():
         return
-    from ._vendors import cluster_vendors, vendor_merges
+    from ._clean.vendors import cluster_vendors, vendor_merges
 
     vendors = config["vendors"]
     names = pd.concat([proc["supplier_raw"].dropna(), inv["vendor"].dropna()], ignore_index=True)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._config import Config, load_config
 from ._load import load_inputs, read_tables, write_processed
-from ._profile import (
+from ._score.profile import (
     LOCKIN_FACTORS,
     REUSE_FACTORS,
     Profile,
@@ -25,7 +25,7 @@ from ._profile import (
     profile_from_data,
     validate_profile,
 )
-from ._result import ScoreResult
+from ._score.result import ScoreResult
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Project:
             Factor weights to change, by id: ``L1``–``L13`` (lock-in) and
             ``R1``–``R12`` (reuse), e.g. ``rescore(L6=3, L1=0.5)``.
         """
-        from ._score import score
+        from ._score.systems import score
 
         base = (
             profile
@@ -150,7 +150,7 @@ def load_project(
     written there first. Scores are always recomputed (seconds), so they
     match the profile asked for.
     """
-    from ._score import score
+    from ._score.systems import score
 
     p = Path(path)
     config = load_config(p) if p.is_file() else load_config(root=p)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ospo_analytics._schema import empty_frame
+from ospo_analytics._clean.schema import empty_frame
 
 # Planted hostile names: the report must show them as text, never run them.
 FORMULA_NAME = '=HYPERLINK("http://x","click")'

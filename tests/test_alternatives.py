@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from license_expression import get_spdx_licensing
 
-from ospo_analytics._alternatives import CATALOGUE_AS_OF, alternatives_for, load_alternatives
-from ospo_analytics._schema import CATEGORIES
+from ospo_analytics._clean.schema import CATEGORIES
+from ospo_analytics._score.alternatives import CATALOGUE_AS_OF, alternatives_for, load_alternatives
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("OSPO_REALDATA", REPO.parent / "shared" / "realdata"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ospo_analytics._catalogues import read_codejson, read_publiccode, spdx_licence
-from ospo_analytics._schema import CATEGORIES, INVENTORY_COLUMNS, pandera_schema
+from ospo_analytics._clean.schema import CATEGORIES, INVENTORY_COLUMNS, pandera_schema
+from ospo_analytics._read.catalogues import read_codejson, read_publiccode, spdx_licence
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("OSPO_REALDATA", REPO.parent / "shared" / "realdata"))

@@ -1,4 +1,4 @@
-"""Tests for the cell cleaners (ospo_analytics._clean)."""
+"""Tests for the cell cleaners (ospo_analytics._clean.cells)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ospo_analytics import _clean as C
-from ospo_analytics._schema import CATEGORIES, INVENTORY_COLUMNS
+from ospo_analytics._clean import cells as C
+from ospo_analytics._clean.schema import CATEGORIES, INVENTORY_COLUMNS
 
 REALDATA = Path(
     os.environ.get(

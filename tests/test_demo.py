@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ospo_analytics import _schema
+from ospo_analytics._clean import schema as _schema
 from ospo_analytics._demo import DemoInfo, write_demo
 
 LOADER_GLOBS = (
@@ -431,7 +431,7 @@ def test_raw_codes_map_to_schema_codes(demo):
 
 def test_project_cleaners_map_every_raw_code(demo):
     """Contract with ``_clean``: each raw spelling the demo writes maps to its code."""
-    clean = pytest.importorskip("ospo_analytics._clean")
+    clean = pytest.importorskip("ospo_analytics._clean.cells")
     _, info = demo
     cols = {
         c.name: c for t in ("inventory", "procurement", "questionnaire") for c in _schema.columns(t)

@@ -21,8 +21,8 @@ import xlsxwriter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ospo_analytics import _clean
 from ospo_analytics import _load as load_mod
+from ospo_analytics._clean import cells as _clean
 from ospo_analytics._config import load_config
 from ospo_analytics._load import (
     load_inputs,

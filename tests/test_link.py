@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ospo_analytics._link import link_procurement
-from ospo_analytics._profile import load_profile
+from ospo_analytics._score.link import link_procurement
+from ospo_analytics._score.profile import load_profile
 
 
 def _s(values):

@@ -11,13 +11,13 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from ospo_analytics._ministry import (
+from ospo_analytics._clean.schema import empty_frame
+from ospo_analytics._score.ministries import (
     DEFAULT_MINISTRY_PROFILE,
     _profile_section,
     _readiness,
     score_ministries,
 )
-from ospo_analytics._schema import empty_frame
 
 AS_OF = dt.date(2025, 1, 1)
 REALDATA = Path(
@@ -449,7 +449,7 @@ def test_open_share_and_portability_from_inventory():
 
 
 def test_inventory_completeness_full_and_empty():
-    from ospo_analytics._ministry import FACTOR_FIELDS
+    from ospo_analytics._score.ministries import FACTOR_FIELDS
 
     full = {f: "x" for f in FACTOR_FIELDS}
     full.update(

@@ -1,4 +1,4 @@
-"""Tests for the OCDS reader (``ospo_analytics._ocds``).
+"""Tests for the OCDS reader (``ospo_analytics._read.ocds``).
 
 Expected counts are derived here from the raw JSON with plain ``json``, not
 copied from the reader's output.
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ospo_analytics._config import Config
-from ospo_analytics._ocds import read_ocds
+from ospo_analytics._read.ocds import read_ocds
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = Path(os.environ.get("OSPO_REALDATA", REPO.parent / "shared" / "realdata"))

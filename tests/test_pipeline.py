@@ -22,7 +22,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scored(demo):
-    from ospo_analytics._score import score
+    from ospo_analytics._score.systems import score
 
     _, config, inputs = demo
     return score(
@@ -92,7 +92,7 @@ def test_scores_are_traceable_to_rows(scored):
 
 
 def test_inventory_vendors_and_suppliers_are_one_company(demo):
-    from ospo_analytics._clean import normalise_vendor
+    from ospo_analytics._clean.cells import normalise_vendor
 
     _, _, inputs = demo
     inv, proc = inputs.inventory.table, inputs.procurement.table

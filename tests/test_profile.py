@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from ospo_analytics._config import ConfigError
-from ospo_analytics._profile import LOCKIN_FACTORS, REUSE_FACTORS, dump_toml, load_profile
+from ospo_analytics._score.profile import LOCKIN_FACTORS, REUSE_FACTORS, dump_toml, load_profile
 
 
 def test_default_profile_has_every_factor_and_the_shared_sections():

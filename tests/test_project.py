@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ospo_analytics._profile import load_profile
 from ospo_analytics._project import with_weights
+from ospo_analytics._score.profile import load_profile
 
 
 def test_with_weights_changes_only_the_named_weights_and_the_hash():

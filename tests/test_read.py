@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import xlsxwriter
 
-from ospo_analytics._read import FileUnusable, decode_text, find_header, norm_header, read_raw
+from ospo_analytics._read.spreadsheet import (
+    FileUnusable,
+    decode_text,
+    find_header,
+    norm_header,
+    read_raw,
+)
 
 ROWS = [["Ministerio", "Proveedor", "Monto"], ["Educación", "Société Générale", "1.234,50"]]
 

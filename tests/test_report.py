@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from conftest import AS_OF, FIXTURE_MINISTRIES, FORMULA_NAME, SCRIPT_NAME
-from ospo_analytics import _report as report
+from ospo_analytics._report import runner as report
 from ospo_analytics._safe import esc, slugify
 
 pytestmark = pytest.mark.slow

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ospo_analytics import _score
+from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import ConfigError
-from ospo_analytics._profile import load_profile
-from ospo_analytics._result import ScoreResult, read_scores
-from ospo_analytics._schema import empty_frame
-from ospo_analytics._score import ScoreInputError, combine, score, sensitivity
+from ospo_analytics._score.profile import load_profile
+from ospo_analytics._score.result import ScoreResult, read_scores
+from ospo_analytics._score.systems import ScoreInputError, combine, score, sensitivity
+from ospo_analytics._score import systems as _score
 
 AS_OF = dt.date(2025, 1, 1)
 
@@ -307,7 +307,7 @@ def test_reuse_factors_hand_made():
 
 
 def test_alternatives_feed_r11_and_replace_priority(monkeypatch):
-    import ospo_analytics._alternatives as alts
+    import ospo_analytics._score.alternatives as alts
 
     def fake(categories):
         table = {"payroll": "OpenPay; PayFree", "gis": ""}
@@ -331,7 +331,7 @@ def test_alternatives_feed_r11_and_replace_priority(monkeypatch):
 
 
 def test_no_alternatives_module_means_unknown(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ospo_analytics._alternatives", None)
+    monkeypatch.setitem(sys.modules, "ospo_analytics._score.alternatives", None)
     r = run(inv({"category": "payroll"}))
     assert math.isnan(fval(r, "S1", "R11"))
     assert pd.isna(r.systems["candidate_alternatives"].iloc[0])
@@ -514,7 +514,7 @@ def test_score_calls_the_ministry_part():
     r = run(inv({}, {"ministry": "M2"}), proc({}, {"ministry": "M2", "system_id": None}))
     assert len(r.links) == 2 and r.links["system_id"].isna().sum() == 1
     assert isinstance(r.ministries, pd.DataFrame)
-    if not r.ministries.empty:  # present once ospo_analytics._ministry exists
+    if not r.ministries.empty:  # present once ospo_analytics._score.ministries exists
         assert "ministry" in r.ministries.columns
 
 
@@ -849,8 +849,8 @@ def test_contracts_without_a_supplier_do_not_make_a_single_supplier():
     themselves."""
     import datetime as dt
 
-    from ospo_analytics._schema import empty_frame
-    from ospo_analytics._score import score as score_
+    from ospo_analytics._clean.schema import empty_frame
+    from ospo_analytics._score.systems import score as score_
 
     inv = empty_frame("inventory")
     inv = pd.concat(
@@ -889,7 +889,7 @@ def test_contracts_without_a_supplier_do_not_make_a_single_supplier():
     ],
 )
 def test_l6_uses_the_loaders_licence_classifier(licence, expected):
-    from ospo_analytics._clean import is_open_licence
+    from ospo_analytics._clean.cells import is_open_licence
 
     v = fval(run(inv({"licence": licence, "ip_owner": "government"})), "S1", "L6")
     assert (math.isnan(v) and math.isnan(expected)) or v == pytest.approx(expected)

@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 
 from conftest import AS_OF, FIXTURE_MINISTRIES, build_country
-from ospo_analytics import _report as report
 from ospo_analytics import _safe
+from ospo_analytics._report import runner as report
 from ospo_analytics._safe import FORMULA_PREFIXES, slugify
 
 pytestmark = pytest.mark.slow
@@ -125,7 +125,7 @@ def run_script(out: Path, processed: Path, **kw) -> str:
     return textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from ospo_analytics._report import ReportError, run_reports
+        from ospo_analytics._report.runner import ReportError, run_reports
         try:
             s = run_reports(Path({str(processed)!r}), Path({str(out)!r}), **{args!r})
         except ReportError as exc:
@@ -417,7 +417,7 @@ def test_lock_of_killed_process_is_released(tmp_path: Path) -> None:
     holder = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from ospo_analytics._report import _run_lock
+        from ospo_analytics._report.runner import _run_lock
         with _run_lock(Path({str(tmp_path)!r})):
             print("locked", flush=True)
             time.sleep(600)
@@ -513,7 +513,7 @@ def test_disk_full_on_a_real_full_filesystem(small_country: Path, tmp_path: Path
 # ============================================================ 3. determinism
 def test_same_inputs_same_tables_and_scores(raw_hostile: Path, tmp_path: Path) -> None:
     from ospo_analytics._load import read_tables
-    from ospo_analytics._score import score
+    from ospo_analytics._score.systems import score
 
     results = []
     for k in (1, 2):
@@ -689,7 +689,7 @@ def _all_text(folder: Path) -> str:
 def test_no_personal_contact_data(realdata: Path, tmp_path: Path) -> None:
     from ospo_analytics._config import load_config
     from ospo_analytics._load import load_inputs, write_processed
-    from ospo_analytics._score import score
+    from ospo_analytics._score.systems import score
 
     src = realdata / "procurement" / "ocds_real_examples" / "paraguay" / "sample" / "releases"
     if not src.is_dir():

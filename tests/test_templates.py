@@ -13,11 +13,11 @@ import pytest
 import python_calamine as pc
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from ospo_analytics import _templates as T
-from ospo_analytics._schema import TABLES, columns
+from ospo_analytics._clean import templates as T
+from ospo_analytics._clean.schema import TABLES, columns
 
 LANGS = ("en", "es", "fr")
-POINTS_FILE = Path(T.__file__).parent / "data" / "readiness_points.toml"
+POINTS_FILE = Path(T.__file__).resolve().parents[1] / "data" / "readiness_points.toml"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for supplier-name clustering (ospo_analytics._vendors)."""
+"""Tests for supplier-name clustering (ospo_analytics._clean.vendors)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ospo_analytics._vendors import cluster_vendors, vendor_merges
+from ospo_analytics._clean.vendors import cluster_vendors, vendor_merges
 
 REALDATA = Path(
     os.environ.get(

@@ -32,8 +32,8 @@ KERNEL = {
 SETUP = """\
 from IPython.display import display
 
-from ospo_analytics import _charts as ch
-from ospo_analytics import _report as r
+from ospo_analytics._report import charts as ch
+from ospo_analytics._report import runner as r
 
 ch.setup_style()
 data = r.load_report_data(processed_dir)"""

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def sections() -> dict[str, str]:
-    from ospo_analytics._schema import data_dictionary_markdown
+    from ospo_analytics._clean.schema import data_dictionary_markdown
 
     collecting = (ROOT / "docs" / "collecting-data.md").read_text(encoding="utf-8")
     return {

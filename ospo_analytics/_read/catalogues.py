@@ -62,8 +62,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ._clean import _licensing  # one SPDX index per process, built on first use
-from ._schema import CATEGORIES, INVENTORY_COLUMNS, pandas_dtype
+from .._clean.cells import _licensing  # one SPDX index per process, built on first use
+from .._clean.schema import CATEGORIES, INVENTORY_COLUMNS, pandas_dtype
 
 REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
 

@@ -35,11 +35,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._clean import is_open_licence
-from ._config import ConfigError
-from ._link import link_positions
-from ._profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
-from ._schema import CROSS_CUTTING, empty_frame
+from .._clean.cells import is_open_licence
+from .._clean.schema import CROSS_CUTTING, empty_frame
+from .._config import ConfigError
+from .link import link_positions
+from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
 
 SYSTEM_COLUMNS = (
     "system_id",
@@ -955,7 +955,7 @@ def _alternatives(cat: pd.Series) -> pd.Series:
     """ "; "-joined alternative names per system; NA when not known."""
     out = pd.Series(pd.NA, index=range(len(cat)), dtype="string")
     try:
-        from ._alternatives import alternatives_for
+        from .alternatives import alternatives_for
     except ImportError:
         return out
     uniq = pd.Series(cat.dropna().unique(), dtype="string")
@@ -976,7 +976,7 @@ def _alternatives(cat: pd.Series) -> pd.Series:
 
 def _ministries(**kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
-        from ._ministry import score_ministries
+        from .ministries import score_ministries
     except ImportError:
         return pd.DataFrame(), pd.DataFrame()
     return score_ministries(**kw)
@@ -1070,7 +1070,7 @@ def score(
     ScoreInputError
         When a table lacks required columns or has duplicate system ids.
     """
-    from ._result import ScoreResult
+    from .result import ScoreResult
 
     prof = _as_profile(profile)
     as_of = as_of or dt.date.today()
@@ -1525,7 +1525,7 @@ def sensitivity(
         the profile's own weights and every draw), sorted by ``rank``; systems
         with no known lock-in factor are left out.
     """
-    from ._result import ScoreResult
+    from .result import ScoreResult
 
     res = result_or_inputs
     if not isinstance(res, ScoreResult):

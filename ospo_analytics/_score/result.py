@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._config import ConfigError
-from ._profile import Profile, load_profile
+from .._config import ConfigError
+from .profile import Profile, load_profile
 
 TABLES = ("systems", "factors", "ministries", "opportunities", "links")
 _META = "score_meta.json"

@@ -4,7 +4,7 @@ Every cleaner takes a pandas Series of raw cells (str, int, float, bool,
 datetime, date, time, None/NaN -- whatever calamine or the csv reader gave)
 and returns ``(values, problems)``:
 
-* ``values`` has the canonical dtype (see :func:`ospo_analytics._schema.pandas_dtype`)
+* ``values`` has the canonical dtype (see :func:`ospo_analytics._clean.schema.pandas_dtype`)
   with NA where the cell is blank or could not be read;
 * ``problems`` is a ``string`` Series, NA where the cell is fine, else a short
   human reason quoting the cell (the loader adds file/sheet/row/column).
@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _schema
+from . import schema as _schema
 
 __all__ = [
     "CODE_SYNONYMS",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._config import (
+from .._config import (
     ConfigError,
     _merge,  # one deep-merge for config and profile
 )
@@ -154,7 +154,7 @@ def dump_toml(data: dict[str, Any], _prefix: str = "") -> str:
 
 
 def _default_text() -> str:
-    return (Path(__file__).parent / "data" / _DEFAULT).read_text("utf-8")
+    return (Path(__file__).resolve().parents[1] / "data" / _DEFAULT).read_text("utf-8")
 
 
 def _num(where: str, key: str, v: Any, lo: float | None = 0.0, hi: float | None = None) -> None:

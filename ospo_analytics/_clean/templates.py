@@ -2,7 +2,7 @@
 
 ``write_templates`` writes ``inventory_template.xlsx``,
 ``procurement_template.xlsx`` and ``questionnaire_template.xlsx`` with one
-column per canonical field (:mod:`ospo_analytics._schema`), in English,
+column per canonical field (:mod:`ospo_analytics._clean.schema`), in English,
 Spanish or French. Only the explanations and instructions are translated:
 row 1 always holds the canonical column names and every dropdown holds the
 canonical codes, so a template filled in any language loads the same way.
@@ -45,12 +45,12 @@ from typing import Any
 
 import xlsxwriter
 
-from ._clean import _EXCEL_ERROR_RE
-from ._schema import Column, columns
+from .cells import _EXCEL_ERROR_RE
+from .schema import Column, columns
 
 # Path-based (not importlib.resources): works from any working directory,
 # including when the editable install resolves the package as a namespace.
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parents[1] / "data"
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 TABLE_NAMES: tuple[str, ...] = ("inventory", "procurement", "questionnaire")

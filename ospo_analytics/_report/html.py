@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from ._safe import esc
+from .._safe import esc
 
 REPORT_CSS = """
 body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }

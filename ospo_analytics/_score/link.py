@@ -23,7 +23,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from ._profile import Profile, load_profile
+from .profile import Profile, load_profile
 
 LINK_METHODS = ("system_id", "system_name", "vendor+ministry", "unlinked")
 

@@ -64,12 +64,12 @@ from typing import Any
 
 import pandas as pd
 
+from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
-from ospo_analytics._read import FileUnusable, decode_text, read_raw
-from ospo_analytics._schema import empty_frame
+from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
 
 try:  # written concurrently by another engineer (issue 5)
-    from ospo_analytics._clean import parse_method as _parse_method
+    from ospo_analytics._clean.cells import parse_method as _parse_method
 except ImportError:  # pragma: no cover - depends on the checkout state
     _parse_method = None  # TODO(lead): _clean.parse_method missing; local method names stay NA
 

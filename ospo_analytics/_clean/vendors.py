@@ -8,7 +8,7 @@ every merge is listed for review (``vendor_merges.csv``).
 
 Steps:
 
-1. :func:`~ospo_analytics._clean.normalise_vendor` (case, accents,
+1. :func:`~ospo_analytics._clean.cells.normalise_vendor` (case, accents,
    punctuation, legal suffixes): equal keys merge ("exact-normalised").
 2. ``[vendors.aliases]`` from ``ospo.toml`` force merges ("alias").
 3. Fuzzy links between distinct keys with ``rapidfuzz``
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ._clean import clean_text, normalise_vendor
+from .cells import clean_text, normalise_vendor
 
 __all__ = ["cluster_vendors", "vendor_merges"]
 

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 MINISTRY_NOTEBOOK = "ministry_readiness.ipynb"
 NATIONAL_NOTEBOOK = "national_overview.ipynb"
 NATIONAL = "national"
@@ -227,7 +227,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     """
     import pandas as pd
 
-    from ._score import FACTOR_COLUMNS
+    from .._score.systems import FACTOR_COLUMNS
 
     known = data.ministries["ministry"].astype(str).tolist() if len(data.ministries) else []
     if ministry not in known:
@@ -554,7 +554,7 @@ def cards(numbers: dict[str, str]) -> Any:
     """The key numbers as HTML cards (escaped)."""
     from IPython.display import HTML
 
-    from ._safe import esc
+    from .._safe import esc
 
     items = "".join(
         f'<div class="ospo-card"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
@@ -567,7 +567,7 @@ def heading(text: str, level: int = 1, note: str = "") -> Any:
     """An escaped heading (ministry names are user text; never Markdown)."""
     from IPython.display import HTML
 
-    from ._safe import esc
+    from .._safe import esc
 
     level = min(max(level, 1), 4)
     extra = f'<p class="ospo-note">{esc(note)}</p>' if note else ""
@@ -578,7 +578,7 @@ def bullets(items: Sequence[str], empty: str = "None recorded.") -> Any:
     """An escaped bullet list."""
     from IPython.display import HTML
 
-    from ._safe import esc
+    from .._safe import esc
 
     if not items:
         return HTML(f'<p class="ospo-note">{esc(empty)}</p>')
@@ -760,7 +760,7 @@ def _fingerprint(
 def library_sha256() -> str:
     """Hash of the package's code and data files: a changed loader, scorer or
     report module makes the next run rebuild even at the same version."""
-    root = Path(__file__).parent
+    root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".toml", ".csv", ".json", ".tpl", ".css"}:
@@ -1046,7 +1046,7 @@ def _build_run(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
-    from ._safe import atomic_symlink, atomic_write_text, slugify
+    from .._safe import atomic_symlink, atomic_write_text, slugify
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     hooks = {kind: os.environ.get(env, "") for kind, env in
@@ -1106,7 +1106,7 @@ def _build_run(
     if not ok:
         _carry_over_last_good(out_dir, tmp_dir, statuses)
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
-    from ._html import index_page
+    from .html import index_page
 
     atomic_write_text(
         tmp_dir / "index.html",
@@ -1380,8 +1380,8 @@ def _run_job(job: dict) -> dict:
             nbformat.write(nb, nb_path)
         if nb is not None and "html" in job["formats"]:
             try:
-                from ._html import export_html
-                from ._safe import atomic_write_text
+                from .._safe import atomic_write_text
+                from .html import export_html
 
                 # A failed notebook is exported for analysts as error.html, never
                 # as report.html, where a ministry reader would look.
@@ -1436,7 +1436,7 @@ _DATA_CACHE: dict[str, ReportData] = {}
 
 
 def _write_scores_xlsx(job: dict, path: Path) -> None:
-    from ._safe import write_xlsx
+    from .._safe import write_xlsx
 
     d = job["processed_dir"]
     if d not in _DATA_CACHE:

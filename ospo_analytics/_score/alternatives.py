@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._schema import CATEGORIES
+from .._clean.schema import CATEGORIES
 
 CATALOGUE_AS_OF = "2026-11-26"
 """Date the shipped catalogue was last reviewed (its ``as_of`` column)."""

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._clean import is_open_licence
+from .._clean.cells import is_open_licence
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
 
@@ -204,7 +204,9 @@ def _profile_section(profile: Any) -> dict[str, Any]:
 @cache
 def _question_groups() -> dict[str, str]:
     """Map readiness point id (upper case) to its group, from the packaged TOML."""
-    text = (Path(__file__).parent / "data" / "readiness_points.toml").read_text("utf-8")
+    text = (Path(__file__).resolve().parents[1] / "data" / "readiness_points.toml").read_text(
+        "utf-8"
+    )
     return {p["id"].upper(): p["group"] for p in tomllib.loads(text)["point"]}
 
 
@@ -1167,7 +1169,7 @@ def score_ministries(
     Parameters
     ----------
     inventory, procurement : DataFrame or None
-        Canonical tables (see :mod:`ospo_analytics._schema`).
+        Canonical tables (see :mod:`ospo_analytics._clean.schema`).
     links : DataFrame or None
         ``proc_index`` (position in ``procurement``), ``system_id`` (NA when
         unlinked), ``link_method``, ``link_confidence``. ``None`` means no

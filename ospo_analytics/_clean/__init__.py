@@ -1,0 +1,1 @@
+"""Cleaning and validation: the canonical schema, cell parsers, supplier clustering, templates."""

@@ -1,0 +1,1 @@
+"""Reading: spreadsheets (xlsx, ods, csv), OCDS and software catalogues into raw frames."""

@@ -1,0 +1,1 @@
+"""Reporting: the report runner, its views, charts and HTML helpers."""

@@ -1,0 +1,1 @@
+"""Scoring: profile, linking contracts to systems, lock-in and reuse factors, ministries."""
