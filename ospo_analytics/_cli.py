@@ -239,7 +239,7 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
 
 
 def _hash_file(path: Path | None) -> str:
-    from ._report.runner import sha256_file
+    from ._processed import sha256_file
 
     if not path or not Path(path).exists():
         return ""
@@ -364,13 +364,9 @@ def _expand_files(paths: list[Path]) -> list[Path]:
 
 def _profile_hash_used(processed: Path) -> str:
     """sha256 of the profile the scores in ``processed`` were made with."""
-    import re
+    from ._processed import read_meta
 
-    used = processed / "profile_used.toml"
-    if not used.exists():
-        return ""
-    m = re.search(r"sha256 ([0-9a-f]{64})", used.read_text(encoding="utf-8")[:400])
-    return m.group(1) if m else _hash_file(used)
+    return str(read_meta(processed).get("profile_sha256") or "")
 
 
 @app.command()

@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 
 from ospo_analytics._clean.schema import empty_frame
+from ospo_analytics._score.details import contract_ends, ministry_details
+from ospo_analytics._score.ministries import _prepare_procurement, _prepare_systems
 
 # Planted hostile names: the report must show them as text, never run them.
 FORMULA_NAME = '=HYPERLINK("http://x","click")'
@@ -231,11 +233,20 @@ def build_country(
                     df[col] = pd.Series(pd.NA, index=df.index).astype(base[col].dtype)
         return df.convert_dtypes(convert_floating=True) if base is None else df
 
-    frame(inv_rows, empty_frame("inventory")).to_parquet(out / "inventory.parquet")
-    frame(proc_rows, empty_frame("procurement")).to_parquet(out / "procurement.parquet")
+    inv_df = frame(inv_rows, empty_frame("inventory"))
+    proc_df = frame(proc_rows, empty_frame("procurement"))
+    inv_df.to_parquet(out / "inventory.parquet")
+    proc_df.to_parquet(out / "procurement.parquet")
     frame(q_rows, empty_frame("questionnaire")).to_parquet(out / "questionnaire.parquet")
     pd.DataFrame(sys_rows).to_parquet(out / "systems.parquet")
     pd.DataFrame(fac_rows).to_parquet(out / "factors.parquet")
+    # The per-ministry detail tables, made by the scorer's own code from the
+    # fixture's contracts (the report only selects from them).
+    p = _prepare_procurement(proc_df, None)
+    s = _prepare_systems(inv_df, pd.DataFrame(sys_rows))
+    details = ministry_details(p, s, contract_ends(p, s), pd.DataFrame(fac_rows), AS_OF)
+    for name, df in details.items():
+        df.to_parquet(out / f"{name}.parquet")
     pd.DataFrame(min_rows).to_parquet(out / "ministries.parquet")
     pd.DataFrame(opp_rows).to_parquet(out / "opportunities.parquet")
     pd.DataFrame({"system_id": [], "other_system_id": [], "kind": []}).to_parquet(

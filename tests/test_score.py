@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,10 +13,10 @@ from hypothesis import strategies as st
 
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import ConfigError
+from ospo_analytics._score import systems as _score
 from ospo_analytics._score.profile import load_profile
 from ospo_analytics._score.result import ScoreResult, read_scores
 from ospo_analytics._score.systems import ScoreInputError, combine, score, sensitivity
-from ospo_analytics._score import systems as _score
 
 AS_OF = dt.date(2025, 1, 1)
 
@@ -29,7 +28,9 @@ _WITH_MINISTRIES = {"test_score_calls_the_ministry_part"}
 def _no_ministry_scoring(request, monkeypatch):
     """The per-ministry part has its own tests; skip it here to keep these fast."""
     if request.node.name not in _WITH_MINISTRIES:
-        monkeypatch.setattr(_score, "_ministries", lambda **kw: (pd.DataFrame(), pd.DataFrame()))
+        monkeypatch.setattr(
+            _score, "score_ministries", lambda **kw: (pd.DataFrame(), pd.DataFrame())
+        )
 
 
 def make(table: str, rows: list[dict]) -> pd.DataFrame:
@@ -307,13 +308,12 @@ def test_reuse_factors_hand_made():
 
 
 def test_alternatives_feed_r11_and_replace_priority(monkeypatch):
-    import ospo_analytics._score.alternatives as alts
 
     def fake(categories):
         table = {"payroll": "OpenPay; PayFree", "gis": ""}
         return categories.astype("string").map(table).astype("string")
 
-    monkeypatch.setattr(alts, "alternatives_for", fake)
+    monkeypatch.setattr(_score, "alternatives_for", fake)
     i = inv(
         {"category": "payroll", "data_export": "none"},
         {"category": "gis", "data_export": "none", "ministry": "M2"},
@@ -330,8 +330,11 @@ def test_alternatives_feed_r11_and_replace_priority(monkeypatch):
     assert pd.isna(s.loc["S3", "replace_priority"])
 
 
-def test_no_alternatives_module_means_unknown(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ospo_analytics._score.alternatives", None)
+def test_no_known_alternative_means_unknown(monkeypatch):
+    # A category the catalogue does not know: R11 unknown, not "no alternative".
+    monkeypatch.setattr(
+        _score, "alternatives_for", lambda c: pd.Series(pd.NA, index=c.index, dtype="string")
+    )
     r = run(inv({"category": "payroll"}))
     assert math.isnan(fval(r, "S1", "R11"))
     assert pd.isna(r.systems["candidate_alternatives"].iloc[0])
@@ -816,7 +819,7 @@ def demo_result():
     cfg = load_config(root=root)
     inp = load.load_inputs(cfg, progress=False)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_score, "_ministries", lambda **kw: (pd.DataFrame(), pd.DataFrame()))
+        mp.setattr(_score, "score_ministries", lambda **kw: (pd.DataFrame(), pd.DataFrame()))
         return score(inp.inventory.table, inp.procurement.table, as_of=cfg.as_of)
 
 

@@ -28,6 +28,7 @@ import pytest
 
 from conftest import AS_OF, FIXTURE_MINISTRIES, build_country
 from ospo_analytics import _safe
+from ospo_analytics._processed import sha256_file
 from ospo_analytics._report import runner as report
 from ospo_analytics._safe import FORMULA_PREFIXES, slugify
 
@@ -492,7 +493,9 @@ def test_disk_full_on_a_real_full_filesystem(small_country: Path, tmp_path: Path
         good = report.run_reports(small_country, mnt, jobs=1, formats=("html",), progress=False)
         assert good.exit_code == 0, [s.error for s in good.status]
         # Fill the disk, then give back 32 kB: far less than a report needs.
-        with open(mnt / "filler", "wb") as fh:
+        with open(
+            mnt / "filler", "wb", buffering=0
+        ) as fh:  # unbuffered: close has nothing left to flush
             try:
                 while True:
                     fh.write(b"\0" * 65536)
@@ -549,12 +552,12 @@ def test_manifest_identifies_every_input(hostile_batch, hostile_country: Path) -
     summary, _, code_sha = hostile_batch
     m = json.loads((summary.run_dir / "manifest.json").read_text(encoding="utf-8"))
     for f in m["input_files"]:
-        assert report.sha256_file(Path(f["path"])) == f["sha256"]
+        assert sha256_file(Path(f["path"])) == f["sha256"]
     for name, sha in m["processed_files"].items():
-        assert report.sha256_file(hostile_country / name) == sha
+        assert sha256_file(hostile_country / name) == sha
     assert set(m["processed_files"]) >= {"systems.parquet", "profile_used.toml"}
     for name, sha in m["notebooks"].items():
-        assert report.sha256_file(report.NOTEBOOK_DIR / name) == sha
+        assert sha256_file(report.NOTEBOOK_DIR / name) == sha
     assert m["report_code_sha256"] == code_sha  # hashed just before the run
     assert m["config_hash"] == "cfg" and m["profile_hash"] == "prof"
     assert m["package_version"] == report._package_version()

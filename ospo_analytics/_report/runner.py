@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._processed import sha256_file
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -106,12 +108,16 @@ class ReportData:
         The folder read.
     systems, factors, ministries, opportunities : DataFrame
         Scoring outputs (empty frames when a file is missing).
+    suppliers, competition, system_ends, factor_coverage : DataFrame
+        The scorer's per-ministry detail tables (see ``_score.details``).
     inventory, procurement : DataFrame
         Canonical tables.
     rejects, load_report : DataFrame
         Loader diagnostics (empty when missing).
     profile_text : str
         The scoring profile used (TOML text).
+    as_of : date or None
+        The analysis date the scores were made for (``run.json``).
     missing : list of str
         Files that were expected but not found (shown under data quality).
     """
@@ -125,7 +131,12 @@ class ReportData:
     procurement: pd.DataFrame
     rejects: pd.DataFrame
     load_report: pd.DataFrame
+    suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
+    competition: pd.DataFrame = field(default_factory=lambda: _empty())
+    system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
+    factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
+    as_of: dt.date | None = None
     missing: list[str] = field(default_factory=list)
 
     def explain(self, system_id: str) -> pd.DataFrame:
@@ -136,15 +147,25 @@ class ReportData:
         )
 
 
+def _empty() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
 def load_report_data(processed_dir: str | Path) -> ReportData:
     """Read a processed folder (as written by ``ospo-analytics run``).
 
     Raises
     ------
     ReportError
-        When the folder or its ``systems.parquet``/``ministries.parquet`` is missing.
+        When the folder or its ``systems.parquet``/``ministries.parquet`` is missing,
+        or a table cannot be read.
     """
     import pandas as pd
+
+    from .._processed import ProcessedError, read_csv, read_meta, read_table
+    from .._score.details import DETAIL_TABLES, empty_details
 
     d = Path(processed_dir)
     if not d.is_dir():
@@ -155,22 +176,26 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
     missing: list[str] = []
 
     def pq(name: str) -> pd.DataFrame:
-        p = d / f"{name}.parquet"
-        if not p.is_file():
-            missing.append(p.name)
-            return pd.DataFrame()
         try:
-            return pd.read_parquet(p)
-        except Exception as exc:  # corrupt file: a message, not a traceback
-            raise ReportError(f"{p}: cannot read ({exc})") from None
+            df = read_table(d, name, required=False)
+        except ProcessedError as exc:
+            raise ReportError(str(exc)) from None
+        if df is None:
+            missing.append(f"{name}.parquet")
+            return empty_details(name) if name in DETAIL_TABLES else pd.DataFrame()
+        return df
 
     def csv(name: str) -> pd.DataFrame:
-        p = d / name
-        if not p.is_file():
+        df = read_csv(d, name)
+        if df is None:
             missing.append(name)
             return pd.DataFrame()
-        return pd.read_csv(p, dtype="string", keep_default_na=False, na_values=[""])
+        return df
 
+    try:
+        meta = read_meta(d)
+    except ProcessedError as exc:
+        raise ReportError(str(exc)) from None
     profile = d / "profile_used.toml"
     return ReportData(
         processed_dir=d,
@@ -182,7 +207,9 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
         procurement=pq("procurement"),
         rejects=csv("rejects.csv"),
         load_report=csv("load_report.csv"),
+        **{name: pq(name) for name in DETAIL_TABLES},
         profile_text=profile.read_text(encoding="utf-8") if profile.is_file() else "",
+        as_of=meta.get("as_of"),
         missing=missing,
     )
 
@@ -232,51 +259,40 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     known = data.ministries["ministry"].astype(str).tolist() if len(data.ministries) else []
     if ministry not in known:
         raise ReportError(f"ministry {ministry!r} not in the scored data; known: {known}")
-    as_of_d = _as_date(as_of)
+    as_of_d = _as_date(as_of) if as_of else (data.as_of or _as_date(None))
     row = data.ministries[data.ministries["ministry"].astype(str) == ministry].iloc[0].to_dict()
     systems = data.systems[data.systems["ministry"].astype(str) == ministry]
     systems = systems.sort_values("lockin_score", ascending=False, na_position="last")
     proc = data.procurement
     proc = proc[proc["ministry"].astype(str) == ministry] if len(proc) else proc
-    # The supplier and competition sections are about IT spend, as the
-    # ministry indicators (hhi_it...) are: drop rows the IT filter excluded;
-    # an unknown classification counts as IT, as in the indicators.
+    # The contracts the indicators count: IT rows, unknown classification as IT.
     if len(proc) and "is_it" in proc:
         proc = proc[proc["is_it"].astype("boolean").fillna(True).astype(bool)]
 
-    # Exit windows: contract end from the inventory, lock-in from the scores.
-    inv = data.inventory
-    ends = (
-        inv[["system_id", "contract_end"]].rename(columns={"contract_end": "end_date"})
-        if len(inv) and "contract_end" in inv
-        else pd.DataFrame({"system_id": pd.Series(dtype="string"), "end_date": pd.NaT})
-    )
+    # Every table below is the scorer's (``_score.details``); the view only
+    # selects this ministry's rows.
+    ends = _rows(data.system_ends, "buyer", ministry).drop(columns="buyer", errors="ignore")
     ew = systems[["system_id", "system_name", "vendor", "lockin_score", "spend_total"]].merge(
         ends, on="system_id", how="left"
     )
-    ew["end_date"] = pd.to_datetime(ew["end_date"], errors="coerce")
-    ew["months_to_end"] = ((ew["end_date"] - pd.Timestamp(as_of_d)).dt.days / 30.44).round(1)
-    ew = ew.sort_values("end_date", na_position="last")
+    ew = ew.sort_values("end_date", na_position="last", kind="stable")
 
     opp = data.opportunities
     if len(opp):
         mask = opp["ministry"].astype("string").fillna("").map(lambda s: ministry in _split(s))
         opp = opp[mask.astype(bool)].sort_values("rank", na_position="last")
 
-    suppliers = _supplier_table(proc)
-    comp = _competition_table(proc)
+    suppliers = _rows(data.suppliers, "ministry", ministry).drop(
+        columns="ministry", errors="ignore"
+    )
+    comp = _rows(data.competition, "ministry", ministry).drop(columns="ministry", errors="ignore")
+    unknowns = (
+        _rows(data.factor_coverage, "ministry", ministry)
+        .drop(columns="ministry", errors="ignore")
+        .sort_values(["systems_unknown", "factor"], ascending=[False, True])
+    )
     f = data.factors
     f = f[f["system_id"].isin(systems["system_id"])] if len(f) else f
-    unknowns = (
-        f.assign(unknown=~f["known"].astype("boolean").fillna(False))
-        .groupby(["factor", "name"], dropna=False)["unknown"]
-        .agg(["sum", "count"])
-        .rename(columns={"sum": "systems_unknown", "count": "systems"})
-        .reset_index()
-        .sort_values("systems_unknown", ascending=False)
-        if len(f)
-        else pd.DataFrame()
-    )
     drivers = (
         f.merge(systems[["system_id", "system_name"]], on="system_id")
         .sort_values("contribution", ascending=False, na_position="last")
@@ -285,8 +301,8 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         if len(f)
         else pd.DataFrame()
     )
-    n_sys = len(systems)
-    n_high = int((systems.get("lockin_band", pd.Series(dtype="string")) == "high").sum())
+    n_sys = _fmt(row.get("n_systems"), "{:.0f}")
+    n_high = _fmt(row.get("n_high_lockin"), "{:.0f}")
     numbers = {
         "Readiness stage": f"{_fmt(row.get('readiness_stage'), '{:.0f}')} / 4 · "
         f"{_fmt(row.get('readiness_stage_name'))}",
@@ -400,36 +416,11 @@ def _times100(value: object) -> object:
         return None
 
 
-def _supplier_table(proc: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    if not len(proc):
-        return pd.DataFrame(columns=["supplier", "spend", "share", "contracts"])
-    g = proc.groupby(proc["supplier"].astype("string").fillna("unknown"))
-    t = pd.DataFrame({"spend": g["amount"].sum(), "contracts": g.size()}).reset_index()
-    total = t["spend"].sum()
-    t["share"] = t["spend"] / total if total else pd.NA
-    return t.sort_values("spend", ascending=False)[["supplier", "spend", "share", "contracts"]]
-
-
-def _competition_table(proc: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    if not len(proc):
-        return pd.DataFrame(columns=["method", "spend", "share", "awards", "single_bid_awards"])
-    method = proc["method"].astype("string").fillna("unknown")
-    single = (pd.to_numeric(_col(proc, "tenderers"), errors="coerce") == 1) & method.isin(
-        ["open", "selective"]
-    )
-    g = proc.assign(_single=single.fillna(False).astype(int)).groupby(method)
-    t = pd.DataFrame(
-        {"spend": g["amount"].sum(), "awards": g.size(), "single_bid_awards": g["_single"].sum()}
-    ).reset_index(names="method")
-    total = t["spend"].sum()
-    t["share"] = t["spend"] / total if total else pd.NA
-    return t.sort_values("spend", ascending=False)[
-        ["method", "spend", "share", "awards", "single_bid_awards"]
-    ]
+def _rows(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """The rows of a scorer table where ``column`` equals ``value`` (selection only)."""
+    if not len(df) or column not in df:
+        return df.iloc[0:0] if len(df.columns) else df
+    return df[df[column].astype("string") == value]
 
 
 def _as_date(value: str | dt.date | None) -> dt.date:
@@ -686,16 +677,6 @@ class RunSummary:
     exit_code: int
     message: str = ""
     duration: float = 0.0
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB blocks (the one file hasher:
-    this module stays light to import, for the fast unchanged-run check)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _package_version() -> str:

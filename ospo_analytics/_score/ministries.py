@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._clean.cells import is_open_licence
+from .details import contract_ends, ministry_details
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
 
@@ -668,7 +669,12 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     s["_portable"] = (
         pd.concat([export_v, iface_v], axis=1).mean(axis=1, skipna=True).astype("Float64")
     )
-    s["_high"] = s["lockin_score"].ge(prof["high_lockin"]).astype("Float64")
+    # "High lock-in" is the scorer's band where it ran (a score below the
+    # profile's confidence floor is "unknown", not high), else the threshold.
+    if "lockin_band" in s:
+        s["_high"] = s["lockin_band"].astype("string").eq("high").astype("Float64")
+    else:
+        s["_high"] = s["lockin_score"].ge(prof["high_lockin"]).astype("Float64")
     s["_sys_w"] = s["spend_total"].where(s["spend_total"].gt(0).fillna(False))
     s["_sys_ws"] = s["_sys_w"] * s["lockin_score"]
 
@@ -814,9 +820,13 @@ def _duplication(sysf: pd.DataFrame) -> pd.DataFrame:
 
 
 def _exit_windows(
-    proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
+    ends: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
 ) -> pd.DataFrame:
-    """Contracts of high-lock-in systems ending within the profile's windows."""
+    """Contracts of high-lock-in systems ending within the profile's windows.
+
+    ``ends`` is :func:`.details.contract_ends`, the one source of contract end
+    dates (the reports' exit-window table reads the same).
+    """
     is_high = sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)
     high = sysf[is_high]
     keep = [
@@ -831,26 +841,14 @@ def _exit_windows(
     ]
     high = high[keep]
     start = pd.Timestamp(as_of)
-    # Contracts ending inside the widest window only (the exact test on the
-    # normalised date follows): the text conversion below then touches few rows.
     last = start + pd.DateOffset(months=max(prof["windows"])) + pd.Timedelta(days=1)
-    end = proc["end_date"]
-    from_proc = proc.loc[
-        proc["system_id"].isin(high["system_id"]) & end.ge(start) & end.le(last),
-        ["system_id", "ministry", "supplier", "end_date", "pos_amount"],
-    ].rename(columns={"ministry": "buyer", "supplier": "contract_vendor"})
-    from_proc = from_proc.astype({"buyer": "string", "contract_vendor": "string"})
-    from_proc["source"] = "procurement"
-    inv_end = pd.to_datetime(_col(sysf, "contract_end", "datetime64[ns]"))
-    from_inv = pd.DataFrame(
-        {"system_id": sysf["system_id"], "end_date": inv_end, "buyer": sysf["ministry"]}
-    )
-    from_inv = from_inv[is_high.to_numpy(dtype=bool) & from_inv["end_date"].notna().to_numpy()]
-    from_inv["source"] = "inventory"
-    ends = pd.concat([from_proc, from_inv], ignore_index=True)
+    ends = ends[
+        ends["system_id"].isin(high["system_id"].astype("string"))
+        & ends["end_date"].ge(start)
+        & ends["end_date"].le(last)
+    ].copy()
     if ends.empty:
         return _conform(pd.DataFrame())
-    ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
     ends = ends[ends["end_date"] >= start]
     window = pd.Series(pd.NA, index=ends.index, dtype="Int64")
     for m in reversed(prof["windows"]):  # smallest window wins
@@ -1163,6 +1161,8 @@ def score_ministries(
     questionnaire: pd.DataFrame | None,
     profile: Any,
     as_of: dt.date,
+    factors: pd.DataFrame | None = None,
+    details: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every ministry and list cross-ministry and exit opportunities.
 
@@ -1186,6 +1186,11 @@ def score_ministries(
         :data:`DEFAULT_MINISTRY_PROFILE`.
     as_of : datetime.date
         Analysis date; exit windows count forward from it.
+    factors : DataFrame, optional
+        The scorer's long factor table (for ``factor_coverage``).
+    details : dict, optional
+        When given, filled with the detail tables of :mod:`.details`
+        (suppliers, competition, system ends, factor coverage).
 
     Returns
     -------
@@ -1256,12 +1261,15 @@ def score_ministries(
     m = m.reset_index()
     m = _readiness(m, prof)
 
+    ends = contract_ends(proc, sysf)
     opportunities = pd.concat(
-        [_duplication(sysf), _exit_windows(proc, sysf, prof, as_of), _replacements(sysf, prof)],
+        [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
         ignore_index=True,
     )
     opportunities = _conform(opportunities).reset_index(drop=True)
 
     m["actions"] = _actions(m, opportunities, prof["windows"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
+    if details is not None:
+        details.update(ministry_details(proc, sysf, ends, factors, as_of))
     return ministries, opportunities

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .._config import ConfigError
+from .._processed import (
+    CANONICAL,
+    atomic_write,
+    read_meta,
+    read_table,
+    sha256_file,
+    write_meta,
+    write_table,
+)
+from .details import DETAIL_TABLES
 from .profile import Profile, load_profile
 
-TABLES = ("systems", "factors", "ministries", "opportunities", "links")
-_META = "score_meta.json"
+TABLES = ("systems", "factors", "ministries", "opportunities", "links", *DETAIL_TABLES)
 
 
 class Explanation(pd.DataFrame):
@@ -55,6 +61,8 @@ class ScoreResult:
         Per-ministry indicators and reuse / exit-window opportunities.
     links : DataFrame
         ``proc_index, system_id, link_method, link_confidence`` per procurement row.
+    suppliers, competition, system_ends, factor_coverage : DataFrame
+        Per-ministry detail tables the reports show (see ``_score.details``).
     profile : Profile
         The scoring profile used.
     as_of : date
@@ -66,6 +74,10 @@ class ScoreResult:
     ministries: pd.DataFrame = field(default_factory=pd.DataFrame)
     opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    competition: pd.DataFrame = field(default_factory=pd.DataFrame)
+    system_ends: pd.DataFrame = field(default_factory=pd.DataFrame)
+    factor_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     profile: Profile = field(default_factory=load_profile)
     as_of: dt.date = field(default_factory=dt.date.today)
 
@@ -139,10 +151,12 @@ class ScoreResult:
         return read_scores(directory)
 
     def to_parquet(self, directory: str | Path) -> Path:
-        """Write the tables and ``profile_used.toml`` to ``directory``.
+        """Write the tables, ``profile_used.toml`` and ``run.json`` to ``directory``.
 
         Each file is written to a temporary name and then renamed, so a failed
         run never leaves a half-written file in place of the last good one.
+        ``run.json`` records the analysis date and profile, which later stages
+        read instead of re-deriving them from a config that may have changed.
 
         Returns
         -------
@@ -152,23 +166,30 @@ class ScoreResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
-            df = getattr(self, name)
-            _atomic(d / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
-        _atomic(d / "profile_used.toml", lambda p: Path(p).write_text(self.profile.text, "utf-8"))
-        meta = {"as_of": self.as_of.isoformat(), "profile_sha256": self.profile.sha256}
-        _atomic(d / _META, lambda p: Path(p).write_text(json.dumps(meta), "utf-8"))
+            write_table(d, name, getattr(self, name))
+        atomic_write(
+            d / "profile_used.toml", lambda p: Path(p).write_text(self.profile.text, "utf-8")
+        )
+        inputs = {
+            f"{t}.parquet": sha256_file(d / f"{t}.parquet")
+            for t in CANONICAL
+            if (d / f"{t}.parquet").is_file()
+        }
+        write_meta(
+            d,
+            as_of=self.as_of,
+            profile_sha256=self.profile.sha256,
+            profile=self.profile.label(),
+            inputs_sha256=inputs,
+            version=_version(),
+        )
         return d
 
 
-def _atomic(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
 
 
 def read_scores(directory: str | Path) -> ScoreResult:
@@ -183,10 +204,8 @@ def read_scores(directory: str | Path) -> ScoreResult:
     missing = [f"{t}.parquet" for t in TABLES if not (d / f"{t}.parquet").exists()]
     if missing:
         raise ConfigError(f"{d}: no scores here (missing {', '.join(missing)}); run `score` first")
-    tables = {t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES}
+    tables = {t: read_table(d, t) for t in TABLES}
     prof_path = d / "profile_used.toml"
     profile = load_profile(prof_path if prof_path.exists() else None)
-    as_of = dt.date.today()
-    if (d / _META).exists():
-        as_of = dt.date.fromisoformat(json.loads((d / _META).read_text("utf-8"))["as_of"])
+    as_of = read_meta(d).get("as_of") or dt.date.today()
     return ScoreResult(**tables, profile=profile, as_of=as_of)

@@ -38,7 +38,9 @@ import pyarrow.compute as pc
 from .._clean.cells import is_open_licence
 from .._clean.schema import CROSS_CUTTING, empty_frame
 from .._config import ConfigError
+from .alternatives import alternatives_for
 from .link import link_positions
+from .ministries import score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
 
 SYSTEM_COLUMNS = (
@@ -954,10 +956,6 @@ def combine(values: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
 def _alternatives(cat: pd.Series) -> pd.Series:
     """ "; "-joined alternative names per system; NA when not known."""
     out = pd.Series(pd.NA, index=range(len(cat)), dtype="string")
-    try:
-        from .alternatives import alternatives_for
-    except ImportError:
-        return out
     uniq = pd.Series(cat.dropna().unique(), dtype="string")
     if uniq.empty:
         return out
@@ -972,14 +970,6 @@ def _alternatives(cat: pd.Series) -> pd.Series:
         else:
             names[c] = pd.NA
     return cat.map(names).astype("string").reset_index(drop=True)
-
-
-def _ministries(**kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        from .ministries import score_ministries
-    except ImportError:
-        return pd.DataFrame(), pd.DataFrame()
-    return score_ministries(**kw)
 
 
 def _as_profile(profile: Profile | str | Path | None) -> Profile:
@@ -1213,7 +1203,8 @@ def score(
     # (unique, checked above), and supplier / method as the codes found above:
     # it then never hashes those million-row text columns again.
     ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
-    ministries, opportunities = _ministries(
+    details: dict[str, pd.DataFrame] = {}
+    ministries, opportunities = score_ministries(
         inventory=inv,
         procurement=proc.assign(**coded),
         links=links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids)),
@@ -1221,6 +1212,8 @@ def score(
         questionnaire=questionnaire,
         profile=prof,
         as_of=as_of,
+        factors=factors,
+        details=details,
     )
     return ScoreResult(
         systems=systems,
@@ -1228,6 +1221,7 @@ def score(
         ministries=ministries,
         opportunities=opportunities,
         links=links,
+        **details,
         profile=prof,
         as_of=as_of,
     )

@@ -1,0 +1,151 @@
+"""The processed folder: the one place that reads and writes it.
+
+Every stage hands its tables to the next one through ``data/processed``:
+validation writes the canonical tables and the accounting CSVs, scoring
+writes the scored tables and ``run.json``, reporting reads them all. File
+names, the atomic write and the metadata live here, so no stage re-derives
+what an earlier one decided (the analysis date, the profile hash).
+
+``run.json`` (written by scoring) holds ``as_of``, ``profile_sha256``, the
+sha256 of each canonical table scored and the package version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: the
+    import pandas as pd  # unchanged-run check only hashes files and stays fast
+
+__all__ = [
+    "CANONICAL",
+    "META_FILE",
+    "ProcessedError",
+    "atomic_write",
+    "read_csv",
+    "read_meta",
+    "read_table",
+    "sha256_file",
+    "write_meta",
+    "write_table",
+]
+
+CANONICAL: tuple[str, ...] = ("inventory", "procurement", "questionnaire")
+"""Canonical tables written by validation (``<name>.parquet``)."""
+
+META_FILE = "run.json"
+_OLD_META = "score_meta.json"  # folders scored before run.json existed
+
+
+class ProcessedError(ValueError):
+    """A processed file is missing or unreadable (the message names it)."""
+
+
+def atomic_write(target: Path, write: Callable[[str], Any]) -> Path:
+    """Write ``target`` through a temporary file in its folder, then rename.
+
+    A crash never leaves a half-written file where the next stage reads.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = atomic_write(d / "x.txt", lambda tmp: pathlib.Path(tmp).write_text("ok"))
+    >>> p.read_text(), sorted(x.name for x in d.iterdir())
+    ('ok', ['x.txt'])
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks (the one file hasher)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_table(folder: str | Path, name: str, df: pd.DataFrame) -> Path:
+    """Write ``<folder>/<name>.parquet`` atomically (no index)."""
+    return atomic_write(Path(folder) / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+
+
+def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
+    """Read ``<folder>/<name>.parquet``.
+
+    Returns ``None`` for a missing optional table.
+
+    Raises
+    ------
+    ProcessedError
+        When a required table is missing, or any table cannot be read.
+    """
+    path = Path(folder) / f"{name}.parquet"
+    if not path.is_file():
+        if required:
+            raise ProcessedError(
+                f"{path}: not found; run `ospo-analytics run` (or validate and score) first"
+            )
+        return None
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # a corrupt file is a message, not a traceback
+        raise ProcessedError(f"{path}: cannot read ({exc})") from None
+
+
+def read_csv(folder: str | Path, name: str) -> pd.DataFrame | None:
+    """Read an accounting CSV (``rejects.csv``...) as text; ``None`` if missing."""
+    import pandas as pd
+
+    path = Path(folder) / name
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+
+
+def write_meta(folder: str | Path, **values: Any) -> Path:
+    """Write ``run.json``: the scoring run's analysis date, profile and inputs.
+
+    Dates are written as ISO text.
+    """
+    data = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+    text = json.dumps(data, indent=2, sort_keys=True)
+    return atomic_write(Path(folder) / META_FILE, lambda p: Path(p).write_text(text, "utf-8"))
+
+
+def read_meta(folder: str | Path) -> dict[str, Any]:
+    """Read ``run.json`` (``{}`` when the folder was never scored).
+
+    ``as_of`` comes back as a :class:`datetime.date`.
+    """
+    for name in (META_FILE, _OLD_META):
+        path = Path(folder) / name
+        if path.is_file():
+            try:
+                meta = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ProcessedError(f"{path}: cannot read ({exc})") from None
+            if meta.get("as_of"):
+                meta["as_of"] = dt.date.fromisoformat(str(meta["as_of"]))
+            return meta
+    return {}

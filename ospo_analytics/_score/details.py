@@ -1,0 +1,293 @@
+"""Per-ministry detail tables the reports show beside the indicators.
+
+The report layer only selects and formats; every table it shows is written
+here, by the scorer, with the same conventions as the indicators in
+:mod:`.ministries` (IT rows only, unknown classification counted as IT;
+value shares on positive amounts only), so a report page cannot contradict
+itself:
+
+* ``suppliers``: spend per ministry and supplier; ``share`` is the share of
+  the ministry's positive IT spend to known suppliers, the base of
+  ``hhi_it`` and ``top_supplier_share``. Contracts with no supplier are one
+  row with ``supplier`` NA and no share.
+* ``competition``: spend, awards and single-bid awards per ministry and
+  procurement method (``unknown`` when not recorded).
+* ``system_ends``: one contract end per system and buyer, merging
+  procurement and inventory end dates: the earliest end on or after the
+  analysis date, else the latest past end (``status`` ``ended``). The exit
+  windows in the opportunities use the same rule.
+* ``factor_coverage``: per ministry and factor, how many systems have it
+  unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DETAIL_TABLES", "contract_ends", "empty_details", "ministry_details"]
+
+DETAIL_TABLES: tuple[str, ...] = ("suppliers", "competition", "system_ends", "factor_coverage")
+"""Names of the detail tables (``<name>.parquet`` in the processed folder)."""
+
+_COMPETITIVE = ("open", "selective")
+
+_COLUMNS: dict[str, dict[str, str]] = {
+    "suppliers": {
+        "ministry": "string",
+        "supplier": "string",
+        "spend": "Float64",
+        "share": "Float64",
+        "contracts": "Int64",
+    },
+    "competition": {
+        "ministry": "string",
+        "method": "string",
+        "spend": "Float64",
+        "share": "Float64",
+        "awards": "Int64",
+        "single_bid_awards": "Int64",
+    },
+    "system_ends": {
+        "system_id": "string",
+        "buyer": "string",
+        "end_date": "datetime64[ns]",
+        "status": "string",
+        "months_to_end": "Float64",
+        "n_upcoming": "Int64",
+        "source": "string",
+        "contract_vendor": "string",
+    },
+    "factor_coverage": {
+        "ministry": "string",
+        "factor": "string",
+        "name": "string",
+        "systems": "Int64",
+        "systems_unknown": "Int64",
+    },
+}
+
+
+def empty_details(name: str) -> pd.DataFrame:
+    """An empty detail table with its columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS[name].items()})
+
+
+def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
+    """Every known contract end per system and buyer (long table).
+
+    Parameters
+    ----------
+    proc : DataFrame
+        Prepared procurement (``ministry``, ``supplier``, ``system_id``,
+        ``end_date``, ``pos_amount``).
+    sysf : DataFrame
+        Prepared systems (``system_id``, ``ministry``, ``contract_end``).
+
+    Returns
+    -------
+    DataFrame
+        ``system_id, buyer, end_date (normalised), source
+        ("procurement"/"inventory"), contract_vendor, pos_amount``.
+    """
+    has = proc["system_id"].notna() & proc["end_date"].notna()
+    p = proc.loc[has, ["system_id", "ministry", "supplier", "end_date", "pos_amount"]]
+    from_proc = pd.DataFrame(
+        {
+            "system_id": p["system_id"].astype("string"),
+            "buyer": p["ministry"].astype("string"),
+            "end_date": pd.to_datetime(p["end_date"]),
+            "source": "procurement",
+            "contract_vendor": p["supplier"].astype("string"),
+            "pos_amount": p["pos_amount"].astype("Float64"),
+        }
+    )
+    inv_end = (
+        pd.to_datetime(sysf["contract_end"], errors="coerce")
+        if "contract_end" in sysf
+        else pd.Series(pd.NaT, index=sysf.index, dtype="datetime64[ns]")
+    )
+    from_inv = pd.DataFrame(
+        {
+            "system_id": sysf["system_id"].astype("string"),
+            "buyer": sysf["ministry"].astype("string"),
+            "end_date": inv_end,
+            "source": "inventory",
+        }
+    )
+    from_inv = from_inv[from_inv["end_date"].notna()]
+    ends = pd.concat([from_proc, from_inv], ignore_index=True)
+    ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
+    for c, dtype in (("source", "string"), ("contract_vendor", "string")):
+        ends[c] = ends[c].astype(dtype)
+    ends["pos_amount"] = ends["pos_amount"].astype("Float64")
+    return ends
+
+
+def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
+    d = pd.DataFrame(
+        {
+            "ministry": it["ministry"].astype("string"),
+            "supplier": it["supplier"].astype("string"),
+            "spend": it["pos_amount"].astype("float64"),
+        }
+    )
+    g = d.groupby(["ministry", "supplier"], dropna=False, sort=True)
+    t = g["spend"].agg(["sum", "size"]).reset_index()
+    t = t.rename(columns={"sum": "spend", "size": "contracts"})
+    known = t["supplier"].notna()
+    base = t["spend"].where(known).groupby(t["ministry"]).transform("sum")
+    t["share"] = (t["spend"] / base.where(base > 0)).where(known)
+    t = t.sort_values(
+        ["ministry", "spend", "supplier"], ascending=[True, False, True], na_position="last"
+    )
+    return pd.DataFrame(
+        {
+            "ministry": t["ministry"].astype("string"),
+            "supplier": t["supplier"].astype("string"),
+            "spend": t["spend"].astype("Float64"),
+            "share": t["share"].astype("Float64"),
+            "contracts": t["contracts"].astype("Int64"),
+        }
+    ).reset_index(drop=True)
+
+
+def _competition(it: pd.DataFrame) -> pd.DataFrame:
+    method = it["method"].astype("string").fillna("unknown")
+    single = (it["tenderers"] == 1).fillna(False) & method.isin(_COMPETITIVE)
+    d = pd.DataFrame(
+        {
+            "ministry": it["ministry"].astype("string"),
+            "method": method,
+            "spend": it["pos_amount"].astype("float64"),
+            "single": single.astype("int64"),
+            "bids_known": (it["tenderers"].notna() & method.isin(_COMPETITIVE)).astype("int64"),
+        }
+    )
+    g = d.groupby(["ministry", "method"], sort=True)
+    t = g.agg(
+        spend=("spend", "sum"),
+        awards=("spend", "size"),
+        single_bid_awards=("single", "sum"),
+        bids_known=("bids_known", "sum"),
+    ).reset_index()
+    total = t.groupby("ministry")["spend"].transform("sum")
+    t["share"] = t["spend"] / total.where(total > 0)
+    # Single bids are only counted where the number of bids is known.
+    t["single_bid_awards"] = t["single_bid_awards"].where(t["bids_known"] > 0)
+    t = t.sort_values(["ministry", "spend", "method"], ascending=[True, False, True])
+    return pd.DataFrame(
+        {
+            "ministry": t["ministry"].astype("string"),
+            "method": t["method"].astype("string"),
+            "spend": t["spend"].astype("Float64"),
+            "share": t["share"].astype("Float64"),
+            "awards": t["awards"].astype("Int64"),
+            "single_bid_awards": t["single_bid_awards"].astype("Int64"),
+        }
+    ).reset_index(drop=True)
+
+
+def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    cols = _COLUMNS["system_ends"]
+    if ends.empty:
+        return empty_details("system_ends")
+    start = pd.Timestamp(as_of)
+    e = ends[ends["buyer"].notna()].copy()
+    e["_future"] = e["end_date"] >= start
+    n_up = (
+        e[e["_future"]].groupby(["system_id", "buyer"])["end_date"].nunique().rename("n_upcoming")
+    )
+    # Upcoming first (earliest end, procurement before the inventory date it
+    # repeats), then past ones latest first.
+    e["_key"] = np.where(
+        e["_future"], e["end_date"].astype("int64"), -e["end_date"].astype("int64")
+    )
+    e = e.sort_values(
+        ["system_id", "buyer", "_future", "_key", "source"],
+        ascending=[True, True, False, True, False],
+        kind="stable",
+    ).drop_duplicates(["system_id", "buyer"])
+    e = e.join(n_up, on=["system_id", "buyer"])
+    e["status"] = np.where(e["_future"], "active", "ended")
+    e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
+    e["n_upcoming"] = e["n_upcoming"].fillna(0)
+    return pd.DataFrame({c: e[c].astype(t) for c, t in cols.items()}).reset_index(drop=True)
+
+
+def _factor_coverage(factors: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
+    if factors is None or factors.empty or sysf.empty:
+        return empty_details("factor_coverage")
+    mins = sysf[["system_id", "ministry"]].dropna().astype("string")
+    f = factors[["system_id", "factor", "name", "known"]].copy()
+    f["system_id"] = f["system_id"].astype("string")
+    f = f.merge(mins, on="system_id", how="inner")
+    f["unknown"] = ~f["known"].astype("boolean").fillna(False)
+    t = (
+        f.groupby(["ministry", "factor", "name"], sort=True)["unknown"]
+        .agg(["size", "sum"])
+        .reset_index()
+        .rename(columns={"size": "systems", "sum": "systems_unknown"})
+    )
+    return pd.DataFrame(
+        {
+            "ministry": t["ministry"].astype("string"),
+            "factor": t["factor"].astype("string"),
+            "name": t["name"].astype("string"),
+            "systems": t["systems"].astype("Int64"),
+            "systems_unknown": t["systems_unknown"].astype("Int64"),
+        }
+    )
+
+
+def ministry_details(
+    proc: pd.DataFrame,
+    sysf: pd.DataFrame,
+    ends: pd.DataFrame,
+    factors: pd.DataFrame | None,
+    as_of: dt.date,
+) -> dict[str, pd.DataFrame]:
+    """The detail tables of every ministry (see the module docstring).
+
+    Parameters
+    ----------
+    proc : DataFrame
+        Prepared procurement of :mod:`.ministries` (``it`` flag, ``pos_amount``).
+    sysf : DataFrame
+        Prepared systems.
+    ends : DataFrame
+        From :func:`contract_ends`.
+    factors : DataFrame or None
+        The scorer's long factor table.
+    as_of : date
+        Analysis date.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Keyed by :data:`DETAIL_TABLES`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import pandas as pd
+    >>> proc = pd.DataFrame({"ministry": ["Health", "Health"], "supplier": ["A", "B"],
+    ...     "system_id": ["S1", "S1"], "end_date": pd.to_datetime(["2024-01-01", "2026-03-01"]),
+    ...     "pos_amount": [300.0, 100.0], "method": ["open", "direct"], "tenderers": [1, None],
+    ...     "it": [True, True]})
+    >>> sysf = pd.DataFrame({"system_id": ["S1"], "ministry": ["Health"]})
+    >>> d = ministry_details(proc, sysf, contract_ends(proc, sysf), None, dt.date(2025, 1, 1))
+    >>> d["suppliers"][["supplier", "share"]].to_dict("records")
+    [{'supplier': 'A', 'share': 0.75}, {'supplier': 'B', 'share': 0.25}]
+    >>> d["system_ends"][["end_date", "status"]].astype(str).to_dict("records")
+    [{'end_date': '2026-03-01', 'status': 'active'}]
+    """
+    it = proc[proc["it"]] if "it" in proc else proc
+    return {
+        "suppliers": _suppliers(it),
+        "competition": _competition(it),
+        "system_ends": _system_ends(ends, as_of),
+        "factor_coverage": _factor_coverage(factors, sysf),
+    }
