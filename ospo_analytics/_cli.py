@@ -182,7 +182,13 @@ def _do_score(cfg, profile, processed: Path) -> None:
     except ConfigError as exc:  # ScoreInputError included: a data problem, not a bug
         err.print(f"[red]error:[/] cannot score: {exc}")
         raise typer.Exit(1) from None
-    result.to_parquet(processed)
+    project = cfg["project"]
+    result.to_parquet(
+        processed,
+        country=str(project.get("name") or ""),
+        currency=str(project.get("currency") or ""),
+        root=str(cfg.root),
+    )
     top = result.systems.sort_values("lockin_score", ascending=False).head(5)
     console.print(
         f"scored {len(result.systems)} systems in {len(result.ministries)} ministries; "
@@ -229,7 +235,6 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             input_files=input_files,
             config_hash=_hash_file(cfg.path),
             profile_hash=profile_hash,
-            as_of=str(cfg["project"].get("as_of") or ""),
         )
     except ReportError as exc:
         err.print(f"[red]error:[/] {exc}")

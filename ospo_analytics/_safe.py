@@ -108,6 +108,8 @@ def write_xlsx(
     high_is_good: Iterable[str] = ("reuse_score", "readiness_score", "confidence"),
     percent: Iterable[str] = (),
     money: Iterable[str] = ("spend_total", "spend_it", "amount", "value", "annual_cost"),
+    scores: Iterable[str] = (),
+    ratios: Iterable[str] = (),
 ) -> None:
     """Write one sheet per table: frozen header, filters, formats, no formulas.
 
@@ -124,6 +126,8 @@ def write_xlsx(
         Columns holding shares 0–1, shown as percentages.
     money : iterable of str
         Columns shown with thousands separators and no decimals.
+    scores, ratios : iterable of str
+        Columns shown as whole numbers (0–100 scores) or with two decimals (0–1).
     """
     import xlsxwriter  # local: keep the incremental no-op path light
 
@@ -149,7 +153,10 @@ def write_xlsx(
             "pct": wb.add_format({"num_format": "0%"}),
             "num": wb.add_format({"num_format": "0.0"}),
             "int": wb.add_format({"num_format": "0"}),
+            "score": wb.add_format({"num_format": "0"}),
+            "ratio": wb.add_format({"num_format": "0.00"}),
         }
+        special = {**{c: "score" for c in scores}, **{c: "ratio" for c in ratios}}
         used: list[str] = []
         for title, df in tables.items():
             name = sheet_name(str(title), used)
@@ -158,7 +165,7 @@ def write_xlsx(
             df = df.reset_index(drop=True)
             for c, col in enumerate(df.columns):
                 ws.write_string(0, c, str(col)[:_XLSX_MAX_STR], head)
-                _write_column(ws, c, df[col], fmt, pct, mon, str(col))
+                _write_column(ws, c, df[col], fmt, pct, mon, str(col), special.get(str(col)))
                 width = min(60, max(10, len(str(col)) + 2))
                 if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
                     lens = df[col].astype("string").str.len().dropna()
@@ -186,7 +193,9 @@ def write_xlsx(
     os.replace(tmp, path)
 
 
-def _write_column(ws, c: int, s: pd.Series, fmt: dict, pct: set, mon: set, col: str) -> None:
+def _write_column(
+    ws, c: int, s: pd.Series, fmt: dict, pct: set, mon: set, col: str, kind: str | None = None
+) -> None:
     """Write one column below the header with the writer matching its dtype."""
     if pd.api.types.is_bool_dtype(s):
         for r, v in enumerate(s.astype("object"), start=1):
@@ -196,7 +205,9 @@ def _write_column(ws, c: int, s: pd.Series, fmt: dict, pct: set, mon: set, col: 
                 ws.write_string(r, c, "yes" if v else "no")
     elif pd.api.types.is_numeric_dtype(s):
         cell = (
-            fmt["pct"]
+            fmt[kind]
+            if kind
+            else fmt["pct"]
             if col in pct
             else fmt["money"]
             if col in mon

@@ -80,17 +80,23 @@ def test_xlsx_sheets_and_formula_safety(batch) -> None:
     summary, _ = batch
     wb = openpyxl.load_workbook(summary.run_dir / slugify(FIXTURE_MINISTRIES[0]) / "scores.xlsx")
     assert {"Summary", "Systems", "Lock-in drivers", "Suppliers", "Competition",
-            "Exit windows", "Opportunities", "Rejected rows"} <= set(wb.sheetnames)  # fmt: skip
+            "Exit windows", "Opportunities", "Contracts", "Rejected rows",
+            "Columns"} <= set(wb.sheetnames)  # fmt: skip
     ws = wb["Systems"]
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["system_id", "system_name"]  # staff match rows to their inventory
+    assert header[:2] == ["System id", "System"]  # staff match rows to their inventory
     names = [c for c in ws["B"] if c.value == FORMULA_NAME]
     assert names and all(c.data_type == "s" for c in names)
     assert ws.freeze_panes == "A2"
-    rejects = wb["Rejected rows"]
-    assert any(c.value == "=1+1" and c.data_type == "s" for c in rejects["E"])
+    # Every header of every sheet is explained on the Columns sheet.
+    explained = {(r[0], r[1]) for r in wb["Columns"].iter_rows(min_row=2, values_only=True)}
+    for sheet in ("Systems", "Suppliers", "Contracts"):
+        for c in wb[sheet][1]:
+            assert (sheet, c.value) in explained
     nat = openpyxl.load_workbook(summary.run_dir / "national" / "scores.xlsx")
     assert "Ministries" in nat.sheetnames
+    rejects = nat["Rejected rows"]
+    assert any(c.value == "=1+1" and c.data_type == "s" for c in rejects["E"])
 
 
 def test_manifest_complete(batch, country: Path) -> None:

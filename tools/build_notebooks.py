@@ -63,22 +63,42 @@ profile = ""  # optional path of a scoring profile to show under Methodology""",
         ),
         code(SETUP + "\nv = r.ministry_view(data, ministry, as_of or None)"),
         code(
-            'display(r.heading(f"OSPO readiness assessment: {ministry}", 1, '
-            "note=f\"Data as of {v['as_of']:%Y-%m-%d}. Scores run 0–100; "
-            '\\"unknown\\" means the inputs did not say."))'
+            """\
+place = " · ".join(x for x in (v["country"], f"amounts in {v['currency']}" if v["currency"] else "") if x)
+display(r.heading(f"OSPO readiness assessment: {ministry}", 1,
+                  note=f"{place + ' · ' if place else ''}Data as of {v['as_of']:%Y-%m-%d}. "
+                  "Scores run 0–100; \\"unknown\\" means the inputs did not say."))"""
         ),
         md(
             """
-## Summary
+## Executive summary
 
-The readiness stage (0 ad hoc … 4 strategic, after the TODO Group OSPO maturity
-model), the five numbers that matter, and the three actions to take first."""
+Where the ministry stands on the road to an open-source programme office (stage 0
+ad hoc … 4 strategic, after the TODO Group OSPO maturity model), the numbers behind
+it, and the three actions to take first."""
         ),
         code(
             """\
-display(r.cards(v["numbers"]))
+display(r.cards(v["cards"]))
 display(r.heading("Three actions to take", 3))
-display(r.bullets(v["actions"], empty="No actions recorded by the scoring."))"""
+display(r.bullets(v["actions"], empty="No actions recorded by the scoring."))
+display(r.page_break())"""
+        ),
+        md(
+            """
+## How the readiness score is made
+
+Each indicator runs 0–100 (higher is readier). The readiness score is their
+weighted mean over the indicators that are known; *unknown* indicators are left
+out, not counted as zero, and lower the confidence instead."""
+        ),
+        code(
+            """\
+display(r.cards({
+    "Stage": v["stage_text"],
+    "Confidence (share of the weight known)": r.fmt.pct(v["row"].get("readiness_confidence")),
+}))
+display(r.html_table(v["readiness_table"], wrap=["What it measures"], nowrap=["Value", "Weight"]))"""
         ),
         md(
             """
@@ -106,9 +126,9 @@ replace or complement with a shared or open-source solution. Bubble area is spen
             """
 ## Supplier concentration
 
-Share of the ministry's IT procurement spend per supplier. The Herfindahl–Hirschman
-index (HHI) sums squared shares: below 0.15 unconcentrated, 0.15–0.25 moderate,
-above 0.25 highly concentrated."""
+Share of the ministry's IT procurement spend per supplier (positive amounts; credit
+notes are not netted). The Herfindahl–Hirschman index (HHI) sums squared shares:
+below 0.15 unconcentrated, 0.15–0.25 moderate, above 0.25 highly concentrated."""
         ),
         code(
             """\
@@ -119,71 +139,69 @@ display(r.cards({
     "Repeat awards to the same supplier (pairs)": r._fmt(row.get("repeat_award_pairs"), "{:.0f}"),
 }))
 r.show(ch.supplier_concentration(v["procurement"]), "Supplier concentration")
-display(r.html_table(v["suppliers"], max_rows=15))"""
+display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers_table"].columns[1:])))"""
         ),
         md(
             """
 ## Competition in procurement
 
-Spend by procurement method (OCDS: open, selective, limited, direct) per award year.
+Spend by procurement procedure (OCDS: open, selective, limited, direct) per award year.
 Limited and direct awards are non-competitive; *single-bid awards* are competitive
 procedures that received one bid (OCP red flag R018). Unknown methods stay grey."""
         ),
         code(
             """\
 display(r.cards({
-    "Non-competitive share of spend": r._fmt(row.get("noncompetitive_share"), "{:.0%}"),
-    "Single-bid rate (competitive awards)": r._fmt(row.get("single_bid_rate"), "{:.0%}"),
+    "Non-competitive share of IT spend": r.fmt.pct(row.get("noncompetitive_share")),
+    "Single-bid rate (competitive awards)": r.fmt.pct(row.get("single_bid_rate")),
     "Repeated direct awards (pairs)": r._fmt(row.get("repeat_direct_pairs"), "{:.0f}"),
 }))
 r.show(ch.competition(v["procurement"]), "Spend by procurement method")
-display(r.html_table(v["competition"]))"""
+display(r.html_table(v["competition_table"], nowrap=list(v["competition_table"].columns[1:])))"""
         ),
         md(
             """
 ## Exit windows
 
-When contracts end. Re-procurement is the cheapest moment to leave a locked-in
-product: start evaluating alternatives 12–24 months before the end date."""
+When each system's contract ends (one date per system: the next end on or after
+the analysis date, else the last one, marked *ended*). Re-procurement is the
+cheapest moment to leave a locked-in product: start evaluating alternatives
+12–24 months before the end date."""
         ),
         code(
             """\
 r.show(ch.exit_timeline(v["exit_windows"], v["as_of"]), "Contract end dates")
-display(r.html_table(v["exit_windows"].drop(columns=["system_id"]), max_rows=25))"""
+display(r.html_table(v["exit_table"], max_rows=25, nowrap=["Lock-in", "Contract ends", "When"]))"""
         ),
         md(
             """
 ## Reuse and consolidation opportunities
 
-Duplicated systems across ministries, exit windows and replacement candidates, with
-open-source / Digital Public Good alternatives for the category."""
+Functions other ministries also run, exits to plan, and open-source / Digital Public
+Good alternatives. A shared function's value is the spend across every ministry
+that runs it."""
         ),
         code(
             """\
-cols = ["kind", "category", "system_name", "vendor", "end_date", "description", "value",
-        "alternatives"]
-opp = v["opportunities"]
-display(r.html_table(opp[[c for c in cols if c in opp]] if len(opp) else opp))"""
+display(r.html_table(v["opportunities_table"], wrap=["Description", "Open alternatives"]))"""
         ),
         md(
             """
 ## Data quality
 
 How much of this report rests on data. Unknown inputs are never counted as good:
-they widen the best/worst-case range above. Rejected rows are listed with the file,
-sheet, row and column they came from, so they can be fixed at the source."""
+they widen the best/worst-case range above. Rejected rows are listed in full, with
+the file, sheet, row and column, in `scores.xlsx` and `data/processed/rejects.csv`."""
         ),
         code(
             """\
 display(r.heading("Unknown inputs by lock-in factor", 3))
-display(r.html_table(v["unknowns"]))
-display(r.heading("Files loaded", 3))
-display(r.html_table(v["load_report"]))
-display(r.heading("Rejected rows (all files)", 3))
-display(r.html_table(v["rejects"], max_rows=30))
-if data.missing:
-    display(r.heading("Missing from the processed folder", 3))
-    display(r.bullets(data.missing))"""
+display(r.html_table(v["unknowns"], labels={"factor": "Factor", "name": "Name",
+        "systems": "Systems", "systems_unknown": "Systems where unknown"}))
+display(r.heading("This ministry's files", 3))
+display(r.html_table(v["quality_files"]))
+display(r.heading("Most frequent problems in this ministry's own files", 3))
+display(r.html_table(v["quality_problems"]))"""
         ),
         md(
             """

@@ -40,11 +40,16 @@ img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }
 @page { size: A4; margin: 12mm 10mm; }
+.ospo-page-break { height: 0; }
 @media print {
+  /* The executive summary is page 1 of the PDF. */
+  .ospo-page-break { break-after: page; }
   body.jp-Notebook { max-width: none; padding: 0; }
   /* Tables fit the A4 width: no horizontal scroll on paper. */
   .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
-  .jp-RenderedHTMLCommon table { font-size: 6.5pt !important; width: 100% !important; }
+  .jp-RenderedHTMLCommon table { font-size: 8pt !important; width: 100% !important; }
+  /* Wide tables (7+ columns, e.g. systems with their drivers) get a smaller type. */
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { font-size: 6.5pt !important; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
     min-width: 0 !important; max-width: none !important; padding: 1px 3px !important;
     overflow-wrap: normal !important; white-space: normal !important; }

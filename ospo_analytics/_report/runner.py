@@ -44,6 +44,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._processed import sha256_file
+from . import fmt  # noqa: F401  (the notebooks format through r.fmt)
+from .columns import for_workbook
+from .reader import reader_tables
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -135,8 +138,12 @@ class ReportData:
     competition: pd.DataFrame = field(default_factory=lambda: _empty())
     system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
     factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
+    links: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
     as_of: dt.date | None = None
+    country: str = ""
+    currency: str = ""
+    root: str = ""
     missing: list[str] = field(default_factory=list)
 
     def explain(self, system_id: str) -> pd.DataFrame:
@@ -208,8 +215,12 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
         rejects=csv("rejects.csv"),
         load_report=csv("load_report.csv"),
         **{name: pq(name) for name in DETAIL_TABLES},
+        links=pq("links"),
         profile_text=profile.read_text(encoding="utf-8") if profile.is_file() else "",
         as_of=meta.get("as_of"),
+        country=str(meta.get("country") or ""),
+        currency=str(meta.get("currency") or ""),
+        root=str(meta.get("root") or ""),
         missing=missing,
     )
 
@@ -272,6 +283,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     # Every table below is the scorer's (``_score.details``); the view only
     # selects this ministry's rows.
     ends = _rows(data.system_ends, "buyer", ministry).drop(columns="buyer", errors="ignore")
+    contracts = _contracts(proc, data.links)
     ew = systems[["system_id", "system_name", "vendor", "lockin_score", "spend_total"]].merge(
         ends, on="system_id", how="left"
     )
@@ -317,7 +329,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
                 "lockin_high", "lockin_band", "confidence", "lockin_rank", "rank_min", "rank_max",
                 "top_drivers", "red_flags", "reuse_score", "replace_priority", "spend_total",
                 "candidate_alternatives", "in_inventory"]  # fmt: skip
-    return {
+    view = {
         "ministry": ministry,
         "as_of": as_of_d,
         "row": row,
@@ -330,12 +342,15 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "suppliers": suppliers,
         "competition": comp,
         "procurement": proc,
+        "contracts": contracts,
         "exit_windows": ew,
         "opportunities": opp,
         "unknowns": unknowns,
         "rejects": data.rejects,
         "load_report": data.load_report,
     }
+    view.update(reader_tables(view, data))
+    return view
 
 
 SYSTEM_LABELS = {
@@ -416,6 +431,24 @@ def _times100(value: object) -> object:
         return None
 
 
+_CONTRACT_COLUMNS = ("contract_id", "linked_system", "supplier", "method", "award_date",
+                     "start_date", "end_date", "amount", "source_file", "source_row")  # fmt: skip
+
+
+def _contracts(proc: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """This ministry's IT contracts with the system the scorer linked each to."""
+    out = proc.copy()
+    if len(links) and {"proc_index", "system_id"} <= set(links.columns):
+        lk = links
+        if "link_confidence" in lk:
+            lk = lk.sort_values("link_confidence", ascending=False, kind="stable")
+        lk = lk.drop_duplicates("proc_index").set_index("proc_index")["system_id"]
+        out["linked_system"] = lk.reindex(out.index).to_numpy()
+    else:
+        out["linked_system"] = out["system_id"] if "system_id" in out else None
+    return out[[c for c in _CONTRACT_COLUMNS if c in out]].reset_index(drop=True)
+
+
 def _rows(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     """The rows of a scorer table where ``column`` equals ``value`` (selection only)."""
     if not len(df) or column not in df:
@@ -466,6 +499,7 @@ def html_table(
     scale100: Sequence[str] = ("readiness_score", "lockin_exposure"),
     labels: dict[str, str] | None = None,
     wrap: Sequence[str] = (),
+    nowrap: Sequence[str] = (),
     max_rows: int = 60,
 ) -> Any:
     """Escaped, formatted HTML table of a DataFrame for a notebook output.
@@ -496,7 +530,11 @@ def html_table(
         if pd.api.types.is_bool_dtype(s) or not (
             pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
         ):
-            continue  # text: escaped by the default formatter above
+            # Text (escaped by the default formatter above) reads left-aligned;
+            # pre-formatted figures (``nowrap``) stay right-aligned.
+            if c not in nowrap:
+                styler = styler.set_properties(subset=[c], **{"text-align": "left"})
+            continue
         if pd.api.types.is_datetime64_any_dtype(s):
             fmt = "{:%Y-%m-%d}"
         elif c in percent:
@@ -513,7 +551,7 @@ def html_table(
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
-    for c in ("kind", "method"):
+    for c in ("kind", "method", *nowrap):
         if c in shown and c not in wrap:  # short codes: never split inside a word
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
@@ -552,6 +590,13 @@ def cards(numbers: dict[str, str]) -> Any:
         for k, v in numbers.items()
     )
     return HTML(f'<div class="ospo-cards">{items}</div>')
+
+
+def page_break() -> Any:
+    """A page break in the printed (PDF) report; nothing on screen."""
+    from IPython.display import HTML
+
+    return HTML('<div class="ospo-page-break"></div>')
 
 
 def heading(text: str, level: int = 1, note: str = "") -> Any:
@@ -599,27 +644,22 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
     import pandas as pd
 
     summary = pd.DataFrame(
-        {"measure": list(view["numbers"]), "value": list(view["numbers"].values())}
+        {"measure": list(view["cards"]), "value": [str(v) for v in view["cards"].values()]}
     )
-    actions = pd.DataFrame({"action": view["actions"] or ["none recorded"]})
+    actions = pd.DataFrame({"measure": "Action", "value": view["actions"] or ["none recorded"]})
     return {
-        "Summary": pd.concat(
-            [
-                summary,
-                actions.rename(columns={"action": "value"}).assign(measure="Action")[
-                    ["measure", "value"]
-                ],
-            ],
-            ignore_index=True,
-        ),  # fmt: skip
+        "Summary": pd.concat([summary, actions], ignore_index=True),
         "Systems": view["systems"],
         "Lock-in drivers": view["drivers"],
         "Suppliers": view["suppliers"],
         "Competition": view["competition"],
         "Exit windows": view["exit_windows"],
         "Opportunities": view["opportunities"],
+        "Contracts": view["contracts"],
         "Unknowns": view["unknowns"],
-        "Rejected rows": view["rejects"],
+        # This ministry's own files only: a shared file's rejected values may
+        # belong to another ministry (they are in the processed rejects.csv).
+        "Rejected rows": view["own_rejects"],
     }
 
 
@@ -1427,17 +1467,21 @@ def _write_scores_xlsx(job: dict, path: Path) -> None:
         tables = ministry_tables(ministry_view(data, job["ministry"], job["as_of"] or None))
     else:
         tables = national_tables(national_view(data))
+        # The full accounting lives in the national workbook (ministry
+        # workbooks carry their own files' rejected rows only).
+        tables["Files loaded"] = data.load_report
+        tables["Rejected rows"] = data.rejects
+    sheets, kinds, columns = for_workbook(tables)
+    sheets["Columns"] = columns
     write_xlsx(
-        tables,
+        sheets,
         path,
-        percent=(
-            "share",
-            "top_supplier_share",
-            "noncompetitive_share",
-            "single_bid_rate",
-            "readiness_confidence",
-            "confidence",
-        ),  # fmt: skip
+        high_is_bad=("Lock-in (0–100)", "Lock-in best case", "Lock-in worst case"),
+        high_is_good=("Reuse (0–100)", "Readiness (0–100)", "Confidence"),
+        percent=kinds["pct"],
+        money=kinds["money"],
+        scores=kinds["score"],
+        ratios=kinds["ratio"],
     )
 
 

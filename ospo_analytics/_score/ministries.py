@@ -1051,7 +1051,8 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -
     # Only the columns used: the vendor lists of a category can be long, and
     # exploding per ministry pair would copy them many times.
     dup = opp.loc[
-        opp["kind"].eq("duplication"), ["category", "ministries", "rank", "spend_at_stake"]
+        opp["kind"].eq("duplication"),
+        ["category", "ministries", "n_ministries", "rank", "spend_at_stake"],
     ]
     if len(dup):
         d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
@@ -1075,7 +1076,10 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -
                     + d["category"]
                     + " system with "
                     + d["others"].astype("string")
-                    + " (spend at stake "
+                    # Government-wide, not this ministry's: say so.
+                    + " (spend at stake across the "
+                    + d["n_ministries"].astype("Int64").astype("string")
+                    + " ministries: "
                     + _fmt_money(d["spend_at_stake"])
                     + ")",
                 }

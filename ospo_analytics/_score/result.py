@@ -150,13 +150,16 @@ class ScoreResult:
         """Read a result written by :meth:`to_parquet` (same as :func:`read_scores`)."""
         return read_scores(directory)
 
-    def to_parquet(self, directory: str | Path) -> Path:
+    def to_parquet(self, directory: str | Path, **meta: str) -> Path:
         """Write the tables, ``profile_used.toml`` and ``run.json`` to ``directory``.
 
         Each file is written to a temporary name and then renamed, so a failed
         run never leaves a half-written file in place of the last good one.
         ``run.json`` records the analysis date and profile, which later stages
         read instead of re-deriving them from a config that may have changed.
+
+        Extra keyword arguments (``country``, ``currency``) are recorded in
+        ``run.json`` for the reports.
 
         Returns
         -------
@@ -182,6 +185,7 @@ class ScoreResult:
             profile=self.profile.label(),
             inputs_sha256=inputs,
             version=_version(),
+            **meta,
         )
         return d
 
