@@ -511,8 +511,12 @@ def _char_score(text: str, i: int) -> tuple[float, bool]:
             return -2.0, False  # "SystËmes": capital inside a lower-case word
         if ch.islower() and prev.isupper() and (nxt.isupper() or not nxt):
             return -2.0, False  # "CARAœBES": small letter inside a capital word
+        if ch.isupper() and prev.isupper() and nxt.islower():
+            return -2.0, False  # "AÁores": a second capital before small letters
         return 2.0, True
     if ch in _PUNCT_OK:
+        if prev.isalpha() and nxt.isalpha() and ch not in "’‘·":
+            return -1.0, False  # "SYST»MES", "AÁ„o": punctuation inside a word
         return 0.0, True
     if unicodedata.category(ch) == "Cc":
         return -3.0, False
