@@ -433,7 +433,7 @@ def test_real_multiline_cells_are_kept_whole(tmp_path):
     path = _csv(tmp_path / "multi.csv", lines)
     (sheet,) = read_raw(path)
     assert sheet.rows[1][1] == "ACME\nServices; Ltd" and not sheet.bad_rows
-    assert sheet.row_numbers == [1, 2, 4, 5, 6]
+    assert list(sheet.row_numbers) == [1, 2, 4, 5, 6]
     res = read_procurement([path])
     rec = _accounted(res, path, 4)
     assert rec["loaded"] == 4
@@ -562,3 +562,19 @@ def test_a_hostile_batch_accounts_for_every_line_under_2gb(tmp_path):
     assert read == [30] * 5 and loaded == [29] * 5 and rejected == [1] * 5
     assert n_rej == 5 and n_table == 145
     assert rss < 2 * GB
+
+
+@pytest.mark.parametrize(
+    "stray, rows",
+    [
+        ('<c r="B9"><v>1</v></c>', 9),  # same digit count as the row tags
+        ('<c r="B1048576"><v>1</v></c>', 1048576),  # more digits than any row tag
+    ],
+)
+def test_a_cell_hidden_in_an_earlier_row_tag_still_counts(tmp_path, stray, rows):
+    """Row tags give the height cheaply; a cell whose reference lies below
+    its row tag is what calamine places, so it is measured exactly."""
+    xml = _sheet_xml(ROWS).replace(b"</row></sheetData>", stray.encode() + b"</row></sheetData>")
+    book = _raw_xlsx(tmp_path / "hidden.xlsx", xml)
+    with pytest.raises(FileUnusable, match=f"spans {rows:,} rows x 4 columns"):
+        read_raw(book, limits=ReadLimits(max_sheet_cells=20))

@@ -87,7 +87,7 @@ def test_macroman_exports_with_cr_line_ends(tmp_path, lang):
     assert [r[1] for r in sheet.rows[1:]] == names
     assert sheet.notes[0].startswith("encoding mac_roman (")
     assert "CR-only line ends" in sheet.notes[0]
-    assert sheet.row_numbers == list(range(1, len(names) + 2))
+    assert list(sheet.row_numbers) == list(range(1, len(names) + 2))
     for name in names:
         for newline in ("\r", "\n"):  # the letters decide without the line ends too
             decoded = decode_lines(_legacy_file([name], "mac_roman", newline))

@@ -15,8 +15,9 @@ import io
 import itertools
 import re
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ class RawSheet:
     hidden: bool = False
     notes: list[str] = field(default_factory=list)
     #: 1-based line/row number of each row in the file (None: position + 1).
-    row_numbers: list[int] | None = None
+    row_numbers: Sequence[int] | None = None
     #: Rows the reader could not split or decode, by index: the problem.
     bad_rows: dict[int, str] = field(default_factory=dict)
 
@@ -204,15 +205,15 @@ def _chunks(zf, member: str, sheet: str, budget: _Budget):
             tail = data[cut:]
 
 
-_CELL_COL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
-_CELL_ROW_RE = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d{1,7})"')
+# Cell references only: a row tag's r= holds digits alone.
+_CELL_COL_RE = re.compile(rb' r="([A-Z]{1,3})\d')
+_CELL_ROW_RE = re.compile(rb' r="[A-Z]{1,3}(\d{1,7})"')
+_ROW_REF_RE = re.compile(rb'<row\b[^>]*?\br="(\d{1,7})"')
+_LONGER_CELL_ROW = [re.compile(rb' r="[A-Z]{1,3}\d{%d}' % (k + 1)) for k in range(9)]
 
 
 def _ref_key(b: bytes) -> tuple[int, bytes]:
     return (len(b), b)
-
-
-_ROW_REF_RE = re.compile(rb'<row\b[^>]*?\br="(\d{1,7})"')
 
 
 @dataclass
@@ -224,26 +225,41 @@ class _SheetScan:
     last_cell: str = ""
 
 
-def _scan_sheet_xml(zf, member: str, sheet: str, budget: _Budget) -> _SheetScan:
+def _scan_sheet_xml(
+    zf, member: str, sheet: str, budget: _Budget, limit: int | None = None
+) -> _SheetScan:
     """One streaming pass over a sheet's XML: bounding box of the cells used
-    and error cells / formulas without a saved result."""
+    and error cells / formulas without a saved result.
+
+    The box's height comes from the row tags, which are few; a cell whose
+    row number has more digits than every row tag so far (a stray cell far
+    below) is caught by one search and measured exactly. When the remaining
+    uncertainty (cells below the last row tag with as many digits) could
+    cross ``limit``, a second, exact pass decides.
+    """
     scan = _SheetScan()
     best_col = b""
+    row_bound = 0  # cells' rows are known to be at most this
+    exact = limit is None
     for part, _final in _chunks(zf, member, sheet, budget):
         if not part:
             continue
         cols = _CELL_COL_RE.findall(part)
+        rows = _ROW_REF_RE.findall(part)
+        if rows:
+            scan.max_row = max(scan.max_row, int(max(set(rows), key=_ref_key)))
         if cols:
-            top = max(set(cols), key=_ref_key)
-            best_col = max(best_col, top, key=_ref_key)
-            top_row = max(set(_CELL_ROW_RE.findall(part)), key=_ref_key, default=b"0")
-            scan.max_row = max(scan.max_row, int(top_row))
-        if part.count(b"<c ") + part.count(b"<c>") > len(cols):
+            best_col = max(best_col, max(set(cols), key=_ref_key), key=_ref_key)
+            digits = len(str(scan.max_row)) if scan.max_row else 0
+            if exact or _LONGER_CELL_ROW[min(digits, 8)].search(part):
+                top = max(set(_CELL_ROW_RE.findall(part)), key=_ref_key, default=b"0")
+                scan.max_row = max(scan.max_row, int(top))
+            row_bound = max(row_bound, scan.max_row, 10**digits - 1)
+        if part.count(b"<c") > len(cols) and (
+            part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/>") > len(cols)
+        ):
             # Cells without a reference follow the previous one: bound the
             # width by the longest row of this part.
-            rows = _ROW_REF_RE.findall(part)
-            if rows:
-                scan.max_row = max(scan.max_row, int(max(set(rows), key=_ref_key)))
             for seg in part.split(b"</row>"):
                 scan.max_col = max(scan.max_col, seg.count(b"<c ") + seg.count(b"<c>"))
         if b't="e"' in part:
@@ -255,6 +271,9 @@ def _scan_sheet_xml(zf, member: str, sheet: str, budget: _Budget) -> _SheetScan:
             scan.uncalculated += sum(1 for _ in _NO_VALUE_RE.finditer(part))
     if best_col:
         scan.max_col = max(scan.max_col, _col_index(best_col) + 1)
+    if not exact and row_bound * scan.max_col > limit >= scan.max_row * scan.max_col:
+        again = _Budget(budget.path, budget.limits)
+        scan.max_row = _scan_sheet_xml(zf, member, sheet, again, None).max_row
     if scan.max_row and scan.max_col:
         scan.last_cell = f"{_col_letters(scan.max_col - 1)}{scan.max_row}"
     return scan
@@ -434,7 +453,7 @@ def _prescan_workbook(path: Path, limits: ReadLimits) -> dict[str, _SheetScan]:
                 if member not in names:
                     continue
                 sheet = html.unescape(name.group(1).decode("utf-8", "replace"))
-                scan = _scan_sheet_xml(zf, member, sheet, budget)
+                scan = _scan_sheet_xml(zf, member, sheet, budget, limits.max_sheet_cells)
                 _check_box(path, sheet, scan.max_row, scan.max_col, scan.last_cell, limits)
                 out[sheet] = scan
         except FileUnusable:
@@ -749,7 +768,7 @@ def _read_text(path: Path, encoding: str | None = None) -> list[RawSheet]:
 
 def _split_records(
     text: str, delimiter: str
-) -> tuple[list[list[object]], list[int], dict[int, str], str]:
+) -> tuple[list[list[object]], array, dict[int, str], str]:
     """Parse delimited text into rows with the line number each starts on.
 
     A cell that opens a quote and never closes it makes the csv module read
@@ -757,40 +776,32 @@ def _split_records(
     is split again at its line ends: well-formed lines become rows again and
     the line with the stray quote is flagged (``bad`` maps the row index to
     the problem). Quoted cells that legitimately span lines are kept.
+    One pass; the lines of the current record are the only ones kept.
     """
     csv.field_size_limit(1 << 30)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, int, list[str]]] = []
-    prev = 0
-    try:
-        for rec in reader:
-            records.append((prev + 1, reader.line_num, rec))
-            prev = reader.line_num
-    except csv.Error as exc:
-        raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
-    widths = Counter(len(r) for s, e, r in records if s == e and len(r) > 1)
-    lines: list[str] | None = None
-    if not widths:
-        lines = text.split("\n")
-        widths = Counter(
-            len(_parse_line(ln, delimiter))
-            for ln in lines[:1000]
-            if ln.count('"') % 2 == 0 and delimiter in ln
-        )
-    width = widths.most_common(1)[0][0] if widths else 0
+    box: list[list[str]] = [[]]
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            box[0].append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
     rows: list[list[object]] = []
-    numbers: list[int] = []
+    numbers = array("q")
     bad: dict[int, str] = {}
     broken: list[int] = []
     swallowed = 0
-    for start, end, rec in records:
-        if end == start and len(rec) == width:
-            rows.append(rec)  # the common case: no look at the lines
+    width = -1
+    head: list[tuple[int, list[str], list[str]]] = []
+
+    def take(start: int, rec: list[str], span: list[str]) -> None:
+        nonlocal swallowed
+        if len(span) == 1 and (len(rec) == width or span[0].count('"') % 2 == 0):
+            rows.append(rec)  # the common case: one line, nothing to look at
             numbers.append(start)
-            continue
-        if lines is None:
-            lines = text.split("\n")
-        span = lines[start - 1 : end]
+            return
+        span = [ln.rstrip("\n") for ln in span]
         odd = [ln.count('"') % 2 == 1 for ln in span]
         if len(rec) == width:
             # Spans lines with the right width: a real multi-line cell unless
@@ -804,7 +815,7 @@ def _split_records(
         if not split:
             rows.append(rec)
             numbers.append(start)
-            continue
+            return
         for k, (ln, o) in enumerate(zip(span, odd, strict=True)):
             if o:
                 bad[len(rows)] = UNCLOSED_QUOTE
@@ -814,6 +825,29 @@ def _split_records(
                 rows.append(_parse_line(ln, delimiter))
             numbers.append(start + k)
         swallowed += len(span) - 1
+
+    def settle() -> None:
+        nonlocal width
+        width = _usual_width(head, delimiter)
+        for item in head:
+            take(*item)
+        head.clear()
+
+    line_no = 0
+    try:
+        for rec in reader:
+            span, box[0] = box[0], []
+            start, line_no = line_no + 1, line_no + len(span)
+            if width < 0:
+                head.append((start, rec, span))
+                if len(head) >= 1000:
+                    settle()
+            else:
+                take(start, rec, span)
+    except csv.Error as exc:
+        raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
+    if width < 0:
+        settle()
     note = ""
     if broken:
         shown = ", ".join(map(str, broken[:10])) + (" …" if len(broken) > 10 else "")
@@ -822,6 +856,20 @@ def _split_records(
             "line(s) read as their own rows again"
         )
     return rows, numbers, bad, note
+
+
+def _usual_width(head: list[tuple[int, list[str], list[str]]], delimiter: str) -> int:
+    """The most common number of cells of one-line records (else of lines
+    read alone, when a stray quote swallowed the whole sample)."""
+    widths = Counter(len(rec) for _s, rec, span in head if len(span) == 1 and len(rec) > 1)
+    if not widths:
+        widths = Counter(
+            len(_parse_line(ln.rstrip("\n"), delimiter))
+            for _s, _r, span in head
+            for ln in span[:1000]
+            if ln.count('"') % 2 == 0 and delimiter in ln
+        )
+    return widths.most_common(1)[0][0] if widths else 0
 
 
 def _parse_line(line: str, delimiter: str, literal: bool = False) -> list[object]:
