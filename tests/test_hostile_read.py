@@ -225,7 +225,7 @@ def test_one_cell_at_xfd1048576_is_refused_before_reading(tmp_path, good):
     with pytest.raises(FileUnusable) as err:
         read_raw(bomb)
     msg = str(err.value)
-    assert "bomb.xlsx" in msg and "'Contracts'" in msg and "XFD1048576" in msg
+    assert "'Contracts'" in msg and "XFD1048576" in msg
     assert "max_sheet_cells" in msg and "17,179,869,184 cells" in msg
     rss, out = _maxrss_of(
         f"""
@@ -240,13 +240,40 @@ def test_one_cell_at_xfd1048576_is_refused_before_reading(tmp_path, good):
     assert rss < 2 * GB
 
 
+def test_the_cli_names_the_file_sheet_and_setting_without_a_traceback(tmp_path, good):
+    data = tmp_path / "data"
+    data.mkdir()
+    _raw_xlsx(
+        data / "bomb.xlsx",
+        _sheet_xml(ROWS, extra='<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),
+    )
+    (data / "good.csv").write_bytes(good.read_bytes())
+    (tmp_path / "ospo.toml").write_text(
+        '[inputs]\nprocurement = ["data/*.xlsx", "data/*.csv"]\ninventory = []\n'
+        "questionnaire = []\ndemo_if_missing = false\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "ospo_analytics", "validate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, "COLUMNS": "300"},
+    )
+    assert out.returncode == 1, out.stderr
+    text = " ".join((out.stdout + out.stderr).split())
+    assert "Traceback" not in text
+    assert "unusable: data/bomb.xlsx: sheet 'Contracts' spans 1,048,576 rows" in text
+    assert "(limit [limits] max_sheet_cells in ospo.toml)" in text
+
+
 def test_box_over_a_configured_limit_names_file_sheet_and_setting(tmp_path, good):
     (tmp_path / "ospo.toml").write_text("[limits]\nmax_sheet_cells = 8\n")
     config = load_config(root=tmp_path)
     book = _raw_xlsx(tmp_path / "wide.xlsx", _sheet_xml(ROWS))  # 3 x 4 = 12 cells
     res = read_procurement([book, good], config)
     err = _report(res, book)["error"]
-    assert "wide.xlsx" in err and "'Contracts'" in err and "12 cells" in err
+    assert "'Contracts'" in err and "12 cells" in err
     assert "limit of 8 cells" in err and "[limits] max_sheet_cells" in err
     assert len(res.table) == 3  # the other file is still processed
     # Under the default limit the same workbook loads.
@@ -280,7 +307,7 @@ def test_ods_repeated_rows_bomb_is_refused(tmp_path):
     with pytest.raises(FileUnusable) as err:
         read_raw(book)
     msg = str(err.value)
-    assert "bomb.ods" in msg and "20,000,001 rows x 3 columns" in msg
+    assert "20,000,001 rows x 3 columns" in msg
     assert "max_sheet_cells" in msg and "'Contracts'" in msg
 
 
@@ -312,14 +339,14 @@ def test_zip_bomb_sheet_is_refused_by_ratio(tmp_path, good):
     assert book.stat().st_size < 1 << 20
     res = read_procurement([book, good])
     err = _report(res, book)["error"]
-    assert "padded.xlsx" in err and "max_compression_ratio" in err and "zip bomb" in err
+    assert "max_compression_ratio" in err and "zip bomb" in err
     assert len(res.table) == 3
 
 
 def test_unpacked_size_over_the_configured_limit(tmp_path):
     book = _raw_xlsx(tmp_path / "big.xlsx", _sheet_xml(ROWS, padding=3 << 20))
     with pytest.raises(
-        FileUnusable, match=r"big\.xlsx.*over the limit of 2,097,152.*max_decompressed_mb"
+        FileUnusable, match=r"over the limit of 2,097,152.*max_decompressed_mb"
     ):
         read_raw(book, limits=ReadLimits(max_decompressed_bytes=2 << 20))
 
@@ -367,7 +394,7 @@ def test_a_tag_longer_than_any_program_writes_is_refused(tmp_path):
     attr = "x" * (6 << 20)
     xml = _sheet_xml(ROWS, extra=f'<row r="4" junk="{attr}"><c r="A4"><v>1</v></c></row>')
     book = _raw_xlsx(tmp_path / "tag.xlsx", xml)
-    with pytest.raises(FileUnusable, match=r"tag\.xlsx: sheet 'Contracts' holds an XML tag"):
+    with pytest.raises(FileUnusable, match="sheet 'Contracts' holds an XML tag"):
         read_raw(book)
 
 

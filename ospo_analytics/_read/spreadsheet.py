@@ -114,8 +114,9 @@ _CHUNK = 1 << 22
 
 
 def _limit_message(path: Path, what: str, setting: str) -> str:
+    # The load report and the CLI put the file's path in front.
     return (
-        f"{path.name}: {what}; the file was not read (limit [limits] {setting} in "
+        f"{what}; the file was not read (limit [limits] {setting} in "
         "ospo.toml). If the file is genuine, raise the limit; otherwise delete the stray "
         "cells or save a clean copy from the spreadsheet program"
     )
@@ -190,7 +191,7 @@ def _chunks(zf, member: str, sheet: str, budget: _Budget):
             cut = len(data) if lt == -1 or data.rfind(b">") > lt else lt
             if len(data) - cut > _MAX_TAG_BYTES:
                 raise FileUnusable(
-                    f"{budget.path.name}: sheet {sheet!r} holds an XML tag longer than "
+                    f"sheet {sheet!r} holds an XML tag longer than "
                     f"{_MAX_TAG_BYTES:,} bytes; a spreadsheet program does not write that, "
                     "so the file was not read"
                 )
