@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +41,7 @@ def _config(path: Path | None):
     try:
         return load_config(path)
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")  # "[limits]" is not markup
         raise typer.Exit(2) from None
 
 
@@ -119,7 +120,8 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
     # be read, grepped and copied from a scheduled job's log.
     for _, r in files[files["error"].fillna("") != ""].iterrows():
         where = _rel(r["file"]) + (f" (sheet {r['sheet']})" if r["sheet"] else "")
-        err.print(f"[red]unusable:[/] {where}: {r['error']}", soft_wrap=True)
+        problem = escape(f"{where}: {r['error']}")  # "[limits]" is not markup
+        err.print(f"[red]unusable:[/] {problem}", soft_wrap=True)
     n_rej = len(inputs.rejects)
     console.print(
         f"canonical tables and [bold]rejects.csv[/] ({n_rej} entries) written to {out_dir}"

@@ -6,8 +6,10 @@ on the demo country.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import datetime as dt
+import fnmatch
 import glob
 import tomllib
 from dataclasses import dataclass, field
@@ -36,6 +38,16 @@ DEFAULTS: dict[str, Any] = {
         "dayfirst": True,
         # Rows scanned to find the header under title rows.
         "header_scan_rows": 30,
+        # Force the encoding of text files by path or glob (relative to the
+        # project): [reading.encoding] "data/raw/legacy/*.csv" = "cp1252".
+        # Default: decided per file from its bytes (see README).
+        "encoding": {},
+    },
+    # Size limits checked before a workbook is read (see SECURITY.md).
+    "limits": {
+        "max_sheet_cells": 30_000_000,  # rows x columns of one sheet's used area
+        "max_decompressed_mb": 1024,  # total unpacked size of one workbook
+        "max_compression_ratio": 100,  # unpacked/packed, for workbooks over 64 MB
     },
     # User column aliases: [columns.procurement] amount = ["Obligation ($ M)"]
     "columns": {"inventory": {}, "procurement": {}, "questionnaire": {}},
@@ -124,6 +136,33 @@ class Config:
         seen: set[Path] = set()
         return [p for p in found if not (p in seen or seen.add(p))]
 
+    def encoding_for(self, path: str | Path) -> str | None:
+        """The encoding forced for ``path`` by ``[reading.encoding]``, if any.
+
+        Patterns are globs relative to the project folder (``*`` also crosses
+        folders); a pattern without ``/`` may also match the file name alone.
+        The first matching pattern wins.
+        """
+        table = self.data["reading"].get("encoding") or {}
+        if not table:
+            return None
+        full = Path(path).resolve().as_posix()
+        name = Path(path).name
+        for pattern, enc in table.items():
+            target = self.resolve(pattern).resolve().as_posix()
+            if fnmatch.fnmatchcase(full, target) or (
+                "/" not in pattern and fnmatch.fnmatchcase(name, pattern)
+            ):
+                return str(enc)
+        return None
+
+    @property
+    def read_limits(self):
+        """Workbook size limits (``[limits]``) as a ``ReadLimits``."""
+        from ._read.spreadsheet import ReadLimits
+
+        return ReadLimits.from_config(self.data["limits"])
+
     def column_aliases(self, table: str) -> dict[str, list[str]]:
         raw = self.data["columns"].get(table, {}) or {}
         return {k: [v] if isinstance(v, str) else list(v) for k, v in raw.items()}
@@ -165,8 +204,44 @@ def load_config(path: str | Path | None = None, root: str | Path | None = None) 
         raise ConfigError(
             f"{path}: unknown section(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}"
         )
+    merged = _merge(DEFAULTS, data)
+    _check_reading(path, merged)
     return Config(
         root=Path(root).resolve() if root else path.parent.resolve(),
-        data=_merge(DEFAULTS, data),
+        data=merged,
         path=path,
     )
+
+
+def _check_reading(path: Path, data: dict) -> None:
+    """Validate ``[reading.encoding]`` and ``[limits]`` (exit 2 on a mistake)."""
+    table = data["reading"].get("encoding")
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f'{path}: [reading.encoding] must be a table of "path or glob" = "encoding", '
+            f"got {table!r}"
+        )
+    for pattern, enc in table.items():
+        try:
+            ok = isinstance(enc, str) and codecs.lookup(enc)._is_text_encoding
+        except LookupError:
+            ok = False
+        if not ok:
+            raise ConfigError(
+                f"{path}: [reading.encoding] {pattern!r} = {enc!r} is not a text encoding "
+                'Python knows; use e.g. "cp1252", "mac_roman", "latin-1", "utf-8"'
+            )
+    limits = data["limits"]
+    unknown = set(limits) - set(DEFAULTS["limits"])
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {sorted(unknown)} in [limits]; "
+            f"known: {sorted(DEFAULTS['limits'])}"
+        )
+    for key, value in limits.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value < float("inf")
+        ):
+            raise ConfigError(f"{path}: [limits] {key} must be a positive number, got {value!r}")

@@ -272,7 +272,7 @@ def _sheet_frame(
             f"no header row found in the first {scan} rows: expected a row naming columns "
             f"such as {', '.join(required)} (or their aliases)"
         )
-        data_rows = (nonblank + 1).tolist()
+        data_rows = _row_numbers(raw, nonblank)
         rec["rows_read"] = rec["rejected"] = len(data_rows)
         acc.files.append(rec)
         acc.reject_rows(
@@ -286,7 +286,23 @@ def _sheet_frame(
         return None
     header_pos, mapping = found
     keep_pos = nonblank[nonblank > header_pos]
-    positions = (keep_pos + 1).tolist()
+    unreadable = 0
+    if raw.bad_rows:
+        # Rows the reader could not split or decode: rejected with the
+        # reader's reason, counted as read (read = loaded + filtered + rejected).
+        bad = np.fromiter((i in raw.bad_rows for i in keep_pos.tolist()), bool, len(keep_pos))
+        bad_pos = keep_pos[bad].tolist()
+        acc.reject_rows(
+            raw.file,
+            raw.sheet,
+            _row_numbers(raw, bad_pos),
+            "",
+            [_joined(rows[i]) for i in bad_pos],
+            [raw.bad_rows[i] for i in bad_pos],
+        )
+        unreadable = len(bad_pos)
+        keep_pos = keep_pos[~bad]
+    positions = _row_numbers(raw, keep_pos)
     body = [rows[i] for i in keep_pos.tolist()]
     # Only rows right under the header can be template helper rows.
     lead = count_leading_helper_rows(body[:3])
@@ -301,7 +317,7 @@ def _sheet_frame(
     missing = [c.name for c in columns(table) if c.required and c.name not in mapping.values()]
     if table == "questionnaire" and "ministry" in missing and raw.sheet:
         missing.remove("ministry")  # one sheet per ministry: the sheet name says which
-    rec["rows_read"] = len(body) + lead
+    rec["rows_read"] = len(body) + lead + unreadable
     if not body:
         rec["notes"] = "; ".join(x for x in [rec["notes"], "header row only, no data rows"] if x)
     if missing:
@@ -311,7 +327,7 @@ def _sheet_frame(
             for m in missing
         ]
         rec["error"] = "; ".join(msgs)
-        rec["rejected"] = len(body)
+        rec["rejected"] = len(body) + unreadable
         acc.files.append(rec)
         acc.reject_rows(raw.file, raw.sheet, positions, missing[0], [""] * len(body), rec["error"])
         return None
@@ -333,6 +349,19 @@ def _sheet_frame(
         )
     acc.files.append(rec)
     return frame
+
+
+def _row_numbers(raw: RawSheet, positions) -> list[int]:
+    """1-based row numbers in the file of row positions (line numbers for
+    text files, where one record can span lines)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if raw.row_numbers is None:
+        return (positions + 1).tolist()
+    return [raw.row_numbers[i] for i in positions.tolist()]
+
+
+def _joined(row: list[object]) -> str:
+    return " | ".join("" if _is_blank(v) else str(v) for v in row)
 
 
 def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
@@ -598,7 +627,7 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
     sheets = None
     if special is None and table == "procurement" and path.suffix.lower() in {".xlsx", ".csv"}:
         # Read once, then look at the headers: flattened OCDS has its own reader.
-        sheets = _read_with_progress(path, bar)
+        sheets = _read_with_progress(path, bar, config)
         if _sheets_look_flattened_ocds(path, sheets):
             special = _ocds_adapter
     if special is not None:
@@ -608,7 +637,7 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
         acc.files.extend(recs)
         return
     if sheets is None:
-        sheets = _read_with_progress(path, bar)
+        sheets = _read_with_progress(path, bar, config)
     for raw in sheets:
         frame = _sheet_frame(raw, table, config, acc)
         raw.rows = []  # the frame holds the cells now: free the row lists early
@@ -616,11 +645,11 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
             frames.append(frame)
 
 
-def _read_with_progress(path: Path, bar: _Progress) -> list[RawSheet]:
+def _read_with_progress(path: Path, bar: _Progress, config: Config) -> list[RawSheet]:
     task = None
     if bar.enabled and path.is_file() and path.stat().st_size >= PROGRESS_MIN_BYTES:
         task = bar.start(f"reading {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
-    sheets = read_raw(path)
+    sheets = read_raw(path, encoding=config.encoding_for(path), limits=config.read_limits)
     if task is not None:
         rows = sum(len(s.rows) for s in sheets)
         bar.finish(task, f"read {path.name}: {rows:,} rows")

@@ -123,10 +123,10 @@ def test_an_unexpected_failure_in_one_file_is_reported_not_raised(
     boom = _xlsx(tmp_path / "boom.xlsx", {"S": [INV_HEADER, ["B", "X", "M"]]})
     real = load_mod.read_raw
 
-    def flaky(path):
+    def flaky(path, **kwargs):
         if Path(path).name == "boom.xlsx":
             raise RuntimeError("simulated reader bug")
-        return real(path)
+        return real(path, **kwargs)
 
     monkeypatch.setattr(load_mod, "read_raw", flaky)
     res = read_inventory([boom, good_inventory])

@@ -7,8 +7,10 @@ import xlsxwriter
 
 from ospo_analytics._read.spreadsheet import (
     FileUnusable,
+    decode_lines,
     decode_text,
     find_header,
+    guess_legacy_encoding,
     norm_header,
     read_raw,
 )
@@ -37,6 +39,77 @@ def test_cp1252_is_not_mistaken_for_mac_roman():
     for enc in ("cp1252", "mac_roman"):
         decoded, used = decode_text(text.encode(enc))
         assert decoded == text, used
+
+
+# Generated legacy exports: names whose accents cp1252 and MacRoman place on
+# different bytes, apostrophes and dashes that only cp1252 has, capitals.
+LEGACY_NAMES = {
+    "fr": ["Ministère de l’Économie", "Société Générale d'Informatique",
+           "Systèmes Caraïbes SARL", "SYSTÈMES CARAÏBES SARL", "Agence Française de Développement",
+           "Hôpital Saint-Jérôme", "Cœur Numérique", "Noël & Frères", "Île-de-France Mobilités",
+           "À la Maison Bâtiment", "Crédit Agricole – Sécurité"],
+    "es": ["Compañía Telefónica", "Ministerio de Educación", "Señor Ibáñez y Asociados",
+           "Informática Peñalolén S.A.", "Ñandú Tecnología", "Diseño Gráfico Ávila",
+           "Pingüino Sistemas", "¿Qué Más? Consultores", "Órgano Único de Contratación"],
+    "pt": ["Serviços de Informação São João", "Tecnologia Ação Lda", "Ministério da Saúde",
+           "Conceição & Irmãos", "Gestão Pública Eletrônica", "Órgão Regional de Inovação",
+           "Açores Digital", "Câmara Municipal de Évora", "Informática Ltda – Filial Três"],
+}  # fmt: skip
+
+
+def _legacy_file(names: list[str], encoding: str, newline: str) -> bytes:
+    lines = ["Ministry;Supplier;Amount", *(f"Finance;{n};1" for n in names)]
+    return (newline.join(lines) + newline).encode(encoding)
+
+
+@pytest.mark.parametrize("lang", sorted(LEGACY_NAMES))
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_cp1252_exports_in_french_spanish_portuguese(tmp_path, lang, newline):
+    names = LEGACY_NAMES[lang]
+    path = tmp_path / f"{lang}.csv"
+    path.write_bytes(_legacy_file(names, "cp1252", newline))
+    (sheet,) = read_raw(path)
+    assert [r[1] for r in sheet.rows[1:]] == names
+    assert sheet.notes[0].startswith("encoding cp1252 (")
+    # One name alone is little evidence; it must still read right (CR-only
+    # line ends count for MacRoman, and still lose to the letters).
+    for name in names:
+        decoded = decode_lines(_legacy_file([name], "cp1252", newline))
+        assert name in decoded.text, decoded.note
+
+
+@pytest.mark.parametrize("lang", sorted(LEGACY_NAMES))
+def test_macroman_exports_with_cr_line_ends(tmp_path, lang):
+    names = LEGACY_NAMES[lang]
+    path = tmp_path / f"{lang}.csv"
+    path.write_bytes(_legacy_file(names, "mac_roman", "\r"))
+    (sheet,) = read_raw(path)
+    assert [r[1] for r in sheet.rows[1:]] == names
+    assert sheet.notes[0].startswith("encoding mac_roman (")
+    assert "CR-only line ends" in sheet.notes[0]
+    assert list(sheet.row_numbers) == list(range(1, len(names) + 2))
+    for name in names:
+        for newline in ("\r", "\n"):  # the letters decide without the line ends too
+            decoded = decode_lines(_legacy_file([name], "mac_roman", newline))
+            assert name in decoded.text, decoded.note
+
+
+def test_even_evidence_prefers_cp1252_and_says_so():
+    # A lone 0xE9 is "é" in cp1252 and "È" in MacRoman: nothing to choose.
+    enc, reason = guess_legacy_encoding(b"a;\xe9;b\n")
+    assert enc == "cp1252" and "even evidence: cp1252 preferred" in reason
+    # Bytes cp1252 leaves undefined (0x8F, 0x9D) rule it out.
+    enc, reason = guess_legacy_encoding("Père Noël".encode("mac_roman") + b"\x8f\x9d")
+    assert enc == "mac_roman" and "cp1252 cannot decode it" in reason
+
+
+def test_the_load_report_says_why_an_encoding_was_chosen(tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(_legacy_file(LEGACY_NAMES["fr"], "cp1252", "\r\n"))
+    (sheet,) = read_raw(path)
+    note = sheet.notes[0]
+    assert "accented letter(s) read as words" in note and "mac_roman" in note
+    assert note.endswith("delimiter ';'")
 
 
 @pytest.mark.parametrize(

@@ -130,3 +130,84 @@ def test_real_it_dashboard_vendors():
     # Distinct CACI companies and Accenture entities stay apart.
     assert _cluster_of(t, "ACCENTURE LLP") != _cluster_of(t, "ACCENTURE FEDERAL SERVICES LLC")
     assert t["cluster_id"].nunique() < len(t)
+
+
+# ------------------------------------------------------------ mojibake
+
+
+@pytest.mark.parametrize(
+    "garbled, clean",
+    [
+        ("SystËmes CaraÔbes SARL", "Systèmes Caraïbes SARL"),  # cp1252 read as MacRoman
+        ("SYST»MES CARAœBES SARL", "SYSTÈMES CARAÏBES SARL"),
+        ("SociÃ©tÃ© GÃ©nÃ©rale", "Société Générale"),  # UTF-8 read as cp1252
+        ("Compa\ufffdia Telef\ufffdnica", "Compañía Telefónica"),
+    ],
+)
+def test_a_mojibake_spelling_never_names_a_cluster(garbled, clean):
+    from ospo_analytics._clean.vendors import looks_mojibake
+
+    assert looks_mojibake(garbled) and not looks_mojibake(clean)
+    # The garbled spelling is the most frequent: it still loses to the clean
+    # one (a low threshold makes sure the two are one cluster).
+    names = pd.Series([garbled] * 5 + [clean])
+    t = cluster_vendors(names, threshold=40)
+    assert t["cluster_id"].nunique() == 1
+    assert set(t["supplier"]) == {clean}
+    # A cluster with only a garbled spelling keeps it (nothing better to show).
+    alone = cluster_vendors(pd.Series([garbled]))
+    assert alone["supplier"].tolist() == [garbled]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SÃO PAULO TECNOLOGIA", "Ação Digital", "McDONALD'S", "Île-de-France", "L’Oréal", "ÉCOLE"],
+)
+def test_clean_accented_spellings_are_not_mojibake(name):
+    from ospo_analytics._clean.vendors import looks_mojibake
+
+    assert not looks_mojibake(name)
+
+
+def test_demo_names_keep_their_source_spelling(tmp_path):
+    """`ospo-analytics demo` + `validate`: the cp1252 legacy CSV reads as cp1252,
+    'Systèmes Caraïbes SARL' names its cluster, and every accented word in the
+    processed tables is spelled as in the demo generator's source."""
+    import re
+    import subprocess
+    import sys
+
+    import ospo_analytics._demo as demo_mod
+    from ospo_analytics._clean.vendors import looks_mojibake
+
+    for cmd in (["demo"], ["validate"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "ospo_analytics", *cmd],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+    processed = tmp_path / "data" / "processed"
+    report = pd.read_csv(processed / "load_report.csv")
+    legacy = report[report["file"].str.endswith("procurement_legacy.csv")]
+    assert legacy["notes"].iloc[0].startswith("encoding cp1252 (")
+    proc = pd.read_parquet(processed / "procurement.parquet")
+    assert "Systèmes Caraïbes SARL" in set(proc["supplier"])
+    merges = pd.read_csv(processed / "vendor_merges.csv")
+    source = Path(demo_mod.__file__).read_text(encoding="utf-8")
+    word = re.compile(r"\w*[^\x00-\x7f]\w*")
+    source_words = {w.casefold() for w in word.findall(source)}
+    seen = 0
+    tables = [merges] + [pd.read_parquet(p) for p in sorted(processed.glob("*.parquet"))]
+    for table in tables:
+        for col in table.columns:
+            values = table[col].dropna()
+            values = values[values.map(lambda v: isinstance(v, str))].unique()
+            for v in values:
+                assert not looks_mojibake(v), (col, v)
+                for w in word.findall(v):
+                    seen += 1
+                    assert w.casefold() in source_words, (col, v, w)
+    assert seen > 20  # the check did look at accented names

@@ -43,6 +43,41 @@ _MIN_FUZZY_LEN = 5
 _CHUNK = 2048
 _DIGITS = re.compile(r"\d+")
 
+# UTF-8 read as cp1252/Latin-1 ("SociÃ©tÃ©", "â€™") or a lost byte.
+_UTF8_AS_LEGACY = re.compile(
+    "[ÃÂâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|\ufffd"
+)
+
+
+def looks_mojibake(name: object) -> bool:
+    """Whether a spelling looks like text decoded with the wrong code page.
+
+    Signs: UTF-8 read as cp1252 ("SociÃ©tÃ©"), a replacement character, a
+    capital accented letter inside a lower-case word ("SystËmes", cp1252
+    read as MacRoman), a small one inside a capital word ("CARAœBES"), or a
+    symbol between two letters ("SYST»MES").
+    """
+    s = str(name)
+    if s.isascii():
+        return False
+    if _UTF8_AS_LEGACY.search(s):
+        return True
+    for i, ch in enumerate(s):
+        if ord(ch) < 128:
+            continue
+        prev = s[i - 1] if i else ""
+        nxt = s[i + 1] if i + 1 < len(s) else ""
+        if ch.isalpha():
+            if ch.isupper() and prev.islower():
+                return True
+            if ch.islower() and prev.isupper() and nxt.isupper():
+                return True
+        elif prev.isalpha() and nxt.isalpha() and ch not in "’‘·":
+            return True
+    return False
+
+
 _COLUMNS = [
     "supplier_raw",
     "normalised",
@@ -143,8 +178,9 @@ def cluster_vendors(
     DataFrame
         One row per distinct raw name (after whitespace tidying):
         ``supplier_raw``, ``normalised``, ``supplier`` (display name: the
-        alias target if any, else the most frequent raw spelling, ties to the
-        longest -- truncated exports lose the end -- then alphabetically), ``cluster_id`` (Int64, numbered by display name),
+        alias target if any, else the most frequent raw spelling that does not
+        look like mojibake (:func:`looks_mojibake`), ties to the longest --
+        truncated exports lose the end -- then alphabetically), ``cluster_id`` (Int64, numbered by display name),
         ``match_score`` (token_sort_ratio of the name's key to the display
         name's key, 100 for equal keys), ``method`` (``"exact-normalised"``,
         ``"fuzzy"`` or ``"alias"``) and ``n_rows`` (how many input rows).
@@ -193,12 +229,16 @@ def cluster_vendors(
             "n_rows": n_rows,
         }
     )
-    # Display name per component: alias target, else most frequent spelling.
+    # Display name per component: alias target, else the most frequent
+    # spelling that does not look like mojibake (a garbled spelling is named
+    # only when the cluster has no other).
     ranked = frame.assign(
-        _fold=frame["supplier_raw"].str.casefold(), _len=frame["supplier_raw"].str.len()
+        _moji=frame["supplier_raw"].map(looks_mojibake).astype(bool),
+        _fold=frame["supplier_raw"].str.casefold(),
+        _len=frame["supplier_raw"].str.len(),
     ).sort_values(
-        ["_comp", "n_rows", "_len", "_fold", "supplier_raw"],
-        ascending=[True, False, False, True, True],
+        ["_comp", "_moji", "n_rows", "_len", "_fold", "supplier_raw"],
+        ascending=[True, True, False, False, True, True],
     )
     display = ranked.groupby("_comp", sort=False).first()[["supplier_raw", "_key"]]
     display.columns = ["supplier", "_display_key"]
