@@ -387,7 +387,8 @@ def test_parse_method_negation_is_not_guessed():
     [
         ("GPL v3", "GPL-3.0-only"), ("GPLv3", "GPL-3.0-only"), ("GNU GPL 3.0", "GPL-3.0-only"),
         ("Apache 2", "Apache-2.0"), ("MIT License", "MIT"), ("EUPL 1.2", "EUPL-1.2"),
-        ("AGPL-3.0+", "AGPL-3.0-or-later"), ("BSD", "BSD-3-Clause"), ("Apache-2.0", "Apache-2.0"),
+        ("AGPL-3.0+", "AGPL-3.0-or-later"), ("BSD", "LicenseRef-BSD-unversioned"),
+        ("Apache-2.0", "Apache-2.0"),
         ("mit or apache-2.0", "MIT OR Apache-2.0"), ("MPL 2.0 et EPL 1.0", "MPL-2.0 AND EPL-1.0"),
         ("proprietary", C.PROPRIETARY), ("Commercial", C.PROPRIETARY), ("EULA", C.PROPRIETARY),
         ("closed", C.PROPRIETARY), ("Propietaria", C.PROPRIETARY), ("propriétaire", C.PROPRIETARY),
@@ -400,9 +401,11 @@ def test_parse_licence(cell, spdx):
     assert probs[0] is pd.NA
 
 
-def test_parse_licence_lgpl_is_some_lgpl():
-    vals, _ = C.parse_licence(_s("LGPL"))
-    assert vals[0].startswith("LGPL-")
+def test_parse_licence_unversioned_family_gets_no_invented_version():
+    vals, probs = C.parse_licence(_s("LGPL", "GPL"))
+    assert list(vals) == ["LicenseRef-LGPL-unversioned", "LicenseRef-GPL-unversioned"]
+    assert probs.isna().all()
+    assert C.is_open_licence(vals).tolist() == [True, True]
 
 
 def test_parse_licence_unknown_stays_unknown():
