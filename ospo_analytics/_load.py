@@ -467,6 +467,7 @@ def _clean_frame(
         )
         result["is_it"] = _is_it(result["classification"], config)
         result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
+        result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     rejected = reject_reason.notna()
     if rejected.any():
         acc.rejects.append(
@@ -708,7 +709,11 @@ def _adapt(res, table: str, config: Config, path: Path):
     for p in ("source_file", "source_sheet", "source_row"):
         obj[p] = frame[p]
     clean = _clean_frame(table, obj, config, acc)
-    for extra in ("is_it", "split_award", "method_raw"):
+    if table == "procurement" and getattr(res, "process_items", None) is not None:
+        from ._read.ocds import settle_cleaning
+
+        acc.rejects = settle_cleaning(res, frame, clean.index, acc.rejects)
+    for extra in ("is_it", "split_award", "method_raw", "process_id"):
         if extra in frame.columns:
             clean[extra] = frame.loc[clean.index, extra].astype(
                 clean[extra].dtype if extra in clean else "string"
