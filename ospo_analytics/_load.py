@@ -468,6 +468,11 @@ def _clean_frame(
         result["is_it"] = _is_it(result["classification"], config)
         result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
         result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        # Rows from a standard-format reader (OCDS) bring their own derived
+        # values (is_it over every item, split awards, the ocid): keep them.
+        for derived in ("is_it", "split_award", "process_id"):
+            if derived in frame.columns:
+                result[derived] = frame[derived].astype(result[derived].dtype)
     rejected = reject_reason.notna()
     if rejected.any():
         acc.rejects.append(

@@ -172,7 +172,7 @@ def test_odd_licence_never_drops_a_codejson_file(tmp_path):
             [
                 {"name": 'BSD 2-Clause "Simplified" License', "URL": None},
                 {"name": "GNU General Public License v3.0"},
-                {"name": "((( odd \u200b licence \"\" with / or"},
+                {"name": '((( odd \u200b licence "" with / or'},
                 {"name": "MIT"},
             ],
             start=1,

@@ -222,7 +222,9 @@ def _family_term(folded: str, plus: bool) -> str | None:
     m = re.fullmatch(r"cecill ?([bc])", text)
     if m:
         return _lookup(f"CECILL-{m.group(1).upper()}")
-    m = re.fullmatch(r"([a-z0-9][a-z0-9-]*?(?: [a-z]+)*?)[ .-]?(?:v ?)?(\d+(?:\.\d+)*[a-z]?)?\+?", text)
+    m = re.fullmatch(
+        r"([a-z0-9][a-z0-9-]*?(?: [a-z]+)*?)[ .-]?(?:v ?)?(\d+(?:\.\d+)*[a-z]?)?\+?", text
+    )
     if not m:
         return None
     fam = m.group(1).strip().replace(" ", "-")
@@ -264,7 +266,11 @@ def _one(term: str) -> str | None:
         return f"LicenseRef-{UNVERSIONED_FAMILIES[bare]}-unversioned"
     hit = _lookup(term) or _lookup(re.sub(r"\s+", "-", term))
     if hit:
-        return _lookup(hit + "+") or hit + "+" if plus and not hit.endswith(("+", "-or-later")) else hit
+        return (
+            _lookup(hit + "+") or hit + "+"
+            if plus and not hit.endswith(("+", "-or-later"))
+            else hit
+        )
     hit = _family_term(folded, plus)
     if hit:
         return hit

@@ -518,9 +518,7 @@ def _publiccode_rows(
     licence, lic_problem = normalise_licence(raw_licence)
     if raw_licence and licence is None:
         notes.append(
-            _issue(
-                file, sheet, 1, "legal.license", raw_licence, f"{lic_problem}; left blank"
-            )
+            _issue(file, sheet, 1, "legal.license", raw_licence, f"{lic_problem}; left blank")
         )
 
     raw_cats = _texts(doc.get("categories"))

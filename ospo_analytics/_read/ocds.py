@@ -21,11 +21,28 @@ Mapping choices (documented here because they change numbers):
   them and ``split_award = True``. OCDS does not publish the shares, so the
   even split is an assumption, flagged on every row it touches.
 * **Cancelled or unsuccessful awards** are not spending: skipped (counted).
+* **Contract-only processes** (contracts published without awards, as
+  Canada's buyandsell does): one row per contract that is not cancelled, with
+  its value; the supplier is the one party with role ``supplier`` when there
+  is exactly one, else unknown (the spend still counts).
 * **Tenderers.** ``tender.numberOfTenderers``, else the publisher's
-  misspelled ``numberOfTenders``, else the number of ``tender.tenderers``
-  that carry a name or identifier (placeholder entries with neither, as
-  Moldova publishes, are not bidders), else the number of ``bids.details``.
-  Otherwise NA.
+  misspelled ``numberOfTenders``, else the number of distinct
+  ``tender.tenderers`` that carry a name or identifier, or whose ``id``
+  resolves to a party (placeholder entries with neither, as Moldova
+  publishes, are not bidders), else the number of parties with role
+  ``tenderer``, else the number of ``bids.details``. Otherwise NA.
+* **Dates** are the publisher's calendar date: ``2017-01-01T03:00+04:00`` is
+  2017-01-01 (no shift to UTC, which would move award years and 365-day
+  windows). A date that does not exist (``2017-02-30``) is unknown and listed
+  as a warning with its release and field.
+* **Non-conformant shapes.** An object where an array of objects is expected
+  (``awards``, ``contracts``, ``parties``, ``suppliers``, ``tenderers``) is
+  read as one element (or as its values when it is a map keyed by id) and
+  listed as repaired; ``awards`` that is text or a number rejects the process
+  with what was found.
+* **Hostile values.** A number of more than :data:`MAX_DIGITS` digits (or
+  NaN/Infinity), or nesting deeper than :data:`MAX_DEPTH`, rejects that one
+  item with the reason; the rest of the file loads.
 * **Amendments.** Only amendments that say something (a date, rationale,
   description, id or changes) are counted; an absent list counts 0.
 * **IT filter.** A process is IT when any item classification (tender, award
@@ -39,10 +56,12 @@ Mapping choices (documented here because they change numbers):
 
 Accounting: every item read (release, record, JSON line or flattened row) ends
 up exactly once as loaded (its process gave at least one row), filtered
-(``filtered`` with a reason) or rejected (``rejects`` with a reason).
-``rejects`` also holds award-level problems inside loaded processes (a supplier
-with no name, a non-numeric amount); those do not change the item counts in
-``stats``.
+(``filtered`` with a reason) or rejected (exactly one ``rejects`` row with the
+reason). Problems inside loaded or filtered items (a supplier with no name, a
+non-numeric amount, an impossible date, a repaired shape) are ``warnings``
+with their action; they do not change the item counts in ``stats``. When the
+common cleaning later rejects every row of a process,
+:func:`settle_cleaning` moves its items from loaded to rejected.
 """
 
 from __future__ import annotations
@@ -219,7 +238,9 @@ class _Log:
 
     def warn(self, item: _Item, column: str, value: Any, problem: str, action: str) -> None:
         """A warning about a part of the input that is not an accounting item."""
-        self.warnings.append((item.file, item.sheet, item.row, column, _show(value), problem, action))
+        self.warnings.append(
+            (item.file, item.sheet, item.row, column, _show(value), problem, action)
+        )
 
     def settle(self, items: list[_Item]) -> None:
         """Write the rejects and warnings of every item, once its verdict is known."""
@@ -406,6 +427,12 @@ def _parse_constant(text: str) -> Any:
     return _Huge(text)  # NaN, Infinity: not JSON, not data
 
 
+_HUGE_MARK = "\ufdd0huge number: "  # a Unicode noncharacter: never in real data
+_LONG_NUMBER = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(-?\d{' + str(MAX_DIGITS + 1) + r',}(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+)
+
+
 def _loads(text: str) -> Any:
     """``json.loads`` that never fails on one value: 5,000-digit numbers and
     NaN/Infinity become :class:`_Huge` (rejected with their item), and a
@@ -423,7 +450,16 @@ def _loads(text: str) -> Any:
 
         import ijson
 
-        return next(ijson.items(io.BytesIO(text.encode("utf-8")), "", use_float=True))
+        # yajl refuses huge integers: mark them as strings first (strings skipped).
+        marked = _LONG_NUMBER.sub(
+            lambda m: (
+                m.group(0)
+                if m.group(1) is None
+                else f'"{_HUGE_MARK}{sum(c.isdigit() for c in m.group(1))}:{m.group(1)[:40]}"'
+            ),
+            text,
+        )
+        return next(ijson.items(io.BytesIO(marked.encode("utf-8")), "", use_float=True))
 
 
 def _implausible(obj: Any) -> tuple[str, str, str] | None:
@@ -439,14 +475,22 @@ def _implausible(obj: Any) -> tuple[str, str, str] | None:
                 "",
                 f"nested more than {MAX_DEPTH} levels deep (at {path[:80]}...): not an OCDS release",
             )
+        digits = 0
+        if isinstance(node, str) and node.startswith(_HUGE_MARK):
+            count, _, head = node.removeprefix(_HUGE_MARK).partition(":")
+            node, digits = _Huge(head), int(count)
+        if isinstance(node, float) and not math.isfinite(node):
+            node = _Huge(str(node))
         if isinstance(node, _Huge):
-            digits = sum(ch.isdigit() for ch in node)
+            digits = digits or sum(ch.isdigit() for ch in node)
             what = f"a number with {digits} digits" if digits else f"{node[:20]}"
             return path, node[:40], f"{what} is not a plausible value"
         if isinstance(node, dict):
             stack.extend((v, f"{path}/{k}" if path else str(k), depth + 1) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((v, f"{path}/{i}" if path else str(i), depth + 1) for i, v in enumerate(node))
+            stack.extend(
+                (v, f"{path}/{i}" if path else str(i), depth + 1) for i, v in enumerate(node)
+            )
     return None
 
 
@@ -1084,8 +1128,10 @@ def _as_list(
         return objs, None
     if isinstance(value, dict):
         vals = list(value.values())
-        keyed = bool(vals) and all(isinstance(v, dict) for v in vals) and not (
-            set(value) & _OBJECT_KEYS
+        keyed = (
+            bool(vals)
+            and all(isinstance(v, dict) for v in vals)
+            and not (set(value) & _OBJECT_KEYS)
         )
         objs = vals if keyed else [value]
         how = f"a map of {len(vals)} objects keyed by id" if keyed else "one object"
@@ -1187,7 +1233,10 @@ def _map_process(
             amount = _number(value.get("amount"))
             if amount is None and _text(value.get("amount")):
                 log.problem(
-                    default, f"contracts/{ci}/value/amount", value.get("amount"), "amount is not a number"
+                    default,
+                    f"contracts/{ci}/value/amount",
+                    value.get("amount"),
+                    "amount is not a number",
                 )
             currency = _text(value.get("currency"))
             n_amend, original = _amend_count(c)
@@ -1199,12 +1248,20 @@ def _map_process(
                     "supplier_raw": supplier,
                     "amount": amount,
                     "currency": currency.upper() if currency else None,
-                    "award_date": _date(c.get("dateSigned"), default, f"contracts/{ci}/dateSigned", log),
-                    "start_date": _date(period.get("startDate"), default, f"contracts/{ci}/period/startDate", log),
-                    "end_date": _date(period.get("endDate"), default, f"contracts/{ci}/period/endDate", log),
+                    "award_date": _date(
+                        c.get("dateSigned"), default, f"contracts/{ci}/dateSigned", log
+                    ),
+                    "start_date": _date(
+                        period.get("startDate"), default, f"contracts/{ci}/period/startDate", log
+                    ),
+                    "end_date": _date(
+                        period.get("endDate"), default, f"contracts/{ci}/period/endDate", log
+                    ),
                     "contract_id": f"{ocid}/{_text(c.get('id')) or f'contract-{ci + 1}'}",
-                    "description": _text(tender.get("title")) or _text(c.get("title"))
-                    or _text(tender.get("description")) or _text(c.get("description")),
+                    "description": _text(tender.get("title"))
+                    or _text(c.get("title"))
+                    or _text(tender.get("description"))
+                    or _text(c.get("description")),
                     "classification": proc_code,
                     "classification_scheme": proc_scheme,
                     "amendments": n_amend,
