@@ -10,6 +10,7 @@ import json
 import os
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -547,3 +548,28 @@ def test_load_report_agrees_with_rejects_after_cleaning(tmp_path):
     rejected = res.rejects[res.rejects["action"] == "row rejected"]
     assert len(rejected) == 3 and sorted(rejected["row"].astype(int)) == [3, 6, 9]
     assert set(res.table["process_id"]) == {f"ocds-t-{i}" for i in (1, 2, 4, 5, 7, 8, 10)}
+
+
+def test_process_level_single_bid_rate_beside_award_level(tmp_path):
+    """Cardinal R018 counts each process once; the award-level rate counts rows."""
+    from ospo_analytics._score.ministries import DEFAULT_MINISTRY_PROFILE, score_ministries
+
+    def awards(n):
+        return [
+            {"id": f"a{k}", "value": {"amount": 10}, "suppliers": [{"name": f"S{k}"}]}
+            for k in range(n)
+        ]
+
+    one_bid_many_lots = _award_release(1, awards=awards(3))
+    one_bid_many_lots["tender"] = {**one_bid_many_lots["tender"], "numberOfTenderers": 1}
+    two_bids = _award_release(2)
+    two_bids["tender"] = {**two_bids["tender"], "numberOfTenderers": 2}
+    res = read_ocds(_write(tmp_path, [one_bid_many_lots, two_bids]), _cfg(tmp_path))
+    assert res.table["process_id"].tolist().count("ocds-t-1") == 3
+    m, _ = score_ministries(
+        None, res.table, None, None, None, SimpleNamespace(data=DEFAULT_MINISTRY_PROFILE),
+        pd.Timestamp("2021-01-01"),
+    )  # fmt: skip
+    row = m.set_index("ministry").loc["Ministry A"]
+    assert row["single_bid_rate"] == pytest.approx(3 / 4)  # 3 of 4 awarded rows
+    assert row["single_bid_rate_process"] == pytest.approx(1 / 2)  # 1 of 2 processes

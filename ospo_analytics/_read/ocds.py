@@ -429,7 +429,7 @@ def _parse_constant(text: str) -> Any:
 
 _HUGE_MARK = "\ufdd0huge number: "  # a Unicode noncharacter: never in real data
 _LONG_NUMBER = re.compile(
-    r'"(?:[^"\\]|\\.)*"|(-?\d{' + str(MAX_DIGITS + 1) + r',}(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+    r'"(?:[^"\\]|\\.)*"|(-?\d{' + str(MAX_DIGITS + 1) + r",}(?:\.\d+)?(?:[eE][+-]?\d+)?)"
 )
 
 
