@@ -341,6 +341,9 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
         return _clean.parse_amount(s)
     if col.name == "licence":
         return _clean.parse_licence(s)
+    if col.name == "classification":
+        # Validated before the IT filter: a malformed code makes is_it unknown.
+        return _clean.parse_classification(s)
     if col.name == "method":
         return _clean.parse_method(s, user_map=config.value_map("method"))
     if kind == "code":

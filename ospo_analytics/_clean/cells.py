@@ -45,9 +45,11 @@ __all__ = [
     "detect_currency",
     "is_open_licence",
     "normalise_key",
+    "classification_code",
     "normalise_vendor",
     "parse_amount",
     "parse_bool",
+    "parse_classification",
     "parse_code",
     "parse_date",
     "parse_float",
@@ -1298,6 +1300,69 @@ def parse_method(s: Any, user_map: Mapping[str, str] | None = None) -> Result:
     ``user_map`` (``[values.method]``), not here.
     """
     return parse_code(s, ("open", "selective", "limited", "direct"), METHOD_SYNONYMS, user_map)
+
+
+# --------------------------------------------------------------------------- #
+# Classification codes (CPV / UNSPSC)
+# --------------------------------------------------------------------------- #
+
+# A code as exported: 8 digits (spaces or dots allowed inside), optionally a
+# check digit ("-5") or a catalogue suffix ("-001"), optionally followed by
+# its label ("72000000-5 IT services").
+_CLASS_RE = re.compile(
+    r"^\s*(\d[\d .]{5,10}\d)(?:\s*-\s*(\d{1,3}))?(?:\s*(?:[-–—:;,]\s*)?[^\d\s].*)?\s*$",
+    re.DOTALL,
+)
+
+
+def classification_code(value: Any) -> tuple[str | None, str | None]:
+    """One CPV / UNSPSC cell -> ``(code, problem)``.
+
+    Valid: exactly 8 digits (``72000000``), with an optional check digit or
+    catalogue suffix after a dash (``72000000-5``, ``43211508-001``) and an
+    optional label after it. A number of 7 digits is an 8-digit code whose
+    leading zero a spreadsheet dropped (``3111900`` -> ``03111900``). Anything
+    else -- 9 or 10 digits run together, 2-6 digits, letters -- is not a code:
+    ``(None, problem)``, so the IT filter says unknown instead of guessing.
+
+    The CPV check digit is kept as published, not recomputed: the EU's own
+    CPV 2008 list does not follow its documented check-digit rule (the
+    Publications Office says so), so recomputing would reject real codes.
+    """
+    if value is None or isinstance(value, bool):
+        return None, None if value is None else f"not a classification code: {_q(value)}"
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return None, None if np.isnan(value) else f"not a classification code: {_q(value)}"
+        if not value.is_integer():
+            return None, f"not a classification code: {_q(value)}"
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 7:
+            text = "0" + text
+        if len(text) != 8:
+            return None, f"not a CPV/UNSPSC code (expected 8 digits): {_q(value)}"
+        return text, None
+    text = str(value).strip()
+    if not text:
+        return None, None
+    m = _CLASS_RE.match(text)
+    digits = re.sub(r"[ .]", "", m.group(1)) if m else ""
+    if len(digits) == 7 and m and not m.group(1).startswith("0"):
+        digits = "0" + digits
+    if not m or len(digits) != 8:
+        return None, (
+            f"not a CPV/UNSPSC code (expected 8 digits, optionally -check digit): {_q(text)}"
+        )
+    return digits + (f"-{m.group(2)}" if m.group(2) else ""), None
+
+
+def parse_classification(s: Any) -> Result:
+    """Normalise classification cells (see :func:`classification_code`)."""
+    s = _as_series(s)
+    vals, probs = _map_unique(s.astype(object), classification_code)
+    return vals.astype("string"), probs.astype("string")
 
 
 # --------------------------------------------------------------------------- #

@@ -84,6 +84,7 @@ from typing import Any
 
 import pandas as pd
 
+from ospo_analytics._clean.cells import classification_code
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
@@ -994,9 +995,10 @@ def _scheme_ok(scheme: str | None) -> bool:
 
 
 def _digits(code: str) -> str | None:
-    """Digits of a classification code, or None when malformed."""
-    stripped = re.sub(r"[\s.\-]", "", code)
-    return stripped if stripped.isdigit() and len(stripped) >= 2 else None
+    """Digits of a CPV/UNSPSC code (8, plus any check digit or suffix), or
+    None when malformed (see :func:`classification_code`)."""
+    valid, _ = classification_code(code)
+    return re.sub(r"\D", "", valid) if valid else None
 
 
 def _it_status(
@@ -1186,6 +1188,14 @@ def _map_process(
     prefixes = tuple(str(p) for p in cfg["it_filter"].get("prefixes", []))
     is_it, malformed, proc_code, proc_scheme = _it_status(codes, prefixes)
     log.stat(default.file, "malformed_codes", malformed)
+    for scheme, bad in [(sc, c) for sc, c in codes if _scheme_ok(sc) and _digits(c) is None][:3]:
+        log.problem(
+            default,
+            "classification",
+            bad,
+            f"not a valid {scheme or 'CPV/UNSPSC'} code (expected 8 digits, optionally "
+            "-check digit): not used by the IT filter",
+        )
 
     live_contracts = [
         c for c in contracts if str(c.get("status") or "").strip().lower() not in _SKIP_CONTRACT
