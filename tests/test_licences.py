@@ -185,3 +185,74 @@ def test_odd_licence_never_drops_a_codejson_file(tmp_path):
     assert res.table["licence"].tolist()[:2] == ["BSD-2-Clause", "GPL-3.0-only"]
     assert res.table["licence"].isna().tolist() == [False, False, True, False]
     assert res.warnings["row"].astype(int).tolist() == [3]
+
+
+def _sill_like(tmp_path: Path) -> Path:
+    """A SILL 2018/2019-style list: no id column, the name in one column."""
+    rows = [
+        ["nom", "fonction", "groupe", "licence"],
+        ["7zip", "Compression", "MIMO", "LGPL2.1"],
+        ["GIMP", "Retouche d'image", "MIMO", "GPL3"],
+        ["Nextcloud", "Partage de fichiers", "MIMO", "AGPL3+"],
+        ["Firefox", "Navigateur", "MIMO", "MPL2"],
+        ["LibreOffice", "Bureautique", "MIMO", "LGPL/GPL/MPL"],
+        ["Jenkins", "Intégration continue", "MIMDEV", "MIT License"],
+        ["Zimbra", "Messagerie", "MIMO", "licence maison"],
+        ["7zip", "Compression", "MIMO", "LGPL2.1"],
+    ]
+    path = tmp_path / "sill-2019.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def test_inventory_without_ids_and_one_header_for_two_columns(tmp_path):
+    from ospo_analytics._config import Config
+    from ospo_analytics._load import read_inventory
+
+    cfg = Config(root=tmp_path)
+    # "nom" feeds the name; in a second run it also feeds the id.
+    cfg.data["columns"]["inventory"] = {"system_name": ["nom"], "ministry": ["groupe"]}
+    res = read_inventory(_sill_like(tmp_path), cfg)
+    t = res.table
+    assert len(t) == 8 and res.files["rejected"].sum() == 0
+    assert t["system_id"].tolist()[:2] == ["auto-mimo-7zip", "auto-mimo-gimp"]
+    assert t["system_id"].iloc[-1] == "auto-mimo-7zip-2"  # a repeat keeps its row
+    assert "ids derived from ministry and name" in res.files["notes"].iloc[0]
+    again = read_inventory(_sill_like(tmp_path), cfg).table
+    assert again["system_id"].tolist() == t["system_id"].tolist()  # stable
+    # Licences through the loader: the one normaliser, unrecognised ones listed.
+    assert t["licence"].tolist()[:6] == [
+        "LGPL-2.1-only", "GPL-3.0-only", "AGPL-3.0-or-later", "MPL-2.0",
+        "LicenseRef-LGPL-unversioned OR LicenseRef-GPL-unversioned OR LicenseRef-MPL-unversioned",
+        "MIT",
+    ]  # fmt: skip
+    lic = res.rejects[res.rejects["column"] == "licence"]
+    assert lic[["row", "value"]].values.tolist() == [[8, "licence maison"]]
+    assert lic["action"].iloc[0] == "row kept, cell set to unknown"
+
+    cfg.data["columns"]["inventory"] = {
+        "system_id": ["nom"], "system_name": ["nom"], "ministry": ["groupe"],
+    }  # fmt: skip
+    res2 = read_inventory(_sill_like(tmp_path), cfg)
+    assert res2.table["system_id"].tolist()[:2] == ["7zip", "GIMP"]
+    assert res2.table["system_name"].tolist()[:2] == ["7zip", "GIMP"]
+    assert "one header feeds two columns" in res2.files["notes"].iloc[0]
+    # The repeated "7zip" is now a duplicate id: rejected with the first's location.
+    assert res2.files["rejected"].sum() == 1
+
+
+def test_real_sill_loads_with_recognised_licences(realdata, tmp_path):
+    from ospo_analytics._config import Config
+    from ospo_analytics._load import read_inventory
+
+    cfg = Config(root=tmp_path)
+    cfg.data["columns"]["inventory"] = {"system_name": ["nom"], "ministry": ["groupe"]}
+    res = read_inventory(realdata / "inventory" / "fr_sill" / "sill-2020.csv", cfg)
+    f = res.files
+    assert (f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]).all()
+    given = res.table["licence"].notna().sum()
+    unknown = res.rejects[res.rejects["column"] == "licence"]
+    print("unrecognised:", unknown[["row", "value"]].values.tolist())
+    assert given / (given + len(unknown)) >= 0.9
+    assert (unknown["row"].notna()).all()
