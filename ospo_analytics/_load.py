@@ -505,6 +505,13 @@ def _clean_frame(
         else:
             values, problems = _clean_column(col, raw, config)
         values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
+        if col.name == "classification" and "process_id" in frame.columns:
+            # OCDS rows: the scheme is stated (local catalogues too) and the
+            # OCDS reader validated CPV/UNSPSC codes itself; keep its codes.
+            ocds = frame["process_id"].notna()
+            if ocds.any():
+                values = values.mask(ocds, raw.astype("string"))
+                problems = problems.mask(ocds, pd.NA)
         if col.name in scale:
             values = values * float(scale[col.name])
         hard = (col.required and not col.nullable) or col.name == "amount"
@@ -792,6 +799,8 @@ def _adapt(res, table: str, config: Config, path: Path):
     obj = frame[keep].astype(object).where(frame[keep].notna(), None)
     for p in ("source_file", "source_sheet", "source_row"):
         obj[p] = frame[p]
+    if "process_id" in frame.columns:  # marks OCDS rows for _clean_frame
+        obj["process_id"] = frame["process_id"]
     clean = _clean_frame(table, obj, config, acc)
     if table == "procurement" and getattr(res, "process_items", None) is not None:
         from ._read.ocds import settle_cleaning

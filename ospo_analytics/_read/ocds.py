@@ -1573,6 +1573,9 @@ def settle_cleaning(
             if p is not None and is_rej.iloc[i] and p not in survivors:
                 first.setdefault(p, part.iloc[i])
         dead = pd.Series([p is not None and p not in survivors for p in procs], index=part.index)
+        part.loc[is_rej & ~dead, "problem"] = "award row not loaded: " + part.loc[
+            is_rej & ~dead, "problem"
+        ].astype(str)
         part.loc[is_rej & ~dead, "action"] = ACTION_PART_DROPPED
         out.append(part[~(is_rej & dead)])
     rows = []
