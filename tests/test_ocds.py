@@ -573,3 +573,23 @@ def test_process_level_single_bid_rate_beside_award_level(tmp_path):
     row = m.set_index("ministry").loc["Ministry A"]
     assert row["single_bid_rate"] == pytest.approx(3 / 4)  # 3 of 4 awarded rows
     assert row["single_bid_rate_process"] == pytest.approx(1 / 2)  # 1 of 2 processes
+
+
+def test_ocds_code_validation_respects_the_stated_scheme(tmp_path):
+    from ospo_analytics._load import read_procurement
+
+    local = _award_release(1)
+    local["tender"] = {
+        "items": [{"id": "1", "classification": {"scheme": "Partida", "id": "38301"}}]
+    }
+    bad_cpv = _award_release(2)
+    bad_cpv["tender"] = {
+        "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "7224727031"}}]
+    }
+    res = read_procurement(_write(tmp_path, [local, bad_cpv]), _cfg(tmp_path, it_filter=True))
+    t = res.table.set_index("process_id")
+    assert t.loc["ocds-t-1", "classification"] == "38301"  # a local catalogue, not flagged
+    assert t["is_it"].isna().all()  # neither says IT or not: unknown, kept
+    cls = res.rejects[res.rejects["column"] == "classification"]
+    assert cls["row"].tolist() == [2] and "7224727031" in cls["value"].iloc[0]
+    assert "not a valid CPV code" in cls["problem"].iloc[0]
