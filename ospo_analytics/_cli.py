@@ -137,6 +137,10 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
             "[red]error:[/] no inventory or procurement input found; check [inputs] in ospo.toml"
         )
         code = 1
+    elif not len(inputs.inventory.table) and not len(inputs.procurement.table):
+        # Same rule as `run`: inputs that load nothing are unusable input (exit 1).
+        err.print("[red]error:[/] nothing loaded; see the table above")
+        code = 1
     return inputs, code
 
 
@@ -330,8 +334,7 @@ def run(
     with _processed_lock(cfg.processed_dir):
         inputs, code = _do_validate(cfg, None, None, None, None)
         if not len(inputs.inventory.table) and not len(inputs.procurement.table):
-            err.print("[red]error:[/] nothing loaded; see the table above")
-            raise typer.Exit(1)
+            raise typer.Exit(1)  # _do_validate said "nothing loaded"
         _do_score(cfg, prof, cfg.processed_dir)
         rcode = _do_report(
             cfg,

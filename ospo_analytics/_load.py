@@ -71,10 +71,11 @@ class LoadResult:
 def _alias_index(table: str, config: Config) -> dict[str, str]:
     index: dict[str, str] = {}
     user = config.column_aliases(table)
-    # User aliases first: they win over built-ins.
+    # User aliases first: they win over built-ins. A header the user names
+    # for two columns maps to the first here; _shared_headers adds the others.
     for name, aliases in user.items():
         for a in aliases:
-            index[norm_header(a)] = name
+            index.setdefault(norm_header(a), name)
     for col in columns(table):
         # A user mapping for a column replaces its built-in aliases, so that a
         # file with both "Contract ID" and "Contract Number" takes the one asked.
@@ -82,6 +83,46 @@ def _alias_index(table: str, config: Config) -> dict[str, str]:
         for a in (col.name, col.name.replace("_", " "), *builtins):
             index.setdefault(norm_header(a), col.name)
     return index
+
+
+def _shared_headers(table: str, config: Config) -> dict[str, list[str]]:
+    """Headers the user maps to several columns (``[columns.inventory]
+    system_id = ["nom"]`` and ``system_name = ["nom"]``): normalised header ->
+    every column it feeds, in config order."""
+    feeds: dict[str, list[str]] = {}
+    for name, aliases in config.column_aliases(table).items():
+        for a in aliases:
+            cols = feeds.setdefault(norm_header(a), [])
+            if name not in cols:
+                cols.append(name)
+    return {k: v for k, v in feeds.items() if len(v) > 1}
+
+
+def _derived_ids(frame: pd.DataFrame) -> pd.Series:
+    """Stable system ids from ministry and name, for an inventory without an
+    id column: ``auto-<ministry>-<name>``, ``-2``, ``-3``... on repeats in file
+    order. The same file gives the same ids on every run."""
+    ministry = (
+        frame["ministry"] if "ministry" in frame.columns else pd.Series("", index=frame.index)
+    )
+    base = [
+        "auto-"
+        + "-".join(p for p in (_clean.normalise_key(m or ""), _clean.normalise_key(n or "")) if p)
+        for m, n in zip(
+            ministry.map(lambda v: "" if _is_blank(v) else str(v)),
+            frame["system_name"].map(lambda v: "" if _is_blank(v) else str(v)),
+            strict=True,
+        )
+    ]
+    seen: dict[str, int] = {}
+    out = []
+    for b in base:
+        seen[b] = seen.get(b, 0) + 1
+        out.append(b if seen[b] == 1 else f"{b}-{seen[b]}")
+    # A row without a name gets no id: it is rejected for its missing name.
+    return pd.Series(out, index=frame.index, dtype=object).where(
+        frame["system_name"].map(lambda v: not _is_blank(v)), None
+    )
 
 
 def _aliases_tried(table: str, name: str, config: Config) -> list[str]:
@@ -314,7 +355,20 @@ def _sheet_frame(
         rec["notes"] = "; ".join(
             [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
         )
-    missing = [c.name for c in columns(table) if c.required and c.name not in mapping.values()]
+    # One header may feed two columns when the config maps it to both.
+    shared = _shared_headers(table, config)
+    extra: dict[str, int] = {}
+    for pos, name in mapping.items():
+        for other in shared.get(norm_header(rows[header_pos][pos]), []):
+            if other != name and other not in mapping.values() and other not in extra:
+                extra[other] = pos
+    fed = set(mapping.values()) | set(extra)
+    derive_ids = table == "inventory" and "system_id" not in fed and "system_name" in fed
+    missing = [
+        c.name
+        for c in columns(table)
+        if c.required and c.name not in fed and not (derive_ids and c.name == "system_id")
+    ]
     if table == "questionnaire" and "ministry" in missing and raw.sheet:
         missing.remove("ministry")  # one sheet per ministry: the sheet name says which
     rec["rows_read"] = len(body) + lead + unreadable
@@ -332,7 +386,29 @@ def _sheet_frame(
         acc.reject_rows(raw.file, raw.sheet, positions, missing[0], [""] * len(body), rec["error"])
         return None
     data = dict(zip(mapping.values(), _columns_of(body, list(mapping)), strict=True))
+    for other, pos in extra.items():
+        data[other] = data[mapping[pos]]
     frame = pd.DataFrame(data, dtype=object)
+    if extra:
+        rec["notes"] = "; ".join(
+            x
+            for x in [
+                rec["notes"],
+                "one header feeds two columns: "
+                + ", ".join(f"{mapping[p]} and {o}" for o, p in extra.items()),
+            ]
+            if x
+        )
+    if derive_ids:
+        frame["system_id"] = _derived_ids(frame)
+        rec["notes"] = "; ".join(
+            x
+            for x in [
+                rec["notes"],
+                "no system id column: stable ids derived from ministry and name (auto-...)",
+            ]
+            if x
+        )
     if table == "questionnaire" and "ministry" not in frame.columns:
         frame["ministry"] = raw.sheet
     frame["source_file"] = raw.file
@@ -370,6 +446,9 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
         return _clean.parse_amount(s)
     if col.name == "licence":
         return _clean.parse_licence(s)
+    if col.name == "classification":
+        # Validated before the IT filter: a malformed code makes is_it unknown.
+        return _clean.parse_classification(s)
     if col.name == "method":
         return _clean.parse_method(s, user_map=config.value_map("method"))
     if kind == "code":
@@ -455,6 +534,13 @@ def _clean_frame(
         else:
             values, problems = _clean_column(col, raw, config)
         values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
+        if col.name == "classification" and "process_id" in frame.columns:
+            # OCDS rows: the scheme is stated (local catalogues too) and the
+            # OCDS reader validated CPV/UNSPSC codes itself; keep its codes.
+            ocds = frame["process_id"].notna()
+            if ocds.any():
+                values = values.mask(ocds, raw.astype("string"))
+                problems = problems.mask(ocds, pd.NA)
         if col.name in scale:
             values = values * float(scale[col.name])
         hard = (col.required and not col.nullable) or col.name == "amount"
@@ -496,6 +582,12 @@ def _clean_frame(
         )
         result["is_it"] = _is_it(result["classification"], config)
         result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
+        result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        # Rows from a standard-format reader (OCDS) bring their own derived
+        # values (is_it over every item, split awards, the ocid): keep them.
+        for derived in ("is_it", "split_award", "process_id"):
+            if derived in frame.columns:
+                result[derived] = frame[derived].astype(result[derived].dtype)
     rejected = reject_reason.notna()
     if rejected.any():
         acc.rejects.append(
@@ -736,8 +828,14 @@ def _adapt(res, table: str, config: Config, path: Path):
     obj = frame[keep].astype(object).where(frame[keep].notna(), None)
     for p in ("source_file", "source_sheet", "source_row"):
         obj[p] = frame[p]
+    if "process_id" in frame.columns:  # marks OCDS rows for _clean_frame
+        obj["process_id"] = frame["process_id"]
     clean = _clean_frame(table, obj, config, acc)
-    for extra in ("is_it", "split_award", "method_raw"):
+    if table == "procurement" and getattr(res, "process_items", None) is not None:
+        from ._read.ocds import settle_cleaning
+
+        acc.rejects = settle_cleaning(res, frame, clean.index, acc.rejects)
+    for extra in ("is_it", "split_award", "method_raw", "process_id"):
         if extra in frame.columns:
             clean[extra] = frame.loc[clean.index, extra].astype(
                 clean[extra].dtype if extra in clean else "string"

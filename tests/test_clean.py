@@ -387,7 +387,8 @@ def test_parse_method_negation_is_not_guessed():
     [
         ("GPL v3", "GPL-3.0-only"), ("GPLv3", "GPL-3.0-only"), ("GNU GPL 3.0", "GPL-3.0-only"),
         ("Apache 2", "Apache-2.0"), ("MIT License", "MIT"), ("EUPL 1.2", "EUPL-1.2"),
-        ("AGPL-3.0+", "AGPL-3.0-or-later"), ("BSD", "BSD-3-Clause"), ("Apache-2.0", "Apache-2.0"),
+        ("AGPL-3.0+", "AGPL-3.0-or-later"), ("BSD", "LicenseRef-BSD-unversioned"),
+        ("Apache-2.0", "Apache-2.0"),
         ("mit or apache-2.0", "MIT OR Apache-2.0"), ("MPL 2.0 et EPL 1.0", "MPL-2.0 AND EPL-1.0"),
         ("proprietary", C.PROPRIETARY), ("Commercial", C.PROPRIETARY), ("EULA", C.PROPRIETARY),
         ("closed", C.PROPRIETARY), ("Propietaria", C.PROPRIETARY), ("propriétaire", C.PROPRIETARY),
@@ -400,9 +401,11 @@ def test_parse_licence(cell, spdx):
     assert probs[0] is pd.NA
 
 
-def test_parse_licence_lgpl_is_some_lgpl():
-    vals, _ = C.parse_licence(_s("LGPL"))
-    assert vals[0].startswith("LGPL-")
+def test_parse_licence_unversioned_family_gets_no_invented_version():
+    vals, probs = C.parse_licence(_s("LGPL", "GPL"))
+    assert list(vals) == ["LicenseRef-LGPL-unversioned", "LicenseRef-GPL-unversioned"]
+    assert probs.isna().all()
+    assert C.is_open_licence(vals).tolist() == [True, True]
 
 
 def test_parse_licence_unknown_stays_unknown():
@@ -521,3 +524,49 @@ def test_user_map_to_empty_means_unknown_without_a_problem():
     values, problems = C.parse_method(s, user_map={"Y": "open", "N": "limited", "U": ""})
     assert values.tolist()[0] == "open" and values.tolist()[2] == "limited"
     assert values.iloc[[1, 3]].isna().all() and problems.iloc[[1, 3]].isna().all()
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("72000000-5", "72000000-5"), ("72000000", "72000000"), ("7200 0000", "72000000"),
+        ("72.00.00.00-5", "72000000-5"), ("43211508-001", "43211508-001"),
+        ("72000000-5 Services informatiques", "72000000-5"), (3111900, "03111900"),
+        (72000000.0, "72000000"), ("3111900", "03111900"),
+    ],
+)  # fmt: skip
+def test_classification_codes_kept(cell, code):
+    assert C.classification_code(cell) == (code, None)
+
+
+@pytest.mark.parametrize(
+    "cell", ["720000005", "4524727031", "72", "7200", "abc", True, 72000000.5, "1234567890123"]
+)
+def test_malformed_classification_is_unknown_with_a_problem(cell):
+    value, problem = C.classification_code(cell)
+    assert value is None and (
+        "not a CPV/UNSPSC code" in problem or "not a classification" in problem
+    )
+
+
+def test_invalid_cpv_makes_is_it_unknown_in_the_loader(tmp_path):
+    from ospo_analytics._config import Config
+    from ospo_analytics._load import read_procurement
+
+    path = tmp_path / "contracts.csv"
+    path.write_text(
+        "ministry,supplier,amount,classification\n"
+        "Health,Acme,100,72000000-5\n"
+        "Health,Dam Builders,900,7224727031\n"  # 10 digits: not a code, not IT
+        "Health,Acme,50,45247270-3\n"
+        "Health,Acme,70,\n",
+        encoding="utf-8",
+    )
+    res = read_procurement(path, Config(root=tmp_path))
+    assert res.table["is_it"].tolist() == [True, pd.NA, False, pd.NA]
+    bad = res.rejects[res.rejects["column"] == "classification"]
+    assert bad[["row", "value"]].values.tolist() == [[3, "7224727031"]]
+    assert bad["action"].iloc[0] == "row kept, cell set to unknown"

@@ -153,3 +153,17 @@ def test_truncated_code_json_is_an_unusable_file_and_others_load(tmp_path):
     va = _json.loads((codegov / "VA-index.json").read_text(encoding="utf-8"))
     assert len(inv) == len(va["releases"])
     assert set(inv["source_file"].map(lambda f: Path(f).name)) == {"VA-index.json"}
+
+
+def test_validate_and_run_agree_when_nothing_loads(tmp_path):
+    """Issue 10: `validate` exited 0 when it loaded nothing while `run` exited 1."""
+    inv = tmp_path / "inventory.csv"
+    inv.write_text("system_id,system_name,ministry\nS1,,Health\nS2,,Health\n", encoding="utf-8")
+    (tmp_path / "ospo.toml").write_text(
+        '[inputs]\ninventory = ["inventory.csv"]\nprocurement = []\n', encoding="utf-8"
+    )
+    val = _cli("validate", cwd=tmp_path)
+    run = _cli("run", cwd=tmp_path)
+    assert val.returncode == run.returncode == 1, val.stdout + val.stderr
+    for res in (val, run):
+        assert "nothing loaded" in res.stderr and "Traceback" not in res.stderr

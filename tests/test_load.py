@@ -102,11 +102,13 @@ def test_procurement_with_title_rows_spanish_headers_and_bad_rows(tmp_path):
 
 
 def test_missing_required_column_names_it_and_the_aliases(tmp_path):
-    path = _xlsx(tmp_path / "inv.xlsx", {"Systems": [["Name", "Agency"], ["Payroll", "Finance"]]})
+    # (A missing system id no longer makes a file unusable: ids are derived
+    # from ministry and name. A missing ministry cannot be derived.)
+    path = _xlsx(tmp_path / "inv.xlsx", {"Systems": [["System ID", "Name"], ["P1", "Payroll"]]})
     res = read_inventory([path])
     assert res.unusable_files == [str(path)]
     err = res.files["error"].iloc[0]
-    assert "system_id" in err and "aliases tried" in err and "system code" in err
+    assert "ministry" in err and "aliases tried" in err and "agency" in err
     _accounting_holds(res)
 
 

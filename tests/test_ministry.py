@@ -511,6 +511,8 @@ def test_stage_banding_and_weighted_score():
     for name in prof["weights"]:
         frame[f"ind_{name}"] = pd.array([pd.NA] * 7, dtype="Float64")
     frame["ind_questionnaire"] = pd.array([0.0, 0.19, 0.2, 0.5, 0.79, 0.8, 1.0], dtype="Float64")
+    # One indicator of eight: unknown at the default min_confidence (next test).
+    prof["min_confidence"] = 0.0
     out = _readiness(frame, prof)
     assert out["readiness_stage"].tolist() == [0, 0, 1, 2, 3, 4, 4]
     assert out.loc[2, "readiness_stage_name"] == "inventory & compliance"
@@ -523,6 +525,32 @@ def test_stage_banding_and_weighted_score():
     out2 = _readiness(frame2, prof)
     assert out2.loc[0, "readiness_score"] == pytest.approx(0.75)
     assert out2.loc[0, "readiness_confidence"] == pytest.approx(4 / 10)
+
+
+def test_stage_unknown_below_min_confidence():
+    """Issue 10: readiness at 12 % confidence was banded "4 · strategic"."""
+    prof = _profile_section(profile())
+    assert prof["min_confidence"] == 0.5
+    frame = pd.DataFrame({"ministry": ["one", "four", "five"]})
+    names = list(prof["weights"])
+    for k, name in enumerate(names):
+        # ministry "one": one indicator known; "four": four; "five": five of eight.
+        frame[f"ind_{name}"] = pd.array(
+            [0.9 if k < 1 else None, 0.9 if k < 4 else None, 0.9 if k < 5 else None],
+            dtype="Float64",
+        )
+    out = _readiness(frame, prof).set_index("ministry")
+    assert out["readiness_confidence"].round(3).tolist() == [0.125, 0.5, 0.625]
+    assert pd.isna(out.loc["one", "readiness_stage"])
+    assert out.loc["one", "readiness_stage_name"] == "unknown"
+    assert out.loc["one", "readiness_score"] == pytest.approx(0.9)  # the score is still shown
+    assert out.loc[["four", "five"], "readiness_stage"].tolist() == [4, 4]
+    prof["min_confidence"] = 0.6
+    assert pd.isna(_readiness(frame, prof).set_index("ministry").loc["four", "readiness_stage"])
+    bad = profile()
+    bad.data["readiness"]["min_confidence"] = 1.5
+    with pytest.raises(ValueError, match="min_confidence"):
+        _profile_section(bad)
 
 
 def test_bad_profile_named_in_message():

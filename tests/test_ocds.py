@@ -10,6 +10,7 @@ import json
 import os
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -60,13 +61,23 @@ def _expected(folder: Path) -> dict:
         by_ocid[r["ocid"]].append(r)
     awards = rows = 0
     no_award_ocids = set()
+    contract_only: set[str] = set()
     for rels in by_ocid.values():
         latest: dict[str, dict] = {}
+        contracts: dict[str, dict] = {}
         for r in sorted(rels, key=lambda r: r.get("date") or ""):
             for a in r.get("awards") or []:
                 latest[str(a.get("id"))] = a
+            for c in r.get("contracts") or []:
+                contracts[str(c.get("id"))] = c
         if not latest:
-            no_award_ocids.add(rels[0]["ocid"])
+            # Contract-only processes keep their spend: one row per live contract.
+            live = [c for c in contracts.values() if c.get("status") != "cancelled"]
+            rows += len(live)
+            if live:
+                contract_only.add(rels[0]["ocid"])
+            else:
+                no_award_ocids.add(rels[0]["ocid"])
         awards += len(latest)
         for a in latest.values():
             if a.get("status") in ("cancelled", "unsuccessful"):
@@ -77,6 +88,7 @@ def _expected(folder: Path) -> dict:
         "processes": len(by_ocid),
         "awards": awards,
         "rows": rows,
+        "contract_only": contract_only,
         "no_award_items": sum(1 for item in _items(folder) if item[0]["ocid"] in no_award_ocids),
     }
 
@@ -99,7 +111,10 @@ def test_real_publisher_counts(publisher, tmp_path):
     assert len(res.filtered) == tot["filtered"]
     if len(res.table):
         assert res.table["ministry"].notna().all()
-        assert res.table["supplier"].notna().all()
+        # Only contract-only processes (no award to name one) lack a supplier.
+        no_sup = res.table["supplier"].isna()
+        assert set(res.table.loc[no_sup, "process_id"]) <= exp["contract_only"]
+        assert res.table.loc[no_sup, "amount"].notna().all()
         assert res.table["source_file"].notna().all()
         assert (res.table["source_row"] >= 1).all()
 
@@ -361,3 +376,220 @@ def test_inconsistent_shapes_across_releases(tmp_path):
     problems = " | ".join(res.rejects["problem"])
     assert "no award has a supplier with a name" in problems
     assert "no compiledRelease" in problems and "not a valid .xlsx" in problems
+
+
+# ------------------------------------------------------------ fidelity (issue 10)
+
+
+def _award_release(i, **kw):
+    """A small valid 1.1 release with one IT award, overridable per key."""
+    rel = {
+        "ocid": f"ocds-t-{i}",
+        "id": f"r{i}",
+        "date": "2020-01-01T00:00:00Z",
+        "tag": ["award"],
+        "buyer": {"name": "Ministry A"},
+        "tender": {
+            "procurementMethod": "open",
+            "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "72000000"}}],
+        },
+        "awards": [
+            {"id": "a1", "date": "2020-02-01", "value": {"amount": 100, "currency": "EUR"},
+             "suppliers": [{"name": f"Supplier {i}"}]},
+        ],
+    }  # fmt: skip
+    rel.update(kw)
+    return rel
+
+
+def _write(tmp_path, releases, name="pkg.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"version": "1.1", "releases": releases}), encoding="utf-8")
+    return path
+
+
+def _check_accounting(res):
+    tot = res.totals
+    assert tot["read"] == tot["loaded"] + tot["filtered"] + tot["rejected"]
+    assert len(res.rejects) == tot["rejected"]  # one rejects row per rejected item
+    rows = list(zip(res.rejects["file"], res.rejects["row"], strict=True))
+    assert len(rows) == len(set(rows))
+
+
+def test_publisher_calendar_date_is_kept_not_shifted_to_utc(tmp_path):
+    rels = [
+        _award_release(1, awards=[{**_award_release(1)["awards"][0], "date": "2017-01-01T03:00+04:00"}]),
+        _award_release(2, awards=[{**_award_release(2)["awards"][0], "date": "2016-12-31T22:00:00-05:00"}]),
+        _award_release(3, awards=[{**_award_release(3)["awards"][0], "date": "2018-06-30T23:59:59Z"}]),
+    ]  # fmt: skip
+    res = read_ocds(_write(tmp_path, rels), _cfg(tmp_path))
+    got = res.table.set_index("process_id")["award_date"].dt.strftime("%Y-%m-%d").to_dict()
+    assert got == {"ocds-t-1": "2017-01-01", "ocds-t-2": "2016-12-31", "ocds-t-3": "2018-06-30"}
+
+
+@pytest.mark.parametrize(
+    "bad", ["2017-02-30", "2019-13-01T00:00:00Z", "2020-01-01T25:00:00Z", "soon"]
+)
+def test_impossible_dates_are_unknown_and_listed(tmp_path, bad):
+    award = {**_award_release(1)["awards"][0], "date": bad}
+    rels = [_award_release(1, awards=[award]), _award_release(2)]
+    res = read_ocds(_write(tmp_path, rels), _cfg(tmp_path))
+    _check_accounting(res)
+    assert res.totals["loaded"] == 2
+    assert res.table["award_date"].isna().tolist() == [True, False]
+    w = res.warnings
+    assert w[["row", "column"]].values.tolist() == [[1, "awards/0/date"]]
+    assert bad in w["value"].iloc[0] and w["action"].iloc[0].startswith("row kept")
+
+
+def test_tenderers_given_as_party_ids_are_counted(tmp_path):
+    parties = [
+        {"id": "p1", "name": "Bidder One", "roles": ["tenderer"]},
+        {"id": "p2", "name": "Bidder Two", "roles": ["tenderer", "supplier"]},
+    ]
+    by_id = _award_release(1, parties=parties[:1])
+    by_id["tender"] = {**by_id["tender"], "tenderers": [{"id": "p1"}]}
+    by_role = _award_release(2, parties=parties)  # no tenderers list: parties say who bid
+    unresolved = _award_release(3)
+    unresolved["tender"] = {**unresolved["tender"], "tenderers": [{"id": "nobody"}]}
+    res = read_ocds(_write(tmp_path, [by_id, by_role, unresolved]), _cfg(tmp_path))
+    got = res.table.set_index("process_id")["tenderers"]
+    assert got["ocds-t-1"] == 1 and got["ocds-t-2"] == 2 and pd.isna(got["ocds-t-3"])
+
+
+def test_contract_only_process_keeps_its_spend(tmp_path):
+    contract = {"id": "c1", "value": {"amount": 250.0, "currency": "CAD"},
+                "dateSigned": "2019-05-05T10:00:00-04:00", "period": {"endDate": "2020-05-04"}}  # fmt: skip
+    alone = _award_release(1, awards=[], contracts=[contract])
+    with_party = _award_release(
+        2, awards=[], contracts=[contract],
+        parties=[{"id": "s", "name": "Solo Supplier", "roles": ["supplier"]}],
+    )  # fmt: skip
+    cancelled = _award_release(3, awards=[], contracts=[{**contract, "status": "cancelled"}])
+    res = read_ocds(_write(tmp_path, [alone, with_party, cancelled]), _cfg(tmp_path))
+    _check_accounting(res)
+    t = res.table.set_index("process_id")
+    assert t["amount"].to_dict() == {"ocds-t-1": 250.0, "ocds-t-2": 250.0}
+    assert (
+        pd.isna(t.loc["ocds-t-1", "supplier"]) and t.loc["ocds-t-2", "supplier"] == "Solo Supplier"
+    )
+    assert t.loc["ocds-t-1", "award_date"] == pd.Timestamp("2019-05-05")
+    assert res.totals["filtered"] == 1 and res.totals["contract_only"] == 2
+
+
+def test_non_conformant_shapes_are_repaired_or_rejected_saying_what_was_found(tmp_path):
+    award = _award_release(1)["awards"][0]
+    as_object = _award_release(1, awards=award)
+    keyed = _award_release(2, awards={"x1": {**award, "id": "x1"}, "x2": {**award, "id": "x2"}})
+    as_text = _award_release(3, awards="see attached PDF")
+    res = read_ocds(_write(tmp_path, [as_object, keyed, as_text]), _cfg(tmp_path))
+    _check_accounting(res)
+    assert res.totals["loaded"] == 2 and res.totals["rejected"] == 1
+    assert sorted(res.table["process_id"]) == ["ocds-t-1", "ocds-t-2", "ocds-t-2"]
+    repaired = res.warnings[res.warnings["action"] == "row kept, shape repaired"]
+    assert repaired["row"].tolist() == [1, 2]
+    assert "read as one object" in repaired["problem"].iloc[0]
+    assert "map of 2 objects" in repaired["problem"].iloc[1]
+    rej = res.rejects.iloc[0]
+    assert (
+        rej["row"] == 3 and "awards is str" in rej["problem"] and "not an array" in rej["problem"]
+    )
+
+
+def test_huge_numbers_and_deep_nesting_reject_one_release_not_the_file(tmp_path):
+    good = [_award_release(i) for i in range(1, 6)]
+    text = json.dumps({"version": "1.1", "releases": good})
+    # release 2: a 5,000-digit amount; release 4: nested 950 deep; a third
+    # file nests 5,000 deep (beyond json's recursion limit).
+    text = text.replace('"amount": 100', '"amount": ' + "9" * 5000, 2).replace(
+        '"amount": ' + "9" * 5000, '"amount": 100', 1
+    )
+    deep = '{"d":' * 950 + "0" + "}" * 950
+    text = text.replace('"ocid": "ocds-t-4"', f'"ext": {deep}, "ocid": "ocds-t-4"')
+    (tmp_path / "a.json").write_text(text, encoding="utf-8")
+    deeper = '{"d":' * 5000 + "0" + "}" * 5000
+    more = json.dumps({"version": "1.1", "releases": [_award_release(9), "X"]})
+    (tmp_path / "b.json").write_text(more.replace('"X"', deeper), encoding="utf-8")
+    res = read_ocds(tmp_path, _cfg(tmp_path))
+    _check_accounting(res)
+    st = {Path(k).name: v for k, v in res.stats.items()}
+    assert (st["a.json"]["read"], st["a.json"]["loaded"], st["a.json"]["rejected"]) == (5, 3, 2)
+    assert (st["b.json"]["read"], st["b.json"]["loaded"], st["b.json"]["rejected"]) == (2, 1, 1)
+    files = [Path(f).name for f in res.rejects["file"]]
+    why = dict(zip(zip(files, res.rejects["row"]), res.rejects["problem"], strict=True))
+    assert "5000 digits" in why[("a.json", 2)]
+    assert "nested more than" in why[("a.json", 4)] and "nested more than" in why[("b.json", 2)]
+
+
+def test_one_rejects_row_per_rejected_release(tmp_path):
+    two_bad = _award_release(
+        1, awards=[{"id": "a", "suppliers": []}, {"id": "b", "suppliers": [{"name": None}]}]
+    )
+    res = read_ocds(_write(tmp_path, [two_bad, _award_release(2)]), _cfg(tmp_path))
+    _check_accounting(res)
+    assert res.rejects["row"].tolist() == [1]
+    assert "no award has a supplier with a name" in res.rejects["problem"].iloc[0]
+
+
+def test_load_report_agrees_with_rejects_after_cleaning(tmp_path):
+    """Releases whose every row the common cleaning rejects count as rejected."""
+    from ospo_analytics._load import read_procurement
+
+    rels = [_award_release(i) for i in range(1, 11)]
+    for i in (2, 5, 8):  # no buyer anywhere: the required ministry is empty
+        rels[i].pop("buyer")
+    # Two awards in one release, one of them without an amount: the release stays loaded.
+    rels[0]["awards"].append({"id": "a2", "suppliers": [{"name": "Other"}], "value": {}})
+    path = _write(tmp_path, rels)
+    res = read_procurement(path, _cfg(tmp_path))
+    f = res.files
+    assert (f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]).all()
+    assert int(f["loaded"].sum()) == 7 and int(f["rejected"].sum()) == 3
+    rejected = res.rejects[res.rejects["action"] == "row rejected"]
+    assert len(rejected) == 3 and sorted(rejected["row"].astype(int)) == [3, 6, 9]
+    assert set(res.table["process_id"]) == {f"ocds-t-{i}" for i in (1, 2, 4, 5, 7, 8, 10)}
+
+
+def test_process_level_single_bid_rate_beside_award_level(tmp_path):
+    """Cardinal R018 counts each process once; the award-level rate counts rows."""
+    from ospo_analytics._score.ministries import DEFAULT_MINISTRY_PROFILE, score_ministries
+
+    def awards(n):
+        return [
+            {"id": f"a{k}", "value": {"amount": 10}, "suppliers": [{"name": f"S{k}"}]}
+            for k in range(n)
+        ]
+
+    one_bid_many_lots = _award_release(1, awards=awards(3))
+    one_bid_many_lots["tender"] = {**one_bid_many_lots["tender"], "numberOfTenderers": 1}
+    two_bids = _award_release(2)
+    two_bids["tender"] = {**two_bids["tender"], "numberOfTenderers": 2}
+    res = read_ocds(_write(tmp_path, [one_bid_many_lots, two_bids]), _cfg(tmp_path))
+    assert res.table["process_id"].tolist().count("ocds-t-1") == 3
+    m, _ = score_ministries(
+        None, res.table, None, None, None, SimpleNamespace(data=DEFAULT_MINISTRY_PROFILE),
+        pd.Timestamp("2021-01-01"),
+    )  # fmt: skip
+    row = m.set_index("ministry").loc["Ministry A"]
+    assert row["single_bid_rate"] == pytest.approx(3 / 4)  # 3 of 4 awarded rows
+    assert row["single_bid_rate_process"] == pytest.approx(1 / 2)  # 1 of 2 processes
+
+
+def test_ocds_code_validation_respects_the_stated_scheme(tmp_path):
+    from ospo_analytics._load import read_procurement
+
+    local = _award_release(1)
+    local["tender"] = {
+        "items": [{"id": "1", "classification": {"scheme": "Partida", "id": "38301"}}]
+    }
+    bad_cpv = _award_release(2)
+    bad_cpv["tender"] = {
+        "items": [{"id": "1", "classification": {"scheme": "CPV", "id": "7224727031"}}]
+    }
+    res = read_procurement(_write(tmp_path, [local, bad_cpv]), _cfg(tmp_path, it_filter=True))
+    t = res.table.set_index("process_id")
+    assert t.loc["ocds-t-1", "classification"] == "38301"  # a local catalogue, not flagged
+    assert t["is_it"].isna().all()  # neither says IT or not: unknown, kept
+    cls = res.rejects[res.rejects["column"] == "classification"]
+    assert cls["row"].tolist() == [2] and "7224727031" in cls["value"].iloc[0]
+    assert "not a valid CPV code" in cls["problem"].iloc[0]

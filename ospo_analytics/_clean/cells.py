@@ -34,16 +34,22 @@ import pyarrow.compute as pc
 
 from . import schema as _schema
 
+# Licences: one normaliser for every input lives in licences.py (re-exported).
+from .licences import PROPRIETARY, is_open_licence, parse_licence
+
 __all__ = [
     "CODE_SYNONYMS",
     "METHOD_SYNONYMS",
+    "PROPRIETARY",
     "clean_text",
     "detect_currency",
     "is_open_licence",
     "normalise_key",
+    "classification_code",
     "normalise_vendor",
     "parse_amount",
     "parse_bool",
+    "parse_classification",
     "parse_code",
     "parse_date",
     "parse_float",
@@ -1297,221 +1303,66 @@ def parse_method(s: Any, user_map: Mapping[str, str] | None = None) -> Result:
 
 
 # --------------------------------------------------------------------------- #
-# Licences
+# Classification codes (CPV / UNSPSC)
 # --------------------------------------------------------------------------- #
 
-PROPRIETARY = "LicenseRef-proprietary"
-_PROPRIETARY_WORDS = re.compile(
-    r"\b(proprietary|commercial|eula|closed|closed source|licensed software|vendor licen[cs]e"
-    r"|propietari[ao]|privativ[ao]|comercial|proprietaire|commerciale?|proprietario|proprietar"
-    r"|saas|subscription|suscripcion|abonnement|assinatura|oem|perpetual|named user"
-    r"|per seat|enterprise licen[cs]e|site licen[cs]e)\b"
+# A code as exported: 8 digits (spaces or dots allowed inside), optionally a
+# check digit ("-5") or a catalogue suffix ("-001"), optionally followed by
+# its label ("72000000-5 IT services").
+_CLASS_RE = re.compile(
+    r"^\s*(\d[\d .]{5,10}\d)(?:\s*-\s*(\d{1,3}))?(?:\s*(?:[-–—:;,]\s*)?[^\d\s].*)?\s*$",
+    re.DOTALL,
 )
-# Common names -> SPDX, on normalise_key()-ed text.
-_LICENCE_NAMES: dict[str, str] = {
-    "mit": "MIT", "mit-license": "MIT", "the-mit-license": "MIT", "expat": "MIT",
-    "apache": "Apache-2.0", "apache-2": "Apache-2.0", "apache-2-0": "Apache-2.0",
-    "apache-license-2-0": "Apache-2.0", "apache-license-version-2-0": "Apache-2.0",
-    "asl-2-0": "Apache-2.0", "apache2": "Apache-2.0", "apache-v2": "Apache-2.0",
-    "gpl": "GPL-3.0-or-later", "gnu-gpl": "GPL-3.0-or-later",
-    "gpl-2": "GPL-2.0-only", "gplv2": "GPL-2.0-only", "gpl-v2": "GPL-2.0-only",
-    "gpl-v2-0": "GPL-2.0-only", "gnu-gpl-2-0": "GPL-2.0-only", "gnu-gpl-v2": "GPL-2.0-only",
-    "gpl-2-0": "GPL-2.0-only", "gplv2-or-later": "GPL-2.0-or-later", "gpl-2-or-later": "GPL-2.0-or-later",
-    "gpl-3": "GPL-3.0-only", "gplv3": "GPL-3.0-only", "gpl-v3": "GPL-3.0-only",
-    "gpl-v3-0": "GPL-3.0-only", "gnu-gpl-3-0": "GPL-3.0-only", "gnu-gpl-v3": "GPL-3.0-only",
-    "gnu-gpl-3": "GPL-3.0-only", "gpl-3-0": "GPL-3.0-only", "gplv3-or-later": "GPL-3.0-or-later",
-    "gnu-general-public-license-v3-0": "GPL-3.0-only", "gnu-general-public-license-v2-0": "GPL-2.0-only",
-    "gnu-general-public-license": "GPL-3.0-or-later",
-    "agpl": "AGPL-3.0-or-later", "agplv3": "AGPL-3.0-only", "agpl-3": "AGPL-3.0-only",
-    "agpl-v3": "AGPL-3.0-only", "gnu-agpl-v3": "AGPL-3.0-only", "gnu-agpl-3-0": "AGPL-3.0-only",
-    "lgpl": "LGPL-2.1-or-later", "lgplv2": "LGPL-2.0-only", "lgpl-2": "LGPL-2.0-only",
-    "lgplv2-1": "LGPL-2.1-only", "lgpl-v2-1": "LGPL-2.1-only", "lgpl-2-1": "LGPL-2.1-only",
-    "lgplv3": "LGPL-3.0-only", "lgpl-3": "LGPL-3.0-only", "lgpl-v3": "LGPL-3.0-only",
-    "eupl": "EUPL-1.2", "eupl-1-2": "EUPL-1.2", "eupl-v1-2": "EUPL-1.2", "eupl-1-1": "EUPL-1.1",
-    "mpl": "MPL-2.0", "mpl-2": "MPL-2.0", "mpl-2-0": "MPL-2.0", "mozilla-public-license-2-0": "MPL-2.0",
-    "epl": "EPL-2.0", "epl-1-0": "EPL-1.0", "epl-2-0": "EPL-2.0",
-    "bsd": "BSD-3-Clause", "bsd-3": "BSD-3-Clause", "bsd-3-clause": "BSD-3-Clause",
-    "new-bsd": "BSD-3-Clause", "bsd-2": "BSD-2-Clause", "bsd-2-clause": "BSD-2-Clause",
-    "simplified-bsd": "BSD-2-Clause", "isc": "ISC", "unlicense": "Unlicense",
-    "the-unlicense": "Unlicense", "cc0": "CC0-1.0", "cc0-1-0": "CC0-1.0",
-    "public-domain": "LicenseRef-public-domain", "domaine-public": "LicenseRef-public-domain",
-    "cecill": "CECILL-2.1", "cecill-2-1": "CECILL-2.1", "cecill-b": "CECILL-B", "cecill-c": "CECILL-C",
-    "licence-ouverte": "etalab-2.0", "licence-ouverte-2-0": "etalab-2.0", "etalab": "etalab-2.0",
-    "postgresql": "PostgreSQL", "zlib": "Zlib", "artistic-2": "Artistic-2.0",
-}  # fmt: skip
-_OR_WORDS = re.compile(r"\s*(?:,|;|/|\||\bor\b|\bou\b|\bo\b|\bsau\b)\s*", re.IGNORECASE)
-_AND_WORDS = re.compile(
-    r"\s*(?:\+(?=\s)|&|\band\b|\bet\b|\by\b|\bsi\b|\bși\b|\be\b)\s*", re.IGNORECASE
-)
-_OPEN_LICENCE_REFS = frozenset({"LicenseRef-public-domain"})
-_OPEN_LICENCE_REFS_LOWER = frozenset(k.lower() for k in _OPEN_LICENCE_REFS)
 
 
-@lru_cache(maxsize=1)
-def _licensing() -> Any:
-    from license_expression import get_spdx_licensing
+def classification_code(value: Any) -> tuple[str | None, str | None]:
+    """One CPV / UNSPSC cell -> ``(code, problem)``.
 
-    return get_spdx_licensing()
+    Valid: exactly 8 digits (``72000000``), with an optional check digit or
+    catalogue suffix after a dash (``72000000-5``, ``43211508-001``) and an
+    optional label after it. A number of 7 digits is an 8-digit code whose
+    leading zero a spreadsheet dropped (``3111900`` -> ``03111900``). Anything
+    else -- 9 or 10 digits run together, 2-6 digits, letters -- is not a code:
+    ``(None, problem)``, so the IT filter says unknown instead of guessing.
 
-
-def _spdx_one(term: str) -> str | None:
-    """One licence name -> SPDX id via the built-in names or the SPDX database."""
-    term = term.strip().strip(".")
-    if not term:
-        return None
-    key = normalise_key(term)
-    or_later = bool(re.search(r"(\+|or[- ]later|ou ultérieure|o posterior)$", term, re.IGNORECASE))
-    key_base = re.sub(r"-?(or-later|ou-ulterieure|o-posterior)$", "", key)
-    if key_base in _LICENCE_NAMES:
-        spdx = _LICENCE_NAMES[key_base]
-        if or_later:
-            spdx = re.sub(r"-(only|or-later)$", "", spdx) + "-or-later"
-        return spdx
-    licensing = _licensing()
-    candidate = re.sub(r"\s+", "-", term)
-    try:
-        parsed = licensing.parse(candidate, validate=False, strict=False)
-    except Exception:  # license_expression raises many exception types
-        return None
-    if parsed is None:
-        return None
-    if licensing.unknown_license_keys(parsed):
-        # Retry without "v" in versions (GPL-v2.1 -> GPL-2.1).
-        alt = re.sub(r"(?i)-v(?=\d)", "-", candidate)
-        if alt == candidate:
-            return None
-        try:
-            parsed = licensing.parse(alt, validate=False, strict=False)
-        except Exception:
-            return None
-        if parsed is None or licensing.unknown_license_keys(parsed):
-            return None
-    return str(parsed.render())
-
-
-def _licence_text(text: str) -> tuple[str | None, str | None]:
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
-    )
-    if _PROPRIETARY_WORDS.search(folded) and not re.search(
-        r"\b(gpl|mit|apache|bsd|mpl|eupl)\b", folded
-    ):
-        return PROPRIETARY, None
-    # Whole thing as an SPDX expression first ("MIT OR Apache-2.0", "GPL-2.0+").
-    try:
-        licensing = _licensing()
-        parsed = licensing.parse(text, validate=False, strict=False)
-        if parsed is not None and not licensing.unknown_license_keys(parsed):
-            return str(parsed.render()), None
-    except Exception:  # noqa: S110 - fall through to the lenient reading below
-        pass
-    # Lists: "LGPL-2.1, LGPL-3.0" or "MPL 2.0 et EPL 1.0".
-    ors = []
-    for alt in _OR_WORDS.split(text):
-        ands = [_spdx_one(t) for t in _AND_WORDS.split(alt) if t.strip()]
-        if not ands or any(a is None for a in ands):
-            return None, f"unknown licence {_q(text)} (give an SPDX id or 'proprietary')"
-        ors.append(" AND ".join(dict.fromkeys(a for a in ands if a)))
-    ors = list(dict.fromkeys(ors))
-    if len(ors) > 1:
-        expr = " OR ".join(f"({o})" if " AND " in o else o for o in ors)
-    else:
-        expr = ors[0]
-    return expr, None
-
-
-def parse_licence(s: Any) -> Result:
-    """Normalise licence names to SPDX expressions.
-
-    SPDX ids and expressions are re-rendered with ``license_expression``;
-    common names (``GPL v3``, ``GPLv3``, ``GNU GPL 3.0``, ``Apache 2``,
-    ``MIT License``, ``EUPL 1.2``, ``AGPL-3.0+``, ``BSD``, ``LGPL``) map to
-    their SPDX ids; lists (``"LGPL-2.1, LGPL-3.0"``) become ``OR``
-    (alternatives), ``"MPL 2.0 et EPL 1.0"`` ``AND``. Proprietary wording
-    (``proprietary``, ``commercial``, ``EULA``, ``closed``, ``propietaria``,
-    ``propriétaire``, ``SaaS subscription``) gives ``LicenseRef-proprietary``.
-    Anything else is NA with a problem: an unknown licence stays unknown.
+    The CPV check digit is kept as published, not recomputed: the EU's own
+    CPV 2008 list does not follow its documented check-digit rule (the
+    Publications Office says so), so recomputing would reject real codes.
     """
-    cells = _Cells(s)
-    out = pd.Series(pd.NA, index=cells.index, dtype="string")
-    is_str = cells.mask("str")
-    if is_str.any():
-        vals, probs = _map_unique(cells.text[is_str].astype(object), _licence_text)
-        out[is_str] = vals.astype("string").to_numpy()
-        cells.problems[is_str] = probs.astype("string").to_numpy()
-    cells.flag_kinds("not a licence", "num", "bool", "datetime", "date", "time", "other")
-    return out, cells.problems
+    if value is None or isinstance(value, bool):
+        return None, None if value is None else f"not a classification code: {_q(value)}"
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return None, None if np.isnan(value) else f"not a classification code: {_q(value)}"
+        if not value.is_integer():
+            return None, f"not a classification code: {_q(value)}"
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 7:
+            text = "0" + text
+        if len(text) != 8:
+            return None, f"not a CPV/UNSPSC code (expected 8 digits): {_q(value)}"
+        return text, None
+    text = str(value).strip()
+    if not text:
+        return None, None
+    m = _CLASS_RE.match(text)
+    digits = re.sub(r"[ .]", "", m.group(1)) if m else ""
+    if len(digits) == 7 and m and not m.group(1).startswith("0"):
+        digits = "0" + digits
+    if not m or len(digits) != 8:
+        return None, (
+            f"not a CPV/UNSPSC code (expected 8 digits, optionally -check digit): {_q(text)}"
+        )
+    return digits + (f"-{m.group(2)}" if m.group(2) else ""), None
 
 
-# ScanCode LicenseDB categories (shipped with license_expression) -> open?
-_OPEN_CATEGORIES = {"Permissive": True, "Copyleft": True, "Copyleft Limited": True,
-                    "Public Domain": True, "Commercial": False, "Proprietary Free": False,
-                    "Source-available": False, "Free Restricted": False}  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _licence_categories() -> dict[str, str]:
-    from license_expression import get_license_index
-
-    out: dict[str, str] = {}
-    for entry in get_license_index():
-        cat = entry.get("category")
-        for key in [entry.get("spdx_license_key"), *(entry.get("other_spdx_license_keys") or [])]:
-            if key and cat:
-                out[key.lower()] = cat
-    return out
-
-
-def _node_is_open(node: Any) -> bool | None:
-    from license_expression import AND, OR
-
-    if isinstance(node, AND | OR):
-        results = [_node_is_open(arg) for arg in node.args]
-        if isinstance(node, AND):  # every part applies: one closed part closes it
-            if any(r is False for r in results):
-                return False
-            return True if all(r is True for r in results) else None
-        if any(r is True for r in results):  # a choice: one open option suffices
-            return True
-        return False if all(r is False for r in results) else None
-    symbol = getattr(node, "license_symbol", node)  # "X WITH exception" -> X
-    key = str(getattr(symbol, "key", "")).lower()
-    if key == PROPRIETARY.lower() or "proprietary" in key:
-        return False
-    if key in _OPEN_LICENCE_REFS_LOWER:
-        return True
-    return _OPEN_CATEGORIES.get(_licence_categories().get(key, ""))
-
-
-@lru_cache(maxsize=4096)
-def _expression_is_open(expr: str) -> bool | None:
-    try:
-        parsed = _licensing().parse(expr, validate=False, strict=False)
-    except Exception:
-        return None
-    return None if parsed is None else _node_is_open(parsed)
-
-
-def is_open_licence(spdx: pd.Series) -> pd.Series:
-    """Whether each SPDX expression is an open licence.
-
-    Uses the ScanCode LicenseDB category that ships with ``license_expression``:
-    permissive, copyleft and public-domain licences are open (True);
-    commercial, proprietary-free, source-available (BUSL, SSPL, CC-BY-NC) and
-    ``LicenseRef-proprietary`` are not (False). ``A AND B`` is open only if
-    both are; ``A OR B`` if either is (the user may pick). NA for NA, for
-    unknown ids and for categories that say nothing about openness.
-    """
-    spdx = _as_series(spdx)
-    # Judged once per distinct expression (a few dozen licences, many systems).
-    codes, uniq = pd.factorize(spdx.astype("string"))
-    verdicts = pd.array([_expression_is_open(str(u)) for u in uniq], dtype="boolean")
-    out = (
-        verdicts.take(codes, allow_fill=True)
-        if len(uniq)
-        else pd.array([pd.NA] * len(spdx), dtype="boolean")
-    )
-    return pd.Series(out, index=spdx.index, dtype="boolean")
+def parse_classification(s: Any) -> Result:
+    """Normalise classification cells (see :func:`classification_code`)."""
+    s = _as_series(s)
+    vals, probs = _map_unique(s.astype(object), classification_code)
+    return vals.astype("string"), probs.astype("string")
 
 
 # --------------------------------------------------------------------------- #

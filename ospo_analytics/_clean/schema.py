@@ -634,7 +634,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 # Columns the loaders add to procurement (not read from input).
-PROCUREMENT_DERIVED = ("supplier_raw", "method_raw", "is_it", "split_award")
+PROCUREMENT_DERIVED = ("supplier_raw", "method_raw", "is_it", "split_award", "process_id")
 
 _PANDAS_DTYPES = {
     "str": "string",
@@ -667,6 +667,7 @@ def empty_frame(table: str) -> pd.DataFrame:
         data["method_raw"] = pd.Series(dtype="string")
         data["is_it"] = pd.Series(dtype="boolean")
         data["split_award"] = pd.Series(dtype="boolean")
+        data["process_id"] = pd.Series(dtype="string")
     data["source_file"] = pd.Series(dtype="string")
     data["source_sheet"] = pd.Series(dtype="string")
     data["source_row"] = pd.Series(dtype="Int64")
@@ -734,8 +735,9 @@ def data_dictionary_markdown() -> str:
         "Every loaded row also keeps `source_file`, `source_sheet`, `source_row` "
         "(1-based row as a spreadsheet shows it). Procurement adds `supplier_raw` "
         "(the spelling in the file), `method_raw`, `is_it` (item classification in the "
-        "IT filter; empty = no classification) and `split_award` (an OCDS award to "
-        "several suppliers, split evenly).\n"
+        "IT filter; empty = no classification), `split_award` (an OCDS award to "
+        "several suppliers, split evenly) and `process_id` (the OCDS `ocid`; empty for "
+        "spreadsheets, where each row is its own process).\n"
     )
     out.append("**Functional categories**: " + ", ".join(f"`{c}`" for c in CATEGORIES) + ".\n")
     return "\n".join(out)

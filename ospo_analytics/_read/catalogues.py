@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._clean.cells import _licensing  # one SPDX index per process, built on first use
+from .._clean.licences import normalise_licence
 from .._clean.schema import CATEGORIES, INVENTORY_COLUMNS, pandas_dtype
 
 REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
@@ -215,68 +215,21 @@ def _finish(records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- licences
 
 
-# Common non-SPDX spellings seen in catalogues (lower-cased, punctuation-free).
-_LICENCE_ALIASES = {
-    "apache": "Apache-2.0",
-    "apache2": "Apache-2.0",
-    "apache20": "Apache-2.0",
-    "apachelicense20": "Apache-2.0",
-    "apachelicenseversion20": "Apache-2.0",
-    "mit": "MIT",
-    "mitlicense": "MIT",
-    "cc0": "CC0-1.0",
-    "cc010": "CC0-1.0",
-    "publicdomain": "CC0-1.0",
-    "bsd3": "BSD-3-Clause",
-    "bsd3clause": "BSD-3-Clause",
-    "bsd2clause": "BSD-2-Clause",
-    "mpl2": "MPL-2.0",
-    "mpl20": "MPL-2.0",
-    "gplv3": "GPL-3.0-only",
-    "gpl3": "GPL-3.0-only",
-    "gplv2": "GPL-2.0-only",
-    "gpl2": "GPL-2.0-only",
-    "agplv3": "AGPL-3.0-only",
-    "agpl3": "AGPL-3.0-only",
-    "lgplv3": "LGPL-3.0-only",
-    "eupl12": "EUPL-1.2",
-}
-# Licence URLs that identify the licence unambiguously.
-_LICENCE_URLS = (
-    (re.compile(r"apache\.org/licenses/license-2\.0", re.I), "Apache-2.0"),
-    (re.compile(r"opensource\.org/licenses/mit", re.I), "MIT"),
-    (re.compile(r"creativecommons\.org/publicdomain/zero/1\.0", re.I), "CC0-1.0"),
-    (re.compile(r"mozilla\.org/(en-us/)?mpl/2\.0", re.I), "MPL-2.0"),
-)
-_LICENSEREF = re.compile(r"^LicenseRef-[A-Za-z0-9.\-]+$")
-
-
 def spdx_licence(name: str | None, url: str | None = None) -> str | None:
     """Best SPDX expression for a licence name and/or URL, or None if unknown.
+
+    The project's one licence normaliser
+    (:func:`ospo_analytics._clean.licences.normalise_licence`); never raises.
 
     Parameters
     ----------
     name : str or None
         Licence name or SPDX expression as written in the catalogue.
     url : str or None
-        Licence URL, used when the name is missing or not understood.
+        Licence URL, used when the name is missing, not understood or names
+        no version.
     """
-    name = _text(name)
-    if name:
-        if _LICENSEREF.match(name):
-            return name
-        info = _licensing().validate(name)
-        if not info.errors and info.normalized_expression:
-            return str(info.normalized_expression)
-        key = re.sub(r"[^a-z0-9]", "", name.lower())
-        if key in _LICENCE_ALIASES:
-            return _LICENCE_ALIASES[key]
-    url = _text(url)
-    if url:
-        for pattern, spdx in _LICENCE_URLS:
-            if pattern.search(url):
-                return spdx
-    return None
+    return normalise_licence(_text(name), _text(url))[0]
 
 
 # --------------------------------------------------------------------------- categories
@@ -562,17 +515,10 @@ def _publiccode_rows(
         )
 
     raw_licence = _text(legal.get("license"))
-    licence = spdx_licence(raw_licence)
+    licence, lic_problem = normalise_licence(raw_licence)
     if raw_licence and licence is None:
         notes.append(
-            _issue(
-                file,
-                sheet,
-                1,
-                "legal.license",
-                raw_licence,
-                "not an SPDX licence expression; left blank",
-            )
+            _issue(file, sheet, 1, "legal.license", raw_licence, f"{lic_problem}; left blank")
         )
 
     raw_cats = _texts(doc.get("categories"))
@@ -734,6 +680,7 @@ def read_codejson(path: Path) -> CatalogueResult:
                 stats["rejected"] += 1
                 continue
             raw_lic = rec.pop("_licence_raw")
+            lic_problem = rec.pop("_licence_problem")
             if raw_lic and rec["licence"] is None:
                 warnings.append(
                     _issue(
@@ -742,7 +689,7 @@ def read_codejson(path: Path) -> CatalogueResult:
                         i,
                         "permissions.licenses",
                         raw_lic,
-                        "licence not recognised as SPDX; left blank",
+                        f"{lic_problem or 'licence not recognised'}; left blank",
                     )
                 )
             rec.update(source_file=str(file), source_sheet=sheet, source_row=i)
@@ -799,8 +746,10 @@ def _codejson_record(
         modified = _text(_get(entry, "updated", "lastModified")) or _text(
             _get(entry, "updated", "lastCommit")
         )
-    spdx = [spdx_licence(n, u) for n, u in pairs if n or u]
+    found = [normalise_licence(n, u) for n, u in pairs if n or u]
+    spdx = [f[0] for f in found]
     known = list(dict.fromkeys(s for s in spdx if s))
+    lic_problem = next((f[1] for f in found if f[1]), None)
     raw_lic = "; ".join(n or u for n, u in pairs if n or u)
     tags = _texts(entry.get("tags"))
     labor = entry.get("laborHours")
@@ -820,6 +769,7 @@ def _codejson_record(
         # Several licences in one entry: the entry may be used under any of them.
         "licence": " OR ".join(known) if known and len(known) == len(spdx) else None,
         "_licence_raw": raw_lic,
+        "_licence_problem": lic_problem,
         "usage_type": usage,
         "languages": "; ".join(_texts(entry.get("languages"))) or None,
         "labor_hours": labor,

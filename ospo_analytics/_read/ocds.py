@@ -21,11 +21,28 @@ Mapping choices (documented here because they change numbers):
   them and ``split_award = True``. OCDS does not publish the shares, so the
   even split is an assumption, flagged on every row it touches.
 * **Cancelled or unsuccessful awards** are not spending: skipped (counted).
+* **Contract-only processes** (contracts published without awards, as
+  Canada's buyandsell does): one row per contract that is not cancelled, with
+  its value; the supplier is the one party with role ``supplier`` when there
+  is exactly one, else unknown (the spend still counts).
 * **Tenderers.** ``tender.numberOfTenderers``, else the publisher's
-  misspelled ``numberOfTenders``, else the number of ``tender.tenderers``
-  that carry a name or identifier (placeholder entries with neither, as
-  Moldova publishes, are not bidders), else the number of ``bids.details``.
-  Otherwise NA.
+  misspelled ``numberOfTenders``, else the number of distinct
+  ``tender.tenderers`` that carry a name or identifier, or whose ``id``
+  resolves to a party (placeholder entries with neither, as Moldova
+  publishes, are not bidders), else the number of parties with role
+  ``tenderer``, else the number of ``bids.details``. Otherwise NA.
+* **Dates** are the publisher's calendar date: ``2017-01-01T03:00+04:00`` is
+  2017-01-01 (no shift to UTC, which would move award years and 365-day
+  windows). A date that does not exist (``2017-02-30``) is unknown and listed
+  as a warning with its release and field.
+* **Non-conformant shapes.** An object where an array of objects is expected
+  (``awards``, ``contracts``, ``parties``, ``suppliers``, ``tenderers``) is
+  read as one element (or as its values when it is a map keyed by id) and
+  listed as repaired; ``awards`` that is text or a number rejects the process
+  with what was found.
+* **Hostile values.** A number of more than :data:`MAX_DIGITS` digits (or
+  NaN/Infinity), or nesting deeper than :data:`MAX_DEPTH`, rejects that one
+  item with the reason; the rest of the file loads.
 * **Amendments.** Only amendments that say something (a date, rationale,
   description, id or changes) are counted; an absent list counts 0.
 * **IT filter.** A process is IT when any item classification (tender, award
@@ -39,15 +56,18 @@ Mapping choices (documented here because they change numbers):
 
 Accounting: every item read (release, record, JSON line or flattened row) ends
 up exactly once as loaded (its process gave at least one row), filtered
-(``filtered`` with a reason) or rejected (``rejects`` with a reason).
-``rejects`` also holds award-level problems inside loaded processes (a supplier
-with no name, a non-numeric amount); those do not change the item counts in
-``stats``.
+(``filtered`` with a reason) or rejected (exactly one ``rejects`` row with the
+reason). Problems inside loaded or filtered items (a supplier with no name, a
+non-numeric amount, an impossible date, a repaired shape) are ``warnings``
+with their action; they do not change the item counts in ``stats``. When the
+common cleaning later rejects every row of a process,
+:func:`settle_cleaning` moves its items from loaded to rejected.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import logging
 import math
@@ -64,6 +84,7 @@ from typing import Any
 
 import pandas as pd
 
+from ospo_analytics._clean.cells import classification_code
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
@@ -77,6 +98,11 @@ __all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
 
 METHOD_CODES = ("open", "selective", "limited", "direct")
 REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
+WARNING_COLUMNS = (*REJECT_COLUMNS, "action")
+# Actions of warnings (the words of the loader's rejects table).
+ACTION_UNKNOWN = "row kept, cell set to unknown"
+ACTION_PART_DROPPED = "row kept, part not loaded"
+ACTION_REPAIRED = "row kept, shape repaired"
 FILTER_COLUMNS = ("file", "sheet", "row", "reason")
 STAT_KEYS = (
     "read",
@@ -94,10 +120,12 @@ STAT_KEYS = (
     "malformed_codes",
     "merge_fallbacks",
     "duplicate_ids",
+    "contract_only",
 )
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
 _SKIP_AWARD_STATUS = {"cancelled", "unsuccessful"}
+_SKIP_CONTRACT = {"cancelled"}  # a terminated contract was still spent
 # Schemes whose codes are CPV or UNSPSC (or built on UNSPSC, like Paraguay's
 # DNCP catalogue "43211508-001"), so the IT prefixes apply.
 _PREFIX_SCHEMES = ("cpv", "unspsc", "contrataciones publicas del paraguay", "dncp")
@@ -121,12 +149,21 @@ class OcdsResult:
         ``file, sheet, row, reason``.
     stats : dict
         Per input file: counts named in :data:`STAT_KEYS`.
+    warnings : DataFrame
+        ``file, sheet, row, column, value, problem, action``: problems inside
+        loaded or filtered items (a date that does not exist, an award without
+        supplier, a repaired shape). They do not change the item counts.
     """
 
     table: pd.DataFrame
     rejects: pd.DataFrame
     filtered: pd.DataFrame
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(WARNING_COLUMNS))
+    )
+    #: ocid -> locations ``(file, sheet, row)`` of the items loaded through it.
+    process_items: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -159,28 +196,66 @@ class _Release:
 
 
 class _Log:
+    """Accounting: one verdict per item, one rejects row per rejected item.
+
+    Problems found while mapping a process are kept per item until the verdict
+    is known: a rejected item gets exactly one rejects row (its reason, with
+    the first problem found inside it); a loaded or filtered item keeps its
+    problems as warnings (the row was kept, a value or an award was not).
+    """
+
     def __init__(self) -> None:
         self.rejects: list[tuple] = []
+        self.warnings: list[tuple] = []
         self.filtered: list[tuple] = []
         self.stats: dict[str, dict[str, int]] = {}
+        self._reason: dict[int, tuple] = {}
+        self.process_items: dict[str, list[tuple[str, str, int]]] = {}
+        self._notes: dict[int, list[tuple]] = defaultdict(list)
 
     def stat(self, file: str, key: str, n: int = 1) -> None:
         self.stats.setdefault(file, dict.fromkeys(STAT_KEYS, 0))[key] += n
 
     def reject(self, item: _Item, column: str, value: Any, problem: str) -> None:
-        """Reject a whole item (it counts as rejected)."""
-        if item.status != "rejected":
-            item.status = "rejected"
-        self.problem(item, column, value, problem)
+        """Reject a whole item (it counts as rejected); the first reason wins."""
+        item.status = "rejected"
+        self._reason.setdefault(
+            id(item), (item.file, item.sheet, item.row, column, _show(value), problem)
+        )
 
     def bad(self, item: _Item, column: str, value: Any, problem: str) -> None:
         """Reject an item that never became a release (a bad file, a bad line)."""
         self.stat(item.file, "read")
         self.stat(item.file, "rejected")
-        self.problem(item, column, value, problem)
-
-    def problem(self, item: _Item, column: str, value: Any, problem: str) -> None:
         self.rejects.append((item.file, item.sheet, item.row, column, _show(value), problem))
+
+    def problem(
+        self, item: _Item, column: str, value: Any, problem: str, action: str = ACTION_UNKNOWN
+    ) -> None:
+        """A problem inside an item: a warning if the item is kept."""
+        self._notes[id(item)].append(
+            (item.file, item.sheet, item.row, column, _show(value), problem, action)
+        )
+
+    def warn(self, item: _Item, column: str, value: Any, problem: str, action: str) -> None:
+        """A warning about a part of the input that is not an accounting item."""
+        self.warnings.append(
+            (item.file, item.sheet, item.row, column, _show(value), problem, action)
+        )
+
+    def settle(self, items: list[_Item]) -> None:
+        """Write the rejects and warnings of every item, once its verdict is known."""
+        for it in items:
+            notes = self._notes.pop(id(it), [])
+            if it.status == "rejected":
+                f, sh, r, col, val, why = self._reason.get(
+                    id(it), (it.file, it.sheet, it.row, "", "", "rejected")
+                )
+                if notes and notes[0][5] not in why:
+                    why = f"{why} ({notes[0][3] or 'release'}: {notes[0][5]})"
+                self.rejects.append((f, sh, r, col, val, why))
+            else:
+                self.warnings.extend(notes)
 
 
 def _show(value: Any) -> str:
@@ -311,8 +386,11 @@ def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, 
         log.bad(_Item(name, "", 0), "", "", "the file is empty")
         return
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = _loads(text)
+    except (json.JSONDecodeError, ValueError) as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # ijson's error on a deep, broken file
+            log.bad(_Item(name, "", 0), "", "", f"not valid JSON ({exc})")
+            return
         lines = text.splitlines()
         if path.suffix.lower() in {".jsonl", ".ndjson"} or (
             len([ln for ln in lines if ln.strip()]) > 1 and _parses(lines[0])
@@ -329,10 +407,98 @@ def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, 
     yield from _unpack(doc, name, "", 0, log)
 
 
+MAX_DEPTH = 64  # OCDS releases nest about 8 deep; far more is not a release
+MAX_DIGITS = 100  # an integer longer than this is no amount, count or date
+
+
+class _Huge(str):
+    """A number too large to be data (kept as its text, rejected per item)."""
+
+
+def _parse_int(text: str) -> Any:
+    return _Huge(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _parse_float(text: str) -> Any:
+    value = float(text)
+    return _Huge(text) if math.isinf(value) else value
+
+
+def _parse_constant(text: str) -> Any:
+    return _Huge(text)  # NaN, Infinity: not JSON, not data
+
+
+_HUGE_MARK = "\ufdd0huge number: "  # a Unicode noncharacter: never in real data
+_LONG_NUMBER = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(-?\d{' + str(MAX_DIGITS + 1) + r",}(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` that never fails on one value: 5,000-digit numbers and
+    NaN/Infinity become :class:`_Huge` (rejected with their item), and a
+    document nested deeper than Python's recursion allows is parsed by
+    ijson's iterative builder instead."""
+    try:
+        return json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except RecursionError:
+        import io
+
+        import ijson
+
+        # yajl refuses huge integers: mark them as strings first (strings skipped).
+        marked = _LONG_NUMBER.sub(
+            lambda m: (
+                m.group(0)
+                if m.group(1) is None
+                else f'"{_HUGE_MARK}{sum(c.isdigit() for c in m.group(1))}:{m.group(1)[:40]}"'
+            ),
+            text,
+        )
+        return next(ijson.items(io.BytesIO(marked.encode("utf-8")), "", use_float=True))
+
+
+def _implausible(obj: Any) -> tuple[str, str, str] | None:
+    """``(path, value, reason)`` when an item holds a huge number or is nested
+    deeper than :data:`MAX_DEPTH`; None when it is fine. Iterative: no
+    recursion on hostile depth."""
+    stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return (
+                path.split("/", 1)[0],
+                "",
+                f"nested more than {MAX_DEPTH} levels deep (at {path[:80]}...): not an OCDS release",
+            )
+        digits = 0
+        if isinstance(node, str) and node.startswith(_HUGE_MARK):
+            count, _, head = node.removeprefix(_HUGE_MARK).partition(":")
+            node, digits = _Huge(head), int(count)
+        if isinstance(node, float) and not math.isfinite(node):
+            node = _Huge(str(node))
+        if isinstance(node, _Huge):
+            digits = digits or sum(ch.isdigit() for ch in node)
+            what = f"a number with {digits} digits" if digits else f"{node[:20]}"
+            return path, node[:40], f"{what} is not a plausible value"
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}/{k}" if path else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend(
+                (v, f"{path}/{i}" if path else str(i), depth + 1) for i, v in enumerate(node)
+            )
+    return None
+
+
 def _parses(line: str) -> bool:
     try:
-        json.loads(line)
-    except json.JSONDecodeError:
+        _loads(line)
+    except (json.JSONDecodeError, ValueError):
         return False
     return True
 
@@ -342,9 +508,10 @@ def _jsonl_items(lines: list[str], name: str, log: _Log) -> Iterator[tuple[_Item
         if not line.strip():
             continue
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            log.bad(_Item(name, "line", n), "", line, f"line is not valid JSON ({exc.msg})")
+            doc = _loads(line)
+        except (json.JSONDecodeError, ValueError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            log.bad(_Item(name, "line", n), "", line, f"line is not valid JSON ({msg})")
             continue
         yield from _unpack(doc, name, "line", n, log)
 
@@ -519,11 +686,12 @@ def _unflatten(
                 # Child sheets without a release id column join on ocid only.
                 targets = [t for k, ts in releases.items() if k[0] == key2[0] for t in ts]
             if not targets:
-                log.problem(
+                log.warn(
                     _Item(name, sheet, r),
                     "ocid",
                     key2[0],
                     "child row has no matching release in the main sheet",
+                    "child row not used",
                 )
                 continue
             partial.pop("ocid", None)
@@ -563,7 +731,7 @@ def _csvdir_items(folder: Path, name: str, log: _Log) -> Iterator[tuple[_Item, A
         try:
             raw = read_raw(p)
         except FileUnusable as exc:
-            log.problem(_Item(name, p.stem, 0), "", "", f"{p.name}: {exc}")
+            log.warn(_Item(name, p.stem, 0), "", "", f"{p.name}: {exc}", "sheet not used")
             continue
         sheets.append((p.stem, raw[0].rows))
     # main sheet first, so its name is the one reported
@@ -827,9 +995,10 @@ def _scheme_ok(scheme: str | None) -> bool:
 
 
 def _digits(code: str) -> str | None:
-    """Digits of a classification code, or None when malformed."""
-    stripped = re.sub(r"[\s.\-]", "", code)
-    return stripped if stripped.isdigit() and len(stripped) >= 2 else None
+    """Digits of a CPV/UNSPSC code (8, plus any check digit or suffix), or
+    None when malformed (see :func:`classification_code`)."""
+    valid, _ = classification_code(code)
+    return re.sub(r"\D", "", valid) if valid else None
 
 
 def _it_status(
@@ -854,23 +1023,31 @@ def _it_status(
     return False, malformed, good[0][1], good[0][0]
 
 
-def _tenderers(rel: dict) -> int | None:
+def _tenderers(rel: dict, parties: dict[str, dict]) -> int | None:
+    """Number of bidders of a process (see the module notes), or None."""
     tender = _obj(rel.get("tender"))
     for key in ("numberOfTenderers", "numberOfTenders"):
         n = _number(tender.get(key))
         if n is not None and n >= 0 and float(n).is_integer():
             return int(n)
-    real = [
-        t
-        for t in tender.get("tenderers") or []
-        if (isinstance(t, str) and t.strip())
-        or (
-            isinstance(t, dict)
-            and (_text(t.get("name")) or _text(_obj(t.get("identifier")).get("id")))
-        )
-    ]
-    if real:
-        return len(real)
+    seen: set[str] = set()
+    raw = tender.get("tenderers")
+    for t in raw if isinstance(raw, list) else [raw] if isinstance(raw, dict | str) else []:
+        if isinstance(t, str) and t.strip():
+            seen.add("name:" + t.strip())
+        elif isinstance(t, dict):
+            pid = _text(t.get("id"))
+            name = _text(t.get("name")) or _text(_obj(t.get("identifier")).get("id"))
+            # A reference given only as an id counts when it resolves to a party.
+            if pid and (name or pid in parties):
+                seen.add("id:" + pid)
+            elif name:
+                seen.add("name:" + name)
+    if seen:
+        return len(seen)
+    as_party = [pid for pid, p in parties.items() if "tenderer" in _roles(p)]
+    if as_party:
+        return len(as_party)
     bids = _objs(_obj(rel.get("bids")).get("details"))
     return len(bids) or None
 
@@ -884,8 +1061,109 @@ def _method(tender: dict) -> tuple[str | None, str | None]:
     return code, raw
 
 
-def _date(value: Any) -> str | None:
-    return _text(value)
+_ISO_DATE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,]\d+)?)?)?"
+    r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+
+
+def _calendar(value: Any) -> tuple[str | None, str | None]:
+    """``(YYYY-MM-DD, problem)`` of an OCDS date-time: the publisher's own
+    calendar date. ``2017-01-01T03:00+04:00`` is 2017-01-01: the offset says
+    where the date was written, not that it should move to UTC."""
+    text = _text(value)
+    if text is None:
+        return None, None
+    m = _ISO_DATE.match(text)
+    if m:
+        y, mo, d = (int(m.group(i)) for i in (1, 2, 3))
+        hh, mm, ss = (int(m.group(i) or 0) for i in (4, 5, 6))
+        try:
+            day = dt.date(y, mo, d)
+        except ValueError:
+            return None, f"date {text[:40]!r} does not exist"
+        if hh > 24 or mm > 59 or ss > 60:
+            return None, f"time in {text[:40]!r} does not exist"
+        return day.isoformat(), None
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        return None, f"not a date: {text[:40]!r}"
+    if pd.isna(ts):
+        return None, f"not a date: {text[:40]!r}"
+    return ts.date().isoformat(), None
+
+
+def _date(value: Any, item: _Item, column: str, log: _Log) -> str | None:
+    """Calendar date of a field; an impossible one is listed (kept unknown)."""
+    day, problem = _calendar(value)
+    if problem:
+        log.problem(item, column, value, problem)
+    return day
+
+
+def _as_list(
+    parent: dict, key: str, path: str, item: _Item, log: _Log
+) -> tuple[list[dict], str | None]:
+    """Objects of an array field, repairing what publishers do instead.
+
+    Returns the objects and, when the field cannot be read as objects at all
+    (a string, a number), the reason to reject. An object where an array is
+    expected is read as one element, or as its values when it is a map of
+    objects keyed by id; the repair is listed.
+    """
+    value = parent.get(key)
+    if value is None or value == [] or value == {}:
+        return [], None
+    if isinstance(value, list):
+        objs = [v for v in value if isinstance(v, dict)]
+        for i, v in enumerate(value):
+            if not isinstance(v, dict) and v not in (None, ""):
+                log.problem(
+                    item,
+                    f"{path}/{i}",
+                    v,
+                    f"{key} element is {type(v).__name__}, not an object: not read",
+                    ACTION_PART_DROPPED,
+                )
+        return objs, None
+    if isinstance(value, dict):
+        vals = list(value.values())
+        keyed = (
+            bool(vals)
+            and all(isinstance(v, dict) for v in vals)
+            and not (set(value) & _OBJECT_KEYS)
+        )
+        objs = vals if keyed else [value]
+        how = f"a map of {len(vals)} objects keyed by id" if keyed else "one object"
+        log.problem(
+            item,
+            path,
+            None,
+            f"{key} is an object, not an array (non-conformant OCDS): read as {how}",
+            ACTION_REPAIRED,
+        )
+        return objs, None
+    return [], f"{key} is {type(value).__name__} ({_show(value)[:40]}), not an array of objects"
+
+
+# Keys that make an object an award/contract/party/organisation itself (not a map of them).
+_OBJECT_KEYS = frozenset(
+    {"id", "title", "status", "value", "suppliers", "date", "items", "name", "awardID",
+     "roles", "identifier", "period", "documents", "description", "contractPeriod"}
+)  # fmt: skip
+
+
+def _supplier_party(parties: dict[str, dict]) -> str | None:
+    """The one party with role supplier, if there is exactly one."""
+    names = {
+        _text(p.get("name")) or _text(_obj(p.get("identifier")).get("legalName"))
+        for p in parties.values()
+        if "supplier" in _roles(p)
+    }
+    names.discard(None)
+    return next(iter(names)) if len(names) == 1 else None
 
 
 def _map_process(
@@ -896,15 +1174,13 @@ def _map_process(
     Returns rows (may be empty) and a reason when the process is filtered or
     rejected (reason starting with "rejected:").
     """
-    parties = {_text(p.get("id")) or f"#{i}": p for i, p in enumerate(_objs(rel.get("parties")))}
+    party_list, _ = _as_list(rel, "parties", "parties", default, log)
+    parties = {_text(p.get("id")) or f"#{i}": p for i, p in enumerate(party_list)}
     tender = _obj(rel.get("tender"))
-    awards_raw = rel.get("awards")
-    contracts = _objs(rel.get("contracts"))
-    awards = [a for a in (awards_raw if isinstance(awards_raw, list) else _objs(awards_raw))]
-    for i, a in enumerate(awards):
-        if not isinstance(a, dict):
-            log.problem(default, f"awards/{i}", a, f"award is {type(a).__name__}, not an object")
-    awards = [a for a in awards if isinstance(a, dict)]
+    awards, bad_awards = _as_list(rel, "awards", "awards", default, log)
+    if bad_awards:
+        return [], f"rejected: {bad_awards}", None
+    contracts, _ = _as_list(rel, "contracts", "contracts", default, log)
     log.stat(default.file, "processes")
     log.stat(default.file, "awards", len(awards))
 
@@ -912,14 +1188,25 @@ def _map_process(
     prefixes = tuple(str(p) for p in cfg["it_filter"].get("prefixes", []))
     is_it, malformed, proc_code, proc_scheme = _it_status(codes, prefixes)
     log.stat(default.file, "malformed_codes", malformed)
+    for scheme, bad in [(sc, c) for sc, c in codes if _scheme_ok(sc) and _digits(c) is None][:3]:
+        log.problem(
+            default,
+            "classification",
+            bad,
+            f"not a valid {scheme or 'CPV/UNSPSC'} code (expected 8 digits, optionally "
+            "-check digit): not used by the IT filter",
+        )
 
-    if not awards:
-        return [], "no award (tender, planning or contract-only data)", is_it
+    live_contracts = [
+        c for c in contracts if str(c.get("status") or "").strip().lower() not in _SKIP_CONTRACT
+    ]
+    if not awards and not live_contracts:
+        return [], "no award or contract (tender or planning data only)", is_it
     live = [
         a for a in awards if str(a.get("status") or "").strip().lower() not in _SKIP_AWARD_STATUS
     ]
     log.stat(default.file, "awards_skipped_status", len(awards) - len(live))
-    if not live:
+    if awards and not live:
         return [], "no active award (all cancelled or unsuccessful)", is_it
     if cfg["it_filter"].get("enabled", True) and is_it is False:
         return (
@@ -932,8 +1219,69 @@ def _map_process(
 
     ministry = _ministry(rel, parties)
     code, method_raw = _method(tender)
-    tenderers = _tenderers(rel)
+    tenderers = _tenderers(rel, parties)
+    base = {
+        "ministry": ministry,
+        "method": code,
+        "method_raw": method_raw,
+        "tenderers": tenderers,
+        "system_id": None,
+        "system_name": None,
+        "brand_name_spec": None,
+        "is_it": is_it,
+        "process_id": ocid,
+    }
     rows: list[dict] = []
+    if not awards:
+        # Published as contracts without awards (e.g. Canada's buyandsell): the
+        # spend counts; the supplier is the one supplier party, else unknown.
+        log.stat(default.file, "contract_only")
+        supplier = _supplier_party(parties)
+        for ci, c in enumerate(live_contracts):
+            value = c.get("value")
+            value = value if isinstance(value, dict) else {"amount": value}
+            amount = _number(value.get("amount"))
+            if amount is None and _text(value.get("amount")):
+                log.problem(
+                    default,
+                    f"contracts/{ci}/value/amount",
+                    value.get("amount"),
+                    "amount is not a number",
+                )
+            currency = _text(value.get("currency"))
+            n_amend, original = _amend_count(c)
+            period = _obj(c.get("period"))
+            rows.append(
+                {
+                    **base,
+                    "supplier": supplier,
+                    "supplier_raw": supplier,
+                    "amount": amount,
+                    "currency": currency.upper() if currency else None,
+                    "award_date": _date(
+                        c.get("dateSigned"), default, f"contracts/{ci}/dateSigned", log
+                    ),
+                    "start_date": _date(
+                        period.get("startDate"), default, f"contracts/{ci}/period/startDate", log
+                    ),
+                    "end_date": _date(
+                        period.get("endDate"), default, f"contracts/{ci}/period/endDate", log
+                    ),
+                    "contract_id": f"{ocid}/{_text(c.get('id')) or f'contract-{ci + 1}'}",
+                    "description": _text(tender.get("title"))
+                    or _text(c.get("title"))
+                    or _text(tender.get("description"))
+                    or _text(c.get("description")),
+                    "classification": proc_code,
+                    "classification_scheme": proc_scheme,
+                    "amendments": n_amend,
+                    "original_amount": original,
+                    "split_award": False,
+                    "source_file": default.file,
+                    "source_sheet": default.sheet,
+                    "source_row": default.row,
+                }
+            )
     for ai, award in enumerate(live):
         aid = _text(award.get("id"))
         item = prov.get(aid or "", default)
@@ -961,16 +1309,30 @@ def _map_process(
                 amount = sum(n for n in nums if n is not None)
                 currency = currency or next(iter(curs), None)
         currency = currency.upper() if currency else None
-        award_date = _date(award.get("date")) or min(
-            (d for d in (_date(c.get("dateSigned")) for c in linked) if d), default=None
+        award_date = _date(award.get("date"), item, f"awards/{ai}/date", log) or min(
+            (
+                d
+                for d in (
+                    _date(c.get("dateSigned"), item, "contracts/dateSigned", log) for c in linked
+                )
+                if d
+            ),
+            default=None,
         )
-        starts = [_date(_obj(c.get("period")).get("startDate")) for c in linked]
-        ends = [_date(_obj(c.get("period")).get("endDate")) for c in linked]
+        starts = [
+            _date(_obj(c.get("period")).get("startDate"), item, "contracts/period/startDate", log)
+            for c in linked
+        ]
+        ends = [
+            _date(_obj(c.get("period")).get("endDate"), item, "contracts/period/endDate", log)
+            for c in linked
+        ]
+        period = _obj(award.get("contractPeriod"))
         start = min((s for s in starts if s), default=None) or _date(
-            _obj(award.get("contractPeriod")).get("startDate")
+            period.get("startDate"), item, f"awards/{ai}/contractPeriod/startDate", log
         )
         end = max((e for e in ends if e), default=None) or _date(
-            _obj(award.get("contractPeriod")).get("endDate")
+            period.get("endDate"), item, f"awards/{ai}/contractPeriod/endDate", log
         )
         n_amend, original = _amend_count(award)
         for c in linked:
@@ -988,8 +1350,10 @@ def _map_process(
         )
         names: list[str] = []
         sups = award.get("suppliers")
-        # A lone object or a plain name where a list of objects is expected.
-        sups = sups if isinstance(sups, list) else [sups] if isinstance(sups, (dict, str)) else []
+        if isinstance(sups, str):  # a plain name where a list of objects is expected
+            sups = [sups]
+        elif not isinstance(sups, list):
+            sups, _ = _as_list(award, "suppliers", f"awards/{ai}/suppliers", item, log)
         for si, sup in enumerate(sups):
             name = _org_name(sup, parties)
             if name:
@@ -1002,14 +1366,20 @@ def _map_process(
                     "supplier has no name (nor a party with its id)",
                 )
         if not names:
-            if "suppliers" not in award or not award.get("suppliers"):
-                log.problem(item, f"awards/{ai}/suppliers", None, "award has no supplier")
+            if not sups:
+                log.problem(
+                    item,
+                    f"awards/{ai}/suppliers",
+                    None,
+                    "award has no supplier: not loaded",
+                    ACTION_PART_DROPPED,
+                )
             continue
         share = amount / len(names) if amount is not None else None
         for name in names:
             rows.append(
                 {
-                    "ministry": ministry,
+                    **base,
                     "supplier": name,
                     "supplier_raw": name,
                     "amount": share,
@@ -1017,19 +1387,12 @@ def _map_process(
                     "award_date": award_date,
                     "start_date": start,
                     "end_date": end,
-                    "method": code,
-                    "method_raw": method_raw,
-                    "tenderers": tenderers,
-                    "system_id": None,
-                    "system_name": None,
                     "contract_id": f"{ocid}/{aid or f'award-{ai + 1}'}",
                     "description": description,
                     "classification": a_code or proc_code,
                     "classification_scheme": a_scheme if a_code else proc_scheme,
                     "amendments": n_amend,
                     "original_amount": (original / len(names)) if original is not None else None,
-                    "brand_name_spec": None,
-                    "is_it": is_it,
                     "split_award": len(names) > 1,
                     "source_file": item.file,
                     "source_sheet": item.sheet,
@@ -1093,6 +1456,10 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
         for item, obj, version in source:
             items.append(item)
             log.stat(item.file, "read")
+            unfit = _implausible(obj[1])
+            if unfit:
+                log.reject(item, unfit[0], unfit[1], unfit[2])
+                continue
             for rel in _releases_of(item, obj, version, log):
                 by_ocid[rel["ocid"]].append(_Release(rel, item, order))
                 order += 1
@@ -1119,6 +1486,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
             rows.extend(got)
             for it in members.values():
                 it.status = "loaded"
+            log.process_items[ocid] = [(it.file, it.sheet, it.row) for it in members.values()]
         elif reason.startswith("rejected: "):
             for it in members.values():
                 log.reject(it, "awards", ocid, reason.removeprefix("rejected: "))
@@ -1128,7 +1496,10 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
                     it.status = "filtered"
                     log.filtered.append((it.file, it.sheet, it.row, reason))
     for it in items:
-        log.stat(it.file, it.status or "rejected")
+        if not it.status:
+            log.reject(it, "", "", "no release could be read from this item")
+        log.stat(it.file, it.status)
+    log.settle(items)
     return _result(rows, log, cfg)
 
 
@@ -1149,20 +1520,92 @@ def _result(rows: list[dict], log: _Log, cfg: Config) -> OcdsResult:
     filtered = pd.DataFrame(log.filtered, columns=list(FILTER_COLUMNS)).astype(
         {"file": "string", "sheet": "string", "row": "Int64", "reason": "string"}
     )
-    return OcdsResult(table=table, rejects=rejects, filtered=filtered, stats=log.stats)
+    warns = pd.DataFrame(log.warnings, columns=list(WARNING_COLUMNS)).astype(
+        {c: ("Int64" if c == "row" else "string") for c in WARNING_COLUMNS}
+    )
+    return OcdsResult(
+        table=table,
+        rejects=rejects,
+        filtered=filtered,
+        stats=log.stats,
+        warnings=warns,
+        process_items=log.process_items,
+    )
+
+
+def settle_cleaning(
+    res: OcdsResult, frame: pd.DataFrame, kept: pd.Index, cleaning: list[pd.DataFrame]
+) -> list[pd.DataFrame]:
+    """Keep item accounting exact after the common cleaning rejected rows.
+
+    ``frame`` is ``res.table`` as cleaned (same index), ``kept`` the index of
+    rows that survived and ``cleaning`` the cleaning stage's rejects frames
+    (with ``action``). A process that lost every row makes each of its items
+    rejected (``res.stats`` updated) with exactly one rejects row; a row lost
+    from a process that keeps others is an award not loaded, not a rejected
+    item. Returns the new cleaning rejects frames.
+    """
+    from .._load import ACTION_REJECT
+
+    dropped = frame.index.difference(kept)
+    if not len(dropped) or "process_id" not in frame.columns:
+        return cleaning
+    pid = frame["process_id"].astype("string")
+    survivors = set(pid.loc[kept].dropna())
+    loc = {
+        (str(f), str(sh), int(r)): p
+        for p, f, sh, r in zip(
+            pid.loc[dropped], frame.loc[dropped, "source_file"],
+            frame.loc[dropped, "source_sheet"], frame.loc[dropped, "source_row"], strict=True
+        )
+        if pd.notna(p) and pd.notna(r)
+    }  # fmt: skip
+    out: list[pd.DataFrame] = []
+    first: dict[str, pd.Series] = {}
+    for part in cleaning:
+        if not len(part):
+            continue
+        part = part.copy()
+        keys = zip(part["file"].astype(str), part["sheet"].astype(str), part["row"], strict=True)
+        procs = [loc.get((f, sh, int(r))) if pd.notna(r) else None for f, sh, r in keys]
+        is_rej = part["action"] == ACTION_REJECT
+        for i, p in enumerate(procs):
+            if p is not None and is_rej.iloc[i] and p not in survivors:
+                first.setdefault(p, part.iloc[i])
+        dead = pd.Series([p is not None and p not in survivors for p in procs], index=part.index)
+        part.loc[is_rej & ~dead, "problem"] = "award row not loaded: " + part.loc[
+            is_rej & ~dead, "problem"
+        ].astype(str)
+        part.loc[is_rej & ~dead, "action"] = ACTION_PART_DROPPED
+        out.append(part[~(is_rej & dead)])
+    rows = []
+    for p, reason in first.items():
+        for f, sh, r in res.process_items.get(p, []):
+            st = res.stats.get(f)
+            if st is not None:
+                st["loaded"] -= 1
+                st["rejected"] += 1
+            rows.append({**reason.to_dict(), "file": f, "sheet": sh, "row": r})
+    if rows:
+        out.append(pd.DataFrame(rows, columns=out[0].columns if out else None))
+    return out
 
 
 def _to_frame(rows: list[dict], cfg: Config) -> pd.DataFrame:
     base = empty_frame("procurement")
     base["classification_scheme"] = pd.Series(dtype="string")
+    if "process_id" not in base.columns:
+        base["process_id"] = pd.Series(dtype="string")
     if not rows:
         return base
     df = pd.DataFrame(rows)
     for col in base.columns:
         dtype = base[col].dtype
         if str(dtype).startswith("datetime"):
-            ts = pd.to_datetime(df[col], errors="coerce", utc=True, format="ISO8601")
-            df[col] = ts.dt.tz_localize(None).astype("datetime64[ns]")
+            # Calendar dates (YYYY-MM-DD) as the publisher wrote them: no UTC shift.
+            df[col] = pd.to_datetime(df[col], errors="coerce", format="%Y-%m-%d").astype(
+                "datetime64[ns]"
+            )
         else:
             df[col] = df[col].astype(dtype)
     missing = df["method"].isna() & df["method_raw"].notna()

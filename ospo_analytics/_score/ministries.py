@@ -51,6 +51,7 @@ DEFAULT_MINISTRY_PROFILE: dict[str, Any] = {
         "high_lockin": 60,
     },
     "readiness": {
+        "min_confidence": 0.5,
         "stage_cutoffs": [0.2, 0.4, 0.6, 0.8],
         "stage_names": [
             "ad hoc",
@@ -191,6 +192,15 @@ def _profile_section(profile: Any) -> dict[str, Any]:
         if not isinstance(w, int | float) or w < 0:
             raise ValueError(f"profile readiness.weights.{key} must be a number >= 0, got {w!r}")
         weights[key] = float(w)
+    min_conf = ready["min_confidence"]
+    if (
+        isinstance(min_conf, bool)
+        or not isinstance(min_conf, int | float)
+        or not 0 <= min_conf <= 1
+    ):
+        raise ValueError(
+            f"profile readiness.min_confidence must be a number in 0-1, got {min_conf!r}"
+        )
     return {
         "repeat_days": int(proc["repeat_window_days"]),
         "hhi_bands": bands,
@@ -199,6 +209,7 @@ def _profile_section(profile: Any) -> dict[str, Any]:
         "cutoffs": cutoffs,
         "stage_names": names,
         "weights": weights,
+        "min_confidence": float(min_conf),
     }
 
 
@@ -323,6 +334,7 @@ def _prepare_procurement(
                     "original_amount": pd.Series(dtype="Float64"),
                     "is_it": pd.Series(dtype="boolean"),
                     "system_id": pd.Series(dtype="string"),
+                    "process": pd.Series(dtype="int64"),
                 }
             )
         )
@@ -349,6 +361,7 @@ def _prepare_procurement(
                 _col(p, "original_amount", "Float64"), errors="coerce"
             ).astype("Float64"),
             "is_it": _col(p, "is_it", "boolean").astype("boolean"),
+            "process": _process_codes(_col(p, "process_id", "string")),
         },
         copy=False,  # the columns above are new or read-only here: no second copy
     )
@@ -382,6 +395,16 @@ def _prepare_procurement(
     else:
         out["system_id"] = _cat(pd.Series(pd.NA, index=out.index, dtype="string"))
     return _finish_procurement(out)
+
+
+def _process_codes(process_id: pd.Series) -> np.ndarray:
+    """One integer per procurement process: the OCDS ocid, else the row itself
+    (a spreadsheet row is its own process)."""
+    codes, uniq = pd.factorize(process_id, use_na_sentinel=True)
+    codes = codes.astype("int64")
+    missing = codes < 0
+    codes[missing] = len(uniq) + np.flatnonzero(missing)
+    return codes
 
 
 def _finish_procurement(out: pd.DataFrame) -> pd.DataFrame:
@@ -591,7 +614,17 @@ def _procurement_indicators(
         it["method"].isin(_COMPETITIVE) & it["tenderers"].notna(), ["ministry", "tenderers"]
     ]
     single = (comp["tenderers"] == 1).astype("float64")
+    # Award level: each awarded row counts (a process with five awards counts five times).
     out["single_bid_rate"] = _plain(single.groupby(comp["ministry"], sort=False).mean())
+    # Process level (Cardinal R018): each process counts once, however many
+    # awards or suppliers it has. Tenderers is a process fact in OCDS.
+    per_proc = it.loc[comp.index, ["ministry", "process", "tenderers"]].drop_duplicates(
+        ["ministry", "process"]
+    )
+    single_p = (per_proc["tenderers"] == 1).astype("float64")
+    out["single_bid_rate_process"] = _plain(
+        single_p.groupby(per_proc["ministry"], sort=False).mean()
+    )
 
     # i077 (any award) and i180 (limited/direct awards).
     days = prof["repeat_days"]
@@ -945,9 +978,12 @@ def _readiness(m: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
     # Stage = number of cut-offs reached (a score equal to a cut-off reaches it).
     stage = np.searchsorted(np.asarray(prof["cutoffs"]), score, side="right")
     m["readiness_stage"] = pd.array(stage, dtype="Int64")
-    m.loc[m["readiness_score"].isna(), "readiness_stage"] = pd.NA
+    # Like lock-in bands: a stage resting on too little of the weight is unknown
+    # (one indicator out of eight must not read as "4 · strategic").
+    thin = m["readiness_confidence"].lt(prof["min_confidence"]).fillna(True)
+    m.loc[m["readiness_score"].isna() | thin, "readiness_stage"] = pd.NA
     names = pd.Series(prof["stage_names"], dtype="string")
-    m["readiness_stage_name"] = m["readiness_stage"].map(names).astype("string")
+    m["readiness_stage_name"] = m["readiness_stage"].map(names).astype("string").fillna("unknown")
     return m
 
 
@@ -960,7 +996,9 @@ def _top_per_ministry(df: pd.DataFrame, n: int) -> pd.DataFrame:
     return df[df.groupby("ministry", sort=False).cumcount() < n]
 
 
-def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -> pd.Series:
+def _actions(
+    m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int], min_confidence: float = 0.5
+) -> pd.Series:
     """The three actions per ministry, "; "-joined (texts use "," inside).
 
     Candidates fall in three families: systems (exit windows, priority
@@ -1085,7 +1123,7 @@ def _actions(m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int]) -
                 }
             )
         )
-    low_conf = m["readiness_confidence"].lt(0.5).fillna(False)
+    low_conf = m["readiness_confidence"].lt(min_confidence).fillna(False)
     if low_conf.any():
         sub = m[low_conf]
         cand.append(
@@ -1138,6 +1176,7 @@ _MINISTRY_COLUMNS: dict[str, str] = {
     "noncompetitive_share": "Float64",
     "method_known_share": "Float64",
     "single_bid_rate": "Float64",
+    "single_bid_rate_process": "Float64",
     "repeat_award_pairs": "Int64",
     "repeat_direct_pairs": "Int64",
     "amended_share": "Float64",
@@ -1272,7 +1311,7 @@ def score_ministries(
     )
     opportunities = _conform(opportunities).reset_index(drop=True)
 
-    m["actions"] = _actions(m, opportunities, prof["windows"])
+    m["actions"] = _actions(m, opportunities, prof["windows"], prof["min_confidence"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
     if details is not None:
         details.update(ministry_details(proc, sysf, ends, factors, as_of))

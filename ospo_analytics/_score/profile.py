@@ -246,6 +246,7 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
             f"{where}: readiness.stage_names needs {len(cut) + 1} names "
             f"(one more than stage_cutoffs), got {len(rd['stage_names'])}"
         )
+    _num(where, "readiness.min_confidence", rd.get("min_confidence", 0.5), 0, 1)
     for k, v in rd.get("weights", {}).items():
         _num(where, f"readiness.weights.{k}", v)
 
