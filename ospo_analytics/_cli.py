@@ -129,6 +129,18 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
             f"{len(inputs.procurement.vendor_merges)} supplier spellings merged: "
             f"review {out_dir / 'vendor_merges.csv'}"
         )
+    res = inputs.ministries
+    if res is not None and len(res.merges):
+        n = res.merges["ministry"].nunique()
+        console.print(
+            f"{len(res.merges)} ministry spellings make {n} ministries: "
+            f"review {out_dir / 'ministry_merges.csv'}"
+        )
+    if res is not None and res.unmatched:
+        console.print(
+            f"[yellow]{len(res.unmatched)} buyer(s) matched no [ministries] mapping[/] and "
+            f"stay their own ministry: review {out_dir / 'buyer_review.csv'}"
+        )
     code = 1 if inputs.unusable else 0
     if not files["table"].isin(["inventory", "procurement"]).any():
         err.print(

@@ -924,6 +924,8 @@ class Inputs:
     procurement: LoadResult
     questionnaire: LoadResult
     input_files: list[Path] = field(default_factory=list)
+    # Buyer -> ministry roll-up and ministry-name clustering (see _clean.ministries).
+    ministries: object = None
 
     @property
     def results(self) -> list[LoadResult]:
@@ -982,7 +984,88 @@ def load_inputs(
         input_files=[Path(p) for p in [*inv, *proc, *quest]],
     )
     _unify_vendors(inputs, config)
+    _roll_up_ministries(inputs, config)
     return inputs
+
+
+def _roll_up_ministries(inputs: Inputs, config: Config) -> None:
+    """Keep each row's buyer as written in ``buyer`` and put the ministry it
+    rolls up to (mapping, then name clustering) in ``ministry``; the review
+    tables go to ``inputs.ministries`` (see :func:`ministry_review_tables`)."""
+    from ._clean.ministries import resolve_ministries
+
+    tables = [r.table for r in inputs.results]
+    names = pd.concat([t["ministry"].dropna() for t in tables if len(t)], ignore_index=True)
+    section = config["ministries"]
+    res = resolve_ministries(
+        names.value_counts(sort=False) if len(names) else pd.Series(dtype="int64"),
+        rules=config.buyer_rules(),
+        aliases=section.get("aliases") or None,
+        keep_apart=section.get("keep_apart") or (),
+        fuzzy_threshold=float(section.get("fuzzy_threshold") or 0),
+    )
+    lookup = res.lookup()
+    for r in inputs.results:
+        t = r.table
+        # Distinct spellings only: factorize, map the uniques, take back.
+        codes, uniques = pd.factorize(t["ministry"], use_na_sentinel=True)
+        mapped = pd.array([lookup.get(u, u) for u in uniques], dtype="string")
+        ministry = pd.Series(mapped.take(codes, allow_fill=True), index=t.index, dtype="string")
+        if r.kind == "questionnaire":
+            r.table = t.assign(ministry=ministry)
+        else:
+            r.table = t.assign(buyer=t["ministry"].astype("string"), ministry=ministry)
+    inputs.ministries = res
+
+
+def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    """``ministry_buyers`` (ministry, buyer, matched_by, contracts, spend, systems),
+    ``buyer_review`` (unmatched buyers) and ``ministry_merges`` for review."""
+    from ._clean.ministries import (
+        BUYER_COLUMNS,
+        MERGE_COLUMNS,
+        REVIEW_COLUMNS,
+    )
+
+    proc, inv = inputs.procurement.table, inputs.inventory.table
+    keys = ["ministry", "buyer"]
+    parts = []
+    if len(proc) and "buyer" in proc:
+        parts.append(
+            proc.groupby(keys, dropna=True, observed=True)
+            .agg(contracts=("amount", "size"), spend=("amount", lambda a: a.sum(min_count=1)))
+            .reset_index()
+        )
+    if len(inv) and "buyer" in inv:
+        parts.append(
+            inv.groupby(keys, dropna=True, observed=True).size().rename("systems").reset_index()
+        )
+    if parts:
+        table = parts[0]
+        for p in parts[1:]:
+            table = table.merge(p, on=keys, how="outer")
+    else:
+        table = pd.DataFrame(columns=keys)
+    res = inputs.ministries
+    how = dict(zip(res.table["buyer"], res.table["matched_by"], strict=True)) if res else {}
+    table["matched_by"] = table["buyer"].map(how).astype("string")
+    for c, dtype in (("contracts", "Int64"), ("spend", "Float64"), ("systems", "Int64")):
+        table[c] = (table[c] if c in table else pd.Series(pd.NA, index=table.index)).astype(dtype)
+    for c in ("contracts", "systems"):
+        table[c] = table[c].fillna(0)
+    table["ministry"] = table["ministry"].astype("string")
+    table["buyer"] = table["buyer"].astype("string")
+    table = table[BUYER_COLUMNS].sort_values(["ministry", "buyer"], kind="stable")
+    review = table[table["matched_by"] == "unmatched"].drop(columns="matched_by")
+    review = review.assign(
+        problem="no [ministries] buyer mapping matched this buyer; kept as its own ministry"
+    ).sort_values(["spend", "buyer"], ascending=[False, True], na_position="last")
+    merges = res.merges if res else pd.DataFrame(columns=MERGE_COLUMNS)
+    return {
+        "ministry_buyers": table.reset_index(drop=True),
+        "buyer_review": review[REVIEW_COLUMNS].reset_index(drop=True),
+        "ministry_merges": merges,
+    }
 
 
 def _unify_vendors(inputs: Inputs, config: Config) -> None:
@@ -1035,6 +1118,16 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
         target = out_dir / name
         write_csv_safe(df, target)
         written.append(target)
+    review = ministry_review_tables(inputs)
+    for name in ("buyer_review", "ministry_merges"):
+        target = out_dir / f"{name}.csv"
+        write_csv_safe(review[name], target)
+        written.append(target)
+    target = out_dir / "ministry_buyers.parquet"
+    tmp = target.with_suffix(".parquet.tmp")
+    review["ministry_buyers"].to_parquet(tmp, index=False)
+    tmp.replace(target)
+    written.append(target)
     return written
 
 

@@ -662,6 +662,9 @@ def columns(table: str) -> tuple[Column, ...]:
 def empty_frame(table: str) -> pd.DataFrame:
     """Return an empty canonical table with the right dtypes (incl. provenance)."""
     data = {c.name: pd.Series(dtype=pandas_dtype(c.kind)) for c in columns(table)}
+    if table in ("procurement", "inventory"):
+        # The buyer as written; `ministry` is the ministry it rolls up to.
+        data["buyer"] = pd.Series(dtype="string")
     if table == "procurement":
         data["supplier_raw"] = pd.Series(dtype="string")
         data["method_raw"] = pd.Series(dtype="string")
@@ -732,7 +735,9 @@ def data_dictionary_markdown() -> str:
         out.append("")
     out.append(
         "Every loaded row also keeps `source_file`, `source_sheet`, `source_row` "
-        "(1-based row as a spreadsheet shows it). Procurement adds `supplier_raw` "
+        "(1-based row as a spreadsheet shows it). Procurement and inventory add `buyer` "
+        "(the buyer or agency as written; `ministry` is the ministry it rolls up to, "
+        "see *Buyers and ministries*). Procurement adds `supplier_raw` "
         "(the spelling in the file), `method_raw`, `is_it` (item classification in the "
         "IT filter; empty = no classification) and `split_award` (an OCDS award to "
         "several suppliers, split evenly).\n"
