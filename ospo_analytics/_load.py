@@ -1025,20 +1025,39 @@ def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
         BUYER_COLUMNS,
         MERGE_COLUMNS,
         REVIEW_COLUMNS,
+        display_names,
     )
 
     proc, inv = inputs.procurement.table, inputs.inventory.table
+    res = inputs.ministries
+    counts = (
+        dict(zip(res.table["buyer"], res.table["n_rows"].astype(int), strict=True)) if res else {}
+    )
+    how = dict(zip(res.table["buyer"], res.table["matched_by"], strict=True)) if res else {}
+    shown = display_names(counts)
     keys = ["ministry", "buyer"]
     parts = []
+    # Spellings of one buyer ("CITY X" / "City X") are listed as one buyer,
+    # under its most frequent clean spelling; the tables keep each as written.
     if len(proc) and "buyer" in proc:
+        p = proc[["ministry", "buyer", "amount"]].assign(
+            _spelling=proc["buyer"], buyer=proc["buyer"].map(shown)
+        )
         parts.append(
-            proc.groupby(keys, dropna=True, observed=True)
-            .agg(contracts=("amount", "size"), spend=("amount", lambda a: a.sum(min_count=1)))
+            p.groupby(keys, dropna=True, observed=True)
+            .agg(
+                contracts=("amount", "size"),
+                spend=("amount", lambda a: a.sum(min_count=1)),
+                _sp=("_spelling", lambda s: frozenset(s.dropna())),
+            )
             .reset_index()
         )
     if len(inv) and "buyer" in inv:
+        i = inv[["ministry", "buyer"]].assign(_spelling=inv["buyer"], buyer=inv["buyer"].map(shown))
         parts.append(
-            inv.groupby(keys, dropna=True, observed=True).size().rename("systems").reset_index()
+            i.groupby(keys, dropna=True, observed=True)
+            .agg(systems=("_spelling", "size"), _sp2=("_spelling", lambda s: frozenset(s.dropna())))
+            .reset_index()
         )
     if parts:
         table = parts[0]
@@ -1046,9 +1065,20 @@ def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
             table = table.merge(p, on=keys, how="outer")
     else:
         table = pd.DataFrame(columns=keys)
-    res = inputs.ministries
-    how = dict(zip(res.table["buyer"], res.table["matched_by"], strict=True)) if res else {}
-    table["matched_by"] = table["buyer"].map(how).astype("string")
+    sets = [table[c] for c in ("_sp", "_sp2") if c in table]
+    spelled = (
+        [
+            frozenset().union(*(x for x in xs if isinstance(x, frozenset)))
+            for xs in zip(*sets, strict=True)
+        ]
+        if sets
+        else []
+    )
+    table["spellings"] = pd.array([len(x) for x in spelled], dtype="Int64")
+    table["matched_by"] = pd.array(
+        ["; ".join(sorted({how.get(x, "") for x in xs} - {""})) for xs in spelled],
+        dtype="string",
+    )
     for c, dtype in (("contracts", "Int64"), ("spend", "Float64"), ("systems", "Int64")):
         table[c] = (table[c] if c in table else pd.Series(pd.NA, index=table.index)).astype(dtype)
     for c in ("contracts", "systems"):
@@ -1056,11 +1086,12 @@ def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
     table["ministry"] = table["ministry"].astype("string")
     table["buyer"] = table["buyer"].astype("string")
     table = table[BUYER_COLUMNS].sort_values(["ministry", "buyer"], kind="stable")
-    review = table[table["matched_by"] == "unmatched"].drop(columns="matched_by")
+    review = table[table["matched_by"].str.contains("unmatched", regex=False)]
+    review = review.drop(columns="matched_by")
     review = review.assign(
         problem="no [ministries] buyer mapping matched this buyer; kept as its own ministry"
     ).sort_values(["spend", "buyer"], ascending=[False, True], na_position="last")
-    merges = res.merges if res else pd.DataFrame(columns=MERGE_COLUMNS)
+    merges = res.merges if res is not None else pd.DataFrame(columns=MERGE_COLUMNS)
     return {
         "ministry_buyers": table.reset_index(drop=True),
         "buyer_review": review[REVIEW_COLUMNS].reset_index(drop=True),

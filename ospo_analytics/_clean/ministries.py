@@ -47,6 +47,7 @@ __all__ = [
     "BuyerRule",
     "MinistryResolution",
     "load_buyer_rules",
+    "display_names",
     "ministry_key",
     "resolve_ministries",
 ]
@@ -57,8 +58,13 @@ _SPACES = re.compile(r"\s+")
 _AND_WORDS = frozenset({"and", "et", "y", "und", "e"})
 
 MERGE_COLUMNS = ["ministry", "spelling", "n_rows", "method", "match_score"]
-REVIEW_COLUMNS = ["buyer", "ministry", "contracts", "spend", "systems", "problem"]
-BUYER_COLUMNS = ["ministry", "buyer", "matched_by", "contracts", "spend", "systems"]
+REVIEW_COLUMNS = ["buyer", "spellings", "ministry", "contracts", "spend", "systems", "problem"]
+BUYER_COLUMNS = ["ministry", "buyer", "spellings", "matched_by", "contracts", "spend", "systems"]
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _fold(text: str) -> str:
@@ -141,7 +147,9 @@ def _make_rule(pattern: Any, ministry: Any, origin: str) -> BuyerRule:
     pattern, ministry = pattern.strip(), _SPACES.sub(" ", ministry).strip()
     if pattern[:3].casefold() == "re:":
         try:
-            rx = re.compile(_fold(pattern[3:].strip()), re.IGNORECASE)
+            # Accents dropped (names are matched without them) but the case of
+            # the expression kept: casefolding would turn \\B into \\b.
+            rx = re.compile(_strip_accents(pattern[3:].strip()), re.IGNORECASE)
         except re.error as exc:
             raise RuleError(f"{origin}: invalid regular expression {pattern!r}: {exc}") from None
         return BuyerRule(pattern, ministry, "regex", origin, rx)
@@ -200,8 +208,8 @@ def _read_rules_csv(path: Path) -> list[BuyerRule]:
     for n, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
-        cell = (lambda i: row[i] if i < len(row) else "")  # noqa: E731
-        rules.append(_make_rule(cell(ib), cell(im), f"{path.name} row {n}"))
+        row = [*row, "", ""]  # short rows: missing cells are empty
+        rules.append(_make_rule(row[ib], row[im], f"{path.name} row {n}"))
     return rules
 
 
@@ -241,6 +249,36 @@ class MinistryResolution:
 
 def _is_mixed_case(s: str) -> bool:
     return s != s.upper() and s != s.lower()
+
+
+def _best_spelling(spellings: Iterable[str], weights: Mapping[str, int]) -> str:
+    """Mixed case first, then the most rows, then accented, then alphabetical."""
+    return min(
+        spellings,
+        key=lambda s: (
+            not _is_mixed_case(s),
+            -weights.get(s, 0),
+            -sum(ord(ch) > 127 for ch in s),
+            s.casefold(),
+            s,
+        ),
+    )
+
+
+def display_names(counts: Mapping[str, int]) -> dict[str, str]:
+    """Spelling -> display spelling of the names sharing its :func:`ministry_key`.
+
+    Used for buyers, whose spellings are listed per ministry for review
+    ("CULTURE INSPECTORATE X" and "Culture Inspectorate X" are one buyer).
+    """
+    groups: dict[str, list[str]] = {}
+    for s in counts:
+        groups.setdefault(ministry_key(s) or s, []).append(s)
+    out = {}
+    for ss in groups.values():
+        best = _best_spelling(ss, counts)
+        out.update(dict.fromkeys(ss, best))
+    return out
 
 
 def resolve_ministries(
@@ -342,16 +380,7 @@ def resolve_ministries(
         if c in preferred and not c.startswith("\x00"):
             display[c] = preferred[c]
             continue
-        display[c] = min(
-            ss,
-            key=lambda s: (
-                not _is_mixed_case(s),
-                -weights[s],
-                -sum(ord(ch) > 127 for ch in s),
-                s.casefold(),
-                s,
-            ),
-        )
+        display[c] = _best_spelling(ss, weights)
     ministry = [display[cluster_of[s]] for s in ministry_spelling]
     table = pd.DataFrame(
         {
@@ -362,7 +391,7 @@ def resolve_ministries(
             "n_rows": pd.array(n_rows, dtype="Int64"),
         }
     )
-    merges = _merges(members, display, weights, method)
+    merges = _merges(table)
     return MinistryResolution(table, merges, mapped=bool(rules))
 
 
@@ -382,29 +411,42 @@ def _fuzzy_merge(cluster_of: dict[str, str], method: dict[str, str], threshold: 
                 method[s] = "fuzzy"
 
 
-def _merges(members, display, weights, method) -> pd.DataFrame:
+def _merges(table: pd.DataFrame) -> pd.DataFrame:
+    """Spellings of each ministry's own name that became one ministry.
+
+    A buyer that a mapping rolled up under another name (a hospital under the
+    Ministry of Health) is not a spelling of it: those are listed in
+    ``ministry_buyers`` instead. Only ministries with several spellings, or
+    whose single spelling differs from the name shown, are listed.
+    """
     from rapidfuzz import fuzz
 
-    rows = []
-    for c, ss in members.items():
-        if len(ss) < 2 and (ss[0] == display[c]):
-            continue
-        shown = display[c]
-        for s in ss:
-            rows.append(
-                {
-                    "ministry": shown,
-                    "spelling": s,
-                    "n_rows": weights[s],
-                    "method": method[s],
-                    "match_score": 100.0
-                    if ministry_key(s) == ministry_key(shown)
-                    else float(fuzz.token_sort_ratio(ministry_key(s), ministry_key(shown))),
-                }
-            )
-    if not rows:
+    t = table.assign(
+        _bk=[ministry_key(b) for b in table["buyer"]],
+        _mk=[ministry_key(m) for m in table["ministry"]],
+    )
+    mapped = t["matched_by"].str.startswith("mapping:")
+    t = t[(t["_bk"] == t["_mk"]) | (t["method"].isin(["alias", "fuzzy"]) & ~mapped)]
+    n = t.groupby("ministry")["buyer"].transform("size")
+    t = t[(n > 1) | (t["buyer"] != t["ministry"])]
+    if t.empty:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in MERGE_COLUMNS})
-    out = pd.DataFrame(rows, columns=MERGE_COLUMNS)
+    method = t["method"].where(t["_bk"] != t["_mk"], "exact-normalised")
+    out = pd.DataFrame(
+        {
+            "ministry": t["ministry"].astype("string"),
+            "spelling": t["buyer"].astype("string"),
+            "n_rows": t["n_rows"].astype("Int64"),
+            "method": method.astype("string"),
+            "match_score": pd.array(
+                [
+                    100.0 if b == m else float(fuzz.token_sort_ratio(b, m))
+                    for b, m in zip(t["_bk"], t["_mk"], strict=True)
+                ],
+                dtype="Float64",
+            ),
+        }
+    )
     return out.sort_values(
         ["ministry", "match_score", "spelling"], key=_casefold_key, kind="stable"
     ).reset_index(drop=True)

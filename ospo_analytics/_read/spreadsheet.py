@@ -235,6 +235,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return data.decode(enc, errors="replace"), enc
 
 
+_MIXED_CASE = re.compile(r"(?<=[a-z])[^\x00-\x7f](?=[a-z])")
+_ALONE = re.compile(r"(?<=\s)[^\x00-\x7f](?=\s)")
+_ONE_LETTER_WORDS = frozenset("àÀáéèóòúùíìôÔ")
+
+
 def _guess_single_byte(data: bytes) -> str:
     # cp1252 and MacRoman both decode almost anything; pick the one whose
     # decoding yields more letters common in European languages and fewer
@@ -242,6 +247,12 @@ def _guess_single_byte(data: bytes) -> str:
     def plausibility(text: str) -> int:
         good = sum(ch.isalpha() for ch in text if ord(ch) > 127)
         bad = sum(ch in "√∫≈Ωπ∂∑∆ƒ◊‡°·‚„‰¶§†•¨ˇ˘˙˚¸˝˛" for ch in text)
+        # The wrong code page puts capitals inside lower-case words
+        # ("MinistËre" for cp1252 "Ministère" read as MacRoman, "cafŽ" the
+        # other way round): real text almost never does.
+        bad += sum(ch.isupper() for ch in _MIXED_CASE.findall(text))
+        # ...and letters standing alone where a dash was (" – " read as " ñ ").
+        bad += sum(ch.isalpha() and ch not in _ONE_LETTER_WORDS for ch in _ALONE.findall(text))
         return good - 3 * bad
 
     best, best_score = "latin-1", None
