@@ -166,8 +166,10 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
             f"review {out_dir / 'ministry_merges.csv'}"
         )
     if res is not None and res.unmatched:
+        t = res.table
+        n_buyers = t.loc[t["matched_by"] == "unmatched", "ministry"].nunique()
         console.print(
-            f"[yellow]{len(res.unmatched)} buyer(s) matched no \\[ministries] mapping[/] and "
+            f"[yellow]{n_buyers} buyer(s) matched no \\[ministries] mapping[/] and "
             f"stay their own ministry: review {out_dir / 'buyer_review.csv'}"
         )
     code = 1 if inputs.unusable else 0

@@ -1732,8 +1732,17 @@ def write_national(
     by_min: dict[str, list[dict]] = {}
     for s in systems:
         by_min.setdefault(buyer_min[s["ministry"]], []).append(s)
-    for name, code, _, lang in mins:
-        mine = by_min.get(name, [])
+    # Named ministries keep a register each; the synthetic ones beyond them
+    # (wide-country tests) share one national register, as small states do.
+    groups: dict[str, list[tuple[str, str, str, str]]] = {}
+    for mm in mins:
+        synthetic = mm[1][0] == "S" and mm[1][1:].isdigit()
+        groups.setdefault("states" if synthetic else mm[1], []).append(mm)
+    for gkey, members in groups.items():
+        name, code, _, lang = members[0]
+        if gkey == "states":
+            name, code = "State departments", "states"
+        mine = [s for mm in members for s in by_min.get(mm[0], [])]
         m = _Ministry(name, code, code.lower(), lang, 0.5, 0.1, ())
         cols = list(_INV_ORDER)
         head = [_pick(rng, _INV_HEADERS[lang][c]) for c in cols]
