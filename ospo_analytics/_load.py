@@ -1018,6 +1018,28 @@ def _roll_up_ministries(inputs: Inputs, config: Config) -> None:
     inputs.ministries = res
 
 
+def _pair_totals(t: pd.DataFrame, count_as: str, amount: pd.Series | None) -> pd.DataFrame:
+    """Rows (and spend) per distinct (ministry, buyer spelling) of a table."""
+    m_codes, m_u = pd.factorize(t["ministry"], use_na_sentinel=True)
+    b_codes, b_u = pd.factorize(t["buyer"], use_na_sentinel=True)
+    ok = (m_codes >= 0) & (b_codes >= 0)
+    nb = max(len(b_u), 1)
+    key = m_codes[ok].astype(np.int64) * nb + b_codes[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    out = {
+        "ministry": pd.array(np.asarray(m_u, dtype=object)[uniq // nb], dtype="string"),
+        "spelling": pd.array(np.asarray(b_u, dtype=object)[uniq % nb], dtype="string"),
+        count_as: np.bincount(inverse, minlength=len(uniq)),
+    }
+    if amount is not None:
+        a = amount.to_numpy(dtype=float, na_value=np.nan)[ok]
+        has = ~np.isnan(a)
+        spend = np.bincount(inverse, weights=np.where(has, a, 0.0), minlength=len(uniq))
+        n_has = np.bincount(inverse, weights=has, minlength=len(uniq))
+        out["spend"] = np.where(n_has > 0, spend, np.nan)  # no amount known: unknown, not 0
+    return pd.DataFrame(out)
+
+
 def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
     """``ministry_buyers`` (ministry, buyer, matched_by, contracts, spend, systems),
     ``buyer_review`` (unmatched buyers) and ``ministry_merges`` for review."""
@@ -1035,50 +1057,34 @@ def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
     )
     how = dict(zip(res.table["buyer"], res.table["matched_by"], strict=True)) if res else {}
     shown = display_names(counts)
-    keys = ["ministry", "buyer"]
+    # Distinct (ministry, spelling) pairs first, with integer codes and
+    # bincount: millions of rows cost a factorize and a sort.
     parts = []
+    if len(proc) and "buyer" in proc:
+        parts.append(_pair_totals(proc, "contracts", proc["amount"]))
+    if len(inv) and "buyer" in inv:
+        parts.append(_pair_totals(inv, "systems", None))
+    pairs = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"ministry": [], "spelling": [], "contracts": [], "spend": []})
+    )
     # Spellings of one buyer ("CITY X" / "City X") are listed as one buyer,
     # under its most frequent clean spelling; the tables keep each as written.
-    if len(proc) and "buyer" in proc:
-        p = proc[["ministry", "buyer", "amount"]].assign(
-            _spelling=proc["buyer"], buyer=proc["buyer"].map(shown)
-        )
-        parts.append(
-            p.groupby(keys, dropna=True, observed=True)
-            .agg(
-                contracts=("amount", "size"),
-                spend=("amount", lambda a: a.sum(min_count=1)),
-                _sp=("_spelling", lambda s: frozenset(s.dropna())),
-            )
-            .reset_index()
-        )
-    if len(inv) and "buyer" in inv:
-        i = inv[["ministry", "buyer"]].assign(_spelling=inv["buyer"], buyer=inv["buyer"].map(shown))
-        parts.append(
-            i.groupby(keys, dropna=True, observed=True)
-            .agg(systems=("_spelling", "size"), _sp2=("_spelling", lambda s: frozenset(s.dropna())))
-            .reset_index()
-        )
-    if parts:
-        table = parts[0]
-        for p in parts[1:]:
-            table = table.merge(p, on=keys, how="outer")
-    else:
-        table = pd.DataFrame(columns=keys)
-    sets = [table[c] for c in ("_sp", "_sp2") if c in table]
-    spelled = (
-        [
-            frozenset().union(*(x for x in xs if isinstance(x, frozenset)))
-            for xs in zip(*sets, strict=True)
-        ]
-        if sets
-        else []
-    )
-    table["spellings"] = pd.array([len(x) for x in spelled], dtype="Int64")
-    table["matched_by"] = pd.array(
-        ["; ".join(sorted({how.get(x, "") for x in xs} - {""})) for xs in spelled],
-        dtype="string",
-    )
+    pairs["buyer"] = pairs["spelling"].map(shown).fillna(pairs["spelling"])
+    pairs["_how"] = pairs["spelling"].map(how).fillna("")
+    g = pairs.groupby(["ministry", "buyer"], sort=True)
+    table = pd.DataFrame(
+        {
+            "spellings": g["spelling"].nunique(),
+            "matched_by": g["_how"].agg(lambda h: "; ".join(sorted(set(h) - {""}))),
+            "contracts": g["contracts"].sum(min_count=1) if "contracts" in pairs else pd.NA,
+            "spend": g["spend"].sum(min_count=1) if "spend" in pairs else pd.NA,
+            "systems": g["systems"].sum(min_count=1) if "systems" in pairs else pd.NA,
+        }
+    ).reset_index()
+    table["spellings"] = table["spellings"].astype("Int64")
+    table["matched_by"] = table["matched_by"].astype("string")
     for c, dtype in (("contracts", "Int64"), ("spend", "Float64"), ("systems", "Int64")):
         table[c] = (table[c] if c in table else pd.Series(pd.NA, index=table.index)).astype(dtype)
     for c in ("contracts", "systems"):
