@@ -153,3 +153,34 @@ def test_tiny_and_wide_countries_load(tmp_path: Path, n: int) -> None:
     assert len(inputs.inventory.table) == info.n_systems
     result = score(inputs.inventory.table, inputs.procurement.table, inputs.questionnaire.table)
     assert len(result.systems) == info.n_systems
+
+
+def test_ministry_charts_stay_drawable_with_10000_ministries() -> None:
+    """One bar per ministry would be 3,400 inches tall (over matplotlib's pixel
+    limit); the charts show the ministries with the most systems and say so."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from ospo_analytics._report import charts
+
+    n = 10_000
+    rng = np.random.default_rng(0)
+    m = pd.DataFrame(
+        {
+            "ministry": [f"Buyer {i:05d}" for i in range(n)],
+            "n_systems": rng.integers(0, 50, n),
+            "readiness_stage": rng.integers(0, 5, n).astype(float),
+            "readiness_score": rng.random(n),
+            "ind_open_share": rng.random(n),
+        }
+    )
+    top = set(m.sort_values(["n_systems", "ministry"], ascending=[False, True])["ministry"][:60])
+    for draw in (charts.readiness_bars, charts.readiness_heatmap):
+        fig = draw(m)
+        ax = fig.axes[0]
+        assert fig.get_size_inches()[1] < 40
+        assert "60 of 10,000" in ax.get_title()
+        assert {t.get_text() for t in ax.get_yticklabels()} == top
+        matplotlib.pyplot.close(fig)
