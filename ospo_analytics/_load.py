@@ -847,6 +847,10 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
 def _conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Give the frame exactly the canonical columns and dtypes, in order."""
     template = empty_frame(table)
+    if table in ("procurement", "inventory"):
+        # The buyer as written; `ministry` is the ministry it rolls up to
+        # (added after loading by _roll_up_ministries).
+        template["buyer"] = pd.Series(dtype="string")
     out = {}
     for name, dtype in template.dtypes.items():
         if name in df.columns:
@@ -995,7 +999,8 @@ def _roll_up_ministries(inputs: Inputs, config: Config) -> None:
     from ._clean.ministries import resolve_ministries
 
     tables = [r.table for r in inputs.results]
-    names = pd.concat([t["ministry"].dropna() for t in tables if len(t)], ignore_index=True)
+    parts = [t["ministry"].dropna() for t in tables if len(t)]
+    names = pd.concat(parts, ignore_index=True) if parts else pd.Series(dtype="string")
     section = config["ministries"]
     res = resolve_ministries(
         names.value_counts(sort=False) if len(names) else pd.Series(dtype="int64"),
@@ -1178,5 +1183,5 @@ def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     out = []
     for kind in ("inventory", "procurement", "questionnaire"):
         path = processed / f"{kind}.parquet"
-        out.append(_conform(kind, pd.read_parquet(path)) if path.exists() else empty_frame(kind))
+        out.append(_conform(kind, pd.read_parquet(path) if path.exists() else empty_frame(kind)))
     return out[0], out[1], out[2]

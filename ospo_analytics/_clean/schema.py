@@ -662,9 +662,6 @@ def columns(table: str) -> tuple[Column, ...]:
 def empty_frame(table: str) -> pd.DataFrame:
     """Return an empty canonical table with the right dtypes (incl. provenance)."""
     data = {c.name: pd.Series(dtype=pandas_dtype(c.kind)) for c in columns(table)}
-    if table in ("procurement", "inventory"):
-        # The buyer as written; `ministry` is the ministry it rolls up to.
-        data["buyer"] = pd.Series(dtype="string")
     if table == "procurement":
         data["supplier_raw"] = pd.Series(dtype="string")
         data["method_raw"] = pd.Series(dtype="string")
