@@ -184,3 +184,20 @@ def test_ministry_charts_stay_drawable_with_10000_ministries() -> None:
         assert "60 of 10,000" in ax.get_title()
         assert {t.get_text() for t in ax.get_yticklabels()} == top
         matplotlib.pyplot.close(fig)
+
+
+def test_demo_command_scales(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ospo_analytics._cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["demo", "--scale", "galactic", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "--scale must be one of" in bad.output
+    assert not (tmp_path / "x").exists()
+    small = runner.invoke(app, ["demo", "--scale", "test", "--out", str(tmp_path / "nat")])
+    assert small.exit_code == 0, small.output
+    assert "60 buyers under 25 ministries" in small.output
+    config = load_config(tmp_path / "nat" / "ospo.toml")
+    assert len(config.buyer_rules()) > 25  # the CSV rows and the patterns
+    assert config.input_paths("procurement") and config.input_paths("inventory")
