@@ -1,4 +1,5 @@
-"""Run every benchmark (``make bench``): loader, cleaners, scoring, report batch.
+"""Run every benchmark (``make bench``): loader, cleaners, scoring, report batch,
+then the national-scale demo end to end (validate, score, report).
 
 Each ``bench_*.py`` prints its own table with the goal beside the measure.
 Speed goals live here, not in the test suite, because timings depend on the
@@ -12,7 +13,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["bench_load.py", "bench_clean.py", "bench_score.py", "bench_report.py"]
+ORDER = [
+    "bench_load.py",
+    "bench_clean.py",
+    "bench_score.py",
+    "bench_report.py",
+    "bench_national.py",
+]
 
 
 def main() -> int:

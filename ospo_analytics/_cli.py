@@ -58,19 +58,48 @@ def _profile(path: Path | None):
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder to write the demo country to.")] = Path(
-        "data/raw/demo"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder to write to (default: data/raw/demo; with --scale national, "
+            "data/national, a project folder with its own ospo.toml)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="demo: 13 ministries, ~3,000 contracts. national: 600 buyers under 25 "
+            "ministries, 5,000 systems, 300,000 contracts. test: a reduced national country "
+            "(60 buyers, 500 systems, 20,000 contracts)."
+        ),
+    ] = "demo",
 ) -> None:
     """Write the fictional demo country (Republic of Tamarind) as messy exports."""
-    from ._demo import write_demo
+    from ._demo import NATIONAL_SCALES, write_demo, write_national
 
-    info = write_demo(out, seed=seed)
+    if scale == "demo":
+        out = out or Path("data/raw/demo")
+        info = write_demo(out, seed=seed)
+        console.print(
+            f"wrote {len(info.files)} files to {out}: {len(info.ministries)} ministries, "
+            f"{info.n_systems} systems, {info.n_procurement_rows} procurement rows"
+        )
+        return
+    if scale not in NATIONAL_SCALES:
+        err.print(
+            f"[red]error:[/] --scale must be one of demo, {', '.join(NATIONAL_SCALES)}; "
+            f"not {scale!r}"
+        )
+        raise typer.Exit(2)
+    out = out or Path("data/national")
+    nat = write_national(out, seed=seed, scale=scale)
     console.print(
-        f"wrote {len(info.files)} files to {out}: {len(info.ministries)} ministries, "
-        f"{info.n_systems} systems, {info.n_procurement_rows} procurement rows"
+        f"wrote {len(nat.files)} files to {out}: {len(nat.buyer_ministry)} buyers under "
+        f"{len(nat.ministries)} ministries, {nat.n_systems} systems, "
+        f"{nat.n_contracts} contracts"
     )
+    console.print(f"run it with: ospo-analytics run -c {nat.config}", soft_wrap=True)
 
 
 def _ensure_demo(config) -> None:
@@ -130,6 +159,20 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
         console.print(
             f"{len(inputs.procurement.vendor_merges)} supplier spellings merged: "
             f"review {out_dir / 'vendor_merges.csv'}"
+        )
+    res = inputs.ministries
+    if res is not None and len(res.merges):
+        n = res.merges["ministry"].nunique()
+        console.print(
+            f"{len(res.merges)} ministry spellings make {n} ministries: "
+            f"review {out_dir / 'ministry_merges.csv'}"
+        )
+    if res is not None and res.unmatched:
+        t = res.table
+        n_buyers = t.loc[t["matched_by"] == "unmatched", "ministry"].nunique()
+        console.print(
+            f"[yellow]{n_buyers} buyer(s) matched no \\[ministries] mapping[/] and "
+            f"stay their own ministry: review {out_dir / 'buyer_review.csv'}"
         )
     code = 1 if inputs.unusable else 0
     if not files["table"].isin(["inventory", "procurement"]).any():

@@ -56,6 +56,19 @@ DEFAULTS: dict[str, Any] = {
     # Value mappings: [values.method] "Licitación pública" = "open"
     "values": {},
     "vendors": {"fuzzy_threshold": 92, "aliases": {}},
+    # Buyers roll up to ministries; ministry spellings cluster (see README).
+    "ministries": {
+        # buyer name / glob / "re:" regex -> ministry
+        "buyers": {},
+        # CSV with columns buyer,ministry (path relative to ospo.toml)
+        "buyers_file": "",
+        # spelling -> ministry: force a merge
+        "aliases": {},
+        # spellings that stay their own ministry
+        "keep_apart": [],
+        # rapidfuzz token_sort_ratio to merge near spellings; 0 = off
+        "fuzzy_threshold": 0,
+    },
     "it_filter": {
         "enabled": True,
         "prefixes": ["48", "72", "30", "43", "81"],
@@ -170,6 +183,26 @@ class Config:
     def value_map(self, column: str) -> dict[str, str]:
         return dict(self.data["values"].get(column, {}) or {})
 
+    def buyer_rules(self) -> list:
+        """Buyer -> ministry rules of ``[ministries]`` (TOML table, then CSV file).
+
+        Raises
+        ------
+        ConfigError
+            Bad regular expression, missing CSV file or columns, empty names.
+        """
+        from ._clean.ministries import RuleError, load_buyer_rules
+
+        section = self.data.get("ministries") or {}
+        file = str(section.get("buyers_file") or "").strip()
+        try:
+            return load_buyer_rules(
+                section.get("buyers") or {}, self.resolve(file) if file else None
+            )
+        except RuleError as exc:
+            where = f"{self.path}: " if self.path else ""
+            raise ConfigError(f"{where}{exc}") from None
+
 
 def load_config(path: str | Path | None = None, root: str | Path | None = None) -> Config:
     """Load ``ospo.toml`` (or defaults when there is none).
@@ -206,11 +239,14 @@ def load_config(path: str | Path | None = None, root: str | Path | None = None) 
         )
     merged = _merge(DEFAULTS, data)
     _check_reading(path, merged)
-    return Config(
+    config = Config(
         root=Path(root).resolve() if root else path.parent.resolve(),
         data=merged,
         path=path,
     )
+    _check_ministries(config)
+    return config
+
 
 
 def _check_reading(path: Path, data: dict) -> None:
@@ -245,3 +281,21 @@ def _check_reading(path: Path, data: dict) -> None:
             or not 0 < value < float("inf")
         ):
             raise ConfigError(f"{path}: [limits] {key} must be a positive number, got {value!r}")
+
+
+def _check_ministries(config: Config) -> None:
+    """Fail at load time (exit 2, no traceback) on an unusable [ministries] section."""
+    section = config.data["ministries"]
+    where = f"{config.path}: [ministries]"
+    for key in ("buyers", "aliases"):
+        if not isinstance(section.get(key), dict):
+            raise ConfigError(f"{where} {key} must be a table of name = ministry")
+    keep = section.get("keep_apart")
+    if isinstance(keep, str):
+        section["keep_apart"] = [keep]
+    elif not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        raise ConfigError(f"{where} keep_apart must be a list of names")
+    thr = section.get("fuzzy_threshold")
+    if isinstance(thr, bool) or not isinstance(thr, int | float) or not 0 <= thr <= 100:
+        raise ConfigError(f"{where} fuzzy_threshold must be a number from 0 (off) to 100")
+    config.buyer_rules()

@@ -1475,3 +1475,477 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
         vendor_spellings={k: list(v) for k, v in sorted(vendor_used.items())},
         headers=headers,
     )
+
+
+# ================================================================ national scale
+#
+# A country as national feeds show it: hundreds of buyers (agencies,
+# hospitals, school districts, municipalities) under a few dozen ministries,
+# thousands of systems and hundreds of thousands of contracts, with the same
+# mess as the demo (title rows, several header sets, vendor spellings, mixed
+# dates and amounts, buyer-name variants, a few invalid rows). Written with an
+# ``ospo.toml`` whose ``[ministries]`` section rolls the buyers up, so the
+# folder runs as it is: ``ospo-analytics run -c <out>/ospo.toml``.
+
+# fmt: off
+_NATIONAL_EXTRA: tuple[tuple[str, str, str], ...] = (
+    # (name, code, topic) beyond the demo's 13 ministries
+    ("Ministry of Defence", "DEF", "Defence"),
+    ("Ministry of Energy & Mines", "ENE", "Energy"),
+    ("Ministry of Water and Sanitation", "WAT", "Water"),
+    ("Ministry of Housing & Urban Development", "HOU", "Housing"),
+    ("Ministry of Trade and Industry", "TRD", "Trade"),
+    ("Ministry of Youth & Sports", "YTH", "Youth"),
+    ("Ministère de la Sécurité publique", "SEC", "Sécurité"),
+    ("Ministère de la Culture et de la Communication", "CUL", "Culture"),
+    ("Ministry of Public Works", "PWK", "Public Works"),
+    ("Ministry of Fisheries & Marine Resources", "FSH", "Fisheries"),
+    ("Ministry of Local Government", "LOC", "Local Government"),
+    ("Ministerio de Ciencia y Tecnología", "CYT", "Ciencia"),
+)
+_PLACES: tuple[str, ...] = (
+    "Port Tamar", "Bayside", "Coral Point", "Mango Valley", "Pelican Bay", "Savannah Heights",
+    "Kingfisher Creek", "Sandy Cove", "Palm Ridge", "Blue Lagoon", "Hibiscus Hill",
+    "Turtle Beach", "Cedar Falls", "Frangipani", "Lighthouse Point", "Banyan Grove",
+    "Saint-Étienne-des-Îles", "Vieux-Fort", "Anse-à-Galets", "Trois-Rivières-du-Sud",
+    "San José del Mar", "Santa Lucía", "Río Dulce", "Ciénaga", "Northport", "Southgate",
+    "Eastwick", "Westfield", "Highlands", "Lowlands", "Riverside", "Hillcrest",
+)
+_UNIT_KINDS: tuple[str, ...] = (
+    "National {t} Agency", "{t} Directorate, {p}", "{t} Regional Office {p}",
+    "{t} Service of {p}", "{t} Training Institute {p}", "{t} Inspectorate {p}",
+)
+# fmt: on
+# Buyers these ministries have that a pattern in ospo.toml rolls up.
+_PATTERN_BUYERS = {
+    "Ministry of Health": ("Hospital {p}", '"Hospital *"'),
+    "Ministry of Education": ("School District {p}", '"re:^school district\\\\b"'),
+    "Ministry of Local Government": ("Municipality of {p}", '"Municipality of *"'),
+}
+
+NATIONAL_SCALES: dict[str, dict[str, int]] = {
+    "national": {"ministries": 25, "buyers": 600, "systems": 5000, "contracts": 300_000},
+    "test": {"ministries": 25, "buyers": 60, "systems": 500, "contracts": 20_000},
+}
+
+
+@dataclass
+class NationalInfo:
+    """What :func:`write_national` wrote.
+
+    Attributes
+    ----------
+    config : Path
+        The ``ospo.toml`` of the national project (inputs under ``raw/``).
+    files : list of Path
+        Every input file written (config and buyers CSV included), sorted.
+    ministries : list of str
+        Canonical ministry names (the names the mapping rolls buyers up to).
+    buyer_ministry : dict
+        Canonical buyer name -> its ministry (the truth, unmatched buyers
+        included).
+    unmatched_buyers : list of str
+        Buyers deliberately left out of the mapping (they stay their own
+        ministry and must be listed in ``buyer_review.csv``).
+    ministry_spellings : dict
+        Ministry -> spellings written (case, accents, spacing, ``&``/``and``).
+    n_systems : int
+        Valid inventory rows.
+    n_contracts : int
+        Procurement data rows written (invalid ones included).
+    planted_invalid : dict
+        File name -> procurement rows the loader must reject.
+    """
+
+    config: Path
+    files: list[Path]
+    ministries: list[str]
+    buyer_ministry: dict[str, str]
+    unmatched_buyers: list[str]
+    ministry_spellings: dict[str, list[str]]
+    n_systems: int
+    n_contracts: int
+    planted_invalid: dict[str, int] = field(default_factory=dict)
+
+
+def _national_ministries(n: int) -> list[tuple[str, str, str, str]]:
+    """(name, code, topic, header language) for ``n`` ministries."""
+    out = []
+    for m in MINISTRIES:
+        topic = m.name.replace("Ministry of ", "").split(" &")[0]
+        out.append((m.name, m.code, topic, m.lang))
+    out += [(name, code, topic, "fr" if name.startswith("Min") and "è" in name else "en")
+            for name, code, topic in _NATIONAL_EXTRA]  # fmt: skip
+    for k in range(len(out), n):  # beyond the named ones: synthetic, still unique
+        out.append((f"State Department No. {k + 1}", f"S{k + 1:04d}", f"State {k + 1}", "en"))
+    return out[:n]
+
+
+def _variants(name: str) -> list[str]:
+    """Spellings of one ministry that clustering must merge (first = canonical)."""
+    v = [name, name.upper()]
+    words = name.split(" ")
+    if len(words) > 2:  # "Ministry of health"
+        v.append(" ".join(words[:2] + [w.lower() for w in words[2:]]))
+    if " & " in name:
+        v.append(name.replace(" & ", " and "))
+    elif " and " in name:
+        v.append(name.replace(" and ", " And "))
+        v.append(name.replace(" and ", " & "))
+    folded = unicodedata_fold(name)
+    if folded != name:
+        v.append(folded)
+    v.append(name.replace(" of ", "  of "))  # double space from a pasted cell
+    return list(dict.fromkeys(v))
+
+
+def unicodedata_fold(text: str) -> str:
+    """``text`` without accents (a keyboard without them)."""
+    import unicodedata
+
+    d = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in d if not unicodedata.combining(c))
+
+
+def _national_buyers(
+    rng: np.random.Generator, mins: list[tuple[str, str, str, str]], n_buyers: int
+) -> list[tuple[str, str]]:
+    """(buyer, ministry): every ministry's own HQ first, then its units."""
+    buyers = [(m[0], m[0]) for m in mins]
+    seen = {b.casefold() for b, _ in buyers}
+    k = 0
+    while len(buyers) < n_buyers:
+        name, _, topic, _ = mins[k % len(mins)]
+        k += 1
+        pat = _PATTERN_BUYERS.get(name)
+        for _ in range(50):
+            p = _pick(rng, _PLACES)
+            tmpl = pat[0] if pat and rng.random() < 0.6 else _pick(rng, _UNIT_KINDS)
+            b = tmpl.format(t=topic, p=p)
+            if b.casefold() not in seen:
+                break
+        else:  # places exhausted for this ministry: number the unit
+            b = f"{topic} Unit {k}"
+        seen.add(b.casefold())
+        buyers.append((b, name))
+    return buyers[: max(n_buyers, len(mins))]
+
+
+def _buyer_variant(rng: np.random.Generator, b: str) -> str:
+    """A buyer name as a clerk typed it (case, accents, spacing)."""
+    u = rng.random()
+    if u < 0.8:
+        return b
+    if u < 0.88:
+        return b.upper()
+    if u < 0.94:
+        return unicodedata_fold(b)
+    return f" {b.replace(' ', '  ', 1)} "
+
+
+def write_national(
+    out_dir: Path,
+    seed: int = 7,
+    scale: str | dict[str, int] = "national",
+) -> NationalInfo:
+    """Write a national-scale country with its ``ospo.toml``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Project folder to create: ``ospo.toml`` and ``raw/`` (inputs,
+        ``buyers.csv``); ``processed/`` and ``reports/`` are where the
+        pipeline will write.
+    seed : int, default 7
+        Random seed; the same seed and scale give the same files.
+    scale : str or dict
+        ``"national"`` (25 ministries, 600 buyers, 5,000 systems, 300,000
+        contracts), ``"test"`` (25, 60, 500, 20,000) or a dict with keys
+        ``ministries``, ``buyers``, ``systems``, ``contracts``.
+
+    Returns
+    -------
+    NationalInfo
+    """
+    sizes = dict(NATIONAL_SCALES[scale]) if isinstance(scale, str) else dict(scale)
+    n_min = max(1, int(sizes["ministries"]))
+    n_buy = max(n_min, int(sizes["buyers"]))
+    n_sys = max(n_min, int(sizes["systems"]))
+    n_con = max(n_min, int(sizes["contracts"]))
+    out_dir = Path(out_dir)
+    raw_dir = out_dir / "raw"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    raw = _Raw(rng)
+    vendor_used: dict[str, list[str]] = {}
+    mins = _national_ministries(n_min)
+    spellings = {m[0]: _variants(m[0]) for m in mins}
+    buyers = _national_buyers(rng, mins, n_buy)
+    buyer_min = dict(buyers)
+    # A few units nobody put in the mapping: listed for review, not lost.
+    units = [b for b, m in buyers if b != m and not any(
+        b.startswith(p[0].split(" {")[0]) for p in _PATTERN_BUYERS.values())]  # fmt: skip
+    n_unmatched = min(len(units), max(1, n_buy // 100)) if units else 0
+    unmatched = sorted(str(x) for x in rng.choice(units, size=n_unmatched, replace=False))
+    files: list[Path] = []
+
+    # Systems: each belongs to a buyer, every ministry has at least one.
+    owner = np.concatenate([np.arange(n_min), rng.integers(0, len(buyers), size=n_sys - n_min)])
+    keys = [k for k in PRODUCTS if k not in ("gov-oss",)]
+    cats = list(RAW_SPELLINGS["category"])
+    systems: list[dict] = []
+    per_min: dict[str, int] = {}
+    code_of = {m[0]: m[1] for m in mins}
+    for bi in owner.tolist():
+        buyer, ministry = buyers[bi]
+        key = _pick(rng, keys)
+        label, vendor, arch, lic = PRODUCTS[key]
+        if not vendor:
+            vendor = _pick(rng, _LOCAL)
+        if not lic:
+            lic = "Commercial"
+        cat = _pick(rng, cats)
+        n = per_min.get(ministry, 0) + 1
+        per_min[ministry] = n
+        name = f"{label or cat.replace('-', ' ').capitalize()} – {buyer} #{n}"
+        systems.append(
+            {
+                "system_id": f"{code_of[ministry]}-{n:04d}",
+                "system_name": name,
+                "ministry": buyer,
+                "category": cat,
+                "description": f"{name}, run by {buyer}",
+                "vendor": vendor,
+                "arch": arch,
+                "licence": lic,
+                "annual_cost": float(np.round(rng.lognormal(11.0, 0.9), 2)),
+                "contract_end": dt.date(
+                    int(rng.integers(2025, 2030)),
+                    int(rng.integers(1, 13)),
+                    int(rng.integers(1, 29)),
+                ),
+                **_system_attrs(rng, arch, 0.5),
+            }
+        )
+
+    # Inventory: one workbook per ministry; units write their own name.
+    by_min: dict[str, list[dict]] = {}
+    for s in systems:
+        by_min.setdefault(buyer_min[s["ministry"]], []).append(s)
+    # Named ministries keep a register each; the synthetic ones beyond them
+    # (wide-country tests) share one national register, as small states do.
+    groups: dict[str, list[tuple[str, str, str, str]]] = {}
+    for mm in mins:
+        synthetic = mm[1][0] == "S" and mm[1][1:].isdigit()
+        groups.setdefault("states" if synthetic else mm[1], []).append(mm)
+    for gkey, members in groups.items():
+        name, code, _, lang = members[0]
+        if gkey == "states":
+            name, code = "State departments", "states"
+        mine = [s for mm in members for s in by_min.get(mm[0], [])]
+        m = _Ministry(name, code, code.lower(), lang, 0.5, 0.1, ())
+        cols = list(_INV_ORDER)
+        head = [_pick(rng, _INV_HEADERS[lang][c]) for c in cols]
+        rows = _inventory_rows(rng, raw, m, mine, cols, {}, vendor_used, [], 0)
+        ci = cols.index("ministry")
+        for r in rows:
+            b = r[ci]
+            r[ci] = _pick(rng, spellings[b]) if b in spellings else _buyer_variant(rng, b)
+        fname = f"inventory_{code.lower()}.xlsx"
+        book = _Book(raw_dir / fname)
+        book.sheet("Systems", _title(lang, name, "ICT asset register"), head, rows)
+        book.close()
+        files.append(raw_dir / fname)
+
+    # Contracts ------------------------------------------------------------
+    linked = rng.random(n_con) < 0.55
+    sys_idx = rng.integers(0, len(systems), size=n_con)
+    # Bigger ministries (more buyers) buy more: unlinked rows pick a buyer.
+    buy_idx = rng.integers(0, len(buyers), size=n_con)
+    years = rng.choice(np.array(YEARS), size=n_con)
+    months = rng.integers(1, 13, size=n_con)
+    days = rng.integers(1, 29, size=n_con)
+    u_method = rng.random(n_con)
+    tenderers = rng.integers(1, 8, size=n_con)
+    general = rng.integers(0, len(_CPV_GENERAL) + len(_CPV_NON_IT), size=n_con)
+    svc = rng.integers(0, len(_CPV_LICENCE) + len(_CPV_SERVICES), size=n_con)
+    amounts = rng.lognormal(10.2, 1.1, size=n_con)
+    defect = rng.random(n_con)
+    cpv_all = _CPV_LICENCE + _CPV_SERVICES
+    gen_all = _CPV_GENERAL + _CPV_NON_IT
+    seq: dict[tuple[str, int], int] = {}
+    rows_by_file: dict[str, list[list[object]]] = {}
+    planted: dict[str, int] = {}
+    methods = ("open", "selective", "limited", "direct")
+    for i in range(n_con):
+        year = int(years[i])
+        if linked[i]:
+            s = systems[int(sys_idx[i])]
+            buyer = s["ministry"]
+            supplier = s["vendor"] if rng.random() < 0.85 else _pick(rng, _CONSULTING)
+            code, desc = cpv_all[int(svc[i])]
+            desc = f"{s['system_name']}: {desc.lower()}"
+            amount = s["annual_cost"] * (0.2 + amounts[i] / 60000.0)
+            u = rng.random()
+            sid = s["system_id"] if u >= 0.15 else None
+            sname = s["system_name"] if u < 0.5 else None
+        else:
+            buyer = buyers[int(buy_idx[i])][0]
+            code, desc, _, sups = gen_all[int(general[i])]
+            supplier = _pick(rng, sups)
+            amount, sid, sname = amounts[i], None, None
+        ministry = buyer_min[buyer]
+        mcode = code_of[ministry]
+        nseq = seq.get((mcode, year), 0) + 1
+        seq[(mcode, year)] = nseq
+        um = float(u_method[i])
+        method = methods[0 if um < 0.45 else 1 if um < 0.6 else 2 if um < 0.75 else 3]
+        t = 1 if method == "direct" else int(tenderers[i])
+        award = dt.date(year, int(months[i]), int(days[i]))
+        start = award + dt.timedelta(days=int(days[i]))
+        end = start + dt.timedelta(days=364)
+        fname = f"procurement_{year}.xlsx" if year <= 2022 else f"procurement_{year}.csv"
+        csv_style = fname.endswith(".csv")
+        bad = float(defect[i])
+        kind = "amount" if bad < 0.0004 else "ministry" if bad < 0.0007 else None
+        if kind:
+            planted[fname] = planted.get(fname, 0) + 1
+        b_cell = buyer if buyer not in spellings else _pick(rng, spellings[buyer])
+        if buyer not in spellings:
+            b_cell = _buyer_variant(rng, buyer)
+
+        def date(d, csv_style=csv_style):
+            if csv_style:
+                return d.strftime("%d/%m/%Y") if rng.random() < 0.8 else d.isoformat()
+            return _date_cell(rng, d)
+
+        money = (
+            _euro_decimal(float(round(amount, 2)), grouped=rng.random() < 0.7)
+            if csv_style
+            else _money_cell(rng, float(amount))
+        )
+        rows_by_file.setdefault(fname, []).append(
+            [
+                None if kind == "ministry" else b_cell,
+                _spell(rng, supplier, vendor_used),
+                "TBD" if kind == "amount" else money,
+                CURRENCY if rng.random() < 0.85 else None,
+                date(award),
+                date(start),
+                date(end) if rng.random() < 0.9 else None,
+                raw.code("method", method),
+                t if rng.random() < 0.9 else None,
+                sid,
+                sname,
+                f"TAM-{mcode}-{year}-{nseq:06d}",
+                desc,
+                code if rng.random() < 0.88 else code[:8],
+                0,
+                None,
+                None,
+            ]
+        )
+    for fname in sorted(rows_by_file):
+        rows = rows_by_file[fname]
+        year = int(fname[12:16])
+        if fname.endswith(".csv"):
+            head = list(_PROC_HEADERS["fr"]) if year == 2025 else list(_PROC_HEADERS["v3"])
+            buf = io.StringIO()
+            w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+            w.writerow([_title("en", "National e-Procurement Portal", f"Contracts {year}")])
+            w.writerow(head)
+            w.writerows([["" if v is None else v for v in r] for r in rows])
+            (raw_dir / fname).write_bytes(buf.getvalue().encode("cp1252", "replace"))
+        else:
+            head = list(_PROC_HEADERS[_YEAR_HEADERS[year]])
+            book = _Book(raw_dir / fname)
+            title = _title("en", "Central Tender Board", f"Contract awards {year}")
+            book.sheet("Awards", title, head, rows)
+            book.close()
+        files.append(raw_dir / fname)
+
+    # Questionnaire: one sheet per ministry, names as each ministry wrote them.
+    from ._safe import sheet_name
+
+    points = _readiness_points()
+    book = _Book(raw_dir / "questionnaire.xlsx")
+    used: list[str] = []
+    for k, (name, _, topic, _) in enumerate(mins):
+        if k % 7 == 6:
+            continue  # some never answered: readiness unknown
+        spelled = _pick(rng, spellings[name])
+        rows = []
+        for pid, question in points:
+            u = rng.random()
+            ans = "yes" if u < 0.4 else "partly" if u < 0.65 else "no" if u < 0.92 else "unknown"
+            rows.append([spelled, pid, question, raw.code("answer", ans)])
+        sheet = sheet_name(topic, used)
+        used.append(sheet)
+        book.sheet(sheet, _title("en", name, "OSPO readiness questionnaire"),
+                   ["Ministry", "Point ID", "Question", "Answer"], rows)  # fmt: skip
+    book.close()
+    files.append(raw_dir / "questionnaire.xlsx")
+
+    # The mapping: a CSV for the units, patterns in ospo.toml for the rest.
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["buyer", "ministry"])
+    for m in [m[0] for m in mins]:
+        w.writerow([m, m])  # a ministry buys directly too: it rolls up to itself
+    for b, m in buyers:
+        if (
+            b == m
+            or b in unmatched
+            or any(b.startswith(p[0].split(" {")[0]) for p in _PATTERN_BUYERS.values())
+        ):
+            continue
+        w.writerow([b, m])
+    (raw_dir / "buyers.csv").write_text(buf.getvalue(), encoding="utf-8")
+    files.append(raw_dir / "buyers.csv")
+    patterns = "\n".join(
+        f'{pat} = "{m}"' for m, (_, pat) in _PATTERN_BUYERS.items() if m in buyer_min.values()
+    )
+    config = out_dir / "ospo.toml"
+    config.write_text(
+        _NATIONAL_TOML.format(patterns=patterns or "# (none at this scale)"), encoding="utf-8"
+    )
+    files.append(config)
+    return NationalInfo(
+        config=config,
+        files=sorted(files),
+        ministries=[m[0] for m in mins],
+        buyer_ministry=buyer_min,
+        unmatched_buyers=unmatched,
+        ministry_spellings=spellings,
+        n_systems=len(systems),
+        n_contracts=n_con,
+        planted_invalid=dict(sorted(planted.items())),
+    )
+
+
+_NATIONAL_TOML = """\
+# National-scale demo (written by `ospo-analytics demo --scale national`).
+# Run it with: ospo-analytics run -c <this folder>/ospo.toml
+
+[project]
+name = "Republic of Tamarind (national scale, demo)"
+as_of = "2026-01-15"
+currency = "TTD"
+
+[inputs]
+inventory = ["raw/inventory_*.xlsx"]
+procurement = ["raw/procurement_*.xlsx", "raw/procurement_*.csv"]
+questionnaire = ["raw/questionnaire.xlsx"]
+demo_if_missing = false
+
+[outputs]
+processed = "processed"
+reports = "reports"
+
+[ministries]
+# Agencies, hospitals, school districts... roll up to their ministry.
+buyers_file = "raw/buyers.csv"
+
+[ministries.buyers]
+{patterns}
+"""

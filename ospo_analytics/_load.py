@@ -974,6 +974,10 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
 def _conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Give the frame exactly the canonical columns and dtypes, in order."""
     template = empty_frame(table)
+    if table in ("procurement", "inventory"):
+        # The buyer as written; `ministry` is the ministry it rolls up to
+        # (added after loading by _roll_up_ministries).
+        template["buyer"] = pd.Series(dtype="string")
     out = {}
     for name, dtype in template.dtypes.items():
         if name in df.columns:
@@ -1051,6 +1055,8 @@ class Inputs:
     procurement: LoadResult
     questionnaire: LoadResult
     input_files: list[Path] = field(default_factory=list)
+    # Buyer -> ministry roll-up and ministry-name clustering (see _clean.ministries).
+    ministries: object = None
 
     @property
     def results(self) -> list[LoadResult]:
@@ -1109,7 +1115,126 @@ def load_inputs(
         input_files=[Path(p) for p in [*inv, *proc, *quest]],
     )
     _unify_vendors(inputs, config)
+    _roll_up_ministries(inputs, config)
     return inputs
+
+
+def _roll_up_ministries(inputs: Inputs, config: Config) -> None:
+    """Keep each row's buyer as written in ``buyer`` and put the ministry it
+    rolls up to (mapping, then name clustering) in ``ministry``; the review
+    tables go to ``inputs.ministries`` (see :func:`ministry_review_tables`)."""
+    from ._clean.ministries import resolve_ministries
+
+    tables = [r.table for r in inputs.results]
+    parts = [t["ministry"].dropna() for t in tables if len(t)]
+    names = pd.concat(parts, ignore_index=True) if parts else pd.Series(dtype="string")
+    section = config["ministries"]
+    res = resolve_ministries(
+        names.value_counts(sort=False) if len(names) else pd.Series(dtype="int64"),
+        rules=config.buyer_rules(),
+        aliases=section.get("aliases") or None,
+        keep_apart=section.get("keep_apart") or (),
+        fuzzy_threshold=float(section.get("fuzzy_threshold") or 0),
+    )
+    lookup = res.lookup()
+    for r in inputs.results:
+        t = r.table
+        # Distinct spellings only: factorize, map the uniques, take back.
+        codes, uniques = pd.factorize(t["ministry"], use_na_sentinel=True)
+        mapped = pd.array([lookup.get(u, u) for u in uniques], dtype="string")
+        ministry = pd.Series(mapped.take(codes, allow_fill=True), index=t.index, dtype="string")
+        if r.kind == "questionnaire":
+            r.table = t.assign(ministry=ministry)
+        else:
+            r.table = t.assign(buyer=t["ministry"].astype("string"), ministry=ministry)
+    inputs.ministries = res
+
+
+def _pair_totals(t: pd.DataFrame, count_as: str, amount: pd.Series | None) -> pd.DataFrame:
+    """Rows (and spend) per distinct (ministry, buyer spelling) of a table."""
+    m_codes, m_u = pd.factorize(t["ministry"], use_na_sentinel=True)
+    b_codes, b_u = pd.factorize(t["buyer"], use_na_sentinel=True)
+    ok = (m_codes >= 0) & (b_codes >= 0)
+    nb = max(len(b_u), 1)
+    key = m_codes[ok].astype(np.int64) * nb + b_codes[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    out = {
+        "ministry": pd.array(np.asarray(m_u, dtype=object)[uniq // nb], dtype="string"),
+        "spelling": pd.array(np.asarray(b_u, dtype=object)[uniq % nb], dtype="string"),
+        count_as: np.bincount(inverse, minlength=len(uniq)),
+    }
+    if amount is not None:
+        a = amount.to_numpy(dtype=float, na_value=np.nan)[ok]
+        has = ~np.isnan(a)
+        spend = np.bincount(inverse, weights=np.where(has, a, 0.0), minlength=len(uniq))
+        n_has = np.bincount(inverse, weights=has, minlength=len(uniq))
+        out["spend"] = np.where(n_has > 0, spend, np.nan)  # no amount known: unknown, not 0
+    return pd.DataFrame(out)
+
+
+def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    """``ministry_buyers`` (ministry, buyer, matched_by, contracts, spend, systems),
+    ``buyer_review`` (unmatched buyers) and ``ministry_merges`` for review."""
+    from ._clean.ministries import (
+        BUYER_COLUMNS,
+        MERGE_COLUMNS,
+        REVIEW_COLUMNS,
+        display_names,
+    )
+
+    proc, inv = inputs.procurement.table, inputs.inventory.table
+    res = inputs.ministries
+    counts = (
+        dict(zip(res.table["buyer"], res.table["n_rows"].astype(int), strict=True)) if res else {}
+    )
+    how = dict(zip(res.table["buyer"], res.table["matched_by"], strict=True)) if res else {}
+    shown = display_names(counts)
+    # Distinct (ministry, spelling) pairs first, with integer codes and
+    # bincount: millions of rows cost a factorize and a sort.
+    parts = []
+    if len(proc) and "buyer" in proc:
+        parts.append(_pair_totals(proc, "contracts", proc["amount"]))
+    if len(inv) and "buyer" in inv:
+        parts.append(_pair_totals(inv, "systems", None))
+    pairs = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({"ministry": [], "spelling": [], "contracts": [], "spend": []})
+    )
+    # Spellings of one buyer ("CITY X" / "City X") are listed as one buyer,
+    # under its most frequent clean spelling; the tables keep each as written.
+    pairs["buyer"] = pairs["spelling"].map(shown).fillna(pairs["spelling"])
+    pairs["_how"] = pairs["spelling"].map(how).fillna("")
+    g = pairs.groupby(["ministry", "buyer"], sort=True)
+    table = pd.DataFrame(
+        {
+            "spellings": g["spelling"].nunique(),
+            "matched_by": g["_how"].agg(lambda h: "; ".join(sorted(set(h) - {""}))),
+            "contracts": g["contracts"].sum(min_count=1) if "contracts" in pairs else pd.NA,
+            "spend": g["spend"].sum(min_count=1) if "spend" in pairs else pd.NA,
+            "systems": g["systems"].sum(min_count=1) if "systems" in pairs else pd.NA,
+        }
+    ).reset_index()
+    table["spellings"] = table["spellings"].astype("Int64")
+    table["matched_by"] = table["matched_by"].astype("string")
+    for c, dtype in (("contracts", "Int64"), ("spend", "Float64"), ("systems", "Int64")):
+        table[c] = (table[c] if c in table else pd.Series(pd.NA, index=table.index)).astype(dtype)
+    for c in ("contracts", "systems"):
+        table[c] = table[c].fillna(0)
+    table["ministry"] = table["ministry"].astype("string")
+    table["buyer"] = table["buyer"].astype("string")
+    table = table[BUYER_COLUMNS].sort_values(["ministry", "buyer"], kind="stable")
+    review = table[table["matched_by"].str.contains("unmatched", regex=False)]
+    review = review.drop(columns="matched_by")
+    review = review.assign(
+        problem="no [ministries] buyer mapping matched this buyer; kept as its own ministry"
+    ).sort_values(["spend", "buyer"], ascending=[False, True], na_position="last")
+    merges = res.merges if res is not None else pd.DataFrame(columns=MERGE_COLUMNS)
+    return {
+        "ministry_buyers": table.reset_index(drop=True),
+        "buyer_review": review[REVIEW_COLUMNS].reset_index(drop=True),
+        "ministry_merges": merges,
+    }
 
 
 def _unify_vendors(inputs: Inputs, config: Config) -> None:
@@ -1162,6 +1287,16 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
         target = out_dir / name
         write_csv_safe(df, target)
         written.append(target)
+    review = ministry_review_tables(inputs)
+    for name in ("buyer_review", "ministry_merges"):
+        target = out_dir / f"{name}.csv"
+        write_csv_safe(review[name], target)
+        written.append(target)
+    target = out_dir / "ministry_buyers.parquet"
+    tmp = target.with_suffix(".parquet.tmp")
+    review["ministry_buyers"].to_parquet(tmp, index=False)
+    tmp.replace(target)
+    written.append(target)
     return written
 
 
@@ -1175,5 +1310,5 @@ def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     out = []
     for kind in ("inventory", "procurement", "questionnaire"):
         path = processed / f"{kind}.parquet"
-        out.append(_conform(kind, pd.read_parquet(path)) if path.exists() else empty_frame(kind))
+        out.append(_conform(kind, pd.read_parquet(path) if path.exists() else empty_frame(kind)))
     return out[0], out[1], out[2]

@@ -733,7 +733,9 @@ def data_dictionary_markdown() -> str:
         out.append("")
     out.append(
         "Every loaded row also keeps `source_file`, `source_sheet`, `source_row` "
-        "(1-based row as a spreadsheet shows it). Procurement adds `supplier_raw` "
+        "(1-based row as a spreadsheet shows it). Procurement and inventory add `buyer` "
+        "(the buyer or agency as written; `ministry` is the ministry it rolls up to, "
+        "see *Buyers and ministries*). Procurement adds `supplier_raw` "
         "(the spelling in the file), `method_raw`, `is_it` (item classification in the "
         "IT filter; empty = no classification), `split_award` (an OCDS award to "
         "several suppliers, split evenly) and `process_id` (the OCDS `ocid`; empty for "

@@ -271,11 +271,37 @@ def exit_timeline(
     return fig
 
 
+# One row per ministry stops being readable (and drawable: matplotlib's pixel
+# limit) long before a national feed's hundreds or thousands of buyers.
+MAX_MINISTRY_ROWS = 60
+
+
+def _cap_ministries(ministries: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """At most :data:`MAX_MINISTRY_ROWS` ministries: the ones with the most
+    systems, then contracts (name order kept), and a title note saying so."""
+    n = len(ministries)
+    if n <= MAX_MINISTRY_ROWS:
+        return ministries, ""
+    by = [c for c in ("n_systems", "n_contracts") if c in ministries.columns]
+    keys = ministries[by].apply(pd.to_numeric, errors="coerce").fillna(0) if by else None
+    order = (
+        keys.assign(_name=ministries["ministry"].astype(str))
+        .sort_values([*by, "_name"], ascending=[*[False] * len(by), True], kind="stable")
+        .index
+        if keys is not None
+        else ministries.index
+    )
+    kept = ministries.loc[ministries.index.isin(order[:MAX_MINISTRY_ROWS])]
+    what = "most systems" if by else "first"
+    return kept, f" ({MAX_MINISTRY_ROWS} of {n:,} with the {what}; all in the tables)"
+
+
 def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     """Readiness indicators (0–1) per ministry; blank cells are unknown."""
     cols = [c for c in ministries.columns if c.startswith(("ind_", "q_"))]
     if ministries.empty or not cols:
         return _empty("No readiness indicators available.")
+    ministries, note = _cap_ministries(ministries)
     data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
     data.columns = [c.replace("ind_", "").replace("q_", "q: ").replace("_", " ") for c in cols]
@@ -287,7 +313,7 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     ax.set_facecolor("#EEEEEE")  # unknown cells show the background, never a colour
     ax.set_xlabel("Readiness indicator (blank = unknown)")
     ax.set_ylabel("")
-    ax.set_title("Readiness indicators by ministry")
+    ax.set_title("Readiness indicators by ministry" + note)
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     fig.tight_layout()
     return fig
@@ -309,6 +335,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     if ministries.empty:
         return _empty("No ministries.")
     # Alphabetical, not by score: a readiness profile, not a league table.
+    ministries, note = _cap_ministries(ministries)
     df = ministries.sort_values("ministry", ascending=False)
     stage = pd.to_numeric(df["readiness_stage"], errors="coerce").astype(float)
     score = pd.to_numeric(df["readiness_score"], errors="coerce").astype(float) * 100
@@ -325,7 +352,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
                 va="center", fontsize=7.5, color="#333333")  # fmt: skip
     ax.set_xlim(0, 100)
     ax.set_xlabel("Readiness score (0–100)")
-    ax.set_title("Ministries side by side")
+    ax.set_title("Ministries side by side" + note)
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555") for c in STAGE_COLOURS]
     handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#777777", hatch="///"))
     names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
