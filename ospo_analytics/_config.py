@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
         "dayfirst": True,
         # Rows scanned to find the header under title rows.
         "header_scan_rows": 30,
+        # CSV/TSV files this big (MB) are validated chunk by chunk (bounded memory).
+        "stream_min_mb": 100,
     },
     # User column aliases: [columns.procurement] amount = ["Obligation ($ M)"]
     "columns": {"inventory": {}, "procurement": {}, "questionnaire": {}},
