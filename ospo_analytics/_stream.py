@@ -280,7 +280,7 @@ def _with_witnesses(
 
 
 def stream_file(
-    table: str, path: Path, config: Config, acc, *, chunk_rows: int = CHUNK_ROWS
+    table: str, path: Path, config: Config, acc, *, chunk_rows: int | None = None
 ) -> bool:
     """Validate one big CSV/TSV chunk by chunk into ``acc``.
 
@@ -297,28 +297,49 @@ def stream_file(
 
     path = Path(path)
     try:
-        source = _Source(table, path, config, chunk_rows)
+        source = _Source(table, path, config, chunk_rows or CHUNK_ROWS)
     except _NotStreamable:
         return False
     n_files, n_rej = len(acc.files), len(acc.rejects)
     cleaned: list[pd.DataFrame] = []
+    # Cleaning rejects per chunk, gathered so they come out in the in-memory
+    # order: rejected rows in file order, then cells set to unknown by column.
+    chunk_acc = source._load._Accumulator()
     try:
         witnesses = _gather_witnesses(source)
         cleaner = _with_witnesses(witnesses)
         for frame in source.frames(acc):
             cleaned.append(
-                source._load._clean_frame(table, frame, config, acc, clean_column=cleaner)
+                source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
             )
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False
     except csv.Error as exc:
         raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
+    acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
     if cleaned:
         acc.cleaned.append(
             pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]
         )
     return True
+
+
+def _in_memory_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    from ._load import ACTION_REJECT
+
+    parts = [p for p in parts if len(p)]
+    rejected = [p for p in parts if (p["action"] == ACTION_REJECT).all()]
+    unknown = [p for p in parts if not (p["action"] == ACTION_REJECT).all()]
+    out = []
+    if rejected:
+        out.append(pd.concat(rejected, ignore_index=True))
+    if unknown:
+        kp = pd.concat(unknown, ignore_index=True)
+        rank = {c.name: i for i, c in enumerate(columns(table))}
+        order = kp["column"].map(rank).fillna(len(rank)).to_numpy()
+        out.append(kp.iloc[np.argsort(order, kind="stable")].reset_index(drop=True))
+    return out
 
 
 __all__ = ["CHUNK_ROWS", "STREAM_MIN_MB", "should_stream", "stream_file"]
