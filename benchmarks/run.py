@@ -1,4 +1,4 @@
-"""Run every benchmark (``make bench``): loader, cleaners, scoring, report batch.
+"""Run every benchmark (``make bench``): loader, cleaners, scoring, report batch, scale.
 
 Each ``bench_*.py`` prints its own table with the goal beside the measure.
 Speed goals live here, not in the test suite, because timings depend on the
@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["bench_load.py", "bench_clean.py", "bench_score.py", "bench_report.py"]
+ORDER = [
+    "bench_load.py",
+    "bench_clean.py",
+    "bench_score.py",
+    "bench_report.py",
+    # Last: the longest (1M, 3M and 10M rows in one CSV, validate then score).
+    "bench_scale.py",
+]
 
 
 def main() -> int:
