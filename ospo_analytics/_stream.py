@@ -229,6 +229,8 @@ class _Source:
             frame["source_sheet"] = ""
             frame["source_row"] = positions
             yield frame
+        if rec is None:
+            raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
 
 
 def _voting_columns(table: str) -> list[Column]:

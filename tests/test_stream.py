@@ -112,6 +112,8 @@ def test_messy_procurement_csv_across_chunk_boundaries(tmp_path, monkeypatch):
             "utf-8",
         ),
         ("header_only.csv", PROC_HEADER, "utf-8"),
+        ("empty.csv", "", "utf-8"),
+        ("blank.csv", "\n \n,,\n", "utf-8"),
         ("bad_quotes.csv", 'Ministry,Supplier,Amount\nA,"B "x" y,1\nC,D,2\n', "utf-8"),
     ],
 )
