@@ -1,5 +1,5 @@
 """Run every benchmark (``make bench``): loader, cleaners, scoring, report batch,
-then the national-scale demo end to end (validate, score, report).
+the national-scale demo end to end (validate, score, report), then scale.
 
 Each ``bench_*.py`` prints its own table with the goal beside the measure.
 Speed goals live here, not in the test suite, because timings depend on the
@@ -19,6 +19,8 @@ ORDER = [
     "bench_score.py",
     "bench_report.py",
     "bench_national.py",
+    # Last: the longest (1M, 3M and 10M rows in one CSV, validate then score).
+    "bench_scale.py",
 ]
 
 

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
         "dayfirst": True,
         # Rows scanned to find the header under title rows.
         "header_scan_rows": 30,
+        # CSV/TSV files this big (MB) are validated chunk by chunk (bounded memory).
+        "stream_min_mb": 100,
         # Force the encoding of text files by path or glob (relative to the
         # project): [reading.encoding] "data/raw/legacy/*.csv" = "cp1252".
         # Default: decided per file from its bytes (see README).

@@ -246,6 +246,8 @@ class _Accumulator:
     def __init__(self):
         self.rejects: list[pd.DataFrame] = []
         self.files: list[dict] = []
+        # Rows of big files validated chunk by chunk (_stream), already clean.
+        self.cleaned: list[pd.DataFrame] = []
 
     def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
         n = len(rows)
@@ -511,8 +513,14 @@ def _clean_frame(
     config: Config,
     acc: _Accumulator,
     on_column: Callable[[], None] | None = None,
+    clean_column: Callable | None = None,
 ) -> pd.DataFrame:
-    """Clean every canonical column; reject rows with unusable required values."""
+    """Clean every canonical column; reject rows with unusable required values.
+
+    ``clean_column`` replaces :func:`_clean_column` (the streaming loader
+    passes one that sees the whole file's evidence for numbers and dates).
+    """
+    clean_column = clean_column or _clean_column
     cleaned: dict[str, pd.Series] = {}
     reject_reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     reject_col = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -528,11 +536,11 @@ def _clean_frame(
         raw = frame[col.name]
         if col.kind == "date" and frame["source_file"].nunique() > 1:
             # Date order is a property of each export: infer it per file.
-            parts = [_clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
+            parts = [clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
             values = pd.concat([p[0] for p in parts]).reindex(frame.index)
             problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
         else:
-            values, problems = _clean_column(col, raw, config)
+            values, problems = clean_column(col, raw, config)
         values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
         if col.name == "classification" and "process_id" in frame.columns:
             # OCDS rows: the scheme is stated (local catalogues too) and the
@@ -715,6 +723,11 @@ def _gc_paused():
 
 def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
     """Read one input path into ``frames`` (raises FileUnusable)."""
+    from . import _stream
+
+    # Big CSV/TSV: validated chunk by chunk, straight into acc.cleaned.
+    if _stream.should_stream(table, path, config) and _stream.stream_file(table, path, config, acc):
+        return
     special = _special_reader(table, path)
     sheets = None
     if special is None and table == "procurement" and path.suffix.lower() in {".xlsx", ".csv"}:
@@ -769,6 +782,10 @@ def _finish(table, config, acc, frames, extra_rejects, bar) -> LoadResult:
         clean = _clean_frame(table, combined, config, acc, on_column=on_column)
     else:
         clean = empty_frame(table)
+    if acc.cleaned:
+        parts = [clean, *acc.cleaned] if frames else acc.cleaned
+        clean = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        acc.cleaned = []
     clean = _dedupe(table, clean, acc)
     merges = pd.DataFrame()
     if table == "procurement" and len(clean):

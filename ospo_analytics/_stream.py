@@ -1,0 +1,347 @@
+"""Streaming validation of big delimited-text files (CSV/TSV).
+
+The in-memory loader (:mod:`._load`) reads a whole file into Python lists of
+cells before cleaning it: about 2 GB per million rows. Here a big file is read
+in bounded chunks of rows and each chunk goes through the *same* steps as the
+in-memory path -- the same CSV parser (:mod:`csv`, so quoting, ragged rows and
+blank rows behave alike), the same header detection (``_sheet_frame`` on the
+first chunk), the same alias mapping and the same cell cleaners
+(``_clean_frame``) -- so rows, rejects and the load report are identical; only
+the peak memory differs (set by the chunk size and the cleaned table).
+
+Two cleaners decide something for the whole column:
+
+* numbers (amounts, floats, counts): a lone separator before three digits
+  (``1.234``) is read from the other values' convention;
+* dates: day-first or month-first from the values that only read one way.
+
+Both decisions are ``any()`` over the column's values, so a first pass
+gathers *witnesses* -- every distinct value shape that can vote (numbers:
+digits 1-9 folded to ``9``; dates: values whose first two fields are not both
+1-12) -- and each chunk is cleaned together with them, then they are dropped.
+The chunk then sees exactly the evidence the whole file holds.
+
+Files that this path does not handle exactly (not UTF-8, UTF-16, NUL bytes,
+a workbook saved as .csv, flattened OCDS ``releases.csv``, no header in the
+first chunk) are left to the in-memory loader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._clean.schema import Column, columns
+from ._config import Config
+from ._read.spreadsheet import RawSheet, _sniff_delimiter, find_header
+
+#: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
+CHUNK_ROWS = 200_000
+#: Default size from which a CSV/TSV is streamed (``[reading] stream_min_mb``).
+STREAM_MIN_MB = 100.0
+
+_NUMERIC_KINDS = {"float", "int"}
+_AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
+# Dates whose first two fields are both 1-12 read both ways: they never vote.
+_BOTH_WAYS = re.compile(r"^\s*(0?[1-9]|1[0-2])[/.\-](0?[1-9]|1[0-2])(?![0-9])")
+# Three digits first (ISO, serials) never reads day- or month-first.
+_NO_VOTE = re.compile(r"^\s*[0-9]{3}")
+_DIGITS_1_9 = str.maketrans("123456789", "999999999")
+
+
+def stream_threshold_bytes(config: Config) -> float:
+    """Size in bytes from which CSV/TSV inputs take the streaming path."""
+    mb = (config["reading"] or {}).get("stream_min_mb", STREAM_MIN_MB)
+    return float(mb) * 1e6
+
+
+def should_stream(table: str, path: Path, config: Config) -> bool:
+    """Whether ``path`` is a big delimited-text file for the streaming path."""
+    path = Path(path)
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt"} or not path.is_file():
+        return False
+    if table == "procurement" and path.stem.lower() == "releases":
+        return False  # may be flattened OCDS: its own reader
+    return path.stat().st_size >= stream_threshold_bytes(config)
+
+
+class _NotStreamable(Exception):
+    """The file needs the in-memory loader for exact behaviour."""
+
+
+def _encoding(path: Path) -> tuple[str, bool]:
+    """``(encoding, has_nul)`` when the whole file is UTF-8, else raise.
+
+    The in-memory reader decides the encoding on the whole file (strict UTF-8
+    first); a streaming reader must do the same, so the file is checked in
+    blocks with an incremental decoder (C speed, bounded memory).
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            raise _NotStreamable("workbook saved as text")
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise _NotStreamable("UTF-16")
+        bom = head.startswith(b"\xef\xbb\xbf")
+        fh.seek(3 if bom else 0)
+        dec = codecs.getincrementaldecoder("utf-8")("strict")
+        has_nul = False
+        first = True
+        while True:
+            block = fh.read(1 << 24)
+            if first and len(block) >= 4:
+                # UTF-16 without BOM: every other byte is NUL.
+                if block[1::2].count(0) > len(block) // 4 or block[0::2].count(0) > len(block) // 4:
+                    raise _NotStreamable("UTF-16")
+            first = False
+            has_nul = has_nul or b"\x00" in block
+            try:
+                dec.decode(block, final=not block)
+            except UnicodeDecodeError:
+                raise _NotStreamable("not UTF-8") from None
+            if not block:
+                break
+    return ("utf-8-sig" if bom else "utf-8"), has_nul
+
+
+def _rows(path: Path, encoding: str, has_nul: bool, delimiter: str) -> Iterator[list[str]]:
+    # newline=None translates \r\n and \r to \n, as the in-memory reader does
+    # before parsing; csv then sees the same lines.
+    fh = open(path, encoding=encoding, newline=None)  # noqa: SIM115 - closed below
+    try:
+        lines: Iterator[str] = iter(fh)
+        if has_nul:
+            lines = (line.replace("\x00", "") for line in lines)
+        csv.field_size_limit(1 << 30)
+        yield from csv.reader(lines, delimiter=delimiter)
+    finally:
+        fh.close()
+
+
+def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[object]]]:
+    chunk: list[list[object]] = []
+    for r in rows:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _delimiter(path: Path, encoding: str, has_nul: bool) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    # Same sample as the in-memory reader: the first 50 lines.
+    with open(path, encoding=encoding, newline=None) as fh:
+        lines = []
+        for line in fh:
+            lines.append(line.replace("\x00", "") if has_nul else line)
+            if len(lines) >= 50:
+                break
+    sample = "\n".join("".join(lines).split("\n", 50)[:50])
+    return _sniff_delimiter(sample)
+
+
+class _Source:
+    """One big CSV read as object frames of data rows, chunk by chunk."""
+
+    def __init__(self, table: str, path: Path, config: Config, chunk_rows: int) -> None:
+        from . import _load
+
+        self.table, self.path, self.config, self.chunk_rows = table, path, config, chunk_rows
+        self.encoding, self.has_nul = _encoding(path)
+        self.delimiter = _delimiter(path, self.encoding, self.has_nul)
+        self.note = f"encoding {self.encoding}, delimiter {self.delimiter!r}"
+        self._load = _load
+        self.mapping: dict[int, str] | None = None
+
+    def frames(self, acc) -> Iterator[pd.DataFrame]:
+        """Object frames as ``_sheet_frame`` builds them; the first chunk goes
+        through ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
+        _load = self._load
+        offset = 0
+        rec: dict | None = None
+        error_reject: pd.DataFrame | None = None
+        for chunk in _chunks(
+            _rows(self.path, self.encoding, self.has_nul, self.delimiter), self.chunk_rows
+        ):
+            if rec is None:
+                raw = RawSheet(str(self.path), "", chunk, notes=[self.note])
+                n_files, n_rej = len(acc.files), len(acc.rejects)
+                frame = _load._sheet_frame(raw, self.table, self.config, acc)
+                rec = acc.files[n_files]
+                if frame is None and not rec["error"]:
+                    raise _NotStreamable("no data in the first chunk")
+                if rec["error"]:
+                    # Unusable sheet: every later data row is rejected the same way.
+                    new = acc.rejects[n_rej:]
+                    error_reject = new[0].iloc[:1] if new and len(new[0]) else None
+                else:
+                    alias_index = _load._alias_index(self.table, self.config)
+                    scan = int(self.config["reading"]["header_scan_rows"])
+                    found = find_header(chunk, alias_index, scan_rows=scan)
+                    assert found is not None  # _sheet_frame found it too
+                    self.mapping = found[1]
+                offset = len(chunk)
+                if frame is not None and len(frame):
+                    yield frame
+                continue
+            blank = np.fromiter(map(_load._row_blank, chunk), dtype=bool, count=len(chunk))
+            keep = np.flatnonzero(~blank)
+            positions = (keep + offset + 1).tolist()
+            offset += len(chunk)
+            if not len(keep):
+                continue
+            rec["rows_read"] += len(keep)
+            if self.mapping is None:
+                rec["rejected"] += len(keep)
+                if error_reject is not None:
+                    acc.rejects.append(
+                        pd.DataFrame(
+                            {
+                                c: (
+                                    positions
+                                    if c == "row"
+                                    else [error_reject[c].iloc[0]] * len(positions)
+                                )
+                                for c in error_reject.columns
+                            }
+                        )
+                    )
+                continue
+            body = [chunk[i] for i in keep.tolist()]
+            data = dict(
+                zip(
+                    self.mapping.values(),
+                    _load._columns_of(body, list(self.mapping)),
+                    strict=True,
+                )
+            )
+            frame = pd.DataFrame(data, dtype=object)
+            frame["source_file"] = str(self.path)
+            frame["source_sheet"] = ""
+            frame["source_row"] = positions
+            yield frame
+        if rec is None:
+            raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
+
+
+def _voting_columns(table: str) -> list[Column]:
+    return [c for c in columns(table) if c.kind in _NUMERIC_KINDS or c.kind == "date"]
+
+
+def _gather_witnesses(source: _Source) -> dict[str, pd.Series]:
+    """First pass: per number/date column, the distinct values that can vote."""
+    from . import _load
+
+    cols = _voting_columns(source.table)
+    seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
+    for frame in source.frames(_load._Accumulator()):
+        for c in cols:
+            if c.name not in frame.columns:
+                continue
+            values = pd.unique(frame[c.name].to_numpy(dtype=object))
+            store = seen[c.name]
+            if c.kind == "date":
+                for v in values:
+                    if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
+                        store.setdefault(v, v)
+            else:
+                for v in values:
+                    if isinstance(v, str):
+                        store.setdefault(v.translate(_DIGITS_1_9), v)
+    return {k: pd.Series(list(v.values()), dtype=object) for k, v in seen.items() if v}
+
+
+def _with_witnesses(
+    witnesses: dict[str, pd.Series],
+) -> Callable[[Column, pd.Series, Config], tuple[pd.Series, pd.Series]]:
+    """A column cleaner that cleans a chunk together with the file's witnesses."""
+    from . import _load
+
+    def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+        extra = witnesses.get(col.name)
+        if extra is None or not len(extra):
+            return _load._clean_column(col, s, config)
+        both = pd.concat([s, extra], ignore_index=True)
+        values, problems = _load._clean_column(col, both, config)
+        n = len(s)
+        return (
+            values.iloc[:n].set_axis(s.index),
+            problems.iloc[:n].set_axis(s.index),
+        )
+
+    return clean_column
+
+
+def stream_file(
+    table: str, path: Path, config: Config, acc, *, chunk_rows: int | None = None
+) -> bool:
+    """Validate one big CSV/TSV chunk by chunk into ``acc``.
+
+    On success the per-file record and rejects are in ``acc.files`` and
+    ``acc.rejects`` and the cleaned rows in ``acc.cleaned``; returns True.
+    Returns False (``acc`` untouched) when the file needs the in-memory path.
+
+    Raises
+    ------
+    FileUnusable
+        When the text cannot be parsed (as the in-memory reader would).
+    """
+    from ._read.spreadsheet import FileUnusable
+
+    path = Path(path)
+    try:
+        source = _Source(table, path, config, chunk_rows or CHUNK_ROWS)
+    except _NotStreamable:
+        return False
+    n_files, n_rej = len(acc.files), len(acc.rejects)
+    cleaned: list[pd.DataFrame] = []
+    # Cleaning rejects per chunk, gathered so they come out in the in-memory
+    # order: rejected rows in file order, then cells set to unknown by column.
+    chunk_acc = source._load._Accumulator()
+    try:
+        witnesses = _gather_witnesses(source)
+        cleaner = _with_witnesses(witnesses)
+        for frame in source.frames(acc):
+            cleaned.append(
+                source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
+            )
+    except _NotStreamable:
+        del acc.files[n_files:], acc.rejects[n_rej:]
+        return False
+    except csv.Error as exc:
+        raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
+    acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
+    if cleaned:
+        acc.cleaned.append(
+            pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]
+        )
+    return True
+
+
+def _in_memory_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    from ._load import ACTION_REJECT
+
+    parts = [p for p in parts if len(p)]
+    rejected = [p for p in parts if (p["action"] == ACTION_REJECT).all()]
+    unknown = [p for p in parts if not (p["action"] == ACTION_REJECT).all()]
+    out = []
+    if rejected:
+        out.append(pd.concat(rejected, ignore_index=True))
+    if unknown:
+        kp = pd.concat(unknown, ignore_index=True)
+        rank = {c.name: i for i, c in enumerate(columns(table))}
+        order = kp["column"].map(rank).fillna(len(rank)).to_numpy()
+        out.append(kp.iloc[np.argsort(order, kind="stable")].reset_index(drop=True))
+    return out
+
+
+__all__ = ["CHUNK_ROWS", "STREAM_MIN_MB", "should_stream", "stream_file"]

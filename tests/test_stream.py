@@ -1,0 +1,164 @@
+"""Streaming validation of big CSV/TSV files gives exactly the in-memory result.
+
+Each case loads the same files twice: in memory, and through ``_stream`` with
+the size threshold at 0 and a tiny chunk size (so every file is cut into many
+chunks, and evidence for dates and numbers sits in other chunks than the
+values it decides). Canonical rows, rejects and the load report must be equal.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ospo_analytics import _stream
+from ospo_analytics._config import load_config
+from ospo_analytics._load import read_inventory, read_procurement
+
+REALDATA = Path(
+    os.environ.get("OSPO_REALDATA", Path(__file__).parents[1] / ".." / "shared" / "realdata")
+)
+
+PROC_HEADER = "Ministry,Supplier,Amount,Award date,Procurement method,Number of tenderers\n"
+
+
+def _both(reader, paths, config, monkeypatch, chunk_rows: int) -> tuple:
+    """(in-memory result, streamed result, number of files streamed)."""
+    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: float("inf"))
+    a = reader(paths, config)
+    calls = []
+    real = _stream.stream_file
+
+    def spy(*args, **kw):
+        ok = real(*args, **{**kw, "chunk_rows": chunk_rows})
+        calls.append(ok)
+        return ok
+
+    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: 0.0)
+    monkeypatch.setattr(_stream, "stream_file", spy)
+    b = reader(paths, config)
+    return a, b, sum(calls)
+
+
+def _assert_same(a, b) -> None:
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(
+        a.rejects.reset_index(drop=True), b.rejects.reset_index(drop=True), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(a.files, b.files)
+    pd.testing.assert_frame_equal(a.vendor_merges, b.vendor_merges)
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_real_us_it_dashboard_csv_streamed_equals_in_memory(tmp_path, monkeypatch):
+    src = REALDATA / "procurement" / "us_itdashboard" / "itdashboard_contracts_2012.csv"
+    if not src.exists():
+        pytest.skip(f"real data not found at {src} (set OSPO_REALDATA)")
+    from tests.test_load import US_CONFIG
+
+    cfg_path = tmp_path / "ospo.toml"
+    cfg_path.write_text(textwrap.dedent(US_CONFIG))
+    config = load_config(cfg_path)
+    a, b, streamed = _both(read_procurement, [src], config, monkeypatch, chunk_rows=250)
+    assert streamed == 1
+    assert len(a.table) > 2000 and len(a.rejects) > 0  # a real mix of loaded and rejected
+    _assert_same(a, b)
+
+
+def test_messy_procurement_csv_across_chunk_boundaries(tmp_path, monkeypatch):
+    rows = ["Republic of Tamarind: contracts\r\n", "\r\n", PROC_HEADER.replace("\n", "\r\n")]
+    for i in range(60):
+        amount = ["1.234", "TT$ 5,000.00", "approx 5", "", "-7", "12"][i % 6]
+        date = ["05/06/2021", "2021-03-04", "not a date", "07/08/2020"][i % 4]
+        rows.append(
+            f'Ministry {i % 3},"Supplier {i % 4}, Ltd",{amount},{date},Open tender,{i % 5}\r\n'
+        )
+        if i % 17 == 0:
+            rows.append(",,,,,\r\n")  # blank row: not data, not counted
+        if i % 23 == 0:
+            rows.append("Ministry 9,Short row\r\n")  # ragged: padded, then rejected
+    # Evidence at the very end: a comma decimal (so "1.234" is 1234 ... unless
+    # a dot decimal also shows) and a month-first-only date.
+    rows.append('Ministry 1,Supplier 1,"12,50",12/31/2021,Direct award,"1\nline two"\r\n')
+    path = _write(tmp_path / "contracts.csv", "".join(rows))
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=7)
+    assert streamed == 1
+    assert (a.rejects["action"] == "row rejected").any()
+    assert (a.rejects["action"] != "row rejected").any()
+    _assert_same(a, b)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "encoding"),
+    [
+        ("semicolon_bom.csv", "\ufeffMinistère;Fournisseur;Montant\nA;B;1.234,5\nC;D;7\n", "utf-8"),
+        ("tabs.tsv", "Ministry\tSupplier\tAmount\nA\tB\t1,234\nC\tD\t1,5\n", "utf-8"),
+        ("nul.csv", "Ministry,Supplier,Amount\nA,B\x00,1\nC,D,2\n", "utf-8"),
+        ("cr_only.csv", "Ministry,Supplier,Amount\rA,B,1\r\rC,D,2\r", "utf-8"),
+        ("latin1.csv", "Ministry,Supplier,Amount\nSanté,Bé,1\nC,D,2\n", "cp1252"),
+        ("utf16.csv", "Ministry,Supplier,Amount\nA,B,1\nC,D,2\n", "utf-16"),
+        ("no_header.csv", "".join(f"x{i},y{i},{i}\n" for i in range(40)), "utf-8"),
+        (
+            "no_amount.csv",
+            "Ministry,Supplier\n" + "".join(f"M{i},S{i}\n" for i in range(9)),
+            "utf-8",
+        ),
+        ("header_only.csv", PROC_HEADER, "utf-8"),
+        ("empty.csv", "", "utf-8"),
+        ("blank.csv", "\n \n,,\n", "utf-8"),
+        ("bad_quotes.csv", 'Ministry,Supplier,Amount\nA,"B "x" y,1\nC,D,2\n', "utf-8"),
+    ],
+)
+def test_messy_text_files_stream_or_fall_back_identically(
+    tmp_path, monkeypatch, name, text, encoding
+):
+    path = _write(tmp_path / name, text, encoding)
+    a, b, _ = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=2)
+    _assert_same(a, b)
+
+
+def test_files_that_need_the_whole_file_fall_back_to_the_in_memory_loader(tmp_path, monkeypatch):
+    latin = _write(tmp_path / "a.csv", "Ministry,Supplier,Amount\nSanté,B,1\n", "cp1252")
+    utf16 = _write(tmp_path / "b.csv", "Ministry,Supplier,Amount\nA,B,1\n", "utf-16")
+    ok = _write(tmp_path / "c.csv", "Ministry,Supplier,Amount\nA,B,1\n")
+    _, b, streamed = _both(read_procurement, [latin, utf16, ok], load_config(), monkeypatch, 2)
+    assert streamed == 1  # only the UTF-8 file
+    assert len(b.table) == 3 and not b.unusable_files
+
+
+def test_inventory_duplicates_and_template_rows_streamed(tmp_path, monkeypatch):
+    lines = ["System ID,System name,Ministry,Go-live year,Number of users\n"]
+    lines.append("e.g. SYS-001,e.g. Payroll,e.g. Ministry of Finance,e.g. 2015,e.g. 250\n")
+    for i in range(30):
+        lines.append(f"SYS-{i % 20:03d},System {i},Ministry {i % 4},{2000 + i},{i * 1000}\n")
+    path = _write(tmp_path / "inventory.csv", "".join(lines))
+    a, b, streamed = _both(read_inventory, [path], load_config(), monkeypatch, chunk_rows=4)
+    assert streamed == 1
+    assert a.rejects["problem"].str.contains("duplicate system_id").sum() == 10
+    _assert_same(a, b)
+
+
+def test_unparseable_text_is_unusable_in_both_paths(tmp_path, monkeypatch):
+    path = _write(tmp_path / "x.csv", 'Ministry,Supplier,Amount\nA,"B\n' + "C,D,1\n" * 5)
+    a, b, _ = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=2)
+    _assert_same(a, b)
+
+
+def test_default_threshold_streams_only_big_files(tmp_path):
+    config = load_config()
+    small = _write(tmp_path / "s.csv", PROC_HEADER)
+    assert not _stream.should_stream("procurement", small, config)
+    assert _stream.stream_threshold_bytes(config) == 100e6
+    cfg_path = tmp_path / "ospo.toml"
+    cfg_path.write_text("[reading]\nstream_min_mb = 0\n")
+    assert _stream.should_stream("procurement", small, load_config(cfg_path))
+    releases = _write(tmp_path / "releases.csv", "ocid,id\n")
+    assert not _stream.should_stream("procurement", releases, load_config(cfg_path))
