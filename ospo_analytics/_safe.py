@@ -37,6 +37,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A formula trigger where any locale's CSV parser may start a cell: after a
 # field or line separator (",", ";", tab, CR, LF), past spaces and quotes.
 _INNER_FORMULA = re.compile(r"([,;\t\r\n][ \"]*)([=+\-@])")
+_INNER_FORMULA_TEST = re.compile(r"[,;\t\r\n][ \"]*[=+\-@]")
 _XLSX_MAX_STR = 32767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -159,7 +160,7 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(s) or s.dtype == object:
             text = s.astype("string")
             mask = (
-                text.str.startswith(FORMULA_PREFIXES) | text.str.contains(_INNER_FORMULA)
+                text.str.startswith(FORMULA_PREFIXES) | text.str.contains(_INNER_FORMULA_TEST)
             ).fillna(False)
             if mask.any():
                 out[col] = s.astype("object")
