@@ -305,7 +305,9 @@ class Config:
             p = self.resolve(raw).resolve()
             dirs[key] = p
             if p.exists() and not p.is_dir():
-                raise ConfigError(f"{where}: [outputs] {key} = {raw!r} is a file ({p}), not a folder")
+                raise ConfigError(
+                    f"{where}: [outputs] {key} = {raw!r} is a file ({p}), not a folder"
+                )
             inside = p != root and p.is_relative_to(root)
             if not inside and not outside_ok:
                 raise ConfigError(

@@ -38,6 +38,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # field or line separator (",", ";", tab, CR, LF), past spaces and quotes.
 _INNER_FORMULA = re.compile(r"([,;\t\r\n][ \"]*)([=+\-@])")
 _INNER_FORMULA_TEST = re.compile(r"[,;\t\r\n][ \"]*[=+\-@]")
+# The cell start, also past spaces and quotes (`` =1``, ``"=1``).
+_LEAD_FORMULA = re.compile(r"^[ \"]*[=+\-@\t\r]")
 _XLSX_MAX_STR = 32767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -146,7 +148,8 @@ def csv_cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    return neutralise_formula(_INNER_FORMULA.sub(r"\1'\2", value))
+    value = _INNER_FORMULA.sub(r"\1'\2", value)
+    return "'" + value if _LEAD_FORMULA.match(value) else value
 
 
 def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -160,7 +163,7 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(s) or s.dtype == object:
             text = s.astype("string")
             mask = (
-                text.str.startswith(FORMULA_PREFIXES) | text.str.contains(_INNER_FORMULA_TEST)
+                text.str.contains(_LEAD_FORMULA) | text.str.contains(_INNER_FORMULA_TEST)
             ).fillna(False)
             if mask.any():
                 out[col] = s.astype("object")
