@@ -48,21 +48,36 @@ FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=not FUZZ_EXAMPLES,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],  # fmt: skip
 )
 
 # (relative path, table the loader reads it as, how many leading bytes to keep)
 SEEDS = {
     "csv_inventory": ("inventory/fr_sill/sill-2020.csv", "inventory", 12_000),
-    "csv_procurement": ("procurement/us_itdashboard/itdashboard_contracts_2012.csv",
-                        "procurement", 16_000),  # fmt: skip
-    "csv_flat_ocds": ("procurement/ocds_flattened/ocp_flat_template/csv/releases.csv",
-                      "procurement", None),  # fmt: skip
-    "xlsx_flat_ocds": ("procurement/ocds_flattened/uk_contracts_finder_flattened.xlsx",
-                       "procurement", None),  # fmt: skip
-    "xlsx_moldova": ("procurement/ocds_flattened/moldova_releases_flattened.xlsx",
-                     "procurement", None),  # fmt: skip
+    "csv_procurement": (
+        "procurement/us_itdashboard/itdashboard_contracts_2012.csv",
+        "procurement",
+        16_000,
+    ),  # fmt: skip
+    "csv_flat_ocds": (
+        "procurement/ocds_flattened/ocp_flat_template/csv/releases.csv",
+        "procurement",
+        None,
+    ),  # fmt: skip
+    "xlsx_flat_ocds": (
+        "procurement/ocds_flattened/uk_contracts_finder_flattened.xlsx",
+        "procurement",
+        None,
+    ),  # fmt: skip
+    "xlsx_moldova": (
+        "procurement/ocds_flattened/moldova_releases_flattened.xlsx",
+        "procurement",
+        None,
+    ),  # fmt: skip
     "json_ocds_release": (
         "procurement/ocds_real_examples/colombia/sample/releases/"
         "ocds-k50g02-16-13-5282714-58125c22d3ff2f009b53ed98.json",
@@ -104,8 +119,25 @@ _MUTATION = st.tuples(
     st.floats(0, 1, allow_nan=False),
     st.integers(1, 64),
     st.binary(min_size=1, max_size=16)
-    | st.sampled_from([b'"', b"\n", b",", b";", b"\x00", b"\xff\xfe", b"{", b"]", b"<",
-                       b"1e308", b"-", b"=1+2", b"\r\n", b"\xc3", b"99999999"]),  # fmt: skip
+    | st.sampled_from(
+        [
+            b'"',
+            b"\n",
+            b",",
+            b";",
+            b"\x00",
+            b"\xff\xfe",
+            b"{",
+            b"]",
+            b"<",
+            b"1e308",
+            b"-",
+            b"=1+2",
+            b"\r\n",
+            b"\xc3",
+            b"99999999",
+        ]
+    ),  # fmt: skip
 )
 
 
@@ -232,3 +264,53 @@ def test_random_structured_text(tmp_path_factory, suffix: str, text: str) -> Non
     tmp = tmp_path_factory.mktemp("fz")
     _run_both(tmp, "input" + suffix, text.encode("utf-8", "surrogatepass"),
               "procurement" if suffix == ".json" else "inventory")  # fmt: skip
+
+
+# JSON values a publisher might put anywhere (wrong types, huge numbers, depth).
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["1e308", "-1", "2024-13-45", "", "=1+2", "$x^2$", "NaN"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _paths(obj, prefix=()):
+    """Every (path) to a value inside a JSON document."""
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+def _replace(obj, path, value):
+    if not path:
+        return value
+    obj[path[0]] = _replace(obj[path[0]], path[1:], value)
+    return obj
+
+
+@pytest.mark.parametrize("key", ["json_ocds_release", "json_ocds_record", "code_json"])
+@FUZZ
+@given(picks=st.lists(st.tuples(st.floats(0, 1, allow_nan=False), _JSON), min_size=1, max_size=5))
+def test_json_documents_with_values_replaced(tmp_path_factory, key: str, picks) -> None:
+    """Real OCDS / code.json documents with values swapped for arbitrary JSON."""
+    import json
+
+    rel, table, _ = SEEDS[key]
+    doc = json.loads(_seed_bytes(key))
+    for where, value in picks:
+        paths = list(_paths(doc))[1:]
+        if paths:
+            doc = _replace(doc, paths[int(where * len(paths)) % len(paths)], value)
+    tmp = tmp_path_factory.mktemp("fz")
+    _run_both(tmp, Path(rel).name, json.dumps(doc).encode("utf-8"), table)
