@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "limits": {
         # Largest plausible absolute amount (after [scale]); beyond it the
         # amount is a rejects entry (a required amount rejects the row).
-        "max_amount": 1e13,
+        "max_amount": 1e15,
     },
     "reading": {
         # Day-first when a date like 03/04/2021 is ambiguous.

@@ -68,8 +68,8 @@ CHROMIUM_MISSING = (
 )
 _SCORE_TABLES = ("systems", "factors", "ministries", "opportunities")
 RUN_MARKER = ".ospo-run"
-"""File inside every run folder the runner makes; stale-run clean-up removes
-only ``.tmp-*`` folders that hold it."""
+"""File inside every run folder the runner builds (removed once the run is
+published); stale-run clean-up removes only ``.tmp-*`` folders that hold it."""
 
 
 class ReportError(ValueError):
@@ -1171,6 +1171,9 @@ def _build_run(
     atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     final = out_dir / run_id
     os.replace(tmp_dir, final)
+    # The marker only tells clean-up that a .tmp-* folder is ours.
+    with contextlib.suppress(OSError):
+        (final / RUN_MARKER).unlink()
     n_failed = sum(s.status != "ok" for s in statuses)
     # Publish: the symlink first (atomic), then the plain-text pointer. A run
     # with failed ministries is published too, so one broken ministry never
