@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lab bench lint format demo clean
+.PHONY: run test fuzz lab bench lint format demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(STAMP)
 ## test: the full test suite
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+## fuzz: the reader fuzzing of `make test`, with many random examples
+## (OSPO_FUZZ_EXAMPLES=N to choose how many per property; default 2000)
+OSPO_FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	OSPO_FUZZ_EXAMPLES=$(OSPO_FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/test_fuzz_readers.py
 
 ## lab: JupyterLab with the project's kernel
 lab: $(STAMP)

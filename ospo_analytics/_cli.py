@@ -35,13 +35,29 @@ ProfileOpt = Annotated[
 ]
 
 
-def _config(path: Path | None):
+def _print_error(message: object) -> None:
+    """Print ``error: <message>`` on stderr: literal text (a setting such as
+    ``[outputs] reports`` is not rich markup), never wrapped mid-message."""
+
+    err.print(f"[red]error:[/] {escape(str(message))}", soft_wrap=True)
+
+
+AllowOutsideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside",
+        help="Accept [outputs] folders outside the project folder (off: a config error).",
+    ),
+]
+
+
+def _config(path: Path | None, allow_outside: bool = False):
     from ._config import ConfigError, load_config
 
     try:
-        return load_config(path)
+        return load_config(path, allow_outside=allow_outside)
     except ConfigError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")  # "[limits]" is not markup
+        _print_error(exc)
         raise typer.Exit(2) from None
 
 
@@ -52,7 +68,7 @@ def _profile(path: Path | None):
     try:
         return load_profile(path)
     except (ConfigError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/] profile: {exc}")
+        _print_error(f"profile: {exc}")
         raise typer.Exit(2) from None
 
 
@@ -136,8 +152,8 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for _, r in files.iterrows():
         table.add_row(
-            f"{r['table']}: {Path(str(r['file'])).name}",
-            str(r["sheet"] or "")[:24],
+            escape(f"{r['table']}: {Path(str(r['file'])).name}"),
+            escape(str(r["sheet"] or "")[:24]),
             str(r["rows_read"]),
             str(r["loaded"]),
             str(r["filtered"] or ""),
@@ -149,8 +165,7 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
     # be read, grepped and copied from a scheduled job's log.
     for _, r in files[files["error"].fillna("") != ""].iterrows():
         where = _rel(r["file"]) + (f" (sheet {r['sheet']})" if r["sheet"] else "")
-        problem = escape(f"{where}: {r['error']}")  # "[limits]" is not markup
-        err.print(f"[red]unusable:[/] {problem}", soft_wrap=True)
+        err.print(f"[red]unusable:[/] {escape(where)}: {escape(str(r['error']))}", soft_wrap=True)
     n_rej = len(inputs.rejects)
     console.print(
         f"canonical tables and [bold]rejects.csv[/] ({n_rej} entries) written to {out_dir}"
@@ -177,7 +192,7 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
     code = 1 if inputs.unusable else 0
     if not files["table"].isin(["inventory", "procurement"]).any():
         err.print(
-            "[red]error:[/] no inventory or procurement input found; check [inputs] in ospo.toml"
+            "[red]error:[/] no inventory or procurement input found; check \\[inputs] in ospo.toml"
         )
         code = 1
     elif not len(inputs.inventory.table) and not len(inputs.procurement.table):
@@ -210,9 +225,10 @@ def validate(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: data/processed).")
     ] = None,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Load, clean and validate the inputs; write canonical tables and rejects."""
-    cfg = _config(config)
+    cfg = _config(config, allow_outside)
     if not (inventory or procurement or questionnaire):
         _ensure_demo(cfg)
     with _processed_lock(Path(out) if out else cfg.processed_dir):
@@ -229,7 +245,7 @@ def _do_score(cfg, profile, processed: Path) -> None:
     try:
         result = score(inv, proc, quest, profile=profile, as_of=cfg.as_of)
     except ConfigError as exc:  # ScoreInputError included: a data problem, not a bug
-        err.print(f"[red]error:[/] cannot score: {exc}")
+        _print_error(f"cannot score: {exc}")
         raise typer.Exit(1) from None
     project = cfg["project"]
     result.to_parquet(
@@ -254,9 +270,10 @@ def score(
     processed: Annotated[
         Path | None, typer.Option(help="Folder with the canonical tables (default data/processed).")
     ] = None,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Score every system and ministry from the canonical tables."""
-    cfg = _config(config)
+    cfg = _config(config, allow_outside)
     prof = _profile(profile)
     folder = processed or cfg.processed_dir
     if not (folder / "inventory.parquet").exists():
@@ -286,7 +303,7 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             profile_hash=profile_hash,
         )
     except ReportError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _print_error(exc)
         raise typer.Exit(2) from None
     print_summary(summary, console)
     return summary.exit_code
@@ -318,9 +335,10 @@ def report(
     force: ForceOpt = False,
     config: ConfigOpt = None,
     processed: Annotated[Path | None, typer.Option(help="Scored tables folder.")] = None,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Build the readiness report of each ministry and the national overview."""
-    cfg = _config(config)
+    cfg = _config(config, allow_outside)
     folder = processed or cfg.processed_dir
     if not (folder / "systems.parquet").exists():
         err.print(f"[red]error:[/] no scores in {folder}; run `ospo-analytics score` first")
@@ -339,10 +357,11 @@ def run(
     formats: FormatsOpt = "html,xlsx,pdf",
     out: OutOpt = None,
     force: ForceOpt = False,
+    allow_outside: AllowOutsideOpt = False,
 ) -> None:
     """Validate, score and report, as configured in ospo.toml (the demo country
     on a fresh clone)."""
-    cfg = _config(config)
+    cfg = _config(config, allow_outside)
     _ensure_demo(cfg)
     input_files = _expand_files(
         [
@@ -403,7 +422,7 @@ def _processed_lock(folder: Path):
         with _run_lock(folder):
             yield
     except ReportError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _print_error(exc)
         raise typer.Exit(2) from None
 
 
@@ -437,10 +456,36 @@ def template(
         console.print(f"wrote {p}")
 
 
+def _os_error_message(exc: OSError) -> str:
+    """One line for a file-system failure: what happened, where, what to do."""
+    import errno
+
+    where = exc.filename or ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+        return f"disk full: no space left writing {where or 'the outputs'}; free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied: cannot write or read {where}; check the folder's permissions"
+    if exc.errno == errno.EROFS:
+        return f"read-only file system: cannot write {where}; choose a writable folder"
+    return f"{exc.strerror or exc}: {where}".rstrip(": ")
+
+
 def main() -> None:
-    """Entry point of the ``ospo-analytics`` console script."""
+    """Entry point of the ``ospo-analytics`` console script.
+
+    Exit codes: 0 ok, 1 unusable input, a failed report or a file-system
+    failure (disk full, permission denied), 2 configuration or usage error.
+    """
+    from ._config import ConfigError
+
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except ConfigError as exc:  # a setting found wrong late (e.g. by a library call)
+        _print_error(exc)
+        sys.exit(2)
+    except OSError as exc:
+        _print_error(_os_error_message(exc))
+        sys.exit(1)

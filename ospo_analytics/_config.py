@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import fnmatch
 import glob
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,14 @@ DEFAULTS: dict[str, Any] = {
         "catalogues": [],
         "demo_if_missing": True,
     },
-    "outputs": {"processed": "data/processed", "reports": "reports"},
+    "outputs": {
+        "processed": "data/processed",
+        "reports": "reports",
+        # Both must be folders inside the project unless this is true (or the
+        # CLI gets --allow-outside): a shared ospo.toml cannot make the tool
+        # write, or clean up, elsewhere.
+        "allow_outside": False,
+    },
     "reading": {
         # Day-first when a date like 03/04/2021 is ambiguous.
         "dayfirst": True,
@@ -47,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     },
     # Size limits checked before a workbook is read (see SECURITY.md).
     "limits": {
+        # Largest plausible absolute amount (after [scale]); beyond it the
+        # amount is a rejects entry (a required amount rejects the row).
+        "max_amount": 1e15,
         "max_sheet_cells": 30_000_000,  # rows x columns of one sheet's used area
         "max_decompressed_mb": 1024,  # total unpacked size of one workbook
         "max_compression_ratio": 100,  # unpacked/packed, for workbooks over 64 MB
@@ -92,6 +103,175 @@ class ConfigError(ValueError):
     """A user mistake in ``ospo.toml`` (reported without a traceback)."""
 
 
+MAX_AMOUNT_CEILING = 1e18
+"""Upper bound of ``[limits] max_amount``: sums of millions of amounts below
+it stay far from float overflow."""
+
+# Settings whose keys are chosen by the user (table -> column -> value).
+_FREE_TABLES = {"columns", "scale", "values", "vendors.aliases"}
+_PATH_LISTS = {"inventory", "procurement", "questionnaire", "ocds", "catalogues"}
+
+
+def _type_name(v: object) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int):
+        return "an integer"
+    if isinstance(v, float):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, dt.datetime):
+        return "a date-time"
+    if isinstance(v, dt.date):
+        return "a date"
+    if isinstance(v, dt.time):
+        return "a time"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a table"
+    return type(v).__name__
+
+
+def _bad(where: str, name: str, want: str, got: object) -> ConfigError:
+    section, _, key = name.rpartition(".")
+    label = f"[{section}] {key}" if section else name
+    return ConfigError(f"{where}: {label} must be {want}, got {_type_name(got)} {got!r}")
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_value(where: str, name: str, value: Any, default: Any) -> Any:
+    """Check one setting against its default's type; return it normalised."""
+    section, _, key = name.rpartition(".")
+    if name == "project.as_of":
+        if isinstance(value, dt.datetime):
+            raise ConfigError(
+                f"{where}: [project] as_of must be a date (as_of = 2024-06-30 or "
+                f'"2024-06-30"), not a date-time ({value!r}); drop the time part'
+            )
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if not isinstance(value, str):
+            raise _bad(where, name, 'a date such as "2024-06-30"', value)
+        if value.strip():
+            try:
+                return dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: [project] as_of must be YYYY-MM-DD, got {value!r}"
+                ) from None
+        return ""
+    if section == "inputs" and key in _PATH_LISTS:
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise _bad(where, name, "a path or a list of paths (strings)", value)
+        return value
+    if name in ("outputs.processed", "outputs.reports"):
+        if not isinstance(value, str) or not value.strip():
+            raise _bad(where, name, "a folder path (a non-empty string)", value)
+        return value
+    if name == "limits.max_amount":
+        if not _is_number(value) or not (0 < value <= MAX_AMOUNT_CEILING):
+            raise _bad(where, name, f"a number above 0 and at most {MAX_AMOUNT_CEILING:g}", value)
+        return float(value)
+    if name == "reading.header_scan_rows":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _bad(where, name, "a whole number of at least 1", value)
+        return value
+    if name == "vendors.fuzzy_threshold":
+        if not _is_number(value) or not (0 <= value <= 100):
+            raise _bad(where, name, "a number from 0 to 100", value)
+        return value
+    if name == "it_filter.prefixes":
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise _bad(where, name, "a list of strings", value)
+        return value
+    # Generic rule (also for settings added later): the default's type.
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = _is_number(value) and math.isfinite(value)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, list):
+        ok = isinstance(value, list)
+    elif isinstance(default, dict):
+        ok = isinstance(value, dict)
+    else:
+        ok = True
+    if not ok:
+        raise _bad(where, name, _type_name(default), value)
+    return value
+
+
+def _check_free_table(where: str, name: str, value: Any) -> None:
+    """[columns.*], [scale.*], [values.*], [vendors.aliases]: user-chosen keys."""
+    if not isinstance(value, dict):
+        raise _bad(where, name, "a table", value)
+    if name == "vendors.aliases":
+        for k, v in value.items():
+            if not isinstance(v, str):
+                raise _bad(where, f"{name}.{k!r}", "a supplier name (string)", v)
+        return
+    for sub, inner in value.items():
+        sname = f"{name}.{sub}"
+        if not isinstance(inner, dict):
+            raise _bad(where, sname, "a table", inner)
+        for k, v in inner.items():
+            kname = f"{sname}.{k}"
+            if name == "columns":
+                if not (isinstance(v, str) or (isinstance(v, list) and all(
+                    isinstance(x, str) for x in v))):  # fmt: skip
+                    raise _bad(where, kname, "a header name or a list of header names", v)
+            elif name == "scale":
+                if not _is_number(v) or not math.isfinite(v) or v <= 0:
+                    raise _bad(where, kname, "a number above 0 (e.g. 1000000)", v)
+            elif not isinstance(v, str):
+                raise _bad(where, f"{sname}.{k!r}", "a string", v)
+
+
+def validate_settings(data: dict, where: str = "ospo.toml") -> dict:
+    """Check every setting's name and type; return a normalised copy.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting (``[outputs] reports``), what it must be and what
+        it is, so the CLI can stop with exit code 2 and no traceback.
+    """
+    out = copy.deepcopy(data)
+    unknown = set(out) - set(DEFAULTS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown section(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}"
+        )
+    for section, values in out.items():
+        if section in _FREE_TABLES:
+            _check_free_table(where, section, values)
+            continue
+        if not isinstance(values, dict):
+            raise _bad(where, section, "a table ([" + section + "])", values)
+        for key, value in values.items():
+            name = f"{section}.{key}"
+            if name in _FREE_TABLES:
+                _check_free_table(where, name, value)
+                continue
+            if key not in DEFAULTS[section]:
+                raise ConfigError(
+                    f"{where}: unknown setting [{section}] {key}; known: "
+                    f"{sorted(DEFAULTS[section])}"
+                )
+            values[key] = _check_value(where, name, value, DEFAULTS[section][key])
+    return out
+
+
 @dataclass
 class Config:
     """Loaded configuration.
@@ -117,6 +297,8 @@ class Config:
     def as_of(self) -> dt.date:
         """The analysis date (``project.as_of``, default today)."""
         raw = self.data["project"].get("as_of") or ""
+        if isinstance(raw, dt.datetime):
+            raise ConfigError(f"project.as_of must be a date, not a date-time ({raw!r})")
         if isinstance(raw, dt.date):
             return raw
         if not raw:
@@ -125,6 +307,46 @@ class Config:
             return dt.date.fromisoformat(str(raw))
         except ValueError:
             raise ConfigError(f"project.as_of must be YYYY-MM-DD, got {raw!r}") from None
+
+    def check_outputs(self, allow_outside: bool = False) -> None:
+        """Refuse output folders that would write outside the project or clash.
+
+        ``[outputs] processed`` and ``reports`` must be two separate folders
+        (neither inside the other) inside the project folder, resolved through
+        symlinks, unless ``allow_outside`` (``--allow-outside``) or
+        ``[outputs] allow_outside = true`` says otherwise.
+
+        Raises
+        ------
+        ConfigError
+            Naming the setting and the folder it resolves to.
+        """
+        where = str(self.path) if self.path else "settings"
+        root = self.root.resolve()
+        outside_ok = allow_outside or bool(self.data["outputs"].get("allow_outside"))
+        dirs = {}
+        for key in ("processed", "reports"):
+            raw = self.data["outputs"][key]
+            p = self.resolve(raw).resolve()
+            dirs[key] = p
+            if p.exists() and not p.is_dir():
+                raise ConfigError(
+                    f"{where}: [outputs] {key} = {raw!r} is a file ({p}), not a folder"
+                )
+            inside = p != root and p.is_relative_to(root)
+            if not inside and not outside_ok:
+                raise ConfigError(
+                    f"{where}: [outputs] {key} = {raw!r} resolves to {p}, which is not a folder "
+                    f"inside the project ({root}); use a folder inside the project, or set "
+                    "[outputs] allow_outside = true (or pass --allow-outside) to write there "
+                    "on purpose"
+                )
+        proc, rep_ = dirs["processed"], dirs["reports"]
+        if proc == rep_ or proc.is_relative_to(rep_) or rep_.is_relative_to(proc):
+            raise ConfigError(
+                f"{where}: [outputs] processed ({proc}) and [outputs] reports ({rep_}) must be "
+                "two separate folders, neither inside the other"
+            )
 
     @property
     def processed_dir(self) -> Path:
@@ -206,7 +428,12 @@ class Config:
             raise ConfigError(f"{where}{exc}") from None
 
 
-def load_config(path: str | Path | None = None, root: str | Path | None = None) -> Config:
+def load_config(
+    path: str | Path | None = None,
+    root: str | Path | None = None,
+    *,
+    allow_outside: bool = False,
+) -> Config:
     """Load ``ospo.toml`` (or defaults when there is none).
 
     Parameters
@@ -215,17 +442,24 @@ def load_config(path: str | Path | None = None, root: str | Path | None = None) 
         Config file. Default: ``ospo.toml`` in ``root`` if it exists.
     root : path-like, optional
         Project folder. Default: the config file's folder, else the current one.
+    allow_outside : bool
+        Accept ``[outputs]`` folders outside the project (the CLI's
+        ``--allow-outside``); see :meth:`Config.check_outputs`.
 
     Raises
     ------
     ConfigError
-        If the file is missing (when given explicitly) or not valid TOML.
+        If the file is missing (when given explicitly), unreadable, not valid
+        TOML, or a setting is unknown, of the wrong type or out of range
+        (the message names the setting).
     """
     if path is None:
         base = Path(root) if root else Path.cwd()
         candidate = base / "ospo.toml"
         if not candidate.exists():
-            return Config(root=base.resolve())
+            cfg = Config(root=base.resolve())
+            cfg.check_outputs(allow_outside)
+            return cfg
         path = candidate
     path = Path(path)
     if not path.exists():
@@ -234,21 +468,19 @@ def load_config(path: str | Path | None = None, root: str | Path | None = None) 
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - set(DEFAULTS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown section(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}"
-        )
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    data = validate_settings(data, str(path))
     merged = _merge(DEFAULTS, data)
     _check_reading(path, merged)
-    config = Config(
+    cfg = Config(
         root=Path(root).resolve() if root else path.parent.resolve(),
         data=merged,
         path=path,
     )
-    _check_ministries(config)
-    return config
-
+    _check_ministries(cfg)
+    cfg.check_outputs(allow_outside)
+    return cfg
 
 
 def _check_reading(path: Path, data: dict) -> None:

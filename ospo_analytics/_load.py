@@ -507,6 +507,32 @@ def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series,
     )
 
 
+def _bound_amounts(
+    values: pd.Series, problems: pd.Series, name: str, scale: dict, config: Config
+) -> tuple[pd.Series, pd.Series]:
+    """Amounts beyond ``[limits] max_amount`` (after ``[scale]``) become problems.
+
+    An amount of 1e308 (or a scale factor that pushes one to infinity) is not
+    money: it would turn every sum into ``inf`` and the scores into NaN. Such a
+    value is unknown with a rejects entry; a required amount rejects its row.
+    """
+    limit = float(config["limits"]["max_amount"])
+    arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        over = ~np.isnan(arr) & ~(np.abs(arr) <= limit)  # inf is over too
+    over &= problems.isna().to_numpy()
+    if not over.any():
+        return values, problems
+    factor = f" after [scale] x{float(scale[name]):g}" if name in scale else ""
+    problems = problems.copy()
+    problems[over] = [
+        f"amount {v:g}{factor} is beyond the plausible maximum "
+        f"([limits] max_amount = {limit:g} in ospo.toml)"
+        for v in arr[over]
+    ]
+    return values.mask(pd.Series(over, index=values.index)), problems
+
+
 def _clean_frame(
     table: str,
     frame: pd.DataFrame,
@@ -551,6 +577,8 @@ def _clean_frame(
                 problems = problems.mask(ocds, pd.NA)
         if col.name in scale:
             values = values * float(scale[col.name])
+        if col.name in _AMOUNT_COLUMNS:
+            values, problems = _bound_amounts(values, problems, col.name, scale, config)
         hard = (col.required and not col.nullable) or col.name == "amount"
         bad = problems.notna()
         if hard:

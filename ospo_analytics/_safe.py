@@ -12,6 +12,11 @@ Spreadsheet safety rules
   return is prefixed with a single quote ``'`` (the OWASP "CSV injection"
   defence), because spreadsheet programs evaluate such cells when opening a
   CSV. The quote is visible; the text after it is the original value.
+  The file is written with ``,`` but a spreadsheet in a ``;`` locale (or one
+  that guesses tab) splits it again, inside our quoted fields too: so every
+  *segment* that could become a cell start (after ``,``, ``;``, a tab or a line
+  break, past spaces and ``"``) gets the same ``'`` before its ``=+-@``.
+  ``x;=1+2;`` is written ``x;'=1+2;``: text in every locale.
 """
 
 from __future__ import annotations
@@ -29,18 +34,26 @@ from pathlib import Path
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A formula trigger where any locale's CSV parser may start a cell: after a
+# field or line separator (",", ";", tab, CR, LF), past spaces and quotes.
+_INNER_FORMULA = re.compile(r"([,;\t\r\n][ \"]*)([=+\-@])")
+_INNER_FORMULA_TEST = re.compile(r"[,;\t\r\n][ \"]*[=+\-@]")
+# The cell start, also past spaces and quotes (`` =1``, ``"=1``).
+_LEAD_FORMULA = re.compile(r"^[ \"]*[=+\-@\t\r]")
 _XLSX_MAX_STR = 32767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 # ---------------------------------------------------------------- slugs
-def slugify(name: object, max_len: int = 60) -> str:
-    """Turn any text into a safe, unique path segment.
+def slugify(name: object, max_len: int = 60, digest_len: int = 8) -> str:
+    """Turn any text into a safe path segment: readable part + hash of the exact text.
 
     ASCII-folds accents, keeps ``[a-z0-9-]``, cuts to ``max_len`` characters and
-    appends an 8-character hash of the exact original text, so different names
-    (``"Health"`` / ``"health"`` / ``"../health"``) never share a folder and
-    names such as ``..``, ``CON`` or ``""`` still give a valid segment.
+    appends ``digest_len`` hex characters of the sha256 of the exact original
+    text, so names such as ``..``, ``CON`` or ``""`` still give a valid segment.
+    An 8-character hash *can* collide (``"Health"`` and ``"HEALTH"`` may share
+    it): a set of names gets its folders from :func:`unique_slugs`, which
+    detects that and lengthens the hash.
 
     Parameters
     ----------
@@ -48,43 +61,123 @@ def slugify(name: object, max_len: int = 60) -> str:
         Ministry (or other) name; converted with ``str``.
     max_len : int
         Maximum length of the readable part.
+    digest_len : int
+        Hex characters of the hash (8 to 64).
 
     Returns
     -------
     str
-        Matches ``^[a-z0-9]+(-[a-z0-9]+)*$``, at most ``max_len + 9`` long.
+        Matches ``^[a-z0-9]+(-[a-z0-9]+)*$``, at most ``max_len + 1 + digest_len`` long.
     """
     text = str(name)
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:digest_len]
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     base = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:max_len].strip("-")
     return f"{base}-{digest}" if base else f"ministry-{digest}"
 
 
+_DIGEST_STEPS = (8, 16, 32, 64)
+
+
+def unique_slugs(names: Iterable[object], reserved: Iterable[str] = ()) -> dict[str, str]:
+    """Give every distinct name its own folder name, deterministically.
+
+    Each name gets :func:`slugify`; names whose slugs collide (with each other
+    or with a ``reserved`` name such as ``national``) all get a longer hash
+    (16, 32, then all 64 hex characters), so the result depends only on the
+    set of names, never on their order. Slugs of different hash lengths can
+    never be equal (the last segment is the hash, of a fixed length per step).
+    Slugs are lower case, so case-insensitive file systems cannot merge them.
+
+    Parameters
+    ----------
+    names : iterable
+        Names (converted with ``str``; duplicates are one name).
+    reserved : iterable of str
+        Folder names already taken.
+
+    Returns
+    -------
+    dict of str to str
+        Name → slug, all slugs distinct and not in ``reserved``.
+
+    Raises
+    ------
+    ValueError
+        If two different names still collide with the full sha256 (not
+        expected to happen; better stop than lose a report).
+    """
+    todo = sorted({str(n) for n in names})
+    taken = {r.lower() for r in reserved}
+    out: dict[str, str] = {}
+    for step in _DIGEST_STEPS:
+        slugs = {n: slugify(n, digest_len=step) for n in todo}
+        count: dict[str, int] = {}
+        for sl in slugs.values():
+            count[sl] = count.get(sl, 0) + 1
+        clash = [n for n in todo if count[slugs[n]] > 1 or slugs[n] in taken]
+        for n in todo:
+            if n not in clash:
+                out[n] = slugs[n]
+        taken |= {slugs[n] for n in todo if n not in clash}
+        todo = clash
+        if not todo:
+            return out
+    raise ValueError(f"cannot give distinct folders to the names {todo!r}")
+
+
 # ---------------------------------------------------------------- text cells
 def neutralise_formula(value: object) -> object:
-    """Prefix ``'`` to a string that a spreadsheet would read as a formula."""
+    """Prefix ``'`` to a string that a spreadsheet would read as a formula.
+
+    Only the start of the text is looked at: right for XLSX cells and for
+    anything that is not split again. CSV cells use :func:`csv_cell`.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
+def csv_cell(value: object) -> object:
+    """Make a text cell formula-proof in a CSV, whatever separator the reader uses.
+
+    The start of the cell gets the OWASP ``'`` prefix (:func:`neutralise_formula`);
+    every place a ``,``/``;``/tab/line-break split could start a cell gets a
+    ``'`` before its ``=``, ``+``, ``-`` or ``@`` (``x;=1+2`` → ``x;'=1+2``).
+    Non-text values are returned unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    value = _INNER_FORMULA.sub(r"\1'\2", value)
+    return "'" + value if _LEAD_FORMULA.match(value) else value
+
+
 def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy whose text cells cannot be evaluated as formulas (see module doc)."""
+    """Return a copy whose text cells cannot be evaluated as formulas (see module doc).
+
+    Every text cell and every column name goes through :func:`csv_cell`.
+    """
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_string_dtype(s) or s.dtype == object:
-            mask = s.astype("string").str.startswith(FORMULA_PREFIXES).fillna(False)
+            text = s.astype("string")
+            mask = (
+                text.str.contains(_LEAD_FORMULA) | text.str.contains(_INNER_FORMULA_TEST)
+            ).fillna(False)
             if mask.any():
                 out[col] = s.astype("object")
-                out.loc[mask.to_numpy(), col] = "'" + s[mask].astype(str)
-    out.columns = [str(neutralise_formula(str(c))) for c in out.columns]
+                out.loc[mask.to_numpy(), col] = s[mask].map(csv_cell)
+    out.columns = [str(csv_cell(str(c))) for c in out.columns]
     return out
 
 
 def write_csv_safe(df: pd.DataFrame, path: Path) -> None:
-    """Write a CSV (UTF-8 with BOM so Excel reads accents) atomically and formula-safe."""
+    """Write a CSV (UTF-8 with BOM so Excel reads accents) atomically and formula-safe.
+
+    This is the only CSV writer of the package: every CSV output goes through
+    :func:`csv_safe`.
+    """
     data = csv_safe(df).to_csv(index=False).encode("utf-8-sig")
     atomic_write_bytes(path, data)
 

@@ -5,6 +5,12 @@ shows it (the notebook displays it). Conventions: 7.5 in wide (A4 text width),
 labelled axes with units, seaborn's ``colorblind`` palette, long names cut to
 a fixed width so labels never run into the plot, "unknown" drawn as its own
 grey category rather than hidden.
+
+Text from the data (system, ministry, supplier, category names, years,
+questionnaire columns) reaches matplotlib only through :func:`short`, which
+escapes ``$``: matplotlib would otherwise parse ``$x^2$`` as mathtext (drawn as
+maths) and fail on ``$\\foo$``. ``tests/test_hostile_outputs.py`` draws every
+chart with such names and checks that no text on any figure is mathtext.
 """
 
 from __future__ import annotations
@@ -41,20 +47,31 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def setup_style() -> None:
     """Apply the report style (called once by the notebooks)."""
     sns.set_theme(style="whitegrid", palette="colorblind", font_scale=0.9)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+    # usetex would hand every label to LaTeX, where escaping "$" is not enough.
+    plt.rcParams.update(
+        {"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold", "text.usetex": False}
+    )
 
 
 def short(text: object, width: int = 38) -> str:
-    """Cut a label to ``width`` characters (ellipsis), NA → ``unknown``."""
+    """The one way data text becomes a chart label.
+
+    Cuts to ``width`` visible characters (ellipsis), NA → ``unknown``, control
+    characters → spaces, and escapes every ``$`` as ``\\$`` so the label is
+    drawn literally, never as mathtext. Use it for every label taken from
+    the data.
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return "unknown"
     # Control characters (NUL...) have no glyph: matplotlib would warn into the report.
     flat = " ".join(_CONTROL.sub(" ", str(text)).split())
-    if len(flat) <= width:
-        return flat
-    cut = textwrap.shorten(flat, width=width, placeholder="…")
-    # shorten() gives just "…" when the first word is too long: hard-cut instead.
-    return cut if len(cut) > width // 2 else flat[: width - 1] + "…"
+    if len(flat) > width:
+        cut = textwrap.shorten(flat, width=width, placeholder="…")
+        # shorten() gives just "…" when the first word is too long: hard-cut instead.
+        flat = cut if len(cut) > width // 2 else flat[: width - 1] + "…"
+    # matplotlib reads an even number of unescaped "$" as maths; "\$" is a
+    # literal dollar (also after a backslash typed in the data).
+    return flat.replace("$", r"\$")
 
 
 def money_fmt(x: float, _pos: object = None) -> str:
@@ -186,7 +203,9 @@ def supplier_concentration(procurement: pd.DataFrame, top: int = 10) -> Figure:
         head = pd.concat([head, pd.Series({"all others": share.iloc[top:].sum()})])
     head = head.iloc[::-1]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.3 * len(head)))
-    ax.barh([short(s, 34) for s in head.index], head.to_numpy() * 100, color=PALETTE[0])
+    ax.barh(range(len(head)), head.to_numpy() * 100, color=PALETTE[0])
+    # Positions, then labels: equal cut labels must stay separate bars.
+    ax.set_yticks(range(len(head)), [short(s, 34) for s in head.index])
     for i, v in enumerate(head.to_numpy()):
         ax.text(v * 100 + 0.8, i, f"{v:.0%}", va="center", fontsize=8)
     ax.set_xlim(0, min(100, head.max() * 100 * 1.18 + 2))
@@ -210,9 +229,11 @@ def competition(procurement: pd.DataFrame) -> Figure:
     share = tab.div(tab.sum(axis=1).replace(0, np.nan), axis=0).fillna(0) * 100
     fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
     bottom = np.zeros(len(share))
+    x = np.arange(len(share))
     for m in share.columns:
-        ax.bar(share.index, share[m], bottom=bottom, label=m, color=METHOD_COLOURS[m])
+        ax.bar(x, share[m], bottom=bottom, label=short(m), color=METHOD_COLOURS[m])
         bottom += share[m].to_numpy()
+    ax.set_xticks(x, [short(y, 10) for y in share.index])
     ax.yaxis.set_major_formatter(PercentFormatter(100))
     ax.set_ylim(0, 100)
     ax.set_xlabel("Award year")
@@ -304,7 +325,9 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     ministries, note = _cap_ministries(ministries)
     data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
-    data.columns = [c.replace("ind_", "").replace("q_", "q: ").replace("_", " ") for c in cols]
+    data.columns = [
+        short(c.replace("ind_", "").replace("q_", "q: ").replace("_", " "), 40) for c in cols
+    ]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.4 + 0.38 * len(data)))
     sns.heatmap(
         data, vmin=0, vmax=1, cmap="cividis", annot=True, fmt=".2f", linewidths=0.5,
@@ -370,7 +393,8 @@ def spend_by_category(systems: pd.DataFrame) -> Figure:
     tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
     tab = tab.sort_values("spend")
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.32 * len(tab)))
-    ax.barh(tab.index, tab["spend"].astype(float), color=PALETTE[0])
+    ax.barh(range(len(tab)), tab["spend"].astype(float), color=PALETTE[0])
+    ax.set_yticks(range(len(tab)), [short(c) for c in tab.index])
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
         ax.text(float(v), i, f"  {n} ministr{'y' if n == 1 else 'ies'}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))

@@ -72,6 +72,9 @@ CHROMIUM_MISSING = (
     "e.g. `apt-get install chromium`, to get PDFs)"
 )
 _SCORE_TABLES = ("systems", "factors", "ministries", "opportunities")
+RUN_MARKER = ".ospo-run"
+"""File inside every run folder the runner builds (removed once the run is
+published); stale-run clean-up removes only ``.tmp-*`` folders that hold it."""
 
 
 class ReportError(ValueError):
@@ -932,6 +935,7 @@ def run_reports(
             )
     if not (NOTEBOOK_DIR / MINISTRY_NOTEBOOK).is_file():
         raise ReportError(f"report notebooks not found in {NOTEBOOK_DIR}")
+    _check_out_dir(processed_dir, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     with _run_lock(out_dir):
@@ -972,6 +976,30 @@ def run_reports(
         )
 
 
+def _check_out_dir(processed_dir: Path, out_dir: Path) -> None:
+    """Refuse folder states that would block or break a run, before it starts."""
+    if out_dir == processed_dir:
+        raise ReportError(
+            f"the reports folder and the processed-tables folder are the same ({out_dir}); "
+            "set [outputs] reports and processed to two different folders"
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"reports folder {out_dir} is a file, not a folder")
+    latest = out_dir / "latest"
+    if latest.exists() and not latest.is_symlink():
+        kind = "folder" if latest.is_dir() else "file"
+        raise ReportError(
+            f"{latest} is a {kind}, but the tool keeps a link there that points at the last "
+            f"run; move or delete that {kind} and run again"
+        )
+    for name in ("LATEST", ".lock"):
+        if (out_dir / name).is_dir():
+            raise ReportError(
+                f"{out_dir / name} is a folder, but the tool keeps a file there; "
+                "move or delete that folder and run again"
+            )
+
+
 def _ministry_names(processed_dir: Path) -> list[str]:
     import pyarrow.parquet as pq
 
@@ -999,15 +1027,18 @@ def _execute_run(
                               f"{unknown}; known: {known}")  # fmt: skip
         selected = list(dict.fromkeys(ministries))
     else:
-        selected = known
+        selected = list(dict.fromkeys(known))
     created = dt.datetime.now(dt.UTC)
     run_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
-    # Leftovers of killed runs: safe to remove, we hold the lock.
+    # Leftovers of killed runs: safe to remove, we hold the lock. Only folders
+    # this tool made (they hold the marker file): never a user's own .tmp-*.
     for stale in out_dir.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if not stale.is_symlink() and stale.is_dir() and (stale / RUN_MARKER).is_file():
+            shutil.rmtree(stale, ignore_errors=True)
     tmp_dir = out_dir / f".tmp-{run_id}"
     try:
         tmp_dir.mkdir()
+        (tmp_dir / RUN_MARKER).write_text(f"ospo-analytics run {run_id}\n", encoding="utf-8")
         return _build_run(
             processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
             timeout, progress, as_of, t0,
@@ -1067,7 +1098,7 @@ def _build_run(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
-    from .._safe import atomic_symlink, atomic_write_text, slugify
+    from .._safe import atomic_symlink, atomic_write_text, unique_slugs
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     hooks = {kind: os.environ.get(env, "") for kind, env in
@@ -1079,11 +1110,14 @@ def _build_run(
             "slug": NATIONAL,
             "notebook": str(NOTEBOOK_DIR / NATIONAL_NOTEBOOK),
         }
-    ] + [
+    ]
+    # One folder per name, collisions resolved (never two reports in one folder).
+    slugs = unique_slugs(selected, reserved=[NATIONAL])
+    jobs_list += [
         {
             "name": m,
             "ministry": m,
-            "slug": slugify(m),
+            "slug": slugs[m],
             "notebook": str(NOTEBOOK_DIR / MINISTRY_NOTEBOOK),
         }
         for m in selected
@@ -1158,6 +1192,9 @@ def _build_run(
     atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     final = out_dir / run_id
     os.replace(tmp_dir, final)
+    # The marker only tells clean-up that a .tmp-* folder is ours.
+    with contextlib.suppress(OSError):
+        (final / RUN_MARKER).unlink()
     n_failed = sum(s.status != "ok" for s in statuses)
     # Publish: the symlink first (atomic), then the plain-text pointer. A run
     # with failed ministries is published too, so one broken ministry never
@@ -1204,7 +1241,8 @@ def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportSta
     }
     for st in statuses:
         old = good.get(st.slug)
-        if st.status == "ok" or old is None:
+        # Same folder name but another ministry: never show its report.
+        if st.status == "ok" or old is None or old.get("name") != st.name:
             continue
         src = out_dir / prev["run_id"] / st.slug
         dst = tmp_dir / st.slug
