@@ -249,10 +249,11 @@ def formatted_text(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(df).copy()
     for c in out.columns:
         f = _formatter(c, out[c], kinds)
-        if f is None:
-            continue
         col = out[c]
-        out[c] = [_UNKNOWN if pd.isna(v) else f(v) for v in col]
+        if f is not None:
+            out[c] = [_UNKNOWN if pd.isna(v) else f(v) for v in col]
+        elif col.isna().any():  # text, flags: missing reads "unknown", never blank
+            out[c] = col.astype(object).where(col.notna(), _UNKNOWN)
     return out
 
 
