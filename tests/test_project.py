@@ -78,7 +78,11 @@ def test_with_weights_changes_a_readiness_weight():
 
 
 def test_match_name_ignores_case_accents_spaces_and_suggests():
-    names = ["Ministry of Health", "Ministère de la Santé", "Ministry of Labour & Social Protection"]
+    names = [
+        "Ministry of Health",
+        "Ministère de la Santé",
+        "Ministry of Labour & Social Protection",
+    ]
     assert match_name("ministry of health", names) == "Ministry of Health"
     assert match_name("  MINISTRY  of   HEALTH ", names) == "Ministry of Health"
     assert match_name("ministere de la sante", names) == "Ministère de la Santé"
@@ -107,8 +111,10 @@ def test_explain_by_id_or_name(project):
     with pytest.raises(KeyError, match="did you mean 'Farmer registry'"):
         project.explain("Farmer registri")
     unique = project.systems.drop_duplicates("system_name", keep=False).iloc[0]
-    assert project.explain(unique["system_name"].upper()).attrs["summary"].startswith(
-        unique["system_id"] + " "
+    assert (
+        project.explain(unique["system_name"].upper())
+        .attrs["summary"]
+        .startswith(unique["system_id"] + " ")
     )
 
 
