@@ -220,6 +220,12 @@ def _formatter(name: object, s: pd.Series, kinds: dict | None = None):
     ):
         return None
     kind = (kinds or {}).get(name)
+    if kind is None and isinstance(name, str) and "_" in name:
+        # A suffixed copy ("readiness_score_before", "spend_it_x") formats as its column.
+        for known in (*SCALE100_COLUMNS, *PERCENT_COLUMNS, *MONEY_COLUMNS):
+            if name.startswith(known + "_"):
+                name = known
+                break
     if pd.api.types.is_datetime64_any_dtype(s):
         return lambda v: f"{v:%Y-%m-%d}"
     if kind == "percent" or (kind is None and name in PERCENT_COLUMNS):
