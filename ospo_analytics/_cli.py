@@ -121,6 +121,12 @@ def _summary(command: str):
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
         raise
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    except Exception:  # a bug: the traceback follows, the summary still says failed
+        code = 1
+        raise
     finally:
         if not OUT.json:
             status = "ok" if code == 0 else "usage-error" if code == 2 else "failed"
@@ -741,12 +747,14 @@ def run(
         config_hash = _hash_file(cfg.path)
         # Names as the last run resolved them; a name unknown there is checked
         # for real after scoring (new inputs may bring the ministry).
-        from ._project import NameNotFound
+        previous: list[str] | str | None = None
+        if ministry:  # imports kept off the fast unchanged-run path
+            from ._project import NameNotFound
 
-        try:
-            previous = _match_ministries(ministry, _ministries_in(folder))
-        except NameNotFound:
-            previous = "unresolved"
+            try:
+                previous = _match_ministries(ministry, _ministries_in(folder))
+            except NameNotFound:
+                previous = "unresolved"
         if (
             not force
             and previous != "unresolved"
