@@ -150,7 +150,7 @@ def find_system(systems: pd.DataFrame, query: str, ministry: str | None = None) 
     systems : DataFrame
         With ``system_id``, ``system_name`` and ``ministry`` columns.
     query : str
-        A system id (``"MOF-003"``) or name (``"Payroll (PayWave Cloud
+        A system id (``"FIN-003"``) or name (``"Payroll (PayWave Cloud
         Payroll)"``), matched as in :func:`match_name`.
     ministry : str, optional
         Only systems of this ministry (itself matched by name): tells apart
