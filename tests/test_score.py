@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import ConfigError
-from ospo_analytics._score import systems as _score
 from ospo_analytics._score.profile import load_profile
 from ospo_analytics._score.result import ScoreResult, read_scores
 from ospo_analytics._score.systems import ScoreInputError, combine, score, sensitivity
+from ospo_analytics._score import systems as _score
 
 AS_OF = dt.date(2025, 1, 1)
 
