@@ -311,7 +311,9 @@ health = project.ministry("health")
 health"""
         ),
         code("health.readiness"),
-        code('health.systems[["system_id", "system_name", "lockin_score", "reuse_score", "spend_total"]]'),
+        code(
+            'health.systems[["system_id", "system_name", "lockin_score", "reuse_score", "spend_total"]]'
+        ),
         md(
             """
 ## Which contracts do the reports count?
