@@ -167,3 +167,156 @@ def test_validate_and_run_agree_when_nothing_loads(tmp_path):
     assert val.returncode == run.returncode == 1, val.stdout + val.stderr
     for res in (val, run):
         assert "nothing loaded" in res.stderr and "Traceback" not in res.stderr
+
+
+# --------------------------------------------------------------------------- help, options
+COMMANDS = ["demo", "validate", "score", "report", "run", "explain", "template"]
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_has_plain_metavars_and_no_type_names(command):
+    import re
+
+    args = [command, "--help"] if command else ["--help"]
+    res = runner.invoke(app, args, terminal_width=120)
+    assert res.exit_code == 0, res.output
+    # Words only: the help panel's borders and line breaks removed.
+    text = " ".join(res.output.replace("│", " ").split())
+    assert not re.search(r"<[a-z_]+(\[[^\]]*\])?>", text), text  # <bool>, <list[Path]>, <int>
+    assert "list[" not in text and "{" not in text
+    if command in {"validate", "score", "report", "run"}:
+        for opt in ("--config", "--processed", "--quiet", "--verbose"):
+            assert opt in text, (command, opt)
+        assert "PATH" in text
+    if command in {"score", "report", "run"}:
+        assert "--profile" in text and "--out" in text
+    if command in {"report", "run"}:
+        assert "--jobs" in text and "N " in text and "one per CPU core" in text
+        assert "NAME" in text and "[default: html,xlsx,pdf]" in text
+    if command in {"validate", "run"}:
+        assert "--ocds" in text and "--procurement" in text
+    if command in {"validate", "score"}:
+        assert "--json" in text
+
+
+def test_version():
+    from ospo_analytics import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"ospo-analytics {__version__}"
+
+
+# --------------------------------------------------------------------------- on the demo
+DEMO = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo"
+
+
+def _demo_project(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "ospo.toml").write_text(
+        "[project]\nas_of = '2026-01-15'\n[inputs]\n"
+        f"inventory = ['{(DEMO / 'inventory_*.xlsx').as_posix()}']\n"
+        f"procurement = ['{(DEMO / 'procurement_*.xlsx').as_posix()}', "
+        f"'{(DEMO / 'procurement_*.csv').as_posix()}']\n"
+        f"questionnaire = ['{(DEMO / 'questionnaire*.xlsx').as_posix()}']\n"
+    )
+    return root
+
+
+def _summary_fields(line: str) -> dict[str, str]:
+    import shlex
+
+    assert line.startswith("summary "), line
+    return dict(part.split("=", 1) for part in shlex.split(line[len("summary ") :]))
+
+
+def test_run_to_a_log_file_on_the_demo(tmp_path):
+    """`run > log.txt`: one line per event, no path or ministry split, a
+    parseable summary; then the same project through explain and --ministry."""
+    root = _demo_project(tmp_path / "proj")
+    log = tmp_path / "log.txt"
+    with open(log, "w") as out:
+        res = subprocess.run(
+            [sys.executable, "-m", "ospo_analytics", "run", "--formats", "html", "--jobs", "1",
+             "--ministry", "ministry  of HEALTH"],
+            cwd=root, stdout=out, stderr=subprocess.PIPE, text=True, timeout=900,
+        )  # fmt: skip
+    text = log.read_text()
+    assert res.returncode == 0, text[-3000:] + res.stderr[-3000:]
+    processed = root / "data" / "processed"
+    ministries = pd.read_parquet(processed / "ministries.parquet")["ministry"].tolist()
+    load_report = pd.read_csv(processed / "load_report.csv", encoding="utf-8-sig")
+    paths = [str(Path(f).resolve()) for f in load_report["file"].unique()]
+    joined = text.replace("\n", "")
+    for name in [*paths, *ministries, str(processed.resolve())]:
+        # Found whole on one line exactly as often as in the text with the
+        # line breaks removed: no occurrence is split across two lines.
+        assert text.count(name) == joined.count(name), name
+    for path in paths:
+        assert path in text  # every input file by its full path
+    assert "Ministry of Health" in text and "│" not in text and "┃" not in text
+    lines = text.splitlines()
+    fields = _summary_fields(lines[-1])
+    assert fields["command"] == "run" and fields["exit"] == "0" and fields["status"] == "ok"
+    assert fields["reports_ok"] == "2" and fields["reports_failed"] == "0"  # national + Health
+    assert int(fields["rows_loaded"]) == int(load_report["loaded"].sum())
+    assert int(fields["rows_rejected"]) == int(load_report["rejected"].sum())
+    assert int(fields["rows_read"]) == int(load_report["rows_read"].sum())
+    assert int(fields["systems"]) == len(pd.read_parquet(processed / "systems.parquet"))
+    manifest = json.loads((root / "reports" / "latest" / "manifest.json").read_text())
+    assert {r["name"] for r in manifest["reports"]} == {"National overview", "Ministry of Health"}
+
+    # --ministry that matches nothing: exit 2, a suggestion, no traceback.
+    bad = runner.invoke(app, ["report", "--config", str(root / "ospo.toml"), "--ministry",
+                              "Ministry of Helth", "--formats", "html"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "did you mean 'Ministry of Health'" in bad.stderr
+
+    # explain SYSTEM prints what Project.explain shows in a notebook.
+    import ospo_analytics as oa
+
+    project = oa.load_project(root)
+    expected = project.explain("Court case management").attrs["summary"]
+    res = runner.invoke(app, ["explain", "court case", "--config", str(root / "ospo.toml")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith(expected)
+    factor_ids = project.explain("Court case management")["factor"].tolist()
+    assert all(f in res.stdout for f in factor_ids)
+    res = runner.invoke(app, ["explain", "Payroll (PayWave Cloud Payroll)",
+                              "--config", str(root / "ospo.toml")])  # fmt: skip
+    assert res.exit_code == 2 and "HEA-007" in res.stderr and "Ministry of Health" in res.stderr
+    res = runner.invoke(app, ["explain", "Payroll (PayWave Cloud Payroll)", "-m", "health",
+                              "--config", str(root / "ospo.toml")])  # fmt: skip
+    assert res.exit_code == 0 and res.stdout.startswith("HEA-007 ")
+
+
+def test_validate_and_score_json_and_quiet(tmp_path):
+    root = _demo_project(tmp_path / "proj")
+    cfg = str(root / "ospo.toml")
+    res = runner.invoke(app, ["validate", "--config", cfg, "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)  # the whole of stdout is one JSON document
+    report = pd.read_csv(root / "data" / "processed" / "load_report.csv", encoding="utf-8-sig")
+    assert data["command"] == "validate" and data["exit_code"] == 0
+    assert data["rows_loaded"] == int(report["loaded"].sum())
+    assert data["rows_rejected"] == int(report["rejected"].sum())
+    assert len(data["files"]) == len(report)
+    assert {"file", "sheet", "rows_read", "loaded", "rejected"} <= set(data["files"][0])
+    res = runner.invoke(app, ["score", "--config", cfg, "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    systems = pd.read_parquet(root / "data" / "processed" / "systems.parquet")
+    assert data["systems"] == len(systems)
+    top = systems.sort_values("lockin_score", ascending=False)["system_id"].iloc[0]
+    assert data["top"][0]["system_id"] == top
+    # --quiet: nothing but the summary line on stdout.
+    res = runner.invoke(app, ["validate", "--config", cfg, "--quiet"])
+    assert res.exit_code == 0
+    assert len(res.stdout.splitlines()) == 1
+    assert _summary_fields(res.stdout.strip())["rows_loaded"] == str(int(report["loaded"].sum()))
+    # score --out: a complete processed folder elsewhere, readable by explain.
+    other = tmp_path / "elsewhere"
+    res = runner.invoke(app, ["score", "--config", cfg, "--out", str(other), "-q"])
+    assert res.exit_code == 0, res.output
+    assert (other / "systems.parquet").is_file() and (other / "inventory.parquet").is_file()
+    res = runner.invoke(app, ["explain", top, "--config", cfg, "--processed", str(other)])
+    assert res.exit_code == 0 and res.stdout.startswith(f"{top} ")

@@ -16,7 +16,8 @@ def test_explore_notebook_runs_on_the_demo_country(tmp_path):
     (tmp_path / "ospo.toml").write_text(
         "[project]\nas_of = '2026-01-15'\n[inputs]\n"
         f"inventory = ['{(demo / 'inventory_*.xlsx').as_posix()}']\n"
-        f"procurement = ['{(demo / 'procurement_*.xlsx').as_posix()}']\n"
+        f"procurement = ['{(demo / 'procurement_*.xlsx').as_posix()}', "
+        f"'{(demo / 'procurement_*.csv').as_posix()}']\n"
         f"questionnaire = ['{(demo / 'questionnaire*.xlsx').as_posix()}']\n"
     )
     (tmp_path / "notebooks").mkdir()
@@ -33,6 +34,13 @@ def test_explore_notebook_runs_on_the_demo_country(tmp_path):
     )  # fmt: skip
     assert "lock-in" in text and "Main drivers" in text  # the explanation
     assert "rank_after" in text and "p_top10" in text  # rescoring and sensitivity
+    # By name, ambiguity explained, one ministry's view, the IT view, a readiness weight.
+    assert "JUS-001 Court case management" in text
+    streams = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "matches 4 systems" in streams and "HEA-007" in streams
+    assert "Ministry of Health\nReadiness stage" in text and "questionnaire" in text
+    assert "non-IT rows left out of the reports" in streams
+    assert "readiness_score_without_questionnaire" in text
     # The project's processed tables were written under the project, not the repo.
     assert (tmp_path / "data" / "processed" / "inventory.parquet").exists()
 

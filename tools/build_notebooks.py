@@ -270,8 +270,10 @@ def explore() -> nbformat.NotebookNode:
 # Explore the scores
 
 Where an analyst starts (`make lab`). Run the cells top to bottom; change the
-system id or the weights and re-run. Everything here is the public API of
-`ospo_analytics` (see the README's *Python API*)."""
+names or the weights and re-run. Everything here is the public API of
+`ospo_analytics` (see the README's *Python API*). Tables show in the reports'
+number formats (scores 0-100, shares as %, money with separators); the values
+underneath are unchanged."""
         ),
         code(
             """\
@@ -285,24 +287,90 @@ project.systems.sort_values("lockin_score", ascending=False).head(10)"""
 ## Why is this system scored like this?
 
 Each factor's value, weight, contribution and the rows or fields behind it.
-Unknown factors are listed last: they widen the best/worst range."""
+Unknown factors are listed last: they widen the best/worst range. A system is
+named by its id or its name (case, accents and spaces ignored; a unique part
+of the name is enough). The command line prints the same:
+`ospo-analytics explain "court case management"`."""
         ),
         code(
             """\
 system_id = project.systems.sort_values("lockin_score", ascending=False)["system_id"].iloc[0]
 project.explain(system_id)"""
         ),
+        code(
+            """\
+project.explain("court case management")  # by name"""
+        ),
+        md(
+            """
+Several ministries run a system of the same name: the message lists them
+with their ids; say which ministry you mean."""
+        ),
+        code(
+            """\
+try:
+    project.explain("Payroll (PayWave Cloud Payroll)")
+except KeyError as exc:
+    print(exc)
+project.explain("Payroll (PayWave Cloud Payroll)", ministry="health")"""
+        ),
+        md(
+            """
+## One ministry, as its report shows it
+
+`project.ministry(name)` gives the tables and numbers of that ministry's
+report: `numbers`, `actions`, `readiness` (indicator values and weights),
+`systems`, `contracts`, `suppliers`, `competition`, `exit_windows`,
+`opportunities`."""
+        ),
+        code(
+            """\
+health = project.ministry("health")
+health"""
+        ),
+        code("health.readiness"),
+        code(
+            'health.systems[["system_id", "system_name", "lockin_score", "reuse_score", "spend_total"]]'
+        ),
+        md(
+            """
+## Which contracts do the reports count?
+
+`project.procurement` holds every loaded row; the reports count only IT
+contracts (`is_it` true or unknown, from the item classification and
+`[it_filter]` in ospo.toml): that is `project.procurement_it`, and
+`health.contracts` for one ministry. Totals from it match the reports."""
+        ),
+        code(
+            """\
+it = project.procurement_it
+totals = it.groupby("ministry", observed=True)["amount"].sum().rename("it_spend_here")
+check = project.ministries.set_index("ministry")[["spend_it"]].join(totals)
+assert (check["spend_it"] - check["it_spend_here"]).abs().max() < 0.01  # as in the reports
+print(f"{len(project.procurement) - len(it)} non-IT rows left out of the reports")
+check"""
+        ),
         md(
             """
 ## Change a weight and see ranks move
 
-`rescore` scores again with changed factor weights (ids `L1`-`L13`, `R1`-`R12`);
-`rank_changes` compares the lock-in ranks."""
+`rescore` scores again with any weight of the profile changed: lock-in
+factors `L1`-`L13`, reuse factors `R1`-`R12`, and the readiness indicators
+(`questionnaire`, `portability`, ...). `rank_changes` compares the lock-in
+ranks."""
         ),
         code(
             """\
 moved = project.rescore(L6=3.0, L1=0.5)  # licence matters more, concentration less
 project.rank_changes(moved, top=15)"""
+        ),
+        code(
+            """\
+no_survey = project.rescore(questionnaire=0)  # readiness without the questionnaire
+project.ministries[["ministry", "readiness_score"]].merge(
+    no_survey.ministries[["ministry", "readiness_score"]],
+    on="ministry", suffixes=("", "_without_questionnaire"),
+)"""
         ),
         md(
             """
