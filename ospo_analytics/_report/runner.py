@@ -110,6 +110,8 @@ class ReportData:
         Scoring outputs (empty frames when a file is missing).
     suppliers, competition, system_ends, factor_coverage : DataFrame
         The scorer's per-ministry detail tables (see ``_score.details``).
+    national, national_suppliers : DataFrame
+        The scorer's government-wide totals and suppliers.
     inventory, procurement : DataFrame
         Canonical tables.
     rejects, load_report : DataFrame
@@ -135,6 +137,8 @@ class ReportData:
     competition: pd.DataFrame = field(default_factory=lambda: _empty())
     system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
     factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
+    national: pd.DataFrame = field(default_factory=lambda: _empty())
+    national_suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
     as_of: dt.date | None = None
     missing: list[str] = field(default_factory=list)
