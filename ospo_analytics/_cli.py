@@ -230,6 +230,10 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             config_hash=_hash_file(cfg.path),
             profile_hash=profile_hash,
             as_of=str(cfg["project"].get("as_of") or ""),
+            project={
+                "country": str(cfg["project"].get("name") or ""),
+                "currency": str(cfg["project"].get("currency") or ""),
+            },
         )
     except ReportError as exc:
         err.print(f"[red]error:[/] {exc}")
