@@ -721,7 +721,7 @@ def national_view(
         ends = opportunities["Contract ends"].where(acts["kind"].eq("exit_window").to_numpy(), "–")
         opportunities["Contract ends"] = ends
         opportunities["Lock-in (0–100)"] = [
-            _fmt(v, "{:.0f}") for v in pd.to_numeric(acts["lockin_score"], errors="coerce")
+            _fmt(v, "{:.0f}") for v in pd.to_numeric(_col(acts, "lockin_score"), errors="coerce")
         ]
     title = f"National overview: {country}" if country else "National overview"
     as_of = f"{data.as_of:%Y-%m-%d}" if data.as_of else "unknown"
