@@ -144,7 +144,7 @@ def test_readiness_heatmap_labels_are_words() -> None:
     )
     fig = ch.readiness_heatmap(m)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert "inventory\ncomplete" in labels and "q: exit plans" in labels
+    assert "inventory complete" in labels and "q: exit plans" in labels
     assert ch.alt_text(fig).startswith("Heat map of 2 readiness indicators")
     plt.close(fig)
 

@@ -79,8 +79,9 @@ def test_cards_are_the_scorers_national_totals(view: dict, country: Path) -> Non
     assert (
         cards["Systems at high lock-in"] == f"{nat['systems_high_lockin']:,} of {nat['systems']:,}"
     )
-    assert cards["Open source or government-owned"].startswith(
-        f"{nat['open_share_systems']:.0%} of systems"
+    assert cards["Systems open source or government-owned"] == f"{nat['open_share_systems']:.0%}"
+    assert cards["Share of system spend at high lock-in"] == (
+        f"{nat['high_lockin_share_spend']:.0%}"
     )
 
 
@@ -113,6 +114,8 @@ def test_brief_table_escapes_and_never_breaks_words() -> None:
     soup = BeautifulSoup(html, "html.parser")
     for td in soup.find_all("td"):
         assert "overflow-wrap:normal" in td["style"] and "word-break:normal" in td["style"]
+    wide = r.brief_table(df, wide=["Supplier"]).data
+    assert '<td class="ospo-wide"' in wide and "td.ospo-wide { min-width" in wide
     spend = [td for td in soup.find_all("td") if td.text == "1,234,567"][0]
     assert "white-space:nowrap" in spend["style"]  # numbers never wrap
 

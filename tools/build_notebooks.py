@@ -243,10 +243,10 @@ Readiness 0–100 and the maturity stage (0 ad hoc … 4 strategic, after the TO
 Group OSPO maturity model) of every ministry, alphabetical: a profile of where each
 starts from, not a league table."""
         ),
+        # Chart and table in separate cells: each may start a new printed page.
+        code('r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")'),
         code(
-            """\
-r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")
-display(r.brief_table(v["ministries"], note=v["stage_note"]))"""
+            'display(r.brief_table(v["ministries"], wide=["Ministry", "Stage"], note=v["stage_note"]))'
         ),
         md(
             """
@@ -260,8 +260,11 @@ from sharing one solution (ideally open source) across them."""
 r.show(
     ch.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
     "Spend by function",
-)
-display(r.brief_table(v["duplication"], wide=["Open alternatives"], note=v["duplication_note"]))"""
+)"""
+        ),
+        code(
+            'display(r.brief_table(v["duplication"], wide=["Open alternatives"], '
+            'note=v["duplication_note"]))'
         ),
         md(
             """
@@ -271,7 +274,10 @@ Locked-in systems to replace or complement, and contracts of locked-in systems
 that end soon (the cheapest moment to leave), largest spend first. Each
 ministry's report lists all of its own."""
         ),
-        code('display(r.brief_table(v["top_opportunities"], wide=["Open alternatives"]))'),
+        code(
+            'display(r.brief_table(v["top_opportunities"], '
+            'wide=["Ministry", "System", "Open alternatives"]))'
+        ),
         md(
             """
 ## Readiness indicators

@@ -311,7 +311,7 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
     data.columns = [
-        wrap_label(INDICATOR_LABELS.get(c, c.replace("ind_", "").replace("q_", "q: ")), 14)
+        wrap_label(INDICATOR_LABELS.get(c, c.replace("ind_", "").replace("q_", "q: ")), 24, 1)
         for c in cols
     ]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.4 + 0.38 * len(data)))
@@ -323,7 +323,7 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     ax.set_xlabel("Readiness indicator (blank = unknown)")
     ax.set_ylabel("")
     ax.set_title("Readiness indicators by ministry")
-    plt.setp(ax.get_xticklabels(), rotation=0, ha="center", fontsize=7)
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor", fontsize=7.5)
     n_unknown = int(data.isna().sum().sum())
     set_alt(
         fig,
@@ -405,8 +405,8 @@ def spend_by_category(
     g = systems.groupby(cat)
     tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
     tab = tab.sort_values("spend")
-    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.32 * len(tab)))
-    ax.barh([wrap_label(t, 28) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.24 * len(tab)))
+    ax.barh([wrap_label(t, 40, 1) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
         ax.text(float(v), i, f"  {n} ministr{'y' if n == 1 else 'ies'}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))

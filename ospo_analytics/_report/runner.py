@@ -468,7 +468,8 @@ def _cell(value: object, kind: str) -> str:
     except (TypeError, ValueError):
         missing = False
     if missing:
-        return "unknown"
+        # No open alternative listed is a fact about the catalogue, not unknown data.
+        return "none in the catalogue" if kind == "alternatives" else "unknown"
     if kind == "money":
         return f"{float(value):,.0f}"
     if kind == "pct":
@@ -496,8 +497,9 @@ def display_frame(df: pd.DataFrame, spec: Sequence[tuple[str, str, str]]) -> pd.
         Rows already selected.
     spec : sequence of (column, header, kind)
         ``kind`` is ``text``, ``int``, ``money``, ``pct``, ``score100``,
-        ``date``, ``function`` (category code in words) or ``kind``
-        (opportunity kind in words). A column missing from ``df`` is unknown.
+        ``date``, ``function`` (category code in words), ``kind``
+        (opportunity kind in words) or ``alternatives`` (a list; none reads
+        "none in the catalogue"). A column missing from ``df`` is unknown.
 
     Returns
     -------
@@ -511,6 +513,19 @@ def display_frame(df: pd.DataFrame, spec: Sequence[tuple[str, str, str]]) -> pd.
         values = df[col] if col in df else pd.Series([None] * len(df), index=df.index)
         out[header] = [_cell(v, kind) for v in values]
     return pd.DataFrame(out, index=range(len(df)), dtype="object")
+
+
+_BRIEF_CSS = """<style>
+.jp-RenderedHTMLCommon table.ospo-brief { width: auto !important; table-layout: auto !important; }
+.jp-RenderedHTMLCommon table.ospo-brief th { width: auto !important; }
+.jp-RenderedHTMLCommon table.ospo-brief td.ospo-wide { min-width: 11em !important; }
+@media print {
+  .jp-RenderedHTMLCommon table.ospo-brief { font-size: 8pt !important; width: auto !important; }
+  .jp-RenderedHTMLCommon table.ospo-brief td.ospo-wide { min-width: 11em !important; }
+}
+</style>"""
+"""Print rules of the national tables: readable type on A4 (the report's default
+print size is for the wide ministry tables), names kept on as few lines as fit."""
 
 
 def brief_table(
@@ -548,21 +563,23 @@ def brief_table(
     for rec in df.itertuples(index=False):
         cells = []
         for c, v in zip(df.columns, rec, strict=True):
+            cls = ""
             if c in numeric:
                 style = keep + "text-align:right;white-space:nowrap"
             elif c in wide:
-                style = keep + "text-align:left;min-width:14rem"
+                style = keep + "text-align:left"
+                cls = ' class="ospo-wide"'
             else:
                 style = keep + "text-align:left"
-            cells.append(f'<td style="{style}">{esc(v)}</td>')
+            cells.append(f'<td{cls} style="{style}">{esc(v)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f'<caption style="text-align:left">{esc(caption)}</caption>' if caption else ""
     table = (
-        f'<table class="ospo-brief" style="table-layout:auto;width:{"100%" if wide else "auto"}">'
+        '<table class="ospo-brief" style="table-layout:auto;width:auto">'
         f"{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     extra = f'<p class="ospo-note">{esc(note)}</p>' if note else ""
-    return HTML(table + extra)
+    return HTML(_BRIEF_CSS + table + extra)
 
 
 def _stage_cutoffs(profile_text: str) -> str:
@@ -646,14 +663,12 @@ def national_view(
         "Ministries": n("ministries"),
         "Systems in the inventories": n("systems"),
         f"IT procurement spend{cur}": money_words(nat.get("spend_it"), currency),
-        "Open source or government-owned": (
-            f"{_fmt(nat.get('open_share_systems'), '{:.0%}')} of systems · "
-            f"{_fmt(nat.get('open_share_spend'), '{:.0%}')} of spend"
-        ),
         "Systems at high lock-in": f"{n('systems_high_lockin')} of {n('systems')}",
-        f"Spend on high-lock-in systems{cur}": (
-            f"{money_words(nat.get('spend_high_lockin'), currency)} · "
-            f"{_fmt(nat.get('high_lockin_share_spend'), '{:.0%}')}"
+        f"Spend on high-lock-in systems{cur}": money_words(nat.get("spend_high_lockin"), currency),
+        "Share of system spend at high lock-in": _fmt(nat.get("high_lockin_share_spend"), "{:.0%}"),
+        "Systems open source or government-owned": _fmt(nat.get("open_share_systems"), "{:.0%}"),
+        "Spend on open-source or government-owned systems": _fmt(
+            nat.get("open_share_spend"), "{:.0%}"
         ),
     }
     totals_note = (
@@ -701,7 +716,7 @@ def national_view(
             ("n_ministries", "Ministries", "int"),
             ("n_systems", "Systems", "int"),
             ("spend_at_stake", f"Spend{cur}", "money"),
-            ("alternatives", "Open alternatives", "text"),
+            ("alternatives", "Open alternatives", "alternatives"),
         ],
     )
     opportunities = display_frame(
@@ -714,7 +729,7 @@ def national_view(
             ("end_date", "Contract ends", "date"),
             ("lockin_score", "Lock-in (0–100)", "int"),
             ("value", f"Spend{cur}", "money"),
-            ("alternatives", "Open alternatives", "text"),
+            ("alternatives", "Open alternatives", "alternatives"),
         ],
     )
     if len(acts):
