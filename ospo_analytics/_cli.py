@@ -622,6 +622,10 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             config_hash=_hash_file(cfg.path),
             profile_hash=profile_hash,
             progress=not OUT.plain and OUT.level >= 1,
+            project={
+                "country": str(cfg["project"].get("name") or ""),
+                "currency": str(cfg["project"].get("currency") or ""),
+            },
         )
     except ReportError as exc:
         _error(str(exc))

@@ -345,9 +345,7 @@ def test_zip_bomb_sheet_is_refused_by_ratio(tmp_path, good):
 
 def test_unpacked_size_over_the_configured_limit(tmp_path):
     book = _raw_xlsx(tmp_path / "big.xlsx", _sheet_xml(ROWS, padding=3 << 20))
-    with pytest.raises(
-        FileUnusable, match=r"over the limit of 2,097,152.*max_decompressed_mb"
-    ):
+    with pytest.raises(FileUnusable, match=r"over the limit of 2,097,152.*max_decompressed_mb"):
         read_raw(book, limits=ReadLimits(max_decompressed_bytes=2 << 20))
 
 

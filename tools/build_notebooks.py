@@ -228,22 +228,43 @@ def national() -> nbformat.NotebookNode:
     cells = [
         code(
             """\
-# Parameters (papermill replaces these)
+# Parameters (papermill replaces these; values are plain strings)
 processed_dir = "../data/processed"
-as_of = \"\"""",
+as_of = ""
+country = ""  # [project] name of ospo.toml
+currency = ""  # [project] currency of ospo.toml""",
             "parameters",
         ),
-        code(SETUP + "\nv = r.national_view(data)"),
-        code(
-            'display(r.heading("National overview: OSPO readiness and lock-in", 1, '
-            'note="A readiness profile, not a ranking: each ministry starts from its own systems."))'
-        ),
-        md("## Every ministry side by side"),
+        code(SETUP + "\nv = r.national_view(data, country=country, currency=currency)"),
         code(
             """\
-r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")
-r.show(ch.readiness_heatmap(v["ministries_all"]), "Readiness indicators")
-display(r.html_table(v["ministries"]))"""
+display(r.heading(v["title"], 1, note=v["note"]))
+display(r.cards(v["numbers"]))
+display(r.heading("What the numbers cover", 3, note=v["totals_note"]))"""
+        ),
+        md(
+            """
+## The suppliers the state depends on most
+
+Each supplier's share of government IT procurement spend, the ministries it
+serves and the systems at high lock-in it supplies (by contract or as vendor)."""
+        ),
+        code(
+            """\
+display(r.brief_table(v["suppliers"], note=v["suppliers_note"]))"""
+        ),
+        md(
+            """
+## Readiness profile
+
+Readiness 0–100 and the maturity stage (0 ad hoc … 4 strategic, after the TODO
+Group OSPO maturity model) of every ministry, alphabetical: a profile of where each
+starts from, not a league table."""
+        ),
+        # Chart and table in separate cells: each may start a new printed page.
+        code('r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")'),
+        code(
+            'display(r.brief_table(v["ministries"], wide=["Ministry", "Stage"], note=v["stage_note"]))'
         ),
         md(
             """
@@ -254,11 +275,35 @@ from sharing one solution (ideally open source) across them."""
         ),
         code(
             """\
-r.show(ch.spend_by_category(v["systems"]), "Spend by functional category")
-display(r.html_table(v["duplication"]))"""
+r.show(
+    ch.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
+    "Spend by function",
+)"""
         ),
-        md("## The largest opportunities"),
-        code('display(r.html_table(v["top_opportunities"]))'),
+        code(
+            'display(r.brief_table(v["duplication"], wide=["Open alternatives"], '
+            'note=v["duplication_note"]))'
+        ),
+        md(
+            """
+## The largest opportunities
+
+Locked-in systems to replace or complement, and contracts of locked-in systems
+that end soon (the cheapest moment to leave), largest spend first. Each
+ministry's report lists all of its own."""
+        ),
+        code(
+            'display(r.brief_table(v["top_opportunities"], '
+            'wide=["Ministry", "System", "Open alternatives"]))'
+        ),
+        md(
+            """
+## Readiness indicators
+
+The indicators behind each ministry's readiness (0 weak, 1 strong); blank cells are
+unknown. Every column is in `scores.xlsx`."""
+        ),
+        code('r.show(ch.readiness_heatmap(v["ministries_all"]), "Readiness indicators")'),
     ]
     return new_notebook(cells=cells, metadata=KERNEL)
 

@@ -32,7 +32,13 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
-BAND_COLOURS = {"low": PALETTE[2], "medium": PALETTE[1], "high": PALETTE[3], "unknown": "#9A9A9A"}
+# Lock-in bands: blue, yellow, red and a light grey, chosen so every pair stays
+# at least 30 CIE76 Delta E apart under simulated protanopia, deuteranopia and
+# tritanopia (tests/test_accessibility.py); seaborn's colorblind green/orange/
+# red merged low with unknown under deuteranopia. Unknown is also hatched and
+# every bar carries its band in words, so colour never carries meaning alone.
+BAND_COLOURS = {"low": "#4C9FD6", "medium": "#F0C808", "high": "#B2182B", "unknown": "#DDDDDD"}
+BAND_HATCH = {"unknown": "///"}
 METHOD_COLOURS = {
     "open": PALETTE[0],
     "selective": PALETTE[9],
@@ -110,17 +116,43 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     colours = [BAND_COLOURS.get(str(b), BAND_COLOURS["unknown"]) for b in band.fillna("unknown")]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.32 * len(df)))
     y = np.arange(len(df))
-    ax.barh(y, score.fillna(0), color=colours, edgecolor="white")
+    names = [str(b) for b in band.fillna("unknown")]
+    bars = ax.barh(y, score.fillna(0), color=colours, edgecolor="#555555", linewidth=0.5)
+    for bar, b in zip(bars, names, strict=True):
+        bar.set_hatch(BAND_HATCH.get(b, ""))
     err = np.vstack([(score - low).clip(lower=0).fillna(0), (high - score).clip(lower=0).fillna(0)])
     ax.errorbar(score.fillna(0), y, xerr=err, fmt="none", ecolor="#333333", capsize=2, lw=0.8)
+    # Direct labels: the score and the band in words at the end of each bar.
+    for yi, v, hi_, b in zip(y, score, high, names, strict=True):
+        x = (hi_ if hi_ == hi_ else v if v == v else 0) + 1.5
+        text = f"{v:.0f} {b}" if v == v else "unknown"
+        ax.text(min(x, 101), yi, text, va="center", fontsize=7, color="#333333", clip_on=False)
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case")
     ax.set_title("Systems by lock-in risk")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in BAND_COLOURS.values()]
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555", hatch=BAND_HATCH.get(b, ""))
+        for b, c in BAND_COLOURS.items()
+    ]
     ax.legend(handles, list(BAND_COLOURS), title="band", fontsize=8,
-              bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip
-    fig.tight_layout()
+              bbox_to_anchor=(1.12, 1), loc="upper left")  # fmt: skip
+    counts = pd.Series(names).value_counts()
+    top3 = [
+        f"{short(n)} {v:.0f} ({b})"
+        for n, v, b in zip(df["system_name"][::-1], score[::-1], names[::-1], strict=True)
+        if v == v
+    ][:3]
+    set_alt(
+        fig,
+        f"Horizontal bar chart of the lock-in risk score (0-100) of {len(df)} systems, "
+        "highest first, with best-worst-case whiskers. Bands: "
+        + ", ".join(f"{b} {counts.get(b, 0)}" for b in BAND_COLOURS)
+        + ". Highest: "
+        + "; ".join(top3)
+        + ".",
+    )
+    _tight(fig)
     return fig
 
 
@@ -326,7 +358,8 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
     data.columns = [
-        short(c.replace("ind_", "").replace("q_", "q: ").replace("_", " "), 40) for c in cols
+        wrap_label(INDICATOR_LABELS.get(c, c.replace("ind_", "").replace("q_", "q: ")), 24, 1)
+        for c in cols
     ]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.4 + 0.38 * len(data)))
     sns.heatmap(
@@ -337,8 +370,17 @@ def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     ax.set_xlabel("Readiness indicator (blank = unknown)")
     ax.set_ylabel("")
     ax.set_title("Readiness indicators by ministry" + note)
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    fig.tight_layout()
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor", fontsize=7.5)
+    n_unknown = int(data.isna().sum().sum())
+    set_alt(
+        fig,
+        f"Heat map of {len(cols)} readiness indicators (0 = weak, 1 = strong) for "
+        f"{len(data)} ministries, each cell labelled with its value; {n_unknown} cells "
+        "unknown and left blank. Indicators: "
+        + ", ".join(" ".join(str(c).split()) for c in data.columns)
+        + ".",
+    )
+    _tight(fig)
     return fig
 
 
@@ -369,7 +411,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
             ax.barh(yi, v, color=STAGE_COLOURS[int(st)], edgecolor="#555555", linewidth=0.6)
         else:  # unknown stage: hatched outline, never a colour that reads as a stage
             ax.barh(yi, v if v == v else 0, color="white", edgecolor="#777777", hatch="///")
-    ax.set_yticks(y, [short(m, 36) for m in df["ministry"]])
+    ax.set_yticks(y, [wrap_label(m, 30) for m in df["ministry"]])
     for yi, v in zip(y, score, strict=True):
         ax.text(1 if v != v else v + 1, yi, "unknown" if v != v else f"{v:.0f}",
                 va="center", fontsize=7.5, color="#333333")  # fmt: skip
@@ -381,25 +423,113 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
     ax.legend(handles, names, title="maturity stage", fontsize=7.5, title_fontsize=8,
               bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip
-    fig.tight_layout()
+    stage_name = df.get("readiness_stage_name", pd.Series(pd.NA, index=df.index))
+    set_alt(
+        fig,
+        f"Horizontal bar chart of the readiness score (0-100) of {len(df)} ministries, "
+        "alphabetical, coloured by maturity stage and labelled with the score: "
+        + "; ".join(
+            f"{short(mn)} {'unknown' if v != v else f'{v:.0f}'} ({short(sn, 30)})"
+            for mn, v, sn in zip(df["ministry"][::-1], score[::-1], stage_name[::-1], strict=True)
+        )
+        + ".",
+    )
+    _tight(fig)
     return fig
 
 
-def spend_by_category(systems: pd.DataFrame) -> Figure:
-    """Spend per functional category and ministry count (duplication view)."""
+def spend_by_category(
+    systems: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None
+) -> Figure:
+    """Spend per functional category and ministry count (duplication view).
+
+    ``labels`` maps category codes to plain words; ``currency`` names the axis unit.
+    """
     if systems.empty:
         return _empty("No systems.")
-    g = systems.groupby(systems["category"].astype("string").fillna("unknown"))
+    cat = systems["category"].astype("string").fillna("unknown")
+    if labels:
+        cat = cat.map(lambda c: labels.get(c, c)).astype("string")
+    g = systems.groupby(cat)
     tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
     tab = tab.sort_values("spend")
-    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.32 * len(tab)))
-    ax.barh(range(len(tab)), tab["spend"].astype(float), color=PALETTE[0])
-    ax.set_yticks(range(len(tab)), [short(c) for c in tab.index])
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.24 * len(tab)))
+    ax.barh([wrap_label(t, 40, 1) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
         ax.text(float(v), i, f"  {n} ministr{'y' if n == 1 else 'ies'}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))
     ax.set_xlim(0, float(tab["spend"].max()) * 1.3)
-    ax.set_xlabel("Spend on systems in the category (currency of the inputs)")
+    ax.set_xlabel(f"Spend on systems in the category ({currency or 'currency of the inputs'})")
     ax.set_title("Where ministries run the same kind of system")
-    fig.tight_layout()
+    set_alt(
+        fig,
+        f"Horizontal bar chart of spend on systems per function ({len(tab)} functions), "
+        "each bar labelled with the number of ministries running it. Largest: "
+        + "; ".join(
+            f"{short(k)} {money_fmt(float(v))} in {n} ministries"
+            for k, v, n in list(zip(tab.index, tab["spend"], tab["ministries"], strict=True))[::-1][
+                :5
+            ]
+        )
+        + ".",
+    )
+    _tight(fig)
     return fig
+
+
+# ----------------------------------------------------------------- accessibility
+INDICATOR_LABELS = {
+    "ind_inventory_completeness": "inventory complete",
+    "ind_open_share_systems": "open systems",
+    "ind_open_share_spend": "open spend",
+    "ind_lockin_exposure": "low lock-in exposure",
+    "ind_supplier_hhi": "supplier diversity",
+    "ind_competitive_share": "competitive buying",
+    "ind_portability": "portability",
+    "ind_questionnaire": "questionnaire",
+    "q_procurement": "q: procurement",
+    "q_skills": "q: skills",
+    "q_governance": "q: governance",
+    "q_exit": "q: exit plans",
+    "q_sharing": "q: sharing",
+    "q_compliance": "q: compliance",
+}
+"""Short plain names of the readiness indicators (heat-map columns)."""
+
+
+def wrap_label(text: object, width: int = 22, lines: int = 2) -> str:
+    """A category label wrapped between words on at most ``lines`` lines.
+
+    Words are never broken inside (no "unknow n"): a word longer than
+    ``width`` keeps its line, and text beyond ``lines`` lines ends in "…".
+    """
+    flat = short(text, width * lines + lines)
+    wrapped = textwrap.wrap(flat, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1].rstrip(" …") + "…"
+    return "\n".join(wrapped) or "unknown"
+
+
+def set_alt(fig: Figure, text: str) -> Figure:
+    """Attach a text description to a figure (read by the report's ``show``).
+
+    It becomes the ``alt`` of the exported image, so a screen reader gets
+    what the chart shows, not "No description has been provided".
+    """
+    fig.ospo_alt = " ".join(str(text).split())  # type: ignore[attr-defined]
+    return fig
+
+
+def alt_text(fig: Figure) -> str:
+    """The description attached by :func:`set_alt` (``""`` when none)."""
+    return str(getattr(fig, "ospo_alt", "") or "")
+
+
+def _tight(fig: Figure) -> None:
+    """``tight_layout`` with its layout warnings kept out of the report output."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()

@@ -68,6 +68,13 @@ _TEMPLATE = (
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block data_javascript -%}{%- endblock data_javascript -%}
 {%- block data_widget_view -%}{%- endblock data_widget_view -%}
+{%- block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ ((output | get_metadata('alt', 'image/png'))
+        or 'Chart (no description recorded)') | escape_html }}">
+</div>
+{%- endblock data_png -%}
 {% block extra_css %}<style type="text/css">"""
     + REPORT_CSS
     + """</style>{% endblock extra_css %}

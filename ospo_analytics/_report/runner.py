@@ -116,6 +116,8 @@ class ReportData:
         Scoring outputs (empty frames when a file is missing).
     suppliers, competition, system_ends, factor_coverage : DataFrame
         The scorer's per-ministry detail tables (see ``_score.details``).
+    national, national_suppliers : DataFrame
+        The scorer's government-wide totals and suppliers.
     inventory, procurement : DataFrame
         Canonical tables.
     rejects, load_report : DataFrame
@@ -142,6 +144,8 @@ class ReportData:
     system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
     factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
     links: pd.DataFrame = field(default_factory=lambda: _empty())
+    national: pd.DataFrame = field(default_factory=lambda: _empty())
+    national_suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
     as_of: dt.date | None = None
     country: str = ""
@@ -407,24 +411,393 @@ def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def national_view(data: ReportData, top: int = 15) -> dict:
-    """Tables for the national overview: ministries side by side, duplication, top opportunities."""
+FUNCTION_LABELS: dict[str, str] = {
+    "analytics-bi": "Analytics & business intelligence",
+    "case-management": "Case management",
+    "collaboration": "Collaboration & office",
+    "crm": "Citizen relations (CRM)",
+    "data-collection": "Data collection & surveys",
+    "data-exchange": "Data exchange",
+    "document-management": "Document management",
+    "education-lms": "Learning management",
+    "erp": "Enterprise resource planning (ERP)",
+    "finance": "Public finance",
+    "gis": "Maps & GIS",
+    "health-information": "Health information",
+    "help-desk": "IT service desk",
+    "hr": "Human resources",
+    "identity": "Identity & access",
+    "infrastructure": "Infrastructure",
+    "messaging": "Messaging & e-mail",
+    "other": "Other",
+    "payments": "Payments",
+    "payroll": "Payroll",
+    "procurement": "Procurement",
+    "social-protection": "Social protection",
+    "tax-revenue": "Tax & revenue",
+    "website-cms": "Websites & content",
+}
+"""Plain words for the functional category codes (unlisted codes: hyphens to spaces)."""
+
+OPPORTUNITY_LABELS: dict[str, str] = {
+    "duplication": "Share one solution",
+    "exit_window": "Exit window",
+    "replacement": "Replace or complement",
+}
+"""Plain words for the scorer's opportunity kinds."""
+
+
+def function_label(code: object) -> str:
+    """A category code in plain words (``"document-management"`` → ``"Document management"``)."""
+    if not isinstance(code, str) or not code.strip():
+        return "unknown"
+    code = code.strip()
+    if code in FUNCTION_LABELS:
+        return FUNCTION_LABELS[code]
+    words = code.replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def money_words(value: object, currency: str = "") -> str:
+    """Money for a card: ``TTD 186.9 million`` (``unknown`` when missing)."""
+    import pandas as pd
+
+    try:
+        if value is None or pd.isna(value):
+            return "unknown"
+        x = float(value)
+    except (TypeError, ValueError):
+        return "unknown"
+    for div, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(x) >= div:
+            text = f"{x / div:,.1f} {word}"
+            break
+    else:
+        text = f"{x:,.0f}"
+    return f"{currency} {text}".strip()
+
+
+def _cell(value: object, kind: str) -> str:
+    """One display cell: never ``nan``/``None``/``<NA>``; unknown says so."""
+    import pandas as pd
+
+    try:
+        missing = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        missing = False
+    if missing:
+        # No open alternative listed is a fact about the catalogue, not unknown data.
+        return "none in the catalogue" if kind == "alternatives" else "unknown"
+    if kind == "money":
+        return f"{float(value):,.0f}"
+    if kind == "pct":
+        return f"{float(value):.0%}"
+    if kind == "score100":  # stored 0-1, read 0-100
+        return f"{float(value) * 100:.0f}"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "date":
+        return f"{pd.Timestamp(value):%Y-%m-%d}"
+    if kind == "function":
+        return function_label(value)
+    if kind == "kind":
+        return OPPORTUNITY_LABELS.get(str(value), str(value).replace("_", " "))
+    text = " ".join(str(value).split())
+    return text if text else "unknown"
+
+
+def display_frame(df: pd.DataFrame, spec: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Format a scorer table for reading: plain headers, one text cell per value.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows already selected.
+    spec : sequence of (column, header, kind)
+        ``kind`` is ``text``, ``int``, ``money``, ``pct``, ``score100``,
+        ``date``, ``function`` (category code in words), ``kind``
+        (opportunity kind in words) or ``alternatives`` (a list; none reads
+        "none in the catalogue"). A column missing from ``df`` is unknown.
+
+    Returns
+    -------
+    DataFrame
+        Strings only, columns named by ``header``; missing values read ``unknown``.
+    """
+    import pandas as pd
+
+    out = {}
+    for col, header, kind in spec:
+        values = df[col] if col in df else pd.Series([None] * len(df), index=df.index)
+        out[header] = [_cell(v, kind) for v in values]
+    return pd.DataFrame(out, index=range(len(df)), dtype="object")
+
+
+_BRIEF_CSS = """<style>
+.jp-RenderedHTMLCommon table.ospo-brief { width: auto !important; table-layout: auto !important; }
+.jp-RenderedHTMLCommon table.ospo-brief th { width: auto !important; }
+.jp-RenderedHTMLCommon table.ospo-brief td.ospo-wide { min-width: 11em !important; }
+@media print {
+  .jp-RenderedHTMLCommon table.ospo-brief { font-size: 8pt !important; width: auto !important; }
+  .jp-RenderedHTMLCommon table.ospo-brief td.ospo-wide { min-width: 11em !important; }
+}
+</style>"""
+"""Print rules of the national tables: readable type on A4 (the report's default
+print size is for the wide ministry tables), names kept on as few lines as fit."""
+
+
+def brief_table(
+    df: pd.DataFrame,
+    *,
+    numeric: Sequence[str] | None = None,
+    wide: Sequence[str] = (),
+    note: str = "",
+    caption: str = "",
+) -> Any:
+    """A compact, escaped HTML table of a :func:`display_frame` (national overview).
+
+    Words wrap only between words (never inside one), numeric columns (by
+    default: every cell a number, percentage, date or ``unknown``) are
+    right-aligned on one line, ``wide`` columns take the spare width.
+    """
+    import re
+
+    from IPython.display import HTML
+
+    from .._safe import esc
+
+    if df is None or not len(df):
+        return HTML('<p class="ospo-note">No rows.</p>')
+    if numeric is None:
+        num = re.compile(r"^(unknown|–|-?[\d,.]+%?|\d{4}-\d{2}-\d{2})$")
+        numeric = [c for c in df.columns if all(num.match(str(v)) for v in df[c])]
+    keep = "overflow-wrap:normal;word-break:normal;hyphens:manual;"
+    head = "".join(
+        f'<th style="{keep}text-align:{"right" if c in numeric else "left"};'
+        f'vertical-align:bottom">{esc(c)}</th>'
+        for c in df.columns
+    )
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, rec, strict=True):
+            cls = ""
+            if c in numeric:
+                style = keep + "text-align:right;white-space:nowrap"
+            elif c in wide:
+                style = keep + "text-align:left"
+                cls = ' class="ospo-wide"'
+            else:
+                style = keep + "text-align:left"
+            cells.append(f'<td{cls} style="{style}">{esc(v)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f'<caption style="text-align:left">{esc(caption)}</caption>' if caption else ""
+    table = (
+        '<table class="ospo-brief" style="table-layout:auto;width:auto">'
+        f"{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    extra = f'<p class="ospo-note">{esc(note)}</p>' if note else ""
+    return HTML(_BRIEF_CSS + table + extra)
+
+
+def _stage_cutoffs(profile_text: str) -> str:
+    """The readiness stage cut-offs of the profile used, in words (0-100 scale)."""
+    import tomllib
+
+    try:
+        rd = tomllib.loads(profile_text or "").get("readiness", {})
+    except tomllib.TOMLDecodeError:
+        return ""
+    cuts, names = rd.get("stage_cutoffs"), rd.get("stage_names")
+    if not cuts or not names or len(names) != len(cuts) + 1:
+        return ""
+    bounds = [0, *[round(float(c) * 100) for c in cuts], 100]
+    parts = [
+        f"{i} {n} {lo}–{hi - 1 if i < len(cuts) else hi}"
+        for i, (n, lo, hi) in enumerate(zip(names, bounds[:-1], bounds[1:], strict=True))
+    ]
+    return "Stages by readiness score: " + "; ".join(parts) + "."
+
+
+def national_view(
+    data: ReportData,
+    top: int = 15,
+    *,
+    country: str = "",
+    currency: str = "",
+    suppliers_top: int = 10,
+    duplication_top: int = 10,
+) -> dict:
+    """The national overview as an executive briefing (selected and formatted only).
+
+    Every number comes from a scorer table (``national``, ``national_suppliers``,
+    ``ministries``, ``opportunities``); this function picks rows and formats.
+
+    Parameters
+    ----------
+    data : ReportData
+        From :func:`load_report_data`.
+    top : int
+        Opportunities shown (at most 15).
+    country, currency : str
+        ``[project] name`` and ``currency`` of ``ospo.toml`` (shown on the page).
+    suppliers_top, duplication_top : int
+        Rows of the supplier and duplication tables (all rows go to scores.xlsx).
+
+    Returns
+    -------
+    dict
+        ``title``, ``note``, ``numbers`` (cards), display tables ``suppliers``,
+        ``ministries``, ``duplication``, ``top_opportunities`` (plain headers,
+        text cells), their notes, and the raw ``*_all`` tables for scores.xlsx
+        and charts.
+    """
+    import pandas as pd
+
+    top = min(int(top), 15)
+    cur = f" ({currency})" if currency else ""
+    nat = data.national.iloc[0].to_dict() if len(data.national) else {}
     # Alphabetical: a readiness profile of each ministry, not a league table.
-    m = data.ministries.sort_values("ministry")
+    m = data.ministries.sort_values("ministry") if len(data.ministries) else data.ministries
     opp = data.opportunities
-    dup = opp[opp["kind"] == "duplication"] if len(opp) else opp
-    top_opp = opp.sort_values("value", ascending=False, na_position="last").head(top)
-    cols = ["ministry", "readiness_stage", "readiness_stage_name", "readiness_score",
-            "readiness_confidence", "n_systems", "n_high_lockin", "lockin_exposure", "spend_it",
-            "hhi_it", "top_supplier", "top_supplier_share", "noncompetitive_share",
-            "single_bid_rate"]  # fmt: skip
+    dup = (
+        opp[opp["kind"] == "duplication"].sort_values("rank", na_position="last")
+        if len(opp)
+        else opp
+    )
+    acts = (
+        opp[opp["kind"].isin(["exit_window", "replacement"])]
+        .sort_values(["value", "kind", "rank"], ascending=[False, True, True], na_position="last")
+        .head(top)
+        if len(opp)
+        else opp
+    )
+    sup = data.national_suppliers
+
+    def n(key: str) -> str:
+        return _fmt(nat.get(key), "{:,.0f}")
+
+    numbers = {
+        "Ministries": n("ministries"),
+        "Systems in the inventories": n("systems"),
+        f"IT procurement spend{cur}": money_words(nat.get("spend_it"), currency),
+        "Systems at high lock-in": f"{n('systems_high_lockin')} of {n('systems')}",
+        f"Spend on high-lock-in systems{cur}": money_words(nat.get("spend_high_lockin"), currency),
+        "Share of system spend at high lock-in": _fmt(nat.get("high_lockin_share_spend"), "{:.0%}"),
+        "Systems open source or government-owned": _fmt(nat.get("open_share_systems"), "{:.0%}"),
+        "Spend on open-source or government-owned systems": _fmt(
+            nat.get("open_share_spend"), "{:.0%}"
+        ),
+    }
+    totals_note = (
+        f"Open share: {n('systems_open')} of the {n('systems_open_known')} systems whose "
+        "licence or IP owner is known. "
+        f"{n('systems_unknown_lockin')} systems have too little data for a lock-in band "
+        "(shown as unknown, never as low). Spend shares are of spend linked to systems."
+    )
+    money_h = f"IT spend{cur}"
+    suppliers = display_frame(
+        sup.head(suppliers_top),
+        [
+            ("supplier", "Supplier", "text"),
+            ("ministries", "Ministries served", "int"),
+            ("spend", money_h, "money"),
+            ("share", "Share of national IT spend", "pct"),
+            ("contracts", "Contracts", "int"),
+            ("systems_high_lockin", "High-lock-in systems", "int"),
+        ],
+    )
+    ministries = display_frame(
+        m.assign(
+            _stage=[
+                f"{_fmt(a, '{:.0f}')} · {_fmt(b)}" if pd.notna(a) else "unknown"
+                for a, b in zip(m["readiness_stage"], m["readiness_stage_name"], strict=True)
+            ]
+            if len(m)
+            else []
+        ),
+        [
+            ("ministry", "Ministry", "text"),
+            ("readiness_score", "Readiness (0–100)", "score100"),
+            ("_stage", "Stage", "text"),
+            ("n_systems", "Systems", "int"),
+            ("n_high_lockin", "High lock-in", "int"),
+            ("spend_it", money_h, "money"),
+            ("top_supplier_share", "Top supplier share", "pct"),
+            ("noncompetitive_share", "Non-competitive share", "pct"),
+        ],
+    )
+    duplication = display_frame(
+        dup.head(duplication_top),
+        [
+            ("category", "Function", "function"),
+            ("n_ministries", "Ministries", "int"),
+            ("n_systems", "Systems", "int"),
+            ("spend_at_stake", f"Spend{cur}", "money"),
+            ("alternatives", "Open alternatives", "alternatives"),
+        ],
+    )
+    opportunities = display_frame(
+        acts,
+        [
+            ("kind", "Action", "kind"),
+            ("ministry", "Ministry", "text"),
+            ("system_name", "System", "text"),
+            ("vendor", "Vendor", "text"),
+            ("end_date", "Contract ends", "date"),
+            ("lockin_score", "Lock-in (0–100)", "int"),
+            ("value", f"Spend{cur}", "money"),
+            ("alternatives", "Open alternatives", "alternatives"),
+        ],
+    )
+    if len(acts):
+        ends = opportunities["Contract ends"].where(acts["kind"].eq("exit_window").to_numpy(), "–")
+        opportunities["Contract ends"] = ends
+        opportunities["Lock-in (0–100)"] = [
+            _fmt(v, "{:.0f}") for v in pd.to_numeric(_col(acts, "lockin_score"), errors="coerce")
+        ]
+    title = f"National overview: {country}" if country else "National overview"
+    as_of = f"{data.as_of:%Y-%m-%d}" if data.as_of else "unknown"
+    note = (
+        f"OSPO readiness and vendor lock-in across government. Data as of {as_of}"
+        + (f"; amounts in {currency}" if currency else "")
+        + ". A readiness profile, not a ranking: each ministry starts from its own systems."
+    )
+
+    def more(shown: int, total: int, what: str) -> str:
+        return (
+            f"Showing {shown} of {total} {what}; all are in scores.xlsx." if total > shown else ""
+        )
+
     return {
-        "ministries": m[[c for c in cols if c in m]],
+        "country": country,
+        "currency": currency,
+        "title": title,
+        "note": note,
+        "numbers": numbers,
+        "totals_note": totals_note,
+        "suppliers": suppliers,
+        "suppliers_note": more(len(suppliers), len(sup), "suppliers"),
+        "ministries": ministries,
+        "stage_note": _stage_cutoffs(data.profile_text),
+        "duplication": duplication,
+        "duplication_note": more(len(duplication), len(dup), "shared functions"),
+        "top_opportunities": opportunities,
         "ministries_all": m,
-        "duplication": dup,
-        "top_opportunities": top_opp,
+        "duplication_all": dup,
+        "opportunities_all": acts,
+        "national": data.national,
+        "national_suppliers": sup,
         "systems": data.systems,
     }
+
+
+NATIONAL_NUMERIC = (
+    "Ministries served", "Contracts", "High-lock-in systems", "Share of national IT spend",
+    "Readiness (0–100)", "Systems", "High lock-in", "Top supplier share",
+    "Non-competitive share", "Ministries", "Lock-in (0–100)", "Contract ends",
+)  # fmt: skip
+"""Headers of the national tables that hold numbers (right-aligned, one line)."""
 
 
 def _times100(value: object) -> object:
@@ -632,6 +1005,12 @@ def show(fig: Any, alt: str = "") -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
+    from .charts import alt_text
+
+    # The chart's own description (data it shows) after the caller's title; the
+    # HTML export writes it into <img alt> (see ``_report.html``).
+    described = alt_text(fig)
+    alt = f"{alt}. {described}" if alt and described else (alt or described)
     buf = io.BytesIO()
     # Layout hints (e.g. AutoDateLocator's "Defaulting to 6") are for developers;
     # in a report they would print a stderr block with our source paths.
@@ -667,11 +1046,13 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
 
 
 def national_tables(view: dict) -> dict[str, pd.DataFrame]:
-    """The sheets of the national ``scores.xlsx``."""
+    """The sheets of the national ``scores.xlsx`` (the scorer's columns, all rows)."""
     return {
+        "National totals": view["national"],
+        "Suppliers": view["national_suppliers"],
         "Ministries": view["ministries_all"],
-        "Duplication": view["duplication"],
-        "Top opportunities": view["top_opportunities"],
+        "Duplication": view["duplication_all"],
+        "Top opportunities": view["opportunities_all"],
         "Systems": view["systems"],
     }
 
@@ -879,6 +1260,7 @@ def run_reports(
     profile_hash: str = "",
     progress: bool = True,
     as_of: str = "",
+    project: dict[str, str] | None = None,
 ) -> RunSummary:
     """Make every ministry's readiness report plus the national overview.
 
@@ -909,6 +1291,9 @@ def run_reports(
         Show a rich progress bar.
     as_of : str
         Analysis date passed to the notebooks (``YYYY-MM-DD``; empty = today).
+    project : dict, optional
+        Notebook parameters from ``[project]`` of ``ospo.toml``: ``country``
+        (the project name) and ``currency``, shown on the national overview.
 
     Returns
     -------
@@ -972,8 +1357,9 @@ def run_reports(
                 duration=time.perf_counter() - t0,
             )
         return _execute_run(
-            processed_dir, out_dir, key, ministries, jobs, formats, timeout, progress, as_of, t0
-        )
+            processed_dir, out_dir, key, ministries, jobs, formats, timeout, progress, as_of, t0,
+            project or {},
+        )  # fmt: skip
 
 
 def _check_out_dir(processed_dir: Path, out_dir: Path) -> None:
@@ -1018,6 +1404,7 @@ def _execute_run(
     progress: bool,
     as_of: str,
     t0: float,
+    project: dict[str, str] | None = None,
 ) -> RunSummary:
     known = _ministry_names(processed_dir)
     if ministries:
@@ -1041,7 +1428,7 @@ def _execute_run(
         (tmp_dir / RUN_MARKER).write_text(f"ospo-analytics run {run_id}\n", encoding="utf-8")
         return _build_run(
             processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
-            timeout, progress, as_of, t0,
+            timeout, progress, as_of, t0, project or {},
         )  # fmt: skip
     except BaseException as exc:
         # Nothing half-built stays behind; ``latest`` was not touched.
@@ -1094,6 +1481,7 @@ def _build_run(
     progress: bool,
     as_of: str,
     t0: float,
+    project: dict[str, str] | None = None,
 ) -> RunSummary:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
@@ -1130,6 +1518,7 @@ def _build_run(
             timeout=int(timeout),
             chromium=chromium or "",
             as_of=as_of,
+            project=dict(project or {}),
             inject=next((k for k, m in hooks.items() if m and m == j["ministry"]), ""),
         )
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
@@ -1361,6 +1750,8 @@ def _prepare_notebook(job: dict) -> Any:
 
     nb = load_notebook_node(job["notebook"])  # also gives every cell a tags list
     params = {"processed_dir": job["processed_dir"], "as_of": job["as_of"]}
+    # [project] name / currency of ospo.toml, for the notebooks that declare them.
+    params.update(job.get("project") or {})
     if job["ministry"]:
         params["ministry"] = job["ministry"]
     # papermill writes parameters with repr(): a name with quotes or newlines

@@ -18,6 +18,14 @@ itself:
   windows in the opportunities use the same rule.
 * ``factor_coverage``: per ministry and factor, how many systems have it
   unknown.
+* ``national``: one row of government-wide totals (ministries, systems, IT
+  spend, open-source or government-owned share, systems and spend at high
+  lock-in), the sums of what the per-ministry rows count, so the national
+  overview never adds numbers up itself.
+* ``national_suppliers``: spend per supplier across government, with the
+  ministries it serves, its share of national positive IT spend to known
+  suppliers and the high-lock-in systems it supplies (by contract link or as
+  the system's vendor).
 """
 
 from __future__ import annotations
@@ -27,9 +35,22 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["DETAIL_TABLES", "contract_ends", "empty_details", "ministry_details"]
+__all__ = [
+    "DETAIL_TABLES",
+    "contract_ends",
+    "empty_details",
+    "ministry_details",
+    "open_flag",
+]
 
-DETAIL_TABLES: tuple[str, ...] = ("suppliers", "competition", "system_ends", "factor_coverage")
+DETAIL_TABLES: tuple[str, ...] = (
+    "suppliers",
+    "competition",
+    "system_ends",
+    "factor_coverage",
+    "national",
+    "national_suppliers",
+)
 """Names of the detail tables (``<name>.parquet`` in the processed folder)."""
 
 _COMPETITIVE = ("open", "selective")
@@ -66,6 +87,29 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "name": "string",
         "systems": "Int64",
         "systems_unknown": "Int64",
+    },
+    "national": {
+        "ministries": "Int64",
+        "systems": "Int64",
+        "spend_it": "Float64",
+        "suppliers": "Int64",
+        "systems_open": "Int64",
+        "systems_open_known": "Int64",
+        "open_share_systems": "Float64",
+        "open_share_spend": "Float64",
+        "systems_high_lockin": "Int64",
+        "systems_unknown_lockin": "Int64",
+        "spend_systems": "Float64",
+        "spend_high_lockin": "Float64",
+        "high_lockin_share_spend": "Float64",
+    },
+    "national_suppliers": {
+        "supplier": "string",
+        "ministries": "Int64",
+        "spend": "Float64",
+        "share": "Float64",
+        "contracts": "Int64",
+        "systems_high_lockin": "Int64",
     },
 }
 
@@ -242,12 +286,128 @@ def _factor_coverage(factors: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def open_flag(sysf: pd.DataFrame) -> pd.Series:
+    """Open source or government-owned per system (boolean, NA = unknown).
+
+    True on any positive evidence (an open licence, or the government owns the
+    IP), False on negative evidence alone, NA when neither licence nor IP owner
+    is recorded. The one rule behind ``ind_open_share_*`` and the national
+    totals.
+    """
+    from .._clean.cells import is_open_licence
+
+    def text(name: str, lower: bool = False) -> pd.Series:
+        if name not in sysf:
+            return pd.Series(pd.NA, index=sysf.index, dtype="string")
+        t = sysf[name].astype("string").str.strip()
+        t = t.str.lower() if lower else t
+        return t.mask(t.eq(""))
+
+    open_lic = is_open_licence(text("licence"))
+    ip = text("ip_owner", lower=True)
+    gov = ip.eq("government")
+    positive = open_lic.fillna(False) | gov.fillna(False)
+    negative = open_lic.eq(False).fillna(False) | (ip.notna() & ~gov.fillna(False))
+    out = pd.Series(pd.NA, index=sysf.index, dtype="boolean")
+    out[negative] = False
+    out[positive] = True
+    return out
+
+
+def _one_row(values: dict[str, object]) -> pd.DataFrame:
+    cols = _COLUMNS["national"]
+    return pd.DataFrame({c: pd.Series([values.get(c)], dtype=t) for c, t in cols.items()})
+
+
+def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) -> pd.DataFrame:
+    s = sysf[sysf["ministry"].notna()] if "ministry" in sysf else sysf.iloc[0:0]
+    band = (
+        s["lockin_band"].astype("string")
+        if "lockin_band" in s
+        else pd.Series(pd.NA, index=s.index, dtype="string")
+    )
+    high = band.eq("high").fillna(False)
+    is_open = open_flag(s)
+    spend = pd.to_numeric(s["spend_total"], errors="coerce").astype("Float64")
+    pos = spend.where(spend.gt(0).fillna(False))
+    open_known_spend = pos.where(is_open.notna()).sum()
+    open_spend = pos.where(is_open.fillna(False)).sum()
+    total_sys_spend = pos.sum()
+    known = int(is_open.notna().sum())
+    if n_ministries is None:
+        names = pd.concat([it["ministry"].astype("string"), s["ministry"].astype("string")])
+        n_ministries = int(names.dropna().nunique())
+    amount = pd.to_numeric(it["amount"], errors="coerce")
+    return _one_row(
+        {
+            "ministries": n_ministries,
+            "systems": len(s),
+            # As ``ministries.spend_it`` (its sum over ministries).
+            "spend_it": float(amount.sum()) if amount.notna().any() else None,
+            "suppliers": int(it["supplier"].astype("string").dropna().nunique()),
+            "systems_open": int(is_open.fillna(False).sum()),
+            "systems_open_known": known,
+            "open_share_systems": float(is_open.dropna().astype(float).mean()) if known else None,
+            "open_share_spend": (
+                float(open_spend / open_known_spend) if open_known_spend > 0 else None
+            ),
+            "systems_high_lockin": int(high.sum()),
+            "systems_unknown_lockin": int(band.eq("unknown").fillna(False).sum()),
+            "spend_systems": float(total_sys_spend) if pos.notna().any() else None,
+            "spend_high_lockin": float(pos.where(high).sum()),
+            "high_lockin_share_spend": (
+                float(pos.where(high).sum() / total_sys_spend) if total_sys_spend > 0 else None
+            ),
+        }
+    )
+
+
+def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
+    cols = _COLUMNS["national_suppliers"]
+    d = pd.DataFrame(
+        {
+            "supplier": it["supplier"].astype("string"),
+            "ministry": it["ministry"].astype("string"),
+            "spend": it["pos_amount"].astype("float64"),
+            "system_id": it["system_id"].astype("string"),
+        }
+    )
+    d = d[d["supplier"].notna()]
+    if d.empty:
+        return empty_details("national_suppliers")
+    g = d.groupby("supplier", sort=True)
+    t = pd.DataFrame(
+        {
+            "ministries": g["ministry"].nunique(),
+            "spend": g["spend"].sum(),
+            "contracts": g.size(),
+        }
+    )
+    total = t["spend"].sum()
+    t["share"] = t["spend"] / total if total > 0 else np.nan
+    band = (
+        sysf["lockin_band"].astype("string")
+        if "lockin_band" in sysf
+        else pd.Series(pd.NA, index=sysf.index, dtype="string")
+    )
+    high_ids = set(sysf.loc[band.eq("high").fillna(False), "system_id"].astype("string"))
+    by_link = d.loc[d["system_id"].isin(high_ids), ["supplier", "system_id"]]
+    vend = sysf.loc[sysf["system_id"].astype("string").isin(high_ids), ["vendor", "system_id"]]
+    by_vendor = vend.rename(columns={"vendor": "supplier"}).astype("string").dropna()
+    pairs = pd.concat([by_link, by_vendor], ignore_index=True).drop_duplicates()
+    t["systems_high_lockin"] = pairs.groupby("supplier")["system_id"].nunique()
+    t["systems_high_lockin"] = t["systems_high_lockin"].fillna(0)
+    t = t.reset_index().sort_values(["spend", "supplier"], ascending=[False, True])
+    return pd.DataFrame({c: t[c].astype(dt_) for c, dt_ in cols.items()}).reset_index(drop=True)
+
+
 def ministry_details(
     proc: pd.DataFrame,
     sysf: pd.DataFrame,
     ends: pd.DataFrame,
     factors: pd.DataFrame | None,
     as_of: dt.date,
+    n_ministries: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The detail tables of every ministry (see the module docstring).
 
@@ -263,6 +423,9 @@ def ministry_details(
         The scorer's long factor table.
     as_of : date
         Analysis date.
+    n_ministries : int, optional
+        Ministries scored (for ``national``); default the ministries named in
+        procurement or the inventory.
 
     Returns
     -------
@@ -290,4 +453,6 @@ def ministry_details(
         "competition": _competition(it),
         "system_ends": _system_ends(ends, as_of),
         "factor_coverage": _factor_coverage(factors, sysf),
+        "national": _national(it, sysf, n_ministries),
+        "national_suppliers": _national_suppliers(it, sysf),
     }

@@ -31,8 +31,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from .._clean.cells import is_open_licence
-from .details import contract_ends, ministry_details
+from .details import contract_ends, ministry_details, open_flag
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
 
@@ -675,17 +674,9 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     filled = np.column_stack([_filled(_col(s, f, "string")) for f in FACTOR_FIELDS])
     s["_filled"] = filled.mean(axis=1)
 
-    open_lic = is_open_licence(_str(_col(s, "licence", "string")))
-    ip = _str(_col(s, "ip_owner", "string"), lower=True)
-    gov = ip.eq("government")
-    positive = open_lic.fillna(False) | gov.fillna(False)
-    negative = open_lic.eq(False).fillna(False) | (ip.notna() & ~gov.fillna(False))
     # Open (True) on any positive evidence, closed (False) on negative evidence
-    # alone, unknown (NA) when neither licence nor IP owner is recorded.
-    is_open = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    is_open[negative] = False
-    is_open[positive] = True
-    s["_open"] = is_open.astype("Float64")
+    # alone, unknown (NA): one rule shared with the national totals.
+    s["_open"] = open_flag(s).astype("Float64")
     s["_open_spend"] = (s["_open"] * s["spend_total"]).where(s["spend_total"].gt(0).fillna(False))
     s["_open_known_spend"] = s["spend_total"].where(
         s["_open"].notna() & s["spend_total"].gt(0).fillna(False)
@@ -775,6 +766,7 @@ _OPP_COLUMNS: dict[str, str] = {
     "value": "Float64",
     "ministries": "string",
     "n_ministries": "Int64",
+    "n_systems": "Int64",
     "vendors": "string",
     "n_vendors": "Int64",
     "spend_at_stake": "Float64",
@@ -813,6 +805,7 @@ def _duplication(sysf: pd.DataFrame) -> pd.DataFrame:
     d = pd.DataFrame(
         {
             "n_ministries": g["ministry"].nunique(),
+            "n_systems": g.size(),
             "n_vendors": g["vendor"].nunique(),
             "spend_at_stake": g["spend_total"].sum(min_count=1),
         }
@@ -1314,5 +1307,5 @@ def score_ministries(
     m["actions"] = _actions(m, opportunities, prof["windows"], prof["min_confidence"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
     if details is not None:
-        details.update(ministry_details(proc, sysf, ends, factors, as_of))
+        details.update(ministry_details(proc, sysf, ends, factors, as_of, n_ministries=len(m)))
     return ministries, opportunities

@@ -63,6 +63,8 @@ class ScoreResult:
         ``proc_index, system_id, link_method, link_confidence`` per procurement row.
     suppliers, competition, system_ends, factor_coverage : DataFrame
         Per-ministry detail tables the reports show (see ``_score.details``).
+    national, national_suppliers : DataFrame
+        Government-wide totals and suppliers (see ``_score.details``).
     profile : Profile
         The scoring profile used.
     as_of : date
@@ -78,6 +80,8 @@ class ScoreResult:
     competition: pd.DataFrame = field(default_factory=pd.DataFrame)
     system_ends: pd.DataFrame = field(default_factory=pd.DataFrame)
     factor_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    national: pd.DataFrame = field(default_factory=pd.DataFrame)
+    national_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
     profile: Profile = field(default_factory=load_profile)
     as_of: dt.date = field(default_factory=dt.date.today)
 

@@ -1,0 +1,240 @@
+"""The national overview as an executive briefing.
+
+Fast tests read the fixture country's processed folder; the slow ones score the
+demo country, render only the national overview (HTML, XLSX, PDF) and read it
+as a reader would: tables, numbers, alt text, page count.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from ospo_analytics._report import runner as r
+
+COUNTRY = "Republic of Tamarind (demo)"
+AS_OF = "2026-06-30"
+BAD_CELLS = {"nan", "none", "<na>", "nat", ""}
+TABLES = ("suppliers", "ministries", "duplication", "top_opportunities")
+
+
+def _plain_header(h: str) -> bool:
+    """Words a reader uses: no snake_case, no bare lower-case code."""
+    return "_" not in h and h[:1].isupper() and len(h) >= 4
+
+
+@pytest.fixture(scope="module")
+def view(country: Path) -> dict:
+    return r.national_view(r.load_report_data(country), country="Ruritania", currency="EUR")
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_tables_are_designed_for_readers(view: dict, name: str) -> None:
+    t = view[name]
+    assert len(t), name
+    assert len(t.columns) <= 10
+    assert all(_plain_header(h) for h in t.columns), list(t.columns)
+    cells = {str(v).strip().lower() for v in t.to_numpy().ravel()}
+    assert not cells & BAD_CELLS, cells & BAD_CELLS
+
+
+def test_ministry_comparison_fits_a4_portrait(view: dict, country: Path) -> None:
+    t = view["ministries"]
+    assert len(t.columns) <= 8
+    m = pd.read_parquet(country / "ministries.parquet").sort_values("ministry")
+    assert t["Ministry"].tolist() == m["ministry"].tolist()
+    for (_, row), shown in zip(m.iterrows(), t.to_dict("records"), strict=True):
+        # Readiness 0-100 and the stage name whole, as the scorer wrote them.
+        score = row["readiness_score"]
+        assert shown["Readiness (0–100)"] == (
+            "unknown" if pd.isna(score) else f"{float(score) * 100:.0f}"
+        )
+        if pd.notna(row["readiness_stage_name"]):
+            assert shown["Stage"].endswith(str(row["readiness_stage_name"]))
+        share = row["top_supplier_share"]
+        assert shown["Top supplier share"] == (
+            "unknown" if pd.isna(share) else f"{float(share):.0%}"
+        )
+
+
+def test_country_and_currency_on_the_page(view: dict) -> None:
+    assert "Ruritania" in view["title"]
+    assert "EUR" in view["note"]
+    assert any("(EUR)" in k for k in view["numbers"])
+    assert "IT spend (EUR)" in view["suppliers"].columns
+
+
+def test_cards_are_the_scorers_national_totals(view: dict, country: Path) -> None:
+    df = pd.read_parquet(country / "national.parquet")
+    nat = {c: df[c].iloc[0] for c in df.columns}  # each column keeps its dtype
+    cards = view["numbers"]
+    assert cards["Ministries"] == f"{nat['ministries']:,}"
+    assert (
+        cards["Systems at high lock-in"] == f"{nat['systems_high_lockin']:,} of {nat['systems']:,}"
+    )
+    assert cards["Systems open source or government-owned"] == f"{nat['open_share_systems']:.0%}"
+    assert cards["Share of system spend at high lock-in"] == (
+        f"{nat['high_lockin_share_spend']:.0%}"
+    )
+
+
+def test_top_opportunities_are_few_and_in_words(country: Path) -> None:
+    data = r.load_report_data(country)
+    v = r.national_view(data, top=40)
+    t = v["top_opportunities"]
+    assert len(t) <= 15
+    assert set(t["Action"]) <= set(r.OPPORTUNITY_LABELS.values())
+    assert not any("_" in a for a in t["Action"])
+
+
+def test_function_codes_read_as_words() -> None:
+    assert r.function_label("document-management") == "Document management"
+    assert r.function_label("new-thing_here") == "New thing here"
+    assert r.function_label(None) == "unknown"
+
+
+def test_brief_table_escapes_and_never_breaks_words() -> None:
+    df = r.display_frame(
+        pd.DataFrame({"supplier": ["<script>x</script>", None], "spend": [1234567.0, None]}),
+        [("supplier", "Supplier", "text"), ("spend", "Spend (EUR)", "money")],
+    )
+    assert df.to_dict("records") == [
+        {"Supplier": "<script>x</script>", "Spend (EUR)": "1,234,567"},
+        {"Supplier": "unknown", "Spend (EUR)": "unknown"},
+    ]
+    html = r.brief_table(df).data
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    soup = BeautifulSoup(html, "html.parser")
+    for td in soup.find_all("td"):
+        assert "overflow-wrap:normal" in td["style"] and "word-break:normal" in td["style"]
+    wide = r.brief_table(df, wide=["Supplier"]).data
+    assert '<td class="ospo-wide"' in wide and "td.ospo-wide { min-width" in wide
+    spend = [td for td in soup.find_all("td") if td.text == "1,234,567"][0]
+    assert "white-space:nowrap" in spend["style"]  # numbers never wrap
+
+
+# ------------------------------------------------------------------ scorer totals
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo country validated and scored (no reports)."""
+    root = tmp_path_factory.mktemp("demo-national")
+    (root / "ospo.toml").write_text(
+        f'[project]\nname = "{COUNTRY}"\nas_of = "{AS_OF}"\ncurrency = "TTD"\n', encoding="utf-8"
+    )
+    for step in ("validate", "score"):
+        res = subprocess.run(
+            [sys.executable, "-m", "ospo_analytics", step],
+            cwd=root, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    return root / "data" / "processed"
+
+
+@pytest.mark.slow
+def test_national_totals_add_up_the_ministries(demo: Path) -> None:
+    nat = pd.read_parquet(demo / "national.parquet")
+    assert len(nat) == 1
+    n = nat.iloc[0]
+    m = pd.read_parquet(demo / "ministries.parquet")
+    s = pd.read_parquet(demo / "systems.parquet")
+    assert n["ministries"] == len(m)
+    assert n["systems"] == m["n_systems"].sum()
+    assert n["systems_high_lockin"] == m["n_high_lockin"].sum()
+    assert n["spend_it"] == pytest.approx(m["spend_it"].sum())
+    high = s[s["lockin_band"] == "high"]
+    assert n["spend_high_lockin"] == pytest.approx(high["spend_total"].clip(lower=0).sum())
+    # The national open share is the per-ministry rule over all systems.
+    per = (m["ind_open_share_systems"] * m["n_systems"]).sum() / m["n_systems"].sum()
+    assert n["systems_open_known"] <= n["systems"]
+    assert abs(float(n["open_share_systems"]) - float(per)) < 0.05
+
+
+@pytest.mark.slow
+def test_national_suppliers_agree_with_the_ministry_suppliers(demo: Path) -> None:
+    ns = pd.read_parquet(demo / "national_suppliers.parquet")
+    per = pd.read_parquet(demo / "suppliers.parquet").dropna(subset=["supplier"])
+    assert ns["share"].sum() == pytest.approx(1.0)
+    assert ns["spend"].is_monotonic_decreasing
+    by = per.groupby("supplier").agg(
+        ministries=("ministry", "nunique"), spend=("spend", "sum"), contracts=("contracts", "sum")
+    )
+    got = ns.set_index("supplier")
+    assert sorted(got.index) == sorted(by.index)
+    assert (got["ministries"] == by["ministries"].reindex(got.index)).all()
+    assert (got["contracts"] == by["contracts"].reindex(got.index)).all()
+    assert got["spend"].to_numpy() == pytest.approx(by["spend"].reindex(got.index).to_numpy())
+    s = pd.read_parquet(demo / "systems.parquet")
+    # A supplier is tied to at least the high-lock-in systems it is the vendor of.
+    own = s[s["lockin_band"] == "high"].groupby("vendor")["system_id"].nunique()
+    for supplier, k in own.items():
+        if supplier in got.index:
+            assert got.loc[supplier, "systems_high_lockin"] >= k
+
+
+# ------------------------------------------------------------------ rendered page
+@pytest.fixture(scope="module")
+def rendered(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only the national overview, rendered as the runner does (PDF when chromium exists)."""
+    out = tmp_path_factory.mktemp("national-report")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or ""
+    job = {
+        "name": "National overview", "ministry": "", "slug": r.NATIONAL,
+        "notebook": str(r.NOTEBOOK_DIR / r.NATIONAL_NOTEBOOK), "processed_dir": str(demo),
+        "out_dir": str(out), "formats": ["html", "xlsx", "pdf"], "timeout": 600,
+        "chromium": chromium, "as_of": AS_OF, "inject": "",
+        "project": {"country": COUNTRY, "currency": "TTD"},
+    }  # fmt: skip
+    status = r._run_job(job)
+    assert status["status"] == "ok", status["error"]
+    return out
+
+
+@pytest.mark.slow
+def test_rendered_tables_are_readable(rendered: Path) -> None:
+    soup = BeautifulSoup((rendered / "report.html").read_text("utf-8"), "html.parser")
+    tables = soup.find_all("table")
+    assert len(tables) >= 4
+    for t in tables:
+        heads = [th.get_text(" ", strip=True) for th in t.find_all("th")]
+        assert len(heads) <= 10, heads
+        assert all(_plain_header(h) for h in heads), heads
+        cells = {td.get_text(strip=True).lower() for td in t.find_all("td")}
+        assert not cells & BAD_CELLS, cells & BAD_CELLS
+        assert len(t.find_all("tr")) <= 16  # header + at most 15 rows
+
+
+@pytest.mark.slow
+def test_rendered_page_names_country_currency_and_describes_charts(rendered: Path) -> None:
+    html = (rendered / "report.html").read_text("utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert COUNTRY in soup.find("h1").get_text()
+    assert "TTD" in soup.get_text()
+    alts = [img.get("alt", "") for img in soup.find_all("img")]
+    assert len(alts) >= 3
+    for alt in alts:
+        assert len(alt) > 60 and "No description" not in alt, alt
+    # Nothing from the machine: no warnings, tracebacks or paths.
+    text = soup.get_text()
+    for leak in ("Warning", "Traceback", "site-packages", str(Path.home())):
+        assert leak not in text, leak
+
+
+@pytest.mark.slow
+def test_national_pdf_fits_eight_a4_pages(rendered: Path) -> None:
+    pdf = rendered / "report.pdf"
+    if not pdf.exists():
+        pytest.skip("chromium not installed: no PDF to count")
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo (poppler-utils) not installed: cannot count pages")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+    size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+)", info.stdout, re.M)
+    assert 1 <= pages <= 8, pages
+    assert abs(float(size.group(1)) - 595) < 3  # A4 portrait, in points
