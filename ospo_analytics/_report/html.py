@@ -15,7 +15,7 @@ from typing import Any
 from .._safe import esc
 
 REPORT_CSS = """
-body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; }
+body.jp-Notebook { max-width: 68rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .jp-RenderedHTMLCommon table { font-size: 0.82rem; border-collapse: collapse; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2rem 0.45rem; }
 /* Long names (user text) wrap instead of pushing the table off the page. */

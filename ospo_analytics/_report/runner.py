@@ -397,7 +397,6 @@ def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "system_name": _col(systems, "system_name"),
-            "category": _col(systems, "category"),
             "vendor": _col(systems, "vendor"),
             "lockin_score": pd.to_numeric(_col(systems, "lockin_score"), errors="coerce"),
             "lockin_range": rng,
