@@ -129,7 +129,7 @@ _PROPRIETARY_WORDS = re.compile(
 _OPEN_FAMILY_WORDS = re.compile(r"\b(gpl|lgpl|agpl|mit|apache|bsd|mpl|eupl|epl|cecill)\b")
 _LICENSEREF = re.compile(r"^(?:DocumentRef-[A-Za-z0-9.\-]+:)?LicenseRef-[A-Za-z0-9.\-]+$")
 _UNKNOWN_WORDS = frozenset({"other", "noassertion", "none", "unknown", "see license", "custom"})
-_MAX_LEN = 500  # longer text is not a licence name
+_MAX_LEN = 200  # longer text is not a licence name (and bounds the work per cell)
 
 
 def _fold(text: str) -> str:
