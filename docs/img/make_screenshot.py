@@ -18,7 +18,7 @@ import openpyxl
 from openpyxl.worksheet.properties import PageSetupProperties
 from PIL import Image, ImageOps
 
-from ospo_analytics._templates import write_templates
+from ospo_analytics import write_templates
 
 HERE = Path(__file__).resolve().parent
 
