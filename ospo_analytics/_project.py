@@ -25,6 +25,7 @@ import pandas as pd
 
 from ._config import Config, load_config
 from ._load import load_inputs, read_tables, write_processed
+from ._score.ministries import INDICATORS
 from ._score.profile import (
     LOCKIN_FACTORS,
     REUSE_FACTORS,
@@ -35,18 +36,8 @@ from ._score.profile import (
 )
 from ._score.result import ScoreResult
 
-# Readiness indicator ids = the keys of [readiness.weights] in the profile
-# (kept in step with ``_score.ministries.INDICATORS``; a test checks it).
-READINESS_WEIGHTS: tuple[str, ...] = (
-    "inventory_completeness",
-    "open_share_systems",
-    "open_share_spend",
-    "lockin_exposure",
-    "supplier_hhi",
-    "competitive_share",
-    "portability",
-    "questionnaire",
-)
+# Readiness indicator ids = the keys of [readiness.weights] in the profile.
+READINESS_WEIGHTS: tuple[str, ...] = INDICATORS
 
 
 # =================================================================== names
