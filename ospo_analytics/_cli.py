@@ -517,13 +517,7 @@ def _do_score(cfg, profile, processed: Path, out: Path | None = None):
     target = Path(out) if out else processed
     if target.resolve() != Path(processed).resolve():
         _copy_canonical(Path(processed), target)
-    project = cfg["project"]
-    result.to_parquet(
-        target,
-        country=str(project.get("name") or ""),
-        currency=str(project.get("currency") or ""),
-        root=str(cfg.root),
-    )
+    result.to_parquet(target, **cfg.project_meta, root=str(cfg.root))
     s = result.systems
     top = s.sort_values("lockin_score", ascending=False).head(5)
     n_high = int((s["lockin_band"] == "high").sum()) if "lockin_band" in s else 0
@@ -622,10 +616,7 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             config_hash=_hash_file(cfg.path),
             profile_hash=profile_hash,
             progress=not OUT.plain and OUT.level >= 1,
-            project={
-                "country": str(cfg["project"].get("name") or ""),
-                "currency": str(cfg["project"].get("currency") or ""),
-            },
+            project=cfg.project_meta,
         )
     except ReportError as exc:
         _error(str(exc))
@@ -958,10 +949,36 @@ def template(
         console.print(f"wrote {p}", markup=False)
 
 
+def _os_error_message(exc: OSError) -> str:
+    """One line for a file-system failure: what happened, where, what to do."""
+    import errno
+
+    where = exc.filename or ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc):
+        return f"disk full: no space left writing {where or 'the outputs'}; free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied: cannot write or read {where}; check the folder's permissions"
+    if exc.errno == errno.EROFS or "Read-only file system" in str(exc):
+        return f"read-only file system: cannot write {where}; choose a writable folder"
+    return f"{exc.strerror or exc}: {where}".rstrip(": ")
+
+
 def main() -> None:
-    """Entry point of the ``ospo-analytics`` console script."""
+    """Entry point of the ``ospo-analytics`` console script.
+
+    Exit codes: 0 ok, 1 unusable input, a failed report or a file-system
+    failure (disk full, permission denied), 2 configuration or usage error.
+    """
+    from ._config import ConfigError
+
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except ConfigError as exc:  # a setting found wrong late (e.g. by a library call)
+        _error(str(exc))
+        sys.exit(2)
+    except OSError as exc:
+        _error(_os_error_message(exc))
+        sys.exit(1)

@@ -349,6 +349,15 @@ class Config:
             )
 
     @property
+    def project_meta(self) -> dict[str, str]:
+        """``country`` (``[project] name``) and ``currency``, as recorded with the scores."""
+        project = self["project"]
+        return {
+            "country": str(project.get("name") or ""),
+            "currency": str(project.get("currency") or ""),
+        }
+
+    @property
     def processed_dir(self) -> Path:
         return self.resolve(self.data["outputs"]["processed"])
 

@@ -477,6 +477,7 @@ class Project:
             Unknown or ambiguous name, with suggestions.
         """
         from ._report.runner import ReportData, ministry_view
+        from ._score.details import DETAIL_TABLES
 
         known = self.result.ministries["ministry"].dropna().astype(str).tolist()
         m = match_name(name, known, "ministry")
@@ -498,7 +499,12 @@ class Project:
             procurement=self.procurement,
             rejects=diagnostics("rejects.csv"),
             load_report=diagnostics("load_report.csv"),
+            **{t: getattr(self.result, t) for t in DETAIL_TABLES},
+            links=self.result.links,
             profile_text=self.result.profile.text,
+            as_of=self.result.as_of,
+            root=str(self.config.root),
+            **self.config.project_meta,
         )
         v = ministry_view(data, m, self.result.as_of)
         row = self.result.ministries[self.result.ministries["ministry"].astype(str) == m].iloc[0]

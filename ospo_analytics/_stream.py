@@ -39,7 +39,7 @@ import pandas as pd
 
 from ._clean.schema import Column, columns
 from ._config import Config
-from ._read.spreadsheet import RawSheet, _sniff_delimiter, find_header
+from ._read.spreadsheet import RawSheet, _sniff_delimiter, _usual_width, find_header, stray_quote
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
@@ -76,7 +76,7 @@ class _NotStreamable(Exception):
 
 
 def _encoding(path: Path) -> tuple[str, bool]:
-    """``(encoding, has_nul)`` when the whole file is UTF-8, else raise.
+    """``(encoding, number of NUL bytes)`` when the whole file is UTF-8, else raise.
 
     The in-memory reader decides the encoding on the whole file (strict UTF-8
     first); a streaming reader must do the same, so the file is checked in
@@ -91,7 +91,7 @@ def _encoding(path: Path) -> tuple[str, bool]:
         bom = head.startswith(b"\xef\xbb\xbf")
         fh.seek(3 if bom else 0)
         dec = codecs.getincrementaldecoder("utf-8")("strict")
-        has_nul = False
+        n_nul = 0
         first = True
         while True:
             block = fh.read(1 << 24)
@@ -100,14 +100,14 @@ def _encoding(path: Path) -> tuple[str, bool]:
                 if block[1::2].count(0) > len(block) // 4 or block[0::2].count(0) > len(block) // 4:
                     raise _NotStreamable("UTF-16")
             first = False
-            has_nul = has_nul or b"\x00" in block
+            n_nul += block.count(0)
             try:
                 dec.decode(block, final=not block)
             except UnicodeDecodeError:
                 raise _NotStreamable("not UTF-8") from None
             if not block:
                 break
-    return ("utf-8-sig" if bom else "utf-8"), has_nul
+    return ("utf-8-sig" if bom else "utf-8"), n_nul
 
 
 def _rows(path: Path, encoding: str, has_nul: bool, delimiter: str) -> Iterator[list[str]]:
@@ -118,10 +118,45 @@ def _rows(path: Path, encoding: str, has_nul: bool, delimiter: str) -> Iterator[
         lines: Iterator[str] = iter(fh)
         if has_nul:
             lines = (line.replace("\x00", "") for line in lines)
-        csv.field_size_limit(1 << 30)
-        yield from csv.reader(lines, delimiter=delimiter)
+        yield from _checked_records(lines, delimiter)
     finally:
         fh.close()
+
+
+def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+    """csv records of ``lines``; a quote that never closes makes the file not
+    streamable (the in-memory reader splits such records again and rejects
+    the broken line, with the same rule: ``stray_quote``)."""
+    csv.field_size_limit(1 << 30)
+    span: list[str] = []
+
+    def tracked() -> Iterator[str]:
+        for line in lines:
+            span.append(line)
+            yield line
+
+    def check(rec: list[str], lines_of_rec: list[str], width: int) -> list[str]:
+        if stray_quote(rec, lines_of_rec, width, delimiter):
+            raise _NotStreamable("unclosed quote")
+        return rec
+
+    # The usual width is decided on the first 1000 records, as in memory.
+    head: list[tuple[int, list[str], list[str]]] = []
+    width = -1
+    for rec in csv.reader(tracked(), delimiter=delimiter):
+        lines_of_rec = span[:]
+        span.clear()
+        if width >= 0:
+            yield check(rec, lines_of_rec, width)
+            continue
+        head.append((0, rec, lines_of_rec))
+        if len(head) >= 1000:
+            width = _usual_width(head, delimiter)
+            yield from (check(r, sp, width) for _s, r, sp in head)
+            head.clear()
+    if head:
+        width = _usual_width(head, delimiter)
+        yield from (check(r, sp, width) for _s, r, sp in head)
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[object]]]:
@@ -158,7 +193,10 @@ class _Source:
         self.table, self.path, self.config, self.chunk_rows = table, path, config, chunk_rows
         self.encoding, self.has_nul = _encoding(path)
         self.delimiter = _delimiter(path, self.encoding, self.has_nul)
+        # The same notes as the in-memory reader.
         self.note = f"encoding {self.encoding}, delimiter {self.delimiter!r}"
+        if self.has_nul:
+            self.note += f"; {self.has_nul} NUL character(s) removed"
         self._load = _load
         self.mapping: dict[int, str] | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -88,12 +89,21 @@ def test_unversioned_families_are_open_and_proprietary_is_not():
 
 
 def test_one_normaliser_and_one_openness_function_everywhere():
-    from ospo_analytics._score import ministries, systems
+    import ospo_analytics
+    from ospo_analytics._score import systems
 
     assert C.parse_licence is L.parse_licence
     assert C.is_open_licence is L.is_open_licence
     assert systems.is_open_licence is L.is_open_licence
-    assert ministries.is_open_licence is L.is_open_licence
+    # No other module defines its own licence parsing or openness rule.
+    package = Path(ospo_analytics.__file__).parent
+    owners = {
+        str(f.relative_to(package))
+        for f in package.rglob("*.py")
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if re.match(r"def (is_open_licence|parse_licence|normalise_licence)\(", line)
+    }
+    assert owners == {"_clean/licences.py"}, owners
     # The catalogue readers and the loader agree on every spelling.
     for text in ["GPL3", "GNU General Public License v3.0", "LGPL/GPL/MPL", "Apache 2"]:
         assert K.spdx_licence(text) == C.parse_licence(pd.Series([text]))[0][0]

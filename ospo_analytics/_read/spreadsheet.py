@@ -767,6 +767,27 @@ def _read_text(path: Path, encoding: str | None = None) -> list[RawSheet]:
     return [raw]
 
 
+def stray_quote(rec: list[str], span: list[str], width: int, delimiter: str) -> bool:
+    """Whether a csv record (``rec``, read from the lines ``span``) was made
+    by a quote that never closes, and must be split again at its line ends.
+
+    ``width`` is the file's usual number of cells. A record on one line is
+    suspect only with an odd number of quotes and the wrong width; one that
+    spans lines with the right width is a real multi-line cell unless a
+    continuation line is itself a well-formed row.
+    """
+    if len(span) == 1 and (len(rec) == width or span[0].count('"') % 2 == 0):
+        return False  # the common case: one line, nothing to look at
+    lines = [ln.rstrip("\n") for ln in span]
+    odd = [ln.count('"') % 2 == 1 for ln in lines]
+    if len(rec) == width:
+        return any(
+            not o and len(_parse_line(ln, delimiter)) == width
+            for ln, o in zip(lines[1:], odd[1:], strict=True)
+        )
+    return any(odd)
+
+
 def _split_records(
     text: str, delimiter: str
 ) -> tuple[list[list[object]], array, dict[int, str], str]:
@@ -798,25 +819,12 @@ def _split_records(
 
     def take(start: int, rec: list[str], span: list[str]) -> None:
         nonlocal swallowed
-        if len(span) == 1 and (len(rec) == width or span[0].count('"') % 2 == 0):
-            rows.append(rec)  # the common case: one line, nothing to look at
+        if not stray_quote(rec, span, width, delimiter):
+            rows.append(rec)
             numbers.append(start)
             return
         span = [ln.rstrip("\n") for ln in span]
         odd = [ln.count('"') % 2 == 1 for ln in span]
-        if len(rec) == width:
-            # Spans lines with the right width: a real multi-line cell unless
-            # a continuation line is itself a well-formed row.
-            split = any(
-                not o and len(_parse_line(ln, delimiter)) == width
-                for ln, o in zip(span[1:], odd[1:], strict=True)
-            )
-        else:
-            split = any(odd)
-        if not split:
-            rows.append(rec)
-            numbers.append(start)
-            return
         for k, (ln, o) in enumerate(zip(span, odd, strict=True)):
             if o:
                 bad[len(rows)] = UNCLOSED_QUOTE

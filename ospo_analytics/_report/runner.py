@@ -1726,19 +1726,39 @@ def _kernel_manager() -> Any:
 
 
 def _drop_kernel() -> None:
-    """Kill the worker's kernel (after a timeout or crash); the next job starts a new one."""
+    """Kill the worker's kernel (after a timeout or crash); the next job starts a new one.
+
+    The kernel is killed with signals, not ``shutdown_kernel``: after a failed
+    execution the manager's zmq sockets can belong to a closed event loop, and
+    its async shutdown then spins forever (a report batch that never ends).
+    """
     global _KERNEL
     km, _KERNEL = _KERNEL, None
-    if km is not None:
-        from jupyter_core.utils import run_sync
-
+    if km is None:
+        return
+    proc = _kernel_process(km)
+    pid = getattr(proc, "pid", None)
+    if pid:
+        # The kernel runs in its own session (jupyter_client): kill the group,
+        # so processes the notebook started go too.
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
+            proc.wait(timeout=10)
+    for cleanup in ("cleanup_connection_file", "cleanup_ipc_files"):
+        with contextlib.suppress(Exception):
+            getattr(km, cleanup)()
+
+
+def _kernel_process(km: Any) -> Any:
+    """The kernel's ``subprocess.Popen`` (None before it started)."""
+    return getattr(getattr(km, "provisioner", None), "process", None)
 
 
 def _kernel_pid(km: Any) -> int | None:
-    proc = getattr(getattr(km, "provisioner", None), "process", None)
-    return getattr(proc, "pid", None)
+    return getattr(_kernel_process(km), "pid", None)
 
 
 def _prepare_notebook(job: dict) -> Any:
@@ -1774,6 +1794,22 @@ def _prepare_notebook(job: dict) -> Any:
 
 
 def _run_job(job: dict) -> dict:
+    """Run one report (``_execute_job``) under a hard deadline.
+
+    A worker stuck past every timeout (a kernel that ignores interrupts, a
+    hung export) exits; the batch then reports "worker crashed" for it instead
+    of waiting for ever.
+    """
+    deadline = threading.Timer(2 * job["timeout"] + 120, os._exit, args=(70,))
+    deadline.daemon = True
+    deadline.start()
+    try:
+        return _execute_job(job)
+    finally:
+        deadline.cancel()
+
+
+def _execute_job(job: dict) -> dict:
     """Execute one report in a worker process and write its outputs.
 
     Never raises for notebook errors: the failed notebook is saved and the
