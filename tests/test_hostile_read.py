@@ -555,7 +555,10 @@ def test_forced_encoding_per_glob(tmp_path):
         ('[reading.encoding]\n"*.csv" = "base64"\n', "not a text encoding"),
         ('[reading]\nencoding = "cp1252"\n', "must be a table"),
         ("[limits]\nmax_sheet_cells = -1\n", "must be a positive number"),
-        ('[limits]\nmax_decompressed_mb = "big"\n', r"max_decompressed_mb must be an integer, got a string 'big'"),
+        (
+            '[limits]\nmax_decompressed_mb = "big"\n',
+            r"max_decompressed_mb must be an integer, got a string 'big'",
+        ),
         ("[limits]\nmax_rows = 10\n", "unknown setting"),
     ],
 )
