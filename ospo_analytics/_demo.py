@@ -17,10 +17,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import tomllib
 import zlib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -1250,12 +1248,9 @@ def _title(lang: str, who: str, what: str) -> str:
 
 
 def _readiness_points() -> list[tuple[str, str]]:
-    text = (
-        resources.files("ospo_analytics")
-        .joinpath("data/readiness_points.toml")
-        .read_text(encoding="utf-8")
-    )
-    return [(p["id"], p["question"]) for p in tomllib.loads(text)["point"]]
+    from ._clean.schema import readiness_points
+
+    return [(p["id"], p["question"]) for p in readiness_points()]
 
 
 # ---------------------------------------------------------------- entry point

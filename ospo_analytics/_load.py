@@ -949,10 +949,9 @@ def _adapt(res, table: str, config: Config, path: Path):
 
 
 def _known_points() -> dict[str, str]:
-    import tomllib
+    from ._clean.schema import readiness_points
 
-    text = (Path(__file__).parent / "data" / "readiness_points.toml").read_text(encoding="utf-8")
-    return {p["id"].casefold(): p["id"] for p in tomllib.loads(text)["point"]}
+    return {p["id"].casefold(): p["id"] for p in readiness_points()}
 
 
 def _check_points(clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:

@@ -7,7 +7,10 @@ dictionary in the README and the data-collection templates.
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
@@ -743,3 +746,22 @@ def data_dictionary_markdown() -> str:
     )
     out.append("**Functional categories**: " + ", ".join(f"`{c}`" for c in CATEGORIES) + ".\n")
     return "\n".join(out)
+
+
+@functools.cache
+def readiness_points() -> tuple[dict[str, str], ...]:
+    """Return the readiness points of the questionnaire (English texts).
+
+    The one reader of ``data/readiness_points.toml``: validation (known ids),
+    scoring (the indicator each point feeds), templates and the demo use it.
+
+    Returns
+    -------
+    tuple of dict
+        One dict per point with keys ``id``, ``group``, ``ggi``,
+        ``question`` and ``why``, in file order.
+    """
+    raw = (Path(__file__).resolve().parents[1] / "data" / "readiness_points.toml").read_text(
+        encoding="utf-8"
+    )
+    return tuple(tomllib.loads(raw)["point"])

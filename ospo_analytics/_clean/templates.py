@@ -46,7 +46,7 @@ from typing import Any
 import xlsxwriter
 
 from .cells import _EXCEL_ERROR_RE
-from .schema import Column, columns
+from .schema import Column, columns, readiness_points
 
 # Path-based (not importlib.resources): works from any working directory,
 # including when the editable install resolves the package as a namespace.
@@ -82,20 +82,6 @@ _SUGGESTION_LISTS = {"licence": "licences"}
 @functools.cache
 def _texts() -> dict[str, Any]:
     return tomllib.loads((_DATA / "template_texts.toml").read_text(encoding="utf-8"))
-
-
-@functools.cache
-def readiness_points() -> tuple[dict[str, str], ...]:
-    """Return the readiness points of the questionnaire (English texts).
-
-    Returns
-    -------
-    tuple of dict
-        One dict per point with keys ``id``, ``group``, ``ggi``,
-        ``question`` and ``why``, in file order.
-    """
-    raw = (_DATA / "readiness_points.toml").read_text(encoding="utf-8")
-    return tuple(tomllib.loads(raw)["point"])
 
 
 TEMPLATE_HELPER_SHEETS: set[str] = {_texts()[lang]["sheets"]["instructions"] for lang in LANGUAGES}

@@ -84,15 +84,10 @@ from typing import Any
 
 import pandas as pd
 
-from ospo_analytics._clean.cells import classification_code
+from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
-
-try:  # written concurrently by another engineer (issue 5)
-    from ospo_analytics._clean.cells import parse_method as _parse_method
-except ImportError:  # pragma: no cover - depends on the checkout state
-    _parse_method = None  # TODO(lead): _clean.parse_method missing; local method names stay NA
 
 __all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
 
@@ -1609,9 +1604,9 @@ def _to_frame(rows: list[dict], cfg: Config) -> pd.DataFrame:
         else:
             df[col] = df[col].astype(dtype)
     missing = df["method"].isna() & df["method_raw"].notna()
-    if missing.any() and _parse_method is not None:
+    if missing.any():
         # parse_method returns (values, problems); unmapped names stay NA
         # and keep their text in method_raw.
-        mapped, _ = _parse_method(df.loc[missing, "method_raw"], user_map=cfg.value_map("method"))
+        mapped, _ = parse_method(df.loc[missing, "method_raw"], user_map=cfg.value_map("method"))
         df.loc[missing, "method"] = pd.Series(mapped, index=df.index[missing]).astype("string")
     return df[list(base.columns)].reset_index(drop=True)

@@ -23,9 +23,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -215,10 +213,9 @@ def _profile_section(profile: Any) -> dict[str, Any]:
 @cache
 def _question_groups() -> dict[str, str]:
     """Map readiness point id (upper case) to its group, from the packaged TOML."""
-    text = (Path(__file__).resolve().parents[1] / "data" / "readiness_points.toml").read_text(
-        "utf-8"
-    )
-    return {p["id"].upper(): p["group"] for p in tomllib.loads(text)["point"]}
+    from .._clean.schema import readiness_points
+
+    return {p["id"].upper(): p["group"] for p in readiness_points()}
 
 
 def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
