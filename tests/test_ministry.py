@@ -13,11 +13,11 @@ import pytest
 
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._score.ministries import (
-    DEFAULT_MINISTRY_PROFILE,
     _profile_section,
     _readiness,
     score_ministries,
 )
+from ospo_analytics._score.profile import load_profile
 
 AS_OF = dt.date(2025, 1, 1)
 REALDATA = Path(
@@ -26,7 +26,7 @@ REALDATA = Path(
 
 
 def profile(**changes):
-    data = copy.deepcopy(DEFAULT_MINISTRY_PROFILE)
+    data = copy.deepcopy(load_profile().data)
     for dotted, value in changes.items():
         section, key = dotted.split("__")
         data[section][key] = value

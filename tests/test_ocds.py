@@ -10,7 +10,6 @@ import json
 import os
 from collections import defaultdict
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -552,7 +551,8 @@ def test_load_report_agrees_with_rejects_after_cleaning(tmp_path):
 
 def test_process_level_single_bid_rate_beside_award_level(tmp_path):
     """Cardinal R018 counts each process once; the award-level rate counts rows."""
-    from ospo_analytics._score.ministries import DEFAULT_MINISTRY_PROFILE, score_ministries
+    from ospo_analytics._score.ministries import score_ministries
+    from ospo_analytics._score.profile import load_profile
 
     def awards(n):
         return [
@@ -567,7 +567,7 @@ def test_process_level_single_bid_rate_beside_award_level(tmp_path):
     res = read_ocds(_write(tmp_path, [one_bid_many_lots, two_bids]), _cfg(tmp_path))
     assert res.table["process_id"].tolist().count("ocds-t-1") == 3
     m, _ = score_ministries(
-        None, res.table, None, None, None, SimpleNamespace(data=DEFAULT_MINISTRY_PROFILE),
+        None, res.table, None, None, None, load_profile(),
         pd.Timestamp("2021-01-01"),
     )  # fmt: skip
     row = m.set_index("ministry").loc["Ministry A"]

@@ -18,7 +18,7 @@ def test_default_profile_has_every_factor_and_the_shared_sections():
     # Sections the ministry engineer reads, with the agreed values.
     assert p["procurement"]["hhi_bands"] == [0.15, 0.25]
     assert p["procurement"]["exit_windows_months"] == [6, 12, 24]
-    assert p["procurement"]["high_lockin"] == 60
+    assert "high_lockin" not in p["procurement"]  # "high" is lockin.bands.high alone
     assert p["readiness"]["stage_cutoffs"] == [0.2, 0.4, 0.6, 0.8]
     assert len(p["readiness"]["stage_names"]) == 5
     assert set(p["readiness"]["weights"]) >= {"inventory_completeness", "questionnaire"}
@@ -87,3 +87,24 @@ def test_missing_profile_file(tmp_path):
 def test_dump_toml_round_trips_nested_tables_and_quotes():
     data = {"a": {"b": {"c": [1, 2.5], "s": 'say "hi"\\'}, "x": True}, "top": "v"}
     assert tomllib.loads(dump_toml(data)) == data
+
+
+def test_one_threshold_for_high_lockin(tmp_path):
+    """Exit windows, replacements and the ministry count use the band, so
+    raising lockin.bands.high moves all three, and an unknown band is never high."""
+    import pandas as pd
+
+    from ospo_analytics._score.ministries import _is_high, _profile_section
+
+    f = tmp_path / "p.toml"
+    f.write_text("[lockin.bands]\nhigh = 80\n")
+    prof = _profile_section(load_profile(f))
+    assert prof["high_lockin"] == 80
+    s = pd.DataFrame({"lockin_score": [90.0, 70.0, 95.0]})
+    assert _is_high(s, prof).tolist() == [True, False, True]
+    s["lockin_band"] = ["high", "medium", "unknown"]  # low confidence: not high
+    assert _is_high(s, prof).tolist() == [True, False, False]
+    old = tmp_path / "old.toml"
+    old.write_text("[procurement]\nhigh_lockin = 70\n")
+    with pytest.raises(ConfigError, match="lockin.bands.high"):
+        load_profile(old)

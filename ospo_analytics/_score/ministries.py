@@ -30,58 +30,18 @@ import numpy as np
 import pandas as pd
 
 from .details import contract_ends, ministry_details, open_flag
+from .profile import READINESS_INDICATORS, complete_profile
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
 
 __all__ = [
-    "DEFAULT_MINISTRY_PROFILE",
     "INDICATORS",
     "QUESTION_GROUPS",
     "score_ministries",
 ]
 
-DEFAULT_MINISTRY_PROFILE: dict[str, Any] = {
-    "procurement": {
-        "repeat_window_days": 365,
-        "hhi_bands": [0.15, 0.25],
-        "exit_windows_months": [6, 12, 24],
-        "high_lockin": 60,
-    },
-    "readiness": {
-        "min_confidence": 0.5,
-        "stage_cutoffs": [0.2, 0.4, 0.6, 0.8],
-        "stage_names": [
-            "ad hoc",
-            "inventory & compliance",
-            "promote",
-            "host & share",
-            "strategic",
-        ],
-        "weights": {
-            "inventory_completeness": 1.0,
-            "open_share_systems": 1.0,
-            "open_share_spend": 1.0,
-            "lockin_exposure": 1.0,
-            "supplier_hhi": 1.0,
-            "competitive_share": 1.0,
-            "portability": 1.0,
-            "questionnaire": 1.0,
-        },
-    },
-}
-"""Defaults used for any key a profile leaves out (same values as the shipped profile)."""
-
-INDICATORS: tuple[str, ...] = (
-    "inventory_completeness",
-    "open_share_systems",
-    "open_share_spend",
-    "lockin_exposure",
-    "supplier_hhi",
-    "competitive_share",
-    "portability",
-    "questionnaire",
-)
-"""Readiness indicators; column ``ind_<name>`` and weight ``readiness.weights.<name>``."""
+# The readiness indicators are named by the profile (their weights live there).
+INDICATORS: tuple[str, ...] = READINESS_INDICATORS
 
 QUESTION_GROUPS: tuple[str, ...] = (
     "procurement",
@@ -146,63 +106,30 @@ _INDICATOR_ACTIONS = {
 
 
 def _profile_section(profile: Any) -> dict[str, Any]:
-    """Merge the profile's ``procurement`` / ``readiness`` sections over the defaults.
+    """The ``procurement`` / ``readiness`` settings scoring uses, from a
+    :class:`Profile` or a settings dict (merged over the packaged default).
 
     Raises
     ------
-    ValueError
-        With a message naming the offending key when a value is unusable.
+    ConfigError
+        (a ``ValueError``) naming the offending key when a value is unusable.
     """
-    data = getattr(profile, "data", profile) or {}
-    proc = {**DEFAULT_MINISTRY_PROFILE["procurement"], **(data.get("procurement") or {})}
-    ready_in = data.get("readiness") or {}
-    ready = {**DEFAULT_MINISTRY_PROFILE["readiness"], **ready_in}
-    ready["weights"] = {
-        **DEFAULT_MINISTRY_PROFILE["readiness"]["weights"],
-        **(ready_in.get("weights") or {}),
-    }
+    data = complete_profile(getattr(profile, "data", profile) or {})
+    proc, ready = data["procurement"], data["readiness"]
     bands = [float(b) for b in proc["hhi_bands"]]
-    if len(bands) != 2 or not 0 <= bands[0] <= bands[1] <= 1:
-        raise ValueError(
-            f"profile procurement.hhi_bands must be two ascending numbers in 0-1, got {bands}"
-        )
     windows = sorted(int(w) for w in proc["exit_windows_months"])
-    if not windows or windows[0] <= 0:
-        raise ValueError(
-            f"profile procurement.exit_windows_months must be positive months, got {windows}"
-        )
     cutoffs = [float(c) for c in ready["stage_cutoffs"]]
-    if cutoffs != sorted(cutoffs):
-        raise ValueError(f"profile readiness.stage_cutoffs must be ascending, got {cutoffs}")
     names = list(ready["stage_names"])
-    if len(names) != len(cutoffs) + 1:
-        raise ValueError(
-            f"profile readiness.stage_names needs {len(cutoffs) + 1} names "
-            f"(one more than stage_cutoffs), got {len(names)}"
-        )
-    weights = {}
-    for key, w in ready["weights"].items():
-        if key not in INDICATORS:
-            raise ValueError(
-                f"profile readiness.weights.{key}: unknown indicator; known: {list(INDICATORS)}"
-            )
-        if not isinstance(w, int | float) or w < 0:
-            raise ValueError(f"profile readiness.weights.{key} must be a number >= 0, got {w!r}")
-        weights[key] = float(w)
-    min_conf = ready["min_confidence"]
-    if (
-        isinstance(min_conf, bool)
-        or not isinstance(min_conf, int | float)
-        or not 0 <= min_conf <= 1
-    ):
-        raise ValueError(
-            f"profile readiness.min_confidence must be a number in 0-1, got {min_conf!r}"
-        )
+    weights = {
+        **dict.fromkeys(INDICATORS, 1.0),
+        **{k: float(w) for k, w in (ready.get("weights") or {}).items()},
+    }
+    min_conf = ready.get("min_confidence", 0.5)
     return {
         "repeat_days": int(proc["repeat_window_days"]),
         "hhi_bands": bands,
         "windows": windows,
-        "high_lockin": float(proc["high_lockin"]),
+        "high_lockin": float(data["lockin"]["bands"]["high"]),
         "cutoffs": cutoffs,
         "stage_names": names,
         "weights": weights,
@@ -216,6 +143,15 @@ def _question_groups() -> dict[str, str]:
     from .._clean.schema import readiness_points
 
     return {p["id"].upper(): p["group"] for p in readiness_points()}
+
+
+def _is_high(s: pd.DataFrame, prof: dict[str, Any]) -> pd.Series:
+    """High lock-in: the scorer's band where it ran (a score below the
+    profile's confidence floor is "unknown", not high), else the band's
+    threshold (``lockin.bands.high``) on the score."""
+    if "lockin_band" in s:
+        return s["lockin_band"].astype("string").eq("high").fillna(False).astype(bool)
+    return s["lockin_score"].ge(prof["high_lockin"]).fillna(False).astype(bool)
 
 
 def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
@@ -690,12 +626,7 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     s["_portable"] = (
         pd.concat([export_v, iface_v], axis=1).mean(axis=1, skipna=True).astype("Float64")
     )
-    # "High lock-in" is the scorer's band where it ran (a score below the
-    # profile's confidence floor is "unknown", not high), else the threshold.
-    if "lockin_band" in s:
-        s["_high"] = s["lockin_band"].astype("string").eq("high").astype("Float64")
-    else:
-        s["_high"] = s["lockin_score"].ge(prof["high_lockin"]).astype("Float64")
+    s["_high"] = _is_high(s, prof).astype("Float64")
     s["_sys_w"] = s["spend_total"].where(s["spend_total"].gt(0).fillna(False))
     s["_sys_ws"] = s["_sys_w"] * s["lockin_score"]
 
@@ -850,8 +781,7 @@ def _exit_windows(
     ``ends`` is :func:`.details.contract_ends`, the one source of contract end
     dates (the reports' exit-window table reads the same).
     """
-    is_high = sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)
-    high = sysf[is_high]
+    high = sysf[_is_high(sysf, prof)]
     keep = [
         "system_id",
         "system_name",
@@ -919,10 +849,7 @@ def _exit_windows(
 
 def _replacements(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
     """High-lock-in systems with a candidate open-source alternative."""
-    r = sysf[
-        sysf["candidate_alternatives"].notna()
-        & sysf["lockin_score"].ge(prof["high_lockin"]).fillna(False)
-    ].copy()
+    r = sysf[sysf["candidate_alternatives"].notna() & _is_high(sysf, prof)].copy()
     if r.empty:
         return _conform(pd.DataFrame())
     r["kind"] = "replacement"
@@ -1216,7 +1143,7 @@ def score_ministries(
     profile : object
         Scoring profile; ``profile.data`` (or the object itself, if a dict)
         holds the ``procurement`` and ``readiness`` sections. Missing keys take
-        :data:`DEFAULT_MINISTRY_PROFILE`.
+        the packaged ``profile.toml`` values.
     as_of : datetime.date
         Analysis date; exit windows count forward from it.
     factors : DataFrame, optional

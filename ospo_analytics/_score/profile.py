@@ -157,6 +157,34 @@ def _default_text() -> str:
     return (Path(__file__).resolve().parents[1] / "data" / _DEFAULT).read_text("utf-8")
 
 
+READINESS_INDICATORS: tuple[str, ...] = (
+    "inventory_completeness",
+    "open_share_systems",
+    "open_share_spend",
+    "lockin_exposure",
+    "supplier_hhi",
+    "competitive_share",
+    "portability",
+    "questionnaire",
+)
+"""Readiness indicators; column ``ind_<name>`` and weight ``readiness.weights.<name>``."""
+
+
+def complete_profile(data: dict[str, Any], where: str = "profile") -> dict[str, Any]:
+    """``data`` merged over the packaged default profile and validated.
+
+    For callers holding settings rather than a :class:`Profile` (tests, a
+    notebook's dict): the packaged ``profile.toml`` is the one source of
+    defaults.
+    """
+    merged = _merge(tomllib.loads(_default_text()), data or {})
+    try:
+        validate_profile(merged, where)
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{where}: missing or malformed setting {exc}") from None
+    return merged
+
+
 def _num(where: str, key: str, v: Any, lo: float | None = 0.0, hi: float | None = None) -> None:
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         raise ConfigError(f"{where}: {key} must be a number, got {v!r}")
@@ -233,8 +261,31 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
     _num(where, "sensitivity.top", se["top"], 1)
     _num(where, "sensitivity.max_cells", se["max_cells"], 1)
     pr = data["procurement"]
-    _num(where, "procurement.high_lockin", pr["high_lockin"], 0, 100)
+    if "high_lockin" in pr:  # one threshold for "high": the band's
+        raise ConfigError(
+            f"{where}: procurement.high_lockin is no longer used; a system is high "
+            "lock-in when its band is high: set lockin.bands.high instead"
+        )
     _num(where, "procurement.repeat_window_days", pr["repeat_window_days"], 1)
+    hb = pr["hhi_bands"]
+    if (
+        not isinstance(hb, list)
+        or len(hb) != 2
+        or any(isinstance(b, bool) or not isinstance(b, int | float) for b in hb)
+        or not 0 <= hb[0] <= hb[1] <= 1
+    ):
+        raise ConfigError(
+            f"{where}: procurement.hhi_bands must be two ascending numbers in 0-1, got {hb!r}"
+        )
+    ew = pr["exit_windows_months"]
+    if (
+        not isinstance(ew, list)
+        or not ew
+        or any(isinstance(w, bool) or not isinstance(w, int) or w <= 0 for w in ew)
+    ):
+        raise ConfigError(
+            f"{where}: procurement.exit_windows_months must be positive whole months, got {ew!r}"
+        )
     rd = data["readiness"]
     cut = rd["stage_cutoffs"]
     if not isinstance(cut, list) or any(not isinstance(c, int | float) for c in cut):
@@ -248,6 +299,11 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
         )
     _num(where, "readiness.min_confidence", rd.get("min_confidence", 0.5), 0, 1)
     for k, v in rd.get("weights", {}).items():
+        if k not in READINESS_INDICATORS:
+            raise ConfigError(
+                f"{where}: readiness.weights.{k}: unknown indicator; "
+                f"known: {list(READINESS_INDICATORS)}"
+            )
         _num(where, f"readiness.weights.{k}", v)
 
 
