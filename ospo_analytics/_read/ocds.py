@@ -1161,6 +1161,202 @@ def _supplier_party(parties: dict[str, dict]) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
 
 
+def _contract_only_rows(
+    ocid: str,
+    live_contracts: list[dict],
+    base: dict,
+    tender: dict,
+    parties: dict[str, dict],
+    proc_code: str | None,
+    proc_scheme: str | None,
+    default: _Item,
+    log: _Log,
+) -> list[dict]:
+    """Rows of a process published as contracts without awards."""
+    rows: list[dict] = []
+    supplier = _supplier_party(parties)
+    for ci, c in enumerate(live_contracts):
+        value = c.get("value")
+        value = value if isinstance(value, dict) else {"amount": value}
+        amount = _number(value.get("amount"))
+        if amount is None and _text(value.get("amount")):
+            log.problem(
+                default,
+                f"contracts/{ci}/value/amount",
+                value.get("amount"),
+                "amount is not a number",
+            )
+        currency = _text(value.get("currency"))
+        n_amend, original = _amend_count(c)
+        period = _obj(c.get("period"))
+        rows.append(
+            {
+                **base,
+                "supplier": supplier,
+                "supplier_raw": supplier,
+                "amount": amount,
+                "currency": currency.upper() if currency else None,
+                "award_date": _date(
+                    c.get("dateSigned"), default, f"contracts/{ci}/dateSigned", log
+                ),
+                "start_date": _date(
+                    period.get("startDate"), default, f"contracts/{ci}/period/startDate", log
+                ),
+                "end_date": _date(
+                    period.get("endDate"), default, f"contracts/{ci}/period/endDate", log
+                ),
+                "contract_id": f"{ocid}/{_text(c.get('id')) or f'contract-{ci + 1}'}",
+                "description": _text(tender.get("title"))
+                or _text(c.get("title"))
+                or _text(tender.get("description"))
+                or _text(c.get("description")),
+                "classification": proc_code,
+                "classification_scheme": proc_scheme,
+                "amendments": n_amend,
+                "original_amount": original,
+                "split_award": False,
+                "source_file": default.file,
+                "source_sheet": default.sheet,
+                "source_row": default.row,
+            }
+        )
+    return rows
+
+
+def _award_rows(
+    ocid: str,
+    ai: int,
+    award: dict,
+    n_live: int,
+    contracts: list[dict],
+    base: dict,
+    tender: dict,
+    parties: dict[str, dict],
+    prefixes: tuple[str, ...],
+    process_code: tuple[str | None, str | None],
+    item: _Item,
+    log: _Log,
+) -> list[dict]:
+    """Rows of one live award: one per named supplier (the amount split
+    between them), with dates, amendments and codes from its contracts."""
+    proc_code, proc_scheme = process_code
+    aid = _text(award.get("id"))
+    linked = [c for c in contracts if aid is not None and _text(c.get("awardID")) == aid]
+    if not linked and n_live == 1:
+        linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
+            contracts if len(contracts) == 1 and aid is None else []
+        )
+    value = award.get("value")
+    # A bare number (or numeric text) where a Value object is expected.
+    value = value if isinstance(value, dict) else {"amount": value}
+    amount = _number(value.get("amount"))
+    currency = _text(value.get("currency"))
+    if amount is None and _text(value.get("amount")):
+        log.problem(
+            item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
+        )
+    if amount is None:
+        vals = [_obj(c.get("value")) for c in linked]
+        nums = [_number(v.get("amount")) for v in vals]
+        curs = {_text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None}
+        if any(n is not None for n in nums) and len(curs) <= 1:
+            amount = sum(n for n in nums if n is not None)
+            currency = currency or next(iter(curs), None)
+    currency = currency.upper() if currency else None
+    award_date = _date(award.get("date"), item, f"awards/{ai}/date", log) or min(
+        (
+            d
+            for d in (_date(c.get("dateSigned"), item, "contracts/dateSigned", log) for c in linked)
+            if d
+        ),
+        default=None,
+    )
+    starts = [
+        _date(_obj(c.get("period")).get("startDate"), item, "contracts/period/startDate", log)
+        for c in linked
+    ]
+    ends = [
+        _date(_obj(c.get("period")).get("endDate"), item, "contracts/period/endDate", log)
+        for c in linked
+    ]
+    period = _obj(award.get("contractPeriod"))
+    start = min((s for s in starts if s), default=None) or _date(
+        period.get("startDate"), item, f"awards/{ai}/contractPeriod/startDate", log
+    )
+    end = max((e for e in ends if e), default=None) or _date(
+        period.get("endDate"), item, f"awards/{ai}/contractPeriod/endDate", log
+    )
+    n_amend, original = _amend_count(award)
+    for c in linked:
+        n, o = _amend_count(c)
+        n_amend += n
+        original = original if original is not None else o
+    a_codes = _classifications([award, *linked])
+    _, _, a_code, a_scheme = _it_status(a_codes, prefixes) if a_codes else (None, 0, None, None)
+    description = (
+        _text(tender.get("title"))
+        or _text(award.get("title"))
+        or _text(tender.get("description"))
+        or _text(award.get("description"))
+        or next((_text(c.get("title")) for c in linked if _text(c.get("title"))), None)
+    )
+    names: list[str] = []
+    sups = award.get("suppliers")
+    if isinstance(sups, str):  # a plain name where a list of objects is expected
+        sups = [sups]
+    elif not isinstance(sups, list):
+        sups, _ = _as_list(award, "suppliers", f"awards/{ai}/suppliers", item, log)
+    for si, sup in enumerate(sups):
+        name = _org_name(sup, parties)
+        if name:
+            names.append(name)
+        else:
+            log.problem(
+                item,
+                f"awards/{ai}/suppliers/{si}",
+                sup,
+                "supplier has no name (nor a party with its id)",
+            )
+    if not names:
+        if not sups:
+            log.problem(
+                item,
+                f"awards/{ai}/suppliers",
+                None,
+                "award has no supplier: not loaded",
+                ACTION_PART_DROPPED,
+            )
+        return []
+    share = amount / len(names) if amount is not None else None
+    rows: list[dict] = []
+    for name in names:
+        rows.append(
+            {
+                **base,
+                "supplier": name,
+                "supplier_raw": name,
+                "amount": share,
+                "currency": currency,
+                "award_date": award_date,
+                "start_date": start,
+                "end_date": end,
+                "contract_id": f"{ocid}/{aid or f'award-{ai + 1}'}",
+                "description": description,
+                "classification": a_code or proc_code,
+                "classification_scheme": a_scheme if a_code else proc_scheme,
+                "amendments": n_amend,
+                "original_amount": (original / len(names)) if original is not None else None,
+                "split_award": len(names) > 1,
+                "source_file": item.file,
+                "source_sheet": item.sheet,
+                "source_row": item.row,
+            }
+        )
+    if len(names) > 1:
+        log.stat(item.file, "split_awards")
+    return rows
+
+
 def _map_process(
     ocid: str, rel: dict, prov: dict[str, _Item], default: _Item, cfg: Config, log: _Log
 ) -> tuple[list[dict], str | None, bool | None]:
@@ -1231,171 +1427,14 @@ def _map_process(
         # Published as contracts without awards (e.g. Canada's buyandsell): the
         # spend counts; the supplier is the one supplier party, else unknown.
         log.stat(default.file, "contract_only")
-        supplier = _supplier_party(parties)
-        for ci, c in enumerate(live_contracts):
-            value = c.get("value")
-            value = value if isinstance(value, dict) else {"amount": value}
-            amount = _number(value.get("amount"))
-            if amount is None and _text(value.get("amount")):
-                log.problem(
-                    default,
-                    f"contracts/{ci}/value/amount",
-                    value.get("amount"),
-                    "amount is not a number",
-                )
-            currency = _text(value.get("currency"))
-            n_amend, original = _amend_count(c)
-            period = _obj(c.get("period"))
-            rows.append(
-                {
-                    **base,
-                    "supplier": supplier,
-                    "supplier_raw": supplier,
-                    "amount": amount,
-                    "currency": currency.upper() if currency else None,
-                    "award_date": _date(
-                        c.get("dateSigned"), default, f"contracts/{ci}/dateSigned", log
-                    ),
-                    "start_date": _date(
-                        period.get("startDate"), default, f"contracts/{ci}/period/startDate", log
-                    ),
-                    "end_date": _date(
-                        period.get("endDate"), default, f"contracts/{ci}/period/endDate", log
-                    ),
-                    "contract_id": f"{ocid}/{_text(c.get('id')) or f'contract-{ci + 1}'}",
-                    "description": _text(tender.get("title"))
-                    or _text(c.get("title"))
-                    or _text(tender.get("description"))
-                    or _text(c.get("description")),
-                    "classification": proc_code,
-                    "classification_scheme": proc_scheme,
-                    "amendments": n_amend,
-                    "original_amount": original,
-                    "split_award": False,
-                    "source_file": default.file,
-                    "source_sheet": default.sheet,
-                    "source_row": default.row,
-                }
-            )
+        rows += _contract_only_rows(
+            ocid, live_contracts, base, tender, parties, proc_code, proc_scheme, default, log
+        )
     for ai, award in enumerate(live):
-        aid = _text(award.get("id"))
-        item = prov.get(aid or "", default)
-        linked = [c for c in contracts if aid is not None and _text(c.get("awardID")) == aid]
-        if not linked and len(live) == 1:
-            linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
-                contracts if len(contracts) == 1 and aid is None else []
-            )
-        value = award.get("value")
-        # A bare number (or numeric text) where a Value object is expected.
-        value = value if isinstance(value, dict) else {"amount": value}
-        amount = _number(value.get("amount"))
-        currency = _text(value.get("currency"))
-        if amount is None and _text(value.get("amount")):
-            log.problem(
-                item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
-            )
-        if amount is None:
-            vals = [_obj(c.get("value")) for c in linked]
-            nums = [_number(v.get("amount")) for v in vals]
-            curs = {
-                _text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None
-            }
-            if any(n is not None for n in nums) and len(curs) <= 1:
-                amount = sum(n for n in nums if n is not None)
-                currency = currency or next(iter(curs), None)
-        currency = currency.upper() if currency else None
-        award_date = _date(award.get("date"), item, f"awards/{ai}/date", log) or min(
-            (
-                d
-                for d in (
-                    _date(c.get("dateSigned"), item, "contracts/dateSigned", log) for c in linked
-                )
-                if d
-            ),
-            default=None,
-        )
-        starts = [
-            _date(_obj(c.get("period")).get("startDate"), item, "contracts/period/startDate", log)
-            for c in linked
-        ]
-        ends = [
-            _date(_obj(c.get("period")).get("endDate"), item, "contracts/period/endDate", log)
-            for c in linked
-        ]
-        period = _obj(award.get("contractPeriod"))
-        start = min((s for s in starts if s), default=None) or _date(
-            period.get("startDate"), item, f"awards/{ai}/contractPeriod/startDate", log
-        )
-        end = max((e for e in ends if e), default=None) or _date(
-            period.get("endDate"), item, f"awards/{ai}/contractPeriod/endDate", log
-        )
-        n_amend, original = _amend_count(award)
-        for c in linked:
-            n, o = _amend_count(c)
-            n_amend += n
-            original = original if original is not None else o
-        a_codes = _classifications([award, *linked])
-        _, _, a_code, a_scheme = _it_status(a_codes, prefixes) if a_codes else (None, 0, None, None)
-        description = (
-            _text(tender.get("title"))
-            or _text(award.get("title"))
-            or _text(tender.get("description"))
-            or _text(award.get("description"))
-            or next((_text(c.get("title")) for c in linked if _text(c.get("title"))), None)
-        )
-        names: list[str] = []
-        sups = award.get("suppliers")
-        if isinstance(sups, str):  # a plain name where a list of objects is expected
-            sups = [sups]
-        elif not isinstance(sups, list):
-            sups, _ = _as_list(award, "suppliers", f"awards/{ai}/suppliers", item, log)
-        for si, sup in enumerate(sups):
-            name = _org_name(sup, parties)
-            if name:
-                names.append(name)
-            else:
-                log.problem(
-                    item,
-                    f"awards/{ai}/suppliers/{si}",
-                    sup,
-                    "supplier has no name (nor a party with its id)",
-                )
-        if not names:
-            if not sups:
-                log.problem(
-                    item,
-                    f"awards/{ai}/suppliers",
-                    None,
-                    "award has no supplier: not loaded",
-                    ACTION_PART_DROPPED,
-                )
-            continue
-        share = amount / len(names) if amount is not None else None
-        for name in names:
-            rows.append(
-                {
-                    **base,
-                    "supplier": name,
-                    "supplier_raw": name,
-                    "amount": share,
-                    "currency": currency,
-                    "award_date": award_date,
-                    "start_date": start,
-                    "end_date": end,
-                    "contract_id": f"{ocid}/{aid or f'award-{ai + 1}'}",
-                    "description": description,
-                    "classification": a_code or proc_code,
-                    "classification_scheme": a_scheme if a_code else proc_scheme,
-                    "amendments": n_amend,
-                    "original_amount": (original / len(names)) if original is not None else None,
-                    "split_award": len(names) > 1,
-                    "source_file": item.file,
-                    "source_sheet": item.sheet,
-                    "source_row": item.row,
-                }
-            )
-        if len(names) > 1:
-            log.stat(item.file, "split_awards")
+        rows += _award_rows(
+            ocid, ai, award, len(live), contracts, base, tender, parties, prefixes,
+            (proc_code, proc_scheme), prov.get(_text(award.get("id")) or "", default), log,
+        )  # fmt: skip
     if not rows:
         return [], "rejected: no award has a supplier with a name", is_it
     if ministry is None:

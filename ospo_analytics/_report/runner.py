@@ -1453,8 +1453,10 @@ def _disk_full_summary(out_dir: Path, run_id: str, detail: str, t0: float) -> Ru
 
 
 def _worker_init() -> None:
-    """Pool worker start: die with the parent (a killed run leaves no orphan
-    worker holding the lock file or writing into a dropped folder)."""
+    """Pool worker start: a fresh event loop, and die with the parent (a killed
+    run leaves no orphan worker holding the lock file or writing into a
+    dropped folder)."""
+    _fresh_event_loop()
     if sys.platform != "linux":
         return
     import ctypes
@@ -1464,6 +1466,26 @@ def _worker_init() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() == 1:  # parent already gone before prctl took effect
         os._exit(1)
+
+
+def _fresh_event_loop() -> None:
+    """Give a forked worker its own asyncio loop.
+
+    A fork copies the parent's event loop (and, in a notebook, the fact that
+    it is running); its epoll descriptor is then shared with the parent, and
+    the kernel client's zmq sockets spin on events meant for the other
+    process: kernel start-up never returns. jupyter_core keeps the loop it
+    made in a context variable; that is reset too.
+    """
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    with contextlib.suppress(Exception):  # private in jupyter_core; best effort
+        from jupyter_core import utils as _jc
+
+        _jc._loop.set(None)
+        _jc._runner_map.clear()
 
 
 def _build_run(
