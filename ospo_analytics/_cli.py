@@ -622,7 +622,8 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
         _error(str(exc))
         raise typer.Exit(2) from None
     ok = sum(s.status == "ok" for s in summary.status)
-    OUT.stats.update(reports_ok=ok, reports_failed=len(summary.status) - ok)
+    failed = sum(s.status == "failed" for s in summary.status)
+    OUT.stats.update(reports_ok=ok, reports_failed=failed)
     if summary.skipped:
         OUT.stats["status"] = "up-to-date"
     if summary.run_dir:
@@ -642,7 +643,7 @@ def _report_lines(summary) -> None:
     for s in summary.status:
         line = "report " + _kv(name=s.name, status=s.status, time_s=f"{s.duration:.1f}",
                                pdf=s.pdf or "-", folder=s.slug, error=s.error)  # fmt: skip
-        if s.status == "ok":
+        if s.status != "failed":
             _say(line)
         else:
             err.print(line, markup=False, highlight=False)

@@ -194,6 +194,28 @@ def test_failed_ministry_keeps_its_last_good_report(country: Path, tmp_path, mon
         assert first.run_id in index
 
 
+def test_a_run_for_one_ministry_keeps_the_others_reports(country: Path, tmp_path) -> None:
+    """`report --ministry X` publishes a complete set: X is rebuilt, the other
+    ministries keep their last good report, labelled with the run it is from."""
+    first = report.run_reports(country, tmp_path, jobs=2, formats=("html",), progress=False)
+    assert first.exit_code == 0
+    one, others = FIXTURE_MINISTRIES[0], FIXTURE_MINISTRIES[1:]
+    second = report.run_reports(country, tmp_path, ministries=[one], jobs=2, formats=("html",),
+                                force=True, progress=False)  # fmt: skip
+    assert second.exit_code == 0
+    assert (tmp_path / "latest").resolve() == second.run_dir.resolve()
+    by = {s.name: s for s in second.status}
+    assert by[one].status == "ok" and not by[one].carried_over_from
+    for m in others:
+        assert by[m].status == "not run" and by[m].carried_over_from == first.run_id
+        assert (second.run_dir / by[m].slug / "report.html").read_bytes() == (
+            first.run_dir / by[m].slug / "report.html"
+        ).read_bytes()
+    index = (second.run_dir / "index.html").read_text(encoding="utf-8")
+    assert all(esc(m) in index for m in FIXTURE_MINISTRIES) and first.run_id in index
+    assert "1 other" not in second.message and f"{len(others)} other ministries" in second.message
+
+
 def test_parameters_cannot_run_code() -> None:
     hostile = "x\"\n__import__('os').system('touch /tmp/pwned')\n'''\\"
     job = {"notebook": str(report.NOTEBOOK_DIR / report.MINISTRY_NOTEBOOK), "ministry": hostile,

@@ -150,7 +150,7 @@ def index_page(
             f'<a href="{esc(r["slug"])}/{esc(f)}">{esc(_link_label(f, r))}</a>'
             for f in r.get("files", [])
         )
-        ok = r["status"] == "ok"
+        ok = r["status"] != "failed"  # "not run": a partial run kept its last good report
         status = esc(r["status"]) if ok else f'<span class="bad">{esc(r["status"])}</span>'
         err = f'<div class="err">{esc(r["error"])}</div>' if r.get("error") else ""
         lines.append(

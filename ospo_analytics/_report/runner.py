@@ -1425,9 +1425,10 @@ def _execute_run(
     try:
         tmp_dir.mkdir()
         (tmp_dir / RUN_MARKER).write_text(f"ospo-analytics run {run_id}\n", encoding="utf-8")
+        unselected = [m for m in known if m not in selected]
         return _build_run(
             processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
-            timeout, progress, as_of, t0, project or {},
+            timeout, progress, as_of, t0, project or {}, unselected,
         )  # fmt: skip
     except BaseException as exc:
         # Nothing half-built stays behind; ``latest`` was not touched.
@@ -1503,6 +1504,7 @@ def _build_run(
     as_of: str,
     t0: float,
     project: dict[str, str] | None = None,
+    unselected: list[str] | None = None,
 ) -> RunSummary:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
@@ -1570,6 +1572,9 @@ def _build_run(
     ok = all(s.status == "ok" for s in statuses)
     if not ok:
         _carry_over_last_good(out_dir, tmp_dir, statuses)
+    # A run for some ministries still publishes a complete set: the others
+    # keep their last good report, labelled with the run it comes from.
+    statuses += _carry_over_unselected(out_dir, tmp_dir, unselected or [], statuses)
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
     from .html import index_page
 
@@ -1605,7 +1610,8 @@ def _build_run(
     # The marker only tells clean-up that a .tmp-* folder is ours.
     with contextlib.suppress(OSError):
         (final / RUN_MARKER).unlink()
-    n_failed = sum(s.status != "ok" for s in statuses)
+    n_failed = sum(s.status == "failed" for s in statuses)
+    n_built = sum(s.status != "not run" for s in statuses)
     # Publish: the symlink first (atomic), then the plain-text pointer. A run
     # with failed ministries is published too, so one broken ministry never
     # freezes everyone's reports; each failed ministry's folder shows its last
@@ -1613,11 +1619,13 @@ def _build_run(
     atomic_symlink(run_id, out_dir / "latest")
     atomic_write_text(out_dir / "LATEST", run_id + "\n")
     if ok:
-        msg = f"{len(statuses)} reports ok in run {run_id}"
+        msg = f"{n_built} reports ok in run {run_id}"
+        if n_built < len(statuses):
+            msg += f"; {len(statuses) - n_built} other ministries keep their last good report"
     else:
         carried = [s for s in statuses if s.carried_over_from]
         msg = (
-            f"{n_failed} of {len(statuses)} reports failed in run {run_id} "
+            f"{n_failed} of {n_built} reports failed in run {run_id} "
             f"(failed notebooks kept in {final}; see manifest.json)"
             + (
                 f"; {len(carried)} show their last good report from an earlier run"
@@ -1636,34 +1644,63 @@ def _build_run(
     )
 
 
-def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportStatus]) -> None:
-    """For each failed report, copy the last good one (from ``latest``) beside
-    the failed notebook, so readers keep a complete report and the index says
-    which run it comes from."""
-    prev = latest_manifest(out_dir)
-    if not prev:
-        return
-    # A report that was itself carried over still holds a good copy.
+def _last_good(out_dir: Path) -> tuple[dict, dict[str, dict]]:
+    """The ``latest`` manifest and its good reports by slug (a report that was
+    itself carried over still holds a good copy)."""
+    prev = latest_manifest(out_dir) or {}
     good = {
         r["slug"]: r
         for r in prev.get("reports", [])
         if r.get("status") == "ok" or r.get("carried_over_from")
     }
+    return prev, good
+
+
+def _copy_last_good(out_dir: Path, tmp_dir: Path, prev: dict, old: dict, st: ReportStatus) -> None:
+    """Copy report ``old`` of run ``prev`` into this run's folder for ``st``."""
+    src = out_dir / prev["run_id"] / old["slug"]
+    dst = tmp_dir / st.slug
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("report.html", "report.pdf", "scores.xlsx"):
+        if (src / name).is_file():
+            shutil.copy2(src / name, dst / name)
+            st.files.append(name)
+    st.carried_over_from = old.get("carried_over_from") or prev["run_id"]
+
+
+def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportStatus]) -> None:
+    """For each failed report, copy the last good one (from ``latest``) beside
+    the failed notebook, so readers keep a complete report and the index says
+    which run it comes from."""
+    prev, good = _last_good(out_dir)
     for st in statuses:
         old = good.get(st.slug)
         # Same folder name but another ministry: never show its report.
         if st.status == "ok" or old is None or old.get("name") != st.name:
             continue
-        src = out_dir / prev["run_id"] / st.slug
-        dst = tmp_dir / st.slug
-        dst.mkdir(parents=True, exist_ok=True)
-        origin = old.get("carried_over_from") or prev["run_id"]
-        for name in ("report.html", "report.pdf", "scores.xlsx"):
-            if (src / name).is_file():
-                shutil.copy2(src / name, dst / name)
-                st.files.append(name)
-        st.carried_over_from = origin
-        st.error = f"{st.error} (showing the last good report, from run {origin})"
+        _copy_last_good(out_dir, tmp_dir, prev, old, st)
+        st.error = f"{st.error} (showing the last good report, from run {st.carried_over_from})"
+
+
+def _carry_over_unselected(
+    out_dir: Path, tmp_dir: Path, unselected: list[str], statuses: list[ReportStatus]
+) -> list[ReportStatus]:
+    """Statuses "not run" for the ministries a partial run left out, each with
+    its last good report copied from ``latest`` (none: not listed)."""
+    if not unselected:
+        return []
+    prev, good = _last_good(out_dir)
+    by_name = {r.get("name"): r for r in good.values()}
+    taken = {st.slug for st in statuses}
+    out = []
+    for name in unselected:
+        old = by_name.get(name)
+        if old is None or old["slug"] in taken:
+            continue
+        st = ReportStatus(name, old["slug"], "not run", 0.0, "not in this run's --ministry list")
+        _copy_last_good(out_dir, tmp_dir, prev, old, st)
+        out.append(st)
+    return out
 
 
 def _progress(enabled: bool) -> Any:
@@ -1688,7 +1725,7 @@ def print_summary(summary: RunSummary, console: Any = None) -> None:
     for col in ("report", "status", "time", "PDF", "error"):
         table.add_column(col)
     for s in summary.status:
-        style = "green" if s.status == "ok" else "bold red"
+        style = {"ok": "green", "not run": "dim"}.get(s.status, "bold red")
         # Text(...) so names like "[bold]" are shown, not interpreted as markup.
         table.add_row(Text(s.name), Text(s.status, style=style), f"{s.duration:.1f} s",
                       Text("skipped: no chromium" if s.pdf == CHROMIUM_MISSING else (s.pdf or "-")), Text(s.error[:200]))  # fmt: skip
