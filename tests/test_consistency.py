@@ -106,3 +106,25 @@ def test_one_contract_end_date_per_system(demo_run: Path) -> None:
         assert len(shown) == 1 and pd.Timestamp(shown.iloc[0]) == r.end_date
         html = (_report_dir(demo_run, r.ministry) / "report.html").read_text("utf-8")
         assert f"contract ends {r.end_date:%Y-%m}" in unescape(html)
+
+
+def test_every_demo_table_is_readable_and_nothing_from_the_machine(demo_run: Path) -> None:
+    """Issue 13's bar on every demo report: HTML tables of at most 10 columns,
+    no nan / None / <NA> cells, no warnings, tracebacks or absolute paths."""
+    reports = sorted((demo_run / "reports" / "latest").glob("*/report.html"))
+    assert len(reports) >= 11  # the national overview and every ministry
+    root = str(demo_run.resolve())
+    for path in reports:
+        html = path.read_text("utf-8")
+        body = html[html.index("<body") :]
+        for table in re.findall(r"<table.*?</table>", body, flags=re.S):
+            header = re.search(r"<tr.*?</tr>", table, flags=re.S)
+            assert header, path
+            n_cols = len(re.findall(r"<t[hd][\s>]", header.group(0)))
+            assert n_cols <= 10, (path.parent.name, n_cols)
+            cells = [unescape(re.sub(r"<.*?>", "", c)).strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)]  # fmt: skip
+            assert not {"nan", "NaN", "None", "<NA>", "NaT"} & set(cells), path.parent.name
+        assert "application/vnd.jupyter.stderr" not in body, path.parent.name
+        assert "Traceback" not in body and "Warning:" not in body, path.parent.name
+        assert root not in body and "site-packages" not in body, path.parent.name
