@@ -461,6 +461,16 @@ def load_config(
         If the file is missing (when given explicitly), unreadable, not valid
         TOML, or a setting is unknown, of the wrong type or out of range
         (the message names the setting).
+
+    Examples
+    --------
+    A folder without ``ospo.toml`` gets the defaults:
+
+    >>> import tempfile
+    >>> from ospo_analytics import load_config
+    >>> config = load_config(root=tempfile.mkdtemp())
+    >>> config.processed_dir.name, config.reports_dir.name
+    ('processed', 'reports')
     """
     if path is None:
         base = Path(root) if root else Path.cwd()

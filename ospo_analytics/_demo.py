@@ -1271,6 +1271,14 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
     -------
     DemoInfo
         Files written and the structure planted in them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ospo_analytics import write_demo
+    >>> info = write_demo(tempfile.mkdtemp())
+    >>> len(info.ministries), info.n_systems
+    (13, 230)
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

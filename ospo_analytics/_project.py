@@ -1,11 +1,13 @@
 """One call for analysts: load a project's tables and scores, then explore.
 
->>> import ospo_analytics as oa
->>> project = oa.load_project()                      # reads ospo.toml in the current folder
->>> project.explain("FIN-003")                       # why is this system 82? (id or name)
->>> health = project.ministry("health")              # one ministry, as its report shows it
->>> moved = project.rescore(L6=3.0, questionnaire=0) # change any weight of the profile...
->>> project.rank_changes(moved).head()               # ...and see ranks move
+In a project folder (needs its processed tables, so not run as a doctest)::
+
+    import ospo_analytics as oa
+    project = oa.load_project()                       # reads ospo.toml in the current folder
+    project.explain("FIN-003")                        # why is this system 82? (id or name)
+    health = project.ministry("health")               # one ministry, as its report shows it
+    moved = project.rescore(L6=3.0, questionnaire=0)  # change any weight of the profile...
+    project.rank_changes(moved).head()                # ...and see ranks move
 
 Names (ministries, systems) match case-, accent- and space-insensitively; a
 unique part of a name is enough ("health"); an unknown or ambiguous name

@@ -655,7 +655,18 @@ def pandas_dtype(kind: str) -> str:
 
 
 def columns(table: str) -> tuple[Column, ...]:
-    """Return the column specs of a canonical table."""
+    """Return the column specs of a canonical table.
+
+    Examples
+    --------
+    >>> from ospo_analytics import columns
+    >>> [c.name for c in columns("procurement")][:4]
+    ['ministry', 'supplier', 'amount', 'currency']
+    >>> columns("contracts")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown table 'contracts'; expected one of ['inventory', 'procurement', 'questionnaire']
+    """
     try:
         return TABLES[table]
     except KeyError:
@@ -663,7 +674,15 @@ def columns(table: str) -> tuple[Column, ...]:
 
 
 def empty_frame(table: str) -> pd.DataFrame:
-    """Return an empty canonical table with the right dtypes (incl. provenance)."""
+    """Return an empty canonical table with the right dtypes (incl. provenance).
+
+    Examples
+    --------
+    >>> from ospo_analytics import empty_frame
+    >>> inv = empty_frame("inventory")
+    >>> len(inv), str(inv["system_id"].dtype), "source_row" in inv
+    (0, 'string', True)
+    """
     data = {c.name: pd.Series(dtype=pandas_dtype(c.kind)) for c in columns(table)}
     if table == "procurement":
         data["supplier_raw"] = pd.Series(dtype="string")
@@ -682,6 +701,12 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
 
     Optional columns may be absent or null; required columns must be present
     and non-null; coded columns must hold one of their codes.
+
+    Examples
+    --------
+    >>> from ospo_analytics import empty_frame, pandera_schema
+    >>> len(pandera_schema("inventory").validate(empty_frame("inventory")))
+    0
     """
     cols: dict[str, pa.Column] = {}
     for c in columns(table):

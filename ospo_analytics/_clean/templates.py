@@ -636,6 +636,13 @@ def write_templates(
     ------
     ValueError
         If ``lang`` is not one of :data:`LANGUAGES`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ospo_analytics import write_templates
+    >>> [p.name for p in write_templates(tempfile.mkdtemp(), lang="fr")]
+    ['inventory_template.xlsx', 'procurement_template.xlsx', 'questionnaire_template.xlsx']
     """
     _check_lang(lang)
     out = Path(out_dir)

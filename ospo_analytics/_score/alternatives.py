@@ -58,6 +58,13 @@ def load_alternatives(path: str | Path | None = None) -> pd.DataFrame:
         source, as_of`` (string dtypes, ``is_dpg`` boolean; blank cells NA).
         The file is read once per path; a copy is returned so callers may
         modify it.
+
+    Examples
+    --------
+    >>> from ospo_analytics import load_alternatives
+    >>> alt = load_alternatives()
+    >>> list(alt.columns[:3]), bool(alt["category"].eq("hr").any())
+    (['category', 'name', 'licence'], True)
     """
     return _load(None if path is None else str(path)).copy()
 

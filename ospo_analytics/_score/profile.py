@@ -324,6 +324,15 @@ def load_profile(path: str | Path | None = None) -> Profile:
     ------
     ConfigError
         If the file is missing, not TOML, or holds invalid values.
+
+    Examples
+    --------
+    >>> from ospo_analytics import load_profile
+    >>> profile = load_profile()
+    >>> profile["lockin"]["bands"]["high"], len(profile.sha256)
+    (60, 64)
+    >>> sorted(profile.lockin_weights)[:3]
+    ['L1', 'L10', 'L11']
     """
     default = tomllib.loads(_default_text())
     if path is None:
