@@ -111,7 +111,9 @@ def _group(text: str, digits: int, locale: str) -> str:
 
     sign = "-" if text.startswith("-") else ""
     body = text.lstrip("-")
-    whole, frac = (body[: len(body) - digits - 1], body[len(body) - digits - 1 :]) if digits else (body, "")
+    whole, frac = (
+        (body[: len(body) - digits - 1], body[len(body) - digits - 1 :]) if digits else (body, "")
+    )
     sep = get_group_symbol(locale)
     parts = []
     while len(whole) > 3:
@@ -162,7 +164,9 @@ def compact(x: float, locale: str | None = None) -> str:
 
     if _missing(x):
         return ""
-    return format_compact_decimal(float(x), format_type="short", fraction_digits=1, locale=_loc(locale))
+    return format_compact_decimal(
+        float(x), format_type="short", fraction_digits=1, locale=_loc(locale)
+    )
 
 
 def pct(x: Any, locale: str | None = None) -> str:
