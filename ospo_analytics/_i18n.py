@@ -107,3 +107,50 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark ``message`` for extraction only; translate it where shown with :func:`_`."""
     return message
+
+
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "tr": None}
+"""Extraction keywords: ``tr`` is ``_`` in the notebooks (IPython keeps ``_``
+for the last result)."""
+
+
+def extract_messages(root: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Every catalogued string of the package and its report notebooks.
+
+    Runs Babel's Python extractor over ``ospo_analytics/**/*.py`` and over
+    the code cells of ``notebooks/*.ipynb`` (the report prose).
+
+    Returns
+    -------
+    dict
+        msgid -> (plural msgid,) for ``ngettext`` or () -> in source order,
+        with where each is used (``path:line``) under the key's ``locations``.
+    """
+    import io
+    import json
+
+    from babel.messages.extract import extract
+
+    root = root or Path(__file__).resolve().parents[1]
+    out: dict[str, tuple[str, ...]] = {}
+    sources: list[tuple[str, str]] = []
+    for path in sorted((root / "ospo_analytics").rglob("*.py")):
+        sources.append((str(path.relative_to(root)), path.read_text(encoding="utf-8")))
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        # IPython magics are not Python.
+        code = "\n".join(
+            "" if line.lstrip().startswith("%") else line for line in code.splitlines()
+        )
+        sources.append((str(path.relative_to(root)), code))
+    for _name, text in sources:
+        for _line, message, _comments, _context in extract(
+            "python", io.BytesIO(text.encode("utf-8")), keywords=KEYWORDS
+        ):
+            if isinstance(message, tuple):
+                if message[0]:
+                    out.setdefault(message[0], tuple(message[1:2]))
+            elif message:
+                out.setdefault(message, ())
+    return out

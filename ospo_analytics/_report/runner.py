@@ -420,10 +420,14 @@ def _systems_table(systems: pd.DataFrame, factors: pd.DataFrame | None = None) -
         lambda t: "; ".join(translate(x) for x in split_actions(t)), na_action="ignore"
     )
     drivers = _drivers(systems, factors if factors is not None else _empty())
+
+    def label(template: str, values: pd.Series) -> pd.Series:
+        return values.map(lambda v: _(template).format(items=v), na_action="ignore")
+
     parts = [
-        (_("Drivers") + ": " + drivers) if factors is not None else text("top_drivers"),
-        _("Red flag") + ": " + flags.astype("string"),
-        _("Alternatives") + ": " + text("candidate_alternatives"),
+        label(N_("Drivers: {items}"), drivers) if factors is not None else text("top_drivers"),
+        label(N_("Red flag: {items}"), flags.astype("string")),
+        label(N_("Alternatives: {items}"), text("candidate_alternatives")),
     ]
     details = pd.concat(parts, axis=1).apply(
         lambda r: " · ".join(r.dropna()), axis=1, result_type="reduce"
@@ -539,7 +543,8 @@ def _cell(value: object, kind: str) -> str:
     if kind == "kind":
         return fmt.word(value, OPPORTUNITY_LABELS)
     if kind == "stage":  # a profile's stage name (the shipped ones are catalogued)
-        return _(" ".join(str(value).split()))
+        name = " ".join(str(value).split())
+        return _(name)
     text = " ".join(str(value).split())
     return text if text else fmt.unknown()
 
