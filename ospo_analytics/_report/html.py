@@ -30,7 +30,7 @@ body.jp-Notebook { max-width: 68rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
 .ospo-card { border: 1px solid #c9d1db; border-radius: 6px; padding: 0.5rem 0.8rem;
              min-width: 9rem; flex: 1; background: #fbfcfd; }
-.ospo-card .v { font-size: 1.5rem; font-weight: 700; }
+.ospo-card .v { font-size: 1.5rem; font-weight: 700; overflow-wrap: anywhere; }
 .ospo-card .l { font-size: 0.78rem; color: #444; }
 .ospo-note { color: #555; font-size: 0.85rem; }
 .ospo-flag { color: #8a3b00; font-weight: 600; }
@@ -38,7 +38,11 @@ img { max-width: 100%; height: auto; }
 /* Wide tables (7+ columns) fit the page on screen and on paper, ending with
    their explanation column (drivers, alternatives), which gets the room. */
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; width: 100%; }
-.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 32%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 28%; }
+/* Headers of narrow columns wrap, never clip: translated words are longer
+   ("Reutilización", "Dépendance"); hyphenated where the browser can. */
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th {
+  font-size: 0.74rem; overflow-wrap: anywhere; hyphens: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }

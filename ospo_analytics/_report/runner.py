@@ -1039,8 +1039,11 @@ def cards(numbers: dict[str, str]) -> Any:
 
     from .._safe import esc
 
+    # The no-break space between an amount and its currency code may break in a
+    # card: "1.234.567 TTD" wraps before the code instead of overflowing the card.
     items = "".join(
-        f'<div class="ospo-card"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
+        f'<div class="ospo-card"><div class="v">{esc(str(v).replace(chr(0xA0), " "))}</div>'
+        f'<div class="l">{esc(k)}</div></div>'
         for k, v in numbers.items()
     )
     return HTML(f'<div class="ospo-cards">{items}</div>')
