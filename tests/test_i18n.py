@@ -179,7 +179,9 @@ def _text(html: str) -> str:
     """What a reader sees: text and image descriptions, without markup."""
     html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
     alts = " ".join(re.findall(r'alt="([^"]*)"', html))
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html) + " " + alts).split())
+    text = unescape(re.sub(r"<[^>]+>", " ", html) + " " + alts)
+    # ASCII whitespace only: the no-break spaces of numbers (1 234 TTD) stay.
+    return re.sub(r"[ \t\r\n]+", " ", text)
 
 
 def _pages(run: Path) -> dict[str, str]:
