@@ -482,7 +482,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
         ).format(
             n=len(df),
             items="; ".join(
-                f"{short(mn)} {fmt.unknown() if v != v else f'{v:.0f}'} ({short(_(str(sn)), 30)})"
+                f"{short(mn)} {fmt.unknown() if v != v else f'{v:.0f}'} ({short(_(sn) if isinstance(sn, str) else sn, 30)})"
                 for mn, v, sn in zip(
                     df["ministry"][::-1], score[::-1], stage_name[::-1], strict=True
                 )

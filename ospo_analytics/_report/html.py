@@ -38,11 +38,11 @@ img { max-width: 100%; height: auto; }
 /* Wide tables (7+ columns) fit the page on screen and on paper, ending with
    their explanation column (drivers, alternatives), which gets the room. */
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; width: 100%; }
-.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 28%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 26%; }
 /* Headers of narrow columns wrap, never clip: translated words are longer
    ("Reutilización", "Dépendance"); hyphenated where the browser can. */
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th {
-  font-size: 0.74rem; overflow-wrap: anywhere; hyphens: auto; }
+  font-size: 0.7rem; overflow-wrap: anywhere; hyphens: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }

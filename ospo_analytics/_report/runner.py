@@ -761,7 +761,9 @@ def national_view(
     ministries = display_frame(
         m.assign(
             _stage=[
-                f"{_fmt(a, '{:.0f}')} · {_(str(b))}" if pd.notna(a) else fmt.unknown()
+                f"{_fmt(a, '{:.0f}')} · {_(b) if isinstance(b, str) else _fmt(b)}"
+                if pd.notna(a)
+                else fmt.unknown()
                 for a, b in zip(m["readiness_stage"], m["readiness_stage_name"], strict=True)
             ]
             if len(m)
