@@ -1330,13 +1330,16 @@ def _fingerprint(
     return key
 
 
+_HASHED = {".py", ".toml", ".csv", ".json", ".tpl", ".css", ".po"}  # .po: translations
+
+
 def library_sha256() -> str:
     """Hash of the package's code and data files: a changed loader, scorer or
-    report module makes the next run rebuild even at the same version."""
+    report module or a translation makes the next run rebuild even at the same version."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".toml", ".csv", ".json", ".tpl", ".css"}:
+        if path.is_file() and path.suffix in _HASHED:
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
