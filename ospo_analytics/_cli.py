@@ -597,7 +597,9 @@ def score(
                 _print_json(_stats_json("score", code))
 
 
-def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files):
+def _do_report(
+    cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files, lang=None
+):
     from ._report.runner import ReportError, print_summary, run_reports
 
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
@@ -617,6 +619,7 @@ def _do_report(cfg, processed, ministries, jobs, formats, out, force, profile_ha
             profile_hash=profile_hash,
             progress=not OUT.plain and OUT.level >= 1,
             project=cfg.project_meta,
+            lang=lang or cfg.language,
         )
     except ReportError as exc:
         _error(str(exc))
@@ -716,11 +719,28 @@ OutOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Rebuild the reports even when nothing changed.")
 ]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", metavar="LANG",
+                 help="Language of the reports: en, es, fr or pt. "
+                      "Default: \\[project] language in ospo.toml (en)."),
+]  # fmt: skip
 FormatsOpt = Annotated[
     str,
     typer.Option("--formats", metavar="LIST",
                  help="Report formats to write, comma-separated: html, xlsx, pdf."),
 ]  # fmt: skip
+
+
+def _lang(lang: str | None, cfg) -> str:
+    """``--lang``, else ``[project] language``; exit 2 naming the choices if unknown."""
+    from ._i18n import check_language
+
+    try:
+        return check_language(lang or cfg.language)
+    except ValueError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
 
 
 @app.command(cls=_Command)
@@ -732,6 +752,7 @@ def report(
     ministry: MinistryOpt = None,
     jobs: JobsOpt = None,
     formats: FormatsOpt = "html,xlsx,pdf",
+    lang: LangOpt = None,
     force: ForceOpt = False,
     allow_outside: AllowOutsideOpt = False,
     quiet: QuietOpt = False,
@@ -755,7 +776,8 @@ def report(
             raise typer.Exit(1)
         names = _resolve_ministries(ministry, _ministries_in(folder))
         profile_hash = prof.sha256 if prof else _profile_hash_used(folder)
-        code = _do_report(cfg, folder, names, jobs, formats, out, force, profile_hash, [])
+        lang = _lang(lang, cfg)
+        code = _do_report(cfg, folder, names, jobs, formats, out, force, profile_hash, [], lang)
         raise typer.Exit(code)
 
 
@@ -772,6 +794,7 @@ def run(
     ministry: MinistryOpt = None,
     jobs: JobsOpt = None,
     formats: FormatsOpt = "html,xlsx,pdf",
+    lang: LangOpt = None,
     force: ForceOpt = False,
     allow_outside: AllowOutsideOpt = False,
     quiet: QuietOpt = False,
@@ -786,6 +809,7 @@ def run(
     _set_output(quiet, verbose)
     with _summary("run"):
         cfg = _config(config, allow_outside)
+        lang = _lang(lang, cfg)
         proc_sources = _procurement_sources(procurement, ocds)
         if not (inventory or proc_sources or questionnaire):
             _ensure_demo(cfg)
@@ -822,6 +846,7 @@ def run(
                 profile_hash=prof.sha256,
                 ministries=previous,
                 formats=[f for f in formats.split(",") if f.strip()],
+                lang=lang,
             )
         ):
             prev = latest_manifest(out_dir) or {}
@@ -844,7 +869,7 @@ def run(
             _do_score(cfg, prof, folder)
             names = _resolve_ministries(ministry, _ministries_in(folder))
             rcode = _do_report(
-                cfg, folder, names, jobs, formats, out_dir, force, prof.sha256, input_files
+                cfg, folder, names, jobs, formats, out_dir, force, prof.sha256, input_files, lang
             )
         raise typer.Exit(max(code, rcode))
 

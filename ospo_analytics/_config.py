@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
         "name": "",
         "as_of": "",  # empty: today
         "currency": "",  # default currency where a row has none
+        "language": "en",  # language of the reports: en, es, fr, pt
     },
     "inputs": {
         "inventory": ["data/raw/demo/inventory_*.xlsx"],
@@ -165,6 +166,13 @@ def _check_value(where: str, name: str, value: Any, default: Any) -> Any:
                     f"{where}: [project] as_of must be YYYY-MM-DD, got {value!r}"
                 ) from None
         return ""
+    if name == "project.language":
+        from ._i18n import LANGUAGES, check_language
+
+        try:
+            return check_language(value if isinstance(value, str) else "?")
+        except ValueError:
+            raise _bad(where, name, f"one of {', '.join(LANGUAGES)}", value) from None
     if section == "inputs" and key in _PATH_LISTS:
         if isinstance(value, str):
             return [value]
@@ -347,6 +355,11 @@ class Config:
                 f"{where}: [outputs] processed ({proc}) and [outputs] reports ({rep_}) must be "
                 "two separate folders, neither inside the other"
             )
+
+    @property
+    def language(self) -> str:
+        """Report language (``[project] language``: en, es, fr or pt)."""
+        return str(self["project"].get("language") or "en")
 
     @property
     def project_meta(self) -> dict[str, str]:

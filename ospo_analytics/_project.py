@@ -528,7 +528,7 @@ class Project:
         empty = pd.DataFrame()
         return MinistryView(
             name=m,
-            numbers=dict(v.get("numbers", {})),
+            numbers=dict(v.get("cards", {})),  # the report's headline cards
             indicators=row,
             readiness=readiness,
             actions=list(v.get("actions", [])),

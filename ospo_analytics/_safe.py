@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._i18n import _
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A formula trigger where any locale's CSV parser may start a cell: after a
 # field or line separator (",", ";", tab, CR, LF), past spaces and quotes.
@@ -203,6 +205,7 @@ def write_xlsx(
     money: Iterable[str] = ("spend_total", "spend_it", "amount", "value", "annual_cost"),
     scores: Iterable[str] = (),
     ratios: Iterable[str] = (),
+    number_formats: Mapping[str, str] | None = None,
 ) -> None:
     """Write one sheet per table: frozen header, filters, formats, no formulas.
 
@@ -221,6 +224,9 @@ def write_xlsx(
         Columns shown with thousands separators and no decimals.
     scores, ratios : iterable of str
         Columns shown as whole numbers (0–100 scores) or with two decimals (0–1).
+    number_formats : mapping, optional
+        Excel formats replacing the defaults by kind (``money``, ``date``...):
+        the report locale's (``_report.fmt.xlsx_formats``).
     """
     import xlsxwriter  # local: keep the incremental no-op path light
 
@@ -240,15 +246,17 @@ def write_xlsx(
     )
     try:
         head = wb.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True})
-        fmt = {
-            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "money": wb.add_format({"num_format": "#,##0"}),
-            "pct": wb.add_format({"num_format": "0%"}),
-            "num": wb.add_format({"num_format": "0.0"}),
-            "int": wb.add_format({"num_format": "0"}),
-            "score": wb.add_format({"num_format": "0"}),
-            "ratio": wb.add_format({"num_format": "0.00"}),
+        formats = {
+            "date": "yyyy-mm-dd",
+            "money": "#,##0",
+            "pct": "0%",
+            "num": "0.0",
+            "int": "0",
+            "score": "0",
+            "ratio": "0.00",
+            **(number_formats or {}),
         }
+        fmt = {k: wb.add_format({"num_format": v}) for k, v in formats.items()}
         special = {**{c: "score" for c in scores}, **{c: "ratio" for c in ratios}}
         used: list[str] = []
         for title, df in tables.items():
@@ -295,7 +303,7 @@ def _write_column(
             if v is pd.NA or v is None:
                 ws.write_blank(r, c, None)
             else:
-                ws.write_string(r, c, "yes" if v else "no")
+                ws.write_string(r, c, _("yes") if v else _("no"))
     elif pd.api.types.is_numeric_dtype(s):
         cell = (
             fmt[kind]

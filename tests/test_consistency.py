@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from ospo_analytics._processed import read_meta
+from ospo_analytics._report import fmt
 from ospo_analytics._safe import slugify
 
 pytestmark = pytest.mark.slow
@@ -105,7 +106,8 @@ def test_one_contract_end_date_per_system(demo_run: Path) -> None:
         shown = got.loc[got["System id"] == r.system_id, "Contract ends"]
         assert len(shown) == 1 and pd.Timestamp(shown.iloc[0]) == r.end_date
         html = (_report_dir(demo_run, r.ministry) / "report.html").read_text("utf-8")
-        assert f"contract ends {r.end_date:%Y-%m}" in unescape(html)
+        # Months are written in words for the report locale ("Sep 2026" in English).
+        assert f"contract ends {fmt.month(r.end_date, 'en')}" in unescape(html)
 
 
 def test_every_demo_table_is_readable_and_nothing_from_the_machine(demo_run: Path) -> None:

@@ -32,11 +32,24 @@ KERNEL = {
 SETUP = """\
 from IPython.display import display
 
+from ospo_analytics._i18n import _ as tr
 from ospo_analytics._report import charts as ch
 from ospo_analytics._report import runner as r
 
+r.use_language(language)
 ch.setup_style()
 data = r.load_report_data(processed_dir)"""
+
+
+def section(title: str, *lines: str) -> nbformat.NotebookNode:
+    """A translated section heading and lead paragraph (``tr`` marks the catalogue strings).
+
+    The prose lives in code cells, not Markdown, so it comes out in the report
+    language; ``lines`` are joined into one catalogue entry.
+    """
+    body = "\n".join(f"    {line!r}" for line in lines)
+    text = f"display(r.section(\n    tr({title!r}),\n    tr(\n{body}\n    ),\n))"
+    return code(text)
 
 
 def md(text: str) -> nbformat.NotebookNode:
@@ -58,167 +71,148 @@ def ministry() -> nbformat.NotebookNode:
 ministry = "Ministry of Health"
 processed_dir = "../data/processed"
 as_of = ""  # YYYY-MM-DD; empty = today
-profile = ""  # optional path of a scoring profile to show under Methodology""",
+profile = ""  # optional path of a scoring profile to show under Methodology
+language = "en"  # report language: en, es, fr, pt""",
             "parameters",
         ),
         code(SETUP + "\nv = r.ministry_view(data, ministry, as_of or None)"),
         code(
             """\
-place = " · ".join(x for x in (v["country"], f"amounts in {v['currency']}" if v["currency"] else "") if x)
-display(r.heading(f"OSPO readiness assessment: {ministry}", 1,
-                  note=f"{place + ' · ' if place else ''}Data as of {v['as_of']:%Y-%m-%d}. "
-                  "Scores run 0–100; \\"unknown\\" means the inputs did not say."))"""
+display(r.heading(tr("OSPO readiness assessment: {ministry}").format(ministry=ministry), 1,
+                  note=r.title_note(v["country"], v["currency"], v["as_of"])))"""
         ),
-        md(
-            """
-## Executive summary
-
-Where the ministry stands on the road to an open-source programme office (stage 0
-ad hoc … 4 strategic, after the TODO Group OSPO maturity model), the numbers behind
-it, and the three actions to take first."""
+        section(
+            "Executive summary",
+            "Where the ministry stands on the road to an open-source programme office (stage 0 ",
+            "ad hoc … 4 strategic, after the TODO Group OSPO maturity model), the numbers behind ",
+            "it, and the three actions to take first.",
         ),
         code(
             """\
 display(r.cards(v["cards"]))
-display(r.heading("Three actions to take", 3))
-display(r.bullets(v["actions"], empty="No actions recorded by the scoring."))
+display(r.heading(tr("Three actions to take"), 3))
+display(r.bullets(v["actions"], empty=tr("No actions recorded by the scoring.")))
 display(r.page_break())"""
         ),
-        md(
-            """
-## How the readiness score is made
-
-Each indicator runs 0–100 (higher is readier). The readiness score is their
-weighted mean over the indicators that are known; *unknown* indicators are left
-out, not counted as zero, and lower the confidence instead."""
+        section(
+            "How the readiness score is made",
+            "Each indicator runs 0–100 (higher is readier). The readiness score is their ",
+            "weighted mean over the indicators that are known; *unknown* indicators are left ",
+            "out, not counted as zero, and lower the confidence instead.",
         ),
         code(
             """\
 display(r.cards({
-    "Stage": v["stage_text"],
-    "Confidence (share of the weight known)": r.fmt.pct(v["row"].get("readiness_confidence")),
+    tr("Stage"): v["stage_text"],
+    tr("Confidence (share of the weight known)"): r.fmt.pct(v["row"].get("readiness_confidence")),
 }))
-display(r.html_table(v["readiness_table"], wrap=["What it measures"], nowrap=["Value", "Weight"]))"""
+cols = list(v["readiness_table"].columns)
+display(r.html_table(v["readiness_table"], wrap=cols[1:2], nowrap=cols[2:]))"""
         ),
-        md(
-            """
-## Systems by lock-in
-
-Each bar is a system's lock-in risk; the whisker shows how far the score could move
-once unknown inputs are known (best to worst case). *Confidence* is the share of the
-score that rests on data. Red flags are conditions no average may hide. Every
-column of the systems table, one value per cell, is in `scores.xlsx`."""
+        section(
+            "Systems by lock-in",
+            "Each bar is a system's lock-in risk; the whisker shows how far the score could move ",
+            "once unknown inputs are known (best to worst case). *Confidence* is the share of the ",
+            "score that rests on data. Red flags are conditions no average may hide. Every ",
+            "column of the systems table, one value per cell, is in `scores.xlsx`.",
         ),
         code(
             """\
-r.show(ch.lockin_bars(v["systems_all"]), "Lock-in risk by system")
-display(r.html_table(v["systems_table"], labels=r.SYSTEM_LABELS, wrap=["details"]))"""
+r.show(ch.lockin_bars(v["systems_all"]), tr("Lock-in risk by system"))
+display(r.html_table(v["systems_table"], labels=r.system_labels(), wrap=["details"]))"""
         ),
-        md(
-            """
-## Lock-in vs reuse
-
-Top right: locked-in systems in functions other ministries also run: candidates to
-replace or complement with a shared or open-source solution. Bubble area is spend."""
+        section(
+            "Lock-in vs reuse",
+            "Top right: locked-in systems in functions other ministries also run: candidates to ",
+            "replace or complement with a shared or open-source solution. Bubble area is spend.",
         ),
-        code('r.show(ch.lockin_reuse_matrix(v["systems_all"]), "Lock-in vs reuse matrix")'),
-        md(
-            """
-## Supplier concentration
-
-Share of the ministry's IT procurement spend per supplier (positive amounts; credit
-notes are not netted). The Herfindahl–Hirschman index (HHI) sums squared shares:
-below 0.15 unconcentrated, 0.15–0.25 moderate, above 0.25 highly concentrated."""
+        code('r.show(ch.lockin_reuse_matrix(v["systems_all"]), tr("Lock-in vs reuse matrix"))'),
+        section(
+            "Supplier concentration",
+            "Share of the ministry's IT procurement spend per supplier (positive amounts; credit ",
+            "notes are not netted). The Herfindahl–Hirschman index (HHI) sums squared shares: ",
+            "below 0.15 unconcentrated, 0.15–0.25 moderate, above 0.25 highly concentrated.",
         ),
         code(
             """\
 row = v["row"]
 display(r.cards({
-    "IT supplier HHI": r._fmt(row.get("hhi_it"), "{:.2f}") + " · " + r._fmt(row.get("hhi_band")),
-    "Top supplier": r._fmt(row.get("top_supplier")),
-    "Repeat awards to the same supplier (pairs)": r._fmt(row.get("repeat_award_pairs"), "{:.0f}"),
+    tr("IT supplier HHI"): r.fmt.number(row.get("hhi_it"), 2) + " · " + r.band_word(row.get("hhi_band")),
+    tr("Top supplier"): r._fmt(row.get("top_supplier")),
+    tr("Repeat awards to the same supplier (pairs)"): r.fmt.number(row.get("repeat_award_pairs")),
 }))
-r.show(ch.supplier_concentration(v["procurement"]), "Supplier concentration")
+r.show(ch.supplier_concentration(v["procurement"]), tr("Supplier concentration"))
 display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers_table"].columns[1:])))"""
         ),
-        md(
-            """
-## Competition in procurement
-
-Spend by procurement procedure (OCDS: open, selective, limited, direct) per award year.
-Limited and direct awards are non-competitive; *single-bid awards* are competitive
-procedures that received one bid (OCP red flag R018). Unknown methods stay grey."""
+        section(
+            "Competition in procurement",
+            "Spend by procurement procedure (OCDS: open, selective, limited, direct) per award year. ",
+            "Limited and direct awards are non-competitive; *single-bid awards* are competitive ",
+            "procedures that received one bid (OCP red flag R018). Unknown methods stay grey.",
         ),
         code(
             """\
 display(r.cards({
-    "Non-competitive share of IT spend": r.fmt.pct(row.get("noncompetitive_share")),
-    "Single-bid rate (competitive awards)": r.fmt.pct(row.get("single_bid_rate")),
-    "Repeated direct awards (pairs)": r._fmt(row.get("repeat_direct_pairs"), "{:.0f}"),
+    tr("Non-competitive share of IT spend"): r.fmt.pct(row.get("noncompetitive_share")),
+    tr("Single-bid rate (competitive awards)"): r.fmt.pct(row.get("single_bid_rate")),
+    tr("Repeated direct awards (pairs)"): r.fmt.number(row.get("repeat_direct_pairs")),
 }))
-r.show(ch.competition(v["procurement"]), "Spend by procurement method")
+r.show(ch.competition(v["procurement"]), tr("Spend by procurement method"))
 display(r.html_table(v["competition_table"], nowrap=list(v["competition_table"].columns[1:])))"""
         ),
-        md(
-            """
-## Exit windows
-
-When each system's contract ends (one date per system: the next end on or after
-the analysis date, else the last one, marked *ended*). Re-procurement is the
-cheapest moment to leave a locked-in product: start evaluating alternatives
-12–24 months before the end date."""
+        section(
+            "Exit windows",
+            "When each system's contract ends (one date per system: the next end on or after ",
+            "the analysis date, else the last one, marked *ended*). Re-procurement is the ",
+            "cheapest moment to leave a locked-in product: start evaluating alternatives ",
+            "12–24 months before the end date.",
         ),
         code(
             """\
-r.show(ch.exit_timeline(v["exit_windows"], v["as_of"]), "Contract end dates")
-display(r.html_table(v["exit_table"], max_rows=25, nowrap=["Lock-in", "Contract ends", "When"]))"""
+r.show(ch.exit_timeline(v["exit_windows"], v["as_of"]), tr("Contract end dates"))
+display(r.html_table(v["exit_table"], max_rows=25, nowrap=list(v["exit_table"].columns[2:5])))"""
         ),
-        md(
-            """
-## Reuse and consolidation opportunities
-
-Functions other ministries also run, exits to plan, and open-source / Digital Public
-Good alternatives. A shared function's value is the spend across every ministry
-that runs it."""
+        section(
+            "Reuse and consolidation opportunities",
+            "Functions other ministries also run, exits to plan, and open-source / Digital Public ",
+            "Good alternatives. A shared function's value is the spend across every ministry ",
+            "that runs it.",
         ),
         code(
             """\
-display(r.html_table(v["opportunities_table"], wrap=["Description", "Open alternatives"]))"""
+display(r.html_table(v["opportunities_table"], wrap=list(v["opportunities_table"].columns[1:4:2])))"""
         ),
-        md(
-            """
-## Data quality
-
-How much of this report rests on data. Unknown inputs are never counted as good:
-they widen the best/worst-case range above. Rejected rows are listed in full, with
-the file, sheet, row and column, in `scores.xlsx` and `data/processed/rejects.csv`."""
+        section(
+            "Data quality",
+            "How much of this report rests on data. Unknown inputs are never counted as good: ",
+            "they widen the best/worst-case range above. Rejected rows are listed in full, with ",
+            "the file, sheet, row and column, in `scores.xlsx` and `data/processed/rejects.csv`.",
         ),
         code(
             """\
-display(r.heading("Unknown inputs by lock-in factor", 3))
-display(r.html_table(v["unknowns"], labels={"factor": "Factor", "name": "Name",
-        "systems": "Systems", "systems_unknown": "Systems where unknown"}))
-display(r.heading("This ministry's files", 3))
+display(r.heading(tr("Unknown inputs by lock-in factor"), 3))
+display(r.html_table(r.unknowns_table(v["unknowns"])))
+display(r.heading(tr("This ministry's files"), 3))
 display(r.html_table(v["quality_files"]))
-display(r.heading("Most frequent problems in this ministry's own files", 3))
+display(r.heading(tr("Most frequent problems in this ministry's own files"), 3))
 display(r.html_table(v["quality_problems"]))"""
         ),
-        md(
-            """
-## Methodology
-
-Lock-in factors L1–L13 (European Commission "Against lock-in", AgID reuse scale,
-OCDS / OCP Cardinal red flags, HHI, DPG Standard) are combined with the weights of
-the scoring profile below; sub-scores are commercial, technical and sovereignty.
-The weights are choices, not facts: change them in the profile and re-run."""
+        section(
+            "Methodology",
+            'Lock-in factors L1–L13 (European Commission "Against lock-in", AgID reuse scale, ',
+            "OCDS / OCP Cardinal red flags, HHI, DPG Standard) are combined with the weights of ",
+            "the scoring profile below; sub-scores are commercial, technical and sovereignty. ",
+            "The weights are choices, not facts: change them in the profile and re-run.",
         ),
         code(
             """\
+display(r.html_table(r.factors_table()))
 from pathlib import Path
 from ospo_analytics._safe import esc
 from IPython.display import HTML
 text = Path(profile).read_text(encoding="utf-8") if profile else data.profile_text
-display(HTML("<pre>" + esc(text or "profile not recorded") + "</pre>"))"""
+display(r.heading(tr("Scoring profile used"), 3))
+display(HTML("<pre>" + esc(text or tr("profile not recorded")) + "</pre>"))"""
         ),
     ]
     return new_notebook(cells=cells, metadata=KERNEL)
@@ -232,7 +226,8 @@ def national() -> nbformat.NotebookNode:
 processed_dir = "../data/processed"
 as_of = ""
 country = ""  # [project] name of ospo.toml
-currency = ""  # [project] currency of ospo.toml""",
+currency = ""  # [project] currency of ospo.toml
+language = "en"  # report language: en, es, fr, pt""",
             "parameters",
         ),
         code(SETUP + "\nv = r.national_view(data, country=country, currency=currency)"),
@@ -240,70 +235,61 @@ currency = ""  # [project] currency of ospo.toml""",
             """\
 display(r.heading(v["title"], 1, note=v["note"]))
 display(r.cards(v["numbers"]))
-display(r.heading("What the numbers cover", 3, note=v["totals_note"]))"""
+display(r.heading(tr("What the numbers cover"), 3, note=v["totals_note"]))"""
         ),
-        md(
-            """
-## The suppliers the state depends on most
-
-Each supplier's share of government IT procurement spend, the ministries it
-serves and the systems at high lock-in it supplies (by contract or as vendor)."""
+        section(
+            "The suppliers the state depends on most",
+            "Each supplier's share of government IT procurement spend, the ministries it ",
+            "serves and the systems at high lock-in it supplies (by contract or as vendor).",
         ),
         code(
             """\
 display(r.brief_table(v["suppliers"], note=v["suppliers_note"]))"""
         ),
-        md(
-            """
-## Readiness profile
-
-Readiness 0–100 and the maturity stage (0 ad hoc … 4 strategic, after the TODO
-Group OSPO maturity model) of every ministry, alphabetical: a profile of where each
-starts from, not a league table."""
+        section(
+            "Readiness profile",
+            "Readiness 0–100 and the maturity stage (0 ad hoc … 4 strategic, after the TODO ",
+            "Group OSPO maturity model) of every ministry, alphabetical: a profile of where each ",
+            "starts from, not a league table.",
         ),
         # Chart and table in separate cells: each may start a new printed page.
-        code('r.show(ch.readiness_bars(v["ministries_all"]), "Readiness by ministry")'),
+        code('r.show(ch.readiness_bars(v["ministries_all"]), tr("Readiness by ministry"))'),
         code(
-            'display(r.brief_table(v["ministries"], wide=["Ministry", "Stage"], note=v["stage_note"]))'
+            'display(r.brief_table(v["ministries"], wide=[tr("Ministry"), tr("Stage")], '
+            'note=v["stage_note"]))'
         ),
-        md(
-            """
-## Cross-ministry duplication
-
-Functions that several ministries each buy separately: the fastest savings come
-from sharing one solution (ideally open source) across them."""
+        section(
+            "Cross-ministry duplication",
+            "Functions that several ministries each buy separately: the fastest savings come ",
+            "from sharing one solution (ideally open source) across them.",
         ),
         code(
             """\
 r.show(
     ch.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
-    "Spend by function",
+    tr("Spend by function"),
 )"""
         ),
         code(
-            'display(r.brief_table(v["duplication"], wide=["Open alternatives"], '
+            'display(r.brief_table(v["duplication"], wide=[tr("Open alternatives")], '
             'note=v["duplication_note"]))'
         ),
-        md(
-            """
-## The largest opportunities
-
-Locked-in systems to replace or complement, and contracts of locked-in systems
-that end soon (the cheapest moment to leave), largest spend first. Each
-ministry's report lists all of its own."""
+        section(
+            "The largest opportunities",
+            "Locked-in systems to replace or complement, and contracts of locked-in systems ",
+            "that end soon (the cheapest moment to leave), largest spend first. Each ",
+            "ministry's report lists all of its own.",
         ),
         code(
             'display(r.brief_table(v["top_opportunities"], '
-            'wide=["Ministry", "System", "Open alternatives"]))'
+            'wide=[tr("Ministry"), tr("System"), tr("Open alternatives")]))'
         ),
-        md(
-            """
-## Readiness indicators
-
-The indicators behind each ministry's readiness (0 weak, 1 strong); blank cells are
-unknown. Every column is in `scores.xlsx`."""
+        section(
+            "Readiness indicators",
+            "The indicators behind each ministry's readiness (0 weak, 1 strong); blank cells are ",
+            "unknown. Every column is in `scores.xlsx`.",
         ),
-        code('r.show(ch.readiness_heatmap(v["ministries_all"]), "Readiness indicators")'),
+        code('r.show(ch.readiness_heatmap(v["ministries_all"]), tr("Readiness indicators"))'),
     ]
     return new_notebook(cells=cells, metadata=KERNEL)
 

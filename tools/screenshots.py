@@ -5,7 +5,9 @@ pictures only change when the reports do), runs ``ospo-analytics run`` for
 one ministry (HTML only) and photographs, with headless Chromium at 1400 px:
 
 * ``docs/img/national.png``: the national overview;
-* ``docs/img/ministry.png``: the report of ``--ministry`` (default Ministry of Health).
+* ``docs/img/ministry.png``: the report of ``--ministry`` (default Ministry of Health);
+* with ``--lang es`` (fr, pt): only ``docs/img/ministry_es.png``, the same report in
+  that language.
 
 Each picture is the top of the page (``--height`` px, default 2400), trimmed of
 trailing white space and stored with a 256-colour palette to keep the
@@ -56,6 +58,7 @@ def main() -> int:
     ap.add_argument("--ministry", default="Ministry of Health")
     ap.add_argument("--width", type=int, default=1400)
     ap.add_argument("--height", type=int, default=2400)
+    ap.add_argument("--lang", default="en", help="report language: en, es, fr, pt")
     args = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -69,13 +72,17 @@ def main() -> int:
             encoding="utf-8",
         )
         cmd = [sys.executable, "-m", "ospo_analytics", "run", "--formats", "html",
-               "--ministry", args.ministry, "--jobs", "2"]  # fmt: skip
+               "--ministry", args.ministry, "--jobs", "2", "--lang", args.lang]  # fmt: skip
         res = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
         if res.returncode != 0:
             print(res.stdout[-3000:] + res.stderr[-3000:], file=sys.stderr)
             return 1
         latest = project / "reports" / "latest"
         ministry = next(p for p in latest.iterdir() if p.is_dir() and p.name != "national")
+        if args.lang != "en":
+            _shoot(chromium, ministry / "report.html", IMG / f"ministry_{args.lang}.png",
+                   args.width, args.height)  # fmt: skip
+            return 0
         _shoot(chromium, latest / "national" / "report.html", IMG / "national.png",
                args.width, args.height)  # fmt: skip
         _shoot(chromium, ministry / "report.html", IMG / "ministry.png",

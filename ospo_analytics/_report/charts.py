@@ -29,7 +29,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .._i18n import N_, _, ngettext  # noqa: E402
+from . import fmt  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 # Lock-in bands: blue, yellow, red and a light grey, chosen so every pair stays
@@ -81,14 +84,17 @@ def short(text: object, width: int = 38) -> str:
 
 
 def money_fmt(x: float, _pos: object = None) -> str:
-    """Compact money tick label: 1.2M, 350k."""
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:.1f}B"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:.0f}"
+    """Compact money tick label in the report locale: 1.2M, 350k (``1,2 M`` in fr)."""
+    return fmt.compact(x)
+
+
+def _pct_tick(x: float, _pos: object = None) -> str:
+    """A 0–100 axis tick as a percentage in the report locale."""
+    return fmt.pct(x / 100)
+
+
+def _band(b: str) -> str:
+    return _(fmt.BAND_WORDS.get(b, b))
 
 
 def _empty(message: str, height: float = 1.2) -> Figure:
@@ -105,7 +111,7 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     how far the score could move once unknown inputs are known.
     """
     if systems.empty:
-        return _empty("No systems in the inventory for this ministry.")
+        return _empty(_("No systems in the inventory for this ministry."))
     df = systems.sort_values("lockin_score", ascending=False, na_position="last").head(top)
     df = df.iloc[::-1]
     labels = [short(n) for n in df["system_name"]]
@@ -125,32 +131,34 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     # Direct labels: the score and the band in words at the end of each bar.
     for yi, v, hi_, b in zip(y, score, high, names, strict=True):
         x = (hi_ if hi_ == hi_ else v if v == v else 0) + 1.5
-        text = f"{v:.0f} {b}" if v == v else "unknown"
+        text = f"{v:.0f} {_band(b)}" if v == v else fmt.unknown()
         ax.text(min(x, 101), yi, text, va="center", fontsize=7, color="#333333", clip_on=False)
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case")
-    ax.set_title("Systems by lock-in risk")
+    ax.set_xlabel(_("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case"))
+    ax.set_title(_("Systems by lock-in risk"))
     handles = [
         plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555", hatch=BAND_HATCH.get(b, ""))
         for b, c in BAND_COLOURS.items()
     ]
-    ax.legend(handles, list(BAND_COLOURS), title="band", fontsize=8,
+    ax.legend(handles, [_band(b) for b in BAND_COLOURS], title=_("band"), fontsize=8,
               bbox_to_anchor=(1.12, 1), loc="upper left")  # fmt: skip
     counts = pd.Series(names).value_counts()
     top3 = [
-        f"{short(n)} {v:.0f} ({b})"
+        f"{short(n)} {v:.0f} ({_band(b)})"
         for n, v, b in zip(df["system_name"][::-1], score[::-1], names[::-1], strict=True)
         if v == v
     ][:3]
     set_alt(
         fig,
-        f"Horizontal bar chart of the lock-in risk score (0-100) of {len(df)} systems, "
-        "highest first, with best-worst-case whiskers. Bands: "
-        + ", ".join(f"{b} {counts.get(b, 0)}" for b in BAND_COLOURS)
-        + ". Highest: "
-        + "; ".join(top3)
-        + ".",
+        _(
+            "Horizontal bar chart of the lock-in risk score (0-100) of {n} systems, "
+            "highest first, with best-worst-case whiskers. Bands: {bands}. Highest: {top}."
+        ).format(
+            n=len(df),
+            bands=", ".join(f"{_band(b)} {counts.get(b, 0)}" for b in BAND_COLOURS),
+            top="; ".join(top3),
+        ),
     )
     _tight(fig)
     return fig
@@ -176,7 +184,7 @@ def lockin_reuse_matrix(systems: pd.DataFrame, label_top: int = 8) -> Figure:
     """
     df = systems.dropna(subset=["lockin_score", "reuse_score"])
     if df.empty:
-        return _empty("No scored systems: lock-in and reuse are unknown.")
+        return _empty(_("No scored systems: lock-in and reuse are unknown."))
     spend = pd.to_numeric(df["spend_total"], errors="coerce").fillna(0).astype(float)
     size = 30 + 900 * (spend / spend.max() if spend.max() > 0 else 0)
     fig, ax = plt.subplots(figsize=(WIDTH, 4.8))
@@ -192,20 +200,20 @@ def lockin_reuse_matrix(systems: pd.DataFrame, label_top: int = 8) -> Figure:
     ax.axhline(50, color="#777777", ls="--", lw=0.8)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    ax.set_xlabel("Lock-in risk score (0–100)")
-    ax.set_ylabel("Reuse potential score (0–100)")
-    ax.set_title("Lock-in vs reuse (bubble area = spend)")
+    ax.set_xlabel(_("Lock-in risk score (0–100)"))
+    ax.set_ylabel(_("Reuse potential score (0–100)"))
+    ax.set_title(_("Lock-in vs reuse (bubble area = spend)"))
     for x, y, t in (
-        (97, 97, "replace or complement"),
-        (3, 97, "share / reuse"),
-        (97, 3, "plan exit"),
+        (97, 97, N_("replace or complement")),
+        (3, 97, N_("share / reuse")),
+        (97, 3, N_("plan exit")),
     ):
-        ax.text(x, y, t, ha="right" if x > 50 else "left", va="top" if y > 50 else "bottom",
+        ax.text(x, y, _(t), ha="right" if x > 50 else "left", va="top" if y > 50 else "bottom",
                 fontsize=8, color="#555555", style="italic")  # fmt: skip
     top = df.assign(_s=spend).nlargest(min(label_top, len(df)), "_s")
     ys = _spread_labels(top["reuse_score"].to_numpy(float), min_gap=100 / 14)
     ys = np.clip(ys - max(0.0, ys.max() - 98), 2, 98)
-    for (_, row), ly in zip(top.iterrows(), ys, strict=True):
+    for (_i, row), ly in zip(top.iterrows(), ys, strict=True):
         ax.annotate(
             short(row["system_name"], 28),
             xy=(float(row["lockin_score"]), float(row["reuse_score"])),
@@ -224,26 +232,26 @@ def supplier_concentration(procurement: pd.DataFrame, top: int = 10) -> Figure:
     """Share of IT spend per supplier (top suppliers + all others)."""
     df = procurement.dropna(subset=["amount"])
     if df.empty:
-        return _empty("No procurement rows with an amount for this ministry.")
-    by = df.groupby(df["supplier"].astype("string").fillna("unknown"))["amount"].sum()
+        return _empty(_("No procurement rows with an amount for this ministry."))
+    by = df.groupby(df["supplier"].astype("string").fillna(fmt.unknown()))["amount"].sum()
     by = by[by > 0].sort_values(ascending=False)
     if by.empty:
-        return _empty("No positive spend recorded.")
+        return _empty(_("No positive spend recorded."))
     share = by / by.sum()
     head = share.head(top)
     if len(share) > top:
-        head = pd.concat([head, pd.Series({"all others": share.iloc[top:].sum()})])
+        head = pd.concat([head, pd.Series({_("all others"): share.iloc[top:].sum()})])
     head = head.iloc[::-1]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.3 * len(head)))
     ax.barh(range(len(head)), head.to_numpy() * 100, color=PALETTE[0])
     # Positions, then labels: equal cut labels must stay separate bars.
     ax.set_yticks(range(len(head)), [short(s, 34) for s in head.index])
     for i, v in enumerate(head.to_numpy()):
-        ax.text(v * 100 + 0.8, i, f"{v:.0%}", va="center", fontsize=8)
+        ax.text(v * 100 + 0.8, i, fmt.pct(v), va="center", fontsize=8)
     ax.set_xlim(0, min(100, head.max() * 100 * 1.18 + 2))
-    ax.xaxis.set_major_formatter(PercentFormatter(100))
-    ax.set_xlabel("Share of IT procurement spend (%)")
-    ax.set_title("Supplier concentration")
+    ax.xaxis.set_major_formatter(FuncFormatter(_pct_tick))
+    ax.set_xlabel(_("Share of IT procurement spend (%)"))
+    ax.set_title(_("Supplier concentration"))
     fig.tight_layout()
     return fig
 
@@ -252,9 +260,9 @@ def competition(procurement: pd.DataFrame) -> Figure:
     """Spend by procurement method per award year (100 % stacked; unknown in grey)."""
     df = procurement.dropna(subset=["amount"])
     if df.empty or "award_date" not in df:
-        return _empty("No procurement rows with an amount for this ministry.")
+        return _empty(_("No procurement rows with an amount for this ministry."))
     year = pd.to_datetime(df["award_date"], errors="coerce").dt.year.astype("Int64")
-    year = year.astype("string").fillna("no date")
+    year = year.astype("string").fillna(_("no date"))
     method = df["method"].astype("string").fillna("unknown")
     tab = df.groupby([year, method])["amount"].sum().unstack(fill_value=0)
     tab = tab.reindex(columns=[m for m in METHOD_COLOURS if m in tab.columns])
@@ -263,15 +271,16 @@ def competition(procurement: pd.DataFrame) -> Figure:
     bottom = np.zeros(len(share))
     x = np.arange(len(share))
     for m in share.columns:
-        ax.bar(x, share[m], bottom=bottom, label=short(m), color=METHOD_COLOURS[m])
+        label = short(fmt.word(m, fmt.METHOD_WORDS))
+        ax.bar(x, share[m], bottom=bottom, label=label, color=METHOD_COLOURS[m])
         bottom += share[m].to_numpy()
     ax.set_xticks(x, [short(y, 10) for y in share.index])
-    ax.yaxis.set_major_formatter(PercentFormatter(100))
+    ax.yaxis.set_major_formatter(FuncFormatter(_pct_tick))
     ax.set_ylim(0, 100)
-    ax.set_xlabel("Award year")
-    ax.set_ylabel("Share of spend (%)")
-    ax.set_title("Competition: spend by procurement method")
-    ax.legend(title="method", bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)
+    ax.set_xlabel(_("Award year"))
+    ax.set_ylabel(_("Share of spend (%)"))
+    ax.set_title(_("Competition: spend by procurement method"))
+    ax.legend(title=_("procedure"), bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -289,16 +298,25 @@ def exit_timeline(
     df["end_date"] = pd.to_datetime(df["end_date"], errors="coerce")
     unknown = int(df["end_date"].isna().sum())
     df = df.dropna(subset=["end_date"]).sort_values("end_date").head(top)
-    note = f" ({unknown} without a known end date)" if unknown else ""
+    note = (
+        " ("
+        + ngettext("{n} without a known end date", "{n} without a known end date", unknown).format(
+            n=fmt.number(unknown)
+        )
+        + ")"
+        if unknown
+        else ""
+    )
     if df.empty:
-        return _empty("No contract end dates known" + note + ".")
+        return _empty(_("No contract end dates known") + note + ".")
     start = pd.Timestamp(as_of)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.1 + 0.3 * len(df)))
     ax.axvspan(start, start + pd.DateOffset(months=12), color=PALETTE[1], alpha=0.18,
-               label="exit window 0–12 months")  # fmt: skip
+               label=_("exit window 0–12 months"))  # fmt: skip
     ax.axvspan(start + pd.DateOffset(months=12), start + pd.DateOffset(months=24),
-               color=PALETTE[1], alpha=0.07, label="12–24 months")  # fmt: skip
-    ax.axvline(start, color="#333333", lw=1, ls="--", label=f"as of {start:%Y-%m-%d}")
+               color=PALETTE[1], alpha=0.07, label=_("12–24 months"))  # fmt: skip
+    ax.axvline(start, color="#333333", lw=1, ls="--",
+               label=_("as of {date}").format(date=fmt.date(start)))  # fmt: skip
     y = np.arange(len(df))
     lock = pd.to_numeric(df.get("lockin_score"), errors="coerce") if "lockin_score" in df else None
     colours = (
@@ -316,9 +334,15 @@ def exit_timeline(
     # Spans of 4-8 years need a 12-month step (else matplotlib warns into the report).
     locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("Contract end date (dot colour: lock-in score, darker = higher; grey = unknown)")
-    ax.set_title("Exit windows: when contracts end" + note)
+    # Month names of the report locale (matplotlib's are English).
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _pos: fmt.month(mdates.num2date(x).date()))
+    )
+    plt.setp(ax.get_xticklabels(), fontsize=7.5)
+    ax.set_xlabel(
+        _("Contract end date (dot colour: lock-in score, darker = higher; grey = unknown)")
+    )
+    ax.set_title(_("Exit windows: when contracts end") + note)
     ax.legend(fontsize=7.5, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
@@ -345,47 +369,73 @@ def _cap_ministries(ministries: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         else ministries.index
     )
     kept = ministries.loc[ministries.index.isin(order[:MAX_MINISTRY_ROWS])]
-    what = "most systems" if by else "first"
-    return kept, f" ({MAX_MINISTRY_ROWS} of {n:,} with the {what}; all in the tables)"
+    text = (
+        _("{shown} of {total} with the most systems; all in the tables")
+        if by
+        else _("the first {shown} of {total}; all in the tables")
+    )
+    return kept, " (" + text.format(shown=MAX_MINISTRY_ROWS, total=fmt.number(n)) + ")"
 
 
 def readiness_heatmap(ministries: pd.DataFrame) -> Figure:
     """Readiness indicators (0–1) per ministry; blank cells are unknown."""
     cols = [c for c in ministries.columns if c.startswith(("ind_", "q_"))]
     if ministries.empty or not cols:
-        return _empty("No readiness indicators available.")
+        return _empty(_("No readiness indicators available."))
     ministries, note = _cap_ministries(ministries)
     data = ministries.set_index(ministries["ministry"].map(lambda s: short(s, 30)))[cols]
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
     data.columns = [
-        wrap_label(INDICATOR_LABELS.get(c, c.replace("ind_", "").replace("q_", "q: ")), 24, 1)
+        wrap_label(
+            _(INDICATOR_LABELS[c])
+            if c in INDICATOR_LABELS
+            else c.replace("ind_", "").replace("q_", "q: "),
+            24,
+            1,
+        )
         for c in cols
     ]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.4 + 0.38 * len(data)))
     sns.heatmap(
         data, vmin=0, vmax=1, cmap="cividis", annot=True, fmt=".2f", linewidths=0.5,
-        cbar_kws={"label": "indicator (0 = weak, 1 = strong)"}, ax=ax, annot_kws={"size": 7.5},
+        cbar_kws={"label": _("indicator (0 = weak, 1 = strong)")}, ax=ax,
+        annot_kws={"size": 7.5},
     )  # fmt: skip
+    # Cell values with the locale's decimal mark (0,75 in es/fr/pt).
+    for t in ax.texts:
+        with_mark = fmt.number(float(t.get_text()), 2) if t.get_text() else ""
+        t.set_text(with_mark)
     ax.set_facecolor("#EEEEEE")  # unknown cells show the background, never a colour
-    ax.set_xlabel("Readiness indicator (blank = unknown)")
+    ax.set_xlabel(_("Readiness indicator (blank = unknown)"))
     ax.set_ylabel("")
-    ax.set_title("Readiness indicators by ministry" + note)
+    ax.set_title(_("Readiness indicators by ministry") + note)
     plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor", fontsize=7.5)
     n_unknown = int(data.isna().sum().sum())
     set_alt(
         fig,
-        f"Heat map of {len(cols)} readiness indicators (0 = weak, 1 = strong) for "
-        f"{len(data)} ministries, each cell labelled with its value; {n_unknown} cells "
-        "unknown and left blank. Indicators: "
-        + ", ".join(" ".join(str(c).split()) for c in data.columns)
-        + ".",
+        _(
+            "Heat map of {n} readiness indicators (0 = weak, 1 = strong) for {m} ministries, "
+            "each cell labelled with its value; {unknown} cells unknown and left blank. "
+            "Indicators: {names}."
+        ).format(
+            n=len(cols),
+            m=len(data),
+            unknown=n_unknown,
+            names=", ".join(" ".join(str(c).split()) for c in data.columns),
+        ),
     )
     _tight(fig)
     return fig
 
 
 # As in the default scoring profile ([readiness] stage_names).
-STAGE_NAMES = ("ad hoc", "inventory & compliance", "promote", "host & share", "strategic")
+STAGE_NAMES = (
+    N_("ad hoc"),
+    N_("inventory & compliance"),
+    N_("promote"),
+    N_("host & share"),
+    N_("strategic"),
+)
 # ColorBrewer YlGnBu, 5 classes: ordered, colour-blind safe, prints in grey.
 STAGE_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 """TODO Group OSPO maturity stages 0–4 (legend labels)."""
@@ -398,7 +448,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
     a legend names every stage colour, unknown stage in grey.
     """
     if ministries.empty:
-        return _empty("No ministries.")
+        return _empty(_("No ministries."))
     # Alphabetical, not by score: a readiness profile, not a league table.
     ministries, note = _cap_ministries(ministries)
     df = ministries.sort_values("ministry", ascending=False)
@@ -413,26 +463,31 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
             ax.barh(yi, v if v == v else 0, color="white", edgecolor="#777777", hatch="///")
     ax.set_yticks(y, [wrap_label(m, 30) for m in df["ministry"]])
     for yi, v in zip(y, score, strict=True):
-        ax.text(1 if v != v else v + 1, yi, "unknown" if v != v else f"{v:.0f}",
+        ax.text(1 if v != v else v + 1, yi, fmt.unknown() if v != v else f"{v:.0f}",
                 va="center", fontsize=7.5, color="#333333")  # fmt: skip
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Readiness score (0–100)")
-    ax.set_title("Ministries side by side" + note)
+    ax.set_xlabel(_("Readiness score (0–100)"))
+    ax.set_title(_("Ministries side by side") + note)
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555") for c in STAGE_COLOURS]
     handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#777777", hatch="///"))
-    names = [f"{i} {n}" for i, n in enumerate(STAGE_NAMES)] + ["unknown"]
-    ax.legend(handles, names, title="maturity stage", fontsize=7.5, title_fontsize=8,
+    names = [f"{i} {_(n)}" for i, n in enumerate(STAGE_NAMES)] + [fmt.unknown()]
+    ax.legend(handles, names, title=_("maturity stage"), fontsize=7.5, title_fontsize=8,
               bbox_to_anchor=(1.01, 1), loc="upper left")  # fmt: skip
     stage_name = df.get("readiness_stage_name", pd.Series(pd.NA, index=df.index))
     set_alt(
         fig,
-        f"Horizontal bar chart of the readiness score (0-100) of {len(df)} ministries, "
-        "alphabetical, coloured by maturity stage and labelled with the score: "
-        + "; ".join(
-            f"{short(mn)} {'unknown' if v != v else f'{v:.0f}'} ({short(sn, 30)})"
-            for mn, v, sn in zip(df["ministry"][::-1], score[::-1], stage_name[::-1], strict=True)
-        )
-        + ".",
+        _(
+            "Horizontal bar chart of the readiness score (0-100) of {n} ministries, "
+            "alphabetical, coloured by maturity stage and labelled with the score: {items}."
+        ).format(
+            n=len(df),
+            items="; ".join(
+                f"{short(mn)} {fmt.unknown() if v != v else f'{v:.0f}'} ({short(_(sn) if isinstance(sn, str) else sn, 30)})"
+                for mn, v, sn in zip(
+                    df["ministry"][::-1], score[::-1], stage_name[::-1], strict=True
+                )
+            ),
+        ),
     )
     _tight(fig)
     return fig
@@ -446,32 +501,41 @@ def spend_by_category(
     ``labels`` maps category codes to plain words; ``currency`` names the axis unit.
     """
     if systems.empty:
-        return _empty("No systems.")
-    cat = systems["category"].astype("string").fillna("unknown")
+        return _empty(_("No systems."))
+    cat = systems["category"].astype("string").fillna(fmt.unknown())
     if labels:
-        cat = cat.map(lambda c: labels.get(c, c)).astype("string")
+        cat = cat.map(lambda c: _(labels[c]) if c in labels else c).astype("string")
     g = systems.groupby(cat)
     tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
     tab = tab.sort_values("spend")
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.24 * len(tab)))
     ax.barh([wrap_label(t, 40, 1) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
-        ax.text(float(v), i, f"  {n} ministr{'y' if n == 1 else 'ies'}", va="center", fontsize=8)
+        words = ngettext("{n} ministry", "{n} ministries", int(n)).format(n=n)
+        ax.text(float(v), i, f"  {words}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))
     ax.set_xlim(0, float(tab["spend"].max()) * 1.3)
-    ax.set_xlabel(f"Spend on systems in the category ({currency or 'currency of the inputs'})")
-    ax.set_title("Where ministries run the same kind of system")
+    ax.set_xlabel(
+        _("Spend on systems in the category ({currency})").format(
+            currency=currency or _("currency of the inputs")
+        )
+    )
+    ax.set_title(_("Where ministries run the same kind of system"))
     set_alt(
         fig,
-        f"Horizontal bar chart of spend on systems per function ({len(tab)} functions), "
-        "each bar labelled with the number of ministries running it. Largest: "
-        + "; ".join(
-            f"{short(k)} {money_fmt(float(v))} in {n} ministries"
-            for k, v, n in list(zip(tab.index, tab["spend"], tab["ministries"], strict=True))[::-1][
-                :5
-            ]
-        )
-        + ".",
+        _(
+            "Horizontal bar chart of spend on systems per function ({n} functions), "
+            "each bar labelled with the number of ministries running it. Largest: {items}."
+        ).format(
+            n=len(tab),
+            items="; ".join(
+                f"{short(k)} {money_fmt(float(v))} · "
+                + ngettext("{n} ministry", "{n} ministries", int(m)).format(n=m)
+                for k, v, m in list(zip(tab.index, tab["spend"], tab["ministries"], strict=True))[
+                    ::-1
+                ][:5]
+            ),
+        ),
     )
     _tight(fig)
     return fig
@@ -479,20 +543,20 @@ def spend_by_category(
 
 # ----------------------------------------------------------------- accessibility
 INDICATOR_LABELS = {
-    "ind_inventory_completeness": "inventory complete",
-    "ind_open_share_systems": "open systems",
-    "ind_open_share_spend": "open spend",
-    "ind_lockin_exposure": "low lock-in exposure",
-    "ind_supplier_hhi": "supplier diversity",
-    "ind_competitive_share": "competitive buying",
-    "ind_portability": "portability",
-    "ind_questionnaire": "questionnaire",
-    "q_procurement": "q: procurement",
-    "q_skills": "q: skills",
-    "q_governance": "q: governance",
-    "q_exit": "q: exit plans",
-    "q_sharing": "q: sharing",
-    "q_compliance": "q: compliance",
+    "ind_inventory_completeness": N_("inventory complete"),
+    "ind_open_share_systems": N_("open systems"),
+    "ind_open_share_spend": N_("open spend"),
+    "ind_lockin_exposure": N_("low lock-in exposure"),
+    "ind_supplier_hhi": N_("supplier diversity"),
+    "ind_competitive_share": N_("competitive buying"),
+    "ind_portability": N_("portability"),
+    "ind_questionnaire": N_("questionnaire"),
+    "q_procurement": N_("q: procurement"),
+    "q_skills": N_("q: skills"),
+    "q_governance": N_("q: governance"),
+    "q_exit": N_("q: exit plans"),
+    "q_sharing": N_("q: sharing"),
+    "q_compliance": N_("q: compliance"),
 }
 """Short plain names of the readiness indicators (heat-map columns)."""
 
@@ -508,7 +572,7 @@ def wrap_label(text: object, width: int = 22, lines: int = 2) -> str:
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
         wrapped[-1] = wrapped[-1].rstrip(" …") + "…"
-    return "\n".join(wrapped) or "unknown"
+    return "\n".join(wrapped) or fmt.unknown()
 
 
 def set_alt(fig: Figure, text: str) -> Figure:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._i18n import N_, _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -18,128 +20,201 @@ __all__ = ["COLUMNS", "for_workbook"]
 # column -> (header, kind, explanation); kind: text, money, pct, score, score01,
 # int, num, date, ratio.
 COLUMNS: dict[str, tuple[str, str, str]] = {
-    "system_id": ("System id", "text", "Inventory id of the system."),
-    "system_name": ("System", "text", "System name as recorded in the inventory."),
-    "ministry": ("Ministry", "text", "Ministry (buyer) the row belongs to."),
-    "category": ("Function", "text", "Functional category (publiccode.yml categories)."),
-    "vendor": ("Vendor", "text", "Supplier of the system."),
-    "lockin_score": ("Lock-in (0–100)", "score", "Weighted mean of the known lock-in factors."),
-    "lockin_low": ("Lock-in best case", "score", "Score if every unknown factor were best."),
-    "lockin_high": ("Lock-in worst case", "score", "Score if every unknown factor were worst."),
+    "system_id": (N_("System id"), "text", N_("Inventory id of the system.")),
+    "system_name": (N_("System"), "text", N_("System name as recorded in the inventory.")),
+    "ministry": (N_("Ministry"), "text", N_("Ministry (buyer) the row belongs to.")),
+    "category": (N_("Function"), "text", N_("Functional category (publiccode.yml categories).")),
+    "vendor": (N_("Vendor"), "text", N_("Supplier of the system.")),
+    "lockin_score": (
+        N_("Lock-in (0–100)"),
+        "score",
+        N_("Weighted mean of the known lock-in factors."),
+    ),
+    "lockin_low": (
+        N_("Lock-in best case"),
+        "score",
+        N_("Score if every unknown factor were best."),
+    ),
+    "lockin_high": (
+        N_("Lock-in worst case"),
+        "score",
+        N_("Score if every unknown factor were worst."),
+    ),
     "lockin_band": (
-        "Lock-in band",
+        N_("Lock-in band"),
         "text",
-        "low / medium / high; unknown below the confidence floor.",
+        N_("low / medium / high; unknown below the confidence floor."),
     ),
-    "confidence": ("Confidence", "pct", "Share of the factor weight resting on known data."),
-    "lockin_rank": ("Rank", "int", "Lock-in rank across government (1 = most locked in)."),
-    "rank_min": ("Best rank", "int", "Best rank when every weight moves ±20 %."),
-    "rank_max": ("Worst rank", "int", "Worst rank when every weight moves ±20 %."),
-    "top_drivers": ("Main drivers", "text", "Factors adding most to the lock-in score."),
-    "red_flags": ("Red flags", "text", "Conditions no average may hide."),
-    "reuse_score": ("Reuse (0–100)", "score", "Potential to share or reuse the system."),
+    "confidence": (
+        N_("Confidence"),
+        "pct",
+        N_("Share of the factor weight resting on known data."),
+    ),
+    "lockin_rank": (N_("Rank"), "int", N_("Lock-in rank across government (1 = most locked in).")),
+    "rank_min": (N_("Best rank"), "int", N_("Best rank when every weight moves ±20 %.")),
+    "rank_max": (N_("Worst rank"), "int", N_("Worst rank when every weight moves ±20 %.")),
+    "top_drivers": (N_("Main drivers"), "text", N_("Factors adding most to the lock-in score.")),
+    "red_flags": (N_("Red flags"), "text", N_("Conditions no average may hide.")),
+    "reuse_score": (N_("Reuse (0–100)"), "score", N_("Potential to share or reuse the system.")),
     "replace_priority": (
-        "Replacement priority",
+        N_("Replacement priority"),
         "num",
-        "Lock-in × availability of an open alternative (0–1).",
+        N_("Lock-in × availability of an open alternative (0–1)."),
     ),
-    "spend_total": ("Spend", "money", "Procurement spend linked to the system."),
+    "spend_total": (N_("Spend"), "money", N_("Procurement spend linked to the system.")),
     "candidate_alternatives": (
-        "Open alternatives",
+        N_("Open alternatives"),
         "text",
-        "Open-source / DPG alternatives for the function.",
+        N_("Open-source / DPG alternatives for the function."),
     ),
-    "in_inventory": ("In inventory", "text", "no = known only from procurement records."),
+    "in_inventory": (N_("In inventory"), "text", N_("no = known only from procurement records.")),
     "factor": (
-        "Factor",
+        N_("Factor"),
         "text",
-        "Factor id (L1–L13 lock-in, R1–R12 reuse): the same in every language.",
+        N_("Factor id (L1–L13 lock-in, R1–R12 reuse): the same in every language."),
     ),
-    "name": ("Factor name", "text", "What the factor measures."),
-    "group": ("Group", "text", "Sub-score the factor belongs to."),
-    "value": ("Value", "num", "Value of the row (see the sheet)."),
-    "weight": ("Weight", "num", "Weight of the factor in the scoring profile."),
-    "contribution": ("Points", "num", "Points of the score the factor adds."),
-    "known": ("Known", "text", "yes when the factor rests on data."),
-    "evidence": ("Evidence", "text", "The rows and fields behind the factor."),
-    "supplier": ("Supplier", "text", "Awarded supplier (blank: none recorded)."),
-    "spend": ("IT spend", "money", "Positive IT contract amounts (credit notes not netted)."),
-    "share": ("Share", "pct", "Share of the ministry's IT spend."),
-    "contracts": ("Contracts", "int", "Number of contract rows."),
-    "method": ("Procedure", "text", "OCDS procurement method (open, selective, limited, direct)."),
-    "awards": ("Awards", "int", "Number of awards."),
+    "name": (N_("Factor name"), "text", N_("What the factor measures.")),
+    "group": (N_("Group"), "text", N_("Sub-score the factor belongs to.")),
+    "value": (N_("Value"), "num", N_("Value of the row (see the sheet).")),
+    "weight": (N_("Weight"), "num", N_("Weight of the factor in the scoring profile.")),
+    "contribution": (N_("Points"), "num", N_("Points of the score the factor adds.")),
+    "known": (N_("Known"), "text", N_("yes when the factor rests on data.")),
+    "evidence": (N_("Evidence"), "text", N_("The rows and fields behind the factor.")),
+    "supplier": (N_("Supplier"), "text", N_("Awarded supplier (blank: none recorded).")),
+    "spend": (
+        N_("IT spend"),
+        "money",
+        N_("Positive IT contract amounts (credit notes not netted)."),
+    ),
+    "share": (N_("Share"), "pct", N_("Share of the ministry's IT spend.")),
+    "contracts": (N_("Contracts"), "int", N_("Number of contract rows.")),
+    "method": (
+        N_("Procedure"),
+        "text",
+        N_("OCDS procurement method (open, selective, limited, direct)."),
+    ),
+    "awards": (N_("Awards"), "int", N_("Number of awards.")),
     "single_bid_awards": (
-        "Single-bid awards",
+        N_("Single-bid awards"),
         "int",
-        "Competitive awards that received one bid (R018).",
+        N_("Competitive awards that received one bid (R018)."),
     ),
     "end_date": (
-        "Contract ends",
+        N_("Contract ends"),
         "date",
-        "One end date per system: next end on or after the analysis date, else the last.",
+        N_("One end date per system: next end on or after the analysis date, else the last."),
     ),
-    "status": ("Status", "text", "active or ended at the analysis date."),
-    "months_to_end": ("Months to end", "num", "Months from the analysis date (negative: ended)."),
-    "n_upcoming": ("Upcoming end dates", "int", "Distinct contract end dates still ahead."),
-    "source": ("Date from", "text", "procurement or inventory record."),
-    "contract_vendor": ("Contract supplier", "text", "Supplier of the contract that ends."),
-    "kind": ("Opportunity", "text", "duplication, exit_window or replacement."),
-    "rank": ("Rank", "int", "Order within the opportunity kind (1 = first)."),
-    "description": ("Description", "text", "What to do."),
-    "ministries": ("Ministries", "text", "Ministries running the function."),
-    "n_ministries": ("Number of ministries", "int", "How many ministries run it."),
-    "vendors": ("Vendors", "text", "Vendors across those ministries."),
-    "n_vendors": ("Number of vendors", "int", "How many vendors."),
+    "status": (N_("Status"), "text", N_("active or ended at the analysis date.")),
+    "months_to_end": (
+        N_("Months to end"),
+        "num",
+        N_("Months from the analysis date (negative: ended)."),
+    ),
+    "n_upcoming": (N_("Upcoming end dates"), "int", N_("Distinct contract end dates still ahead.")),
+    "source": (N_("Date from"), "text", N_("procurement or inventory record.")),
+    "contract_vendor": (N_("Contract supplier"), "text", N_("Supplier of the contract that ends.")),
+    "kind": (N_("Opportunity"), "text", N_("duplication, exit_window or replacement.")),
+    "rank": (N_("Rank"), "int", N_("Order within the opportunity kind (1 = first).")),
+    "description": (N_("Description"), "text", N_("What to do.")),
+    "ministries": (N_("Ministries"), "text", N_("Ministries running the function.")),
+    "n_ministries": (N_("Number of ministries"), "int", N_("How many ministries run it.")),
+    "vendors": (N_("Vendors"), "text", N_("Vendors across those ministries.")),
+    "n_vendors": (N_("Number of vendors"), "int", N_("How many vendors.")),
     "spend_at_stake": (
-        "Spend at stake (all ministries)",
+        N_("Spend at stake (all ministries)"),
         "money",
-        "Spend on the function across the ministries.",
+        N_("Spend on the function across the ministries."),
     ),
-    "alternatives": ("Open alternatives", "text", "Open-source / DPG alternatives."),
-    "window": ("Exit window (months)", "int", "Smallest profile window the end falls in."),
-    "n_ending": ("End dates in window", "int", "Distinct end dates within the windows."),
-    "systems": ("Systems", "int", "Systems of the ministry."),
-    "systems_unknown": ("Systems where unknown", "int", "Systems with this factor unknown."),
+    "alternatives": (N_("Open alternatives"), "text", N_("Open-source / DPG alternatives.")),
+    "window": (N_("Exit window (months)"), "int", N_("Smallest profile window the end falls in.")),
+    "n_ending": (N_("End dates in window"), "int", N_("Distinct end dates within the windows.")),
+    "systems": (N_("Systems"), "int", N_("Systems of the ministry.")),
+    "systems_unknown": (
+        N_("Systems where unknown"),
+        "int",
+        N_("Systems with this factor unknown."),
+    ),
     "readiness_score": (
-        "Readiness (0–100)",
+        N_("Readiness (0–100)"),
         "score01",
-        "Weighted mean of the known readiness indicators.",
+        N_("Weighted mean of the known readiness indicators."),
     ),
-    "readiness_confidence": ("Readiness confidence", "pct", "Share of the readiness weight known."),
-    "readiness_stage": ("Stage", "int", "0 ad hoc … 4 strategic."),
-    "readiness_stage_name": ("Stage name", "text", "Name of the stage."),
-    "n_systems": ("Systems", "int", "Systems in the inventory."),
-    "n_high_lockin": ("Systems at high lock-in", "int", "Systems in the high lock-in band."),
+    "readiness_confidence": (
+        N_("Readiness confidence"),
+        "pct",
+        N_("Share of the readiness weight known."),
+    ),
+    "readiness_stage": (N_("Stage"), "int", N_("0 ad hoc … 4 strategic.")),
+    "readiness_stage_name": (N_("Stage name"), "text", N_("Name of the stage.")),
+    "n_systems": (N_("Systems"), "int", N_("Systems in the inventory.")),
+    "n_high_lockin": (
+        N_("Systems at high lock-in"),
+        "int",
+        N_("Systems in the high lock-in band."),
+    ),
     "lockin_exposure": (
-        "Spend-weighted lock-in (0–100)",
+        N_("Spend-weighted lock-in (0–100)"),
         "score01",
-        "Lock-in weighted by linked spend.",
+        N_("Lock-in weighted by linked spend."),
     ),
-    "spend_it": ("IT spend", "money", "IT procurement spend."),
-    "hhi_it": ("Supplier HHI (IT)", "ratio", "Herfindahl–Hirschman index of IT spend (0–1)."),
-    "top_supplier": ("Top supplier", "text", "Supplier with the largest IT spend."),
-    "top_supplier_share": ("Top supplier share", "pct", "Its share of IT spend."),
-    "noncompetitive_share": ("Non-competitive share", "pct", "IT spend awarded limited or direct."),
-    "single_bid_rate": ("Single-bid rate", "pct", "Competitive awards with one bid (R018)."),
-    "award_date": ("Award date", "date", "Date of the award."),
-    "start_date": ("Start date", "date", "Contract start."),
-    "amount": ("Amount", "money", "Contract amount as recorded."),
-    "contract_id": ("Contract id", "text", "Contract or process id."),
-    "linked_system": ("Linked system", "text", "System the contract was linked to."),
-    "source_file": ("File", "text", "Input file of the row."),
-    "source_row": ("Row", "int", "Row in the input file (as Excel shows it)."),
-    "measure": ("Measure", "text", "Headline figure."),
+    "spend_it": (N_("IT spend"), "money", N_("IT procurement spend.")),
+    "hhi_it": (
+        N_("Supplier HHI (IT)"),
+        "ratio",
+        N_("Herfindahl–Hirschman index of IT spend (0–1)."),
+    ),
+    "top_supplier": (N_("Top supplier"), "text", N_("Supplier with the largest IT spend.")),
+    "top_supplier_share": (N_("Top supplier share"), "pct", N_("Its share of IT spend.")),
+    "noncompetitive_share": (
+        N_("Non-competitive share"),
+        "pct",
+        N_("IT spend awarded limited or direct."),
+    ),
+    "single_bid_rate": (
+        N_("Single-bid rate"),
+        "pct",
+        N_("Competitive awards with one bid (R018)."),
+    ),
+    "award_date": (N_("Award date"), "date", N_("Date of the award.")),
+    "start_date": (N_("Start date"), "date", N_("Contract start.")),
+    "amount": (N_("Amount"), "money", N_("Contract amount as recorded.")),
+    "contract_id": (N_("Contract id"), "text", N_("Contract or process id.")),
+    "linked_system": (N_("Linked system"), "text", N_("System the contract was linked to.")),
+    "source_file": (N_("File"), "text", N_("Input file of the row.")),
+    "source_row": (N_("Row"), "int", N_("Row in the input file (as Excel shows it).")),
+    "measure": (N_("Measure"), "text", N_("Headline figure.")),
 }
 
 # Sheet-specific meanings of shared column names.
 _SHEET: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Lock-in drivers", "value"): (
-        "Factor value (0–1)",
+        N_("Factor value (0–1)"),
         "ratio",
-        "0 = no lock-in, 1 = full lock-in.",
+        N_("0 = no lock-in, 1 = full lock-in."),
     ),
-    ("Opportunities", "value"): ("Value", "money", "Spend concerned by the opportunity."),
+    ("Opportunities", "value"): (N_("Value"), "money", N_("Spend concerned by the opportunity.")),
 }
+
+
+SHEETS = (
+    N_("Summary"),
+    N_("Systems"),
+    N_("Lock-in drivers"),
+    N_("Suppliers"),
+    N_("Competition"),
+    N_("Exit windows"),
+    N_("Opportunities"),
+    N_("Contracts"),
+    N_("Unknowns"),
+    N_("Rejected rows"),
+    N_("National totals"),
+    N_("Ministries"),
+    N_("Duplication"),
+    N_("Top opportunities"),
+    N_("Files loaded"),
+    N_("Columns"),
+)
+"""Sheet names of the workbooks (translated when written)."""
 
 
 def for_workbook(
@@ -150,7 +225,8 @@ def for_workbook(
     Returns
     -------
     tables : dict
-        The sheets with renamed columns (readiness and exposure × 100).
+        The sheets with renamed columns (readiness and exposure × 100), sheet
+        names and headers in the report language.
     kinds : dict
         ``{"money": {...headers}, "pct": {...}, "score": {...}, "ratio": {...}}``.
     columns : DataFrame
@@ -168,12 +244,13 @@ def for_workbook(
             header, kind, text = _SHEET.get((sheet, col)) or COLUMNS.get(
                 col, (str(col).replace("_", " ").capitalize(), "auto", "")
             )
+            header, text = _(header), _(text) if text else text
             if kind == "score01" and pd.api.types.is_numeric_dtype(df[col]):
                 df[col] = df[col].astype("Float64") * 100
                 kind = "score"
             if kind in kinds:
                 kinds[kind].add(header)
             names[col] = header
-            expl.append({"Sheet": sheet, "Column": header, "Meaning": text})
-        out[sheet] = df.rename(columns=names)
+            expl.append({_("Sheet"): _(sheet), _("Column"): header, _("Meaning"): text})
+        out[_(sheet)] = df.rename(columns=names)
     return out, kinds, pd.DataFrame(expl, dtype="string")

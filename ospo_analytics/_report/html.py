@@ -9,10 +9,13 @@ template), and print CSS so "Print → PDF" and headless Chromium give A4 pages.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from .._i18n import N_, _, get_language
 from .._safe import esc
+from . import fmt
 
 REPORT_CSS = """
 body.jp-Notebook { max-width: 68rem; margin: 0 auto; padding: 1rem 1.5rem; }
@@ -27,7 +30,7 @@ body.jp-Notebook { max-width: 68rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
 .ospo-card { border: 1px solid #c9d1db; border-radius: 6px; padding: 0.5rem 0.8rem;
              min-width: 9rem; flex: 1; background: #fbfcfd; }
-.ospo-card .v { font-size: 1.5rem; font-weight: 700; }
+.ospo-card .v { font-size: 1.5rem; font-weight: 700; overflow-wrap: anywhere; }
 .ospo-card .l { font-size: 0.78rem; color: #444; }
 .ospo-note { color: #555; font-size: 0.85rem; }
 .ospo-flag { color: #8a3b00; font-weight: 600; }
@@ -35,7 +38,11 @@ img { max-width: 100%; height: auto; }
 /* Wide tables (7+ columns) fit the page on screen and on paper, ending with
    their explanation column (drivers, alternatives), which gets the room. */
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; width: 100%; }
-.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 32%; }
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 26%; }
+/* Headers of narrow columns wrap, never clip: translated words are longer
+   ("Reutilización", "Dépendance"); hyphenated where the browser can. */
+.jp-RenderedHTMLCommon table:has(th:nth-child(7)) th {
+  font-size: 0.7rem; overflow-wrap: anywhere; hyphens: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }
@@ -100,7 +107,7 @@ def html_exporter() -> Any:
     return exporter
 
 
-def export_html(nb: Any, title: str) -> str:
+def export_html(nb: Any, title: str, lang: str | None = None) -> str:
     """Render an executed notebook to a self-contained HTML page.
 
     Parameters
@@ -109,17 +116,24 @@ def export_html(nb: Any, title: str) -> str:
         Executed notebook.
     title : str
         Page title (escaped by the template).
+    lang : str, optional
+        Language of the page (``<html lang>``, read by screen readers and
+        hyphenation); default the current report language.
     """
-    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    body, _res = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    code = esc(lang or get_language())
+    return re.sub(r"<html(\s+lang=\"[^\"]*\")?", f'<html lang="{code}"', body, count=1)
+
+
+_STATUS_WORDS = {"ok": N_("ok"), "failed": N_("failed"), "not run": N_("not run")}
 
 
 def _link_label(file: str, row: dict) -> str:
     if file == "error.html":
-        return "error log"
+        return _("error log")
     label = file.rsplit(".", 1)[-1].upper()
     if row.get("carried_over_from") and file != "report.ipynb":
-        return f"{label} (last good, run {row['carried_over_from']})"
+        return _("{label} (last good, run {run})").format(label=label, run=row["carried_over_from"])
     return label
 
 
@@ -151,17 +165,28 @@ def index_page(
             for f in r.get("files", [])
         )
         ok = r["status"] != "failed"  # "not run": a partial run kept its last good report
-        status = esc(r["status"]) if ok else f'<span class="bad">{esc(r["status"])}</span>'
+        word = esc(fmt.word(r["status"], _STATUS_WORDS))
+        status = word if ok else f'<span class="bad">{word}</span>'
         err = f'<div class="err">{esc(r["error"])}</div>' if r.get("error") else ""
         lines.append(
             f"<tr><td>{esc(r['name'])}</td><td>{status}{err}</td>"
-            f"<td>{links}</td><td>{float(r.get('duration') or 0):.1f} s</td></tr>"
+            f"<td>{links}</td><td>{esc(fmt.number(r.get('duration') or 0, 1))} s</td></tr>"
         )
     pdf = f'<p class="note">{esc(skipped_pdf_reason)}</p>' if skipped_pdf_reason else ""
+    title = esc(_("Readiness reports: run {run}").format(run=run_id))
+    started = esc(
+        _("Run {run}, started {when}.").format(
+            run="\x00", when=f"{fmt.date(created)} {created:%H:%M} UTC"
+        )
+    ).replace("\x00", f"<code>{esc(run_id)}</code>")
+    details = esc(_("Details:"))
+    heads = "".join(
+        f"<th>{esc(_(h))}</th>" for h in (N_("Report"), N_("Status"), N_("Files"), N_("Time"))
+    )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{esc(get_language())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Readiness reports: run {esc(run_id)}</title>
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -173,11 +198,11 @@ th {{ background: #dde3ea; }}
 @media print {{ a {{ color: inherit; }} }}
 </style></head>
 <body>
-<h1>Readiness reports</h1>
-<p>Run <code>{esc(run_id)}</code>, started {esc(created.strftime("%Y-%m-%d %H:%M UTC"))}.
-Details: <a href="manifest.json">manifest.json</a>.</p>
+<h1>{esc(_("Readiness reports"))}</h1>
+<p>{started}
+{details} <a href="manifest.json">manifest.json</a>.</p>
 {pdf}
-<table><thead><tr><th>Report</th><th>Status</th><th>Files</th><th>Time</th></tr></thead>
+<table><thead><tr>{heads}</tr></thead>
 <tbody>
 {chr(10).join(lines)}
 </tbody></table>

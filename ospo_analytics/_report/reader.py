@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._i18n import N_, _
 from . import fmt
 
 if TYPE_CHECKING:
@@ -24,42 +25,48 @@ __all__ = ["INDICATOR_TEXT", "reader_tables"]
 
 INDICATOR_TEXT: dict[str, tuple[str, str]] = {
     "inventory_completeness": (
-        "Inventory completeness",
-        "Share of the scoring fields filled in the system inventory.",
+        N_("Inventory completeness"),
+        N_("Share of the scoring fields filled in the system inventory."),
     ),
     "open_share_systems": (
-        "Open or government-owned systems",
-        "Share of systems under an open-source licence or owned by the government.",
+        N_("Open or government-owned systems"),
+        N_("Share of systems under an open-source licence or owned by the government."),
     ),
     "open_share_spend": (
-        "Spend on open or government-owned systems",
-        "Share of system spend going to open-source or government-owned systems.",
+        N_("Spend on open or government-owned systems"),
+        N_("Share of system spend going to open-source or government-owned systems."),
     ),
     "lockin_exposure": (
-        "Freedom from lock-in",
-        "100 minus the spend-weighted lock-in of the ministry's systems.",
+        N_("Freedom from lock-in"),
+        N_("100 minus the spend-weighted lock-in of the ministry's systems."),
     ),
     "supplier_hhi": (
-        "Supplier diversity",
-        "100 minus the concentration (HHI) of IT spend among suppliers.",
+        N_("Supplier diversity"),
+        N_("100 minus the concentration (HHI) of IT spend among suppliers."),
     ),
     "competitive_share": (
-        "Competitive procurement",
-        "Share of IT spend awarded through open or selective procedures.",
+        N_("Competitive procurement"),
+        N_("Share of IT spend awarded through open or selective procedures."),
     ),
     "portability": (
-        "Portability",
-        "Open-format data export and open interfaces, averaged over systems.",
+        N_("Portability"),
+        N_("Open-format data export and open interfaces, averaged over systems."),
     ),
     "questionnaire": (
-        "Self-assessment",
-        "Answers to the readiness questionnaire (yes 100, partly 50, no 0).",
+        N_("Self-assessment"),
+        N_("Answers to the readiness questionnaire (yes 100, partly 50, no 0)."),
     ),
 }
 """Readiness indicator id -> (name, what it measures)."""
 
 _DEFAULT_CUTOFFS = [0.2, 0.4, 0.6, 0.8]
-_DEFAULT_STAGES = ["ad hoc", "inventory & compliance", "promote", "host & share", "strategic"]
+_DEFAULT_STAGES = [
+    N_("ad hoc"),
+    N_("inventory & compliance"),
+    N_("promote"),
+    N_("host & share"),
+    N_("strategic"),
+]
 
 
 def _profile(data: Any) -> dict[str, Any]:
@@ -88,28 +95,35 @@ def readiness_text(row: dict[str, Any], data: Any) -> tuple[str, str]:
     cutoffs, names = _stages(data)
     stage = row.get("readiness_stage")
     if fmt._missing(stage):
-        return "unknown", "too little data to place the ministry"
+        return fmt.unknown(), _("too little data to place the ministry")
     st = int(stage)
     lo = 0 if st == 0 else round(cutoffs[st - 1] * 100)
     hi = 100 if st >= len(cutoffs) else round(cutoffs[st] * 100) - 1
-    name = names[st] if st < len(names) else str(row.get("readiness_stage_name"))
-    return f"{st} · {name}", f"scores {lo}–{hi}"
+    # A profile's own stage names are not catalogued and show as written.
+    name = _(names[st]) if st < len(names) else _(str(row.get("readiness_stage_name")))
+    return f"{st} · {name}", _("scores {lo}–{hi}").format(lo=lo, hi=hi)
 
 
 def _readiness_table(row: dict[str, Any], data: Any) -> pd.DataFrame:
     weights = (_profile(data).get("readiness") or {}).get("weights") or {}
     rows: dict[str, list[str]] = {
-        "Indicator": [],
-        "What it measures": [],
-        "Value": [],
-        "Weight": [],
+        _("Indicator"): [],
+        _("What it measures"): [],
+        _("Value"): [],
+        _("Weight"): [],
     }
+    cols = list(rows)
     for key, (name, what) in INDICATOR_TEXT.items():
-        rows["Indicator"].append(name)
-        rows["What it measures"].append(what)
-        rows["Value"].append(fmt.score100(row.get(f"ind_{key}"), stored_01=True))
-        rows["Weight"].append(fmt.number(weights.get(key, 1.0), 1))
+        rows[cols[0]].append(_(name))
+        rows[cols[1]].append(_(what))
+        rows[cols[2]].append(fmt.score100(row.get(f"ind_{key}"), stored_01=True))
+        rows[cols[3]].append(fmt.number(weights.get(key, 1.0), 1))
     return _frame(rows)
+
+
+def spend_header(currency: str, label: str = N_("IT spend")) -> str:
+    """``IT spend (TTD)``: a money column's header with its currency."""
+    return _("{label} ({currency})").format(label=_(label), currency=currency or _("amount"))
 
 
 def _get(t: pd.DataFrame, col: str) -> pd.Series:
@@ -123,14 +137,14 @@ def _suppliers(view: dict, currency: str) -> pd.DataFrame:
     t = view["suppliers"]
     return _frame(
         {
-            "Supplier": [
-                s if not fmt._missing(s) else "(no supplier recorded)" for s in t["supplier"]
+            _("Supplier"): [
+                s if not fmt._missing(s) else _("(no supplier recorded)") for s in t["supplier"]
             ],
-            f"IT spend ({currency or 'amount'})": [fmt.money(x) for x in t["spend"]],
-            "Share of IT spend": [
-                fmt.pct(x) if not fmt._missing(x) else "not counted" for x in t["share"]
+            spend_header(currency): [fmt.money(x) for x in t["spend"]],
+            _("Share of IT spend"): [
+                fmt.pct(x) if not fmt._missing(x) else _("not counted") for x in t["share"]
             ],
-            "Contracts": [fmt.number(x) for x in t["contracts"]],
+            _("Contracts"): [fmt.number(x) for x in t["contracts"]],
         }
     )
 
@@ -139,12 +153,12 @@ def _competition(view: dict, currency: str) -> pd.DataFrame:
     t = view["competition"]
     return _frame(
         {
-            "Procedure": [fmt.word(m, fmt.METHOD_WORDS) for m in t["method"]],
-            f"IT spend ({currency or 'amount'})": [fmt.money(x) for x in t["spend"]],
-            "Share of IT spend": [fmt.pct(x) for x in t["share"]],
-            "Awards": [fmt.number(x) for x in t["awards"]],
-            "Single-bid awards": [
-                fmt.number(x) if not fmt._missing(x) else "bids not recorded"
+            _("Procedure"): [fmt.word(m, fmt.METHOD_WORDS) for m in t["method"]],
+            spend_header(currency): [fmt.money(x) for x in t["spend"]],
+            _("Share of IT spend"): [fmt.pct(x) for x in t["share"]],
+            _("Awards"): [fmt.number(x) for x in t["awards"]],
+            _("Single-bid awards"): [
+                fmt.number(x) if not fmt._missing(x) else _("bids not recorded")
                 for x in t["single_bid_awards"]
             ],
         }
@@ -157,34 +171,35 @@ def _exits(view: dict, currency: str) -> pd.DataFrame:
     ends = _get(t, "end_date")
     return _frame(
         {
-            "System": list(_get(t, "system_name").astype("string").fillna("unknown")),
-            "Vendor": list(_get(t, "vendor").astype("string").fillna("unknown")),
-            "Lock-in": [fmt.score100(x) for x in _get(t, "lockin_score")],
-            "Contract ends": [fmt.date(x) for x in ends],
-            "When": [fmt.end_status(x, as_of) for x in ends],
-            f"Spend ({currency or 'amount'})": [fmt.money(x) for x in _get(t, "spend_total")],
+            _("System"): list(_get(t, "system_name").astype("string").fillna(fmt.unknown())),
+            _("Vendor"): list(_get(t, "vendor").astype("string").fillna(fmt.unknown())),
+            _("Lock-in"): [fmt.score100(x) for x in _get(t, "lockin_score")],
+            _("Contract ends"): [fmt.date(x) for x in ends],
+            _("When"): [fmt.end_status(x, as_of) for x in ends],
+            spend_header(currency, N_("Spend")): [fmt.money(x) for x in _get(t, "spend_total")],
         }
     )
 
 
 def _opportunities(view: dict, currency: str) -> pd.DataFrame:
+    from .scorer_text import translate
+
     t = view["opportunities"]
+    heads = [_("What"), _("Description"), _("Value"), _("Open alternatives")]
     if not len(t):
-        return _frame({"What": [], "Description": [], "Value": [], "Open alternatives": []})
+        return _frame({h: [] for h in heads})
     value = []
     for kind, v, n in zip(_get(t, "kind"), _get(t, "value"), _get(t, "n_ministries"), strict=True):
         text = fmt.money(v, currency)
         if kind == "duplication" and not fmt._missing(n):
-            text += f" (across {int(n)} ministries)"
+            text += " " + _("(across {n} ministries)").format(n=int(n))
         value.append(text)
     return _frame(
         {
-            "What": [fmt.word(k, fmt.KIND_WORDS) for k in _get(t, "kind")],
-            "Description": list(_get(t, "description").astype("string").fillna("")),
-            "Value": value,
-            "Open alternatives": list(
-                _get(t, "alternatives").astype("string").fillna("none known")
-            ),
+            heads[0]: [fmt.word(k, fmt.KIND_WORDS) for k in _get(t, "kind")],
+            heads[1]: [translate(x, currency) for x in _get(t, "description")],
+            heads[2]: value,
+            heads[3]: list(_get(t, "alternatives").astype("string").fillna(_("none known"))),
         }
     )
 
@@ -219,21 +234,25 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
 
     own, shared = _own_files(view, data)
     lr = data.load_report
-    rows: dict[str, list[str]] = {
-        "File": [], "Sheet": [], "Rows read": [], "Loaded": [], "Rejected": [], "Note": []
-    }  # fmt: skip
+    heads = [_("File"), _("Sheet"), _("Rows read"), _("Loaded"), _("Rejected"), _("Note")]
+    rows: dict[str, list[str]] = {h: [] for h in heads}
     if len(lr) and "file" in lr:
         mine = lr[lr["file"].astype("string").isin(own | shared)]
         for r in mine.itertuples(index=False):
-            rows["File"].append(_relative(r.file, data.root))
             sheet = getattr(r, "sheet", None)
-            rows["Sheet"].append("" if fmt._missing(sheet) else str(sheet))
-            rows["Rows read"].append(fmt.number(getattr(r, "rows_read", None)))
-            rows["Loaded"].append(fmt.number(getattr(r, "loaded", None)))
-            rows["Rejected"].append(fmt.number(getattr(r, "rejected", None)))
-            rows["Note"].append("shared with other ministries" if r.file in shared else "")
+            values = [
+                _relative(r.file, data.root),
+                "" if fmt._missing(sheet) else str(sheet),
+                fmt.number(getattr(r, "rows_read", None)),
+                fmt.number(getattr(r, "loaded", None)),
+                fmt.number(getattr(r, "rejected", None)),
+                _("shared with other ministries") if r.file in shared else "",
+            ]
+            for h, v in zip(heads, values, strict=True):
+                rows[h].append(v)
     rej = data.rejects
-    problems = pd.DataFrame({"Problem": [], "Column": [], "Rows": []}, dtype="string")
+    pheads = [_("Problem"), _("Column"), _("Rows")]
+    problems = pd.DataFrame({h: [] for h in pheads}, dtype="string")
     if len(rej) and "file" in rej:
         # Only this ministry's own files: a shared file's rejected values may
         # belong to another ministry and are listed in the national workbook.
@@ -242,9 +261,9 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
             g = r.groupby(["problem", "column"], dropna=False).size().sort_values(ascending=False)
             problems = pd.DataFrame(
                 {
-                    "Problem": [str(p) for p, _ in g.index],
-                    "Column": [str(c) for _, c in g.index],
-                    "Rows": [fmt.number(n) for n in g.to_numpy()],
+                    pheads[0]: [str(p) for p, _c in g.index],
+                    pheads[1]: [str(c) for _p, c in g.index],
+                    pheads[2]: [fmt.number(n) for n in g.to_numpy()],
                 },
                 dtype="string",
             ).head(10)
@@ -279,13 +298,15 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
     cur = data.currency
     stage, band = readiness_text(row, data)
     cards = {
-        f"Readiness stage ({band})": stage,
-        "Readiness score": f"{fmt.score100(row.get('readiness_score'), stored_01=True)} / 100",
-        "Spend-weighted lock-in": f"{fmt.score100(row.get('lockin_exposure'), stored_01=True)} / 100",
-        "Systems at high lock-in": view["numbers"]["Systems at high lock-in"],
-        "IT spend": fmt.money(row.get("spend_it"), cur),
-        "Top supplier share of IT spend": fmt.pct(row.get("top_supplier_share")),
-        "Non-competitive share of IT spend": fmt.pct(row.get("noncompetitive_share")),
+        _("Readiness stage ({band})").format(band=band): stage,
+        _("Readiness score"): f"{fmt.score100(row.get('readiness_score'), stored_01=True)} / 100",
+        _("Spend-weighted lock-in"): (
+            f"{fmt.score100(row.get('lockin_exposure'), stored_01=True)} / 100"
+        ),
+        _("Systems at high lock-in"): view["numbers"]["high_lockin"],
+        _("IT spend"): fmt.money(row.get("spend_it"), cur),
+        _("Top supplier share of IT spend"): fmt.pct(row.get("top_supplier_share")),
+        _("Non-competitive share of IT spend"): fmt.pct(row.get("noncompetitive_share")),
     }
     return {
         "cards": cards,
@@ -303,4 +324,4 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
 
 def as_of_text(as_of: dt.date) -> str:
     """The analysis date as shown under a report's title."""
-    return f"Data as of {as_of:%Y-%m-%d}."
+    return _("Data as of {date}.").format(date=fmt.date(as_of))

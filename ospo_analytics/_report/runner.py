@@ -43,10 +43,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._i18n import DEFAULT, N_, _, check_language, language
 from .._processed import sha256_file
-from . import fmt  # noqa: F401  (the notebooks format through r.fmt)
+from . import fmt
 from .columns import for_workbook
 from .reader import reader_tables
+from .scorer_text import split_actions, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -320,17 +322,11 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         if len(f)
         else pd.DataFrame()
     )
-    n_sys = _fmt(row.get("n_systems"), "{:.0f}")
-    n_high = _fmt(row.get("n_high_lockin"), "{:.0f}")
+    n_sys = fmt.number(row.get("n_systems"))
+    n_high = fmt.number(row.get("n_high_lockin"))
+    # Keyed by id: the reader cards (``reader_tables``) put them in words.
     numbers = {
-        "Readiness stage": f"{_fmt(row.get('readiness_stage'), '{:.0f}')} / 4 · "
-        f"{_fmt(row.get('readiness_stage_name'))}",
-        # Both indicators are stored 0-1; readers see them on the 0-100 scale.
-        "Readiness score": f"{_fmt(_times100(row.get('readiness_score')), '{:.0f}')} / 100",
-        "Spend-weighted lock-in": f"{_fmt(_times100(row.get('lockin_exposure')), '{:.0f}')} / 100",
-        "Systems at high lock-in": f"{n_high} of {n_sys}",
-        "Top supplier share of IT spend": _fmt(row.get("top_supplier_share"), "{:.0%}"),
-        "Non-competitive share of spend": _fmt(row.get("noncompetitive_share"), "{:.0%}"),
+        "high_lockin": _("{n} of {total}").format(n=n_high, total=n_sys),
     }
     sys_cols = ["system_id", "system_name", "category", "vendor", "lockin_score", "lockin_low",
                 "lockin_high", "lockin_band", "confidence", "lockin_rank", "rank_min", "rank_max",
@@ -341,9 +337,9 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "as_of": as_of_d,
         "row": row,
         "numbers": numbers,
-        "actions": _split(row.get("actions"))[:3],
+        "actions": [translate(a, data.currency) for a in split_actions(row.get("actions"))[:3]],
         "systems": systems[[c for c in sys_cols if c in systems]],
-        "systems_table": _systems_table(systems),
+        "systems_table": _systems_table(systems, f),
         "systems_all": systems,
         "drivers": drivers,
         "suppliers": suppliers,
@@ -360,21 +356,55 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     return view
 
 
-SYSTEM_LABELS = {
-    "system_name": "System",
-    "category": "Category",
-    "vendor": "Vendor",
-    "lockin_score": "Lock-in",
-    "lockin_range": "Best–worst",
-    "confidence": "Confidence",
-    "reuse_score": "Reuse",
-    "spend_total": "Spend",
-    "details": "Drivers · red flags · alternatives",
+_SYSTEM_LABELS = {
+    "system_name": N_("System"),
+    "category": N_("Category"),
+    "vendor": N_("Vendor"),
+    "lockin_score": N_("Lock-in"),
+    "lockin_range": N_("Best–worst"),
+    "confidence": N_("Confidence"),
+    "reuse_score": N_("Reuse"),
+    "spend_total": N_("Spend"),
+    "details": N_("Drivers · red flags · alternatives"),
 }
-"""Column headings of the compact systems table in the ministry report."""
 
 
-def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
+def system_labels() -> dict[str, str]:
+    """Column headings of the compact systems table, in the report language."""
+    return {k: _(v) for k, v in _SYSTEM_LABELS.items()}
+
+
+def factor_name(factor: object) -> str:
+    """A factor id and its name in the report language: ``L6 licence & IP ownership``."""
+    from .._score.profile import LOCKIN_FACTORS, REUSE_FACTORS
+
+    f = str(factor)
+    name = LOCKIN_FACTORS.get(f) or REUSE_FACTORS.get(f)
+    return f"{f} {_(name)}" if name else f
+
+
+def _drivers(systems: pd.DataFrame, factors: pd.DataFrame, k: int = 3) -> pd.Series:
+    """The (up to) ``k`` lock-in factors adding most points, by id and translated name.
+
+    The scorer's own driver sentences are English detail (in ``scores.xlsx``);
+    the report names the factors, which read the same in every language.
+    """
+    import pandas as pd
+
+    out = pd.Series(pd.NA, index=systems.index, dtype="string")
+    if not len(factors) or not {"system_id", "factor", "contribution"} <= set(factors.columns):
+        return out
+    f = factors[factors["factor"].astype("string").str.startswith("L")]
+    f = f[pd.to_numeric(f["contribution"], errors="coerce").gt(0).fillna(False)]
+    f = f.sort_values("contribution", ascending=False, kind="stable")
+    top = f.groupby(f["system_id"].astype("string"), sort=False)["factor"].agg(
+        lambda s: ", ".join(factor_name(x) for x in list(s)[:k])
+    )
+    ids = _col(systems, "system_id").astype("string")
+    return pd.Series(ids.map(top).to_numpy(), index=systems.index, dtype="string")
+
+
+def _systems_table(systems: pd.DataFrame, factors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Compact, readable systems table: one row per system, the drivers, red
     flags and alternatives joined into one wrapped text column (the full
     column set stays in ``scores.xlsx``)."""
@@ -385,11 +415,19 @@ def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
 
     low = pd.to_numeric(_col(systems, "lockin_low"), errors="coerce").round(0).astype("Int64")
     high = pd.to_numeric(_col(systems, "lockin_high"), errors="coerce").round(0).astype("Int64")
-    rng = (low.astype("string") + "–" + high.astype("string")).fillna("unknown")
+    rng = (low.astype("string") + "–" + high.astype("string")).fillna(fmt.unknown())
+    flags = text("red_flags").map(
+        lambda t: "; ".join(translate(x) for x in split_actions(t)), na_action="ignore"
+    )
+    drivers = _drivers(systems, factors if factors is not None else _empty())
+
+    def label(template: str, values: pd.Series) -> pd.Series:
+        return values.map(lambda v: _(template).format(items=v), na_action="ignore")
+
     parts = [
-        text("top_drivers"),
-        "Red flag: " + text("red_flags"),
-        "Alternatives: " + text("candidate_alternatives"),
+        label(N_("Drivers: {items}"), drivers) if factors is not None else text("top_drivers"),
+        label(N_("Red flag: {items}"), flags.astype("string")),
+        label(N_("Alternatives: {items}"), text("candidate_alternatives")),
     ]
     details = pd.concat(parts, axis=1).apply(
         lambda r: " · ".join(r.dropna()), axis=1, result_type="reduce"
@@ -411,37 +449,37 @@ def _systems_table(systems: pd.DataFrame) -> pd.DataFrame:
 
 
 FUNCTION_LABELS: dict[str, str] = {
-    "analytics-bi": "Analytics & business intelligence",
-    "case-management": "Case management",
-    "collaboration": "Collaboration & office",
-    "crm": "Citizen relations (CRM)",
-    "data-collection": "Data collection & surveys",
-    "data-exchange": "Data exchange",
-    "document-management": "Document management",
-    "education-lms": "Learning management",
-    "erp": "Enterprise resource planning (ERP)",
-    "finance": "Public finance",
-    "gis": "Maps & GIS",
-    "health-information": "Health information",
-    "help-desk": "IT service desk",
-    "hr": "Human resources",
-    "identity": "Identity & access",
-    "infrastructure": "Infrastructure",
-    "messaging": "Messaging & e-mail",
-    "other": "Other",
-    "payments": "Payments",
-    "payroll": "Payroll",
-    "procurement": "Procurement",
-    "social-protection": "Social protection",
-    "tax-revenue": "Tax & revenue",
-    "website-cms": "Websites & content",
+    "analytics-bi": N_("Analytics & business intelligence"),
+    "case-management": N_("Case management"),
+    "collaboration": N_("Collaboration & office"),
+    "crm": N_("Citizen relations (CRM)"),
+    "data-collection": N_("Data collection & surveys"),
+    "data-exchange": N_("Data exchange"),
+    "document-management": N_("Document management"),
+    "education-lms": N_("Learning management"),
+    "erp": N_("Enterprise resource planning (ERP)"),
+    "finance": N_("Public finance"),
+    "gis": N_("Maps & GIS"),
+    "health-information": N_("Health information"),
+    "help-desk": N_("IT service desk"),
+    "hr": N_("Human resources"),
+    "identity": N_("Identity & access"),
+    "infrastructure": N_("Infrastructure"),
+    "messaging": N_("Messaging & e-mail"),
+    "other": N_("Other"),
+    "payments": N_("Payments"),
+    "payroll": N_("Payroll"),
+    "procurement": N_("Procurement"),
+    "social-protection": N_("Social protection"),
+    "tax-revenue": N_("Tax & revenue"),
+    "website-cms": N_("Websites & content"),
 }
 """Plain words for the functional category codes (unlisted codes: hyphens to spaces)."""
 
 OPPORTUNITY_LABELS: dict[str, str] = {
-    "duplication": "Share one solution",
-    "exit_window": "Exit window",
-    "replacement": "Replace or complement",
+    "duplication": N_("Share one solution"),
+    "exit_window": N_("Exit window"),
+    "replacement": N_("Replace or complement"),
 }
 """Plain words for the scorer's opportunity kinds."""
 
@@ -449,10 +487,10 @@ OPPORTUNITY_LABELS: dict[str, str] = {
 def function_label(code: object) -> str:
     """A category code in plain words (``"document-management"`` → ``"Document management"``)."""
     if not isinstance(code, str) or not code.strip():
-        return "unknown"
+        return fmt.unknown()
     code = code.strip()
     if code in FUNCTION_LABELS:
-        return FUNCTION_LABELS[code]
+        return _(FUNCTION_LABELS[code])
     words = code.replace("-", " ").replace("_", " ")
     return words[:1].upper() + words[1:]
 
@@ -463,17 +501,20 @@ def money_words(value: object, currency: str = "") -> str:
 
     try:
         if value is None or pd.isna(value):
-            return "unknown"
+            return fmt.unknown()
         x = float(value)
     except (TypeError, ValueError):
-        return "unknown"
-    for div, word in ((1e9, "billion"), (1e6, "million")):
+        return fmt.unknown()
+    for div, word in ((1e9, N_("{amount} billion")), (1e6, N_("{amount} million"))):
         if abs(x) >= div:
-            text = f"{x / div:,.1f} {word}"
+            text = _(word).format(amount=fmt.number(x / div, 1))
             break
     else:
-        text = f"{x:,.0f}"
-    return f"{currency} {text}".strip()
+        text = fmt.number(x)
+    if not currency:
+        return text
+    # Where the locale puts the currency code (before in en, after in es/fr).
+    return fmt.money(1, currency).replace(fmt.number(1), text, 1)
 
 
 def _cell(value: object, kind: str) -> str:
@@ -486,23 +527,26 @@ def _cell(value: object, kind: str) -> str:
         missing = False
     if missing:
         # No open alternative listed is a fact about the catalogue, not unknown data.
-        return "none in the catalogue" if kind == "alternatives" else "unknown"
+        return _("none in the catalogue") if kind == "alternatives" else fmt.unknown()
     if kind == "money":
-        return f"{float(value):,.0f}"
+        return fmt.number(value)
     if kind == "pct":
-        return f"{float(value):.0%}"
+        return fmt.pct(value)
     if kind == "score100":  # stored 0-1, read 0-100
-        return f"{float(value) * 100:.0f}"
+        return fmt.number(float(value) * 100)
     if kind == "int":
-        return f"{int(value):,}"
+        return fmt.number(int(value))
     if kind == "date":
-        return f"{pd.Timestamp(value):%Y-%m-%d}"
+        return fmt.date(pd.Timestamp(value))
     if kind == "function":
         return function_label(value)
     if kind == "kind":
-        return OPPORTUNITY_LABELS.get(str(value), str(value).replace("_", " "))
+        return fmt.word(value, OPPORTUNITY_LABELS)
+    if kind == "stage":  # a profile's stage name (the shipped ones are catalogued)
+        name = " ".join(str(value).split())
+        return _(name)
     text = " ".join(str(value).split())
-    return text if text else "unknown"
+    return text if text else fmt.unknown()
 
 
 def display_frame(df: pd.DataFrame, spec: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
@@ -566,9 +610,13 @@ def brief_table(
     from .._safe import esc
 
     if df is None or not len(df):
-        return HTML('<p class="ospo-note">No rows.</p>')
+        return HTML(f'<p class="ospo-note">{esc(_("No rows."))}</p>')
     if numeric is None:
-        num = re.compile(r"^(unknown|–|-?[\d,.]+%?|\d{4}-\d{2}-\d{2})$")
+        # Numbers in any locale (1,234 · 1.234 · 1 234 · 78 %), dates, unknown.
+        num = re.compile(
+            rf"^({re.escape(fmt.unknown())}|–|-?\d[\d,.\s\u202f\xa0]*%?"
+            r"|\D{0,12}\b\d{1,2}\b\D{0,12}\d{4})$"
+        )
         numeric = [c for c in df.columns if all(num.match(str(v)) for v in df[c])]
     keep = "overflow-wrap:normal;word-break:normal;hyphens:manual;"
     head = "".join(
@@ -612,10 +660,10 @@ def _stage_cutoffs(profile_text: str) -> str:
         return ""
     bounds = [0, *[round(float(c) * 100) for c in cuts], 100]
     parts = [
-        f"{i} {n} {lo}–{hi - 1 if i < len(cuts) else hi}"
+        f"{i} {_(n)} {lo}–{hi - 1 if i < len(cuts) else hi}"
         for i, (n, lo, hi) in enumerate(zip(names, bounds[:-1], bounds[1:], strict=True))
     ]
-    return "Stages by readiness score: " + "; ".join(parts) + "."
+    return _("Stages by readiness score: {stages}.").format(stages="; ".join(parts))
 
 
 def national_view(
@@ -674,98 +722,116 @@ def national_view(
     sup = data.national_suppliers
 
     def n(key: str) -> str:
-        return _fmt(nat.get(key), "{:,.0f}")
+        return fmt.number(nat.get(key))
+
+    def h(label: str) -> str:  # a money header with its currency
+        return _(label) + cur
 
     numbers = {
-        "Ministries": n("ministries"),
-        "Systems in the inventories": n("systems"),
-        f"IT procurement spend{cur}": money_words(nat.get("spend_it"), currency),
-        "Systems at high lock-in": f"{n('systems_high_lockin')} of {n('systems')}",
-        f"Spend on high-lock-in systems{cur}": money_words(nat.get("spend_high_lockin"), currency),
-        "Share of system spend at high lock-in": _fmt(nat.get("high_lockin_share_spend"), "{:.0%}"),
-        "Systems open source or government-owned": _fmt(nat.get("open_share_systems"), "{:.0%}"),
-        "Spend on open-source or government-owned systems": _fmt(
-            nat.get("open_share_spend"), "{:.0%}"
+        _("Ministries"): n("ministries"),
+        _("Systems in the inventories"): n("systems"),
+        h(N_("IT procurement spend")): money_words(nat.get("spend_it"), currency),
+        _("Systems at high lock-in"): _("{n} of {total}").format(
+            n=n("systems_high_lockin"), total=n("systems")
         ),
+        h(N_("Spend on high-lock-in systems")): money_words(nat.get("spend_high_lockin"), currency),
+        _("Share of system spend at high lock-in"): fmt.pct(nat.get("high_lockin_share_spend")),
+        _("Systems open source or government-owned"): fmt.pct(nat.get("open_share_systems")),
+        _("Spend on open-source or government-owned systems"): fmt.pct(nat.get("open_share_spend")),
     }
-    totals_note = (
-        f"Open share: {n('systems_open')} of the {n('systems_open_known')} systems whose "
-        "licence or IP owner is known. "
-        f"{n('systems_unknown_lockin')} systems have too little data for a lock-in band "
-        "(shown as unknown, never as low). Spend shares are of spend linked to systems."
+    totals_note = _(
+        "Open share: {open} of the {known} systems whose licence or IP owner is known. "
+        "{unknown} systems have too little data for a lock-in band (shown as unknown, "
+        "never as low). Spend shares are of spend linked to systems."
+    ).format(
+        open=n("systems_open"), known=n("systems_open_known"), unknown=n("systems_unknown_lockin")
     )
-    money_h = f"IT spend{cur}"
+    money_h = h(N_("IT spend"))
     suppliers = display_frame(
         sup.head(suppliers_top),
         [
-            ("supplier", "Supplier", "text"),
-            ("ministries", "Ministries served", "int"),
+            ("supplier", _("Supplier"), "text"),
+            ("ministries", _("Ministries served"), "int"),
             ("spend", money_h, "money"),
-            ("share", "Share of national IT spend", "pct"),
-            ("contracts", "Contracts", "int"),
-            ("systems_high_lockin", "High-lock-in systems", "int"),
+            ("share", _("Share of national IT spend"), "pct"),
+            ("contracts", _("Contracts"), "int"),
+            ("systems_high_lockin", _("High-lock-in systems"), "int"),
         ],
     )
     ministries = display_frame(
         m.assign(
             _stage=[
-                f"{_fmt(a, '{:.0f}')} · {_fmt(b)}" if pd.notna(a) else "unknown"
+                f"{_fmt(a, '{:.0f}')} · {_(b) if isinstance(b, str) else _fmt(b)}"
+                if pd.notna(a)
+                else fmt.unknown()
                 for a, b in zip(m["readiness_stage"], m["readiness_stage_name"], strict=True)
             ]
             if len(m)
             else []
         ),
         [
-            ("ministry", "Ministry", "text"),
-            ("readiness_score", "Readiness (0–100)", "score100"),
-            ("_stage", "Stage", "text"),
-            ("n_systems", "Systems", "int"),
-            ("n_high_lockin", "High lock-in", "int"),
+            ("ministry", _("Ministry"), "text"),
+            ("readiness_score", _("Readiness (0–100)"), "score100"),
+            ("_stage", _("Stage"), "text"),
+            ("n_systems", _("Systems"), "int"),
+            ("n_high_lockin", _("High lock-in"), "int"),
             ("spend_it", money_h, "money"),
-            ("top_supplier_share", "Top supplier share", "pct"),
-            ("noncompetitive_share", "Non-competitive share", "pct"),
+            ("top_supplier_share", _("Top supplier share"), "pct"),
+            ("noncompetitive_share", _("Non-competitive share"), "pct"),
         ],
     )
     duplication = display_frame(
         dup.head(duplication_top),
         [
-            ("category", "Function", "function"),
-            ("n_ministries", "Ministries", "int"),
-            ("n_systems", "Systems", "int"),
-            ("spend_at_stake", f"Spend{cur}", "money"),
-            ("alternatives", "Open alternatives", "alternatives"),
+            ("category", _("Function"), "function"),
+            ("n_ministries", _("Ministries"), "int"),
+            ("n_systems", _("Systems"), "int"),
+            ("spend_at_stake", h(N_("Spend")), "money"),
+            ("alternatives", _("Open alternatives"), "alternatives"),
         ],
     )
+    ends_h, lockin_h = _("Contract ends"), _("Lock-in (0–100)")
     opportunities = display_frame(
         acts,
         [
-            ("kind", "Action", "kind"),
-            ("ministry", "Ministry", "text"),
-            ("system_name", "System", "text"),
-            ("vendor", "Vendor", "text"),
-            ("end_date", "Contract ends", "date"),
-            ("lockin_score", "Lock-in (0–100)", "int"),
-            ("value", f"Spend{cur}", "money"),
-            ("alternatives", "Open alternatives", "alternatives"),
+            ("kind", _("Action"), "kind"),
+            ("ministry", _("Ministry"), "text"),
+            ("system_name", _("System"), "text"),
+            ("vendor", _("Vendor"), "text"),
+            ("end_date", ends_h, "date"),
+            ("lockin_score", lockin_h, "int"),
+            ("value", h(N_("Spend")), "money"),
+            ("alternatives", _("Open alternatives"), "alternatives"),
         ],
     )
     if len(acts):
-        ends = opportunities["Contract ends"].where(acts["kind"].eq("exit_window").to_numpy(), "–")
-        opportunities["Contract ends"] = ends
-        opportunities["Lock-in (0–100)"] = [
-            _fmt(v, "{:.0f}") for v in pd.to_numeric(_col(acts, "lockin_score"), errors="coerce")
+        ends = opportunities[ends_h].where(acts["kind"].eq("exit_window").to_numpy(), "–")
+        opportunities[ends_h] = ends
+        opportunities[lockin_h] = [
+            fmt.number(v) for v in pd.to_numeric(_col(acts, "lockin_score"), errors="coerce")
         ]
-    title = f"National overview: {country}" if country else "National overview"
-    as_of = f"{data.as_of:%Y-%m-%d}" if data.as_of else "unknown"
+    title = (
+        _("National overview: {country}").format(country=country)
+        if country
+        else _("National overview")
+    )
+    as_of = fmt.date(data.as_of) if data.as_of else fmt.unknown()
     note = (
-        f"OSPO readiness and vendor lock-in across government. Data as of {as_of}"
-        + (f"; amounts in {currency}" if currency else "")
-        + ". A readiness profile, not a ranking: each ministry starts from its own systems."
+        _("OSPO readiness and vendor lock-in across government. Data as of {date}").format(
+            date=as_of
+        )
+        + (_("; amounts in {currency}").format(currency=currency) if currency else "")
+        + ". "
+        + _("A readiness profile, not a ranking: each ministry starts from its own systems.")
     )
 
     def more(shown: int, total: int, what: str) -> str:
         return (
-            f"Showing {shown} of {total} {what}; all are in scores.xlsx." if total > shown else ""
+            _("Showing {shown} of {total} {what}; all are in scores.xlsx.").format(
+                shown=fmt.number(shown), total=fmt.number(total), what=what
+            )
+            if total > shown
+            else ""
         )
 
     return {
@@ -776,11 +842,11 @@ def national_view(
         "numbers": numbers,
         "totals_note": totals_note,
         "suppliers": suppliers,
-        "suppliers_note": more(len(suppliers), len(sup), "suppliers"),
+        "suppliers_note": more(len(suppliers), len(sup), _("suppliers")),
         "ministries": ministries,
         "stage_note": _stage_cutoffs(data.profile_text),
         "duplication": duplication,
-        "duplication_note": more(len(duplication), len(dup), "shared functions"),
+        "duplication_note": more(len(duplication), len(dup), _("shared functions")),
         "top_opportunities": opportunities,
         "ministries_all": m,
         "duplication_all": dup,
@@ -848,7 +914,7 @@ def _fmt(value: object, pattern: str = "{}") -> str:
 
     try:
         if value is None or pd.isna(value):
-            return "unknown"
+            return fmt.unknown()
     except (TypeError, ValueError):
         pass
     try:
@@ -888,8 +954,10 @@ def html_table(
     import pandas as pd
     from IPython.display import HTML
 
+    from .._safe import esc
+
     if df is None or not len(df):
-        return HTML('<p class="ospo-note">No rows.</p>')
+        return HTML(f'<p class="ospo-note">{esc(_("No rows."))}</p>')
     shown = df.head(max_rows).reset_index(drop=True)
     for c in scale100:
         if c in shown and pd.api.types.is_numeric_dtype(shown[c]):
@@ -899,7 +967,8 @@ def html_table(
 
     uid = hashlib.sha256(shown.to_csv().encode("utf-8", "surrogatepass")).hexdigest()[:12]
     styler = shown.style.set_uuid(uid).hide(axis="index")
-    styler = styler.format(escape="html", na_rep="unknown", precision=1)
+    unknown = fmt.unknown()
+    styler = styler.format(escape="html", na_rep=unknown, precision=1)
     for c in shown.columns:
         s = shown[c]
         if pd.api.types.is_bool_dtype(s) or not (
@@ -910,22 +979,28 @@ def html_table(
             if c not in nowrap:
                 styler = styler.set_properties(subset=[c], **{"text-align": "left"})
             continue
+        # Figures in the report locale (fmt owns separators, % signs, months).
         if pd.api.types.is_datetime64_any_dtype(s):
-            fmt = "{:%Y-%m-%d}"
+            cell = fmt.date
         elif c in percent:
-            fmt = "{:.0%}"
-        elif c in money:
-            fmt = "{:,.0f}"
-        elif pd.api.types.is_integer_dtype(s):
-            fmt = "{:.0f}"
+            cell = fmt.pct
+        elif c in money or pd.api.types.is_integer_dtype(s):
+            cell = fmt.number
         else:
-            fmt = "{:.1f}"
-        styler = styler.format(fmt, subset=[c], na_rep="unknown")
+            cell = lambda x: fmt.number(x, 1)  # noqa: E731
+        styler = styler.format(cell, subset=[c], na_rep=unknown)
         # Numbers never break across lines (long text cells wrap instead).
         styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     styler = styler.format_index(escape="html", axis=1)
     if labels:
         styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
+    # Data column names read as words in the report language.
+    elif any(c in _DATA_COLUMN_WORDS for c in shown.columns):
+        styler = styler.format_index(
+            lambda c: _(_DATA_COLUMN_WORDS[c]) if c in _DATA_COLUMN_WORDS else c,
+            escape="html",
+            axis=1,
+        )
     for c in ("kind", "method", *nowrap):
         if c in shown and c not in wrap:  # short codes: never split inside a word
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
@@ -947,7 +1022,13 @@ def html_table(
             vmax = 1 if c in percent else 100
             styler = styler.background_gradient(cmap=cmap, subset=[c], vmin=0, vmax=vmax * 1.6)
     note = (
-        f'<p class="ospo-note">Showing {max_rows} of {len(df)} rows; all rows are in scores.xlsx.</p>'
+        '<p class="ospo-note">'
+        + esc(
+            _("Showing {shown} of {total} rows; all rows are in scores.xlsx.").format(
+                shown=fmt.number(max_rows), total=fmt.number(len(df))
+            )
+        )
+        + "</p>"
         if len(df) > max_rows
         else ""
     )
@@ -960,8 +1041,11 @@ def cards(numbers: dict[str, str]) -> Any:
 
     from .._safe import esc
 
+    # The no-break space between an amount and its currency code may break in a
+    # card: "1.234.567 TTD" wraps before the code instead of overflowing the card.
     items = "".join(
-        f'<div class="ospo-card"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
+        f'<div class="ospo-card"><div class="v">{esc(str(v).replace(chr(0xA0), " "))}</div>'
+        f'<div class="l">{esc(k)}</div></div>'
         for k, v in numbers.items()
     )
     return HTML(f'<div class="ospo-cards">{items}</div>')
@@ -985,14 +1069,14 @@ def heading(text: str, level: int = 1, note: str = "") -> Any:
     return HTML(f"<h{level}>{esc(text)}</h{level}>{extra}")
 
 
-def bullets(items: Sequence[str], empty: str = "None recorded.") -> Any:
+def bullets(items: Sequence[str], empty: str = "") -> Any:
     """An escaped bullet list."""
     from IPython.display import HTML
 
     from .._safe import esc
 
     if not items:
-        return HTML(f'<p class="ospo-note">{esc(empty)}</p>')
+        return HTML(f'<p class="ospo-note">{esc(empty or _("None recorded."))}</p>')
     return HTML("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
 
 
@@ -1020,14 +1104,26 @@ def show(fig: Any, alt: str = "") -> None:
     display(Image(data=buf.getvalue(), format="png", metadata={"alt": alt} if alt else None))
 
 
+_DATA_COLUMN_WORDS = {
+    "factor": N_("Factor"),
+    "name": N_("Name"),
+    "systems": N_("Systems"),
+    "systems_unknown": N_("Systems where unknown"),
+}
+"""Headers of scorer columns shown as they are (the unknown-inputs table)."""
+
+
 def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
-    """The sheets of a ministry's ``scores.xlsx``."""
+    """The sheets of a ministry's ``scores.xlsx`` (sheet names in English ids;
+    :func:`.columns.for_workbook` puts them in the report language)."""
     import pandas as pd
 
     summary = pd.DataFrame(
         {"measure": list(view["cards"]), "value": [str(v) for v in view["cards"].values()]}
     )
-    actions = pd.DataFrame({"measure": "Action", "value": view["actions"] or ["none recorded"]})
+    actions = pd.DataFrame(
+        {"measure": _("Action"), "value": view["actions"] or [_("none recorded")]}
+    )
     return {
         "Summary": pd.concat([summary, actions], ignore_index=True),
         "Systems": view["systems"],
@@ -1054,6 +1150,75 @@ def national_tables(view: dict) -> dict[str, pd.DataFrame]:
         "Top opportunities": view["opportunities_all"],
         "Systems": view["systems"],
     }
+
+
+def use_language(lang: str | None) -> str:
+    """Set the report language of this kernel (the notebooks' first call)."""
+    from .._i18n import set_language
+
+    return set_language(lang)
+
+
+def title_note(country: str, currency: str, as_of: dt.date) -> str:
+    """The line under a ministry report's title: country, currency, date, scale."""
+    parts = [country] if country else []
+    if currency:
+        parts.append(_("amounts in {currency}").format(currency=currency))
+    parts.append(_("Data as of {date}.").format(date=fmt.date(as_of)))
+    return " · ".join(parts) + " " + _('Scores run 0–100; "unknown" means the inputs did not say.')
+
+
+_HHI_BANDS = {"moderate": N_("moderate")}
+
+
+def band_word(band: object) -> str:
+    """A supplier-concentration (HHI) or lock-in band in words."""
+    if fmt._missing(band):
+        return fmt.unknown()
+    return fmt.word(band, {**fmt.BAND_WORDS, **_HHI_BANDS})
+
+
+def unknowns_table(unknowns: pd.DataFrame) -> pd.DataFrame:
+    """The unknown-inputs table: factor ids kept, factor names in the report language."""
+    t = unknowns.copy()
+    if "name" in t and "factor" in t:
+        t["name"] = [
+            factor_name(f).partition(" ")[2] or n
+            for f, n in zip(t["factor"], t["name"], strict=True)
+        ]
+    return t
+
+
+def factors_table() -> pd.DataFrame:
+    """The lock-in and reuse factors: id (the same in every language) and name."""
+    import pandas as pd
+
+    from .._score.profile import LOCKIN_FACTORS, REUSE_FACTORS
+
+    rows = [(f, _(n), _("lock-in")) for f, n in LOCKIN_FACTORS.items()]
+    rows += [(f, _(n), _("reuse")) for f, n in REUSE_FACTORS.items()]
+    return pd.DataFrame(rows, columns=[_("Factor"), _("Name"), _("Score")], dtype="string")
+
+
+def section(title: str, text: str = "") -> Any:
+    """A section heading (h2) and its lead paragraph, escaped.
+
+    ``*words*`` in ``text`` are emphasised and ```words``` set as code (the
+    notebooks' prose is catalogued Python strings, not Markdown cells, so it
+    can be translated).
+    """
+    import re
+
+    from IPython.display import HTML
+
+    from .._safe import esc
+
+    body = esc(text)
+    body = re.sub(r"`([^`<>]+)`", r"<code>\1</code>", body)
+    body = re.sub(r"\*([^*<>]+)\*", r"<em>\1</em>", body)
+    slug = re.sub(r"[^\w]+", "-", title.lower(), flags=re.U).strip("-")
+    para = f"<p>{body}</p>" if text else ""
+    return HTML(f'<h2 id="{esc(slug)}">{esc(title)}</h2>{para}')
 
 
 # =================================================================== runner
@@ -1117,9 +1282,10 @@ def _source_key(
     profile_hash: str,
     ministries: Sequence[str] | None,
     formats: Sequence[str],
+    lang: str = DEFAULT,
 ) -> dict[str, Any]:
     """What a run depends on besides the processed tables: raw inputs, config,
-    profile, notebooks, code, version and the selection (hashes only)."""
+    profile, notebooks, code, version, the selection and the language (hashes only)."""
     nbs = hashlib.sha256()
     for name in (MINISTRY_NOTEBOOK, NATIONAL_NOTEBOOK):
         nbs.update(name.encode())
@@ -1136,6 +1302,8 @@ def _source_key(
         "package_version": _package_version(),
         "ministries": sorted(ministries) if ministries else "all",
         "formats": sorted(f.strip().lower() for f in formats),
+        # An es run never reuses an en report (nor the other way round).
+        "language": lang,
     }
 
 
@@ -1146,6 +1314,7 @@ def _fingerprint(
     profile_hash: str,
     ministries: Sequence[str] | None,
     formats: Sequence[str],
+    lang: str = DEFAULT,
 ) -> dict[str, Any]:
     """Everything a run's output depends on, hashed (cheap: no heavy imports)."""
     processed = {
@@ -1155,19 +1324,22 @@ def _fingerprint(
     }
     key = {
         "processed": processed,
-        **_source_key(input_files, config_hash, profile_hash, ministries, formats),
+        **_source_key(input_files, config_hash, profile_hash, ministries, formats, lang),
     }
     key["fingerprint"] = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return key
 
 
+_HASHED = {".py", ".toml", ".csv", ".json", ".tpl", ".css", ".po"}  # .po: translations
+
+
 def library_sha256() -> str:
     """Hash of the package's code and data files: a changed loader, scorer or
-    report module makes the next run rebuild even at the same version."""
+    report module or a translation makes the next run rebuild even at the same version."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".toml", ".csv", ".json", ".tpl", ".css"}:
+        if path.is_file() and path.suffix in _HASHED:
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
@@ -1181,6 +1353,7 @@ def is_up_to_date(
     profile_hash: str,
     ministries: Sequence[str] | None = None,
     formats: Sequence[str] = ("html", "xlsx", "pdf"),
+    lang: str = DEFAULT,
 ) -> bool:
     """True when the last complete run was made from exactly these raw inputs,
     config, profile, notebooks and code, with every report ok.
@@ -1193,10 +1366,12 @@ def is_up_to_date(
         return False
     if not prev.get("reports") or any(r.get("status") != "ok" for r in prev["reports"]):
         return False
-    now = _source_key(input_files, config_hash, profile_hash, ministries, formats)
+    now = _source_key(input_files, config_hash, profile_hash, ministries, formats, lang)
     recorded = {d["path"]: d["sha256"] for d in prev.get("input_files", [])}
     same = ("config_hash", "profile_hash", "notebooks_sha256", "report_code_sha256",
             "package_version", "ministries")  # fmt: skip
+    if prev.get("language", DEFAULT) != now["language"]:
+        return False
     return (
         bool(now["inputs"])
         and now["inputs"] == recorded
@@ -1260,6 +1435,7 @@ def run_reports(
     progress: bool = True,
     as_of: str = "",
     project: dict[str, str] | None = None,
+    lang: str = DEFAULT,
 ) -> RunSummary:
     """Make every ministry's readiness report plus the national overview.
 
@@ -1293,6 +1469,9 @@ def run_reports(
     project : dict, optional
         Notebook parameters from ``[project]`` of ``ospo.toml``: ``country``
         (the project name) and ``currency``, shown on the national overview.
+    lang : str
+        Report language: ``en``, ``es``, ``fr`` or ``pt`` (words, numbers,
+        dates and money of every report, chart and workbook).
 
     Returns
     -------
@@ -1306,6 +1485,10 @@ def run_reports(
         run holding the lock.
     """
     t0 = time.perf_counter()
+    try:
+        lang = check_language(lang)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
     processed_dir = Path(processed_dir).resolve()
     out_dir = Path(out_dir).resolve()
     formats = tuple(f.strip().lower() for f in formats if f.strip())
@@ -1324,7 +1507,7 @@ def run_reports(
 
     with _run_lock(out_dir):
         key = _fingerprint(
-            processed_dir, input_files, config_hash, profile_hash, ministries, formats
+            processed_dir, input_files, config_hash, profile_hash, ministries, formats, lang
         )
         prev = latest_manifest(out_dir)
         if (
@@ -1357,7 +1540,7 @@ def run_reports(
             )
         return _execute_run(
             processed_dir, out_dir, key, ministries, jobs, formats, timeout, progress, as_of, t0,
-            project or {},
+            project or {}, lang,
         )  # fmt: skip
 
 
@@ -1404,6 +1587,7 @@ def _execute_run(
     as_of: str,
     t0: float,
     project: dict[str, str] | None = None,
+    lang: str = DEFAULT,
 ) -> RunSummary:
     known = _ministry_names(processed_dir)
     if ministries:
@@ -1428,7 +1612,7 @@ def _execute_run(
         unselected = [m for m in known if m not in selected]
         return _build_run(
             processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
-            timeout, progress, as_of, t0, project or {}, unselected,
+            timeout, progress, as_of, t0, project or {}, lang, unselected,
         )  # fmt: skip
     except BaseException as exc:
         # Nothing half-built stays behind; ``latest`` was not touched.
@@ -1504,6 +1688,7 @@ def _build_run(
     as_of: str,
     t0: float,
     project: dict[str, str] | None = None,
+    lang: str = DEFAULT,
     unselected: list[str] | None = None,
 ) -> RunSummary:
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -1514,9 +1699,11 @@ def _build_run(
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     hooks = {kind: os.environ.get(env, "") for kind, env in
              (("fail", FAIL_ENV), ("hang", HANG_ENV), ("crash", CRASH_ENV))}  # fmt: skip
+    with language(lang):
+        national_name = _("National overview")
     jobs_list = [
         {
-            "name": "National overview",
+            "name": national_name,
             "ministry": "",
             "slug": NATIONAL,
             "notebook": str(NOTEBOOK_DIR / NATIONAL_NOTEBOOK),
@@ -1542,6 +1729,7 @@ def _build_run(
             chromium=chromium or "",
             as_of=as_of,
             project=dict(project or {}),
+            language=lang,
             inject=next((k for k, m in hooks.items() if m and m == j["ministry"]), ""),
         )
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
@@ -1578,12 +1766,11 @@ def _build_run(
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
     from .html import index_page
 
-    atomic_write_text(
-        tmp_dir / "index.html",
-        index_page(
+    with language(lang):
+        index = index_page(
             run_id, [asdict(s) for s in statuses], created=created, skipped_pdf_reason=pdf_reason
-        ),  # fmt: skip
-    )
+        )
+    atomic_write_text(tmp_dir / "index.html", index)
     manifest = {
         "run_id": run_id,
         "created": created.isoformat(),
@@ -1601,6 +1788,7 @@ def _build_run(
         "input_files": [{"path": p, "sha256": h} for p, h in key["inputs"].items()],
         "ministries": key["ministries"],
         "formats": list(formats),
+        "language": lang,
         "python": sys.version.split()[0],
         "reports": [asdict(s) for s in statuses],
     }
@@ -1827,7 +2015,11 @@ def _prepare_notebook(job: dict) -> Any:
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(job["notebook"])  # also gives every cell a tags list
-    params = {"processed_dir": job["processed_dir"], "as_of": job["as_of"]}
+    params = {
+        "processed_dir": job["processed_dir"],
+        "as_of": job["as_of"],
+        "language": job.get("language", DEFAULT),
+    }
     # [project] name / currency of ospo.toml, for the notebooks that declare them.
     params.update(job.get("project") or {})
     if job["ministry"]:
@@ -1930,9 +2122,9 @@ def _execute_job(job: dict) -> dict:
                 # A failed notebook is exported for analysts as error.html, never
                 # as report.html, where a ministry reader would look.
                 html_name = "report.html" if status == "ok" else "error.html"
-                atomic_write_text(
-                    out / html_name, export_html(nb, f"Readiness report: {job['name']}")
-                )
+                with language(job.get("language")):
+                    title = _("Readiness report: {name}").format(name=job["name"])
+                atomic_write_text(out / html_name, export_html(nb, title, job.get("language")))
                 files.insert(0, html_name)
             except Exception as exc:
                 if _is_disk_full(exc):
@@ -1980,12 +2172,18 @@ _DATA_CACHE: dict[str, ReportData] = {}
 
 
 def _write_scores_xlsx(job: dict, path: Path) -> None:
-    from .._safe import write_xlsx
 
     d = job["processed_dir"]
     if d not in _DATA_CACHE:
         _DATA_CACHE[d] = load_report_data(d)
     data = _DATA_CACHE[d]
+    with language(job.get("language")):
+        _scores_workbook(job, data, path)
+
+
+def _scores_workbook(job: dict, data: ReportData, path: Path) -> None:
+    from .._safe import write_xlsx
+
     if job["ministry"]:
         tables = ministry_tables(ministry_view(data, job["ministry"], job["as_of"] or None))
     else:
@@ -1995,16 +2193,19 @@ def _write_scores_xlsx(job: dict, path: Path) -> None:
         tables["Files loaded"] = data.load_report
         tables["Rejected rows"] = data.rejects
     sheets, kinds, columns = for_workbook(tables)
-    sheets["Columns"] = columns
+    sheets[_("Columns")] = columns
     write_xlsx(
         sheets,
         path,
-        high_is_bad=("Lock-in (0–100)", "Lock-in best case", "Lock-in worst case"),
-        high_is_good=("Reuse (0–100)", "Readiness (0–100)", "Confidence"),
+        high_is_bad=tuple(
+            _(h) for h in ("Lock-in (0–100)", "Lock-in best case", "Lock-in worst case")
+        ),
+        high_is_good=tuple(_(h) for h in ("Reuse (0–100)", "Readiness (0–100)", "Confidence")),
         percent=kinds["pct"],
         money=kinds["money"],
         scores=kinds["score"],
         ratios=kinds["ratio"],
+        number_formats=fmt.xlsx_formats(data.currency),
     )
 
 

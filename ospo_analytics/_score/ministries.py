@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .._i18n import N_
 from .details import contract_ends, ministry_details, open_flag
 from .profile import READINESS_INDICATORS, complete_profile
 
@@ -84,21 +85,31 @@ _NONCOMPETITIVE = ("limited", "direct")
 _KNOWN_METHODS = _COMPETITIVE + _NONCOMPETITIVE
 # SPDX ids that are valid but not open source (source-available, non-commercial).
 
-# Readable action per weak readiness indicator ({v} = the indicator as a %).
+# Readable action per weak readiness indicator ({v} = the indicator as a %). Marked
+# for the catalogues: reports translate the stored English through these templates
+# (``_report.scorer_text``).
 _INDICATOR_ACTIONS = {
-    "inventory_completeness": "Complete the system inventory ({v} of the scoring fields are filled)",
-    "open_share_systems": "Consider open-source or government-owned options at each renewal ({v} of systems today)",
-    "open_share_spend": "Shift spend towards open-source or government-owned systems ({v} of spend today)",
-    "lockin_exposure": "Reduce lock-in exposure (spend-weighted lock-in {lk})",
-    "supplier_hhi": "Diversify IT suppliers ({top} holds {share} of IT spend)",
-    "competitive_share": "Tender competitively ({nc} of IT spend awarded limited/direct)",
-    "portability": "Require open-format data export and open interfaces in contracts ({v} today)",
-    "q_procurement": "Let tenders allow open source and compare it before renewals",
-    "q_skills": "Build in-house skills to maintain core systems",
-    "q_governance": "Give open source a formal mandate and owner (an OSPO)",
-    "q_exit": "Write exit plans and data-return clauses for critical systems",
-    "q_sharing": "Check what other ministries already use before buying; share own code",
-    "q_compliance": "Track open-source licence obligations and vulnerabilities",
+    "inventory_completeness": N_(
+        "Complete the system inventory ({v} of the scoring fields are filled)"
+    ),
+    "open_share_systems": N_(
+        "Consider open-source or government-owned options at each renewal ({v} of systems today)"
+    ),
+    "open_share_spend": N_(
+        "Shift spend towards open-source or government-owned systems ({v} of spend today)"
+    ),
+    "lockin_exposure": N_("Reduce lock-in exposure (spend-weighted lock-in {lk})"),
+    "supplier_hhi": N_("Diversify IT suppliers ({top} holds {share} of IT spend)"),
+    "competitive_share": N_("Tender competitively ({nc} of IT spend awarded limited/direct)"),
+    "portability": N_(
+        "Require open-format data export and open interfaces in contracts ({v} today)"
+    ),
+    "q_procurement": N_("Let tenders allow open source and compare it before renewals"),
+    "q_skills": N_("Build in-house skills to maintain core systems"),
+    "q_governance": N_("Give open source a formal mandate and owner (an OSPO)"),
+    "q_exit": N_("Write exit plans and data-return clauses for critical systems"),
+    "q_sharing": N_("Check what other ministries already use before buying; share own code"),
+    "q_compliance": N_("Track open-source licence obligations and vulnerabilities"),
 }
 
 

@@ -21,38 +21,40 @@ from .._config import (
     ConfigError,
     _merge,  # one deep-merge for config and profile
 )
+from .._i18n import N_
 
-# Factor ids -> (readable name, group). Groups of lock-in factors come from the
+# Factor ids -> readable name (marked for the catalogues: reports translate it;
+# the ids stay the same in every language). Groups of lock-in factors come from the
 # profile ([lockin.groups]); these are the defaults shown when a factor is
 # missing from every group.
 LOCKIN_FACTORS: dict[str, str] = {
-    "L1": "supplier concentration",
-    "L2": "tenure with one supplier",
-    "L3": "non-competitive awards",
-    "L4": "single-bid awards",
-    "L5": "brand-name specification",
-    "L6": "licence & IP ownership",
-    "L7": "data portability",
-    "L8": "closed interfaces",
-    "L9": "proprietary dependencies",
-    "L10": "hosting & jurisdiction",
-    "L11": "knowledge held by vendor",
-    "L12": "integration entanglement",
-    "L13": "exit terms",
+    "L1": N_("supplier concentration"),
+    "L2": N_("tenure with one supplier"),
+    "L3": N_("non-competitive awards"),
+    "L4": N_("single-bid awards"),
+    "L5": N_("brand-name specification"),
+    "L6": N_("licence & IP ownership"),
+    "L7": N_("data portability"),
+    "L8": N_("closed interfaces"),
+    "L9": N_("proprietary dependencies"),
+    "L10": N_("hosting & jurisdiction"),
+    "L11": N_("knowledge held by vendor"),
+    "L12": N_("integration entanglement"),
+    "L13": N_("exit terms"),
 }
 REUSE_FACTORS: dict[str, str] = {
-    "R1": "used by several ministries",
-    "R2": "cross-cutting function",
-    "R3": "right to reuse",
-    "R4": "code availability",
-    "R5": "documentation",
-    "R6": "configurable / modular",
-    "R7": "interoperability",
-    "R8": "platform independence",
-    "R9": "localised",
-    "R10": "maintained",
-    "R11": "alternative exists",
-    "R12": "implementer ecosystem",
+    "R1": N_("used by several ministries"),
+    "R2": N_("cross-cutting function"),
+    "R3": N_("right to reuse"),
+    "R4": N_("code availability"),
+    "R5": N_("documentation"),
+    "R6": N_("configurable / modular"),
+    "R7": N_("interoperability"),
+    "R8": N_("platform independence"),
+    "R9": N_("localised"),
+    "R10": N_("maintained"),
+    "R11": N_("alternative exists"),
+    "R12": N_("implementer ecosystem"),
 }
 LOCKIN_GROUPS = ("commercial", "technical", "sovereignty")
 
