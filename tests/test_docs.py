@@ -65,7 +65,7 @@ def test_public_examples_run_as_doctests():
         assert ">>>" in (obj.__doc__ or "") and "Examples\n" in obj.__doc__, name
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     attempted = 0
-    for module in sorted(set(_EXPORTS.values())):
+    for module in sorted({*_EXPORTS.values(), "notebook"}):
         mod = importlib.import_module(f"ospo_analytics.{module}")
         result = doctest.testmod(mod, optionflags=flags, verbose=False)
         assert result.failed == 0, f"{module}: {result.failed} doctest(s) failed"
