@@ -15,8 +15,8 @@ In a project folder that has been scored (``ospo-analytics score``)::
     data = nb.load_report_data("data/processed")
     view = nb.ministry_view(data, "Ministry of Health")
     nb.setup_style()
-    nb.lockin_bars(view["systems"])          # the report's lock-in chart
-    nb.html_table(view["suppliers"])         # a report table, formatted
+    nb.lockin_bars(view["systems_all"])          # the report's lock-in chart
+    nb.html_table(view["suppliers_table"])       # a report table, formatted
 
 Formatting follows the report language (``nb.use_language("es")``):
 
