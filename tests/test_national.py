@@ -9,6 +9,7 @@ through the same code paths.
 from __future__ import annotations
 
 import hashlib
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -138,6 +139,15 @@ def test_score_and_report_a_few_ministries(national, tmp_path: Path) -> None:
     by = {s.name: s.status for s in summary.status}
     assert summary.exit_code == 0, summary.status
     assert by == {"National overview": "ok", **dict.fromkeys(picked, "ok")}
+    # Each ministry report lists the buyers rolled up into it, with how.
+    mb = pd.read_parquet(config.processed_dir / "ministry_buyers.parquet")
+    slugs = {s.name: s.slug for s in summary.status}
+    for m in picked:
+        html = unescape((summary.run_dir / slugs[m] / "report.html").read_text("utf-8"))
+        buyers = mb.loc[mb["ministry"] == m, "buyer"].tolist()
+        assert len(buyers) > 1, m
+        assert "Buyers behind this ministry" in html
+        assert all(b in html for b in buyers), m
 
 
 @pytest.mark.parametrize("n", [1, 2, 130])

@@ -144,6 +144,13 @@ display(r.cards({
 r.show(ch.supplier_concentration(v["procurement"]), tr("Supplier concentration"))
 display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers_table"].columns[1:])))"""
         ),
+        code(
+            """\
+if len(v["buyers_table"]):
+    display(r.heading(tr("Buyers behind this ministry"), 2,
+                      tr("The agencies and bodies whose contracts are counted as this ministry's.")))
+    display(r.html_table(v["buyers_table"], max_rows=30, nowrap=list(v["buyers_table"].columns[2:])))"""
+        ),
         section(
             "Competition in procurement",
             "Spend by procurement procedure (OCDS: open, selective, limited, direct) per award year. ",

@@ -149,6 +149,34 @@ def _suppliers(view: dict, currency: str) -> pd.DataFrame:
     )
 
 
+def _matched_by(text: object) -> str:
+    """How a buyer was assigned to its ministry, in words."""
+    t = "" if fmt._missing(text) else str(text)
+    if t.startswith("mapping: "):
+        return _("rule {rule}").format(rule=t.removeprefix("mapping: "))
+    words = {
+        "is a ministry": _("is the ministry"),
+        "no mapping": _("its own name"),
+        "unmatched": _("no rule matched: kept as its own ministry"),
+    }
+    return "; ".join(words.get(part.strip(), part.strip()) for part in t.split(";") if part)
+
+
+def _buyers(view: dict, currency: str) -> pd.DataFrame:
+    t = view.get("buyers")
+    if t is None or not len(t) or (len(t) == 1 and str(t["buyer"].iloc[0]) == view["ministry"]):
+        return _frame({})
+    return _frame(
+        {
+            _("Buyer"): [str(b) for b in t["buyer"]],
+            _("How it was assigned"): [_matched_by(m) for m in t["matched_by"]],
+            spend_header(currency): [fmt.money(x) for x in t["spend"]],
+            _("Contracts"): [fmt.number(x) for x in t["contracts"]],
+            _("Systems"): [fmt.number(x) for x in t["systems"]],
+        }
+    )
+
+
 def _competition(view: dict, currency: str) -> pd.DataFrame:
     t = view["competition"]
     return _frame(
@@ -290,7 +318,9 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
     dict
         ``cards`` (label -> text), ``stage_text``, and DataFrames of text:
         ``readiness_table``, ``suppliers_table``, ``competition_table``,
-        ``exit_table``, ``opportunities_table``, ``quality_files``,
+        ``exit_table``, ``opportunities_table``, ``buyers_table`` (the
+        buyers rolled up into this ministry; empty when the ministry is its
+        only buyer), ``quality_files``,
         ``quality_problems``, ``own_rejects`` (rejected rows of this
         ministry's own files, paths relative to the project).
     """
@@ -318,6 +348,7 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
         "competition_table": _competition(view, cur),
         "exit_table": _exits(view, cur),
         "opportunities_table": _opportunities(view, cur),
+        "buyers_table": _buyers(view, cur),
         **_quality(view, data),
     }
 

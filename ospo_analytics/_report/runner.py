@@ -146,6 +146,7 @@ class ReportData:
     system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
     factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
     links: pd.DataFrame = field(default_factory=lambda: _empty())
+    ministry_buyers: pd.DataFrame = field(default_factory=lambda: _empty())
     national: pd.DataFrame = field(default_factory=lambda: _empty())
     national_suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
@@ -225,6 +226,10 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
         load_report=csv("load_report.csv"),
         **{name: pq(name) for name in DETAIL_TABLES},
         links=pq("links"),
+        # Written by validation (buyer roll-up); a folder from before has none.
+        ministry_buyers=read_table(d, "ministry_buyers", required=False)
+        if (d / "ministry_buyers.parquet").is_file()
+        else pd.DataFrame(),
         profile_text=profile.read_text(encoding="utf-8") if profile.is_file() else "",
         as_of=meta.get("as_of"),
         country=str(meta.get("country") or ""),
@@ -346,6 +351,11 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "competition": comp,
         "procurement": proc,
         "contracts": contracts,
+        "buyers": _rows(data.ministry_buyers, "ministry", ministry).sort_values(
+            "spend", ascending=False, na_position="last", kind="stable"
+        )
+        if len(data.ministry_buyers)
+        else data.ministry_buyers,
         "exit_windows": ew,
         "opportunities": opp,
         "unknowns": unknowns,
