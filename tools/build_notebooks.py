@@ -149,7 +149,8 @@ display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers
 if len(v["buyers_table"]):
     display(r.heading(tr("Buyers behind this ministry"), 2,
                       tr("The agencies and bodies whose contracts are counted as this ministry's.")))
-    display(r.html_table(v["buyers_table"], max_rows=30, nowrap=list(v["buyers_table"].columns[2:])))"""
+    b = v["buyers_table"]
+    display(r.html_table(b, max_rows=30, nowrap=list(b.columns[2:])))"""
         ),
         section(
             "Competition in procurement",

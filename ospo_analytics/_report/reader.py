@@ -153,7 +153,10 @@ def _matched_by(text: object) -> str:
     """How a buyer was assigned to its ministry, in words."""
     t = "" if fmt._missing(text) else str(text)
     if t.startswith("mapping: "):
-        return _("rule {rule}").format(rule=t.removeprefix("mapping: "))
+        # "mapping: Hospital * (ospo.toml [ministries.buyers])": the pattern is
+        # for the reader; where the rule lives is in ministry_buyers for analysts.
+        rule = t.removeprefix("mapping: ").rsplit(" (", 1)[0]
+        return _("rule {rule}").format(rule=rule)
     words = {
         "is a ministry": _("is the ministry"),
         "no mapping": _("its own name"),
