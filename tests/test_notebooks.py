@@ -63,3 +63,19 @@ def test_committed_notebooks_have_no_outputs_and_match_the_generator(tmp_path):
     subprocess.run([sys.executable, str(tmp_path / "gen.py")], check=True, capture_output=True)
     for name, data in before.items():
         assert (tmp_path / name).read_bytes() == data, f"re-run tools/build_notebooks.py ({name})"
+
+
+def test_report_notebooks_use_the_public_api_only():
+    """Notebooks import ``ospo_analytics.notebook`` and public names, nothing
+    private, and every name they call exists there."""
+    import json
+    import re
+
+    import ospo_analytics.notebook as public
+
+    for path in sorted(Path(__file__).parents[1].glob("notebooks/*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        src = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert not re.search(r"ospo_analytics\._", src), path.name
+        for name in set(re.findall(r"\br\.([A-Za-z_]\w*)", src)):
+            assert name in public.__all__, (path.name, name)

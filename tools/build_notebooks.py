@@ -32,12 +32,11 @@ KERNEL = {
 SETUP = """\
 from IPython.display import display
 
-from ospo_analytics._i18n import _ as tr
-from ospo_analytics._report import charts as ch
-from ospo_analytics._report import runner as r
+from ospo_analytics import notebook as r
+from ospo_analytics.notebook import tr
 
 r.use_language(language)
-ch.setup_style()
+r.setup_style()
 data = r.load_report_data(processed_dir)"""
 
 
@@ -118,7 +117,7 @@ display(r.html_table(v["readiness_table"], wrap=cols[1:2], nowrap=cols[2:]))"""
         ),
         code(
             """\
-r.show(ch.lockin_bars(v["systems_all"]), tr("Lock-in risk by system"))
+r.show(r.lockin_bars(v["systems_all"]), tr("Lock-in risk by system"))
 display(r.html_table(v["systems_table"], labels=r.system_labels(), wrap=["details"]))"""
         ),
         section(
@@ -126,7 +125,7 @@ display(r.html_table(v["systems_table"], labels=r.system_labels(), wrap=["detail
             "Top right: locked-in systems in functions other ministries also run: candidates to ",
             "replace or complement with a shared or open-source solution. Bubble area is spend.",
         ),
-        code('r.show(ch.lockin_reuse_matrix(v["systems_all"]), tr("Lock-in vs reuse matrix"))'),
+        code('r.show(r.lockin_reuse_matrix(v["systems_all"]), tr("Lock-in vs reuse matrix"))'),
         section(
             "Supplier concentration",
             "Share of the ministry's IT procurement spend per supplier (positive amounts; credit ",
@@ -138,10 +137,10 @@ display(r.html_table(v["systems_table"], labels=r.system_labels(), wrap=["detail
 row = v["row"]
 display(r.cards({
     tr("IT supplier HHI"): r.fmt.number(row.get("hhi_it"), 2) + " · " + r.band_word(row.get("hhi_band")),
-    tr("Top supplier"): r._fmt(row.get("top_supplier")),
+    tr("Top supplier"): r.text(row.get("top_supplier")),
     tr("Repeat awards to the same supplier (pairs)"): r.fmt.number(row.get("repeat_award_pairs")),
 }))
-r.show(ch.supplier_concentration(v["procurement"]), tr("Supplier concentration"))
+r.show(r.supplier_concentration(v["procurement"]), tr("Supplier concentration"))
 display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers_table"].columns[1:])))"""
         ),
         code(
@@ -165,7 +164,7 @@ display(r.cards({
     tr("Single-bid rate (competitive awards)"): r.fmt.pct(row.get("single_bid_rate")),
     tr("Repeated direct awards (pairs)"): r.fmt.number(row.get("repeat_direct_pairs")),
 }))
-r.show(ch.competition(v["procurement"]), tr("Spend by procurement method"))
+r.show(r.competition(v["procurement"]), tr("Spend by procurement method"))
 display(r.html_table(v["competition_table"], nowrap=list(v["competition_table"].columns[1:])))"""
         ),
         section(
@@ -177,7 +176,7 @@ display(r.html_table(v["competition_table"], nowrap=list(v["competition_table"].
         ),
         code(
             """\
-r.show(ch.exit_timeline(v["exit_windows"], v["as_of"]), tr("Contract end dates"))
+r.show(r.exit_timeline(v["exit_windows"], v["as_of"]), tr("Contract end dates"))
 display(r.html_table(v["exit_table"], max_rows=25, nowrap=list(v["exit_table"].columns[2:5])))"""
         ),
         section(
@@ -216,7 +215,7 @@ display(r.html_table(v["quality_problems"]))"""
             """\
 display(r.html_table(r.factors_table()))
 from pathlib import Path
-from ospo_analytics._safe import esc
+from ospo_analytics.notebook import esc
 from IPython.display import HTML
 text = Path(profile).read_text(encoding="utf-8") if profile else data.profile_text
 display(r.heading(tr("Scoring profile used"), 3))
@@ -261,7 +260,7 @@ display(r.brief_table(v["suppliers"], note=v["suppliers_note"]))"""
             "starts from, not a league table.",
         ),
         # Chart and table in separate cells: each may start a new printed page.
-        code('r.show(ch.readiness_bars(v["ministries_all"]), tr("Readiness by ministry"))'),
+        code('r.show(r.readiness_bars(v["ministries_all"]), tr("Readiness by ministry"))'),
         code(
             'display(r.brief_table(v["ministries"], wide=[tr("Ministry"), tr("Stage")], '
             'note=v["stage_note"]))'
@@ -274,7 +273,7 @@ display(r.brief_table(v["suppliers"], note=v["suppliers_note"]))"""
         code(
             """\
 r.show(
-    ch.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
+    r.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
     tr("Spend by function"),
 )"""
         ),
@@ -297,7 +296,7 @@ r.show(
             "The indicators behind each ministry's readiness (0 weak, 1 strong); blank cells are ",
             "unknown. Every column is in `scores.xlsx`.",
         ),
-        code('r.show(ch.readiness_heatmap(v["ministries_all"]), tr("Readiness indicators"))'),
+        code('r.show(r.readiness_heatmap(v["ministries_all"]), tr("Readiness indicators"))'),
     ]
     return new_notebook(cells=cells, metadata=KERNEL)
 
