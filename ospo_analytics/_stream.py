@@ -146,17 +146,41 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
     for rec in csv.reader(tracked(), delimiter=delimiter):
         lines_of_rec = span[:]
         span.clear()
-        if width >= 0:
-            yield check(rec, lines_of_rec, width)
-            continue
         head.append((0, rec, lines_of_rec))
         if len(head) >= 1000:
             width = _usual_width(head, delimiter)
-            yield from (check(r, sp, width) for _s, r, sp in head)
-            head.clear()
-    if head:
+            break
+    if width < 0 and head:
         width = _usual_width(head, delimiter)
-        yield from (check(r, sp, width) for _s, r, sp in head)
+    yield from (check(r, sp, width) for _s, r, sp in head)
+    head.clear()
+    if width < 0:
+        return
+    # The rest, line by line: a line without a quote character is one record
+    # whose cells the csv module would split exactly at the delimiter (no
+    # quoting, and no line break inside: newlines are translated), and it is
+    # never a stray quote; a line with a quote starts a record that the csv
+    # module reads, pulling the lines it needs (it never reads ahead).
+    src = iter(lines)
+    for line in src:
+        if '"' not in line:
+            if line == "\n":
+                yield []
+            else:
+                yield (line[:-1] if line[-1] == "\n" else line).split(delimiter)
+            continue
+        span.clear()
+        span.append(line)
+
+        def rest(first: str = line) -> Iterator[str]:
+            yield first
+            for more in src:
+                span.append(more)
+                yield more
+
+        for rec in csv.reader(rest(), delimiter=delimiter):
+            yield check(rec, span[:], width)
+            break
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[object]]]:

@@ -186,3 +186,29 @@ def test_number_and_date_cleaners_once_per_distinct_value_equal_the_full_column(
     b = _clean_column(col, s, config)
     pd.testing.assert_series_equal(a[0], b[0])
     pd.testing.assert_series_equal(a[1], b[1])
+
+
+def test_records_after_the_first_thousand_split_as_the_csv_module_does():
+    """Past the width sample, quote-free lines are split directly: same records."""
+    import csv
+    import io
+
+    body = [f"M{i},S {i},{i}.5\n" for i in range(1100)]
+    body += [
+        '"M, quoted","S ""x""",1\n',
+        "\n",
+        " \n",
+        ",,\n",
+        "short\n",
+        'M,"two\nlines",3\n',
+        "a,b,c,d,e\n",
+        "tab\there,x,1\n",
+        "last,row,9",
+    ]
+    text = "".join(body)
+    expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
+    got = list(_stream._checked_records(iter(io.StringIO(text, newline="")), ","))
+    assert got == expected
+    stray = "".join(body[:1100]) + 'A,"B\nC,D,2\nE,F,3\n'  # never closes
+    with pytest.raises(_stream._NotStreamable):
+        list(_stream._checked_records(iter(io.StringIO(stray, newline="")), ","))
