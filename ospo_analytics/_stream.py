@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._clean.schema import Column, columns
 from ._config import Config
@@ -224,9 +226,11 @@ class _Source:
         self._load = _load
         self.mapping: dict[int, str] | None = None
 
-    def frames(self, acc) -> Iterator[pd.DataFrame]:
+    def frames(self, acc, only: set[str] | None = None) -> Iterator[pd.DataFrame]:
         """Object frames as ``_sheet_frame`` builds them; the first chunk goes
-        through ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
+        through ``_sheet_frame`` itself (header, helper rows, notes, errors).
+        ``only``: later chunks carry just these canonical columns (and no
+        provenance), for a pass that reads a few columns."""
         _load = self._load
         offset = 0
         rec: dict | None = None
@@ -279,14 +283,16 @@ class _Source:
                     )
                 continue
             body = [chunk[i] for i in keep.tolist()]
-            data = dict(
-                zip(
-                    self.mapping.values(),
-                    _load._columns_of(body, list(self.mapping)),
-                    strict=True,
-                )
-            )
+            mapping = {
+                pos: name for pos, name in self.mapping.items() if only is None or name in only
+            }
+            if only is not None and not mapping:
+                continue
+            data = dict(zip(mapping.values(), _load._columns_of(body, list(mapping)), strict=True))
             frame = pd.DataFrame(data, dtype=object)
+            if only is not None:
+                yield frame
+                continue
             frame["source_file"] = str(self.path)
             frame["source_sheet"] = ""
             frame["source_row"] = positions
@@ -305,12 +311,24 @@ def _gather_witnesses(source: _Source) -> dict[str, pd.Series]:
 
     cols = _voting_columns(source.table)
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
-    for frame in source.frames(_load._Accumulator()):
+    for frame in source.frames(_load._Accumulator(), only={c.name for c in cols}):
         for c in cols:
             if c.name not in frame.columns:
                 continue
-            values = pd.unique(frame[c.name].to_numpy(dtype=object))
             store = seen[c.name]
+            raw = frame[c.name].to_numpy(dtype=object)
+            if c.kind != "date" and pd.api.types.infer_dtype(raw, skipna=True) == "string":
+                # Amounts are nearly all distinct: fold in arrow, then visit
+                # only the first value of each new shape, in file order.
+                shapes = pc.replace_substring_regex(pa.array(raw, pa.string()), "[1-9]", "9")
+                codes, uniq = pd.factorize(shapes.to_numpy(zero_copy_only=False))
+                # factorize numbers shapes by first occurrence; -1 is empty.
+                found, first = np.unique(codes, return_index=True)
+                for code, i in zip(found.tolist(), first.tolist(), strict=True):
+                    if code >= 0:
+                        store.setdefault(uniq[code], raw[i])
+                continue
+            values = pd.unique(raw)
             if c.kind == "date":
                 for v in values:
                     if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
