@@ -119,6 +119,16 @@ def empty_details(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS[name].items()})
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """``s.astype("string")``; a categorical converts its categories once
+    (procurement columns are categorical: millions of rows, few values)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories).astype("string").array
+        out = cats.take(s.cat.codes.to_numpy(), allow_fill=True)
+        return pd.Series(out, index=s.index, name=s.name)
+    return s.astype("string")
+
+
 def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     """Every known contract end per system and buyer (long table).
 
@@ -140,11 +150,11 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     p = proc.loc[has, ["system_id", "ministry", "supplier", "end_date", "pos_amount"]]
     from_proc = pd.DataFrame(
         {
-            "system_id": p["system_id"].astype("string"),
-            "buyer": p["ministry"].astype("string"),
+            "system_id": _text(p["system_id"]),
+            "buyer": _text(p["ministry"]),
             "end_date": pd.to_datetime(p["end_date"]),
             "source": "procurement",
-            "contract_vendor": p["supplier"].astype("string"),
+            "contract_vendor": _text(p["supplier"]),
             "pos_amount": p["pos_amount"].astype("Float64"),
         }
     )
@@ -173,8 +183,8 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
 def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
     d = pd.DataFrame(
         {
-            "ministry": it["ministry"].astype("string"),
-            "supplier": it["supplier"].astype("string"),
+            "ministry": _text(it["ministry"]),
+            "supplier": _text(it["supplier"]),
             "spend": it["pos_amount"].astype("float64"),
         }
     )
@@ -199,11 +209,11 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
 
 
 def _competition(it: pd.DataFrame) -> pd.DataFrame:
-    method = it["method"].astype("string").fillna("unknown")
+    method = _text(it["method"]).fillna("unknown")
     single = (it["tenderers"] == 1).fillna(False) & method.isin(_COMPETITIVE)
     d = pd.DataFrame(
         {
-            "ministry": it["ministry"].astype("string"),
+            "ministry": _text(it["ministry"]),
             "method": method,
             "spend": it["pos_amount"].astype("float64"),
             "single": single.astype("int64"),
@@ -335,7 +345,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     total_sys_spend = pos.sum()
     known = int(is_open.notna().sum())
     if n_ministries is None:
-        names = pd.concat([it["ministry"].astype("string"), s["ministry"].astype("string")])
+        names = pd.concat([_text(it["ministry"]), s["ministry"].astype("string")])
         n_ministries = int(names.dropna().nunique())
     amount = pd.to_numeric(it["amount"], errors="coerce")
     return _one_row(
@@ -344,7 +354,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
             "systems": len(s),
             # As ``ministries.spend_it`` (its sum over ministries).
             "spend_it": float(amount.sum()) if amount.notna().any() else None,
-            "suppliers": int(it["supplier"].astype("string").dropna().nunique()),
+            "suppliers": int(_text(it["supplier"]).dropna().nunique()),
             "systems_open": int(is_open.fillna(False).sum()),
             "systems_open_known": known,
             "open_share_systems": float(is_open.dropna().astype(float).mean()) if known else None,
@@ -366,10 +376,10 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     cols = _COLUMNS["national_suppliers"]
     d = pd.DataFrame(
         {
-            "supplier": it["supplier"].astype("string"),
-            "ministry": it["ministry"].astype("string"),
+            "supplier": _text(it["supplier"]),
+            "ministry": _text(it["ministry"]),
             "spend": it["pos_amount"].astype("float64"),
-            "system_id": it["system_id"].astype("string"),
+            "system_id": _text(it["system_id"]),
         }
     )
     d = d[d["supplier"].notna()]
