@@ -129,6 +129,13 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
+def _sort_codes(s: pd.Series, ascending: bool = True) -> np.ndarray:
+    """Integer keys that sort as ``s`` does in ``sort_values`` (NA last)."""
+    codes, uniques = pd.factorize(s, sort=True)
+    codes = codes if ascending else len(uniques) - 1 - codes
+    return np.where(s.isna().to_numpy(), len(uniques), codes)
+
+
 def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     """Every known contract end per system and buyer (long table).
 
@@ -259,11 +266,19 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     e["_key"] = np.where(
         e["_future"], e["end_date"].astype("int64"), -e["end_date"].astype("int64")
     )
-    e = e.sort_values(
-        ["system_id", "buyer", "_future", "_key", "source"],
-        ascending=[True, True, False, True, False],
-        kind="stable",
-    ).drop_duplicates(["system_id", "buyer"])
+    # As sort_values(["system_id", "buyer", "_future", "_key", "source"],
+    # ascending=[T, T, F, T, F], kind="stable"), on integer codes: sorting
+    # a million text keys is most of this table's time.
+    order = np.lexsort(
+        (
+            _sort_codes(e["source"], ascending=False),
+            e["_key"].to_numpy(),
+            _sort_codes(e["_future"], ascending=False),
+            _sort_codes(e["buyer"]),
+            _sort_codes(e["system_id"]),
+        )
+    )
+    e = e.iloc[order].drop_duplicates(["system_id", "buyer"])
     e = e.join(n_up, on=["system_id", "buyer"])
     e["status"] = np.where(e["_future"], "active", "ended")
     e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
