@@ -258,8 +258,16 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     start = pd.Timestamp(as_of)
     e = ends[ends["buyer"].notna()].copy()
     e["_future"] = e["end_date"] >= start
+    # (system_id, buyer) as one integer: grouping and de-duplicating a
+    # million text pairs is most of this table's time.
+    sys_codes, buyer_codes = _sort_codes(e["system_id"]), _sort_codes(e["buyer"])
+    pair = sys_codes.astype(np.int64) * (int(buyer_codes.max(initial=0)) + 1) + buyer_codes
+    future = e["_future"].to_numpy(dtype=bool)
     n_up = (
-        e[e["_future"]].groupby(["system_id", "buyer"])["end_date"].nunique().rename("n_upcoming")
+        pd.Series(e["end_date"].to_numpy()[future])
+        .groupby(pair[future])
+        .nunique()
+        .rename("n_upcoming")
     )
     # Upcoming first (earliest end, procurement before the inventory date it
     # repeats), then past ones latest first.
@@ -267,19 +275,20 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         e["_future"], e["end_date"].astype("int64"), -e["end_date"].astype("int64")
     )
     # As sort_values(["system_id", "buyer", "_future", "_key", "source"],
-    # ascending=[T, T, F, T, F], kind="stable"), on integer codes: sorting
-    # a million text keys is most of this table's time.
+    # ascending=[T, T, F, T, F], kind="stable").drop_duplicates(["system_id",
+    # "buyer"]), on integer codes.
     order = np.lexsort(
         (
             _sort_codes(e["source"], ascending=False),
             e["_key"].to_numpy(),
             _sort_codes(e["_future"], ascending=False),
-            _sort_codes(e["buyer"]),
-            _sort_codes(e["system_id"]),
+            buyer_codes,
+            sys_codes,
         )
     )
-    e = e.iloc[order].drop_duplicates(["system_id", "buyer"])
-    e = e.join(n_up, on=["system_id", "buyer"])
+    first = order[~pd.Series(pair[order]).duplicated().to_numpy()]
+    e = e.iloc[first]
+    e["n_upcoming"] = n_up.reindex(pair[first]).to_numpy()
     e["status"] = np.where(e["_future"], "active", "ended")
     e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
     e["n_upcoming"] = e["n_upcoming"].fillna(0)
