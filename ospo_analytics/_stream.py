@@ -19,7 +19,9 @@ Both decisions are ``any()`` over the column's values, so a first pass
 gathers *witnesses* -- every distinct value shape that can vote (numbers:
 digits 1-9 folded to ``9``; dates: values whose first two fields are not both
 1-12) -- and each chunk is cleaned together with them, then they are dropped.
-The chunk then sees exactly the evidence the whole file holds.
+The chunk then sees exactly the evidence the whole file holds. The file is
+parsed once: the first pass keeps its chunks of cells in a temporary Arrow
+file (text cells round-trip exactly) that the cleaning pass reads back.
 
 Files that this path does not handle exactly (not UTF-8, UTF-16, NUL bytes,
 a workbook saved as .csv, flattened OCDS ``releases.csv``, no header in the
@@ -31,6 +33,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -226,11 +229,17 @@ class _Source:
         self._load = _load
         self.mapping: dict[int, str] | None = None
 
-    def frames(self, acc, only: set[str] | None = None) -> Iterator[pd.DataFrame]:
+    def frame(self, data: dict[str, np.ndarray], rows: list[int] | np.ndarray) -> pd.DataFrame:
+        """A data frame of cells (object columns) with its provenance."""
+        frame = pd.DataFrame(data, dtype=object)
+        frame["source_file"] = str(self.path)
+        frame["source_sheet"] = ""
+        frame["source_row"] = rows
+        return frame
+
+    def frames(self, acc) -> Iterator[pd.DataFrame]:
         """Object frames as ``_sheet_frame`` builds them; the first chunk goes
-        through ``_sheet_frame`` itself (header, helper rows, notes, errors).
-        ``only``: later chunks carry just these canonical columns (and no
-        provenance), for a pass that reads a few columns."""
+        through ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
         _load = self._load
         offset = 0
         rec: dict | None = None
@@ -283,20 +292,14 @@ class _Source:
                     )
                 continue
             body = [chunk[i] for i in keep.tolist()]
-            mapping = {
-                pos: name for pos, name in self.mapping.items() if only is None or name in only
-            }
-            if only is not None and not mapping:
-                continue
-            data = dict(zip(mapping.values(), _load._columns_of(body, list(mapping)), strict=True))
-            frame = pd.DataFrame(data, dtype=object)
-            if only is not None:
-                yield frame
-                continue
-            frame["source_file"] = str(self.path)
-            frame["source_sheet"] = ""
-            frame["source_row"] = positions
-            yield frame
+            data = dict(
+                zip(
+                    self.mapping.values(),
+                    _load._columns_of(body, list(self.mapping)),
+                    strict=True,
+                )
+            )
+            yield self.frame(data, positions)
         if rec is None:
             raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
 
@@ -305,13 +308,76 @@ def _voting_columns(table: str) -> list[Column]:
     return [c for c in columns(table) if c.kind in _NUMERIC_KINDS or c.kind == "date"]
 
 
-def _gather_witnesses(source: _Source) -> dict[str, pd.Series]:
-    """First pass: per number/date column, the distinct values that can vote."""
-    from . import _load
+class _Spill:
+    """The first pass's frames, kept for the second so the file is parsed once.
 
+    The first frame (built by ``_sheet_frame``) stays in memory; the others
+    hold only text or empty cells, which an Arrow string column keeps exactly,
+    and go to a temporary Arrow file, read back one at a time with plain reads
+    (a memory map would count the whole file in the resident memory).
+    """
+
+    def __init__(self, source: _Source, folder: Path) -> None:
+        self.source, self.file = source, folder / "frames.arrow"
+        self.items: list[pd.DataFrame | int] = []
+        self.writer: pa.ipc.RecordBatchFileWriter | None = None
+        self.schema: pa.Schema | None = None
+        self.n_batches = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        batch = None
+        if self.items:
+            data = [c for c in frame.columns if c not in _PROVENANCE]
+            try:
+                arrays = [pa.array(frame[c].to_numpy(), type=pa.string()) for c in data]
+                arrays.append(pa.array(frame["source_row"].to_numpy(), type=pa.int64()))
+                batch = pa.RecordBatch.from_arrays(arrays, names=[*data, "source_row"])
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                batch = None  # not all text: keep it as it is
+        if batch is None or (self.writer is not None and batch.schema != self.schema):
+            self.items.append(frame)
+            return
+        if self.writer is None:
+            self.schema = batch.schema
+            self.writer = pa.ipc.new_file(str(self.file), batch.schema)
+        self.writer.write_batch(batch)
+        self.items.append(self.n_batches)
+        self.n_batches += 1
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        handle = reader = None
+        if self.writer is not None:
+            self.writer.close()
+            handle = pa.OSFile(str(self.file))
+            reader = pa.ipc.open_file(handle)
+        try:
+            for i, item in enumerate(self.items):
+                self.items[i] = -1  # each frame is read once: let it go
+                if isinstance(item, pd.DataFrame):
+                    yield item
+                    continue
+                assert reader is not None
+                batch = reader.get_batch(item)
+                names = batch.schema.names[:-1]
+                data = {
+                    n: batch.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)
+                }
+                yield self.source.frame(data, batch.column(len(names)).to_numpy())
+        finally:
+            if handle is not None:
+                handle.close()
+
+
+_PROVENANCE = ("source_file", "source_sheet", "source_row")
+
+
+def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
+    """Read the file once: frames into ``spill`` and, per number/date column,
+    the distinct values that can vote (the witnesses)."""
     cols = _voting_columns(source.table)
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
-    for frame in source.frames(_load._Accumulator(), only={c.name for c in cols}):
+    for frame in source.frames(acc):
+        spill.add(frame)
         for c in cols:
             if c.name not in frame.columns:
                 continue
@@ -388,16 +454,18 @@ def stream_file(
     # order: rejected rows in file order, then cells set to unknown by column.
     chunk_acc = source._load._Accumulator()
     try:
-        witnesses = _gather_witnesses(source)
-        cleaner = _with_witnesses(witnesses)
-        for frame in source.frames(acc):
-            cleaned.append(
-                source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
-            )
+        with tempfile.TemporaryDirectory(prefix="ospo_stream_") as tmp:
+            spill = _Spill(source, Path(tmp))
+            cleaner = _with_witnesses(_first_pass(source, acc, spill))
+            for frame in spill.frames():
+                cleaned.append(
+                    source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
+                )
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False
     except csv.Error as exc:
+        del acc.files[n_files:], acc.rejects[n_rej:]
         raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
     acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
     if cleaned:
