@@ -18,8 +18,12 @@ Goals (issue 14): 10M rows validate then score with peak < 8 GB; validate
 within 5x of the raw pyarrow read of the same file.
 
 Run: ``.venv/bin/python benchmarks/bench_scale.py [--sizes 1000000 3000000
-10000000] [--workdir DIR]``. Generated CSVs are cached in ``--workdir``.
-The machine may be shared: timings are noisy, peaks are not.
+10000000] [--workdir DIR]``, or choose the sizes for ``make bench`` with
+``OSPO_BENCH_SCALE_SIZES=200000,1000000``. Generated CSVs are cached in
+``--workdir``. A summary (one line per size: validate vs raw read, score vs
+parquet read, peaks) is printed last and written to
+``benchmarks/results/scale_summary.csv``. The machine may be shared: timings
+are noisy, peaks are not.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -39,6 +44,9 @@ import numpy as np
 GOAL_PEAK_GB = 8.0
 GOAL_RATIO = 5.0
 RESULTS = Path(__file__).parent / "results" / "scale.csv"
+#: Scoring goal (issue 14): within 5x of reading its input tables from parquet.
+GOAL_SCORE_RATIO = 5.0
+SIZES_ENV = "OSPO_BENCH_SCALE_SIZES"
 
 HEADER = [
     "Ministry",
@@ -219,7 +227,9 @@ def _fmt(x: float, unit: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 3_000_000, 10_000_000])
+    env = os.environ.get(SIZES_ENV, "").replace(",", " ").split()
+    default_sizes = [int(x) for x in env] or [1_000_000, 3_000_000, 10_000_000]
+    ap.add_argument("--sizes", type=int, nargs="+", default=default_sizes)
     ap.add_argument("--systems", type=int, default=50_000)
     ap.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ospo_bench_scale"
@@ -229,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows: list[dict] = []
+    summary: list[dict] = []
     ok = True
     print(
         f"bench_scale: one procurement CSV per size, {args.systems:,} systems; "
@@ -243,6 +254,21 @@ def main(argv: list[str] | None = None) -> int:
         sc = by.get("score", {})
         ratio = val.get("seconds", float("nan")) / raw_s
         peak = max(val.get("peak_gb", float("nan")), sc.get("peak_gb", float("nan")))
+        read_s = sc.get("read_s", float("nan"))
+        summary.append(
+            {
+                "run": stamp,
+                "rows": n,
+                "validate_s": val.get("seconds", float("nan")),
+                "raw_read_s": raw_s,
+                "validate_ratio": ratio,
+                "validate_peak_gb": val.get("peak_gb", float("nan")),
+                "score_s": sc.get("seconds", float("nan")),
+                "parquet_read_s": read_s,
+                "score_ratio": sc.get("seconds", float("nan")) / read_s,
+                "score_peak_gb": sc.get("peak_gb", float("nan")),
+            }
+        )
         for r in res:
             goal = ""
             if r["step"].startswith("validate"):
@@ -283,7 +309,36 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     print(f"  written to {args.results}")
+    _print_summary(summary, args.results.with_name("scale_summary.csv"))
     return 0 if ok else 1
+
+
+def _print_summary(summary: list[dict], path: Path) -> None:
+    """Side by side: validate vs raw pyarrow read, score vs parquet read."""
+    head = (
+        f"{'rows':>11} {'validate':>9} {'raw read':>9} {'ratio':>7} {'peak':>7}"
+        f"   {'score':>8} {'pq read':>8} {'ratio':>7} {'peak':>7}"
+    )
+    print(
+        f"\nsummary (goals: validate <= {GOAL_RATIO:.0f}x raw read, score <= "
+        f"{GOAL_SCORE_RATIO:.0f}x parquet read, 10M peak < {GOAL_PEAK_GB:.0f} GB)"
+    )
+    print(head)
+    for r in summary:
+        print(
+            f"{r['rows']:>11,} {r['validate_s']:>8.1f}s {r['raw_read_s']:>8.1f}s "
+            f"{r['validate_ratio']:>6.1f}x {r['validate_peak_gb']:>5.2f}GB"
+            f"   {r['score_s']:>7.1f}s {r['parquet_read_s']:>7.1f}s "
+            f"{r['score_ratio']:>6.1f}x {r['score_peak_gb']:>5.2f}GB"
+        )
+    new = not path.exists()
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(summary[0]) if summary else ["run"])
+        if new:
+            w.writeheader()
+        for r in summary:
+            w.writerow({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()})
+    print(f"  written to {path}")
 
 
 if __name__ == "__main__":

@@ -482,17 +482,20 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
     return _clean.clean_text(s)
 
 
-# Cleaners that look at each cell alone (no column-wide inference) may run
-# once per distinct value: ministry, currency, method... repeat a lot.
-_PER_VALUE_KINDS = {"str", "code", "bool"}
+# Every cleaner may run once per distinct value: ministry, currency, method,
+# dates, counts... repeat a lot. Cleaners of cells alone (text, codes, yes/no)
+# trivially; numbers and dates decide conventions for the whole column, but
+# each decision is an ``any()`` over its values (a value that reads only one
+# way), which the distinct values hold just as the full column does -- the
+# streaming loader's witnesses rest on the same fact.
+_PER_VALUE_KINDS = {"str", "code", "bool", "float", "int", "date"}
 
 
 def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
-    """Clean one raw column; per-value cleaners run once per distinct text."""
+    """Clean one raw column; the cleaner runs once per distinct text."""
     if (
         len(s) < 5_000
         or col.kind not in _PER_VALUE_KINDS
-        or col.name in _AMOUNT_COLUMNS
         # Only all-text columns: factorize would merge 1, 1.0 and True.
         or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
     ):
@@ -1011,7 +1014,10 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
     )
     mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
     clean = clean.copy()
-    clean["supplier"] = clean["supplier_raw"].map(mapping).astype("string")
+    # Mapped once per distinct spelling (millions of rows, thousands of names).
+    codes, uniques = pd.factorize(clean["supplier_raw"])
+    names = pd.array(pd.Series(uniques).map(mapping), dtype="string")
+    clean["supplier"] = pd.Series(names.take(codes, allow_fill=True), index=clean.index)
     return clean, vendor_merges(table)
 
 

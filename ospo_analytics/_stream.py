@@ -19,7 +19,9 @@ Both decisions are ``any()`` over the column's values, so a first pass
 gathers *witnesses* -- every distinct value shape that can vote (numbers:
 digits 1-9 folded to ``9``; dates: values whose first two fields are not both
 1-12) -- and each chunk is cleaned together with them, then they are dropped.
-The chunk then sees exactly the evidence the whole file holds.
+The chunk then sees exactly the evidence the whole file holds. The file is
+parsed once: the first pass keeps its chunks of cells in a temporary Arrow
+file (text cells round-trip exactly) that the cleaning pass reads back.
 
 Files that this path does not handle exactly (not UTF-8, UTF-16, NUL bytes,
 a workbook saved as .csv, flattened OCDS ``releases.csv``, no header in the
@@ -31,11 +33,14 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._clean.schema import Column, columns
 from ._config import Config
@@ -146,17 +151,41 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
     for rec in csv.reader(tracked(), delimiter=delimiter):
         lines_of_rec = span[:]
         span.clear()
-        if width >= 0:
-            yield check(rec, lines_of_rec, width)
-            continue
         head.append((0, rec, lines_of_rec))
         if len(head) >= 1000:
             width = _usual_width(head, delimiter)
-            yield from (check(r, sp, width) for _s, r, sp in head)
-            head.clear()
-    if head:
+            break
+    if width < 0 and head:
         width = _usual_width(head, delimiter)
-        yield from (check(r, sp, width) for _s, r, sp in head)
+    yield from (check(r, sp, width) for _s, r, sp in head)
+    head.clear()
+    if width < 0:
+        return
+    # The rest, line by line: a line without a quote character is one record
+    # whose cells the csv module would split exactly at the delimiter (no
+    # quoting, and no line break inside: newlines are translated), and it is
+    # never a stray quote; a line with a quote starts a record that the csv
+    # module reads, pulling the lines it needs (it never reads ahead).
+    src = iter(lines)
+    for line in src:
+        if '"' not in line:
+            if line == "\n":
+                yield []
+            else:
+                yield (line[:-1] if line[-1] == "\n" else line).split(delimiter)
+            continue
+        span.clear()
+        span.append(line)
+
+        def rest(first: str = line) -> Iterator[str]:
+            yield first
+            for more in src:
+                span.append(more)
+                yield more
+
+        for rec in csv.reader(rest(), delimiter=delimiter):
+            yield check(rec, span[:], width)
+            break
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[object]]]:
@@ -199,6 +228,14 @@ class _Source:
             self.note += f"; {self.has_nul} NUL character(s) removed"
         self._load = _load
         self.mapping: dict[int, str] | None = None
+
+    def frame(self, data: dict[str, np.ndarray], rows: list[int] | np.ndarray) -> pd.DataFrame:
+        """A data frame of cells (object columns) with its provenance."""
+        frame = pd.DataFrame(data, dtype=object)
+        frame["source_file"] = str(self.path)
+        frame["source_sheet"] = ""
+        frame["source_row"] = rows
+        return frame
 
     def frames(self, acc) -> Iterator[pd.DataFrame]:
         """Object frames as ``_sheet_frame`` builds them; the first chunk goes
@@ -262,11 +299,7 @@ class _Source:
                     strict=True,
                 )
             )
-            frame = pd.DataFrame(data, dtype=object)
-            frame["source_file"] = str(self.path)
-            frame["source_sheet"] = ""
-            frame["source_row"] = positions
-            yield frame
+            yield self.frame(data, positions)
         if rec is None:
             raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
 
@@ -275,18 +308,93 @@ def _voting_columns(table: str) -> list[Column]:
     return [c for c in columns(table) if c.kind in _NUMERIC_KINDS or c.kind == "date"]
 
 
-def _gather_witnesses(source: _Source) -> dict[str, pd.Series]:
-    """First pass: per number/date column, the distinct values that can vote."""
-    from . import _load
+class _Spill:
+    """The first pass's frames, kept for the second so the file is parsed once.
 
+    The first frame (built by ``_sheet_frame``) stays in memory; the others
+    hold only text or empty cells, which an Arrow string column keeps exactly,
+    and go to a temporary Arrow file, read back one at a time with plain reads
+    (a memory map would count the whole file in the resident memory).
+    """
+
+    def __init__(self, source: _Source, folder: Path) -> None:
+        self.source, self.file = source, folder / "frames.arrow"
+        self.items: list[pd.DataFrame | int] = []
+        self.writer: pa.ipc.RecordBatchFileWriter | None = None
+        self.schema: pa.Schema | None = None
+        self.n_batches = 0
+
+    def add(self, frame: pd.DataFrame) -> None:
+        batch = None
+        if self.items:
+            data = [c for c in frame.columns if c not in _PROVENANCE]
+            try:
+                arrays = [pa.array(frame[c].to_numpy(), type=pa.string()) for c in data]
+                arrays.append(pa.array(frame["source_row"].to_numpy(), type=pa.int64()))
+                batch = pa.RecordBatch.from_arrays(arrays, names=[*data, "source_row"])
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                batch = None  # not all text: keep it as it is
+        if batch is None or (self.writer is not None and batch.schema != self.schema):
+            self.items.append(frame)
+            return
+        if self.writer is None:
+            self.schema = batch.schema
+            self.writer = pa.ipc.new_file(str(self.file), batch.schema)
+        self.writer.write_batch(batch)
+        self.items.append(self.n_batches)
+        self.n_batches += 1
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        handle = reader = None
+        if self.writer is not None:
+            self.writer.close()
+            handle = pa.OSFile(str(self.file))
+            reader = pa.ipc.open_file(handle)
+        try:
+            for i, item in enumerate(self.items):
+                self.items[i] = -1  # each frame is read once: let it go
+                if isinstance(item, pd.DataFrame):
+                    yield item
+                    continue
+                assert reader is not None
+                batch = reader.get_batch(item)
+                names = batch.schema.names[:-1]
+                data = {
+                    n: batch.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)
+                }
+                yield self.source.frame(data, batch.column(len(names)).to_numpy())
+        finally:
+            if handle is not None:
+                handle.close()
+
+
+_PROVENANCE = ("source_file", "source_sheet", "source_row")
+
+
+def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
+    """Read the file once: frames into ``spill`` and, per number/date column,
+    the distinct values that can vote (the witnesses)."""
     cols = _voting_columns(source.table)
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
-    for frame in source.frames(_load._Accumulator()):
+    for frame in source.frames(acc):
+        spill.add(frame)
         for c in cols:
             if c.name not in frame.columns:
                 continue
-            values = pd.unique(frame[c.name].to_numpy(dtype=object))
             store = seen[c.name]
+            raw = frame[c.name].to_numpy(dtype=object)
+            if c.kind != "date" and pd.api.types.infer_dtype(raw, skipna=True) == "string":
+                # Amounts are nearly all distinct: fold in arrow, then visit
+                # only the first value of each new shape, in file order.
+                shapes = pc.replace_substring_regex(pa.array(raw, pa.string()), "[1-9]", "9")
+                codes, uniq = pd.factorize(shapes.to_numpy(zero_copy_only=False))
+                # factorize numbers shapes by first occurrence; -1 is empty.
+                found, first = np.unique(codes, return_index=True)
+                for code, i in zip(found.tolist(), first.tolist(), strict=True):
+                    if code >= 0:
+                        store.setdefault(uniq[code], raw[i])
+                continue
+            values = pd.unique(raw)
             if c.kind == "date":
                 for v in values:
                     if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
@@ -346,16 +454,18 @@ def stream_file(
     # order: rejected rows in file order, then cells set to unknown by column.
     chunk_acc = source._load._Accumulator()
     try:
-        witnesses = _gather_witnesses(source)
-        cleaner = _with_witnesses(witnesses)
-        for frame in source.frames(acc):
-            cleaned.append(
-                source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
-            )
+        with tempfile.TemporaryDirectory(prefix="ospo_stream_") as tmp:
+            spill = _Spill(source, Path(tmp))
+            cleaner = _with_witnesses(_first_pass(source, acc, spill))
+            for frame in spill.frames():
+                cleaned.append(
+                    source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
+                )
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False
     except csv.Error as exc:
+        del acc.files[n_files:], acc.rejects[n_rej:]
         raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
     acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
     if cleaned:

@@ -570,3 +570,29 @@ def test_invalid_cpv_makes_is_it_unknown_in_the_loader(tmp_path):
     bad = res.rejects[res.rejects["column"] == "classification"]
     assert bad[["row", "value"]].values.tolist() == [[3, "7224727031"]]
     assert bad["action"].iloc[0] == "row kept, cell set to unknown"
+
+
+def test_every_currency_token_holds_a_currency_character():
+    """detect_currency parses only text with a letter or currency sign."""
+    import re
+
+    from ospo_analytics._clean import cells
+
+    tokens = [*cells._CURRENCY_SYMBOLS, "USD", "eur", "U$S", "TT$", "ab$"]
+    for tok in tokens:
+        if re.fullmatch(cells._CUR, tok):
+            assert re.search(cells._CUR_CHAR_RE, tok), tok
+    # The signs spelled in _CUR itself.
+    for sign in re.findall(r"\|([^\w\\|(?:)\[\]{}]+)", cells._CUR):
+        assert re.search(cells._CUR_CHAR_RE, sign), sign
+    s = pd.Series(["TT$ 5", "5", "(7)", "1.234,5 €", "EUR 3", "abc 5", None, "-1 £"])
+    assert cells.detect_currency(s).tolist() == [
+        "TTD",
+        pd.NA,
+        pd.NA,
+        "EUR",
+        "EUR",
+        pd.NA,
+        pd.NA,
+        "GBP",
+    ]

@@ -162,3 +162,53 @@ def test_default_threshold_streams_only_big_files(tmp_path):
     assert _stream.should_stream("procurement", small, load_config(cfg_path))
     releases = _write(tmp_path / "releases.csv", "ocid,id\n")
     assert not _stream.should_stream("procurement", releases, load_config(cfg_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("amount", ["1.234", "TT$ 5,000.00", "approx 5", "", "-7", "12", "29.535882", None]),
+        ("amount", ["1.234", "1,234", "1.234,5", "1,234.5", "(3)", "USD 7", "€ 9"]),
+        ("tenderers", ["3", "3.0", "3.5", "-2", "1,234", "x", " 4 ", ""]),
+        ("award_date", ["05/06/2021", "2021-03-04", "not a date", "07/08/2020", "44000"]),
+        ("award_date", ["05/06/2021", "01/27/2011", "4 de marzo de 2021", "", None]),
+    ],
+)
+def test_number_and_date_cleaners_once_per_distinct_value_equal_the_full_column(name, values):
+    """Big all-text columns are cleaned once per distinct value: same result."""
+    from ospo_analytics._clean.schema import columns
+    from ospo_analytics._load import _clean_column, _clean_column_all
+
+    col = next(c for c in columns("procurement") if c.name == name)
+    s = pd.Series((values * 1000)[:6007], dtype=object)
+    config = load_config(None)
+    a = _clean_column_all(col, s, config)
+    b = _clean_column(col, s, config)
+    pd.testing.assert_series_equal(a[0], b[0])
+    pd.testing.assert_series_equal(a[1], b[1])
+
+
+def test_records_after_the_first_thousand_split_as_the_csv_module_does():
+    """Past the width sample, quote-free lines are split directly: same records."""
+    import csv
+    import io
+
+    body = [f"M{i},S {i},{i}.5\n" for i in range(1100)]
+    body += [
+        '"M, quoted","S ""x""",1\n',
+        "\n",
+        " \n",
+        ",,\n",
+        "short\n",
+        'M,"two\nlines",3\n',
+        "a,b,c,d,e\n",
+        "tab\there,x,1\n",
+        "last,row,9",
+    ]
+    text = "".join(body)
+    expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
+    got = list(_stream._checked_records(iter(io.StringIO(text, newline="")), ","))
+    assert got == expected
+    stray = "".join(body[:1100]) + 'A,"B\nC,D,2\nE,F,3\n'  # never closes
+    with pytest.raises(_stream._NotStreamable):
+        list(_stream._checked_records(iter(io.StringIO(stray, newline="")), ","))

@@ -181,7 +181,16 @@ class _Cells:
                     "Excel error value '" + errs.str.upper() + "'"
                 ).to_numpy()
             keep = ~(blank | err)
-            text.iloc[pos[keep]] = stripped[keep].to_numpy()
+            # Scattered in arrow: setting into a string Series goes through
+            # Python objects, a large share of the cleaning time on big files.
+            where = np.zeros(n, dtype=bool)
+            where[pos[keep]] = True
+            text = _str_series(
+                pc.replace_with_mask(
+                    pa.nulls(n, pa.string()), pa.array(where), arr.filter(pa.array(keep))
+                ),
+                s.index,
+            )
         # Fixed-width unicode: comparisons run in C, not per Python object.
         self.kind = kind.astype("U8")
         self.text = text
@@ -363,6 +372,8 @@ _AMOUNT_RE = (
     f"(?P<c2>{_CUR})?{_SP}(?P<s3>-)?$"
 )
 _PAREN_RE = f"^\\({_SP}(.*?){_SP}\\)$"
+# A character that every _CUR alternative holds at least one of.
+_CUR_CHAR_RE = "[A-Za-z$€£¥₹₦₱₴₽₩₪₫₵₲₡₺₸]"
 _GROUPING_RE = r"^(?:[0-9]+|[0-9]{1,3}(?:[.,][0-9]{3})+|[0-9]{1,2}(?:,[0-9]{2})+,[0-9]{3})?$"
 
 
@@ -640,8 +651,14 @@ def detect_currency(s: Any) -> pd.Series:
     is_str = cells.mask("str")
     out = pd.Series(pd.NA, index=cells.index, dtype="string")
     if is_str.any():
-        _, _, cur = _parse_number_text(cells.text[is_str], None, allow_currency=True)
-        out[is_str] = cur
+        # Every currency token (_CUR) holds a letter or a currency sign: text
+        # without one has no currency, so only the rest is parsed (the
+        # currency of a value never depends on the other values).
+        text = cells.text[is_str]
+        maybe = _np_bool(pc.match_substring_regex(_arrow(text), _CUR_CHAR_RE))
+        if maybe.any():
+            _, _, cur = _parse_number_text(text[maybe], None, allow_currency=True)
+            out.iloc[np.flatnonzero(is_str)[maybe]] = cur.to_numpy()
     return out
 
 

@@ -187,11 +187,24 @@ def cluster_vendors(
         Sorted by ``supplier`` then ``supplier_raw``; the same for any input
         order.
     """
-    text, _ = clean_text(pd.Series(names) if not isinstance(names, pd.Series) else names)
-    text = text.dropna()
-    if text.empty:
+    names = pd.Series(names) if not isinstance(names, pd.Series) else names
+    if isinstance(names.dtype, pd.StringDtype):
+        # Text repeats (one cell per contract): tidy each distinct spelling
+        # once and add up its rows (1 and 1.0 only merge in object columns).
+        raw_counts = names.value_counts(sort=False, dropna=True)
+        text, _ = clean_text(pd.Series(raw_counts.index, dtype=names.dtype))
+        keep = text.notna().to_numpy()
+        counts = (
+            pd.Series(raw_counts.to_numpy()[keep], index=pd.Index(text[keep], dtype="string"))
+            .groupby(level=0, sort=False)
+            .sum()
+        )
+    else:
+        text, _ = clean_text(names)
+        text = text.dropna()
+        counts = text.value_counts(sort=False)
+    if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
-    counts = text.value_counts(sort=False)
     raw = counts.index.astype(str).tolist()
     n_rows = counts.to_numpy()
     norm = normalise_vendor(pd.Series(raw, dtype="string"))

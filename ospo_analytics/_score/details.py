@@ -119,6 +119,23 @@ def empty_details(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS[name].items()})
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """``s.astype("string")``; a categorical converts its categories once
+    (procurement columns are categorical: millions of rows, few values)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories).astype("string").array
+        out = cats.take(s.cat.codes.to_numpy(), allow_fill=True)
+        return pd.Series(out, index=s.index, name=s.name)
+    return s.astype("string")
+
+
+def _sort_codes(s: pd.Series, ascending: bool = True) -> np.ndarray:
+    """Integer keys that sort as ``s`` does in ``sort_values`` (NA last)."""
+    codes, uniques = pd.factorize(s, sort=True)
+    codes = codes if ascending else len(uniques) - 1 - codes
+    return np.where(s.isna().to_numpy(), len(uniques), codes)
+
+
 def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     """Every known contract end per system and buyer (long table).
 
@@ -140,11 +157,11 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     p = proc.loc[has, ["system_id", "ministry", "supplier", "end_date", "pos_amount"]]
     from_proc = pd.DataFrame(
         {
-            "system_id": p["system_id"].astype("string"),
-            "buyer": p["ministry"].astype("string"),
+            "system_id": _text(p["system_id"]),
+            "buyer": _text(p["ministry"]),
             "end_date": pd.to_datetime(p["end_date"]),
             "source": "procurement",
-            "contract_vendor": p["supplier"].astype("string"),
+            "contract_vendor": _text(p["supplier"]),
             "pos_amount": p["pos_amount"].astype("Float64"),
         }
     )
@@ -173,8 +190,8 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
 def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
     d = pd.DataFrame(
         {
-            "ministry": it["ministry"].astype("string"),
-            "supplier": it["supplier"].astype("string"),
+            "ministry": _text(it["ministry"]),
+            "supplier": _text(it["supplier"]),
             "spend": it["pos_amount"].astype("float64"),
         }
     )
@@ -199,11 +216,11 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
 
 
 def _competition(it: pd.DataFrame) -> pd.DataFrame:
-    method = it["method"].astype("string").fillna("unknown")
+    method = _text(it["method"]).fillna("unknown")
     single = (it["tenderers"] == 1).fillna(False) & method.isin(_COMPETITIVE)
     d = pd.DataFrame(
         {
-            "ministry": it["ministry"].astype("string"),
+            "ministry": _text(it["ministry"]),
             "method": method,
             "spend": it["pos_amount"].astype("float64"),
             "single": single.astype("int64"),
@@ -241,20 +258,37 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     start = pd.Timestamp(as_of)
     e = ends[ends["buyer"].notna()].copy()
     e["_future"] = e["end_date"] >= start
+    # (system_id, buyer) as one integer: grouping and de-duplicating a
+    # million text pairs is most of this table's time.
+    sys_codes, buyer_codes = _sort_codes(e["system_id"]), _sort_codes(e["buyer"])
+    pair = sys_codes.astype(np.int64) * (int(buyer_codes.max(initial=0)) + 1) + buyer_codes
+    future = e["_future"].to_numpy(dtype=bool)
     n_up = (
-        e[e["_future"]].groupby(["system_id", "buyer"])["end_date"].nunique().rename("n_upcoming")
+        pd.Series(e["end_date"].to_numpy()[future])
+        .groupby(pair[future])
+        .nunique()
+        .rename("n_upcoming")
     )
     # Upcoming first (earliest end, procurement before the inventory date it
     # repeats), then past ones latest first.
     e["_key"] = np.where(
         e["_future"], e["end_date"].astype("int64"), -e["end_date"].astype("int64")
     )
-    e = e.sort_values(
-        ["system_id", "buyer", "_future", "_key", "source"],
-        ascending=[True, True, False, True, False],
-        kind="stable",
-    ).drop_duplicates(["system_id", "buyer"])
-    e = e.join(n_up, on=["system_id", "buyer"])
+    # As sort_values(["system_id", "buyer", "_future", "_key", "source"],
+    # ascending=[T, T, F, T, F], kind="stable").drop_duplicates(["system_id",
+    # "buyer"]), on integer codes.
+    order = np.lexsort(
+        (
+            _sort_codes(e["source"], ascending=False),
+            e["_key"].to_numpy(),
+            _sort_codes(e["_future"], ascending=False),
+            buyer_codes,
+            sys_codes,
+        )
+    )
+    first = order[~pd.Series(pair[order]).duplicated().to_numpy()]
+    e = e.iloc[first]
+    e["n_upcoming"] = n_up.reindex(pair[first]).to_numpy()
     e["status"] = np.where(e["_future"], "active", "ended")
     e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
     e["n_upcoming"] = e["n_upcoming"].fillna(0)
@@ -335,7 +369,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     total_sys_spend = pos.sum()
     known = int(is_open.notna().sum())
     if n_ministries is None:
-        names = pd.concat([it["ministry"].astype("string"), s["ministry"].astype("string")])
+        names = pd.concat([_text(it["ministry"]), s["ministry"].astype("string")])
         n_ministries = int(names.dropna().nunique())
     amount = pd.to_numeric(it["amount"], errors="coerce")
     return _one_row(
@@ -344,7 +378,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
             "systems": len(s),
             # As ``ministries.spend_it`` (its sum over ministries).
             "spend_it": float(amount.sum()) if amount.notna().any() else None,
-            "suppliers": int(it["supplier"].astype("string").dropna().nunique()),
+            "suppliers": int(_text(it["supplier"]).dropna().nunique()),
             "systems_open": int(is_open.fillna(False).sum()),
             "systems_open_known": known,
             "open_share_systems": float(is_open.dropna().astype(float).mean()) if known else None,
@@ -366,10 +400,10 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     cols = _COLUMNS["national_suppliers"]
     d = pd.DataFrame(
         {
-            "supplier": it["supplier"].astype("string"),
-            "ministry": it["ministry"].astype("string"),
+            "supplier": _text(it["supplier"]),
+            "ministry": _text(it["ministry"]),
             "spend": it["pos_amount"].astype("float64"),
-            "system_id": it["system_id"].astype("string"),
+            "system_id": _text(it["system_id"]),
         }
     )
     d = d[d["supplier"].notna()]
