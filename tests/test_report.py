@@ -216,6 +216,25 @@ def test_a_run_for_one_ministry_keeps_the_others_reports(country: Path, tmp_path
     assert "1 other" not in second.message and f"{len(others)} other ministries" in second.message
 
 
+def test_workers_never_share_the_callers_kernel(country: Path, tmp_path) -> None:
+    """A report run in-process leaves a kernel in the caller; forked workers
+    used to inherit it, two of them drove one kernel and one's clean-up
+    killed the other's notebook ("kernel died", or a hang in CI)."""
+    job = {
+        "name": "National overview", "ministry": "", "slug": report.NATIONAL,
+        "notebook": str(report.NOTEBOOK_DIR / report.NATIONAL_NOTEBOOK),
+        "processed_dir": str(country), "out_dir": str(tmp_path / "in-process"),
+        "formats": ["html"], "timeout": 300, "chromium": "", "as_of": "", "inject": "",
+    }  # fmt: skip
+    assert report._run_job(job)["status"] == "ok"
+    assert report._KERNEL is not None  # the caller now holds a kernel
+    summary = report.run_reports(country, tmp_path / "out", jobs=2, formats=("html",),
+                                 progress=False)  # fmt: skip
+    assert [s.status for s in summary.status] == ["ok"] * (len(FIXTURE_MINISTRIES) + 1), [
+        (s.name, s.error) for s in summary.status
+    ]
+
+
 def test_parameters_cannot_run_code() -> None:
     hostile = "x\"\n__import__('os').system('touch /tmp/pwned')\n'''\\"
     job = {"notebook": str(report.NOTEBOOK_DIR / report.MINISTRY_NOTEBOOK), "ministry": hostile,

@@ -1651,6 +1651,13 @@ def _worker_init() -> None:
     """Pool worker start: a fresh event loop, and die with the parent (a killed
     run leaves no orphan worker holding the lock file or writing into a
     dropped folder)."""
+    global _KERNEL
+    # A fork copies the parent's kernel manager when the parent ran a report
+    # in-process (``_run_job`` in a notebook or a test): two workers would then
+    # drive one kernel (zmq sockets shared across processes) and one's clean-up
+    # kills the other's notebook. Every worker starts its own kernel.
+    _KERNEL = None
+    _DATA_CACHE.clear()
     _fresh_event_loop()
     if sys.platform != "linux":
         return
