@@ -36,9 +36,11 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+## lint: ruff and mypy (with pandas-stubs), as CI runs them
 lint: $(STAMP)
 	$(BIN)/ruff check ospo_analytics tests benchmarks
 	$(BIN)/ruff format --check ospo_analytics tests benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix ospo_analytics tests benchmarks
