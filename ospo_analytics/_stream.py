@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from ._clean.schema import Column, columns
 from ._config import Config
@@ -115,29 +116,151 @@ def _encoding(path: Path) -> tuple[str, bool]:
     return ("utf-8-sig" if bom else "utf-8"), n_nul
 
 
-def _rows(path: Path, encoding: str, has_nul: bool, delimiter: str) -> Iterator[list[str]]:
-    # newline=None translates \r\n and \r to \n, as the in-memory reader does
-    # before parsing; csv then sees the same lines.
-    fh = open(path, encoding=encoding, newline=None)  # noqa: SIM115 - closed below
+class _Run:
+    """A block of whole lines, each one a well-formed record, as one text.
+
+    Every line's cells are unquoted text without a quote character, or fully
+    quoted text (doubled quotes inside, no line break), so the csv module and
+    Arrow's CSV reader give the same cells and each line is one record: a run
+    is parsed by Arrow instead of line by line in Python.
+    """
+
+    __slots__ = ("first_line", "quoted", "text")
+
+    def __init__(self, text: str, quoted: bool) -> None:
+        self.text, self.quoted = text, quoted
+        self.first_line = 1  # the file's line number of the run's first line
+
+    def lines(self) -> list[str]:
+        """The run's lines without their line ends."""
+        parts = self.text.split("\n")
+        if parts[-1] == "":
+            parts.pop()  # the text ends with a line end
+        return parts
+
+    def records(self, delimiter: str) -> list[list[str]]:
+        """The csv module's records of the run (a blank line is ``[]``)."""
+        return list(csv.reader(self.lines(), delimiter=delimiter))
+
+
+def _well_formed(delimiter: str) -> str:
+    """RE2 pattern of a line whose every cell is plain or fully quoted."""
+    d = re.escape(delimiter)
+    cell = f'(?:[^"{d}]*|"(?:[^"]|"")*")'
+    return f"^{cell}(?:{d}{cell})*$"
+
+
+def _run_of(text: str, delimiter: str) -> _Run | None:
+    """``text`` as a run when every line in it is a well-formed record."""
+    if '"' not in text:
+        return _Run(text, quoted=False)
+    lines = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))
+    if pc.all(pc.match_substring_regex(lines, _well_formed(delimiter))).as_py():
+        return _Run(text, quoted=True)
+    return None
+
+
+class _Lines:
+    """The file's lines (newlines translated, NULs removed), read in blocks.
+
+    Iterating gives lines one at a time (the csv module pulls them); at a
+    block boundary, :meth:`next_block` hands over the next block's text whole,
+    so quote-free blocks never become Python lines.
+    """
+
+    def __init__(self, path: Path, encoding: str, has_nul: bool, block_chars: int) -> None:
+        # newline=None translates \r\n and \r to \n, as the in-memory reader
+        # does before parsing; csv then sees the same lines.
+        self.fh = open(path, encoding=encoding, newline=None)  # noqa: SIM115 - closed by close()
+        self.has_nul, self.block_chars = has_nul, block_chars
+        self.pending: list[str] = []
+        self.i = 0
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def next_block(self) -> str | None:
+        """The next block of whole lines, or None at the end of the file."""
+        text = self.fh.read(self.block_chars)
+        if not text:
+            return None
+        if text[-1] != "\n":
+            text += self.fh.readline()
+        return text.replace("\x00", "") if self.has_nul else text
+
+    def at_block_end(self) -> bool:
+        return self.i >= len(self.pending)
+
+    def load(self, text: str) -> None:
+        """Serve ``text``'s lines one by one."""
+        parts = text.split("\n")
+        last = parts.pop()
+        self.pending = [p + "\n" for p in parts]
+        if last:
+            self.pending.append(last)
+        self.i = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        while self.i >= len(self.pending):
+            text = self.next_block()
+            if text is None:
+                raise StopIteration
+            self.load(text)
+        line = self.pending[self.i]
+        self.i += 1
+        return line
+
+
+class _Cursor:
+    """Where the record reader is: lines consumed, and the line number on
+    which the last record it gave starts (what the in-memory reader reports
+    as a row's number: a cell with line breaks makes the two differ)."""
+
+    __slots__ = ("line", "start")
+
+    def __init__(self) -> None:
+        self.line = 0
+        self.start = 0
+
+
+def _rows(
+    path: Path,
+    encoding: str,
+    has_nul: bool,
+    delimiter: str,
+    block_chars: int = 1 << 24,
+    cursor: _Cursor | None = None,
+) -> Iterator[list[str] | _Run]:
+    """Records of the file, with blocks of well-formed lines as :class:`_Run`."""
+    src = _Lines(path, encoding, has_nul, block_chars)
     try:
-        lines: Iterator[str] = iter(fh)
-        if has_nul:
-            lines = (line.replace("\x00", "") for line in lines)
-        yield from _checked_records(lines, delimiter)
+        yield from _checked_records(src, delimiter, cursor)
     finally:
-        fh.close()
+        src.close()
 
 
-def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]]:
+def _checked_records(
+    lines: Iterator[str], delimiter: str, cursor: _Cursor | None = None
+) -> Iterator[list[str] | _Run]:
     """csv records of ``lines``; a quote that never closes makes the file not
     streamable (the in-memory reader splits such records again and rejects
-    the broken line, with the same rule: ``stray_quote``)."""
+    the broken line, with the same rule: ``stray_quote``).
+
+    When ``lines`` is a :class:`_Lines`, whole blocks of well-formed lines
+    after the first thousand records come out as :class:`_Run` (same records).
+    ``cursor`` follows the line numbers.
+    """
     csv.field_size_limit(1 << 30)
+    at = cursor if cursor is not None else _Cursor()
     span: list[str] = []
 
     def tracked() -> Iterator[str]:
         for line in lines:
             span.append(line)
+            at.line += 1
             yield line
 
     def check(rec: list[str], lines_of_rec: list[str], width: int) -> list[str]:
@@ -151,13 +274,15 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
     for rec in csv.reader(tracked(), delimiter=delimiter):
         lines_of_rec = span[:]
         span.clear()
-        head.append((0, rec, lines_of_rec))
+        head.append((at.line - len(lines_of_rec) + 1, rec, lines_of_rec))
         if len(head) >= 1000:
             width = _usual_width(head, delimiter)
             break
     if width < 0 and head:
         width = _usual_width(head, delimiter)
-    yield from (check(r, sp, width) for _s, r, sp in head)
+    for start, rec, lines_of_rec in head:
+        at.start = start
+        yield check(rec, lines_of_rec, width)
     head.clear()
     if width < 0:
         return
@@ -167,7 +292,24 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
     # never a stray quote; a line with a quote starts a record that the csv
     # module reads, pulling the lines it needs (it never reads ahead).
     src = iter(lines)
-    for line in src:
+    blocks = lines if isinstance(lines, _Lines) else None
+    while True:
+        if blocks is not None and blocks.at_block_end():
+            text = blocks.next_block()
+            if text is None:
+                return
+            run = _run_of(text, delimiter)
+            if run is not None:
+                run.first_line = at.line + 1
+                at.line += text.count("\n") + (text[-1] != "\n")
+                yield run
+                continue
+            blocks.load(text)
+        line = next(src, None)
+        if line is None:
+            return
+        at.line += 1
+        at.start = at.line
         if '"' not in line:
             if line == "\n":
                 yield []
@@ -181,6 +323,7 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
             yield first
             for more in src:
                 span.append(more)
+                at.line += 1
                 yield more
 
         for rec in csv.reader(rest(), delimiter=delimiter):
@@ -188,15 +331,37 @@ def _checked_records(lines: Iterator[str], delimiter: str) -> Iterator[list[str]
             break
 
 
-def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[list[object]]]:
+def _chunks(
+    items: Iterator[list[str] | _Run], size: int, delimiter: str, cursor: _Cursor
+) -> Iterator[tuple[list[list[object]], list[int]] | _Run]:
+    """Records grouped in chunks of ``size``, each with the line number on
+    which each record starts; runs pass through whole, except into the first
+    chunk (header detection works on records)."""
     chunk: list[list[object]] = []
-    for r in rows:
+    starts: list[int] = []
+    first = True
+    for r in items:
+        if isinstance(r, _Run):
+            if not first:
+                if chunk:
+                    yield chunk, starts
+                    chunk, starts = [], []
+                yield r
+                continue
+            for k, rec in enumerate(r.records(delimiter)):
+                chunk.append(rec)
+                starts.append(r.first_line + k)
+                if len(chunk) >= size:
+                    yield chunk, starts
+                    chunk, starts, first = [], [], False
+            continue
         chunk.append(r)
+        starts.append(cursor.start)
         if len(chunk) >= size:
-            yield chunk
-            chunk = []
+            yield chunk, starts
+            chunk, starts, first = [], [], False
     if chunk:
-        yield chunk
+        yield chunk, starts
 
 
 def _delimiter(path: Path, encoding: str, has_nul: bool) -> str:
@@ -228,6 +393,8 @@ class _Source:
             self.note += f"; {self.has_nul} NUL character(s) removed"
         self._load = _load
         self.mapping: dict[int, str] | None = None
+        # Text is read in blocks of about a chunk of lines.
+        self.block_chars = max(64, chunk_rows * 160)
 
     def frame(self, data: dict[str, np.ndarray], rows: list[int] | np.ndarray) -> pd.DataFrame:
         """A data frame of cells (object columns) with its provenance."""
@@ -237,18 +404,33 @@ class _Source:
         frame["source_row"] = rows
         return frame
 
-    def frames(self, acc) -> Iterator[pd.DataFrame]:
-        """Object frames as ``_sheet_frame`` builds them; the first chunk goes
-        through ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
+    def table_frame(self, table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+        """The object frame of an Arrow table of text cells and ``source_row``."""
+        names = table.schema.names[:-1]
+        data = {n: table.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)}
+        return self.frame(data, table.column(len(names)).to_numpy())
+
+    def frames(self, acc) -> Iterator[pd.DataFrame | pa.Table]:
+        """Data rows as ``_sheet_frame`` builds them: object frames, or Arrow
+        tables of text for quote-free runs. The first chunk goes through
+        ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
         _load = self._load
-        offset = 0
         rec: dict | None = None
         error_reject: pd.DataFrame | None = None
-        for chunk in _chunks(
-            _rows(self.path, self.encoding, self.has_nul, self.delimiter), self.chunk_rows
-        ):
+        cursor = _Cursor()
+        items = _rows(
+            self.path,
+            self.encoding,
+            self.has_nul,
+            self.delimiter,
+            block_chars=self.block_chars,
+            cursor=cursor,
+        )
+        for item in _chunks(items, self.chunk_rows, self.delimiter, cursor):
             if rec is None:
-                raw = RawSheet(str(self.path), "", chunk, notes=[self.note])
+                assert not isinstance(item, _Run)  # the first chunk is records
+                chunk, starts = item
+                raw = RawSheet(str(self.path), "", chunk, notes=[self.note], row_numbers=starts)
                 n_files, n_rej = len(acc.files), len(acc.rejects)
                 frame = _load._sheet_frame(raw, self.table, self.config, acc)
                 rec = acc.files[n_files]
@@ -264,14 +446,23 @@ class _Source:
                     found = find_header(chunk, alias_index, scan_rows=scan)
                     assert found is not None  # _sheet_frame found it too
                     self.mapping = found[1]
-                offset = len(chunk)
                 if frame is not None and len(frame):
                     yield frame
                 continue
+            if isinstance(item, _Run):
+                table = self.run_table(item, rec)
+                if table is not None:
+                    if table.num_rows:
+                        yield table
+                    continue
+                # Arrow cannot: line by line.
+                chunk = item.records(self.delimiter)
+                starts = list(range(item.first_line, item.first_line + len(chunk)))
+            else:
+                chunk, starts = item
             blank = np.fromiter(map(_load._row_blank, chunk), dtype=bool, count=len(chunk))
             keep = np.flatnonzero(~blank)
-            positions = (keep + offset + 1).tolist()
-            offset += len(chunk)
+            positions = [starts[i] for i in keep.tolist()]
             if not len(keep):
                 continue
             rec["rows_read"] += len(keep)
@@ -303,6 +494,65 @@ class _Source:
         if rec is None:
             raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
 
+    def run_table(self, run: _Run, rec: dict) -> pa.Table | None:
+        """The run's data rows: a table of text cells and ``source_row``.
+
+        Arrow's CSV reader gives the csv module's cells for a run's lines
+        (each is a well-formed record on one line). None when it cannot (a
+        ragged line, fewer columns than the header maps) or the sheet is
+        unusable: the run is then read line by line.
+        """
+        if self.mapping is None or len(self.delimiter) != 1:
+            return None
+        lines = run.lines()
+        lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+        filled = np.flatnonzero(lengths > 0)  # Arrow skips empty lines; csv gives []
+        if not len(filled):
+            return pa.table({})
+        width = len(next(csv.reader([lines[int(filled[0])]], delimiter=self.delimiter)))
+        if width <= max(self.mapping):
+            return None
+        names = [f"c{i}" for i in range(width)]
+        try:
+            table = pcsv.read_csv(
+                pa.py_buffer(run.text.encode("utf-8")),
+                read_options=pcsv.ReadOptions(column_names=names),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    quote_char='"' if run.quoted else False,
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=True,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+        if table.num_rows != len(filled):
+            return None
+        # Blank rows (every cell empty or white space) are not data rows: the
+        # rows with no ASCII letter or digit anywhere are checked exactly.
+        maybe = None
+        for col in table.columns:
+            none = pc.invert(pc.match_substring_regex(col, "[0-9A-Za-z]"))
+            maybe = none if maybe is None else pc.and_(maybe, none)
+        keep = np.ones(table.num_rows, dtype=bool)
+        for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist():
+            cells = [table.column(k)[i].as_py() for k in range(width)]
+            keep[i] = not self._load._row_blank(cells)
+        rows = filled[keep] + run.first_line
+        rec["rows_read"] += len(rows)
+        if not keep.all():
+            table = table.filter(pa.array(keep))
+        data = {name: table.column(pos) for pos, name in self.mapping.items()}
+        data["source_row"] = pa.array(rows, type=pa.int64())
+        return pa.table(data)
+
 
 def _voting_columns(table: str) -> list[Column]:
     return [c for c in columns(table) if c.kind in _NUMERIC_KINDS or c.kind == "date"]
@@ -324,9 +574,15 @@ class _Spill:
         self.schema: pa.Schema | None = None
         self.n_batches = 0
 
-    def add(self, frame: pd.DataFrame) -> None:
+    def add(self, frame: pd.DataFrame | pa.Table) -> None:
         batch = None
-        if self.items:
+        if isinstance(frame, pa.Table):
+            batches = frame.combine_chunks().to_batches()
+            if len(batches) == 1:
+                batch = batches[0]
+            else:  # not one contiguous batch: keep it as a frame
+                frame = self.source.table_frame(frame)
+        elif self.items:
             data = [c for c in frame.columns if c not in _PROVENANCE]
             try:
                 arrays = [pa.array(frame[c].to_numpy(), type=pa.string()) for c in data]
@@ -335,6 +591,8 @@ class _Spill:
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 batch = None  # not all text: keep it as it is
         if batch is None or (self.writer is not None and batch.schema != self.schema):
+            if isinstance(frame, pa.Table):
+                frame = self.source.table_frame(frame)
             self.items.append(frame)
             return
         if self.writer is None:
@@ -357,12 +615,7 @@ class _Spill:
                     yield item
                     continue
                 assert reader is not None
-                batch = reader.get_batch(item)
-                names = batch.schema.names[:-1]
-                data = {
-                    n: batch.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)
-                }
-                yield self.source.frame(data, batch.column(len(names)).to_numpy())
+                yield self.source.table_frame(reader.get_batch(item))
         finally:
             if handle is not None:
                 handle.close()
@@ -378,32 +631,44 @@ def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
     for frame in source.frames(acc):
         spill.add(frame)
+        names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
         for c in cols:
-            if c.name not in frame.columns:
-                continue
-            store = seen[c.name]
-            raw = frame[c.name].to_numpy(dtype=object)
-            if c.kind != "date" and pd.api.types.infer_dtype(raw, skipna=True) == "string":
-                # Amounts are nearly all distinct: fold in arrow, then visit
-                # only the first value of each new shape, in file order.
-                shapes = pc.replace_substring_regex(pa.array(raw, pa.string()), "[1-9]", "9")
-                codes, uniq = pd.factorize(shapes.to_numpy(zero_copy_only=False))
-                # factorize numbers shapes by first occurrence; -1 is empty.
-                found, first = np.unique(codes, return_index=True)
-                for code, i in zip(found.tolist(), first.tolist(), strict=True):
-                    if code >= 0:
-                        store.setdefault(uniq[code], raw[i])
-                continue
-            values = pd.unique(raw)
-            if c.kind == "date":
-                for v in values:
-                    if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
-                        store.setdefault(v, v)
-            else:
-                for v in values:
-                    if isinstance(v, str):
-                        store.setdefault(v.translate(_DIGITS_1_9), v)
+            if c.name in names:
+                _witnesses_of(c, frame[c.name], seen[c.name])
     return {k: pd.Series(list(v.values()), dtype=object) for k, v in seen.items() if v}
+
+
+def _witnesses_of(c: Column, cells: pd.Series | pa.ChunkedArray, store: dict[str, str]) -> None:
+    """Add the column's new voting values to ``store`` (shape -> first value)."""
+    arrow = isinstance(cells, pa.ChunkedArray)
+    raw = None if arrow else cells.to_numpy(dtype=object)
+    if c.kind != "date" and (arrow or pd.api.types.infer_dtype(raw, skipna=True) == "string"):
+        # Amounts are nearly all distinct: fold in arrow, then visit only the
+        # first value of each new shape, in file order.
+        text = cells if arrow else pa.array(raw, pa.string())
+        codes, uniq = pd.factorize(_fold_digits(text).to_numpy(zero_copy_only=False))
+        # factorize numbers shapes by first occurrence; -1 is empty.
+        found, first = np.unique(codes, return_index=True)
+        for code, i in zip(found.tolist(), first.tolist(), strict=True):
+            if code >= 0 and uniq[code] not in store:
+                store[uniq[code]] = cells[i].as_py() if arrow else raw[i]
+        return
+    values = pc.unique(cells).to_pylist() if arrow else pd.unique(raw)
+    if c.kind == "date":
+        for v in values:
+            if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
+                store.setdefault(v, v)
+    else:
+        for v in values:
+            if isinstance(v, str):
+                store.setdefault(v.translate(_DIGITS_1_9), v)
+
+
+def _fold_digits(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Digits 1-9 as ``9`` (a number's shape); literal replaces beat one regex."""
+    for d in "12345678":
+        text = pc.replace_substring(text, d, "9")
+    return text
 
 
 def _with_witnesses(

@@ -212,3 +212,50 @@ def test_records_after_the_first_thousand_split_as_the_csv_module_does():
     stray = "".join(body[:1100]) + 'A,"B\nC,D,2\nE,F,3\n'  # never closes
     with pytest.raises(_stream._NotStreamable):
         list(_stream._checked_records(iter(io.StringIO(stray, newline="")), ","))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_quote_free_blocks_parsed_by_arrow_give_the_same_rows(tmp_path, monkeypatch, newline):
+    """Past the first chunk, quote-free blocks go through Arrow's CSV reader:
+    blank, white-space, ragged, NUL-free unicode and quoted lines mixed in
+    give exactly the in-memory rows, rejects and row numbers."""
+    specials = [
+        "",  # empty line: a record, not a data row
+        " ",  # white space only: one cell, ragged for Arrow
+        ",,,,,",  # every cell empty: blank
+        "\u00a0,\u2003, ,\t,,",  # unicode white space in every cell: blank
+        "-,–,/,.,,",  # no letter or digit, but not blank
+        "Ministry 9,Short row",  # ragged: padded, then rejected
+        "Ministry 9,S,1,2021-01-01,Open,1,extra,cells",  # longer than the header
+        'Ministry 8,"Quoted, Ltd",5,2021-02-03,Open,2',  # a quote: read by csv
+        "Ministère 7,Société Générale,\u20ac 12,31/12/2021,Ouvert,3",  # day-first vote
+        '"Ministry 6","Doubled ""quotes"", Ltd","1,5",2021-04-05,"",4',  # well-formed quotes
+        'Ministry 6,Stray "quote,7,2021-04-05,Open,4',  # a quote inside a plain cell
+        'Ministry 6,"Closed" then text,7,2021-04-05,Open,4',  # text after a closing quote
+        '"Ministry 6","Two\nlines",8,2021-04-05,Open,4',  # a cell across a line break
+    ]
+    lines = [PROC_HEADER.rstrip("\n")]
+    for i in range(6000):
+        row = f"Ministry {i % 5},Supplier {i % 13} Ltd,{i}.5,2021-03-{1 + i % 28:02d},Open,1"
+        if 3000 < i < 4500:  # every cell quoted, as many exports do
+            row = ",".join(f'"{c}"' for c in row.split(","))
+        lines.append(row)
+        if i > 1200 and i % 331 == 0:
+            lines.append(specials[(i // 331) % len(specials)].replace("\n", newline))
+    path = _write(tmp_path / "runs.csv", newline.join(lines) + newline)
+    from ospo_analytics import _stream as st
+
+    used = []
+    real = st._Source.run_table
+
+    def spy(self, run, rec):
+        out = real(self, run, rec)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(st._Source, "run_table", spy)
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=100)
+    assert streamed == 1
+    assert sum(used) > 3 and not all(used)  # some runs by Arrow, some line by line
+    assert (a.rejects["action"] == "row rejected").any()
+    _assert_same(a, b)
