@@ -91,7 +91,8 @@ def ministry_key(name: object) -> str:
     str
         The key (``""`` for a blank name).
     """
-    if name is None or (not isinstance(name, str) and pd.isna(name)):
+    # pd.isna takes any object; the stubs accept scalars and containers only.
+    if name is None or (not isinstance(name, str) and pd.isna(name)):  # type: ignore[call-overload]
         return ""
     text = _fold(str(name)).replace("&", " and ").replace("+", " and ")
     words = [w for w in _PUNCT.sub(" ", text).split() if w]
@@ -317,32 +318,7 @@ def resolve_ministries(
     keys = [ministry_key(b) for b in buyers]
 
     # 1. Roll-up --------------------------------------------------------
-    by_name: dict[str, BuyerRule] = {}
-    for r in rules:
-        if r.kind == "name":
-            by_name.setdefault(ministry_key(r.pattern), r)
-    patterns = [r for r in rules if r.kind != "name"]
-    target_keys = {ministry_key(r.ministry) for r in rules}
-    target_keys |= {ministry_key(v) for v in (aliases or {}).values()}
-    ministry_spelling: list[str] = []
-    matched_by: list[str] = []
-    for b, k in zip(buyers, keys, strict=True):
-        rule = by_name.get(k)
-        if rule is None and patterns:
-            tidy = _tidy(b)
-            rule = next((r for r in patterns if r.matches(tidy)), None)
-        if rule is not None:
-            ministry_spelling.append(rule.ministry)
-            matched_by.append(f"mapping: {rule.pattern} ({rule.origin})")
-        elif not rules:
-            ministry_spelling.append(b)
-            matched_by.append("no mapping")
-        elif k in target_keys:
-            ministry_spelling.append(b)
-            matched_by.append("is a ministry")
-        else:
-            ministry_spelling.append(b)
-            matched_by.append("unmatched")
+    ministry_spelling, matched_by = _roll_up(buyers, keys, rules, aliases)
 
     # 2. Clustering of the ministry spellings ---------------------------
     weights: dict[str, int] = {}
@@ -393,6 +369,42 @@ def resolve_ministries(
     )
     merges = _merges(table)
     return MinistryResolution(table, merges, mapped=bool(rules))
+
+
+def _roll_up(
+    buyers: list[str],
+    keys: list[str],
+    rules: list[BuyerRule],
+    aliases: Mapping[str, str] | None,
+) -> tuple[list[str], list[str]]:
+    """The ministry spelling of each buyer and how it was matched (step 1)."""
+    by_name: dict[str, BuyerRule] = {}
+    for r in rules:
+        if r.kind == "name":
+            by_name.setdefault(ministry_key(r.pattern), r)
+    patterns = [r for r in rules if r.kind != "name"]
+    target_keys = {ministry_key(r.ministry) for r in rules}
+    target_keys |= {ministry_key(v) for v in (aliases or {}).values()}
+    ministry_spelling: list[str] = []
+    matched_by: list[str] = []
+    for b, k in zip(buyers, keys, strict=True):
+        rule = by_name.get(k)
+        if rule is None and patterns:
+            tidy = _tidy(b)
+            rule = next((r for r in patterns if r.matches(tidy)), None)
+        if rule is not None:
+            ministry_spelling.append(rule.ministry)
+            matched_by.append(f"mapping: {rule.pattern} ({rule.origin})")
+        elif not rules:
+            ministry_spelling.append(b)
+            matched_by.append("no mapping")
+        elif k in target_keys:
+            ministry_spelling.append(b)
+            matched_by.append("is a ministry")
+        else:
+            ministry_spelling.append(b)
+            matched_by.append("unmatched")
+    return ministry_spelling, matched_by
 
 
 def _fuzzy_merge(cluster_of: dict[str, str], method: dict[str, str], threshold: float) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -187,22 +187,7 @@ def cluster_vendors(
         Sorted by ``supplier`` then ``supplier_raw``; the same for any input
         order.
     """
-    names = pd.Series(names) if not isinstance(names, pd.Series) else names
-    if isinstance(names.dtype, pd.StringDtype):
-        # Text repeats (one cell per contract): tidy each distinct spelling
-        # once and add up its rows (1 and 1.0 only merge in object columns).
-        raw_counts = names.value_counts(sort=False, dropna=True)
-        text, _ = clean_text(pd.Series(raw_counts.index, dtype=names.dtype))
-        keep = text.notna().to_numpy()
-        counts = (
-            pd.Series(raw_counts.to_numpy()[keep], index=pd.Index(text[keep], dtype="string"))
-            .groupby(level=0, sort=False)
-            .sum()
-        )
-    else:
-        text, _ = clean_text(names)
-        text = text.dropna()
-        counts = text.value_counts(sort=False)
+    counts = _spelling_counts(names)
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
     raw = counts.index.astype(str).tolist()
@@ -214,14 +199,7 @@ def cluster_vendors(
     ]
     normalised = list(keys_per_raw)
 
-    alias_target_key: dict[str, str] = {}
-    alias_display: dict[str, str] = {}
-    for src, dst in (aliases or {}).items():
-        s_key = _key_of(src)
-        d_key = _key_of(dst)
-        if s_key and d_key:
-            alias_target_key[s_key] = d_key
-            alias_display[d_key] = str(dst).strip()
+    alias_target_key, alias_display = _alias_keys(aliases)
     via_alias = [k in alias_target_key for k in keys_per_raw]
     keys_per_raw = [alias_target_key.get(k, k) for k in keys_per_raw]
 
@@ -242,24 +220,7 @@ def cluster_vendors(
             "n_rows": n_rows,
         }
     )
-    # Display name per component: alias target, else the most frequent
-    # spelling that does not look like mojibake (a garbled spelling is named
-    # only when the cluster has no other).
-    ranked = frame.assign(
-        _moji=frame["supplier_raw"].map(looks_mojibake).astype(bool),
-        _fold=frame["supplier_raw"].str.casefold(),
-        _len=frame["supplier_raw"].str.len(),
-    ).sort_values(
-        ["_comp", "_moji", "n_rows", "_len", "_fold", "supplier_raw"],
-        ascending=[True, True, False, False, True, True],
-    )
-    display = ranked.groupby("_comp", sort=False).first()[["supplier_raw", "_key"]]
-    display.columns = ["supplier", "_display_key"]
-    comp_keys = frame.groupby("_comp")["_key"].agg(lambda k: sorted(set(k)))
-    for c, ks in comp_keys.items():
-        hit = sorted(k for k in ks if k in alias_display)
-        if hit:
-            display.loc[c, ["supplier", "_display_key"]] = [alias_display[hit[0]], hit[0]]
+    display = _display_names(frame, alias_display)
     frame = frame.join(display, on="_comp")
 
     frame["match_score"] = [
@@ -283,6 +244,62 @@ def cluster_vendors(
     return out
 
 
+def _spelling_counts(names: pd.Series) -> pd.Series:
+    """Rows per distinct whitespace-tidied spelling (blank cells dropped)."""
+    names = pd.Series(names) if not isinstance(names, pd.Series) else names
+    if isinstance(names.dtype, pd.StringDtype):
+        # Text repeats (one cell per contract): tidy each distinct spelling
+        # once and add up its rows (1 and 1.0 only merge in object columns).
+        raw_counts = names.value_counts(sort=False, dropna=True)
+        text, _ = clean_text(pd.Series(raw_counts.index, dtype=names.dtype))
+        keep = text.notna().to_numpy()
+        return (
+            pd.Series(raw_counts.to_numpy()[keep], index=pd.Index(text[keep], dtype="string"))
+            .groupby(level=0, sort=False)
+            .sum()
+        )
+    text, _ = clean_text(names)
+    text = text.dropna()
+    return text.value_counts(sort=False)
+
+
+def _alias_keys(aliases: Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """``[vendors.aliases]`` as (source key -> target key, target key -> display name)."""
+    alias_target_key: dict[str, str] = {}
+    alias_display: dict[str, str] = {}
+    for src, dst in (aliases or {}).items():
+        s_key = _key_of(src)
+        d_key = _key_of(dst)
+        if s_key and d_key:
+            alias_target_key[s_key] = d_key
+            alias_display[d_key] = str(dst).strip()
+    return alias_target_key, alias_display
+
+
+def _display_names(frame: pd.DataFrame, alias_display: dict[str, str]) -> pd.DataFrame:
+    """``supplier`` and ``_display_key`` per component (index ``_comp``).
+
+    The alias target, else the most frequent spelling that does not look like
+    mojibake (a garbled spelling is named only when the cluster has no other).
+    """
+    ranked = frame.assign(
+        _moji=frame["supplier_raw"].map(looks_mojibake).astype(bool),
+        _fold=frame["supplier_raw"].str.casefold(),
+        _len=frame["supplier_raw"].str.len(),
+    ).sort_values(
+        ["_comp", "_moji", "n_rows", "_len", "_fold", "supplier_raw"],
+        ascending=[True, True, False, False, True, True],
+    )
+    display = ranked.groupby("_comp", sort=False).first()[["supplier_raw", "_key"]]
+    display.columns = ["supplier", "_display_key"]
+    comp_keys = frame.groupby("_comp")["_key"].agg(lambda k: sorted(set(k)))
+    for c, ks in comp_keys.items():
+        hit = sorted(k for k in ks if k in alias_display)
+        if hit:
+            display.loc[c, ["supplier", "_display_key"]] = [alias_display[hit[0]], hit[0]]
+    return display
+
+
 def _key_of(name: Any) -> str | None:
     key = normalise_vendor(pd.Series([str(name)], dtype="string")).iloc[0]
     if isinstance(key, str):
@@ -291,10 +308,13 @@ def _key_of(name: Any) -> str | None:
     return text or None
 
 
-def _dtype(column: str) -> str:
-    return {"cluster_id": "Int64", "match_score": "Float64", "n_rows": "Int64"}.get(
-        column, "string"
-    )
+def _dtype(column: str) -> Literal["Int64", "Float64", "string"]:
+    dtypes: dict[str, Literal["Int64", "Float64"]] = {
+        "cluster_id": "Int64",
+        "match_score": "Float64",
+        "n_rows": "Int64",
+    }
+    return dtypes.get(column, "string")
 
 
 def vendor_merges(table: pd.DataFrame) -> pd.DataFrame:

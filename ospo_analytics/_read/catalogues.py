@@ -56,7 +56,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -77,7 +77,7 @@ EXTRA_COLUMNS = (
     "labor_hours",
     "last_modified",
 )
-_EXTRA_DTYPES = {"labor_hours": "Float64"}
+_EXTRA_DTYPES: dict[str, Literal["Float64", "string"]] = {"labor_hours": "Float64"}
 
 
 @dataclass
@@ -168,9 +168,14 @@ def _get(obj: Any, *keys: str) -> Any:
     return obj
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """The value if it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _slug(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore")
-    s = s.str.decode("ascii").astype("string").str.lower()
+    ascii_bytes = values.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore")
+    s = ascii_bytes.str.decode("ascii").astype("string").str.lower()
     return s.str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
 
 
@@ -193,9 +198,11 @@ def _finish(records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
         if col.name not in df:
             out[col.name] = pd.Series(pd.NA, index=df.index, dtype=dtype)
         elif dtype == "datetime64[ns]":
-            out[col.name] = pd.to_datetime(df[col.name], errors="coerce").astype(dtype)
+            out[col.name] = pd.to_datetime(df[col.name], errors="coerce").astype("datetime64[ns]")
         else:
-            out[col.name] = pd.Series(pd.array(df[col.name].tolist(), dtype=dtype), index=df.index)
+            # A dtype name from the schema: the stubs take literal names only.
+            values = pd.array(df[col.name].tolist(), dtype=dtype)  # type: ignore[call-overload]
+            out[col.name] = pd.Series(values, index=df.index)
     for name in EXTRA_COLUMNS:
         vals = df[name].tolist() if name in df else [pd.NA] * len(df)
         out[name] = pd.Series(pd.array(vals, dtype=_EXTRA_DTYPES.get(name, "string")))
@@ -364,7 +371,9 @@ _GOV_DOMAIN = re.compile(r"(\.gov\b|\.gouv\.|\.gob\.|\.gv\.|\.govt\.|\.gov\.)", 
 
 
 def _looks_public(owner: str | None) -> bool:
-    return bool(owner) and bool(_PUBLIC_BODY.search(owner) or _GOV_DOMAIN.search(owner))
+    if not owner:
+        return False
+    return bool(_PUBLIC_BODY.search(owner) or _GOV_DOMAIN.search(owner))
 
 
 _FORGE = r"(?:github\.com|gitlab\.com|bitbucket\.org|sourceforge\.net|codeberg\.org|gitea\.com|code\.europa\.eu|developers\.italia\.it)"
@@ -478,9 +487,9 @@ def _publiccode_rows(
     """Rows for one publiccode.yml document, or the reasons it is rejected."""
     sheet = "publiccode.yml"
     notes: list[dict[str, Any]] = []
-    descs = doc.get("description") if isinstance(doc.get("description"), dict) else {}
+    descs = _dict(doc.get("description"))
     lang = "en" if "en" in descs else next(iter(descs), None)
-    desc = descs.get(lang) if lang and isinstance(descs.get(lang), dict) else {}
+    desc = _dict(descs.get(lang)) if lang else {}
     name = _text(doc.get("name")) or _text(desc.get("localisedName"))
     if not name:
         return (
@@ -489,7 +498,7 @@ def _publiccode_rows(
             notes,
         )
 
-    legal = doc.get("legal") if isinstance(doc.get("legal"), dict) else {}
+    legal = _dict(doc.get("legal"))
     owners = [
         _text(_get(doc, "organisation", "name")),
         _text(legal.get("mainCopyrightOwner")),
@@ -522,41 +531,8 @@ def _publiccode_rows(
         )
 
     raw_cats = _texts(doc.get("categories"))
-    mapped = [
-        PUBLICCODE_CATEGORIES[c.lower()] for c in raw_cats if c.lower() in PUBLICCODE_CATEGORIES
-    ]
-    category = mapped[0] if mapped else ("other" if raw_cats else None)
-
-    deps = doc.get("dependsOn")
-    if isinstance(deps, dict):
-        prop = [d for d in deps.get("proprietary") or [] if d]
-        if not prop:
-            dependencies = "none"
-        elif any(not (isinstance(d, dict) and d.get("optional") is True) for d in prop):
-            dependencies = "hard"
-        else:
-            dependencies = "replaceable"
-    else:
-        dependencies = None
-
-    maint = doc.get("maintenance") if isinstance(doc.get("maintenance"), dict) else {}
-    mtype = (_text(maint.get("type")) or "").lower()
-    maintained = None if not mtype else mtype != "none"
-    vendor = None
-    if mtype == "contract":
-        names = [_text(_get(c, "name")) for c in maint.get("contractors") or []]
-        vendor = "; ".join(n for n in names if n) or None
-
-    loc = doc.get("localisation") if isinstance(doc.get("localisation"), dict) else {}
-    langs = _texts(loc.get("availableLanguages"))
-    ready = loc.get("localisationReady")
-    if len(langs) > 1 or ready is True:
-        localised = True
-    elif ready is False and len(langs) <= 1:
-        localised = False
-    else:
-        localised = None
-
+    maintained, vendor = _publiccode_maintenance(_dict(doc.get("maintenance")))
+    langs, localised = _publiccode_localisation(_dict(doc.get("localisation")))
     n_docs = bool(_text(desc.get("documentation"))) + bool(_text(desc.get("apiDocumentation")))
     documentation = {0: None, 1: "basic", 2: "complete"}[n_docs]
     description = _text(desc.get("shortDescription")) or (
@@ -564,13 +540,13 @@ def _publiccode_rows(
     )
     base = {
         "system_name": name,
-        "category": category,
+        "category": _publiccode_category(raw_cats),
         "description": description,
         "vendor": vendor,
         "licence": licence,
         "ip_owner": "government" if any(_looks_public(o) for o in owners) else None,
         "source_code_access": "public-repo" if _text(doc.get("url")) else None,
-        "proprietary_dependencies": dependencies,
+        "proprietary_dependencies": _publiccode_dependencies(doc.get("dependsOn")),
         "documentation": documentation,
         "localised": localised,
         "maintained": maintained,
@@ -584,6 +560,48 @@ def _publiccode_rows(
     }
     rows = [{**base, "ministry": m, "system_id": f"{m} {name}"} for m in ministries]
     return rows, [], notes
+
+
+def _publiccode_category(raw_cats: list[str]) -> str | None:
+    """The first category that maps to ours; "other" if none does; NA without a list."""
+    mapped = [
+        PUBLICCODE_CATEGORIES[c.lower()] for c in raw_cats if c.lower() in PUBLICCODE_CATEGORIES
+    ]
+    return mapped[0] if mapped else ("other" if raw_cats else None)
+
+
+def _publiccode_dependencies(deps: Any) -> str | None:
+    """``proprietary_dependencies`` from a ``dependsOn`` block (NA without one)."""
+    if not isinstance(deps, dict):
+        return None
+    prop = [d for d in deps.get("proprietary") or [] if d]
+    if not prop:
+        return "none"
+    if any(not (isinstance(d, dict) and d.get("optional") is True) for d in prop):
+        return "hard"
+    return "replaceable"
+
+
+def _publiccode_maintenance(maint: dict[str, Any]) -> tuple[bool | None, str | None]:
+    """``maintained`` and ``vendor`` (the contractors) from a ``maintenance`` block."""
+    mtype = (_text(maint.get("type")) or "").lower()
+    maintained = None if not mtype else mtype != "none"
+    vendor = None
+    if mtype == "contract":
+        names = [_text(_get(c, "name")) for c in maint.get("contractors") or []]
+        vendor = "; ".join(n for n in names if n) or None
+    return maintained, vendor
+
+
+def _publiccode_localisation(loc: dict[str, Any]) -> tuple[list[str], bool | None]:
+    """Available languages and ``localised`` from a ``localisation`` block."""
+    langs = _texts(loc.get("availableLanguages"))
+    ready = loc.get("localisationReady")
+    if len(langs) > 1 or ready is True:
+        return langs, True
+    if ready is False and len(langs) <= 1:
+        return langs, False
+    return langs, None
 
 
 # --------------------------------------------------------------------------- code.json
@@ -630,45 +648,9 @@ def read_codejson(path: Path) -> CatalogueResult:
     for file in _files(path, ("*.json",)):
         stats["files"] += 1
         try:
-            text = _read_text(file)
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            hint = (
-                " (the file ends early: it looks truncated)"
-                if exc.pos >= len(text.rstrip())
-                else ""
-            )
-            rejects.append(
-                _issue(
-                    file,
-                    "",
-                    None,
-                    "",
-                    f"line {exc.lineno} column {exc.colno} (character {exc.pos})",
-                    f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}",
-                )
-            )
-            stats["files_rejected"] += 1
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            rejects.append(_issue(file, "", None, "", "", f"cannot read the file: {exc}"))
-            stats["files_rejected"] += 1
-            continue
-        sheet = next(
-            (
-                k
-                for k in ("releases", "projects")
-                if isinstance(doc, dict) and isinstance(doc.get(k), list)
-            ),
-            None,
-        )
-        if sheet is None:
-            schema = isinstance(doc, dict) and "$schema" in doc
-            problem = (
-                "not a code.json inventory (no 'releases' (schema 2.0) or 'projects' "
-                "(schema 1.0) list)" + ("; this looks like a JSON Schema" if schema else "")
-            )
-            rejects.append(_issue(file, "", None, "releases", "", problem))
+            doc, sheet = _codejson_doc(file)
+        except _FileRejected as exc:
+            rejects.append(exc.issue)
             stats["files_rejected"] += 1
             continue
         agency = _text(doc.get("agency"))
@@ -706,6 +688,59 @@ def read_codejson(path: Path) -> CatalogueResult:
     return result
 
 
+class _FileRejected(Exception):
+    """A whole file is not loaded; ``issue`` is its reject row."""
+
+    def __init__(self, issue: dict[str, Any]) -> None:
+        super().__init__(issue["problem"])
+        self.issue = issue
+
+
+def _codejson_doc(file: Path) -> tuple[dict[str, Any], str]:
+    """A code.json document and the key of its entry list.
+
+    Raises
+    ------
+    _FileRejected
+        The file cannot be read, is not valid JSON or holds no entry list.
+    """
+    try:
+        text = _read_text(file)
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the file ends early: it looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        raise _FileRejected(
+            _issue(
+                file,
+                "",
+                None,
+                "",
+                f"line {exc.lineno} column {exc.colno} (character {exc.pos})",
+                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}",
+            )
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _FileRejected(
+            _issue(file, "", None, "", "", f"cannot read the file: {exc}")
+        ) from None
+    sheet = next(
+        (
+            k
+            for k in ("releases", "projects")
+            if isinstance(doc, dict) and isinstance(doc.get(k), list)
+        ),
+        None,
+    )
+    if sheet is None:
+        schema = isinstance(doc, dict) and "$schema" in doc
+        problem = (
+            "not a code.json inventory (no 'releases' (schema 2.0) or 'projects' "
+            "(schema 1.0) list)" + ("; this looks like a JSON Schema" if schema else "")
+        )
+        raise _FileRejected(_issue(file, "", None, "releases", "", problem))
+    return doc, sheet
+
+
 def _codejson_record(
     entry: Any, agency: str | None, sheet: str
 ) -> tuple[dict[str, Any], tuple[str, str, str] | None]:
@@ -723,7 +758,7 @@ def _codejson_record(
             "no agency at the top of the file and no organization in the entry",
         )
     if sheet == "releases":
-        perms = entry.get("permissions") if isinstance(entry.get("permissions"), dict) else {}
+        perms = _dict(entry.get("permissions"))
         usage = _text(perms.get("usageType"))
         lic_list = [lic for lic in perms.get("licenses") or [] if isinstance(lic, dict)]
         pairs = [(_text(lic.get("name")), _text(lic.get("URL"))) for lic in lic_list]
@@ -750,7 +785,7 @@ def _codejson_record(
     spdx = [f[0] for f in found]
     known = list(dict.fromkeys(s for s in spdx if s))
     lic_problem = next((f[1] for f in found if f[1]), None)
-    raw_lic = "; ".join(n or u for n, u in pairs if n or u)
+    raw_lic = "; ".join(filter(None, (n or u for n, u in pairs)))
     tags = _texts(entry.get("tags"))
     labor = entry.get("laborHours")
     labor = (

@@ -834,7 +834,7 @@ def _checked(item: _Item, release: dict, package_version: str | None, log: _Log)
     if _is_1_0(release, package_version):
         from ocdskit.upgrade import upgrade_release_10_11
 
-        upgraded = copy.deepcopy(release)
+        upgraded: dict | None = copy.deepcopy(release)
         try:
             with _quiet_ocdskit():
                 upgrade_release_10_11(upgraded, reorder=False)
@@ -1246,46 +1246,8 @@ def _award_rows(
         linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
             contracts if len(contracts) == 1 and aid is None else []
         )
-    value = award.get("value")
-    # A bare number (or numeric text) where a Value object is expected.
-    value = value if isinstance(value, dict) else {"amount": value}
-    amount = _number(value.get("amount"))
-    currency = _text(value.get("currency"))
-    if amount is None and _text(value.get("amount")):
-        log.problem(
-            item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
-        )
-    if amount is None:
-        vals = [_obj(c.get("value")) for c in linked]
-        nums = [_number(v.get("amount")) for v in vals]
-        curs = {_text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None}
-        if any(n is not None for n in nums) and len(curs) <= 1:
-            amount = sum(n for n in nums if n is not None)
-            currency = currency or next(iter(curs), None)
-    currency = currency.upper() if currency else None
-    award_date = _date(award.get("date"), item, f"awards/{ai}/date", log) or min(
-        (
-            d
-            for d in (_date(c.get("dateSigned"), item, "contracts/dateSigned", log) for c in linked)
-            if d
-        ),
-        default=None,
-    )
-    starts = [
-        _date(_obj(c.get("period")).get("startDate"), item, "contracts/period/startDate", log)
-        for c in linked
-    ]
-    ends = [
-        _date(_obj(c.get("period")).get("endDate"), item, "contracts/period/endDate", log)
-        for c in linked
-    ]
-    period = _obj(award.get("contractPeriod"))
-    start = min((s for s in starts if s), default=None) or _date(
-        period.get("startDate"), item, f"awards/{ai}/contractPeriod/startDate", log
-    )
-    end = max((e for e in ends if e), default=None) or _date(
-        period.get("endDate"), item, f"awards/{ai}/contractPeriod/endDate", log
-    )
+    amount, currency = _award_value(award, ai, linked, item, log)
+    award_date, start, end = _award_dates(award, ai, linked, item, log)
     n_amend, original = _amend_count(award)
     for c in linked:
         n, o = _amend_count(c)
@@ -1300,32 +1262,8 @@ def _award_rows(
         or _text(award.get("description"))
         or next((_text(c.get("title")) for c in linked if _text(c.get("title"))), None)
     )
-    names: list[str] = []
-    sups = award.get("suppliers")
-    if isinstance(sups, str):  # a plain name where a list of objects is expected
-        sups = [sups]
-    elif not isinstance(sups, list):
-        sups, _ = _as_list(award, "suppliers", f"awards/{ai}/suppliers", item, log)
-    for si, sup in enumerate(sups):
-        name = _org_name(sup, parties)
-        if name:
-            names.append(name)
-        else:
-            log.problem(
-                item,
-                f"awards/{ai}/suppliers/{si}",
-                sup,
-                "supplier has no name (nor a party with its id)",
-            )
+    names = _award_suppliers(award, ai, parties, item, log)
     if not names:
-        if not sups:
-            log.problem(
-                item,
-                f"awards/{ai}/suppliers",
-                None,
-                "award has no supplier: not loaded",
-                ACTION_PART_DROPPED,
-            )
         return []
     share = amount / len(names) if amount is not None else None
     rows: list[dict] = []
@@ -1355,6 +1293,94 @@ def _award_rows(
     if len(names) > 1:
         log.stat(item.file, "split_awards")
     return rows
+
+
+def _award_value(
+    award: dict, ai: int, linked: list[dict], item: _Item, log: _Log
+) -> tuple[float | None, str | None]:
+    """An award's amount and upper-case currency; without an amount, the sum
+    of its linked contracts' amounts when they share one currency."""
+    value = award.get("value")
+    # A bare number (or numeric text) where a Value object is expected.
+    value = value if isinstance(value, dict) else {"amount": value}
+    amount = _number(value.get("amount"))
+    currency = _text(value.get("currency"))
+    if amount is None and _text(value.get("amount")):
+        log.problem(
+            item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
+        )
+    if amount is None:
+        vals = [_obj(c.get("value")) for c in linked]
+        nums = [_number(v.get("amount")) for v in vals]
+        curs = {_text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None}
+        if any(n is not None for n in nums) and len(curs) <= 1:
+            amount = sum(n for n in nums if n is not None)
+            currency = currency or next(iter(curs), None)
+    return amount, currency.upper() if currency else None
+
+
+def _award_dates(
+    award: dict, ai: int, linked: list[dict], item: _Item, log: _Log
+) -> tuple[str | None, str | None, str | None]:
+    """Award, start and end dates: the award's own, else its contracts'
+    (earliest signature and start, latest end)."""
+    award_date = _date(award.get("date"), item, f"awards/{ai}/date", log) or min(
+        (
+            d
+            for d in (_date(c.get("dateSigned"), item, "contracts/dateSigned", log) for c in linked)
+            if d
+        ),
+        default=None,
+    )
+    starts = [
+        _date(_obj(c.get("period")).get("startDate"), item, "contracts/period/startDate", log)
+        for c in linked
+    ]
+    ends = [
+        _date(_obj(c.get("period")).get("endDate"), item, "contracts/period/endDate", log)
+        for c in linked
+    ]
+    period = _obj(award.get("contractPeriod"))
+    start = min((s for s in starts if s), default=None) or _date(
+        period.get("startDate"), item, f"awards/{ai}/contractPeriod/startDate", log
+    )
+    end = max((e for e in ends if e), default=None) or _date(
+        period.get("endDate"), item, f"awards/{ai}/contractPeriod/endDate", log
+    )
+    return award_date, start, end
+
+
+def _award_suppliers(
+    award: dict, ai: int, parties: dict[str, dict], item: _Item, log: _Log
+) -> list[str]:
+    """The names of an award's suppliers; each nameless one is logged, and an
+    award with no supplier at all is logged as not loaded."""
+    names: list[str] = []
+    sups = award.get("suppliers")
+    if isinstance(sups, str):  # a plain name where a list of objects is expected
+        sups = [sups]
+    elif not isinstance(sups, list):
+        sups, _ = _as_list(award, "suppliers", f"awards/{ai}/suppliers", item, log)
+    for si, sup in enumerate(sups):
+        name = _org_name(sup, parties)
+        if name:
+            names.append(name)
+        else:
+            log.problem(
+                item,
+                f"awards/{ai}/suppliers/{si}",
+                sup,
+                "supplier has no name (nor a party with its id)",
+            )
+    if not names and not sups:
+        log.problem(
+            item,
+            f"awards/{ai}/suppliers",
+            None,
+            "award has no supplier: not loaded",
+            ACTION_PART_DROPPED,
+        )
+    return names
 
 
 def _map_process(

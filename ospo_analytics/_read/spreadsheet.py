@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 import python_calamine as pc
 
@@ -272,7 +273,7 @@ def _scan_sheet_xml(
             scan.uncalculated += sum(1 for _ in _NO_VALUE_RE.finditer(part))
     if best_col:
         scan.max_col = max(scan.max_col, _col_index(best_col) + 1)
-    if not exact and row_bound * scan.max_col > limit >= scan.max_row * scan.max_col:
+    if limit is not None and row_bound * scan.max_col > limit >= scan.max_row * scan.max_col:
         again = _Budget(budget.path, budget.limits)
         scan.max_row = _scan_sheet_xml(zf, member, sheet, again, None).max_row
     if scan.max_row and scan.max_col:
@@ -360,7 +361,8 @@ def _read_excel(path: Path, limits: ReadLimits) -> list[RawSheet]:
             raise FileUnusable(f"sheet {meta.name!r} cannot be read: {exc}") from None
         if rows and not isinstance(rows[0], list):
             rows = [list(r) for r in rows]
-        raw = RawSheet(str(path), meta.name, rows, hidden=hidden)
+        # calamine's typed cells are held as plain objects from here on.
+        raw = RawSheet(str(path), meta.name, cast("list[list[object]]", rows), hidden=hidden)
         if hidden:
             raw.notes.append("hidden sheet (read like the others)")
         # calamine reads error cells (#REF!, #N/A) as empty: found in the XML.
@@ -430,8 +432,8 @@ def _prescan_workbook(path: Path, limits: ReadLimits) -> dict[str, _SheetScan]:
         try:
             if suffix == ".ods":
                 if "content.xml" in zf.namelist():
-                    for name, (rows, cols) in _scan_ods(path, zf, budget).items():
-                        _check_box(path, name, rows, cols, "", limits)
+                    for ods_sheet, (rows, cols) in _scan_ods(path, zf, budget).items():
+                        _check_box(path, ods_sheet, rows, cols, "", limits)
                 return {}
             if suffix == ".xlsb":
                 return {}
@@ -702,13 +704,11 @@ def decode_lines(data: bytes, forced: str | None = None) -> _Decoded:
     # lines are legacy text.
     odd = b"".join(lines[i] for i in bad_idx)
     enc, _reason = guess_legacy_encoding(odd, cr_only)
-    out = [line.decode("utf-8") if line.isascii() else None for line in lines]
+    out: list[str] = []
     bad_lines: dict[int, str] = {}
     for i, line in enumerate(lines):
-        if out[i] is not None:
-            continue
         try:
-            out[i] = line.decode("utf-8")
+            out.append(line.decode("utf-8"))
             continue
         except UnicodeDecodeError:
             pass
@@ -720,7 +720,7 @@ def decode_lines(data: bytes, forced: str | None = None) -> _Decoded:
                 f"{enc} text either (bytes such as 0x{_first_high(line):02x}); row not loaded, "
                 "save the file as UTF-8"
             )
-        out[i] = text
+        out.append(text)
     shown = ", ".join(str(i + 1) for i in bad_idx[:10]) + (" …" if len(bad_idx) > 10 else "")
     note = f"encoding {name} with {bad_count} line(s) in {enc} (line {shown}): decoded per line"
     return _Decoded("".join(out), note, bad_lines)
@@ -762,7 +762,10 @@ def _read_text(path: Path, encoding: str | None = None) -> list[RawSheet]:
             bad.setdefault(i, problem)
     if recovered:
         notes.append(recovered)
-    raw = RawSheet(str(path), "", rows, row_numbers=numbers, bad_rows=bad)
+    # The text cells are held as plain objects from here on, like a workbook's.
+    raw = RawSheet(
+        str(path), "", cast("list[list[object]]", rows), row_numbers=numbers, bad_rows=bad
+    )
     raw.notes.extend(notes)
     return [raw]
 
@@ -788,9 +791,7 @@ def stray_quote(rec: list[str], span: list[str], width: int, delimiter: str) -> 
     return any(odd)
 
 
-def _split_records(
-    text: str, delimiter: str
-) -> tuple[list[list[object]], array, dict[int, str], str]:
+def _split_records(text: str, delimiter: str) -> tuple[list[list[str]], array, dict[int, str], str]:
     """Parse delimited text into rows with the line number each starts on.
 
     A cell that opens a quote and never closes it makes the csv module read
@@ -809,7 +810,7 @@ def _split_records(
             yield line
 
     reader = csv.reader(lines(), delimiter=delimiter)
-    rows: list[list[object]] = []
+    rows: list[list[str]] = []
     numbers = array("q")
     bad: dict[int, str] = {}
     broken: list[int] = []
@@ -881,10 +882,10 @@ def _usual_width(head: list[tuple[int, list[str], list[str]]], delimiter: str) -
     return widths.most_common(1)[0][0] if widths else 0
 
 
-def _parse_line(line: str, delimiter: str, literal: bool = False) -> list[object]:
+def _parse_line(line: str, delimiter: str, literal: bool = False) -> list[str]:
     if not line:
         return []
-    quoting = csv.QUOTE_NONE if literal else csv.QUOTE_MINIMAL
+    quoting: Literal[0, 3] = csv.QUOTE_NONE if literal else csv.QUOTE_MINIMAL
     return list(next(csv.reader([line], delimiter=delimiter, quoting=quoting), []))
 
 
