@@ -49,6 +49,8 @@ from ._read.spreadsheet import RawSheet, _sniff_delimiter, _usual_width, find_he
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
+#: Rows in the first chunk, where the header is looked for (line by line).
+FIRST_CHUNK_ROWS = 10_000
 #: Default size from which a CSV/TSV is streamed (``[reading] stream_min_mb``).
 STREAM_MIN_MB = 100.0
 
@@ -340,6 +342,9 @@ def _chunks(
     chunk: list[list[object]] = []
     starts: list[int] = []
     first = True
+    # Header detection needs only the top of the file: a short first chunk
+    # leaves the rest to Arrow.
+    limit = min(size, FIRST_CHUNK_ROWS)
     for r in items:
         if isinstance(r, _Run):
             if not first:
@@ -351,15 +356,15 @@ def _chunks(
             for k, rec in enumerate(r.records(delimiter)):
                 chunk.append(rec)
                 starts.append(r.first_line + k)
-                if len(chunk) >= size:
+                if len(chunk) >= limit:
                     yield chunk, starts
-                    chunk, starts, first = [], [], False
+                    chunk, starts, first, limit = [], [], False, size
             continue
         chunk.append(r)
         starts.append(cursor.start)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk, starts
-            chunk, starts, first = [], [], False
+            chunk, starts, first, limit = [], [], False, size
     if chunk:
         yield chunk, starts
 
