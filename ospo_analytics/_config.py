@@ -101,7 +101,29 @@ def _merge(base: dict, override: dict) -> dict:
 
 
 class ConfigError(ValueError):
-    """A user mistake in ``ospo.toml`` (reported without a traceback)."""
+    """A user mistake in ``ospo.toml`` (reported without a traceback).
+
+    Examples
+    --------
+    The message names the file and the setting to fix:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import ConfigError, load_config
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> toml = Path(tmp.name) / "ospo.toml"
+    >>> _ = toml.write_text('''[project]
+    ... as_of = "30/06/2024"
+    ... ''', encoding="utf-8")
+    >>> try:
+    ...     load_config(toml)
+    ... except ConfigError as exc:
+    ...     print(exc)
+    /.../ospo.toml: [project] as_of must be YYYY-MM-DD, got '30/06/2024'
+    >>> issubclass(ConfigError, ValueError)
+    True
+    >>> tmp.cleanup()
+    """
 
 
 MAX_AMOUNT_CEILING = 1e18
@@ -292,6 +314,35 @@ class Config:
         Settings merged over :data:`DEFAULTS`.
     path : Path or None
         The file read, if any.
+
+    Examples
+    --------
+    Made by :func:`load_config`; settings left out of ``ospo.toml`` keep
+    their defaults and relative paths resolve against the config's folder:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> _ = (root / "ospo.toml").write_text('''[project]
+    ... name = "Tamarind"
+    ... as_of = 2024-06-30
+    ... currency = "USD"
+    ...
+    ... [inputs]
+    ... inventory = "raw/inventory_*.csv"
+    ... ''', encoding="utf-8")
+    >>> (root / "raw").mkdir()
+    >>> _ = (root / "raw" / "inventory_health.csv").write_text("system_id", encoding="utf-8")
+    >>> config = load_config(root=root)
+    >>> config.as_of, config.project_meta
+    (datetime.date(2024, 6, 30), {'country': 'Tamarind', 'currency': 'USD'})
+    >>> [p.name for p in config.input_paths("inventory")]
+    ['inventory_health.csv']
+    >>> config.processed_dir.relative_to(config.root).as_posix(), config["reading"]["dayfirst"]
+    ('data/processed', True)
+    >>> tmp.cleanup()
     """
 
     root: Path

@@ -49,6 +49,36 @@ class LoadResult:
         Per file and sheet: ``rows_read, loaded, rejected, error, notes``.
     vendor_merges : DataFrame
         Supplier spellings merged into one supplier, for review.
+
+    Examples
+    --------
+    Every row read is accounted for: loaded, or rejected with the reason;
+    a file that cannot be read at all is listed, and the others still load.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, read_inventory
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "inventory.csv").write_text('''system_id,system_name,ministry
+    ... FIN-1,Payroll,Ministry of Finance
+    ... FIN-2,Website,
+    ... ''', encoding="utf-8")
+    >>> result = read_inventory(
+    ...     [folder / "inventory.csv", folder / "missing.csv"], load_config(root=folder)
+    ... )
+    >>> result.kind, result.table["system_id"].tolist(), result.n_rejected
+    ('inventory', ['FIN-1'], 1)
+    >>> result.rejects[["row", "column", "problem", "action"]]
+       row    column                             problem        action
+    0    3  ministry  required value 'ministry' is empty  row rejected
+    >>> result.files[["rows_read", "loaded", "rejected"]]
+       rows_read  loaded  rejected
+    0          2       1         1
+    1          0       0         0
+    >>> [Path(f).name for f in result.unusable_files], result.files["error"].iloc[1]
+    (['missing.csv'], 'file not found')
+    >>> tmp.cleanup()
     """
 
     kind: str
@@ -1060,6 +1090,33 @@ def read_inventory(
     progress : bool, optional
         Show a progress display on stderr for big files (>= 5 MB) and big
         tables (>= 100,000 rows). Default: only when stderr is a terminal.
+
+    Returns
+    -------
+    LoadResult
+        The canonical inventory table with its rejects and per-file accounting.
+
+    Examples
+    --------
+    Headers are recognised through their aliases and values cleaned to
+    canonical codes (licences to SPDX ids):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, read_inventory
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> csv = folder / "inventory.csv"
+    >>> _ = csv.write_text('''System ID,Application name,Agency,Licence,Hosting
+    ... FIN-1,Payroll,Ministry of Finance,Proprietary,Foreign SaaS
+    ... FIN-2,Website,Ministry of Finance,GPL v3,On-premise
+    ... ''', encoding="utf-8")
+    >>> inventory = read_inventory([csv], load_config(root=folder))
+    >>> inventory.table[["system_id", "system_name", "licence", "hosting"]]
+      system_id system_name                 licence     hosting
+    0     FIN-1     Payroll  LicenseRef-proprietary     foreign
+    1     FIN-2     Website            GPL-3.0-only  government
+    >>> tmp.cleanup()
     """
     return _read_kind(
         "inventory", [Path(p) for p in _as_list(paths)], config or load_config(), progress
@@ -1069,7 +1126,38 @@ def read_inventory(
 def read_procurement(
     paths, config: Config | None = None, *, progress: bool | None = None
 ) -> LoadResult:
-    """Load procurement exports (spreadsheets, OCDS JSON or flattened OCDS)."""
+    """Load procurement exports (spreadsheets, OCDS JSON or flattened OCDS).
+
+    Parameters and result as for :func:`read_inventory`, with the canonical
+    procurement table; spellings of one supplier are merged (listed in
+    ``vendor_merges``).
+
+    Examples
+    --------
+    Amounts with thousands separators, day-first dates and method labels are
+    cleaned; a row without a usable amount is rejected, with the reason:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, read_procurement
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> csv = folder / "procurement.csv"
+    >>> _ = csv.write_text('''Buyer,Supplier,Contract value,Award date,Procurement method
+    ... Ministry of Finance,Oracle,"1,250,000",01/03/2021,Direct award
+    ... Ministry of Finance,Oracle Corp.,300000,15/03/2023,Open tender
+    ... Ministry of Finance,WebCo,n/a,10/05/2022,Open tender
+    ... ''', encoding="utf-8")
+    >>> procurement = read_procurement([csv], load_config(root=folder))
+    >>> procurement.table[["supplier", "amount", "award_date", "method"]]
+           supplier     amount award_date  method
+    0  Oracle Corp.  1250000.0 2021-03-01  direct
+    1  Oracle Corp.   300000.0 2023-03-15    open
+    >>> procurement.rejects[["row", "column", "value", "action"]]
+       row  column value        action
+    0    4  amount   n/a  row rejected
+    >>> tmp.cleanup()
+    """
     return _read_kind(
         "procurement", [Path(p) for p in _as_list(paths)], config or load_config(), progress
     )
@@ -1078,7 +1166,38 @@ def read_procurement(
 def read_questionnaire(
     paths, config: Config | None = None, *, progress: bool | None = None
 ) -> LoadResult:
-    """Load the readiness questionnaire (ministry, point, answer)."""
+    """Load the readiness questionnaire (ministry, point, answer).
+
+    Parameters and result as for :func:`read_inventory`, with the canonical
+    questionnaire table.
+
+    Examples
+    --------
+    Answers become ``yes``, ``partly``, ``no`` or ``unknown``; a point that is
+    not a readiness point id is rejected:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, read_questionnaire
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "questionnaire.csv").write_text('''Ministry,Question ID,Answer
+    ... Ministry of Finance,PRC-1,Yes
+    ... Ministry of Finance,prc-2,Partly
+    ... Ministry of Finance,SKL-1,Don't know
+    ... Ministry of Finance,XYZ-9,No
+    ... ''', encoding="utf-8")
+    >>> answers = read_questionnaire([folder / "questionnaire.csv"], load_config(root=folder))
+    >>> answers.table[["point", "answer"]]
+       point   answer
+    0  PRC-1      yes
+    1  PRC-2   partly
+    2  SKL-1  unknown
+    >>> answers.rejects[["row", "column", "value", "action"]]
+       row column  value        action
+    0    5  point  XYZ-9  row rejected
+    >>> tmp.cleanup()
+    """
     return _read_kind(
         "questionnaire", [Path(p) for p in _as_list(paths)], config or load_config(), progress
     )
@@ -1099,7 +1218,50 @@ def validate_table(table: str, df: pd.DataFrame) -> None:
 
 @dataclass
 class Inputs:
-    """All canonical tables of a project, with the accounting of how they loaded."""
+    """All canonical tables of a project, with the accounting of how they loaded.
+
+    Attributes
+    ----------
+    inventory, procurement, questionnaire : LoadResult
+        One per kind of input.
+    input_files : list of Path
+        Every input file, as given or found by ``[inputs]``.
+    rejects, files : DataFrame
+        The three results' rejects and per-file accounting, with a ``table`` column.
+    unusable : bool
+        True when a file could not be used at all.
+
+    Examples
+    --------
+    Made by :func:`load_inputs`; a table with no input file is empty:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, load_inputs
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "inventory.csv").write_text('''system_id,system_name,ministry
+    ... FIN-1,Payroll,Ministry of Finance
+    ... FIN-2,Website,
+    ... ''', encoding="utf-8")
+    >>> _ = (folder / "questionnaire.csv").write_text('''ministry,point,answer
+    ... Ministry of Finance,PRC-1,yes
+    ... Ministry of Finance,PRC-99,no
+    ... ''', encoding="utf-8")
+    >>> inputs = load_inputs(
+    ...     load_config(root=folder),
+    ...     inventory=folder / "inventory.csv",
+    ...     questionnaire=folder / "questionnaire.csv",
+    ...     progress=False,
+    ... )
+    >>> [len(r.table) for r in inputs.results], inputs.unusable
+    ([1, 0, 1], False)
+    >>> inputs.rejects[["table", "row", "column", "action"]]
+               table  row    column        action
+    0      inventory    3  ministry  row rejected
+    1  questionnaire    3     point  row rejected
+    >>> tmp.cleanup()
+    """
 
     inventory: LoadResult
     procurement: LoadResult
@@ -1147,6 +1309,46 @@ def load_inputs(
     catalogue sources (``inputs.catalogues``) join the inventory.
     ``progress`` shows a progress display on stderr for big files and tables
     (default: only when stderr is a terminal, as in the CLI).
+
+    Examples
+    --------
+    The inputs named in ``ospo.toml``, read, cleaned and accounted for:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, load_inputs
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "ospo.toml").write_text('''[inputs]
+    ... inventory = "raw/inventory*.csv"
+    ... procurement = "raw/procurement*.csv"
+    ... questionnaire = "raw/questionnaire*.csv"
+    ... ''', encoding="utf-8")
+    >>> (folder / "raw").mkdir()
+    >>> _ = (folder / "raw" / "inventory.csv").write_text('''system_id,system_name,ministry,vendor
+    ... FIN-1,Payroll,Ministry of Finance,Oracle
+    ... HEA-1,Patient records,Ministry of Health,MediCore
+    ... ''', encoding="utf-8")
+    >>> _ = (folder / "raw" / "procurement.csv").write_text('''ministry,supplier,amount,system_id
+    ... Ministry of Finance,Oracle,250000,FIN-1
+    ... Ministry of Finance,Oracle Corp.,300000,FIN-1
+    ... Ministry of Health,MediCore,500000,HEA-1
+    ... ''', encoding="utf-8")
+    >>> _ = (folder / "raw" / "questionnaire.csv").write_text('''ministry,point,answer
+    ... Ministry of Health,PRC-1,yes
+    ... ''', encoding="utf-8")
+    >>> inputs = load_inputs(load_config(root=folder), progress=False)
+    >>> inputs.files[["table", "rows_read", "loaded", "rejected"]]
+               table  rows_read  loaded  rejected
+    0      inventory          2       2         0
+    1    procurement          3       3         0
+    2  questionnaire          1       1         0
+
+    Supplier spellings are merged, in the contracts and the inventory alike:
+
+    >>> inputs.procurement.table["supplier"].tolist()
+    ['Oracle', 'Oracle', 'MediCore']
+    >>> tmp.cleanup()
     """
     config = config or load_config()
     inv = _as_list(inventory) or [
@@ -1317,6 +1519,30 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
 
     Files are written to a temporary name and renamed, so a crash never
     leaves a half-written table where the scorer would read it.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, load_inputs, write_processed
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "inventory.csv").write_text('''system_id,system_name,ministry
+    ... FIN-1,Payroll,Ministry of Finance
+    ... ''', encoding="utf-8")
+    >>> config = load_config(root=folder)
+    >>> inputs = load_inputs(config, inventory=folder / "inventory.csv", progress=False)
+    >>> written = write_processed(inputs, config.processed_dir)
+    >>> sorted(p.name for p in written)  # doctest: +NORMALIZE_WHITESPACE
+    ['buyer_review.csv', 'inventory.parquet', 'load_report.csv', 'ministry_buyers.parquet',
+     'ministry_merges.csv', 'procurement.parquet', 'questionnaire.parquet', 'rejects.csv',
+     'vendor_merges.csv']
+    >>> tmp.cleanup()
     """
     from ._safe import write_csv_safe
 
@@ -1355,6 +1581,31 @@ def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 
     Returns ``(inventory, procurement, questionnaire)``; a missing table is
     returned empty with the canonical columns.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_config, load_inputs, read_tables, write_processed
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "inventory.csv").write_text('''system_id,system_name,ministry,licence
+    ... FIN-1,Payroll,Ministry of Finance,Proprietary
+    ... FIN-2,Website,Ministry of Finance,MIT
+    ... ''', encoding="utf-8")
+    >>> config = load_config(root=folder)
+    >>> inputs = load_inputs(config, inventory=folder / "inventory.csv", progress=False)
+    >>> _ = write_processed(inputs, config.processed_dir)
+    >>> inventory, procurement, questionnaire = read_tables(config.processed_dir)
+    >>> len(inventory), len(procurement), len(questionnaire)
+    (2, 0, 0)
+    >>> inventory[["system_id", "licence"]]
+      system_id                 licence
+    0     FIN-1  LicenseRef-proprietary
+    1     FIN-2                     MIT
+    >>> list(procurement.columns[:4])
+    ['ministry', 'supplier', 'amount', 'currency']
+    >>> tmp.cleanup()
     """
     processed = Path(processed)
     out = []

@@ -389,6 +389,43 @@ class Project:
     -----
     Tables display with the reports' number formats (:class:`ReportFrame`);
     their values are the stored ones.
+
+    Examples
+    --------
+    Made by :func:`load_project`. What if hosting and jurisdiction counted
+    three times as much? The foreign-hosted portal overtakes the records system:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_project
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "ospo.toml").write_text('''[project]
+    ... as_of = 2024-06-30
+    ...
+    ... [inputs]
+    ... inventory = "inventory.csv"
+    ... ''', encoding="utf-8")
+    >>> csv = folder / "inventory.csv"
+    >>> _ = csv.write_text('''id,name,ministry,licence,ip owner,source code,hosting,data export
+    ... FIN-1,Payroll,Ministry of Finance,Proprietary,Vendor,None,Foreign SaaS,None
+    ... HEA-1,Records,Ministry of Health,Proprietary,Vendor,None,On-premise,Open format
+    ... EDU-1,Portal,Ministry of Education,GPL v3,Vendor,Public repo,Foreign SaaS,Open format
+    ... ''', encoding="utf-8")
+    >>> project = load_project(folder)
+    >>> project.systems[["system_id", "ministry", "lockin_score"]]
+      system_id               ministry lockin_score
+    0     FIN-1    Ministry of Finance        100.0
+    1     HEA-1     Ministry of Health         37.5
+    2     EDU-1  Ministry of Education         32.5
+    >>> sovereignty = project.rescore(L10=3)
+    >>> project.rank_changes(sovereignty)[["rank_before", "rank_after", "moved"]]
+              rank_before rank_after moved
+    system_id
+    FIN-1               1          1     0
+    EDU-1               3          2     1
+    HEA-1               2          3    -1
+    >>> tmp.cleanup()
     """
 
     config: Config
@@ -644,6 +681,56 @@ def load_project(
     ``ospo-analytics validate`` wrote); otherwise the inputs are loaded and
     written there first. Scores are always recomputed (seconds), so they
     match the profile asked for.
+
+    Examples
+    --------
+    A project folder with its ``ospo.toml`` and two input files:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_project
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "ospo.toml").write_text('''[project]
+    ... name = "Tamarind"
+    ... as_of = 2024-06-30
+    ... currency = "USD"
+    ...
+    ... [inputs]
+    ... inventory = "inventory.csv"
+    ... procurement = "procurement.csv"
+    ... ''', encoding="utf-8")
+    >>> inv, proc = folder / "inventory.csv", folder / "procurement.csv"
+    >>> _ = inv.write_text('''id,name,ministry,licence,ip owner,source code,hosting,data export
+    ... FIN-1,Payroll,Ministry of Finance,Proprietary,Vendor,None,Foreign SaaS,None
+    ... FIN-2,Website,Ministry of Finance,GPL v3,Government,Public repo,On-premise,Open format
+    ... HEA-1,Records,Ministry of Health,Proprietary,Vendor,Escrow,On-premise,Proprietary format
+    ... ''', encoding="utf-8")
+    >>> _ = proc.write_text('''ministry,supplier,amount,award_date,method,tenderers,system_id
+    ... Ministry of Finance,Oracle,250000,2021-03-01,Direct award,1,FIN-1
+    ... Ministry of Finance,Oracle,300000,2023-03-01,Direct award,1,FIN-1
+    ... Ministry of Finance,WebCo,40000,2022-05-10,Open tender,4,FIN-2
+    ... Ministry of Health,MediCore,500000,2022-01-15,Open tender,2,HEA-1
+    ... ''', encoding="utf-8")
+    >>> project = load_project(folder)
+    >>> project.systems[["system_id", "lockin_score", "lockin_band"]]
+      system_id lockin_score lockin_band
+    0     FIN-1         87.1        high
+    1     FIN-2         14.7         low
+    2     HEA-1         38.7      medium
+    >>> project.ministries[["ministry", "spend_it", "top_supplier_share"]]
+                  ministry spend_it top_supplier_share
+    0  Ministry of Finance  590,000                93%
+    1   Ministry of Health  500,000               100%
+    >>> health = project.ministry("health")  # a unique part of the name is enough
+    >>> health.name, health.spend_it
+    ('Ministry of Health', 500000.0)
+
+    The inputs were validated once and written to the processed folder:
+
+    >>> sorted(p.name for p in project.config.processed_dir.glob("*.parquet"))
+    ['inventory.parquet', 'ministry_buyers.parquet', 'procurement.parquet', 'questionnaire.parquet']
+    >>> tmp.cleanup()
     """
     from ._score.systems import score
 

@@ -423,6 +423,39 @@ def read_publiccode(path: Path) -> CatalogueResult:
         One row per user organisation (``usedBy``), see the module docstring
         for every mapping. Files that are not valid YAML, not a publiccode.yml,
         or name no software or no organisation are rejected with the reason.
+
+    Examples
+    --------
+    One software used by two ministries gives two inventory rows:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import read_publiccode
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "publiccode.yml"
+    >>> _ = path.write_text('''publiccodeYmlVersion: "0.4"
+    ... name: PayFlow
+    ... url: "https://github.com/example/payflow"
+    ... categories: [payroll]
+    ... usedBy:
+    ...   - Ministry of Finance
+    ...   - Ministry of Health
+    ... legal:
+    ...   license: AGPL-3.0-or-later
+    ...   mainCopyrightOwner: Ministry of Finance
+    ... maintenance:
+    ...   type: internal
+    ... ''', encoding="utf-8")
+    >>> result = read_publiccode(path)
+    >>> result.table[["ministry", "system_name", "licence", "source_code_access"]]
+                  ministry system_name            licence source_code_access
+    0  Ministry of Finance     PayFlow  AGPL-3.0-or-later        public-repo
+    1   Ministry of Health     PayFlow  AGPL-3.0-or-later        public-repo
+    >>> result.table["system_id"].tolist()
+    ['ministry-of-finance-payflow', 'ministry-of-health-payflow']
+    >>> result.stats["loaded"], result.stats["rows"], len(result.rejects)
+    (1, 2, 0)
+    >>> tmp.cleanup()
     """
     path = Path(path)
     stats = _new_stats()
@@ -635,6 +668,29 @@ def read_codejson(path: Path) -> CatalogueResult:
         ``source_row`` the 1-based entry index. A file that is not valid JSON
         (e.g. truncated) or not a code.json inventory is one reject row naming
         the file and the position, so the other files still load.
+
+    Examples
+    --------
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import read_codejson
+    >>> inventory = {"version": "2.0.0", "agency": "SSA", "releases": [
+    ...     {"name": "Claims Portal", "repositoryURL": "https://github.com/ssa/claims",
+    ...      "permissions": {"usageType": "openSource", "licenses": [{"name": "Apache-2.0"}]},
+    ...      "status": "Production", "tags": ["claims"]},
+    ...     {"name": "Payroll Batch", "status": "Archival", "tags": ["payroll"],
+    ...      "permissions": {"usageType": "exemptByLaw", "licenses": []}},
+    ... ]}
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "code.json"
+    >>> _ = path.write_text(json.dumps(inventory), encoding="utf-8")
+    >>> result = read_codejson(path)
+    >>> result.table[["system_id", "licence", "source_code_access", "maintained", "category"]]
+               system_id     licence source_code_access  maintained category
+    0  ssa-claims-portal  Apache-2.0        public-repo        True     <NA>
+    1  ssa-payroll-batch        <NA>               <NA>       False  payroll
+    >>> tmp.cleanup()
     """
     path = Path(path)
     stats = _new_stats()

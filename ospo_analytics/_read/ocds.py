@@ -1493,6 +1493,45 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
     OcdsResult
         Table, rejects, filtered items and per-file stats. Never raises for
         bad input data: problems become rejects.
+
+    Examples
+    --------
+    A release package with two awards: software (CPV 48) and construction
+    (CPV 45), which the IT filter sets aside with the reason:
+
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import read_ocds
+    >>> def release(ocid, supplier, amount, cpv, method, tenderers):
+    ...     return {
+    ...         "ocid": ocid, "id": ocid + "-1", "date": "2023-04-02T10:00:00Z",
+    ...         "tag": ["award"], "buyer": {"name": "Ministry of Health"},
+    ...         "tender": {
+    ...             "procurementMethod": method, "numberOfTenderers": tenderers,
+    ...             "items": [{"id": "1", "classification": {"scheme": "CPV", "id": cpv}}],
+    ...         },
+    ...         "awards": [{
+    ...             "id": "1", "date": "2023-04-02", "suppliers": [{"name": supplier}],
+    ...             "value": {"amount": amount, "currency": "USD"},
+    ...         }],
+    ...     }
+    >>> package = {"version": "1.1", "releases": [
+    ...     release("ocds-x-001", "MediCore Ltd", 120000, "48000000", "limited", 1),
+    ...     release("ocds-x-002", "BuildCo", 900000, "45000000", "open", 3),
+    ... ]}
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "releases.json"
+    >>> _ = path.write_text(json.dumps(package), encoding="utf-8")
+    >>> result = read_ocds(path)
+    >>> result.table[["ministry", "supplier", "amount", "method", "tenderers", "is_it"]]
+                 ministry      supplier    amount   method  tenderers  is_it
+    0  Ministry of Health  MediCore Ltd  120000.0  limited          1   True
+    >>> {k: result.totals[k] for k in ("read", "loaded", "filtered", "rejected")}
+    {'read': 2, 'loaded': 1, 'filtered': 1, 'rejected': 0}
+    >>> result.filtered["reason"].iloc[0]
+    'not IT: classification CPV 45000000 has none of the IT prefixes'
+    >>> tmp.cleanup()
     """
     cfg = config or Config(root=Path.cwd())
     root = Path(path)

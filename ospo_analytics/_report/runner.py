@@ -1493,6 +1493,73 @@ def run_reports(
     ReportError
         Bad arguments, missing processed data, unknown ministry, or another
         run holding the lock.
+
+    Examples
+    --------
+    Score a project into its processed folder, then make the national
+    overview and one ministry's report, as workbooks only (no HTML or PDF
+    export; the notebooks still run, in one Jupyter kernel):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_project, run_reports
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "ospo.toml").write_text('''[project]
+    ... name = "Tamarind"
+    ... as_of = 2024-06-30
+    ... currency = "USD"
+    ...
+    ... [inputs]
+    ... inventory = "inventory.csv"
+    ... procurement = "procurement.csv"
+    ... ''', encoding="utf-8")
+    >>> inv, proc = folder / "inventory.csv", folder / "procurement.csv"
+    >>> _ = inv.write_text('''id,name,ministry,licence,ip owner,source code,hosting,data export
+    ... FIN-1,Payroll,Ministry of Finance,Proprietary,Vendor,None,Foreign SaaS,None
+    ... FIN-2,Website,Ministry of Finance,GPL v3,Government,Public repo,On-premise,Open format
+    ... HEA-1,Records,Ministry of Health,Proprietary,Vendor,Escrow,On-premise,Proprietary format
+    ... ''', encoding="utf-8")
+    >>> _ = proc.write_text('''ministry,supplier,amount,award_date,method,tenderers,system_id
+    ... Ministry of Finance,Oracle,250000,2021-03-01,Direct award,1,FIN-1
+    ... Ministry of Finance,Oracle,300000,2023-03-01,Direct award,1,FIN-1
+    ... Ministry of Finance,WebCo,40000,2022-05-10,Open tender,4,FIN-2
+    ... Ministry of Health,MediCore,500000,2022-01-15,Open tender,2,HEA-1
+    ... ''', encoding="utf-8")
+    >>> project = load_project(folder)
+    >>> config = project.config
+    >>> _ = project.result.to_parquet(config.processed_dir, **config.project_meta)
+    >>> summary = run_reports(
+    ...     config.processed_dir,
+    ...     config.reports_dir,
+    ...     ministries=["Ministry of Health"],
+    ...     formats=("xlsx",),
+    ...     jobs=1,
+    ...     progress=False,
+    ...     as_of=config.as_of.isoformat(),
+    ...     project=config.project_meta,
+    ... )
+    >>> reports = [(r.name, r.status, r.files) for r in summary.status]
+    >>> summary.exit_code, reports  # doctest: +NORMALIZE_WHITESPACE
+    (0, [('National overview', 'ok', ['report.ipynb', 'scores.xlsx']),
+         ('Ministry of Health', 'ok', ['report.ipynb', 'scores.xlsx'])])
+    >>> (config.reports_dir / "latest").resolve() == summary.run_dir
+    True
+
+    Run again with nothing changed, and no notebook is executed:
+
+    >>> again = run_reports(
+    ...     config.processed_dir,
+    ...     config.reports_dir,
+    ...     ministries=["Ministry of Health"],
+    ...     formats=("xlsx",),
+    ...     progress=False,
+    ...     as_of=config.as_of.isoformat(),
+    ...     project=config.project_meta,
+    ... )
+    >>> again.skipped, again.run_id == summary.run_id
+    (True, True)
+    >>> tmp.cleanup()
     """
     t0 = time.perf_counter()
     try:

@@ -75,6 +75,30 @@ class Profile:
         The effective profile as TOML text (what ``profile_used.toml`` holds).
     sha256 : str
         Hash of ``text``: identifies the profile in reports.
+
+    Examples
+    --------
+    A profile file needs only the settings it changes; the others keep
+    their defaults:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ospo_analytics import load_profile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "sovereignty.toml"
+    >>> _ = path.write_text('''[lockin.weights]
+    ... L10 = 3  # hosting and jurisdiction count triple
+    ... ''', encoding="utf-8")
+    >>> profile = load_profile(path)
+    >>> profile.lockin_weights["L10"], profile.lockin_weights["L6"]
+    (3.0, 1.5)
+    >>> profile.lockin_group_of["L10"], profile["lockin"]["bands"]["high"]
+    ('sovereignty', 60)
+    >>> profile.label()  # doctest: +ELLIPSIS
+    'sovereignty.toml (sha256 ...)'
+    >>> profile.sha256 == load_profile().sha256
+    False
+    >>> tmp.cleanup()
     """
 
     data: dict[str, Any]
