@@ -9,13 +9,14 @@ Blank rows (every cell empty) are not data and are not counted.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ._clean import cells as _clean
 from ._clean.schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
@@ -1051,13 +1052,19 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
     return clean, vendor_merges(table)
 
 
-def _conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Give the frame exactly the canonical columns and dtypes, in order."""
+def _conform(table: str, df: pd.DataFrame, only: Sequence[str] | None = None) -> pd.DataFrame:
+    """Give the frame exactly the canonical columns (or those of ``only``)
+    and dtypes, in order."""
     template = empty_frame(table)
     if table in ("procurement", "inventory"):
         # The buyer as written; `ministry` is the ministry it rolls up to
         # (added after loading by _roll_up_ministries).
         template["buyer"] = pd.Series(dtype="string")
+    if only is not None:
+        unknown = sorted(set(only) - set(template.columns))
+        if unknown:
+            raise ValueError(f"not columns of the {table} table: {', '.join(unknown)}")
+        template = template[[c for c in template.columns if c in set(only)]]
     out = {}
     for name, dtype in template.dtypes.items():
         if name in df.columns:
@@ -1576,11 +1583,22 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
     return written
 
 
-def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_tables(
+    processed: Path, *, columns: Mapping[str, Sequence[str]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read the canonical tables written by :func:`write_processed`.
 
     Returns ``(inventory, procurement, questionnaire)``; a missing table is
     returned empty with the canonical columns.
+
+    Parameters
+    ----------
+    processed : Path
+        The processed-data folder.
+    columns : mapping, optional
+        Only these columns of a table (``{"procurement": [...]}``), in
+        canonical order: a national procurement table is read without the
+        columns a step does not use, which on ten million rows is gigabytes.
 
     Examples
     --------
@@ -1611,5 +1629,13 @@ def read_tables(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     out = []
     for kind in ("inventory", "procurement", "questionnaire"):
         path = processed / f"{kind}.parquet"
-        out.append(_conform(kind, pd.read_parquet(path) if path.exists() else empty_frame(kind)))
+        wanted = None if columns is None else columns.get(kind)
+        if not path.exists():
+            df = empty_frame(kind)
+        elif wanted is None:
+            df = pd.read_parquet(path)
+        else:
+            present = set(pq.read_schema(path).names)
+            df = pd.read_parquet(path, columns=[c for c in wanted if c in present])
+        out.append(_conform(kind, df, only=wanted))
     return out[0], out[1], out[2]

@@ -248,3 +248,21 @@ def test_us_it_dashboard_loads_through_an_ospo_toml_mapping(tmp_path):
     # Vendor spellings clustered: fewer suppliers than raw spellings.
     assert t["supplier"].nunique() < t["supplier_raw"].nunique()
     validate_table("procurement", t)
+
+
+def test_read_tables_reads_only_the_columns_asked_for(tmp_path):
+    """A step that needs a few procurement columns does not pay for the rest."""
+    from ospo_analytics import load_config, load_inputs, read_tables, write_demo, write_processed
+
+    write_demo(tmp_path)
+    config = load_config(root=tmp_path)
+    write_processed(load_inputs(config, progress=False), config.processed_dir)
+    inv, full, _ = read_tables(config.processed_dir)
+    _, some, _ = read_tables(
+        config.processed_dir, columns={"procurement": ["supplier", "amount", "ministry"]}
+    )
+    assert list(some.columns) == ["ministry", "supplier", "amount"]  # canonical order
+    pd.testing.assert_frame_equal(some, full[["ministry", "supplier", "amount"]])
+    assert len(inv.columns) > 20  # other tables whole
+    with pytest.raises(ValueError, match="amount_usd"):
+        read_tables(config.processed_dir, columns={"procurement": ["amount_usd"]})
