@@ -1401,17 +1401,27 @@ def _build_suffixes() -> tuple[tuple[str, ...], ...]:
 
 
 _SUFFIXES = _build_suffixes()
+# The suffixes by their last token, longest first as in _SUFFIXES: a name is
+# compared only with the suffixes that can end it.
+_SUFFIXES_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _suf in _SUFFIXES:
+    _SUFFIXES_BY_LAST.setdefault(_suf[-1], []).append(_suf)
+_BRACKETS_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_INNER_DOT_RE = re.compile(r"(?<=\w)[.'’](?=\w)")
+_DOTS_RE = re.compile(r"[.'’]")
+_NON_WORD_RE = re.compile(r"[\W_]+")
 
 
 def _normalise_vendor_one(name: str) -> str | None:
     text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("+", " and ")
     # Reference numbers and notes in brackets: "A T AND T CORPORATION (0000)".
-    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
-    text = re.sub(r"(?<=\w)[.'’](?=\w)", "", text)  # S.A. -> sa, O'Neil -> oneil
-    text = re.sub(r"[.'’]", "", text)
-    text = re.sub(r"[\W_]+", " ", text).split()
+    text = _BRACKETS_RE.sub(" ", text)
+    text = _INNER_DOT_RE.sub("", text)  # S.A. -> sa, O'Neil -> oneil
+    text = _DOTS_RE.sub("", text)
+    text = _NON_WORD_RE.sub(" ", text).split()
     # Letter-by-letter acronyms: "a t and t" -> "at and t", "c r i" -> "cri".
     merged: list[str] = []
     run: list[str] = []
@@ -1434,7 +1444,7 @@ def _normalise_vendor_one(name: str) -> str | None:
             tokens = tokens[:-1]
             changed = True
             continue
-        for suf in _SUFFIXES:
+        for suf in _SUFFIXES_BY_LAST.get(tokens[-1], ()):
             n = len(suf)
             if len(tokens) > n and tuple(tokens[-n:]) == suf:
                 tokens = tokens[:-n]
