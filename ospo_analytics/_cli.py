@@ -164,30 +164,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only errors and the summary line.")
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Print more detail on each step.")
-    ] = False,
-) -> None:
-    """Vendor lock-in, reuse and OSPO readiness from procurement and inventory data.
-
-    Run `ospo-analytics run` in a project folder (one holding ospo.toml) to
-    validate the inputs, score every system and write the reports. With no
-    inputs configured, the fictional demo country is written and used.
-    """
-    OUT.level = 0 if quiet else 2 if verbose else 1
-
-
 # Options shared by the commands: the same name, metavar and help everywhere.
 ConfigOpt = Annotated[
     Path | None,
@@ -240,8 +216,6 @@ QuestionnaireOpt = Annotated[
                  help="Readiness questionnaire file (repeat for several). "
                       "Default: \\[inputs] in ospo.toml."),
 ]  # fmt: skip
-
-
 AllowOutsideOpt = Annotated[
     bool,
     typer.Option(
@@ -249,6 +223,26 @@ AllowOutsideOpt = Annotated[
         help="Accept [outputs] folders outside the project folder (otherwise a config error).",
     ),
 ]
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Vendor lock-in, reuse and OSPO readiness from procurement and inventory data.
+
+    Run `ospo-analytics run` in a project folder (one holding ospo.toml) to
+    validate the inputs, score every system and write the reports. With no
+    inputs configured, the fictional demo country is written and used.
+    """
+    OUT.level = 0 if quiet else 2 if verbose else 1
 
 
 def _config(path: Path | None, allow_outside: bool = False):
