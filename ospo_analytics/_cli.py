@@ -18,18 +18,21 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._load import Inputs
 
 
 class _PlainMetavars:
     """Help without type names: flags (``--force``, ``--help``) show no
     ``<bool>``; every other option names its own metavar (PATH, NAME, N)."""
 
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+    def get_params(self, ctx):
         params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             if getattr(param, "is_flag", False) and param.metavar is None:
@@ -161,30 +164,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only errors and the summary line.")
-    ] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Print more detail on each step.")
-    ] = False,
-) -> None:
-    """Vendor lock-in, reuse and OSPO readiness from procurement and inventory data.
-
-    Run `ospo-analytics run` in a project folder (one holding ospo.toml) to
-    validate the inputs, score every system and write the reports. With no
-    inputs configured, the fictional demo country is written and used.
-    """
-    OUT.level = 0 if quiet else 2 if verbose else 1
-
-
 # Options shared by the commands: the same name, metavar and help everywhere.
 ConfigOpt = Annotated[
     Path | None,
@@ -237,8 +216,6 @@ QuestionnaireOpt = Annotated[
                  help="Readiness questionnaire file (repeat for several). "
                       "Default: \\[inputs] in ospo.toml."),
 ]  # fmt: skip
-
-
 AllowOutsideOpt = Annotated[
     bool,
     typer.Option(
@@ -246,6 +223,26 @@ AllowOutsideOpt = Annotated[
         help="Accept [outputs] folders outside the project folder (otherwise a config error).",
     ),
 ]
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Vendor lock-in, reuse and OSPO readiness from procurement and inventory data.
+
+    Run `ospo-analytics run` in a project folder (one holding ospo.toml) to
+    validate the inputs, score every system and write the reports. With no
+    inputs configured, the fictional demo country is written and used.
+    """
+    OUT.level = 0 if quiet else 2 if verbose else 1
 
 
 def _config(path: Path | None, allow_outside: bool = False):
@@ -331,7 +328,8 @@ def _ensure_demo(config) -> None:
     write_demo(target)
 
 
-def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[object, int]:
+def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[Inputs, int]:
+    from ._clean.ministries import MinistryResolution
     from ._load import load_inputs, write_processed
 
     inputs = load_inputs(
@@ -370,7 +368,8 @@ def _do_validate(config, inventory, procurement, questionnaire, out) -> tuple[ob
             f"{len(inputs.procurement.vendor_merges)} supplier spellings merged: "
             f"review {(out_dir / 'vendor_merges.csv').resolve()}"
         )
-    res = inputs.ministries
+    # The buyer -> ministry roll-up (``Inputs.ministries`` is typed ``object``).
+    res = inputs.ministries if isinstance(inputs.ministries, MinistryResolution) else None
     if res is not None and len(res.merges):
         n = res.merges["ministry"].nunique()
         _say(
@@ -449,7 +448,7 @@ def _stats_json(command: str, code: int) -> dict:
     """The summary stats (and command details) as one JSON document."""
     details = {k[1:]: v for k, v in OUT.stats.items() if k.startswith("_")}
     stats = {k: v for k, v in OUT.stats.items() if not k.startswith("_")}
-    extra = next(iter(details.values()), {})
+    extra: dict[str, Any] = next(iter(details.values()), {})
     return {"command": command, "exit_code": code, **stats, **extra}
 
 

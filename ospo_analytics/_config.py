@@ -443,8 +443,7 @@ class Config:
             full = str(self.resolve(pat))
             matches = sorted(glob.glob(full, recursive=True))
             found.extend(Path(m) for m in matches)
-        seen: set[Path] = set()
-        return [p for p in found if not (p in seen or seen.add(p))]
+        return list(dict.fromkeys(found))  # first occurrence of each, in order
 
     def encoding_for(self, path: str | Path) -> str | None:
         """The encoding forced for ``path`` by ``[reading.encoding]``, if any.

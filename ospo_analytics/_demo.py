@@ -20,6 +20,7 @@ import io
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -630,9 +631,13 @@ def _spell(rng: np.random.Generator, vendor: str, used: dict[str, list[str]]) ->
     return s
 
 
-def _na(v: object) -> object:
+_T = TypeVar("_T")
+
+
+def _na(v: _T) -> _T | None:
     """None for any missing marker (pandas turns None into NaN in text columns)."""
-    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+    # pandas-stubs: isna() of a scalar lists the scalar types (pandas takes any object).
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v  # type: ignore[call-overload]
 
 
 def _pick(rng: np.random.Generator, seq):
@@ -1060,10 +1065,10 @@ def _build_procurement(rng, systems, chains) -> pd.DataFrame:
 def _plant_invalid(rng, df: pd.DataFrame) -> None:
     """Mark a few rows per file invalid (one defect each) in column ``defect``."""
     df["defect"] = None
-    for fname, idx in df.groupby("file", sort=True).groups.items():
-        idx = [i for i in idx if not df.at[i, "chain"]]
+    for fname, rows in df.groupby("file", sort=True).groups.items():
+        idx = [i for i in rows if not df.at[i, "chain"]]
         kinds = ["amount", "date"]
-        if fname.endswith(".xlsx") and rng.random() < 0.6:
+        if str(fname).endswith(".xlsx") and rng.random() < 0.6:
             kinds.append("ministry")
         if rng.random() < 0.3:
             kinds.append("supplier")
@@ -1230,7 +1235,7 @@ def _procurement_cells(rng, raw: _Raw, r, vendor_used, csv_style: bool) -> list[
     ]
 
 
-def _amendments_cell(amendments: object, contract_id: object) -> int | None:
+def _amendments_cell(amendments: Any, contract_id: object) -> int | None:
     """Exports say 0 for unamended contracts, but some leave the cell blank
     (unknown). Chosen by a checksum, not the RNG, so the other planted
     structure stays what it was."""
@@ -1381,7 +1386,8 @@ def write_demo(out_dir: Path, seed: int = 7) -> DemoInfo:
     _rebalance(proc)
     competitive = proc["method"].isin(["open", "selective"]) & (proc["tenderers"] == 1)
     single_bid = sorted(proc.loc[competitive & proc["defect"].isna(), "contract_id"])
-    for fname, part in proc.groupby("file", sort=True):
+    for key, part in proc.groupby("file", sort=True):
+        fname = str(key)
         defects = part["defect"].dropna()
         counts = defects[defects != "date"].value_counts().sort_index()
         if len(counts):
@@ -1753,6 +1759,7 @@ def write_national(
         ci = cols.index("ministry")
         for r in rows:
             b = r[ci]
+            assert isinstance(b, str)  # a buyer name: no planted defects in these rows
             r[ci] = _pick(rng, spellings[b]) if b in spellings else _buyer_variant(rng, b)
         fname = f"inventory_{code.lower()}.xlsx"
         book = _Book(raw_dir / fname)
@@ -1893,16 +1900,16 @@ def write_national(
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["buyer", "ministry"])
-    for m in [m[0] for m in mins]:
-        w.writerow([m, m])  # a ministry buys directly too: it rolls up to itself
-    for b, m in buyers:
+    for ministry in [mm[0] for mm in mins]:
+        w.writerow([ministry, ministry])  # a ministry buys directly too: it rolls up to itself
+    for b, ministry in buyers:
         if (
-            b == m
+            b == ministry
             or b in unmatched
             or any(b.startswith(p[0].split(" {")[0]) for p in _PATTERN_BUYERS.values())
         ):
             continue
-        w.writerow([b, m])
+        w.writerow([b, ministry])
     (raw_dir / "buyers.csv").write_text(buf.getvalue(), encoding="utf-8")
     files.append(raw_dir / "buyers.csv")
     patterns = "\n".join(

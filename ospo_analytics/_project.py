@@ -528,6 +528,7 @@ class Project:
                 return pd.DataFrame()
             return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
 
+        meta = self.config.project_meta  # country and currency
         data = ReportData(
             processed_dir=processed,
             systems=self.result.systems,
@@ -543,7 +544,8 @@ class Project:
             profile_text=self.result.profile.text,
             as_of=self.result.as_of,
             root=str(self.config.root),
-            **self.config.project_meta,
+            country=meta["country"],
+            currency=meta["currency"],
         )
         v = ministry_view(data, m, self.result.as_of)
         row = self.result.ministries[self.result.ministries["ministry"].astype(str) == m].iloc[0]

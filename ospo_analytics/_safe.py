@@ -271,7 +271,7 @@ def write_xlsx(
                 if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
                     lens = df[col].astype("string").str.len().dropna()
                     if len(lens):
-                        width = int(min(60, max(width, lens.quantile(0.9) + 2)))
+                        width = int(min(60, max(width, float(lens.quantile(0.9)) + 2)))
                 ws.set_column(c, c, width)
             n = len(df)
             ws.freeze_panes(1, 0)
@@ -340,7 +340,8 @@ def _write_column(
 def esc(value: object) -> str:
     """Escape any value for HTML text or attribute context (NA → ``unknown``)."""
     try:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        # pandas-stubs: isna() of a scalar lists the scalar types (pandas takes any object).
+        if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
             return "unknown"
     except (TypeError, ValueError):
         pass

@@ -70,7 +70,8 @@ def short(text: object, width: int = 38) -> str:
     drawn literally, never as mathtext. Use it for every label taken from
     the data.
     """
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
+    # pandas-stubs: isna() of a scalar lists the scalar types (pandas takes any object).
+    if text is None or (not isinstance(text, str) and pd.isna(text)):  # type: ignore[call-overload]
         return "unknown"
     # Control characters (NUL...) have no glyph: matplotlib would warn into the report.
     flat = " ".join(_CONTROL.sub(" ", str(text)).split())
@@ -132,7 +133,9 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     for yi, v, hi_, b in zip(y, score, high, names, strict=True):
         x = (hi_ if hi_ == hi_ else v if v == v else 0) + 1.5
         text = f"{v:.0f} {_band(b)}" if v == v else fmt.unknown()
-        ax.text(min(x, 101), yi, text, va="center", fontsize=7, color="#333333", clip_on=False)
+        ax.text(
+            min(x, 101), float(yi), text, va="center", fontsize=7, color="#333333", clip_on=False
+        )
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case"))
@@ -261,8 +264,12 @@ def competition(procurement: pd.DataFrame) -> Figure:
     df = procurement.dropna(subset=["amount"])
     if df.empty or "award_date" not in df:
         return _empty(_("No procurement rows with an amount for this ministry."))
-    year = pd.to_datetime(df["award_date"], errors="coerce").dt.year.astype("Int64")
-    year = year.astype("string").fillna(_("no date"))
+    year = (
+        pd.to_datetime(df["award_date"], errors="coerce")
+        .dt.year.astype("Int64")
+        .astype("string")
+        .fillna(_("no date"))
+    )
     method = df["method"].astype("string").fillna("unknown")
     tab = df.groupby([year, method])["amount"].sum().unstack(fill_value=0)
     tab = tab.reindex(columns=[m for m in METHOD_COLOURS if m in tab.columns])
@@ -311,14 +318,15 @@ def exit_timeline(
         return _empty(_("No contract end dates known") + note + ".")
     start = pd.Timestamp(as_of)
     fig, ax = plt.subplots(figsize=(WIDTH, 1.1 + 0.3 * len(df)))
-    ax.axvspan(start, start + pd.DateOffset(months=12), color=PALETTE[1], alpha=0.18,
+    # matplotlib's stubs type x as float; its date units convert Timestamps.
+    ax.axvspan(start, start + pd.DateOffset(months=12), color=PALETTE[1], alpha=0.18,  # type: ignore[arg-type]
                label=_("exit window 0–12 months"))  # fmt: skip
-    ax.axvspan(start + pd.DateOffset(months=12), start + pd.DateOffset(months=24),
+    ax.axvspan(start + pd.DateOffset(months=12), start + pd.DateOffset(months=24),  # type: ignore[arg-type]
                color=PALETTE[1], alpha=0.07, label=_("12–24 months"))  # fmt: skip
-    ax.axvline(start, color="#333333", lw=1, ls="--",
+    ax.axvline(start, color="#333333", lw=1, ls="--",  # type: ignore[arg-type]
                label=_("as of {date}").format(date=fmt.date(start)))  # fmt: skip
     y = np.arange(len(df))
-    lock = pd.to_numeric(df.get("lockin_score"), errors="coerce") if "lockin_score" in df else None
+    lock = pd.to_numeric(df["lockin_score"], errors="coerce") if "lockin_score" in df else None
     colours = (
         [plt.cm.cividis_r(v / 100) if v == v else "#9A9A9A" for v in lock.astype(float)]
         if lock is not None
@@ -463,7 +471,7 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
             ax.barh(yi, v if v == v else 0, color="white", edgecolor="#777777", hatch="///")
     ax.set_yticks(y, [wrap_label(m, 30) for m in df["ministry"]])
     for yi, v in zip(y, score, strict=True):
-        ax.text(1 if v != v else v + 1, yi, fmt.unknown() if v != v else f"{v:.0f}",
+        ax.text(1 if v != v else v + 1, float(yi), fmt.unknown() if v != v else f"{v:.0f}",
                 va="center", fontsize=7.5, color="#333333")  # fmt: skip
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("Readiness score (0–100)"))

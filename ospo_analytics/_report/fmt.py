@@ -115,7 +115,7 @@ def _group(text: str, digits: int, locale: str) -> str:
         (body[: len(body) - digits - 1], body[len(body) - digits - 1 :]) if digits else (body, "")
     )
     sep = get_group_symbol(locale)
-    parts = []
+    parts: list[str] = []
     while len(whole) > 3:
         parts.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -96,6 +96,7 @@ def readiness_text(row: dict[str, Any], data: Any) -> tuple[str, str]:
     stage = row.get("readiness_stage")
     if fmt._missing(stage):
         return fmt.unknown(), _("too little data to place the ministry")
+    assert stage is not None  # _missing(None) is True
     st = int(stage)
     lo = 0 if st == 0 else round(cutoffs[st - 1] * 100)
     hi = 100 if st >= len(cutoffs) else round(cutoffs[st] * 100) - 1

@@ -38,10 +38,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .._i18n import DEFAULT, N_, _, check_language, language
 from .._processed import sha256_file
@@ -52,6 +52,7 @@ from .scorer_text import split_actions, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from pandas.io.formats.style import Styler
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 MINISTRY_NOTEBOOK = "ministry_readiness.ipynb"
@@ -87,7 +88,7 @@ class DiskFullError(OSError):
     """No space left while writing a run: the run is dropped, ``latest`` kept."""
 
 
-def _is_disk_full(exc: BaseException) -> bool:
+def _is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
     import errno
 
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
@@ -214,6 +215,12 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
     except ProcessedError as exc:
         raise ReportError(str(exc)) from None
     profile = d / "profile_used.toml"
+    # Written by validation (buyer roll-up); a folder from before has none.
+    buyers = (
+        read_table(d, "ministry_buyers", required=False)
+        if (d / "ministry_buyers.parquet").is_file()
+        else None
+    )
     return ReportData(
         processed_dir=d,
         systems=pq("systems"),
@@ -226,10 +233,7 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
         load_report=csv("load_report.csv"),
         **{name: pq(name) for name in DETAIL_TABLES},
         links=pq("links"),
-        # Written by validation (buyer roll-up); a folder from before has none.
-        ministry_buyers=read_table(d, "ministry_buyers", required=False)
-        if (d / "ministry_buyers.parquet").is_file()
-        else pd.DataFrame(),
+        ministry_buyers=buyers if buyers is not None else pd.DataFrame(),
         profile_text=profile.read_text(encoding="utf-8") if profile.is_file() else "",
         as_of=meta.get("as_of"),
         country=str(meta.get("country") or ""),
@@ -277,10 +281,6 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     ReportError
         When the ministry is not in the scored data.
     """
-    import pandas as pd
-
-    from .._score.systems import FACTOR_COLUMNS
-
     known = data.ministries["ministry"].astype(str).tolist() if len(data.ministries) else []
     if ministry not in known:
         raise ReportError(f"ministry {ministry!r} not in the scored data; known: {known}")
@@ -288,26 +288,13 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     row = data.ministries[data.ministries["ministry"].astype(str) == ministry].iloc[0].to_dict()
     systems = data.systems[data.systems["ministry"].astype(str) == ministry]
     systems = systems.sort_values("lockin_score", ascending=False, na_position="last")
-    proc = data.procurement
-    proc = proc[proc["ministry"].astype(str) == ministry] if len(proc) else proc
-    # The contracts the indicators count: IT rows, unknown classification as IT.
-    if len(proc) and "is_it" in proc:
-        proc = proc[proc["is_it"].astype("boolean").fillna(True).astype(bool)]
+    proc = _it_procurement(data.procurement, ministry)
 
     # Every table below is the scorer's (``_score.details``); the view only
     # selects this ministry's rows.
-    ends = _rows(data.system_ends, "buyer", ministry).drop(columns="buyer", errors="ignore")
     contracts = _contracts(proc, data.links)
-    ew = systems[["system_id", "system_name", "vendor", "lockin_score", "spend_total"]].merge(
-        ends, on="system_id", how="left"
-    )
-    ew = ew.sort_values("end_date", na_position="last", kind="stable")
-
-    opp = data.opportunities
-    if len(opp):
-        mask = opp["ministry"].astype("string").fillna("").map(lambda s: ministry in _split(s))
-        opp = opp[mask.astype(bool)].sort_values("rank", na_position="last")
-
+    ew = _exit_windows(systems, data.system_ends, ministry)
+    opp = _ministry_opportunities(data.opportunities, ministry)
     suppliers = _rows(data.suppliers, "ministry", ministry).drop(
         columns="ministry", errors="ignore"
     )
@@ -317,16 +304,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         .drop(columns="ministry", errors="ignore")
         .sort_values(["systems_unknown", "factor"], ascending=[False, True])
     )
-    f = data.factors
-    f = f[f["system_id"].isin(systems["system_id"])] if len(f) else f
-    drivers = (
-        f.merge(systems[["system_id", "system_name"]], on="system_id")
-        .sort_values("contribution", ascending=False, na_position="last")
-        # The scorer's factor columns, the system named rather than by id.
-        .loc[:, ["system_name", *FACTOR_COLUMNS[1:]]]
-        if len(f)
-        else pd.DataFrame()
-    )
+    f, drivers = _ministry_drivers(data.factors, systems)
     n_sys = fmt.number(row.get("n_systems"))
     n_high = fmt.number(row.get("n_high_lockin"))
     # Keyed by id: the reader cards (``reader_tables``) put them in words.
@@ -351,11 +329,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "competition": comp,
         "procurement": proc,
         "contracts": contracts,
-        "buyers": _rows(data.ministry_buyers, "ministry", ministry).sort_values(
-            "spend", ascending=False, na_position="last", kind="stable"
-        )
-        if len(data.ministry_buyers)
-        else data.ministry_buyers,
+        "buyers": _ministry_buyers(data.ministry_buyers, ministry),
         "exit_windows": ew,
         "opportunities": opp,
         "unknowns": unknowns,
@@ -364,6 +338,63 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
     }
     view.update(reader_tables(view, data))
     return view
+
+
+def _it_procurement(procurement: pd.DataFrame, ministry: str) -> pd.DataFrame:
+    """The ministry's contracts the indicators count: IT rows, unknown
+    classification as IT."""
+    proc = procurement
+    proc = proc[proc["ministry"].astype(str) == ministry] if len(proc) else proc
+    if len(proc) and "is_it" in proc:
+        proc = proc[proc["is_it"].astype("boolean").fillna(True).astype(bool)]
+    return proc
+
+
+def _exit_windows(systems: pd.DataFrame, system_ends: pd.DataFrame, ministry: str) -> pd.DataFrame:
+    """The ministry's systems with the end of their contract, soonest first."""
+    ends = _rows(system_ends, "buyer", ministry).drop(columns="buyer", errors="ignore")
+    ew = systems[["system_id", "system_name", "vendor", "lockin_score", "spend_total"]].merge(
+        ends, on="system_id", how="left"
+    )
+    return ew.sort_values("end_date", na_position="last", kind="stable")
+
+
+def _ministry_opportunities(opp: pd.DataFrame, ministry: str) -> pd.DataFrame:
+    """The opportunities naming this ministry (one of a ``"; "``-joined list), by rank."""
+    if len(opp):
+        mask = opp["ministry"].astype("string").fillna("").map(lambda s: ministry in _split(s))
+        opp = opp[mask.astype(bool)].sort_values("rank", na_position="last")
+    return opp
+
+
+def _ministry_drivers(
+    factors: pd.DataFrame, systems: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The factor rows of ``systems``, and the drivers table (largest contribution first)."""
+    import pandas as pd
+
+    from .._score.systems import FACTOR_COLUMNS
+
+    f = factors
+    f = f[f["system_id"].isin(systems["system_id"])] if len(f) else f
+    drivers = (
+        f.merge(systems[["system_id", "system_name"]], on="system_id")
+        .sort_values("contribution", ascending=False, na_position="last")
+        # The scorer's factor columns, the system named rather than by id.
+        .loc[:, ["system_name", *FACTOR_COLUMNS[1:]]]
+        if len(f)
+        else pd.DataFrame()
+    )
+    return f, drivers
+
+
+def _ministry_buyers(buyers: pd.DataFrame, ministry: str) -> pd.DataFrame:
+    """The buyers rolled up into this ministry, largest spend first."""
+    if not len(buyers):
+        return buyers
+    return _rows(buyers, "ministry", ministry).sort_values(
+        "spend", ascending=False, na_position="last", kind="stable"
+    )
 
 
 _SYSTEM_LABELS = {
@@ -421,7 +452,8 @@ def _systems_table(systems: pd.DataFrame, factors: pd.DataFrame | None = None) -
     import pandas as pd
 
     def text(name: str) -> pd.Series:
-        return _col(systems, name).astype("string").str.strip().replace("", pd.NA)
+        # pandas-stubs: replace() of a string Series takes no NA value (pandas does).
+        return _col(systems, name).astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
 
     low = pd.to_numeric(_col(systems, "lockin_low"), errors="coerce").round(0).astype("Int64")
     high = pd.to_numeric(_col(systems, "lockin_high"), errors="coerce").round(0).astype("Int64")
@@ -451,7 +483,7 @@ def _systems_table(systems: pd.DataFrame, factors: pd.DataFrame | None = None) -
             "confidence": pd.to_numeric(_col(systems, "confidence"), errors="coerce"),
             "reuse_score": pd.to_numeric(_col(systems, "reuse_score"), errors="coerce"),
             "spend_total": pd.to_numeric(_col(systems, "spend_total"), errors="coerce"),
-            "details": details.astype("string").replace("", pd.NA),
+            "details": details.astype("string").replace("", pd.NA),  # type: ignore[call-overload]
         },
         index=systems.index,
     )
@@ -505,7 +537,7 @@ def function_label(code: object) -> str:
     return words[:1].upper() + words[1:]
 
 
-def money_words(value: object, currency: str = "") -> str:
+def money_words(value: Any, currency: str = "") -> str:
     """Money for a card: ``TTD 186.9 million`` (``unknown`` when missing)."""
     import pandas as pd
 
@@ -527,7 +559,7 @@ def money_words(value: object, currency: str = "") -> str:
     return fmt.money(1, currency).replace(fmt.number(1), text, 1)
 
 
-def _cell(value: object, kind: str) -> str:
+def _cell(value: Any, kind: str) -> str:
     """One display cell: never ``nan``/``None``/``<NA>``; unknown says so."""
     import pandas as pd
 
@@ -709,14 +741,64 @@ def national_view(
         text cells), their notes, and the raw ``*_all`` tables for scores.xlsx
         and charts.
     """
-    import pandas as pd
-
     top = min(int(top), 15)
-    cur = f" ({currency})" if currency else ""
     nat = data.national.iloc[0].to_dict() if len(data.national) else {}
     # Alphabetical: a readiness profile of each ministry, not a league table.
     m = data.ministries.sort_values("ministry") if len(data.ministries) else data.ministries
-    opp = data.opportunities
+    dup, acts = _national_opportunities(data.opportunities, top)
+    sup = data.national_suppliers
+    numbers, totals_note = _national_numbers(nat, currency)
+    money_h = _money_header(N_("IT spend"), currency)
+    suppliers = display_frame(
+        sup.head(suppliers_top),
+        [
+            ("supplier", _("Supplier"), "text"),
+            ("ministries", _("Ministries served"), "int"),
+            ("spend", money_h, "money"),
+            ("share", _("Share of national IT spend"), "pct"),
+            ("contracts", _("Contracts"), "int"),
+            ("systems_high_lockin", _("High-lock-in systems"), "int"),
+        ],
+    )
+    ministries = _ministries_display(m, money_h)
+    duplication = display_frame(
+        dup.head(duplication_top),
+        [
+            ("category", _("Function"), "function"),
+            ("n_ministries", _("Ministries"), "int"),
+            ("n_systems", _("Systems"), "int"),
+            ("spend_at_stake", _money_header(N_("Spend"), currency), "money"),
+            ("alternatives", _("Open alternatives"), "alternatives"),
+        ],
+    )
+    opportunities = _opportunities_display(acts, currency)
+    title, note = _national_title_note(data.as_of, country, currency)
+    return {
+        "country": country,
+        "currency": currency,
+        "title": title,
+        "note": note,
+        "numbers": numbers,
+        "totals_note": totals_note,
+        "suppliers": suppliers,
+        "suppliers_note": _more_note(len(suppliers), len(sup), _("suppliers")),
+        "ministries": ministries,
+        "stage_note": _stage_cutoffs(data.profile_text),
+        "duplication": duplication,
+        "duplication_note": _more_note(len(duplication), len(dup), _("shared functions")),
+        "top_opportunities": opportunities,
+        "ministries_all": m,
+        "duplication_all": dup,
+        "opportunities_all": acts,
+        "national": data.national,
+        "national_suppliers": sup,
+        "systems": data.systems,
+    }
+
+
+def _national_opportunities(opp: pd.DataFrame, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The duplication opportunities by rank, and the ``top`` exit windows and
+    replacements by the spend they concern."""
     dup = (
         opp[opp["kind"] == "duplication"].sort_values("rank", na_position="last")
         if len(opp)
@@ -729,13 +811,22 @@ def national_view(
         if len(opp)
         else opp
     )
-    sup = data.national_suppliers
+    return dup, acts
+
+
+def _money_header(label: str, currency: str) -> str:
+    """A money column's header in the report language, with its currency."""
+    return _(label) + (f" ({currency})" if currency else "")
+
+
+def _national_numbers(nat: dict[Hashable, Any], currency: str) -> tuple[dict[str, str], str]:
+    """The national cards (label → formatted value) and the note under them."""
 
     def n(key: str) -> str:
         return fmt.number(nat.get(key))
 
     def h(label: str) -> str:  # a money header with its currency
-        return _(label) + cur
+        return _money_header(label, currency)
 
     numbers = {
         _("Ministries"): n("ministries"),
@@ -756,19 +847,14 @@ def national_view(
     ).format(
         open=n("systems_open"), known=n("systems_open_known"), unknown=n("systems_unknown_lockin")
     )
-    money_h = h(N_("IT spend"))
-    suppliers = display_frame(
-        sup.head(suppliers_top),
-        [
-            ("supplier", _("Supplier"), "text"),
-            ("ministries", _("Ministries served"), "int"),
-            ("spend", money_h, "money"),
-            ("share", _("Share of national IT spend"), "pct"),
-            ("contracts", _("Contracts"), "int"),
-            ("systems_high_lockin", _("High-lock-in systems"), "int"),
-        ],
-    )
-    ministries = display_frame(
+    return numbers, totals_note
+
+
+def _ministries_display(m: pd.DataFrame, money_h: str) -> pd.DataFrame:
+    """The national table of ministries: readiness, stage, systems, spend, competition."""
+    import pandas as pd
+
+    return display_frame(
         m.assign(
             _stage=[
                 f"{_fmt(a, '{:.0f}')} · {_(b) if isinstance(b, str) else _fmt(b)}"
@@ -790,16 +876,13 @@ def national_view(
             ("noncompetitive_share", _("Non-competitive share"), "pct"),
         ],
     )
-    duplication = display_frame(
-        dup.head(duplication_top),
-        [
-            ("category", _("Function"), "function"),
-            ("n_ministries", _("Ministries"), "int"),
-            ("n_systems", _("Systems"), "int"),
-            ("spend_at_stake", h(N_("Spend")), "money"),
-            ("alternatives", _("Open alternatives"), "alternatives"),
-        ],
-    )
+
+
+def _opportunities_display(acts: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The national top opportunities: an end date for exit windows only, the
+    lock-in score as a whole number."""
+    import pandas as pd
+
     ends_h, lockin_h = _("Contract ends"), _("Lock-in (0–100)")
     opportunities = display_frame(
         acts,
@@ -810,7 +893,7 @@ def national_view(
             ("vendor", _("Vendor"), "text"),
             ("end_date", ends_h, "date"),
             ("lockin_score", lockin_h, "int"),
-            ("value", h(N_("Spend")), "money"),
+            ("value", _money_header(N_("Spend"), currency), "money"),
             ("alternatives", _("Open alternatives"), "alternatives"),
         ],
     )
@@ -820,51 +903,37 @@ def national_view(
         opportunities[lockin_h] = [
             fmt.number(v) for v in pd.to_numeric(_col(acts, "lockin_score"), errors="coerce")
         ]
+    return opportunities
+
+
+def _national_title_note(as_of: dt.date | None, country: str, currency: str) -> tuple[str, str]:
+    """The national overview's title and the line under it."""
     title = (
         _("National overview: {country}").format(country=country)
         if country
         else _("National overview")
     )
-    as_of = fmt.date(data.as_of) if data.as_of else fmt.unknown()
+    date = fmt.date(as_of) if as_of else fmt.unknown()
     note = (
         _("OSPO readiness and vendor lock-in across government. Data as of {date}").format(
-            date=as_of
+            date=date
         )
         + (_("; amounts in {currency}").format(currency=currency) if currency else "")
         + ". "
         + _("A readiness profile, not a ranking: each ministry starts from its own systems.")
     )
+    return title, note
 
-    def more(shown: int, total: int, what: str) -> str:
-        return (
-            _("Showing {shown} of {total} {what}; all are in scores.xlsx.").format(
-                shown=fmt.number(shown), total=fmt.number(total), what=what
-            )
-            if total > shown
-            else ""
+
+def _more_note(shown: int, total: int, what: str) -> str:
+    """The note under a table cut to its first rows (empty when it shows them all)."""
+    return (
+        _("Showing {shown} of {total} {what}; all are in scores.xlsx.").format(
+            shown=fmt.number(shown), total=fmt.number(total), what=what
         )
-
-    return {
-        "country": country,
-        "currency": currency,
-        "title": title,
-        "note": note,
-        "numbers": numbers,
-        "totals_note": totals_note,
-        "suppliers": suppliers,
-        "suppliers_note": more(len(suppliers), len(sup), _("suppliers")),
-        "ministries": ministries,
-        "stage_note": _stage_cutoffs(data.profile_text),
-        "duplication": duplication,
-        "duplication_note": more(len(duplication), len(dup), _("shared functions")),
-        "top_opportunities": opportunities,
-        "ministries_all": m,
-        "duplication_all": dup,
-        "opportunities_all": acts,
-        "national": data.national,
-        "national_suppliers": sup,
-        "systems": data.systems,
-    }
+        if total > shown
+        else ""
+    )
 
 
 NATIONAL_NUMERIC = (
@@ -873,13 +942,6 @@ NATIONAL_NUMERIC = (
     "Non-competitive share", "Ministries", "Lock-in (0–100)", "Contract ends",
 )  # fmt: skip
 """Headers of the national tables that hold numbers (right-aligned, one line)."""
-
-
-def _times100(value: object) -> object:
-    try:
-        return None if value is None or value != value else float(value) * 100  # NaN/NA
-    except (TypeError, ValueError):
-        return None
 
 
 _CONTRACT_COLUMNS = ("contract_id", "linked_system", "supplier", "method", "award_date",
@@ -893,8 +955,8 @@ def _contracts(proc: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
         lk = links
         if "link_confidence" in lk:
             lk = lk.sort_values("link_confidence", ascending=False, kind="stable")
-        lk = lk.drop_duplicates("proc_index").set_index("proc_index")["system_id"]
-        out["linked_system"] = lk.reindex(out.index).to_numpy()
+        system_of = lk.drop_duplicates("proc_index").set_index("proc_index")["system_id"]
+        out["linked_system"] = system_of.reindex(out.index).to_numpy()
     else:
         out["linked_system"] = out["system_id"] if "system_id" in out else None
     return out[[c for c in _CONTRACT_COLUMNS if c in out]].reset_index(drop=True)
@@ -923,7 +985,8 @@ def _fmt(value: object, pattern: str = "{}") -> str:
     import pandas as pd
 
     try:
-        if value is None or pd.isna(value):
+        # pandas-stubs: isna() of a scalar lists the scalar types (pandas takes any object).
+        if value is None or pd.isna(value):  # type: ignore[call-overload]
             return fmt.unknown()
     except (TypeError, ValueError):
         pass
@@ -979,53 +1042,9 @@ def html_table(
     styler = shown.style.set_uuid(uid).hide(axis="index")
     unknown = fmt.unknown()
     styler = styler.format(escape="html", na_rep=unknown, precision=1)
-    for c in shown.columns:
-        s = shown[c]
-        if pd.api.types.is_bool_dtype(s) or not (
-            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
-        ):
-            # Text (escaped by the default formatter above) reads left-aligned;
-            # pre-formatted figures (``nowrap``) stay right-aligned.
-            if c not in nowrap:
-                styler = styler.set_properties(subset=[c], **{"text-align": "left"})
-            continue
-        # Figures in the report locale (fmt owns separators, % signs, months).
-        if pd.api.types.is_datetime64_any_dtype(s):
-            cell = fmt.date
-        elif c in percent:
-            cell = fmt.pct
-        elif c in money or pd.api.types.is_integer_dtype(s):
-            cell = fmt.number
-        else:
-            cell = lambda x: fmt.number(x, 1)  # noqa: E731
-        styler = styler.format(cell, subset=[c], na_rep=unknown)
-        # Numbers never break across lines (long text cells wrap instead).
-        styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
-    styler = styler.format_index(escape="html", axis=1)
-    if labels:
-        styler = styler.format_index(lambda c: labels.get(c, c), escape="html", axis=1)
-    # Data column names read as words in the report language.
-    elif any(c in _DATA_COLUMN_WORDS for c in shown.columns):
-        styler = styler.format_index(
-            lambda c: _(_DATA_COLUMN_WORDS[c]) if c in _DATA_COLUMN_WORDS else c,
-            escape="html",
-            axis=1,
-        )
-    for c in ("kind", "method", *nowrap):
-        if c in shown and c not in wrap:  # short codes: never split inside a word
-            styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
-    for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
-        if c in shown and c not in wrap:
-            # Names wrap between words, never letter by letter in a narrow column.
-            styler = styler.set_properties(subset=[c], **{
-                "min-width": "8rem", "text-align": "left", "overflow-wrap": "normal",
-            })  # fmt: skip
-    for c in wrap:
-        if c in shown:
-            styler = styler.set_properties(subset=[c], **{
-                "min-width": "12rem", "max-width": "18rem", "white-space": "normal",
-                "text-align": "left", "font-size": "0.78rem",
-            })  # fmt: skip
+    styler = _format_figures(styler, shown, percent=percent, money=money, nowrap=nowrap)
+    styler = _format_headers(styler, shown, labels)
+    styler = _column_layout(styler, shown, wrap=wrap, nowrap=nowrap)
     for cols, cmap in ((bad, "Oranges"), (good, "Blues")):
         use = [c for c in cols if c in shown and str(shown[c].dtype) not in ("object", "string")]
         for c in use:
@@ -1043,6 +1062,86 @@ def html_table(
         else ""
     )
     return HTML(styler.to_html() + note)
+
+
+def _format_figures(
+    styler: Styler,
+    shown: pd.DataFrame,
+    *,
+    percent: Sequence[str],
+    money: Sequence[str],
+    nowrap: Sequence[str],
+) -> Styler:
+    """Figures in the report locale (fmt owns separators, % signs, months), on
+    one line; text columns left-aligned."""
+    import pandas as pd
+
+    unknown = fmt.unknown()
+    for c in shown.columns:
+        s = shown[c]
+        if pd.api.types.is_bool_dtype(s) or not (
+            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+        ):
+            # Text (escaped by the default formatter above) reads left-aligned;
+            # pre-formatted figures (``nowrap``) stay right-aligned.
+            if c not in nowrap:
+                styler = styler.set_properties(subset=[c], **{"text-align": "left"})
+            continue
+        cell: Callable[[Any], str]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            cell = fmt.date
+        elif c in percent:
+            cell = fmt.pct
+        elif c in money or pd.api.types.is_integer_dtype(s):
+            cell = fmt.number
+        else:
+            cell = lambda x: fmt.number(x, 1)  # noqa: E731
+        styler = styler.format(cell, subset=[c], na_rep=unknown)
+        # Numbers never break across lines (long text cells wrap instead).
+        styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
+    return styler
+
+
+def _format_headers(styler: Styler, shown: pd.DataFrame, labels: dict[str, str] | None) -> Styler:
+    """Escaped column headings: ``labels`` renames them, else data column names
+    read as words in the report language."""
+    styler = styler.format_index(escape="html", axis=1)
+    if labels:
+
+        def label(c: Any) -> str:
+            return labels.get(c, c)
+
+        styler = styler.format_index(label, escape="html", axis=1)
+    elif any(c in _DATA_COLUMN_WORDS for c in shown.columns):
+
+        def words(c: Any) -> str:
+            return _(_DATA_COLUMN_WORDS[c]) if c in _DATA_COLUMN_WORDS else c
+
+        styler = styler.format_index(words, escape="html", axis=1)
+    return styler
+
+
+def _column_layout(
+    styler: Styler, shown: pd.DataFrame, *, wrap: Sequence[str], nowrap: Sequence[str]
+) -> Styler:
+    """Where cells may break: short codes never, names between words, ``wrap``
+    columns at a fixed readable width."""
+    for c in ("kind", "method", *nowrap):
+        if c in shown and c not in wrap:  # short codes: never split inside a word
+            styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
+    for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
+        if c in shown and c not in wrap:
+            # Names wrap between words, never letter by letter in a narrow column.
+            styler = styler.set_properties(subset=[c], **{
+                "min-width": "8rem", "text-align": "left", "overflow-wrap": "normal",
+            })  # fmt: skip
+    for c in wrap:
+        if c in shown:
+            styler = styler.set_properties(subset=[c], **{
+                "min-width": "12rem", "max-width": "18rem", "white-space": "normal",
+                "text-align": "left", "font-size": "0.78rem",
+            })  # fmt: skip
+    return styler
 
 
 def cards(numbers: dict[str, str]) -> Any:
@@ -1562,6 +1661,46 @@ def run_reports(
     >>> tmp.cleanup()
     """
     t0 = time.perf_counter()
+    processed_dir, out_dir, formats, lang = _check_run_args(processed_dir, out_dir, formats, lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    with _run_lock(out_dir):
+        key = _fingerprint(
+            processed_dir, input_files, config_hash, profile_hash, ministries, formats, lang
+        )
+        prev = latest_manifest(out_dir)
+        if not force and prev and _all_ok_with(prev, key["fingerprint"]):
+            return _unchanged_summary(out_dir, prev, t0)
+        settings = _RunSettings(
+            processed_dir=processed_dir, out_dir=out_dir, key=key, jobs=jobs, formats=formats,
+            timeout=timeout, progress=progress, as_of=as_of, project=dict(project or {}),
+            lang=lang, t0=t0,
+        )  # fmt: skip
+        return _execute_run(settings, ministries)
+
+
+@dataclass(frozen=True)
+class _RunSettings:
+    """What a report run was asked for (:func:`run_reports`' arguments, checked)."""
+
+    processed_dir: Path
+    out_dir: Path
+    key: dict[str, Any]  # the run's fingerprint and hashes (``_fingerprint``)
+    jobs: int | None
+    formats: tuple[str, ...]
+    timeout: int
+    progress: bool
+    as_of: str
+    project: dict[str, str]  # [project] country and currency, notebook parameters
+    lang: str
+    t0: float  # start time (``perf_counter``): the summary's duration
+
+
+def _check_run_args(
+    processed_dir: Path, out_dir: Path, formats: tuple[str, ...], lang: str
+) -> tuple[Path, Path, tuple[str, ...], str]:
+    """Checked, normalised arguments of a run (resolved folders, lower-case
+    formats, a known language); a :class:`ReportError` before anything is written."""
     try:
         lang = check_language(lang)
     except ValueError as exc:
@@ -1580,45 +1719,41 @@ def run_reports(
     if not (NOTEBOOK_DIR / MINISTRY_NOTEBOOK).is_file():
         raise ReportError(f"report notebooks not found in {NOTEBOOK_DIR}")
     _check_out_dir(processed_dir, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return processed_dir, out_dir, formats, lang
 
-    with _run_lock(out_dir):
-        key = _fingerprint(
-            processed_dir, input_files, config_hash, profile_hash, ministries, formats, lang
-        )
-        prev = latest_manifest(out_dir)
-        if (
-            not force
-            and prev
-            and prev.get("fingerprint") == key["fingerprint"]
-            and prev.get("reports")
-            and all(r.get("status") == "ok" for r in prev["reports"])
-        ):
-            return RunSummary(
-                run_id=prev["run_id"],
-                run_dir=out_dir / prev["run_id"],
-                status=[
-                    ReportStatus(
-                        r["name"],
-                        r["slug"],
-                        "ok",
-                        r.get("duration", 0.0),
-                        "",
-                        r.get("files", []),
-                        r.get("pdf", ""),
-                    )  # fmt: skip
-                    for r in prev["reports"]
-                ],
-                skipped=True,
-                exit_code=0,
-                message=f"nothing changed since run {prev['run_id']}: no report executed "
-                "(use --force to rebuild)",
-                duration=time.perf_counter() - t0,
-            )
-        return _execute_run(
-            processed_dir, out_dir, key, ministries, jobs, formats, timeout, progress, as_of, t0,
-            project or {}, lang,
-        )  # fmt: skip
+
+def _all_ok_with(prev: dict, fingerprint: str) -> bool:
+    """True when run ``prev`` (a manifest) had this fingerprint and every report ok."""
+    return bool(
+        prev.get("fingerprint") == fingerprint
+        and prev.get("reports")
+        and all(r.get("status") == "ok" for r in prev["reports"])
+    )
+
+
+def _unchanged_summary(out_dir: Path, prev: dict, t0: float) -> RunSummary:
+    """The summary of a run skipped because nothing changed: the last run's reports."""
+    return RunSummary(
+        run_id=prev["run_id"],
+        run_dir=out_dir / prev["run_id"],
+        status=[
+            ReportStatus(
+                r["name"],
+                r["slug"],
+                "ok",
+                r.get("duration", 0.0),
+                "",
+                r.get("files", []),
+                r.get("pdf", ""),
+            )  # fmt: skip
+            for r in prev["reports"]
+        ],
+        skipped=True,
+        exit_code=0,
+        message=f"nothing changed since run {prev['run_id']}: no report executed "
+        "(use --force to rebuild)",
+        duration=time.perf_counter() - t0,
+    )
 
 
 def _check_out_dir(processed_dir: Path, out_dir: Path) -> None:
@@ -1652,21 +1787,11 @@ def _ministry_names(processed_dir: Path) -> list[str]:
     return [str(m) for m in col.to_pylist() if m is not None]
 
 
-def _execute_run(
-    processed_dir: Path,
-    out_dir: Path,
-    key: dict,
-    ministries: list[str] | None,
-    jobs: int | None,
-    formats: tuple[str, ...],
-    timeout: int,
-    progress: bool,
-    as_of: str,
-    t0: float,
-    project: dict[str, str] | None = None,
-    lang: str = DEFAULT,
-) -> RunSummary:
-    known = _ministry_names(processed_dir)
+def _execute_run(settings: _RunSettings, ministries: list[str] | None) -> RunSummary:
+    """Check the ministries asked for, then build the run in a fresh ``.tmp-*``
+    folder (removed again if the run stops half-way)."""
+    out_dir = settings.out_dir
+    known = _ministry_names(settings.processed_dir)
     if ministries:
         unknown = [m for m in ministries if m not in known]
         if unknown:
@@ -1687,15 +1812,12 @@ def _execute_run(
         tmp_dir.mkdir()
         (tmp_dir / RUN_MARKER).write_text(f"ospo-analytics run {run_id}\n", encoding="utf-8")
         unselected = [m for m in known if m not in selected]
-        return _build_run(
-            processed_dir, out_dir, tmp_dir, run_id, created, key, selected, jobs, formats,
-            timeout, progress, as_of, t0, project or {}, lang, unselected,
-        )  # fmt: skip
+        return _build_run(settings, tmp_dir, run_id, created, selected, unselected)
     except BaseException as exc:
         # Nothing half-built stays behind; ``latest`` was not touched.
         shutil.rmtree(tmp_dir, ignore_errors=True)
         if _is_disk_full(exc):
-            return _disk_full_summary(out_dir, run_id, str(exc), t0)
+            return _disk_full_summary(out_dir, run_id, str(exc), settings.t0)
         raise
 
 
@@ -1758,34 +1880,74 @@ def _fresh_event_loop() -> None:
 
 
 def _build_run(
-    processed_dir: Path,
-    out_dir: Path,
+    settings: _RunSettings,
     tmp_dir: Path,
     run_id: str,
     created: dt.datetime,
-    key: dict,
     selected: list[str],
-    jobs: int | None,
-    formats: tuple[str, ...],
-    timeout: int,
-    progress: bool,
-    as_of: str,
-    t0: float,
-    project: dict[str, str] | None = None,
-    lang: str = DEFAULT,
-    unselected: list[str] | None = None,
+    unselected: list[str],
 ) -> RunSummary:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
+    """Run every report into ``tmp_dir``, write the index and manifest, then
+    publish the folder as ``out/<run-id>`` and point ``latest`` at it."""
+    from .._safe import atomic_symlink, atomic_write_text
 
-    from .._safe import atomic_symlink, atomic_write_text, unique_slugs
-
+    out_dir, formats, lang = settings.out_dir, settings.formats, settings.lang
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    jobs_list = _report_jobs(settings, tmp_dir, selected, chromium or "")
+    statuses = _run_pool(jobs_list, settings)
+    full = [s for s in statuses if s.error.startswith("disk full")]
+    if full:  # a half-written run is worth nothing: drop it (caller cleans up)
+        raise DiskFullError(28, f"{full[0].name}: {full[0].error}")
+    ok = all(s.status == "ok" for s in statuses)
+    if not ok:
+        _carry_over_last_good(out_dir, tmp_dir, statuses)
+    # A run for some ministries still publishes a complete set: the others
+    # keep their last good report, labelled with the run it comes from.
+    statuses += _carry_over_unselected(out_dir, tmp_dir, unselected, statuses)
+    pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
+    from .html import index_page
+
+    with language(lang):
+        index = index_page(
+            run_id, [asdict(s) for s in statuses], created=created, skipped_pdf_reason=pdf_reason
+        )
+    atomic_write_text(tmp_dir / "index.html", index)
+    manifest = _manifest(settings, run_id, created, statuses, ok)
+    atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    final = out_dir / run_id
+    os.replace(tmp_dir, final)
+    # The marker only tells clean-up that a .tmp-* folder is ours.
+    with contextlib.suppress(OSError):
+        (final / RUN_MARKER).unlink()
+    # Publish: the symlink first (atomic), then the plain-text pointer. A run
+    # with failed ministries is published too, so one broken ministry never
+    # freezes everyone's reports; each failed ministry's folder shows its last
+    # good report (copied above), never a half-made one.
+    atomic_symlink(run_id, out_dir / "latest")
+    atomic_write_text(out_dir / "LATEST", run_id + "\n")
+    return RunSummary(
+        run_id=run_id,
+        run_dir=final,
+        status=statuses,
+        skipped=False,
+        exit_code=0 if ok else 1,
+        message=_run_message(statuses, ok, run_id, final),
+        duration=time.perf_counter() - settings.t0,
+    )
+
+
+def _report_jobs(
+    settings: _RunSettings, tmp_dir: Path, selected: list[str], chromium: str
+) -> list[dict[str, Any]]:
+    """One job per report, national overview first: what a worker needs to
+    run its notebook and write its outputs (plain data: it is pickled)."""
+    from .._safe import unique_slugs
+
     hooks = {kind: os.environ.get(env, "") for kind, env in
              (("fail", FAIL_ENV), ("hang", HANG_ENV), ("crash", CRASH_ENV))}  # fmt: skip
-    with language(lang):
+    with language(settings.lang):
         national_name = _("National overview")
-    jobs_list = [
+    jobs_list: list[dict[str, Any]] = [
         {
             "name": national_name,
             "ministry": "",
@@ -1806,17 +1968,26 @@ def _build_run(
     ]
     for j in jobs_list:
         j.update(
-            processed_dir=str(processed_dir),
+            processed_dir=str(settings.processed_dir),
             out_dir=str(tmp_dir / j["slug"]),
-            formats=list(formats),
-            timeout=int(timeout),
-            chromium=chromium or "",
-            as_of=as_of,
-            project=dict(project or {}),
-            language=lang,
+            formats=list(settings.formats),
+            timeout=int(settings.timeout),
+            chromium=chromium,
+            as_of=settings.as_of,
+            project=dict(settings.project),
+            language=settings.lang,
             inject=next((k for k, m in hooks.items() if m and m == j["ministry"]), ""),
         )
-    n_workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
+    return jobs_list
+
+
+def _run_pool(jobs_list: list[dict[str, Any]], settings: _RunSettings) -> list[ReportStatus]:
+    """Run the jobs in a pool of worker processes; one status per job, in
+    ``jobs_list`` order (a crashed worker fails its report, not the batch)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    n_workers = max(1, min(settings.jobs or os.cpu_count() or 1, len(jobs_list)))
     results: dict[str, ReportStatus] = {}
     # fork (Linux): no re-import of the caller's __main__ and fast start; the
     # workers are forked on submit, before the progress bar starts its thread.
@@ -1825,7 +1996,7 @@ def _build_run(
         n_workers, mp_context=get_context(method), initializer=_worker_init
     ) as pool:
         futures = {pool.submit(_run_job, j): j for j in jobs_list}
-        with _progress(progress) as bar:
+        with _progress(settings.progress) as bar:
             task = bar.add_task("reports", total=len(jobs_list)) if bar is not None else None
             for fut in as_completed(futures):
                 j = futures[fut]
@@ -1837,25 +2008,19 @@ def _build_run(
                 results[j["slug"]] = res
                 if bar is not None:
                     bar.update(task, advance=1, description=f"{res.status}: {res.name[:40]}")
-    statuses = [results[j["slug"]] for j in jobs_list]
-    full = [s for s in statuses if s.error.startswith("disk full")]
-    if full:  # a half-written run is worth nothing: drop it (caller cleans up)
-        raise DiskFullError(28, f"{full[0].name}: {full[0].error}")
-    ok = all(s.status == "ok" for s in statuses)
-    if not ok:
-        _carry_over_last_good(out_dir, tmp_dir, statuses)
-    # A run for some ministries still publishes a complete set: the others
-    # keep their last good report, labelled with the run it comes from.
-    statuses += _carry_over_unselected(out_dir, tmp_dir, unselected or [], statuses)
-    pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
-    from .html import index_page
+    return [results[j["slug"]] for j in jobs_list]
 
-    with language(lang):
-        index = index_page(
-            run_id, [asdict(s) for s in statuses], created=created, skipped_pdf_reason=pdf_reason
-        )
-    atomic_write_text(tmp_dir / "index.html", index)
-    manifest = {
+
+def _manifest(
+    settings: _RunSettings,
+    run_id: str,
+    created: dt.datetime,
+    statuses: list[ReportStatus],
+    ok: bool,
+) -> dict[str, Any]:
+    """The run's ``manifest.json``: what it was made from, and each report's outcome."""
+    key = settings.key
+    return {
         "run_id": run_id,
         "created": created.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
@@ -1867,52 +2032,31 @@ def _build_run(
         "notebooks_sha256": key["notebooks_sha256"],
         "notebooks": key["notebooks"],
         "report_code_sha256": key["report_code_sha256"],
-        "processed_dir": str(processed_dir),
+        "processed_dir": str(settings.processed_dir),
         "processed_files": key["processed"],
         "input_files": [{"path": p, "sha256": h} for p, h in key["inputs"].items()],
         "ministries": key["ministries"],
-        "formats": list(formats),
-        "language": lang,
+        "formats": list(settings.formats),
+        "language": settings.lang,
         "python": sys.version.split()[0],
         "reports": [asdict(s) for s in statuses],
     }
-    atomic_write_text(tmp_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-    final = out_dir / run_id
-    os.replace(tmp_dir, final)
-    # The marker only tells clean-up that a .tmp-* folder is ours.
-    with contextlib.suppress(OSError):
-        (final / RUN_MARKER).unlink()
+
+
+def _run_message(statuses: list[ReportStatus], ok: bool, run_id: str, final: Path) -> str:
+    """The one-line summary of a published run."""
     n_failed = sum(s.status == "failed" for s in statuses)
     n_built = sum(s.status != "not run" for s in statuses)
-    # Publish: the symlink first (atomic), then the plain-text pointer. A run
-    # with failed ministries is published too, so one broken ministry never
-    # freezes everyone's reports; each failed ministry's folder shows its last
-    # good report (copied above), never a half-made one.
-    atomic_symlink(run_id, out_dir / "latest")
-    atomic_write_text(out_dir / "LATEST", run_id + "\n")
     if ok:
         msg = f"{n_built} reports ok in run {run_id}"
         if n_built < len(statuses):
             msg += f"; {len(statuses) - n_built} other ministries keep their last good report"
-    else:
-        carried = [s for s in statuses if s.carried_over_from]
-        msg = (
-            f"{n_failed} of {n_built} reports failed in run {run_id} "
-            f"(failed notebooks kept in {final}; see manifest.json)"
-            + (
-                f"; {len(carried)} show their last good report from an earlier run"
-                if carried
-                else ""
-            )
-        )
-    return RunSummary(
-        run_id=run_id,
-        run_dir=final,
-        status=statuses,
-        skipped=False,
-        exit_code=0 if ok else 1,
-        message=msg,
-        duration=time.perf_counter() - t0,
+        return msg
+    carried = [s for s in statuses if s.carried_over_from]
+    return (
+        f"{n_failed} of {n_built} reports failed in run {run_id} "
+        f"(failed notebooks kept in {final}; see manifest.json)"
+        + (f"; {len(carried)} show their last good report from an earlier run" if carried else "")
     )
 
 
