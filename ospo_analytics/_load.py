@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,11 @@ from ._clean.schema import Column, columns, empty_frame, pandas_dtype, pandera_s
 from ._clean.templates import count_leading_helper_rows, is_template_helper_sheet
 from ._config import Config, load_config
 from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ._clean.ministries import MinistryResolution
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "problem", "action"]
 FILE_COLUMNS = ["file", "sheet", "rows_read", "loaded", "filtered", "rejected", "error", "notes"]
@@ -220,7 +226,7 @@ class _Progress:
         if enabled is None:
             enabled = _stderr_is_terminal()
         self.enabled = bool(enabled)
-        self._progress = None
+        self._progress: Progress | None = None
 
     def _get(self):
         if self._progress is None:
@@ -276,7 +282,7 @@ class _Accumulator:
 
     def __init__(self):
         self.rejects: list[pd.DataFrame] = []
-        self.files: list[dict] = []
+        self.files: list[dict[str, Any]] = []
         # Rows of big files validated chunk by chunk (_stream), already clean.
         self.cleaned: list[pd.DataFrame] = []
 
@@ -321,7 +327,8 @@ def _sheet_frame(
     rows = raw.rows
     blank = np.fromiter(map(_row_blank, rows), dtype=bool, count=len(rows))
     nonblank = np.flatnonzero(~blank)
-    rec = {
+    # One accounting record per sheet: counts (int) and texts (str).
+    rec: dict[str, Any] = {
         "file": raw.file,
         "sheet": raw.sheet,
         "rows_read": 0,
@@ -713,7 +720,9 @@ def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
     """Fill loaded/rejected per (file, sheet) from what was actually kept."""
     loaded: dict[tuple[str, str], int] = {}
     for f in frames:
-        for (fi, sh), n in f.groupby(["source_file", "source_sheet"], dropna=False).size().items():
+        sizes = f.groupby(["source_file", "source_sheet"], dropna=False).size()
+        for key, n in sizes.items():
+            fi, sh = cast(tuple[object, object], key)
             loaded[(str(fi), str(sh))] = loaded.get((str(fi), str(sh)), 0) + int(n)
     for rec in acc.files:
         if rec["error"] or rec.get("_fixed"):
@@ -949,7 +958,7 @@ def _adapt(res, table: str, config: Config, path: Path):
     per_file = (
         stats if stats and all(isinstance(v, dict) for v in stats.values()) else {str(path): stats}
     )
-    recs = []
+    recs: list[dict[str, Any]] = []
     for file, st in per_file.items():
         recs.append(
             {
@@ -1014,7 +1023,7 @@ def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
     if dup.any():
         first = clean[~dup].assign(_k=key[~dup]).set_index("_k")
         d = clean[dup]
-        where = first.loc[key[dup], ["source_file", "source_sheet", "source_row"]]
+        where = first.loc[key[dup], ["source_file", "source_sheet", "source_row"]]  # type: ignore[index]  # stubs: no Series of labels
         problems = [
             f"duplicate system_id '{sid}' (first seen in {Path(str(f)).name}"
             f"{':' + str(s) if s else ''} row {r})"
@@ -1047,7 +1056,7 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
     clean = clean.copy()
     # Mapped once per distinct spelling (millions of rows, thousands of names).
     codes, uniques = pd.factorize(clean["supplier_raw"])
-    names = pd.array(pd.Series(uniques).map(mapping), dtype="string")
+    names = pd.Series(uniques).map(mapping).astype("string").array
     clean["supplier"] = pd.Series(names.take(codes, allow_fill=True), index=clean.index)
     return clean, vendor_merges(table)
 
@@ -1275,7 +1284,7 @@ class Inputs:
     questionnaire: LoadResult
     input_files: list[Path] = field(default_factory=list)
     # Buyer -> ministry roll-up and ministry-name clustering (see _clean.ministries).
-    ministries: object = None
+    ministries: MinistryResolution | None = None
 
     @property
     def results(self) -> list[LoadResult]:
@@ -1476,8 +1485,9 @@ def ministry_review_tables(inputs: Inputs) -> dict[str, pd.DataFrame]:
     ).reset_index()
     table["spellings"] = table["spellings"].astype("Int64")
     table["matched_by"] = table["matched_by"].astype("string")
-    for c, dtype in (("contracts", "Int64"), ("spend", "Float64"), ("systems", "Int64")):
-        table[c] = (table[c] if c in table else pd.Series(pd.NA, index=table.index)).astype(dtype)
+    for c in ("contracts", "spend", "systems"):
+        numbers = table[c] if c in table else pd.Series(pd.NA, index=table.index)
+        table[c] = numbers.astype("Float64" if c == "spend" else "Int64")
     for c in ("contracts", "systems"):
         table[c] = table[c].fillna(0)
     table["ministry"] = table["ministry"].astype("string")

@@ -36,6 +36,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,7 @@ class _NotStreamable(Exception):
     """The file needs the in-memory loader for exact behaviour."""
 
 
-def _encoding(path: Path) -> tuple[str, bool]:
+def _encoding(path: Path) -> tuple[str, int]:
     """``(encoding, number of NUL bytes)`` when the whole file is UTF-8, else raise.
 
     The in-memory reader decides the encoding on the whole file (strict UTF-8
@@ -335,11 +336,11 @@ def _checked_records(
 
 def _chunks(
     items: Iterator[list[str] | _Run], size: int, delimiter: str, cursor: _Cursor
-) -> Iterator[tuple[list[list[object]], list[int]] | _Run]:
+) -> Iterator[tuple[list[list[Any]], list[int]] | _Run]:
     """Records grouped in chunks of ``size``, each with the line number on
     which each record starts; runs pass through whole, except into the first
     chunk (header detection works on records)."""
-    chunk: list[list[object]] = []
+    chunk: list[list[Any]] = []
     starts: list[int] = []
     first = True
     # Header detection needs only the top of the file: a short first chunk
@@ -390,12 +391,13 @@ class _Source:
         from . import _load
 
         self.table, self.path, self.config, self.chunk_rows = table, path, config, chunk_rows
-        self.encoding, self.has_nul = _encoding(path)
+        self.encoding, self.n_nul = _encoding(path)
+        self.has_nul = self.n_nul > 0
         self.delimiter = _delimiter(path, self.encoding, self.has_nul)
         # The same notes as the in-memory reader.
         self.note = f"encoding {self.encoding}, delimiter {self.delimiter!r}"
         if self.has_nul:
-            self.note += f"; {self.has_nul} NUL character(s) removed"
+            self.note += f"; {self.n_nul} NUL character(s) removed"
         self._load = _load
         self.mapping: dict[int, str] | None = None
         # Text is read in blocks of about a chunk of lines.
@@ -542,10 +544,9 @@ class _Source:
             return None
         # Blank rows (every cell empty or white space) are not data rows: the
         # rows with no ASCII letter or digit anywhere are checked exactly.
-        maybe = None
-        for col in table.columns:
-            none = pc.invert(pc.match_substring_regex(col, "[0-9A-Za-z]"))
-            maybe = none if maybe is None else pc.and_(maybe, none)
+        maybe = pc.invert(pc.match_substring_regex(table.column(0), "[0-9A-Za-z]"))
+        for col in table.columns[1:]:
+            maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(col, "[0-9A-Za-z]")))
         keep = np.ones(table.num_rows, dtype=bool)
         for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist():
             cells = [table.column(k)[i].as_py() for k in range(width)]
@@ -645,26 +646,30 @@ def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
 
 def _witnesses_of(c: Column, cells: pd.Series | pa.ChunkedArray, store: dict[str, str]) -> None:
     """Add the column's new voting values to ``store`` (shape -> first value)."""
-    arrow = isinstance(cells, pa.ChunkedArray)
-    raw = None if arrow else cells.to_numpy(dtype=object)
-    if c.kind != "date" and (arrow or pd.api.types.infer_dtype(raw, skipna=True) == "string"):
+    if isinstance(cells, pa.ChunkedArray):
+        text, values = cells, None
+    else:
+        values = cells.to_numpy(dtype=object)
+        text = None
+        if c.kind != "date" and pd.api.types.infer_dtype(values, skipna=True) == "string":
+            text = pa.array(values, pa.string())
+    if c.kind != "date" and text is not None:
         # Amounts are nearly all distinct: fold in arrow, then visit only the
         # first value of each new shape, in file order.
-        text = cells if arrow else pa.array(raw, pa.string())
         codes, uniq = pd.factorize(_fold_digits(text).to_numpy(zero_copy_only=False))
         # factorize numbers shapes by first occurrence; -1 is empty.
         found, first = np.unique(codes, return_index=True)
         for code, i in zip(found.tolist(), first.tolist(), strict=True):
             if code >= 0 and uniq[code] not in store:
-                store[uniq[code]] = cells[i].as_py() if arrow else raw[i]
+                store[uniq[code]] = text[i].as_py() if values is None else values[i]
         return
-    values = pc.unique(cells).to_pylist() if arrow else pd.unique(raw)
+    distinct = pc.unique(cells).to_pylist() if values is None else pd.unique(values).tolist()
     if c.kind == "date":
-        for v in values:
+        for v in distinct:
             if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
                 store.setdefault(v, v)
     else:
-        for v in values:
+        for v in distinct:
             if isinstance(v, str):
                 store.setdefault(v.translate(_DIGITS_1_9), v)
 

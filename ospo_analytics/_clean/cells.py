@@ -300,7 +300,8 @@ def _scalar_text(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         if not np.isfinite(v):
             return pd.NA
-        return str(int(v)) if float(v).is_integer() and abs(v) < 1e16 else repr(float(v))
+        f = float(v)
+        return str(int(f)) if f.is_integer() and abs(f) < 1e16 else repr(f)
     if isinstance(v, dt.datetime):
         return (
             v.isoformat(sep=" ")
@@ -831,7 +832,7 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
             False
         ).to_numpy(bool)
         pos = np.flatnonzero(is_str)
-        serial.iloc[pos[is_serial_text]] = as_num[is_serial_text].to_numpy()
+        serial.iloc[pos[is_serial_text]] = as_num[is_serial_text].to_numpy()  # type: ignore[call-overload]  # stubs: array values
         rest = text[~is_serial_text]
         if not rest.empty:
             u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
@@ -1421,11 +1422,11 @@ def _normalise_vendor_one(name: str) -> str | None:
     text = _BRACKETS_RE.sub(" ", text)
     text = _INNER_DOT_RE.sub("", text)  # S.A. -> sa, O'Neil -> oneil
     text = _DOTS_RE.sub("", text)
-    text = _NON_WORD_RE.sub(" ", text).split()
+    words = _NON_WORD_RE.sub(" ", text).split()
     # Letter-by-letter acronyms: "a t and t" -> "at and t", "c r i" -> "cri".
     merged: list[str] = []
     run: list[str] = []
-    for tok in [*text, ""]:
+    for tok in [*words, ""]:
         if len(tok) == 1 and tok.isalpha():
             run.append(tok)
             continue
