@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import N_
-from .details import contract_ends, ministry_details, open_flag
+from .details import TableDtype, contract_ends, ministry_details, open_flag
 from .profile import READINESS_INDICATORS, complete_profile
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
@@ -329,8 +329,9 @@ def _prepare_procurement(
             pos = pd.to_numeric(lk["proc_index"], errors="coerce")
             ok = pos.notna() & pos.between(0, len(out) - 1)
             linked = _cat(lk.loc[ok, "system_id"])
-            codes = np.full(len(out), -1, dtype=linked.cat.codes.dtype)
-            codes[pos[ok].astype("int64").to_numpy()] = linked.cat.codes.to_numpy()
+            linked_codes = linked.cat.codes.to_numpy()
+            codes = np.full(len(out), -1, dtype=linked_codes.dtype)
+            codes[pos[ok].astype("int64").to_numpy()] = linked_codes
             out["system_id"] = pd.Categorical.from_codes(codes, linked.cat.categories)
     elif links is None:
         # No linking step ran: trust the ids the data itself carries.
@@ -694,7 +695,7 @@ def _questionnaire_groups(questionnaire: pd.DataFrame | None) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- opportunities
 
-_OPP_COLUMNS: dict[str, str] = {
+_OPP_COLUMNS: dict[str, TableDtype] = {
     "kind": "string",
     "rank": "Int64",
     "ministry": "string",
@@ -1028,7 +1029,7 @@ def _actions(
         grp = pairs.groupby(["category", "member"], sort=True)
         n_more = (grp["other"].size() - 3).clip(lower=0)
         shown = pairs[grp.cumcount() < 3].groupby(["category", "member"])["other"].agg(", ".join)
-        others = shown + np.where(n_more > 0, " and " + n_more.astype(str) + " more", "")
+        others: pd.Series = shown + np.where(n_more > 0, " and " + n_more.astype(str) + " more", "")
         d = d.join(others.rename("others"), on=["category", "member"])
         cand.append(
             pd.DataFrame(
@@ -1089,7 +1090,7 @@ def _actions(
 
 # --------------------------------------------------------------------------- entry point
 
-_MINISTRY_COLUMNS: dict[str, str] = {
+_MINISTRY_COLUMNS: dict[str, TableDtype] = {
     "ministry": "string",
     "n_systems": "Int64",
     "spend_total": "Float64",
