@@ -34,11 +34,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
 from .._clean.cells import is_open_licence
 from .._clean.schema import CROSS_CUTTING, empty_frame
 from .._config import ConfigError
 from .alternatives import alternatives_for
+from .details import TableDtype
 from .link import link_positions
 from .ministries import score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
@@ -89,7 +91,7 @@ class ScoreInputError(ConfigError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _get(df: pd.DataFrame, col: str, dtype: str) -> pd.Series:
+def _get(df: pd.DataFrame, col: str, dtype: TableDtype) -> pd.Series:
     """Column ``col`` as ``dtype``, or an all-NA column when absent."""
     if col in df.columns:
         s = df[col]
@@ -99,7 +101,7 @@ def _get(df: pd.DataFrame, col: str, dtype: str) -> pd.Series:
             except (TypeError, ValueError) as exc:
                 raise ScoreInputError(f"column {col!r} cannot be read as {dtype}: {exc}") from None
         return s.reset_index(drop=True)
-    return pd.Series(pd.array([pd.NA] * len(df), dtype=dtype))
+    return pd.Series(pd.NA, index=pd.RangeIndex(len(df)), dtype=dtype)
 
 
 def _f(s: pd.Series) -> np.ndarray:
@@ -330,7 +332,7 @@ def _years(s: pd.Series) -> np.ndarray:
 
 def _proc_frame(
     procurement: pd.DataFrame, pos: np.ndarray, as_of: dt.date
-) -> tuple[dict[str, np.ndarray], pd.arrays.ArrowStringArray, dict[str, pd.Categorical]]:
+) -> tuple[dict[str, np.ndarray], ExtensionArray, dict[str, pd.Categorical]]:
     """Linked procurement rows as integer/float arrays, supplier names, coded columns.
 
     Plain arrays, not a DataFrame: building a frame would copy every column
@@ -433,10 +435,10 @@ def _row_refs(
     )
 
 
-def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:
+def _small(col: pd.Series | None, i: np.ndarray, dtype: TableDtype) -> pd.Series:
     """Rows ``i`` of ``col`` as ``dtype`` (all NA when the column is absent)."""
     if col is None:
-        return pd.Series(pd.array([pd.NA] * len(i), dtype=dtype))
+        return pd.Series(pd.NA, index=pd.RangeIndex(len(i)), dtype=dtype)
     return col.take(i).reset_index(drop=True).astype(dtype)
 
 
@@ -460,7 +462,7 @@ def _first_best(starts: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
 def _procurement_factors(
     fx: _Factors,
     lp: dict[str, np.ndarray],
-    sup_names: pd.arrays.ArrowStringArray,
+    sup_names: ExtensionArray,
     refs: pd.Series,
     profile: Profile,
     as_of_year: int,
@@ -996,7 +998,7 @@ def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame)
     u = pd.Series(uniq, dtype="string").str.strip()
     known = inventory["system_id"].astype("string").str.strip().str.casefold().dropna()
     # Index look-up: pandas' string isin is ~20x slower here.
-    in_inv = pd.Index(known.drop_duplicates()).get_indexer(u.str.casefold()) >= 0
+    in_inv = pd.Index(known.drop_duplicates()).get_indexer(pd.Index(u.str.casefold())) >= 0
     fresh = (u.notna() & (u != "")).fillna(False).to_numpy() & ~in_inv
     if not fresh.any():
         return inventory.iloc[0:0]
@@ -1277,7 +1279,7 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
         # Categorical: 25 distinct labels repeated per system cost codes, not strings.
         uniq = list(dict.fromkeys(labels))
         codes = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)[fidx]
-        return pd.Series(pd.Categorical.from_codes(codes, categories=uniq))
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq)))
 
     empty = not (nf and n)
     value = np.concatenate(cols["value"]) if not empty else np.array([])
@@ -1310,11 +1312,13 @@ def _top_drivers(fx: _Factors, lids: list[str], w: np.ndarray, n: int, k: int = 
     The driver texts of all factors form one column (factor-major); each of
     the ``k`` positions is a single ``take`` from it, so no per-factor masking.
     """
-    vals = np.column_stack([fx.value[f] for f in lids]) if lids else np.zeros((n, 0))
+    if not lids:
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+    vals = np.column_stack([fx.value[f] for f in lids])
     contrib = np.where(np.isnan(vals), -1.0, vals * w)
     # Stable order: highest contribution first, then factor order.
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    texts = pa.concat_arrays([_flat(_arrow(fx.driver[f])) for f in lids]) if lids else None
+    texts = pa.concat_arrays([_flat(_arrow(fx.driver[f])) for f in lids])
     rows = np.arange(n)
     parts = []
     for j in range(order.shape[1]):
@@ -1430,7 +1434,12 @@ def rank_ranges(
     keep = ~np.isnan(base)
     m = int(keep.sum())
     rank = np.full(n_sys, np.nan)
-    out = {"rank": rank, "rank_min": rank.copy(), "rank_max": rank.copy(), "p_top": rank.copy()}
+    out: dict[str, Any] = {
+        "rank": rank,
+        "rank_min": rank.copy(),
+        "rank_max": rank.copy(),
+        "p_top": rank.copy(),
+    }
     draws = int(n)
     if max_cells is not None and m and m * draws > max_cells:
         draws = max(1, int(max_cells) // m)
