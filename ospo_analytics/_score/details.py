@@ -333,6 +333,13 @@ def open_flag(sysf: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _band(sysf: pd.DataFrame) -> pd.Series:
+    """The systems' lock-in band as text (all NA when not scored)."""
+    if "lockin_band" in sysf:
+        return sysf["lockin_band"].astype("string")
+    return pd.Series(pd.NA, index=sysf.index, dtype="string")
+
+
 def _one_row(values: dict[str, object]) -> pd.DataFrame:
     cols = _COLUMNS["national"]
     return pd.DataFrame({c: pd.Series([values.get(c)], dtype=t) for c, t in cols.items()})
@@ -340,11 +347,7 @@ def _one_row(values: dict[str, object]) -> pd.DataFrame:
 
 def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) -> pd.DataFrame:
     s = sysf[sysf["ministry"].notna()] if "ministry" in sysf else sysf.iloc[0:0]
-    band = (
-        s["lockin_band"].astype("string")
-        if "lockin_band" in s
-        else pd.Series(pd.NA, index=s.index, dtype="string")
-    )
+    band = _band(s)
     high = band.eq("high").fillna(False)
     is_open = open_flag(s)
     spend = pd.to_numeric(s["spend_total"], errors="coerce").astype("Float64")
@@ -403,11 +406,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     )
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
-    band = (
-        sysf["lockin_band"].astype("string")
-        if "lockin_band" in sysf
-        else pd.Series(pd.NA, index=sysf.index, dtype="string")
-    )
+    band = _band(sysf)
     high_ids = set(sysf.loc[band.eq("high").fillna(False), "system_id"].astype("string"))
     by_link = d.loc[d["system_id"].isin(high_ids), ["supplier", "system_id"]]
     vend = sysf.loc[sysf["system_id"].astype("string").isin(high_ids), ["vendor", "system_id"]]

@@ -173,6 +173,14 @@ def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
     return pd.Series(pd.NaT if dtype.startswith("datetime") else pd.NA, index=index, dtype=dtype)
 
 
+def _clean_uniques(uniques: Any, lower: bool) -> pd.Series:
+    """Distinct values stripped (and optionally lower-cased); blanks become NA."""
+    clean = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        clean = clean.str.lower()
+    return clean.mask(clean.eq("").fillna(False))
+
+
 def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     """Strip (and optionally lower-case) text; blanks become NA (unknown).
 
@@ -180,10 +188,7 @@ def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     few thousand values over millions of rows.
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    clean = pd.Series(uniques, dtype="string").str.strip()
-    if lower:
-        clean = clean.str.lower()
-    clean = clean.mask(clean.eq("").fillna(False))
+    clean = _clean_uniques(uniques, lower)
     # One take spreads the cleaned values back (a masked setitem is far slower).
     return pd.Series(clean.array.take(codes, allow_fill=True), index=s.index, dtype="string")
 
@@ -206,10 +211,7 @@ def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
         codes = back[codes]  # -1 (NA) lands in the last slot, itself -1
     else:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    clean = pd.Series(uniques, dtype="string").str.strip()
-    if lower:
-        clean = clean.str.lower()
-    clean = clean.mask(clean.eq("").fillna(False))
+    clean = _clean_uniques(uniques, lower)
     # Sorted by code point, as Python's sorted() would, but on the arrow array.
     cats = pd.Index(pd.Series(clean.dropna().unique(), dtype="string").sort_values().array)
     remap = np.append(cats.get_indexer(clean.fillna("")), -1)  # last slot: NA code
