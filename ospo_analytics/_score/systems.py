@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,9 @@ from .details import TableDtype
 from .link import link_positions
 from .ministries import score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
+
+if TYPE_CHECKING:
+    from .result import ScoreResult
 
 SYSTEM_COLUMNS = (
     "system_id",
@@ -1120,7 +1123,7 @@ def score(
     *,
     profile: Profile | str | Path | None = None,
     as_of: dt.date | None = None,
-):
+) -> ScoreResult:
     """Score every system for lock-in risk and reuse potential, and every ministry.
 
     Parameters
