@@ -455,9 +455,10 @@ def ministry_details(
     >>> import pandas as pd
     >>> proc = pd.DataFrame({"ministry": ["Health", "Health"], "supplier": ["A", "B"],
     ...     "system_id": ["S1", "S1"], "end_date": pd.to_datetime(["2024-01-01", "2026-03-01"]),
-    ...     "pos_amount": [300.0, 100.0], "method": ["open", "direct"], "tenderers": [1, None],
-    ...     "it": [True, True]})
-    >>> sysf = pd.DataFrame({"system_id": ["S1"], "ministry": ["Health"]})
+    ...     "amount": [300.0, 100.0], "pos_amount": [300.0, 100.0], "method": ["open", "direct"],
+    ...     "tenderers": [1, None], "it": [True, True]})
+    >>> sysf = pd.DataFrame({"system_id": ["S1"], "ministry": ["Health"], "vendor": ["A"],
+    ...     "spend_total": [400.0]})
     >>> d = ministry_details(proc, sysf, contract_ends(proc, sysf), None, dt.date(2025, 1, 1))
     >>> d["suppliers"][["supplier", "share"]].to_dict("records")
     [{'supplier': 'A', 'share': 0.75}, {'supplier': 'B', 'share': 0.25}]
