@@ -31,6 +31,7 @@ itself:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,10 @@ DETAIL_TABLES: tuple[str, ...] = (
 
 _COMPETITIVE = ("open", "selective")
 
-_COLUMNS: dict[str, dict[str, str]] = {
+TableDtype = Literal["string", "Float64", "Int64", "boolean", "datetime64[ns]"]
+"""The dtypes of the scorer's tables, by name (a Literal, so ``astype`` type-checks)."""
+
+_COLUMNS: dict[str, dict[str, TableDtype]] = {
     "suppliers": {
         "ministry": "string",
         "supplier": "string",
@@ -117,6 +121,13 @@ _COLUMNS: dict[str, dict[str, str]] = {
 def empty_details(name: str) -> pd.DataFrame:
     """An empty detail table with its columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _COLUMNS[name].items()})
+
+
+def _conform(t: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The columns of detail table ``name``, in order and with its dtypes, from ``t``."""
+    return pd.DataFrame({c: t[c].astype(d) for c, d in _COLUMNS[name].items()}).reset_index(
+        drop=True
+    )
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -181,8 +192,8 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     from_inv = from_inv[from_inv["end_date"].notna()]
     ends = pd.concat([from_proc, from_inv], ignore_index=True)
     ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
-    for c, dtype in (("source", "string"), ("contract_vendor", "string")):
-        ends[c] = ends[c].astype(dtype)
+    for c in ("source", "contract_vendor"):
+        ends[c] = ends[c].astype("string")
     ends["pos_amount"] = ends["pos_amount"].astype("Float64")
     return ends
 
@@ -204,15 +215,7 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
     t = t.sort_values(
         ["ministry", "spend", "supplier"], ascending=[True, False, True], na_position="last"
     )
-    return pd.DataFrame(
-        {
-            "ministry": t["ministry"].astype("string"),
-            "supplier": t["supplier"].astype("string"),
-            "spend": t["spend"].astype("Float64"),
-            "share": t["share"].astype("Float64"),
-            "contracts": t["contracts"].astype("Int64"),
-        }
-    ).reset_index(drop=True)
+    return _conform(t, "suppliers")
 
 
 def _competition(it: pd.DataFrame) -> pd.DataFrame:
@@ -239,20 +242,10 @@ def _competition(it: pd.DataFrame) -> pd.DataFrame:
     # Single bids are only counted where the number of bids is known.
     t["single_bid_awards"] = t["single_bid_awards"].where(t["bids_known"] > 0)
     t = t.sort_values(["ministry", "spend", "method"], ascending=[True, False, True])
-    return pd.DataFrame(
-        {
-            "ministry": t["ministry"].astype("string"),
-            "method": t["method"].astype("string"),
-            "spend": t["spend"].astype("Float64"),
-            "share": t["share"].astype("Float64"),
-            "awards": t["awards"].astype("Int64"),
-            "single_bid_awards": t["single_bid_awards"].astype("Int64"),
-        }
-    ).reset_index(drop=True)
+    return _conform(t, "competition")
 
 
 def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    cols = _COLUMNS["system_ends"]
     if ends.empty:
         return empty_details("system_ends")
     start = pd.Timestamp(as_of)
@@ -292,10 +285,10 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     e["status"] = np.where(e["_future"], "active", "ended")
     e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
     e["n_upcoming"] = e["n_upcoming"].fillna(0)
-    return pd.DataFrame({c: e[c].astype(t) for c, t in cols.items()}).reset_index(drop=True)
+    return _conform(e, "system_ends")
 
 
-def _factor_coverage(factors: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
+def _factor_coverage(factors: pd.DataFrame | None, sysf: pd.DataFrame) -> pd.DataFrame:
     if factors is None or factors.empty or sysf.empty:
         return empty_details("factor_coverage")
     mins = sysf[["system_id", "ministry"]].dropna().astype("string")
@@ -309,15 +302,7 @@ def _factor_coverage(factors: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
         .rename(columns={"size": "systems", "sum": "systems_unknown"})
     )
-    return pd.DataFrame(
-        {
-            "ministry": t["ministry"].astype("string"),
-            "factor": t["factor"].astype("string"),
-            "name": t["name"].astype("string"),
-            "systems": t["systems"].astype("Int64"),
-            "systems_unknown": t["systems_unknown"].astype("Int64"),
-        }
-    )
+    return _conform(t, "factor_coverage")
 
 
 def open_flag(sysf: pd.DataFrame) -> pd.Series:
@@ -348,6 +333,13 @@ def open_flag(sysf: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _band(sysf: pd.DataFrame) -> pd.Series:
+    """The systems' lock-in band as text (all NA when not scored)."""
+    if "lockin_band" in sysf:
+        return sysf["lockin_band"].astype("string")
+    return pd.Series(pd.NA, index=sysf.index, dtype="string")
+
+
 def _one_row(values: dict[str, object]) -> pd.DataFrame:
     cols = _COLUMNS["national"]
     return pd.DataFrame({c: pd.Series([values.get(c)], dtype=t) for c, t in cols.items()})
@@ -355,11 +347,7 @@ def _one_row(values: dict[str, object]) -> pd.DataFrame:
 
 def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) -> pd.DataFrame:
     s = sysf[sysf["ministry"].notna()] if "ministry" in sysf else sysf.iloc[0:0]
-    band = (
-        s["lockin_band"].astype("string")
-        if "lockin_band" in s
-        else pd.Series(pd.NA, index=s.index, dtype="string")
-    )
+    band = _band(s)
     high = band.eq("high").fillna(False)
     is_open = open_flag(s)
     spend = pd.to_numeric(s["spend_total"], errors="coerce").astype("Float64")
@@ -397,7 +385,6 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
 
 
 def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
-    cols = _COLUMNS["national_suppliers"]
     d = pd.DataFrame(
         {
             "supplier": _text(it["supplier"]),
@@ -419,11 +406,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     )
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
-    band = (
-        sysf["lockin_band"].astype("string")
-        if "lockin_band" in sysf
-        else pd.Series(pd.NA, index=sysf.index, dtype="string")
-    )
+    band = _band(sysf)
     high_ids = set(sysf.loc[band.eq("high").fillna(False), "system_id"].astype("string"))
     by_link = d.loc[d["system_id"].isin(high_ids), ["supplier", "system_id"]]
     vend = sysf.loc[sysf["system_id"].astype("string").isin(high_ids), ["vendor", "system_id"]]
@@ -432,7 +415,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     t["systems_high_lockin"] = pairs.groupby("supplier")["system_id"].nunique()
     t["systems_high_lockin"] = t["systems_high_lockin"].fillna(0)
     t = t.reset_index().sort_values(["spend", "supplier"], ascending=[False, True])
-    return pd.DataFrame({c: t[c].astype(dt_) for c, dt_ in cols.items()}).reset_index(drop=True)
+    return _conform(t, "national_suppliers")
 
 
 def ministry_details(
@@ -472,9 +455,10 @@ def ministry_details(
     >>> import pandas as pd
     >>> proc = pd.DataFrame({"ministry": ["Health", "Health"], "supplier": ["A", "B"],
     ...     "system_id": ["S1", "S1"], "end_date": pd.to_datetime(["2024-01-01", "2026-03-01"]),
-    ...     "pos_amount": [300.0, 100.0], "method": ["open", "direct"], "tenderers": [1, None],
-    ...     "it": [True, True]})
-    >>> sysf = pd.DataFrame({"system_id": ["S1"], "ministry": ["Health"]})
+    ...     "amount": [300.0, 100.0], "pos_amount": [300.0, 100.0], "method": ["open", "direct"],
+    ...     "tenderers": [1, None], "it": [True, True]})
+    >>> sysf = pd.DataFrame({"system_id": ["S1"], "ministry": ["Health"], "vendor": ["A"],
+    ...     "spend_total": [400.0]})
     >>> d = ministry_details(proc, sysf, contract_ends(proc, sysf), None, dt.date(2025, 1, 1))
     >>> d["suppliers"][["supplier", "share"]].to_dict("records")
     [{'supplier': 'A', 'share': 0.75}, {'supplier': 'B', 'share': 0.25}]

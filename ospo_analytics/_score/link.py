@@ -17,6 +17,8 @@ uses one ``cdist`` per ministry, so the cost grows with distinct names, not rows
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -116,6 +118,147 @@ def _fuzzy_step(
     return target, score
 
 
+class _Candidates(NamedTuple):
+    """Inventory systems a fuzzy step may link to (one entry per candidate text)."""
+
+    ministry: np.ndarray  # ministry code
+    key: np.ndarray  # normalised text
+    target: np.ndarray  # inventory row position
+
+
+# Rows a step linked, their target positions (-1: no unique match) and match scores.
+_Found = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _fuzzy_link(
+    pm: np.ndarray,
+    todo: np.ndarray,
+    codes: np.ndarray,
+    uniq: np.ndarray,
+    cands: _Candidates,
+    threshold: float,
+) -> _Found:
+    """Fuzzy-match the text of the ``todo`` rows to candidates of their ministry.
+
+    ``codes`` index each row's normalised text in ``uniq``; each distinct
+    (ministry, text) pair is matched once and spread back to its rows.
+    """
+    q = pd.DataFrame({"m": pm[todo], "k": codes[todo]}).drop_duplicates()
+    tgt, sc = _fuzzy_step(
+        q["m"].to_numpy(),
+        uniq[q["k"].to_numpy()],
+        cands.ministry,
+        cands.key,
+        cands.target,
+        threshold,
+    )
+    q["t"], q["s"] = tgt, sc
+    rows = np.flatnonzero(todo)
+    got = pd.DataFrame({"m": pm[rows], "k": codes[rows]}).merge(q, how="left", on=["m", "k"])
+    return rows, got["t"].to_numpy(np.int64), got["s"].to_numpy()
+
+
+def _id_matches(
+    inventory: pd.DataFrame, procurement: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1: rows whose ``system_id`` is an inventory id (after normalising).
+
+    Returns the mask of matched rows and their inventory positions.
+    """
+    n, n_inv = len(procurement), len(inventory)
+    p_codes, p_uniq = _codes_and_norm(_col(procurement, "system_id"), n)
+    if not (n and n_inv and len(p_uniq)):
+        return np.zeros(n, dtype=bool), np.zeros(0, dtype=np.int64)
+    i_codes, i_uniq = _codes_and_norm(_col(inventory, "system_id"), n_inv)
+    # First inventory row per normalised id (ids are unique in valid inventories).
+    first = pd.Series(np.arange(n_inv))[i_codes >= 0].groupby(i_codes[i_codes >= 0]).first()
+    key_to_pos = pd.Series(first.to_numpy(), index=pd.Index(i_uniq[first.index.to_numpy()]))
+    u_pos = key_to_pos.reindex(p_uniq).fillna(-1).to_numpy(np.int64)
+    hit = (p_codes >= 0) & (u_pos[np.maximum(p_codes, 0)] >= 0)
+    return hit, u_pos[p_codes[hit]]
+
+
+def _ministry_codes(
+    inventory: pd.DataFrame, procurement: pd.DataFrame, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ministry codes of the procurement and inventory rows, in one code space (-1: none)."""
+    n, n_inv = len(procurement), len(inventory)
+    # Only needed when some rows are still unlinked: skip the million-string work otherwise.
+    if not (n and n_inv and (pos < 0).any()):
+        return np.full(n, -1), np.full(n_inv, -1)
+    both_min = pd.concat(
+        [
+            _col(procurement, "ministry") if "ministry" in procurement else pd.Series([pd.NA] * n),
+            inventory["ministry"] if "ministry" in inventory else pd.Series([pd.NA] * n_inv),
+        ],
+        ignore_index=True,
+    ).astype("string")
+    m_codes, _ = _codes_and_norm(both_min, n + n_inv)
+    return m_codes[:n], m_codes[n:]
+
+
+def _name_matches(
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame,
+    todo: np.ndarray,
+    pm: np.ndarray,
+    im: np.ndarray,
+    threshold: float,
+) -> _Found | None:
+    """Step 2: the ``todo`` rows' system name against the systems of their ministry."""
+    if not todo.any():  # text work only when some rows are still unlinked
+        return None
+    nm_codes, nm_uniq = _codes_and_norm(_col(procurement, "system_name"), len(procurement))
+    todo = todo & (nm_codes >= 0)
+    if not todo.any():
+        return None
+    inm_codes, inm_uniq = _codes_and_norm(_col(inventory, "system_name"), len(inventory))
+    cand = (im >= 0) & (inm_codes >= 0)
+    cands = _Candidates(im[cand], inm_uniq[inm_codes[cand]], np.flatnonzero(cand))
+    return _fuzzy_link(pm, todo, nm_codes, nm_uniq, cands, threshold)
+
+
+def _vendor_matches(
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame,
+    todo: np.ndarray,
+    pm: np.ndarray,
+    im: np.ndarray,
+    threshold: float,
+) -> _Found | None:
+    """Step 3: the ``todo`` rows' supplier against vendors of one system in their ministry."""
+    if not todo.any():
+        return None
+    s_codes, s_uniq = _codes_and_norm(_col(procurement, "supplier"), len(procurement))
+    todo = todo & (s_codes >= 0)
+    if not todo.any() or "vendor" not in inventory:
+        return None
+    v_codes, v_uniq = _codes_and_norm(inventory["vendor"], len(inventory))
+    cand = (im >= 0) & (v_codes >= 0)
+    cdf = pd.DataFrame({"m": im[cand], "v": v_codes[cand], "t": np.flatnonzero(cand)})
+    cdf = cdf[~cdf.duplicated(["m", "v"], keep=False)]  # vendors with one system only
+    cands = _Candidates(cdf["m"].to_numpy(), v_uniq[cdf["v"].to_numpy()], cdf["t"].to_numpy())
+    return _fuzzy_link(pm, todo, s_codes, s_uniq, cands, threshold)
+
+
+def _record(
+    found: _Found | None,
+    step: int,
+    weight: float,
+    pos: np.ndarray,
+    method: np.ndarray,
+    conf: np.ndarray,
+) -> None:
+    """Write a fuzzy step's links: method ``step``, confidence ``weight * score / 100``."""
+    if found is None:
+        return
+    rows, t, s = found
+    ok = t >= 0
+    pos[rows[ok]] = t[ok]
+    method[rows[ok]] = step
+    conf[rows[ok]] = weight * s[ok] / 100.0
+
+
 def link_positions(
     inventory: pd.DataFrame, procurement: pd.DataFrame, profile: Profile | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -139,97 +282,27 @@ def link_positions(
     profile = profile or load_profile()
     cfg = profile["linking"]
     n = len(procurement)
-    n_inv = len(inventory)
     pos = np.full(n, -1, dtype=np.int64)
     method = np.full(n, 3, dtype=np.int8)  # index into LINK_METHODS
     conf = np.zeros(n)
 
     # 1. system id.
-    p_codes, p_uniq = _codes_and_norm(_col(procurement, "system_id"), n)
-    if n and n_inv and len(p_uniq):
-        i_codes, i_uniq = _codes_and_norm(_col(inventory, "system_id"), n_inv)
-        # First inventory row per normalised id (ids are unique in valid inventories).
-        first = pd.Series(np.arange(n_inv))[i_codes >= 0].groupby(i_codes[i_codes >= 0]).first()
-        key_to_pos = pd.Series(first.to_numpy(), index=pd.Index(i_uniq[first.index.to_numpy()]))
-        u_pos = key_to_pos.reindex(p_uniq).fillna(-1).to_numpy(np.int64)
-        hit = (p_codes >= 0) & (u_pos[np.maximum(p_codes, 0)] >= 0)
-        pos[hit] = u_pos[p_codes[hit]]
-        method[hit] = 0
-        conf[hit] = 1.0
+    hit, target = _id_matches(inventory, procurement)
+    pos[hit] = target
+    method[hit] = 0
+    conf[hit] = 1.0
 
-    # Ministries share one code space between the two tables (only needed when
-    # some rows are still unlinked: skip the million-string work otherwise).
-    if n and n_inv and (pos < 0).any():
-        both_min = pd.concat(
-            [
-                _col(procurement, "ministry")
-                if "ministry" in procurement
-                else pd.Series([pd.NA] * n),
-                inventory["ministry"] if "ministry" in inventory else pd.Series([pd.NA] * n_inv),
-            ],
-            ignore_index=True,
-        ).astype("string")
-        m_codes, _ = _codes_and_norm(both_min, n + n_inv)
-        pm, im = m_codes[:n], m_codes[n:]
-    else:
-        pm = np.full(n, -1)
-        im = np.full(n_inv, -1)
-
+    pm, im = _ministry_codes(inventory, procurement, pos)
     # 2. system name within the same ministry.
     todo = (pos < 0) & (pm >= 0)
-    if todo.any():  # text work only when some rows are still unlinked
-        nm_codes, nm_uniq = _codes_and_norm(_col(procurement, "system_name"), n)
-        todo &= nm_codes >= 0
-    if todo.any():
-        inm_codes, inm_uniq = _codes_and_norm(_col(inventory, "system_name"), n_inv)
-        cand = (im >= 0) & (inm_codes >= 0)
-        q = pd.DataFrame({"m": pm[todo], "k": nm_codes[todo]}).drop_duplicates()
-        tgt, sc = _fuzzy_step(
-            q["m"].to_numpy(),
-            nm_uniq[q["k"].to_numpy()],
-            im[cand],
-            inm_uniq[inm_codes[cand]],
-            np.flatnonzero(cand),
-            float(cfg["name_threshold"]),
-        )
-        q["t"], q["s"] = tgt, sc
-        rows = np.flatnonzero(todo)
-        got = pd.DataFrame({"m": pm[rows], "k": nm_codes[rows]}).merge(q, how="left", on=["m", "k"])
-        t = got["t"].to_numpy(np.int64)
-        ok = t >= 0
-        pos[rows[ok]] = t[ok]
-        method[rows[ok]] = 1
-        conf[rows[ok]] = float(cfg["name_confidence"]) * got["s"].to_numpy()[ok] / 100.0
-
+    found = _name_matches(inventory, procurement, todo, pm, im, float(cfg["name_threshold"]))
+    _record(found, 1, float(cfg["name_confidence"]), pos, method, conf)
     # 3. supplier = vendor of exactly one system in that ministry.
     todo = (pos < 0) & (pm >= 0)
-    if todo.any():
-        s_codes, s_uniq = _codes_and_norm(_col(procurement, "supplier"), n)
-        todo &= s_codes >= 0
-    if todo.any() and "vendor" in inventory:
-        v_codes, v_uniq = _codes_and_norm(inventory["vendor"], n_inv)
-        cand = (im >= 0) & (v_codes >= 0)
-        cdf = pd.DataFrame({"m": im[cand], "v": v_codes[cand], "t": np.flatnonzero(cand)})
-        cdf = cdf[~cdf.duplicated(["m", "v"], keep=False)]  # vendors with one system only
-        q = pd.DataFrame({"m": pm[todo], "k": s_codes[todo]}).drop_duplicates()
-        tgt, sc = _fuzzy_step(
-            q["m"].to_numpy(),
-            s_uniq[q["k"].to_numpy()],
-            cdf["m"].to_numpy(),
-            v_uniq[cdf["v"].to_numpy()],
-            cdf["t"].to_numpy(),
-            float(cfg["vendor_threshold"]),
-        )
-        q["t"], q["s"] = tgt, sc
-        rows = np.flatnonzero(todo)
-        got = pd.DataFrame({"m": pm[rows], "k": s_codes[rows]}).merge(q, how="left", on=["m", "k"])
-        t = got["t"].to_numpy(np.int64)
-        ok = t >= 0
-        pos[rows[ok]] = t[ok]
-        method[rows[ok]] = 2
-        conf[rows[ok]] = float(cfg["vendor_confidence"]) * got["s"].to_numpy()[ok] / 100.0
+    found = _vendor_matches(inventory, procurement, todo, pm, im, float(cfg["vendor_threshold"]))
+    _record(found, 2, float(cfg["vendor_confidence"]), pos, method, conf)
 
-    if n_inv:
+    if len(inventory):
         sid = inventory["system_id"].astype("string").array.take(pos, allow_fill=True)
     else:
         sid = pd.array([pd.NA] * n, dtype="string")

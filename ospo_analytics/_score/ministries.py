@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import N_
-from .details import contract_ends, ministry_details, open_flag
+from .details import TableDtype, contract_ends, ministry_details, open_flag
 from .profile import READINESS_INDICATORS, complete_profile
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
@@ -173,6 +173,14 @@ def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
     return pd.Series(pd.NaT if dtype.startswith("datetime") else pd.NA, index=index, dtype=dtype)
 
 
+def _clean_uniques(uniques: Any, lower: bool) -> pd.Series:
+    """Distinct values stripped (and optionally lower-cased); blanks become NA."""
+    clean = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        clean = clean.str.lower()
+    return clean.mask(clean.eq("").fillna(False))
+
+
 def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     """Strip (and optionally lower-case) text; blanks become NA (unknown).
 
@@ -180,10 +188,7 @@ def _str(s: pd.Series, lower: bool = False) -> pd.Series:
     few thousand values over millions of rows.
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    clean = pd.Series(uniques, dtype="string").str.strip()
-    if lower:
-        clean = clean.str.lower()
-    clean = clean.mask(clean.eq("").fillna(False))
+    clean = _clean_uniques(uniques, lower)
     # One take spreads the cleaned values back (a masked setitem is far slower).
     return pd.Series(clean.array.take(codes, allow_fill=True), index=s.index, dtype="string")
 
@@ -206,10 +211,7 @@ def _cat(s: pd.Series, lower: bool = False) -> pd.Series:
         codes = back[codes]  # -1 (NA) lands in the last slot, itself -1
     else:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    clean = pd.Series(uniques, dtype="string").str.strip()
-    if lower:
-        clean = clean.str.lower()
-    clean = clean.mask(clean.eq("").fillna(False))
+    clean = _clean_uniques(uniques, lower)
     # Sorted by code point, as Python's sorted() would, but on the arrow array.
     cats = pd.Index(pd.Series(clean.dropna().unique(), dtype="string").sort_values().array)
     remap = np.append(cats.get_indexer(clean.fillna("")), -1)  # last slot: NA code
@@ -329,8 +331,9 @@ def _prepare_procurement(
             pos = pd.to_numeric(lk["proc_index"], errors="coerce")
             ok = pos.notna() & pos.between(0, len(out) - 1)
             linked = _cat(lk.loc[ok, "system_id"])
-            codes = np.full(len(out), -1, dtype=linked.cat.codes.dtype)
-            codes[pos[ok].astype("int64").to_numpy()] = linked.cat.codes.to_numpy()
+            linked_codes = linked.cat.codes.to_numpy()
+            codes = np.full(len(out), -1, dtype=linked_codes.dtype)
+            codes[pos[ok].astype("int64").to_numpy()] = linked_codes
             out["system_id"] = pd.Categorical.from_codes(codes, linked.cat.categories)
     elif links is None:
         # No linking step ran: trust the ids the data itself carries.
@@ -694,7 +697,7 @@ def _questionnaire_groups(questionnaire: pd.DataFrame | None) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- opportunities
 
-_OPP_COLUMNS: dict[str, str] = {
+_OPP_COLUMNS: dict[str, TableDtype] = {
     "kind": "string",
     "rank": "Int64",
     "ministry": "string",
@@ -924,58 +927,51 @@ def _top_per_ministry(df: pd.DataFrame, n: int) -> pd.DataFrame:
     return df[df.groupby("ministry", sort=False).cumcount() < n]
 
 
-def _actions(
-    m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int], min_confidence: float = 0.5
-) -> pd.Series:
-    """The three actions per ministry, "; "-joined (texts use "," inside).
-
-    Candidates fall in three families: systems (exit windows, priority
-    ``lockin/100 × 1, 0.9, 0.8`` for the 1st/2nd/3rd window; replacements
-    ``0.7 × lockin/100``), readiness (weak indicators below 0.5, priority
-    ``1 − value``; missing data when confidence < 0.5, 0.45) and sharing
-    (duplicated categories, largest spend first). The best of each family is
-    taken first, then the next best, so the three actions mix an exit or
-    replacement, a readiness gap and a reuse opportunity whenever all exist.
-    One action per system or indicator.
-    """
-    cand = []
-    opp = opportunities
+def _exit_actions(opp: pd.DataFrame, windows: list[int]) -> pd.DataFrame | None:
+    """Exit candidates: the two most locked-in systems per ministry with a contract ending."""
     ex = opp[opp["kind"].eq("exit_window") & opp["ministry"].notna()]
-    if len(ex):
-        factor = ex["window"].map({w: 1.0 - 0.1 * i for i, w in enumerate(windows)}).astype(float)
-        ex = _top_per_ministry(ex.assign(_p=ex["lockin_score"].astype(float) / 100 * factor), 2)
-        cand.append(
-            pd.DataFrame(
-                {
-                    "ministry": ex["ministry"],
-                    "kind": "exit",
-                    "key": ex["system_id"],
-                    "priority": ex["_p"],
-                    "text": ex["description"].str.split("; alternatives").str[0],
-                }
-            )
-        )
+    if not len(ex):
+        return None
+    factor = ex["window"].map({w: 1.0 - 0.1 * i for i, w in enumerate(windows)}).astype(float)
+    ex = _top_per_ministry(ex.assign(_p=ex["lockin_score"].astype(float) / 100 * factor), 2)
+    return pd.DataFrame(
+        {
+            "ministry": ex["ministry"],
+            "kind": "exit",
+            "key": ex["system_id"],
+            "priority": ex["_p"],
+            "text": ex["description"].str.split("; alternatives").str[0],
+        }
+    )
+
+
+def _replacement_actions(opp: pd.DataFrame) -> pd.DataFrame | None:
+    """Replacement candidates: high lock-in systems with an open alternative."""
     rp = opp[opp["kind"].eq("replacement") & opp["ministry"].notna()]
-    if len(rp):
-        # Up to two exits may name the same systems: keep enough to still have two.
-        rp = _top_per_ministry(rp.assign(_p=rp["lockin_score"].astype(float)), 4)
-        cand.append(
-            pd.DataFrame(
-                {
-                    "ministry": rp["ministry"],
-                    "kind": "replacement",
-                    "key": rp["system_id"],
-                    "priority": 0.7 * rp["lockin_score"].astype(float) / 100,
-                    "text": "Evaluate "
-                    + rp["alternatives"].str.replace("; ", ", ", regex=False)
-                    + " to replace "
-                    + rp["system_name"]
-                    + " (lock-in "
-                    + rp["lockin_score"].round(0).astype("Int64").astype("string")
-                    + ")",
-                }
-            )
-        )
+    if not len(rp):
+        return None
+    # Up to two exits may name the same systems: keep enough to still have two.
+    rp = _top_per_ministry(rp.assign(_p=rp["lockin_score"].astype(float)), 4)
+    return pd.DataFrame(
+        {
+            "ministry": rp["ministry"],
+            "kind": "replacement",
+            "key": rp["system_id"],
+            "priority": 0.7 * rp["lockin_score"].astype(float) / 100,
+            "text": "Evaluate "
+            + rp["alternatives"].str.replace("; ", ", ", regex=False)
+            + " to replace "
+            + rp["system_name"]
+            + " (lock-in "
+            + rp["lockin_score"].round(0).astype("Int64").astype("string")
+            + ")",
+        }
+    )
+
+
+def _indicator_actions(m: pd.DataFrame) -> list[pd.DataFrame]:
+    """Readiness candidates: one per weak indicator (below 0.5) per ministry."""
+    out = []
     for name, template in _INDICATOR_ACTIONS.items():
         col = name if name.startswith("q_") else f"ind_{name}"
         v = m[col].astype("Float64")
@@ -1003,7 +999,7 @@ def _actions(
         else:
             head, _, tail = template.partition("{v}")
             text = head + _fmt_pct(v[weak]) + tail if _ else pd.Series(template, index=sub.index)
-        cand.append(
+        out.append(
             pd.DataFrame(
                 {
                     "ministry": sub["ministry"],
@@ -1014,59 +1010,91 @@ def _actions(
                 }
             )
         )
+    return out
+
+
+def _duplication_actions(opp: pd.DataFrame) -> pd.DataFrame | None:
+    """Sharing candidates: each ministry of a duplicated category, naming its partners."""
     # Only the columns used: the vendor lists of a category can be long, and
     # exploding per ministry pair would copy them many times.
     dup = opp.loc[
         opp["kind"].eq("duplication"),
         ["category", "ministries", "n_ministries", "rank", "spend_at_stake"],
     ]
-    if len(dup):
-        d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
-        pairs = d.assign(other=d["ministries"].str.split("; ")).explode("other")
-        pairs = pairs[pairs["member"] != pairs["other"]]
-        # Name at most three partners, then "and N more".
-        grp = pairs.groupby(["category", "member"], sort=True)
-        n_more = (grp["other"].size() - 3).clip(lower=0)
-        shown = pairs[grp.cumcount() < 3].groupby(["category", "member"])["other"].agg(", ".join)
-        others = shown + np.where(n_more > 0, " and " + n_more.astype(str) + " more", "")
-        d = d.join(others.rename("others"), on=["category", "member"])
-        cand.append(
-            pd.DataFrame(
-                {
-                    "ministry": d["member"],
-                    "kind": "duplication",
-                    "key": "dup:" + d["category"],
-                    # Bigger shared spend first among duplication actions.
-                    "priority": 0.4 - 0.001 * d["rank"].astype(float),
-                    "text": "Explore one shared "
-                    + d["category"]
-                    + " system with "
-                    + d["others"].astype("string")
-                    # Government-wide, not this ministry's: say so.
-                    + " (spend at stake across the "
-                    + d["n_ministries"].astype("Int64").astype("string")
-                    + " ministries: "
-                    + _fmt_money(d["spend_at_stake"])
-                    + ")",
-                }
-            )
-        )
+    if not len(dup):
+        return None
+    d = dup.assign(member=dup["ministries"].str.split("; ")).explode("member")
+    pairs = d.assign(other=d["ministries"].str.split("; ")).explode("other")
+    pairs = pairs[pairs["member"] != pairs["other"]]
+    # Name at most three partners, then "and N more".
+    grp = pairs.groupby(["category", "member"], sort=True)
+    n_more = (grp["other"].size() - 3).clip(lower=0)
+    shown = pairs[grp.cumcount() < 3].groupby(["category", "member"])["other"].agg(", ".join)
+    others: pd.Series = shown + np.where(n_more > 0, " and " + n_more.astype(str) + " more", "")
+    d = d.join(others.rename("others"), on=["category", "member"])
+    return pd.DataFrame(
+        {
+            "ministry": d["member"],
+            "kind": "duplication",
+            "key": "dup:" + d["category"],
+            # Bigger shared spend first among duplication actions.
+            "priority": 0.4 - 0.001 * d["rank"].astype(float),
+            "text": "Explore one shared "
+            + d["category"]
+            + " system with "
+            + d["others"].astype("string")
+            # Government-wide, not this ministry's: say so.
+            + " (spend at stake across the "
+            + d["n_ministries"].astype("Int64").astype("string")
+            + " ministries: "
+            + _fmt_money(d["spend_at_stake"])
+            + ")",
+        }
+    )
+
+
+def _data_actions(m: pd.DataFrame, min_confidence: float) -> pd.DataFrame | None:
+    """Missing-data candidates: ministries whose readiness rests on too little data."""
     low_conf = m["readiness_confidence"].lt(min_confidence).fillna(False)
-    if low_conf.any():
-        sub = m[low_conf]
-        cand.append(
-            pd.DataFrame(
-                {
-                    "ministry": sub["ministry"],
-                    "kind": "data",
-                    "key": "data",
-                    "priority": 0.45,
-                    "text": "Collect the missing data (readiness rests on "
-                    + _fmt_pct(sub["readiness_confidence"])
-                    + " of the indicators)",
-                }
-            )
-        )
+    if not low_conf.any():
+        return None
+    sub = m[low_conf]
+    return pd.DataFrame(
+        {
+            "ministry": sub["ministry"],
+            "kind": "data",
+            "key": "data",
+            "priority": 0.45,
+            "text": "Collect the missing data (readiness rests on "
+            + _fmt_pct(sub["readiness_confidence"])
+            + " of the indicators)",
+        }
+    )
+
+
+def _actions(
+    m: pd.DataFrame, opportunities: pd.DataFrame, windows: list[int], min_confidence: float = 0.5
+) -> pd.Series:
+    """The three actions per ministry, "; "-joined (texts use "," inside).
+
+    Candidates fall in three families: systems (exit windows, priority
+    ``lockin/100 × 1, 0.9, 0.8`` for the 1st/2nd/3rd window; replacements
+    ``0.7 × lockin/100``), readiness (weak indicators below 0.5, priority
+    ``1 − value``; missing data when confidence < 0.5, 0.45) and sharing
+    (duplicated categories, largest spend first). The best of each family is
+    taken first, then the next best, so the three actions mix an exit or
+    replacement, a readiness gap and a reuse opportunity whenever all exist.
+    One action per system or indicator.
+    """
+    opp = opportunities
+    found = [
+        _exit_actions(opp, windows),
+        _replacement_actions(opp),
+        *_indicator_actions(m),
+        _duplication_actions(opp),
+        _data_actions(m, min_confidence),
+    ]
+    cand = [c for c in found if c is not None]
     if not cand:
         return pd.Series(pd.NA, index=m.index, dtype="string")
     c = pd.concat(cand, ignore_index=True)
@@ -1089,7 +1117,7 @@ def _actions(
 
 # --------------------------------------------------------------------------- entry point
 
-_MINISTRY_COLUMNS: dict[str, str] = {
+_MINISTRY_COLUMNS: dict[str, TableDtype] = {
     "ministry": "string",
     "n_systems": "Int64",
     "spend_total": "Float64",
@@ -1122,6 +1150,72 @@ _MINISTRY_COLUMNS: dict[str, str] = {
     "readiness_stage_name": "string",
     "actions": "string",
 }
+
+
+def _ministry_index(proc: pd.DataFrame, sysf: pd.DataFrame, qgroups: pd.DataFrame) -> pd.Index:
+    """Every ministry named in procurement, the systems or the questionnaire, sorted."""
+    names = pd.concat(
+        [
+            # Categories, not rows: each category is a ministry of some row.
+            pd.Series(proc["ministry"].cat.categories, dtype="string"),
+            sysf["ministry"],
+            pd.Series(qgroups.index, dtype="string"),
+        ]
+    ).dropna()
+    return pd.Index(sorted(names.unique()), dtype="string", name="ministry")
+
+
+def _set_exposure(m: pd.DataFrame) -> None:
+    """Lock-in exposure from linked spend, else the systems' fallback; and its basis."""
+    basis = pd.Series(pd.NA, index=m.index, dtype="string")
+    basis[m["lockin_exposure"].notna()] = "linked spend"
+    fallback = m["lockin_exposure"].isna() & m["_exposure_fallback"].notna()
+    basis[fallback] = m.loc[fallback, "_exposure_basis"]
+    m["lockin_exposure"] = (
+        m["lockin_exposure"].astype("Float64").fillna(m["_exposure_fallback"].astype("Float64"))
+    )
+    m["lockin_exposure_basis"] = basis
+
+
+def _hhi_band(hhi: pd.Series, bands: list[float]) -> pd.Series:
+    """``low`` / ``moderate`` / ``high`` supplier concentration (NA when unknown)."""
+    lo, hi = bands
+    band = pd.Series(pd.NA, index=hhi.index, dtype="string")
+    band[hhi.lt(lo).fillna(False)] = "low"
+    band[hhi.ge(lo).fillna(False) & hhi.le(hi).fillna(False)] = "moderate"
+    band[hhi.gt(hi).fillna(False)] = "high"
+    return band
+
+
+def _indicator_table(
+    proc: pd.DataFrame, sysf: pd.DataFrame, qgroups: pd.DataFrame, prof: dict[str, Any]
+) -> pd.DataFrame:
+    """One row per ministry: the procurement, system and questionnaire indicators."""
+    m = pd.DataFrame(index=_ministry_index(proc, sysf, qgroups))
+    m = m.join(_procurement_indicators(proc, sysf, prof).rename_axis("ministry"))
+    m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
+    m = m.join(qgroups.rename_axis("ministry"))
+    for c in ("n_systems", "n_contracts", "n_suppliers"):
+        m[c] = m[c].fillna(0) if c in m.columns else 0
+    for c in _MINISTRY_COLUMNS:
+        if c not in m.columns and c != "ministry":
+            m[c] = pd.NA
+    for c in ("_exposure_fallback", "_exposure_basis"):
+        if c not in m.columns:
+            m[c] = pd.Series(pd.NA, index=m.index, dtype="Float64" if "fall" in c else "string")
+    m["spend_total"] = m["spend_total"].where(m["n_contracts"].gt(0))
+    # A ministry with no systems has none at high lock-in (a known zero).
+    m["n_high_lockin"] = m["n_high_lockin"].astype("Float64").mask(m["n_systems"].eq(0), 0)
+    _set_exposure(m)
+
+    hhi = m["hhi_it"].astype("Float64")
+    m["hhi_band"] = _hhi_band(hhi, prof["hhi_bands"])
+    m["ind_lockin_exposure"] = 1 - m["lockin_exposure"].astype("Float64")
+    m["ind_supplier_hhi"] = 1 - hhi
+    m["ind_competitive_share"] = 1 - m["noncompetitive_share"].astype("Float64")
+    qcols = [f"q_{g}" for g in QUESTION_GROUPS]
+    m["ind_questionnaire"] = m[qcols].astype("Float64").mean(axis=1, skipna=True)
+    return m.reset_index()
 
 
 def score_ministries(
@@ -1180,57 +1274,7 @@ def score_ministries(
     proc = _prepare_procurement(procurement, links)
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
-
-    names = pd.concat(
-        [
-            # Categories, not rows: each category is a ministry of some row.
-            pd.Series(proc["ministry"].cat.categories, dtype="string"),
-            sysf["ministry"],
-            pd.Series(qgroups.index, dtype="string"),
-        ]
-    ).dropna()
-    index = pd.Index(sorted(names.unique()), dtype="string", name="ministry")
-
-    m = pd.DataFrame(index=index)
-    m = m.join(_procurement_indicators(proc, sysf, prof).rename_axis("ministry"))
-    m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
-    m = m.join(qgroups.rename_axis("ministry"))
-    for c in ("n_systems", "n_contracts", "n_suppliers"):
-        m[c] = m[c].fillna(0) if c in m.columns else 0
-    for c in _MINISTRY_COLUMNS:
-        if c not in m.columns and c != "ministry":
-            m[c] = pd.NA
-    for c in ("_exposure_fallback", "_exposure_basis"):
-        if c not in m.columns:
-            m[c] = pd.Series(pd.NA, index=m.index, dtype="Float64" if "fall" in c else "string")
-    m["spend_total"] = m["spend_total"].where(m["n_contracts"].gt(0))
-    # A ministry with no systems has none at high lock-in (a known zero).
-    m["n_high_lockin"] = m["n_high_lockin"].astype("Float64").mask(m["n_systems"].eq(0), 0)
-
-    basis = pd.Series(pd.NA, index=m.index, dtype="string")
-    basis[m["lockin_exposure"].notna()] = "linked spend"
-    fallback = m["lockin_exposure"].isna() & m["_exposure_fallback"].notna()
-    basis[fallback] = m.loc[fallback, "_exposure_basis"]
-    m["lockin_exposure"] = (
-        m["lockin_exposure"].astype("Float64").fillna(m["_exposure_fallback"].astype("Float64"))
-    )
-    m["lockin_exposure_basis"] = basis
-
-    lo, hi = prof["hhi_bands"]
-    hhi = m["hhi_it"].astype("Float64")
-    band = pd.Series(pd.NA, index=m.index, dtype="string")
-    band[hhi.lt(lo).fillna(False)] = "low"
-    band[hhi.ge(lo).fillna(False) & hhi.le(hi).fillna(False)] = "moderate"
-    band[hhi.gt(hi).fillna(False)] = "high"
-    m["hhi_band"] = band
-
-    m["ind_lockin_exposure"] = 1 - m["lockin_exposure"].astype("Float64")
-    m["ind_supplier_hhi"] = 1 - hhi
-    m["ind_competitive_share"] = 1 - m["noncompetitive_share"].astype("Float64")
-    qcols = [f"q_{g}" for g in QUESTION_GROUPS]
-    m["ind_questionnaire"] = m[qcols].astype("Float64").mean(axis=1, skipna=True)
-    m = m.reset_index()
-    m = _readiness(m, prof)
+    m = _readiness(_indicator_table(proc, sysf, qgroups, prof), prof)
 
     ends = contract_ends(proc, sysf)
     opportunities = pd.concat(

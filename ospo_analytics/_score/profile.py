@@ -220,16 +220,8 @@ def _num(where: str, key: str, v: Any, lo: float | None = 0.0, hi: float | None 
         raise ConfigError(f"{where}: {key} must be <= {hi}, got {v!r}")
 
 
-def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
-    """Check a merged profile; raise :class:`ConfigError` naming the bad key.
-
-    Parameters
-    ----------
-    data : dict
-        Effective profile settings.
-    where : str
-        File name used in messages.
-    """
+def _check_weights(data: dict[str, Any], where: str) -> None:
+    """``[lockin.weights]`` and ``[reuse.weights]``: known ids, numbers, some weight above 0."""
     for section, known in (("lockin", LOCKIN_FACTORS), ("reuse", REUSE_FACTORS)):
         weights = data.get(section, {}).get("weights", {})
         if not isinstance(weights, dict):
@@ -244,6 +236,10 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
             _num(where, f"{section}.weights.{f}", w)
         if sum(float(w) for w in weights.values()) <= 0:
             raise ConfigError(f"{where}: [{section}.weights] must have a weight above 0")
+
+
+def _check_groups(data: dict[str, Any], where: str) -> None:
+    """``[lockin.groups]``: known groups, lists of known factor ids, each in one group."""
     groups = data["lockin"].get("groups", {})
     bad_groups = sorted(set(groups) - set(LOCKIN_GROUPS))
     if bad_groups:
@@ -263,6 +259,10 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
             if f in seen:
                 raise ConfigError(f"{where}: factor {f} is in both groups {seen[f]!r} and {g!r}")
             seen[f] = g
+
+
+def _check_numbers(data: dict[str, Any], where: str) -> None:
+    """Bands, scales, red flags, linking and sensitivity settings: numbers in range."""
     bands = data["lockin"]["bands"]
     _num(where, "lockin.bands.low", bands["low"], 0, 100)
     _num(where, "lockin.bands.high", bands["high"], 0, 100)
@@ -286,7 +286,10 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
     _num(where, "sensitivity.spread", se["spread"], 0, 1)
     _num(where, "sensitivity.top", se["top"], 1)
     _num(where, "sensitivity.max_cells", se["max_cells"], 1)
-    pr = data["procurement"]
+
+
+def _check_procurement(pr: dict[str, Any], where: str) -> None:
+    """``[procurement]``: repeat window, HHI bands, exit windows."""
     if "high_lockin" in pr:  # one threshold for "high": the band's
         raise ConfigError(
             f"{where}: procurement.high_lockin is no longer used; a system is high "
@@ -312,7 +315,10 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
         raise ConfigError(
             f"{where}: procurement.exit_windows_months must be positive whole months, got {ew!r}"
         )
-    rd = data["readiness"]
+
+
+def _check_readiness(rd: dict[str, Any], where: str) -> None:
+    """``[readiness]``: stage cut-offs and names, confidence floor, indicator weights."""
     cut = rd["stage_cutoffs"]
     if not isinstance(cut, list) or any(not isinstance(c, int | float) for c in cut):
         raise ConfigError(f"{where}: readiness.stage_cutoffs must be a list of numbers")
@@ -331,6 +337,23 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
                 f"known: {list(READINESS_INDICATORS)}"
             )
         _num(where, f"readiness.weights.{k}", v)
+
+
+def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
+    """Check a merged profile; raise :class:`ConfigError` naming the bad key.
+
+    Parameters
+    ----------
+    data : dict
+        Effective profile settings.
+    where : str
+        File name used in messages.
+    """
+    _check_weights(data, where)
+    _check_groups(data, where)
+    _check_numbers(data, where)
+    _check_procurement(data["procurement"], where)
+    _check_readiness(data["readiness"], where)
 
 
 def load_profile(path: str | Path | None = None) -> Profile:

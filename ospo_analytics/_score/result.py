@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,6 +22,9 @@ from .._processed import (
 )
 from .details import DETAIL_TABLES
 from .profile import Profile, load_profile
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
 
 TABLES = ("systems", "factors", "ministries", "opportunities", "links", *DETAIL_TABLES)
 
@@ -42,7 +46,7 @@ class Explanation(pd.DataFrame):
         return f"<p>{summary}</p>" + pd.DataFrame(self).to_html(index=False, escape=True)
 
 
-def _fmt(x: object, digits: int = 0) -> str:
+def _fmt(x: float | NAType | None, digits: int = 0) -> str:
     return "?" if x is None or pd.isna(x) else f"{float(x):.{digits}f}"
 
 
@@ -289,7 +293,11 @@ def read_scores(directory: str | Path) -> ScoreResult:
     missing = [f"{t}.parquet" for t in TABLES if not (d / f"{t}.parquet").exists()]
     if missing:
         raise ConfigError(f"{d}: no scores here (missing {', '.join(missing)}); run `score` first")
-    tables = {t: read_table(d, t) for t in TABLES}
+    tables: dict[str, pd.DataFrame] = {}
+    for t in TABLES:
+        table = read_table(d, t)  # required: a missing table raises, never None
+        assert table is not None
+        tables[t] = table
     prof_path = d / "profile_used.toml"
     profile = load_profile(prof_path if prof_path.exists() else None)
     as_of = read_meta(d).get("as_of") or dt.date.today()

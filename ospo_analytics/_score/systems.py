@@ -27,21 +27,27 @@ all 200 draws up to 10,000 systems, 40 draws for 50,000). ``systems.attrs
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
 from .._clean.cells import is_open_licence
 from .._clean.schema import CROSS_CUTTING, empty_frame
 from .._config import ConfigError
 from .alternatives import alternatives_for
+from .details import TableDtype
 from .link import link_positions
 from .ministries import score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
+
+if TYPE_CHECKING:
+    from .result import ScoreResult
 
 SYSTEM_COLUMNS = (
     "system_id",
@@ -89,7 +95,7 @@ class ScoreInputError(ConfigError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _get(df: pd.DataFrame, col: str, dtype: str) -> pd.Series:
+def _get(df: pd.DataFrame, col: str, dtype: TableDtype) -> pd.Series:
     """Column ``col`` as ``dtype``, or an all-NA column when absent."""
     if col in df.columns:
         s = df[col]
@@ -99,7 +105,7 @@ def _get(df: pd.DataFrame, col: str, dtype: str) -> pd.Series:
             except (TypeError, ValueError) as exc:
                 raise ScoreInputError(f"column {col!r} cannot be read as {dtype}: {exc}") from None
         return s.reset_index(drop=True)
-    return pd.Series(pd.array([pd.NA] * len(df), dtype=dtype))
+    return pd.Series(pd.NA, index=pd.RangeIndex(len(df)), dtype=dtype)
 
 
 def _f(s: pd.Series) -> np.ndarray:
@@ -330,7 +336,7 @@ def _years(s: pd.Series) -> np.ndarray:
 
 def _proc_frame(
     procurement: pd.DataFrame, pos: np.ndarray, as_of: dt.date
-) -> tuple[dict[str, np.ndarray], pd.arrays.ArrowStringArray, dict[str, pd.Categorical]]:
+) -> tuple[dict[str, np.ndarray], ExtensionArray, dict[str, pd.Categorical]]:
     """Linked procurement rows as integer/float arrays, supplier names, coded columns.
 
     Plain arrays, not a DataFrame: building a frame would copy every column
@@ -433,10 +439,10 @@ def _row_refs(
     )
 
 
-def _small(col: pd.Series | None, i: np.ndarray, dtype: str) -> pd.Series:
+def _small(col: pd.Series | None, i: np.ndarray, dtype: TableDtype) -> pd.Series:
     """Rows ``i`` of ``col`` as ``dtype`` (all NA when the column is absent)."""
     if col is None:
-        return pd.Series(pd.array([pd.NA] * len(i), dtype=dtype))
+        return pd.Series(pd.NA, index=pd.RangeIndex(len(i)), dtype=dtype)
     return col.take(i).reset_index(drop=True).astype(dtype)
 
 
@@ -457,37 +463,35 @@ def _first_best(starts: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     return idx[np.r_[True, grp[idx][1:] != grp[idx][:-1]]]
 
 
-def _procurement_factors(
-    fx: _Factors,
-    lp: dict[str, np.ndarray],
-    sup_names: pd.arrays.ArrowStringArray,
-    refs: pd.Series,
-    profile: Profile,
-    as_of_year: int,
-) -> dict[str, Any]:
-    n = fx.n
+@dataclass
+class _Pairs:
+    """(system, supplier) pairs of the linked rows, sorted by system, then supplier.
+
+    ``sup`` is the supplier code + 1 (0 = supplier missing); each system's
+    pairs are one contiguous segment opening at ``starts``.
+    """
+
+    sys: np.ndarray
+    sup: np.ndarray
+    spend: np.ndarray  # credit notes net out within a pair, never below 0
+    count: np.ndarray
+    direct: np.ndarray  # limited/direct awards
+    starts: np.ndarray
+    no_sup: np.ndarray
+
+
+def _supplier_pairs(lp: dict[str, np.ndarray], n_codes: int) -> _Pairs:
+    """Group the linked rows by (system, supplier) (see :class:`_Pairs`)."""
     sys = lp["sys"]
-    n_contracts = np.bincount(sys, minlength=n)
-    has_rows = n_contracts > 0
     amt = lp["amt"]
-    amt_known = ~np.isnan(amt)
-    spend_total = np.bincount(sys[amt_known], weights=amt[amt_known], minlength=n)
-    spend_total = np.where(np.bincount(sys[amt_known], minlength=n) > 0, spend_total, np.nan)
-    prefix = pc.fill_null(_arrow(_cat_txt("procurement rows ", refs)), "no linked procurement rows")
-
-    def names(codes: np.ndarray) -> pd.Series:
-        return pd.Series(sup_names.take(codes, allow_fill=True))
-
-    # L1: top supplier's share (credit notes net out within a supplier, never below 0).
     # (system, supplier) pairs as one packed int64 key, factorised (hash, then
     # sort of the distinct pairs only): pairs come out sorted by system, then
     # supplier, so each system's pairs are one contiguous segment.
     sup = lp["sup"].astype(np.int64) + 1  # 0 = supplier missing
-    n_codes = len(sup_names) + 1
     pair_of_row, pair_key = pd.factorize(sys.astype(np.int64) * n_codes + sup, sort=True)
     pair_key = np.asarray(pair_key, dtype=np.int64)
     g_sys, g_sup = pair_key // n_codes, pair_key % n_codes
-    g_spend = np.maximum(np.bincount(pair_of_row, weights=np.where(amt_known, amt, 0.0)), 0)
+    g_spend = np.maximum(np.bincount(pair_of_row, weights=np.where(~np.isnan(amt), amt, 0.0)), 0)
     g_cnt = np.bincount(pair_of_row).astype(float)
     # Rows with no recorded supplier say nothing about concentration: they are
     # neither "the top supplier" nor part of the total (a system whose
@@ -498,35 +502,69 @@ def _procurement_factors(
     dmask = lp["comp"] == 1
     g_direct = np.bincount(pair_of_row, weights=dmask.astype(float), minlength=len(pair_key))
     starts = np.r_[0, np.flatnonzero(g_sys[1:] != g_sys[:-1]) + 1] if len(g_sys) else g_sys
-    # Top supplier: most spend, then most awards, then name order (deterministic).
-    firsts = _first_best(starts, [g_spend, g_cnt]) if len(g_sys) else starts
-    total = np.bincount(g_sys, weights=g_spend, minlength=n)
-    n_sup = np.bincount(g_sys[~no_sup], minlength=n)
-    top_sup = np.full(n, -1, dtype=np.int64)
-    top_sup[g_sys[firsts]] = g_sup[firsts] - 1
-    top_spend = np.zeros(n)
-    top_spend[g_sys[firsts]] = g_spend[firsts]
-    l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
-    top_name = names(top_sup)
-    l1_txt = _cat_txt(_pct(l1), "% of ", _money(total), " to ", top_name)
-    known1 = ~np.isnan(l1)
-    fx.set(
-        "L1",
-        l1,
-        _after(prefix, known1, l1_txt, "no amounts known"),
-        l1_txt,
-    )
+    return _Pairs(g_sys, g_sup, g_spend, g_cnt, g_direct, starts, no_sup)
 
-    # L2: the run of consecutive covered years with the top supplier that reaches
+
+def _supplier_names(sup_names: ExtensionArray, codes: np.ndarray) -> pd.Series:
+    """Supplier name per code (NA for -1)."""
+    return pd.Series(sup_names.take(codes, allow_fill=True))
+
+
+def _set_proc(
+    fx: _Factors, f: str, value: np.ndarray, prefix: Any, text: Any, fallback: str
+) -> None:
+    """Set procurement factor ``f``: evidence is the rows, then ``text`` (``fallback`` if unknown)."""
+    fx.set(f, value, _after(prefix, ~np.isnan(value), text, fallback), text)
+
+
+def _per_system(ufunc: np.ufunc, n: int, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """``ufunc`` (np.minimum / np.maximum) of ``vals`` per system ``idx``; NaN for none."""
+    out = np.full(n, np.inf if ufunc is np.minimum else -np.inf)
+    ufunc.at(out, idx, vals)
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def _l1_concentration(
+    fx: _Factors, pairs: _Pairs, sup_names: ExtensionArray, prefix: Any
+) -> tuple[np.ndarray, pd.Series]:
+    """L1: the top supplier's share of spend; returns its code (-1: none) and name per system."""
+    n = fx.n
+    # Top supplier: most spend, then most awards, then name order (deterministic).
+    starts = pairs.starts
+    firsts = _first_best(starts, [pairs.spend, pairs.count]) if len(pairs.sys) else starts
+    total = np.bincount(pairs.sys, weights=pairs.spend, minlength=n)
+    top_sup = np.full(n, -1, dtype=np.int64)
+    top_sup[pairs.sys[firsts]] = pairs.sup[firsts] - 1
+    top_spend = np.zeros(n)
+    top_spend[pairs.sys[firsts]] = pairs.spend[firsts]
+    l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
+    top_name = _supplier_names(sup_names, top_sup)
+    l1_txt = _cat_txt(_pct(l1), "% of ", _money(total), " to ", top_name)
+    _set_proc(fx, "L1", l1, prefix, l1_txt, "no amounts known")
+    return top_sup, top_name
+
+
+def _l2_tenure(
+    fx: _Factors,
+    lp: dict[str, np.ndarray],
+    top_sup: np.ndarray,
+    top_name: pd.Series,
+    prefix: Any,
+    cap: float,
+    as_of_year: int,
+) -> np.ndarray:
+    """L2: consecutive years with the top supplier (``cap`` years = 1); returns the years."""
+    # The run of consecutive covered years with the top supplier that reaches
     # the system's latest covered year. Years are bits of one uint64 per system
     # (63 years back from as_of), OR-ed together: no sort, no per-group Python.
+    n = fx.n
+    sys = lp["sys"]
     y0, y1 = lp["y0"], lp["y1"]
     dated = ~np.isnan(y0)
     base = as_of_year - 62
-    latest = np.full(n, -np.inf)
-    np.maximum.at(latest, sys[dated], y1[dated])
-    latest[np.isinf(latest)] = np.nan
-    is_top = (sup - 1 == top_sup[sys]) & (top_sup[sys] >= 0) & dated
+    latest = _per_system(np.maximum, n, sys[dated], y1[dated])
+    is_top = (lp["sup"] == top_sup[sys]) & (top_sup[sys] >= 0) & dated
     b0 = np.clip(y0[is_top] - base, 0, 62).astype(np.uint64)
     b1 = np.clip(y1[is_top] - base, 0, 62).astype(np.uint64)
     one = np.uint64(1)
@@ -545,7 +583,6 @@ def _procurement_factors(
     years = np.where(acc > 0, years, np.nan)
     run_end = np.where(years > 0, latest, np.nan)
     run_start = run_end - years + 1
-    cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
     l2 = np.minimum(1.0, years / cap)
     l2_txt = _cat_txt(
         _num_txt(years),
@@ -568,18 +605,16 @@ def _procurement_factors(
             ),
         )
     )
-    known2 = ~np.isnan(l2)
-    fx.set(
-        "L2",
-        l2,
-        _after(prefix, known2, l2_txt, "no award dates"),
-        l2_txt,
-    )
+    _set_proc(fx, "L2", l2, prefix, l2_txt, "no award dates")
+    return years
 
-    # L3: share of value awarded limited/direct (count share when no amounts).
-    comp = lp["comp"]
+
+def _l3_direct_share(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> None:
+    """L3: share of value awarded limited/direct (count share when no amounts)."""
+    n = fx.n
+    sys, amt, comp = lp["sys"], lp["amt"], lp["comp"]
     mk = ~np.isnan(comp)
-    a_pos = np.where(amt_known, np.maximum(amt, 0), 0.0)
+    a_pos = np.where(~np.isnan(amt), np.maximum(amt, 0), 0.0)
     val_all = np.bincount(sys[mk], weights=a_pos[mk], minlength=n)
     val_dir = np.bincount(sys[mk], weights=(a_pos * (comp == 1))[mk], minlength=n)
     cnt_all = np.bincount(sys[mk], minlength=n)
@@ -590,15 +625,12 @@ def _procurement_factors(
         np.where(cnt_all > 0, cnt_dir / np.maximum(cnt_all, 1), np.nan),
     )
     # Years of the direct awards per system (NaN years are skipped).
-    yd = y0[dmask]
+    dmask = comp == 1
+    yd = lp["y0"][dmask]
     sd = sys[dmask][~np.isnan(yd)]
     yd = yd[~np.isnan(yd)]
-    dmin = np.full(n, np.inf)
-    dmax = np.full(n, -np.inf)
-    np.minimum.at(dmin, sd, yd)
-    np.maximum.at(dmax, sd, yd)
-    dmin[np.isinf(dmin)] = np.nan
-    dmax[np.isinf(dmax)] = np.nan
+    dmin = _per_system(np.minimum, n, sd, yd)
+    dmax = _per_system(np.maximum, n, sd, yd)
     span = pc.fill_null(_arrow(_cat_txt(", ", _num_txt(dmin), "–", _num_txt(dmax))), _arrow(""))
     l3_txt = _cat_txt(
         _pct(l3),
@@ -610,33 +642,38 @@ def _procurement_factors(
         span,
         ")",
     )
-    fx.set(
-        "L3",
-        l3,
-        _after(prefix, ~np.isnan(l3), l3_txt, "procurement method unknown"),
-        l3_txt,
-    )
+    _set_proc(fx, "L3", l3, prefix, l3_txt, "procurement method unknown")
 
-    # Direct awards per (system, supplier): red flag and driver text
-    # (most direct awards, then name order).
-    firsts = _first_best(starts, [g_direct]) if len(g_sys) else starts
+
+def _top_direct(pairs: _Pairs, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Most direct awards to one supplier per system, and that supplier's code (-1: none).
+
+    Ties go to name order; behind the red flag and its driver text.
+    """
+    starts = pairs.starts
+    firsts = _first_best(starts, [pairs.direct]) if len(pairs.sys) else starts
     max_direct = np.zeros(n)
-    max_direct[g_sys[firsts]] = g_direct[firsts]
+    max_direct[pairs.sys[firsts]] = pairs.direct[firsts]
     direct_sup = np.full(n, -1, dtype=np.int64)
-    has_direct = g_direct[firsts] > 0
-    direct_sup[g_sys[firsts][has_direct]] = g_sup[firsts][has_direct] - 1
+    has_direct = pairs.direct[firsts] > 0
+    direct_sup[pairs.sys[firsts][has_direct]] = pairs.sup[firsts][has_direct] - 1
+    return max_direct, direct_sup
 
+
+def _l4_l5_bids_brand(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> None:
+    """L4 single-bid share of competitive awards, L5 any brand-name specification."""
+    n = fx.n
+    sys = lp["sys"]
     # L4: single-bid share among competitive awards with a known bid count.
     ten = lp["ten"]
-    ck = (comp == 0) & ~np.isnan(ten)
+    ck = (lp["comp"] == 0) & ~np.isnan(ten)
     c_all = np.bincount(sys[ck], minlength=n)
     c_one = np.bincount(sys[ck], weights=(ten[ck] <= 1).astype(float), minlength=n)
     l4 = np.where(c_all > 0, c_one / np.maximum(c_all, 1), np.nan)
     l4_txt = _cat_txt(
         _num_txt(c_one), " of ", _num_txt(c_all), " competitive awards had a single bid"
     )
-    no4 = _arrow("no competitive award with a known number of bids")
-    fx.set("L4", l4, _after(prefix, ~np.isnan(l4), l4_txt, no4), l4_txt)
+    _set_proc(fx, "L4", l4, prefix, l4_txt, "no competitive award with a known number of bids")
 
     # L5: any brand-name specification.
     br = lp["brand"]
@@ -645,9 +682,36 @@ def _procurement_factors(
     b_yes = np.bincount(sys[bk], weights=br[bk], minlength=n)
     l5 = np.where(b_all > 0, (b_yes > 0).astype(float), np.nan)
     l5_txt = _cat_txt(_num_txt(b_yes), " award(s) name a brand without 'or equivalent'")
-    no5 = _arrow("brand-name flag unknown")
-    fx.set("L5", l5, _after(prefix, ~np.isnan(l5), l5_txt, no5), l5_txt)
+    _set_proc(fx, "L5", l5, prefix, l5_txt, "brand-name flag unknown")
 
+
+def _procurement_factors(
+    fx: _Factors,
+    lp: dict[str, np.ndarray],
+    sup_names: ExtensionArray,
+    refs: pd.Series,
+    profile: Profile,
+    as_of_year: int,
+) -> dict[str, Any]:
+    """Lock-in factors L1-L5 from the linked procurement rows, and per-system facts."""
+    n = fx.n
+    sys = lp["sys"]
+    n_contracts = np.bincount(sys, minlength=n)
+    has_rows = n_contracts > 0
+    amt = lp["amt"]
+    amt_known = ~np.isnan(amt)
+    spend_total = np.bincount(sys[amt_known], weights=amt[amt_known], minlength=n)
+    spend_total = np.where(np.bincount(sys[amt_known], minlength=n) > 0, spend_total, np.nan)
+    prefix = pc.fill_null(_arrow(_cat_txt("procurement rows ", refs)), "no linked procurement rows")
+
+    pairs = _supplier_pairs(lp, len(sup_names) + 1)
+    n_sup = np.bincount(pairs.sys[~pairs.no_sup], minlength=n)
+    top_sup, top_name = _l1_concentration(fx, pairs, sup_names, prefix)
+    cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
+    years = _l2_tenure(fx, lp, top_sup, top_name, prefix, cap, as_of_year)
+    _l3_direct_share(fx, lp, prefix)
+    max_direct, direct_sup = _top_direct(pairs, n)
+    _l4_l5_bids_brand(fx, lp, prefix)
     return {
         "spend_total": np.where(has_rows, spend_total, np.nan),
         "n_contracts": n_contracts,
@@ -655,13 +719,28 @@ def _procurement_factors(
         "top_supplier": top_name,
         "tenure_years": years,
         "max_direct": max_direct,
-        "direct_supplier": names(direct_sup),
+        "direct_supplier": _supplier_names(sup_names, direct_sup),
     }
 
 
-def _inventory_factors(
-    fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any], profile: Profile
-) -> dict[str, Any]:
+def _set_coded(
+    fx: _Factors,
+    f: str,
+    col: str,
+    s: pd.Series,
+    scale: dict[str, float],
+    before: str = "",
+    after: str = "",
+) -> None:
+    """Factor ``f`` from inventory column ``col`` (values ``s``) through ``scale``.
+
+    The evidence quotes the value; the driver text is ``before + value + after``.
+    """
+    fx.set(f, _map_codes(s, scale), f"inventory: {col}=" + _quote(s), before + s.fillna("") + after)
+
+
+def _l6_licence(fx: _Factors, inv: pd.DataFrame) -> dict[str, Any]:
+    """L6 licence & IP ownership; returns the parts the reuse factors share."""
     lic = _get(inv, "licence", "string")
     is_open = _licence_open(lic)
     ip = _get(inv, "ip_owner", "string").str.strip().str.casefold()
@@ -704,11 +783,11 @@ def _inventory_factors(
         "",
     )
     fx.set("L6", l6, l6_ev, l6_drv)
+    return {"is_open": is_open, "gov_ip": gov_ip, "ip_known": ip_known, "src": src}
 
-    exp = _get(inv, "data_export", "string")
-    l7 = _map_codes(exp, {"open-format": 0.0, "proprietary-format": 0.5, "none": 1.0})
-    fx.set("L7", l7, "inventory: data_export=" + _quote(exp), "data export: " + exp.fillna(""))
 
+def _l8_interfaces(fx: _Factors, inv: pd.DataFrame) -> None:
+    """L8: share of interfaces on closed standards (no interfaces: 0)."""
     tot = _f(_get(inv, "interfaces_total", "Float64"))
     opn = _f(_get(inv, "interfaces_open", "Float64"))
     l8 = np.where(
@@ -726,33 +805,9 @@ def _inventory_factors(
         _num_txt(tot - opn) + " of " + _num_txt(tot) + " interfaces on closed standards",
     )
 
-    dep = _get(inv, "proprietary_dependencies", "string")
-    l9 = _map_codes(dep, {"none": 0.0, "replaceable": 0.5, "hard": 1.0})
-    fx.set(
-        "L9",
-        l9,
-        "inventory: proprietary_dependencies=" + _quote(dep),
-        dep.fillna("") + " proprietary dependencies",
-    )
 
-    host = _get(inv, "hosting", "string")
-    loc = _get(inv, "data_location", "string")
-    l10 = _map_codes(
-        host,
-        {
-            "government": 0.0,
-            "third-party-in-country": 0.33,
-            "vendor-cloud-in-country": 0.5,
-            "foreign": 1.0,
-        },
-    )
-    fx.set(
-        "L10",
-        l10,
-        "inventory: hosting=" + _quote(host) + ", data_location=" + _quote(loc),
-        "hosting: " + host.fillna(""),
-    )
-
+def _l11_knowledge(fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any]) -> dict[str, Any]:
+    """L11: knowledge held by the vendor (in-house capability, qualified suppliers)."""
     inh = _bool(_get(inv, "in_house_capability", "boolean"))
     qs = _f(_get(inv, "qualified_suppliers", "Float64"))
     n_sup = np.where(np.isnan(qs), proc["n_suppliers_proc"], qs)
@@ -776,6 +831,40 @@ def _inventory_factors(
         + _num_txt(n_sup)
         + " qualified supplier(s)",
     )
+    return {"qs": qs, "n_sup": n_sup}
+
+
+def _inventory_factors(
+    fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any], profile: Profile
+) -> dict[str, Any]:
+    """Lock-in factors L6-L13 from the inventory; returns the parts reuse scoring shares."""
+    info = _l6_licence(fx, inv)
+    exp = _get(inv, "data_export", "string")
+    scale = {"open-format": 0.0, "proprietary-format": 0.5, "none": 1.0}
+    _set_coded(fx, "L7", "data_export", exp, scale, before="data export: ")
+    _l8_interfaces(fx, inv)
+    dep = _get(inv, "proprietary_dependencies", "string")
+    scale = {"none": 0.0, "replaceable": 0.5, "hard": 1.0}
+    _set_coded(fx, "L9", "proprietary_dependencies", dep, scale, after=" proprietary dependencies")
+
+    host = _get(inv, "hosting", "string")
+    loc = _get(inv, "data_location", "string")
+    l10 = _map_codes(
+        host,
+        {
+            "government": 0.0,
+            "third-party-in-country": 0.33,
+            "vendor-cloud-in-country": 0.5,
+            "foreign": 1.0,
+        },
+    )
+    fx.set(
+        "L10",
+        l10,
+        "inventory: hosting=" + _quote(host) + ", data_location=" + _quote(loc),
+        "hosting: " + host.fillna(""),
+    )
+    info |= _l11_knowledge(fx, inv, proc)
 
     ni = _f(_get(inv, "integrations", "Float64"))
     icap = float(profile["lockin"]["scales"]["integrations_cap"])
@@ -800,27 +889,21 @@ def _inventory_factors(
             "",
         ),
     )
-    return {
-        "is_open": is_open,
-        "gov_ip": gov_ip,
-        "ip_known": ip_known,
-        "src": src,
-        "qs": qs,
-        "n_sup": n_sup,
-        "host": host,
-        "data_return": dr,
-    }
+    return info | {"host": host, "data_return": dr}
 
 
 def _bool_txt(x: np.ndarray) -> pd.Series:
     return _select_txt([np.isnan(x), x == 1], ["unknown", "yes"], "no")
 
 
-def _reuse_factors(
-    fx: _Factors, inv: pd.DataFrame, info: dict[str, Any], alt: pd.Series, profile: Profile
-) -> dict[str, Any]:
-    n = fx.n
-    cat = _get(inv, "category", "string").str.strip().str.casefold()
+def _spread_factors(
+    fx: _Factors, inv: pd.DataFrame, cat: pd.Series, profile: Profile
+) -> tuple[np.ndarray, np.ndarray]:
+    """R1 ministries running the category, R2 cross-cutting function.
+
+    Returns R2 and the share of ministries running the category (the
+    "common" part of ``replace_priority``).
+    """
     minis = _get(inv, "ministry", "string").str.strip().str.casefold()
     n_min_total = max(int(minis.nunique()), 1)
     per_cat = pd.DataFrame({"c": cat, "m": minis}).dropna().drop_duplicates().groupby("c").size()
@@ -853,6 +936,19 @@ def _reuse_factors(
         "inventory: category=" + _quote(cat),
         "cross-cutting function (" + cat.fillna("") + ")",
     )
+    share = np.where(
+        cat.notna().to_numpy(), np.nan_to_num(n_cat_min, nan=0.0) / n_min_total, np.nan
+    )
+    return cross, share
+
+
+def _reuse_factors(
+    fx: _Factors, inv: pd.DataFrame, info: dict[str, Any], alt: pd.Series, profile: Profile
+) -> dict[str, Any]:
+    """Reuse factors R1-R12; returns ``common`` and ``r11`` for ``replace_priority``."""
+    n = fx.n
+    cat = _get(inv, "category", "string").str.strip().str.casefold()
+    cross, share = _spread_factors(fx, inv, cat, profile)
 
     is_open, gov_ip, ip_known = info["is_open"], info["gov_ip"], info["ip_known"]
     r3 = np.select(
@@ -866,12 +962,11 @@ def _reuse_factors(
             [r3 == 1, r3 == 0.5], ["open licence", "government may share within government"], ""
         ),
     )
-    src = info["src"]
-    r4 = _map_codes(src, {"public-repo": 1.0, "gov-repo": 0.7, "escrow": 0.3, "none": 0.0})
-    fx.set("R4", r4, "inventory: source_code_access=" + _quote(src), "code: " + src.fillna(""))
+    scale = {"public-repo": 1.0, "gov-repo": 0.7, "escrow": 0.3, "none": 0.0}
+    _set_coded(fx, "R4", "source_code_access", info["src"], scale, before="code: ")
     doc = _get(inv, "documentation", "string")
-    r5 = _map_codes(doc, {"none": 0.0, "basic": 0.5, "complete": 1.0})
-    fx.set("R5", r5, "inventory: documentation=" + _quote(doc), doc.fillna("") + " documentation")
+    scale = {"none": 0.0, "basic": 0.5, "complete": 1.0}
+    _set_coded(fx, "R5", "documentation", doc, scale, after=" documentation")
     for f, col, text in (
         ("R6", "configurable", "configurable / modular"),
         ("R9", "localised", "localised"),
@@ -913,9 +1008,6 @@ def _reuse_factors(
         "R12", r12, fx.evidence["L11"], _num_txt(info["n_sup"]) + " suppliers able to maintain it"
     )
 
-    share = np.where(
-        cat.notna().to_numpy(), np.nan_to_num(n_cat_min, nan=0.0) / n_min_total, np.nan
-    )
     common = np.where(cross == 1, 1.0, share)
     return {"common": common, "r11": r11}
 
@@ -996,7 +1088,7 @@ def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame)
     u = pd.Series(uniq, dtype="string").str.strip()
     known = inventory["system_id"].astype("string").str.strip().str.casefold().dropna()
     # Index look-up: pandas' string isin is ~20x slower here.
-    in_inv = pd.Index(known.drop_duplicates()).get_indexer(u.str.casefold()) >= 0
+    in_inv = pd.Index(known.drop_duplicates()).get_indexer(pd.Index(u.str.casefold())) >= 0
     fresh = (u.notna() & (u != "")).fillna(False).to_numpy() & ~in_inv
     if not fresh.any():
         return inventory.iloc[0:0]
@@ -1031,7 +1123,7 @@ def score(
     *,
     profile: Profile | str | Path | None = None,
     as_of: dt.date | None = None,
-):
+) -> ScoreResult:
     """Score every system for lock-in risk and reuse potential, and every ministry.
 
     Parameters
@@ -1135,118 +1227,10 @@ def score(
     alt = _alternatives(cat)
     rinfo = _reuse_factors(fx, inv, iinfo, alt, prof)
 
-    lw = prof.lockin_weights
-    rw = prof.reuse_weights
-    lids, rids = list(lw), list(rw)
-    lv = np.column_stack([fx.value[f] for f in lids])
-    rv = np.column_stack([fx.value[f] for f in rids])
-    lwa = np.array([lw[f] for f in lids])
-    rwa = np.array([rw[f] for f in rids])
-    L = combine(lv, lwa)
-    R = combine(rv, rwa)
-    group_of = prof.lockin_group_of
-    subs = {}
-    for g in ("commercial", "technical", "sovereignty"):
-        idx = [i for i, f in enumerate(lids) if group_of.get(f) == g]
-        subs[g] = combine(lv[:, idx], lwa[idx])["score"] if idx else np.full(n, np.nan)
-
+    scores = _combine_scores(fx, prof)
     # Long factor table; contribution = points of the score each factor adds.
-    factors = _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R)
-    top_drivers = _top_drivers(fx, lids, lwa, n)
-
-    bands = prof["lockin"]["bands"]
-    sc = L["score"]
-    band = np.select(
-        [
-            np.isnan(sc) | (L["confidence"] < bands["min_confidence"]),
-            sc < bands["low"],
-            sc < bands["high"],
-        ],
-        ["unknown", "low", "medium"],
-        "high",
-    )
-    rf = prof["red_flags"]
-    flags: list[Any] = []  # NA or "" = no flag (``_join`` skips both)
-    if rf.get("closed_no_export", True):
-        closed = (fx.value["L6"] == 1) & (fx.value["L7"] == 1)
-        flags.append(_choose(closed, ["", "closed licence and no data export"]))
-    tenure = pinfo["tenure_years"]
-    top_s = pc.fill_null(_arrow(pinfo["top_supplier"]), _arrow("?"))
-    text = _cat_txt("single supplier ", top_s, " for ", _num_txt(tenure), " consecutive years")
-    flags.append(pc.if_else(tenure >= rf["tenure_years"], _arrow(text), _NULL))
-    md = pinfo["max_direct"]
-    dir_s = pc.fill_null(_arrow(pinfo["direct_supplier"]), _arrow("?"))
-    text = _cat_txt(_num_txt(md), " limited/direct awards to ", dir_s)
-    flags.append(pc.if_else(md >= rf["direct_awards"], _arrow(text), _NULL))
-    if rf.get("foreign_no_data_return", True):
-        foreign = iinfo["host"].str.casefold().eq("foreign").fillna(False).to_numpy(dtype=bool)
-        no_return = foreign & (iinfo["data_return"] == 0)
-        flags.append(_choose(no_return, ["", "foreign hosting without data-return clause"]))
-    red = _join(flags)
-
-    with np.errstate(invalid="ignore"):
-        priority = rinfo["r11"] * rinfo["common"] * sc / 100
-
-    # How stable each rank is when the lock-in weights move (seeded Monte Carlo).
-    se = prof["sensitivity"]
-    rr = rank_ranges(
-        lv,
-        lwa,
-        n=int(se["n"]),
-        spread=float(se["spread"]),
-        seed=int(se["seed"]),
-        top=int(se["top"]),
-        max_cells=int(se.get("max_cells", SENSITIVITY_MAX_CELLS)),
-    )
-
-    systems = pd.DataFrame(
-        {
-            # Text columns go in as string arrays (.array): no round trip
-            # through Python objects.
-            "system_id": inv["system_id"].astype("string").array,
-            "system_name": _get(inv, "system_name", "string").array,
-            "ministry": _get(inv, "ministry", "string").array,
-            "category": _get(inv, "category", "string").array,
-            # The inventory's vendor, else the top supplier of the linked
-            # contracts: readers should not see "unknown" when spend says who.
-            "vendor": _get(inv, "vendor", "string")
-            .fillna(pd.Series(pinfo["top_supplier"].array, index=inv.index))
-            .array,
-            "lockin_score": _fl(sc),
-            "lockin_low": _fl(L["low"]),
-            "lockin_high": _fl(L["high"]),
-            "lockin_commercial": _fl(subs["commercial"]),
-            "lockin_technical": _fl(subs["technical"]),
-            "lockin_sovereignty": _fl(subs["sovereignty"]),
-            "reuse_score": _fl(R["score"]),
-            "replace_priority": _fl(priority),
-            "confidence": _fl(L["confidence"]),
-            "red_flags": red.array,
-            "top_drivers": top_drivers.array,
-            "spend_total": _fl(pinfo["spend_total"]),
-            "n_contracts": pinfo["n_contracts"].astype(np.int64),
-            "candidate_alternatives": alt.where(alt != "").array,
-            "lockin_band": pd.array(band, dtype="string"),
-            "reuse_confidence": _fl(R["confidence"]),
-            "top_supplier": pinfo["top_supplier"].array,
-            "tenure_years": _fl(tenure),
-            "n_direct_awards_top": md.astype(np.int64),
-            "in_inventory": (_get(inv, "source_file", "string") != "(procurement only)")
-            .fillna(True)
-            .astype(bool)
-            .to_numpy(),
-            "lockin_rank": _int(rr["rank"]),
-            "rank_min": _int(rr["rank_min"]),
-            "rank_max": _int(rr["rank_max"]),
-            "p_top10": _fl(rr["p_top"]),
-        }
-    )
-    systems.attrs["sensitivity"] = {
-        "n_draws": rr["n_draws"],
-        "spread": float(se["spread"]),
-        "seed": int(se["seed"]),
-        "top": int(se["top"]),
-    }
+    factors = _factor_table(inv, fx, scores)
+    systems = _systems_table(inv, fx, scores, pinfo, iinfo, rinfo, alt, prof)
 
     # The ministry step gets the linked ids as codes into the inventory ids
     # (unique, checked above), and supplier / method as the codes found above:
@@ -1276,6 +1260,157 @@ def score(
     )
 
 
+@dataclass
+class _Scores:
+    """Lock-in and reuse scores of one run, from the factor values and the profile's weights."""
+
+    lids: list[str]  # lock-in factor ids, in profile order
+    rids: list[str]  # reuse factor ids
+    lw: dict[str, float]  # their weights
+    rw: dict[str, float]
+    group_of: dict[str, str]  # lock-in factor id -> sub-score group
+    lv: np.ndarray  # (systems, lock-in factors) values
+    lwa: np.ndarray  # lock-in weights as an array, in ``lids`` order
+    lockin: dict[str, np.ndarray]  # :func:`combine` of the lock-in factors
+    reuse: dict[str, np.ndarray]  # :func:`combine` of the reuse factors
+    subs: dict[str, np.ndarray]  # lock-in sub-score per group
+
+
+def _combine_scores(fx: _Factors, prof: Profile) -> _Scores:
+    """Weighted lock-in and reuse scores and the lock-in sub-scores (see :func:`combine`)."""
+    lw = prof.lockin_weights
+    rw = prof.reuse_weights
+    lids, rids = list(lw), list(rw)
+    lv = np.column_stack([fx.value[f] for f in lids])
+    rv = np.column_stack([fx.value[f] for f in rids])
+    lwa = np.array([lw[f] for f in lids])
+    rwa = np.array([rw[f] for f in rids])
+    group_of = prof.lockin_group_of
+    subs = {}
+    for g in ("commercial", "technical", "sovereignty"):
+        idx = [i for i, f in enumerate(lids) if group_of.get(f) == g]
+        subs[g] = combine(lv[:, idx], lwa[idx])["score"] if idx else np.full(fx.n, np.nan)
+    return _Scores(lids, rids, lw, rw, group_of, lv, lwa, combine(lv, lwa), combine(rv, rwa), subs)
+
+
+def _lockin_band(sc: np.ndarray, confidence: np.ndarray, bands: dict[str, Any]) -> np.ndarray:
+    """``unknown`` (no score, or too little of the weight known), ``low``, ``medium``, ``high``."""
+    return np.select(
+        [
+            np.isnan(sc) | (confidence < bands["min_confidence"]),
+            sc < bands["low"],
+            sc < bands["high"],
+        ],
+        ["unknown", "low", "medium"],
+        "high",
+    )
+
+
+def _red_flags(
+    fx: _Factors, pinfo: dict[str, Any], iinfo: dict[str, Any], rf: dict[str, Any]
+) -> pd.Series:
+    """The red flags the profile's ``[red_flags]`` switch on, "; "-joined per system."""
+    flags: list[Any] = []  # NA or "" = no flag (``_join`` skips both)
+    if rf.get("closed_no_export", True):
+        closed = (fx.value["L6"] == 1) & (fx.value["L7"] == 1)
+        flags.append(_choose(closed, ["", "closed licence and no data export"]))
+    tenure = pinfo["tenure_years"]
+    top_s = pc.fill_null(_arrow(pinfo["top_supplier"]), _arrow("?"))
+    text = _cat_txt("single supplier ", top_s, " for ", _num_txt(tenure), " consecutive years")
+    flags.append(pc.if_else(tenure >= rf["tenure_years"], _arrow(text), _NULL))
+    md = pinfo["max_direct"]
+    dir_s = pc.fill_null(_arrow(pinfo["direct_supplier"]), _arrow("?"))
+    text = _cat_txt(_num_txt(md), " limited/direct awards to ", dir_s)
+    flags.append(pc.if_else(md >= rf["direct_awards"], _arrow(text), _NULL))
+    if rf.get("foreign_no_data_return", True):
+        foreign = iinfo["host"].str.casefold().eq("foreign").fillna(False).to_numpy(dtype=bool)
+        no_return = foreign & (iinfo["data_return"] == 0)
+        flags.append(_choose(no_return, ["", "foreign hosting without data-return clause"]))
+    return _join(flags)
+
+
+def _systems_table(
+    inv: pd.DataFrame,
+    fx: _Factors,
+    scores: _Scores,
+    pinfo: dict[str, Any],
+    iinfo: dict[str, Any],
+    rinfo: dict[str, Any],
+    alt: pd.Series,
+    prof: Profile,
+) -> pd.DataFrame:
+    """The ``systems`` table: scores, band, red flags, drivers, rank ranges (one row each)."""
+    lockin, reuse, subs = scores.lockin, scores.reuse, scores.subs
+    top_drivers = _top_drivers(fx, scores.lids, scores.lwa, fx.n)
+    sc = lockin["score"]
+    band = _lockin_band(sc, lockin["confidence"], prof["lockin"]["bands"])
+    red = _red_flags(fx, pinfo, iinfo, prof["red_flags"])
+    with np.errstate(invalid="ignore"):
+        priority = rinfo["r11"] * rinfo["common"] * sc / 100
+
+    # How stable each rank is when the lock-in weights move (seeded Monte Carlo).
+    se = prof["sensitivity"]
+    rr = rank_ranges(
+        scores.lv,
+        scores.lwa,
+        n=int(se["n"]),
+        spread=float(se["spread"]),
+        seed=int(se["seed"]),
+        top=int(se["top"]),
+        max_cells=int(se.get("max_cells", SENSITIVITY_MAX_CELLS)),
+    )
+
+    systems = pd.DataFrame(
+        {
+            # Text columns go in as string arrays (.array): no round trip
+            # through Python objects.
+            "system_id": inv["system_id"].astype("string").array,
+            "system_name": _get(inv, "system_name", "string").array,
+            "ministry": _get(inv, "ministry", "string").array,
+            "category": _get(inv, "category", "string").array,
+            # The inventory's vendor, else the top supplier of the linked
+            # contracts: readers should not see "unknown" when spend says who.
+            "vendor": _get(inv, "vendor", "string")
+            .fillna(pd.Series(pinfo["top_supplier"].array, index=inv.index))
+            .array,
+            "lockin_score": _fl(sc),
+            "lockin_low": _fl(lockin["low"]),
+            "lockin_high": _fl(lockin["high"]),
+            "lockin_commercial": _fl(subs["commercial"]),
+            "lockin_technical": _fl(subs["technical"]),
+            "lockin_sovereignty": _fl(subs["sovereignty"]),
+            "reuse_score": _fl(reuse["score"]),
+            "replace_priority": _fl(priority),
+            "confidence": _fl(lockin["confidence"]),
+            "red_flags": red.array,
+            "top_drivers": top_drivers.array,
+            "spend_total": _fl(pinfo["spend_total"]),
+            "n_contracts": pinfo["n_contracts"].astype(np.int64),
+            "candidate_alternatives": alt.where(alt != "").array,
+            "lockin_band": pd.array(band, dtype="string"),
+            "reuse_confidence": _fl(reuse["confidence"]),
+            "top_supplier": pinfo["top_supplier"].array,
+            "tenure_years": _fl(pinfo["tenure_years"]),
+            "n_direct_awards_top": pinfo["max_direct"].astype(np.int64),
+            "in_inventory": (_get(inv, "source_file", "string") != "(procurement only)")
+            .fillna(True)
+            .astype(bool)
+            .to_numpy(),
+            "lockin_rank": _int(rr["rank"]),
+            "rank_min": _int(rr["rank_min"]),
+            "rank_max": _int(rr["rank_max"]),
+            "p_top10": _fl(rr["p_top"]),
+        }
+    )
+    systems.attrs["sensitivity"] = {
+        "n_draws": rr["n_draws"],
+        "spread": float(se["spread"]),
+        "seed": int(se["seed"]),
+        "top": int(se["top"]),
+    }
+    return systems
+
+
 def _int(x: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole numbers with NA (not NaN) for unknown."""
     x = np.asarray(x, float)
@@ -1289,7 +1424,7 @@ def _fl(x: np.ndarray) -> pd.arrays.FloatingArray:
     return pd.arrays.FloatingArray(x, np.isnan(x))
 
 
-def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
+def _factor_table(inv: pd.DataFrame, fx: _Factors, scores: _Scores) -> pd.DataFrame:
     """Long table, one row per (system, factor), system-major order.
 
     Built factor-major from the per-factor arrays, then put in system order
@@ -1300,7 +1435,12 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
     cols: dict[str, list] = {
         k: [] for k in ("factor", "name", "group", "value", "weight", "contribution", "evidence")
     }
-    for f_ids, weights, res, kind in ((lids, lw, L, "lockin"), (rids, rw, R, "reuse")):
+    group_of = scores.group_of
+    blocks = (
+        (scores.lids, scores.lw, scores.lockin, "lockin"),
+        (scores.rids, scores.rw, scores.reuse, "reuse"),
+    )
+    for f_ids, weights, res, kind in blocks:
         known_w = res["confidence"] * sum(weights.values())
         names = LOCKIN_FACTORS if kind == "lockin" else REUSE_FACTORS
         for f in f_ids:
@@ -1326,7 +1466,7 @@ def _factor_table(inv, fx, lids, lw, group_of, L, rids, rw, R) -> pd.DataFrame:
         # Categorical: 25 distinct labels repeated per system cost codes, not strings.
         uniq = list(dict.fromkeys(labels))
         codes = np.asarray([uniq.index(x) for x in labels], dtype=np.int64)[fidx]
-        return pd.Series(pd.Categorical.from_codes(codes, categories=uniq))
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq)))
 
     empty = not (nf and n)
     value = np.concatenate(cols["value"]) if not empty else np.array([])
@@ -1359,11 +1499,13 @@ def _top_drivers(fx: _Factors, lids: list[str], w: np.ndarray, n: int, k: int = 
     The driver texts of all factors form one column (factor-major); each of
     the ``k`` positions is a single ``take`` from it, so no per-factor masking.
     """
-    vals = np.column_stack([fx.value[f] for f in lids]) if lids else np.zeros((n, 0))
+    if not lids:
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+    vals = np.column_stack([fx.value[f] for f in lids])
     contrib = np.where(np.isnan(vals), -1.0, vals * w)
     # Stable order: highest contribution first, then factor order.
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    texts = pa.concat_arrays([_flat(_arrow(fx.driver[f])) for f in lids]) if lids else None
+    texts = pa.concat_arrays([_flat(_arrow(fx.driver[f])) for f in lids])
     rows = np.arange(n)
     parts = []
     for j in range(order.shape[1]):
@@ -1479,7 +1621,12 @@ def rank_ranges(
     keep = ~np.isnan(base)
     m = int(keep.sum())
     rank = np.full(n_sys, np.nan)
-    out = {"rank": rank, "rank_min": rank.copy(), "rank_max": rank.copy(), "p_top": rank.copy()}
+    out: dict[str, Any] = {
+        "rank": rank,
+        "rank_min": rank.copy(),
+        "rank_max": rank.copy(),
+        "p_top": rank.copy(),
+    }
     draws = int(n)
     if max_cells is not None and m and m * draws > max_cells:
         draws = max(1, int(max_cells) // m)
