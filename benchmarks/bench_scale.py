@@ -7,7 +7,8 @@ mixed amount and date spellings, supplier spellings that cluster) is
 2. validated by ``ospo_analytics._load.read_procurement`` + ``write_processed``
    (big files take the streaming path), in a fresh process;
 3. scored by ``ospo_analytics._score.systems.score`` on the written parquet
-   tables, in a fresh process;
+   tables, read as ``ospo-analytics score`` reads them (``read_tables`` with
+   the procurement columns scoring uses), in a fresh process;
 
 each with wall time and peak memory (``ru_maxrss`` of that child process).
 The table is printed with the goals beside the measures and written to
@@ -156,12 +157,12 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": int(f["rows_read"]
 _SCORE = """
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
-import pandas as pd
-from ospo_analytics._score.systems import score
+from ospo_analytics._load import read_tables
+from ospo_analytics._score.systems import PROCUREMENT_COLUMNS, score
 d = Path(sys.argv[1])
 t = time.perf_counter()
-inv = pd.read_parquet(d / "inventory.parquet")
-proc = pd.read_parquet(d / "procurement.parquet")
+# As `ospo-analytics score` reads them: procurement without unused columns.
+inv, proc, _ = read_tables(d, columns={"procurement": PROCUREMENT_COLUMNS})
 t_read = time.perf_counter() - t
 t = time.perf_counter()
 res = score(inv, proc, as_of=dt.date(2025, 1, 1))

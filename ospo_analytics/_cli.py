@@ -505,9 +505,9 @@ def validate(
 def _do_score(cfg, profile, processed: Path, out: Path | None = None):
     from ._config import ConfigError
     from ._load import read_tables
-    from ._score.systems import score
+    from ._score.systems import PROCUREMENT_COLUMNS, score
 
-    inv, proc, quest = read_tables(processed)
+    inv, proc, quest = read_tables(processed, columns={"procurement": PROCUREMENT_COLUMNS})
     try:
         result = score(inv, proc, quest, profile=profile, as_of=cfg.as_of)
     except ConfigError as exc:  # ScoreInputError included: a data problem, not a bug

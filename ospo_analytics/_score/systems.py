@@ -1116,6 +1116,31 @@ def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame)
     return out.astype({c: inventory[c].dtype for c in out.columns if c in inventory.columns})
 
 
+#: The procurement columns scoring reads (the rest of the canonical table is
+#: not needed): ``ospo-analytics score`` reads only these from parquet, which
+#: on a national table of ten million rows saves gigabytes.
+PROCUREMENT_COLUMNS: tuple[str, ...] = (
+    "ministry",
+    "supplier",
+    "amount",
+    "award_date",
+    "start_date",
+    "end_date",
+    "method",
+    "tenderers",
+    "system_id",
+    "system_name",
+    "amendments",
+    "original_amount",
+    "brand_name_spec",
+    "is_it",
+    "process_id",
+    "source_file",
+    "source_sheet",
+    "source_row",
+)
+
+
 def score(
     inventory: pd.DataFrame,
     procurement: pd.DataFrame | None,
@@ -1210,7 +1235,10 @@ def score(
     if procurement is None:
         procurement = empty_frame("procurement")
     _check_inputs(inventory, procurement)
-    proc = procurement.reset_index(drop=True)
+    # Only the declared columns go further, so a new use of another column
+    # finds it missing in every test, not only when the CLI reads fewer.
+    proc = procurement[[c for c in PROCUREMENT_COLUMNS if c in procurement.columns]]
+    proc = proc.reset_index(drop=True)
     inv = inventory.reset_index(drop=True)
     if prof["linking"].get("systems_from_procurement", True):
         inv = pd.concat([inv, systems_from_procurement(inv, proc)], ignore_index=True)
