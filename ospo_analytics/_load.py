@@ -318,12 +318,16 @@ def _short(v: object, limit: int = 200) -> str:
     return s if len(s) <= limit else s[:limit] + f"… ({len(s)} characters)"
 
 
+def _add_note(rec: dict[str, Any], note: str) -> None:
+    """Append ``note`` to a sheet record's notes."""
+    rec["notes"] = "; ".join(x for x in [rec["notes"], note] if x)
+
+
 def _sheet_frame(
     raw: RawSheet, table: str, config: Config, acc: _Accumulator
 ) -> pd.DataFrame | None:
     """Find the header, map columns, and return an object frame of data rows
     with ``source_row`` (1-based row in the file)."""
-    alias_index = _alias_index(table, config)
     rows = raw.rows
     blank = np.fromiter(map(_row_blank, rows), dtype=bool, count=len(rows))
     nonblank = np.flatnonzero(~blank)
@@ -346,43 +350,12 @@ def _sheet_frame(
         acc.files.append(rec)
         return None
     scan = int(config["reading"]["header_scan_rows"])
-    found = find_header(rows, alias_index, scan_rows=scan)
+    found = find_header(rows, _alias_index(table, config), scan_rows=scan)
     if found is None:
-        required = [c.name for c in columns(table) if c.required]
-        rec["error"] = (
-            f"no header row found in the first {scan} rows: expected a row naming columns "
-            f"such as {', '.join(required)} (or their aliases)"
-        )
-        data_rows = _row_numbers(raw, nonblank)
-        rec["rows_read"] = rec["rejected"] = len(data_rows)
-        acc.files.append(rec)
-        acc.reject_rows(
-            raw.file,
-            raw.sheet,
-            data_rows,
-            "",
-            [""] * len(data_rows),
-            "no header row found; sheet not used",
-        )
+        _no_header(raw, table, scan, nonblank, rec, acc)
         return None
     header_pos, mapping = found
-    keep_pos = nonblank[nonblank > header_pos]
-    unreadable = 0
-    if raw.bad_rows:
-        # Rows the reader could not split or decode: rejected with the
-        # reader's reason, counted as read (read = loaded + filtered + rejected).
-        bad = np.fromiter((i in raw.bad_rows for i in keep_pos.tolist()), bool, len(keep_pos))
-        bad_pos = keep_pos[bad].tolist()
-        acc.reject_rows(
-            raw.file,
-            raw.sheet,
-            _row_numbers(raw, bad_pos),
-            "",
-            [_joined(rows[i]) for i in bad_pos],
-            [raw.bad_rows[i] for i in bad_pos],
-        )
-        unreadable = len(bad_pos)
-        keep_pos = keep_pos[~bad]
+    keep_pos, unreadable = _drop_unreadable(raw, nonblank[nonblank > header_pos], acc)
     positions = _row_numbers(raw, keep_pos)
     body = [rows[i] for i in keep_pos.tolist()]
     # Only rows right under the header can be template helper rows.
@@ -395,25 +368,10 @@ def _sheet_frame(
         rec["notes"] = "; ".join(
             [*raw.notes, f"{lead} template explanation/example row(s) skipped"]
         )
-    # One header may feed two columns when the config maps it to both.
-    shared = _shared_headers(table, config)
-    extra: dict[str, int] = {}
-    for pos, name in mapping.items():
-        for other in shared.get(norm_header(rows[header_pos][pos]), []):
-            if other != name and other not in mapping.values() and other not in extra:
-                extra[other] = pos
-    fed = set(mapping.values()) | set(extra)
-    derive_ids = table == "inventory" and "system_id" not in fed and "system_name" in fed
-    missing = [
-        c.name
-        for c in columns(table)
-        if c.required and c.name not in fed and not (derive_ids and c.name == "system_id")
-    ]
-    if table == "questionnaire" and "ministry" in missing and raw.sheet:
-        missing.remove("ministry")  # one sheet per ministry: the sheet name says which
+    extra, derive_ids, missing = _fed_columns(raw, table, config, rows[header_pos], mapping)
     rec["rows_read"] = len(body) + lead + unreadable
     if not body:
-        rec["notes"] = "; ".join(x for x in [rec["notes"], "header row only, no data rows"] if x)
+        _add_note(rec, "header row only, no data rows")
     if missing:
         msgs = [
             f"required column '{m}' not found (aliases tried: "
@@ -430,41 +388,104 @@ def _sheet_frame(
         data[other] = data[mapping[pos]]
     frame = pd.DataFrame(data, dtype=object)
     if extra:
-        rec["notes"] = "; ".join(
-            x
-            for x in [
-                rec["notes"],
-                "one header feeds two columns: "
-                + ", ".join(f"{mapping[p]} and {o}" for o, p in extra.items()),
-            ]
-            if x
+        _add_note(
+            rec,
+            "one header feeds two columns: "
+            + ", ".join(f"{mapping[p]} and {o}" for o, p in extra.items()),
         )
     if derive_ids:
         frame["system_id"] = _derived_ids(frame)
-        rec["notes"] = "; ".join(
-            x
-            for x in [
-                rec["notes"],
-                "no system id column: stable ids derived from ministry and name (auto-...)",
-            ]
-            if x
-        )
+        _add_note(rec, "no system id column: stable ids derived from ministry and name (auto-...)")
     if table == "questionnaire" and "ministry" not in frame.columns:
         frame["ministry"] = raw.sheet
     frame["source_file"] = raw.file
     frame["source_sheet"] = raw.sheet
     frame["source_row"] = positions
+    header = rows[header_pos]
     ignored = [
-        str(rows[header_pos][j])
-        for j in range(len(rows[header_pos]))
-        if j not in mapping and not _is_blank(rows[header_pos][j])
+        str(header[j]) for j in range(len(header)) if j not in mapping and not _is_blank(header[j])
     ]
     if ignored:
-        rec["notes"] = "; ".join(
-            x for x in [rec["notes"], f"columns not used: {', '.join(ignored[:20])}"] if x
-        )
+        _add_note(rec, f"columns not used: {', '.join(ignored[:20])}")
     acc.files.append(rec)
     return frame
+
+
+def _no_header(
+    raw: RawSheet,
+    table: str,
+    scan: int,
+    nonblank: np.ndarray,
+    rec: dict[str, Any],
+    acc: _Accumulator,
+) -> None:
+    """No header in the first ``scan`` rows: every row is rejected, with why."""
+    required = [c.name for c in columns(table) if c.required]
+    rec["error"] = (
+        f"no header row found in the first {scan} rows: expected a row naming columns "
+        f"such as {', '.join(required)} (or their aliases)"
+    )
+    data_rows = _row_numbers(raw, nonblank)
+    rec["rows_read"] = rec["rejected"] = len(data_rows)
+    acc.files.append(rec)
+    acc.reject_rows(
+        raw.file,
+        raw.sheet,
+        data_rows,
+        "",
+        [""] * len(data_rows),
+        "no header row found; sheet not used",
+    )
+
+
+def _drop_unreadable(
+    raw: RawSheet, keep_pos: np.ndarray, acc: _Accumulator
+) -> tuple[np.ndarray, int]:
+    """Reject the rows the reader could not split or decode, with the reader's
+    reason; they count as read (read = loaded + filtered + rejected).
+
+    Returns the positions left and how many were rejected.
+    """
+    if not raw.bad_rows:
+        return keep_pos, 0
+    bad = np.fromiter((i in raw.bad_rows for i in keep_pos.tolist()), bool, len(keep_pos))
+    bad_pos = keep_pos[bad].tolist()
+    acc.reject_rows(
+        raw.file,
+        raw.sheet,
+        _row_numbers(raw, bad_pos),
+        "",
+        [_joined(raw.rows[i]) for i in bad_pos],
+        [raw.bad_rows[i] for i in bad_pos],
+    )
+    return keep_pos[~bad], len(bad_pos)
+
+
+def _fed_columns(
+    raw: RawSheet, table: str, config: Config, header: list[object], mapping: dict[int, str]
+) -> tuple[dict[str, int], bool, list[str]]:
+    """``(extra, derive_ids, missing)`` for a header's column mapping.
+
+    ``extra``: columns fed by a header that the config maps to two columns
+    (column -> position); ``derive_ids``: an inventory without system ids but
+    with names gets derived ids; ``missing``: required columns not fed.
+    """
+    shared = _shared_headers(table, config)
+    extra: dict[str, int] = {}
+    for pos, name in mapping.items():
+        for other in shared.get(norm_header(header[pos]), []):
+            if other != name and other not in mapping.values() and other not in extra:
+                extra[other] = pos
+    fed = set(mapping.values()) | set(extra)
+    derive_ids = table == "inventory" and "system_id" not in fed and "system_name" in fed
+    missing = [
+        c.name
+        for c in columns(table)
+        if c.required and c.name not in fed and not (derive_ids and c.name == "system_id")
+    ]
+    if table == "questionnaire" and "ministry" in missing and raw.sheet:
+        missing.remove("ministry")  # one sheet per ministry: the sheet name says which
+    return extra, derive_ids, missing
 
 
 def _row_numbers(raw: RawSheet, positions) -> list[int]:
@@ -601,25 +622,7 @@ def _clean_frame(
             cleaned[col.name] = pd.Series(pd.NA, index=frame.index, dtype=pandas_dtype(col.kind))
             continue
         raw = frame[col.name]
-        if col.kind == "date" and frame["source_file"].nunique() > 1:
-            # Date order is a property of each export: infer it per file.
-            parts = [clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
-            values = pd.concat([p[0] for p in parts]).reindex(frame.index)
-            problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
-        else:
-            values, problems = clean_column(col, raw, config)
-        values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
-        if col.name == "classification" and "process_id" in frame.columns:
-            # OCDS rows: the scheme is stated (local catalogues too) and the
-            # OCDS reader validated CPV/UNSPSC codes itself; keep its codes.
-            ocds = frame["process_id"].notna()
-            if ocds.any():
-                values = values.mask(ocds, raw.astype("string"))
-                problems = problems.mask(ocds, pd.NA)
-        if col.name in scale:
-            values = values * float(scale[col.name])
-        if col.name in _AMOUNT_COLUMNS:
-            values, problems = _bound_amounts(values, problems, col.name, scale, config)
+        values, problems = _cleaned(col, frame, config, clean_column, scale)
         hard = (col.required and not col.nullable) or col.name == "amount"
         bad = problems.notna()
         if hard:
@@ -648,24 +651,72 @@ def _clean_frame(
         result[p] = frame[p].astype("string")
     result["source_row"] = frame["source_row"].astype("Int64")
     if table == "procurement":
-        cur = result.pop("_currency_detected")
-        default = (config["project"].get("currency") or "").strip() or pd.NA
-        result["currency"] = result["currency"].fillna(cur).fillna(default).str.upper()
-        result["supplier_raw"] = result["supplier"]
-        result["method_raw"] = (
-            _raw_text(frame["method"])
-            if "method" in frame.columns
-            else pd.Series(pd.NA, index=frame.index, dtype="string")
-        )
-        result["is_it"] = _is_it(result["classification"], config)
-        result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
-        result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-        # Rows from a standard-format reader (OCDS) bring their own derived
-        # values (is_it over every item, split awards, the ocid): keep them.
-        for derived in ("is_it", "split_award", "process_id"):
-            if derived in frame.columns:
-                result[derived] = frame[derived].astype(result[derived].dtype)
+        _procurement_derived(result, frame, config)
     rejected = reject_reason.notna()
+    _add_rejects(acc, frame, rejected, reject_col, reject_val, reject_reason, kept_problems)
+    return result[~rejected]
+
+
+def _cleaned(
+    col: Column, frame: pd.DataFrame, config: Config, clean_column: Callable, scale: dict
+) -> tuple[pd.Series, pd.Series]:
+    """One column's clean values and problems, with the column-specific rules
+    (dates per file, OCDS classifications, ``[scale]``, plausible amounts)."""
+    raw = frame[col.name]
+    if col.kind == "date" and frame["source_file"].nunique() > 1:
+        # Date order is a property of each export: infer it per file.
+        parts = [clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
+        values = pd.concat([p[0] for p in parts]).reindex(frame.index)
+        problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
+    else:
+        values, problems = clean_column(col, raw, config)
+    values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
+    if col.name == "classification" and "process_id" in frame.columns:
+        # OCDS rows: the scheme is stated (local catalogues too) and the
+        # OCDS reader validated CPV/UNSPSC codes itself; keep its codes.
+        ocds = frame["process_id"].notna()
+        if ocds.any():
+            values = values.mask(ocds, raw.astype("string"))
+            problems = problems.mask(ocds, pd.NA)
+    if col.name in scale:
+        values = values * float(scale[col.name])
+    if col.name in _AMOUNT_COLUMNS:
+        values, problems = _bound_amounts(values, problems, col.name, scale, config)
+    return values, problems
+
+
+def _procurement_derived(result: pd.DataFrame, frame: pd.DataFrame, config: Config) -> None:
+    """Procurement columns derived after cleaning (currency, raw spellings,
+    IT filter, OCDS values), set on ``result``."""
+    cur = result.pop("_currency_detected")
+    default = (config["project"].get("currency") or "").strip() or pd.NA
+    result["currency"] = result["currency"].fillna(cur).fillna(default).str.upper()
+    result["supplier_raw"] = result["supplier"]
+    result["method_raw"] = (
+        _raw_text(frame["method"])
+        if "method" in frame.columns
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
+    result["is_it"] = _is_it(result["classification"], config)
+    result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
+    result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    # Rows from a standard-format reader (OCDS) bring their own derived
+    # values (is_it over every item, split awards, the ocid): keep them.
+    for derived in ("is_it", "split_award", "process_id"):
+        if derived in frame.columns:
+            result[derived] = frame[derived].astype(result[derived].dtype)
+
+
+def _add_rejects(
+    acc: _Accumulator,
+    frame: pd.DataFrame,
+    rejected: pd.Series,
+    reject_col: pd.Series,
+    reject_val: pd.Series,
+    reject_reason: pd.Series,
+    kept_problems: list[pd.DataFrame],
+) -> None:
+    """Rejected rows, then the cells of kept rows set to unknown, into ``acc``."""
     if rejected.any():
         acc.rejects.append(
             _reject_frame(
@@ -688,7 +739,6 @@ def _clean_frame(
                 ACTION_UNKNOWN,
             )
         )
-    return result[~rejected]
 
 
 def _reject_frame(rows: pd.DataFrame, column, value, problem, action: str) -> pd.DataFrame:
