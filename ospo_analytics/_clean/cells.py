@@ -409,34 +409,14 @@ def _np_int(arr: pa.Array, fill: int) -> np.ndarray:
     return np.asarray(arr.fill_null(fill).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _parse_number_text(
-    text: pd.Series, decimal: str | None, allow_currency: bool
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Vectorised number parsing of cleaned text (pyarrow RE2 kernels).
+def _currency_tokens(
+    parts: dict[str, Any], matched: np.ndarray, currency: pd.Series, allow_currency: bool
+) -> None:
+    """Currency tokens must be real currencies: "USD 5" yes, "abc 5" no.
 
-    Returns (float64 values with NaN for failures, problem strings or NA,
-    currency codes or NA).
+    Sets ``currency`` for the cells with one, and unsets ``matched`` for a
+    token that is not a currency (or any token when none is allowed).
     """
-    idx = text.index
-    values = pd.Series(np.nan, index=idx, dtype="float64")
-    problems = pd.Series(pd.NA, index=idx, dtype="string")
-    currency = pd.Series(pd.NA, index=idx, dtype="string")
-    if text.empty:
-        return values, problems, currency
-    arr = _arrow(text)
-    # Accounting negatives "(1,234.00)".
-    paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
-    inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
-    parts = dict(
-        zip(
-            ["s1", "c1", "s2", "body", "exp", "c2", "s3"],
-            pc.extract_regex(inner, _AMOUNT_RE).flatten(),
-            strict=True,
-        )
-    )
-    matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
-
-    # Currency tokens must be real currencies: "USD 5" yes, "abc 5" no.
     c1 = parts["c1"].to_numpy(zero_copy_only=False)
     c2 = parts["c2"].to_numpy(zero_copy_only=False)
     tokens = np.where(pd.isna(c1) | (c1 == ""), c2, c1)
@@ -451,38 +431,57 @@ def _parse_number_text(
         if not allow_currency:
             matched[good] = False
 
-    body = pc.replace_substring_regex(parts["body"], f"[{_WS}'’]", "")
-    body = pc.utf8_rtrim(body, characters=".,")
-    body = pc.if_else(pa.array(matched), body, pa.scalar(None, pa.string()))
-    exp = parts["exp"].fill_null("")
-    n_dot = _np_int(pc.count_substring(body, "."), 0)
-    n_com = _np_int(pc.count_substring(body, ","), 0)
-    last = np.asarray(
-        pc.extract_regex(body, r"(?P<x>[.,])[0-9]*$")
-        .flatten()[0]
-        .fill_null("")
-        .to_numpy(zero_copy_only=False),
-        dtype=object,
+
+def _well_grouped(
+    body: Any, dec: np.ndarray, n_dot: np.ndarray, n_com: np.ndarray, has_exp: np.ndarray
+) -> np.ndarray:
+    """Whether each number's integer part is grouped in threes (or not at all)
+    and its decimal mark appears once."""
+    dec_arr = pa.array(dec.astype(str))
+    dec_count = np.where(dec == ".", n_dot, np.where(dec == ",", n_com, 0))
+    int_part = pc.if_else(
+        pc.equal(dec_arr, ""), body, pc.replace_substring_regex(body, r"[.,][0-9]*$", "")
     )
-    tail = _np_int(pc.utf8_length(pc.extract_regex(body, r"[.,](?P<x>[0-9]*)$").flatten()[0]), -1)
-    lead = pc.extract_regex(body, r"^(?P<x>[0-9]*)[.,]").flatten()[0].fill_null("")
-    lead_len = _np_int(pc.utf8_length(lead), 0)
-    lead_zero = _np_bool(pc.starts_with(lead, "0"))
-    has_exp = np.asarray(pc.not_equal(exp, "").to_numpy(zero_copy_only=False), dtype=bool)
+    grouping_ok = _np_bool(pc.match_substring_regex(int_part, _GROUPING_RE))
+    if has_exp.any():
+        grouping_ok = grouping_ok | (has_exp & (n_com == 0) & (n_dot <= 1))
+    return grouping_ok & ((dec == "") | (dec_count == 1))
 
-    both = (n_dot > 0) & (n_com > 0)
-    single = ((n_dot == 1) & (n_com == 0)) | ((n_com == 1) & (n_dot == 0))
-    multi = ((n_dot > 1) & (n_com == 0)) | ((n_com > 1) & (n_dot == 0))
-    # One separator, three digits after, 1-3 digits before (not "0"): "1.234"
-    # may be 1.234 or 1234. Everything else is decided by its own shape.
-    ambiguous = single & (tail == 3) & (lead_len >= 1) & (lead_len <= 3) & ~lead_zero & ~has_exp
-    dec = np.full(len(idx), "", dtype=object)
-    dec[both] = last[both]
-    sure_single = single & ~ambiguous
-    dec[sure_single] = last[sure_single]
-    exp_plain = has_exp & (n_com == 0)
-    dec[exp_plain] = np.where(n_dot[exp_plain] > 0, ".", "")
 
+def _normalised_numbers(
+    body: Any, exp: Any, dec: np.ndarray, valid: np.ndarray, idx: pd.Index
+) -> pd.Series:
+    """Float values of the valid numbers, written with a dot decimal mark."""
+    dec_arr = pa.array(dec.astype(str))
+    norm_dot = pc.replace_substring(body, ",", "")
+    norm_com = pc.replace_substring(pc.replace_substring(body, ".", ""), ",", ".")
+    norm_none = pc.replace_substring_regex(body, "[.,]", "")
+    norm = pc.if_else(
+        pc.equal(dec_arr, "."), norm_dot, pc.if_else(pc.equal(dec_arr, ","), norm_com, norm_none)
+    )
+    norm = pc.binary_join_element_wise(norm, exp, "")
+    norm = pc.if_else(pa.array(valid), norm, pa.scalar(None, pa.string()))
+    return pd.to_numeric(
+        pd.Series(norm.to_numpy(zero_copy_only=False), index=idx, dtype=object), errors="coerce"
+    ).astype("float64")
+
+
+def _resolve_ambiguous(
+    dec: np.ndarray,
+    ambiguous: np.ndarray,
+    multi: np.ndarray,
+    n_dot: np.ndarray,
+    n_com: np.ndarray,
+    last: np.ndarray,
+    decimal: str | None,
+    text: pd.Series,
+    body: Any,
+    problems: pd.Series,
+) -> None:
+    """Decimal marks (``dec``) of the numbers whose one separator before three
+    digits reads both ways, from ``decimal`` or the column's other values; a
+    column that mixes both styles flags them in ``problems``."""
+    idx = text.index
     body_s = _str_series(body, idx)
     if decimal in (".", ","):
         dec[ambiguous] = np.where(last[ambiguous] == decimal, decimal, "")
@@ -517,27 +516,71 @@ def _parse_number_text(
                     + "; the column mixes 1,234.5 and 1.234,5 styles)"
                 ).to_numpy()
 
-    dec_arr = pa.array(dec.astype(str))
-    dec_count = np.where(dec == ".", n_dot, np.where(dec == ",", n_com, 0))
-    int_part = pc.if_else(
-        pc.equal(dec_arr, ""), body, pc.replace_substring_regex(body, r"[.,][0-9]*$", "")
-    )
-    grouping_ok = _np_bool(pc.match_substring_regex(int_part, _GROUPING_RE))
-    if has_exp.any():
-        grouping_ok = grouping_ok | (has_exp & (n_com == 0) & (n_dot <= 1))
-    valid = matched & grouping_ok & ((dec == "") | (dec_count == 1))
 
-    norm_dot = pc.replace_substring(body, ",", "")
-    norm_com = pc.replace_substring(pc.replace_substring(body, ".", ""), ",", ".")
-    norm_none = pc.replace_substring_regex(body, "[.,]", "")
-    norm = pc.if_else(
-        pc.equal(dec_arr, "."), norm_dot, pc.if_else(pc.equal(dec_arr, ","), norm_com, norm_none)
+def _parse_number_text(
+    text: pd.Series, decimal: str | None, allow_currency: bool
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised number parsing of cleaned text (pyarrow RE2 kernels).
+
+    Returns (float64 values with NaN for failures, problem strings or NA,
+    currency codes or NA).
+    """
+    idx = text.index
+    values = pd.Series(np.nan, index=idx, dtype="float64")
+    problems = pd.Series(pd.NA, index=idx, dtype="string")
+    currency = pd.Series(pd.NA, index=idx, dtype="string")
+    if text.empty:
+        return values, problems, currency
+    arr = _arrow(text)
+    # Accounting negatives "(1,234.00)".
+    paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
+    inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
+    parts = dict(
+        zip(
+            ["s1", "c1", "s2", "body", "exp", "c2", "s3"],
+            pc.extract_regex(inner, _AMOUNT_RE).flatten(),
+            strict=True,
+        )
     )
-    norm = pc.binary_join_element_wise(norm, exp, "")
-    norm = pc.if_else(pa.array(valid), norm, pa.scalar(None, pa.string()))
-    nums = pd.to_numeric(
-        pd.Series(norm.to_numpy(zero_copy_only=False), index=idx, dtype=object), errors="coerce"
-    ).astype("float64")
+    matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
+
+    _currency_tokens(parts, matched, currency, allow_currency)
+    body = pc.replace_substring_regex(parts["body"], f"[{_WS}'’]", "")
+    body = pc.utf8_rtrim(body, characters=".,")
+    body = pc.if_else(pa.array(matched), body, pa.scalar(None, pa.string()))
+    exp = parts["exp"].fill_null("")
+    n_dot = _np_int(pc.count_substring(body, "."), 0)
+    n_com = _np_int(pc.count_substring(body, ","), 0)
+    last = np.asarray(
+        pc.extract_regex(body, r"(?P<x>[.,])[0-9]*$")
+        .flatten()[0]
+        .fill_null("")
+        .to_numpy(zero_copy_only=False),
+        dtype=object,
+    )
+    tail = _np_int(pc.utf8_length(pc.extract_regex(body, r"[.,](?P<x>[0-9]*)$").flatten()[0]), -1)
+    lead = pc.extract_regex(body, r"^(?P<x>[0-9]*)[.,]").flatten()[0].fill_null("")
+    lead_len = _np_int(pc.utf8_length(lead), 0)
+    lead_zero = _np_bool(pc.starts_with(lead, "0"))
+    has_exp = np.asarray(pc.not_equal(exp, "").to_numpy(zero_copy_only=False), dtype=bool)
+
+    both = (n_dot > 0) & (n_com > 0)
+    single = ((n_dot == 1) & (n_com == 0)) | ((n_com == 1) & (n_dot == 0))
+    multi = ((n_dot > 1) & (n_com == 0)) | ((n_com > 1) & (n_dot == 0))
+    # One separator, three digits after, 1-3 digits before (not "0"): "1.234"
+    # may be 1.234 or 1234. Everything else is decided by its own shape.
+    ambiguous = single & (tail == 3) & (lead_len >= 1) & (lead_len <= 3) & ~lead_zero & ~has_exp
+    dec = np.full(len(idx), "", dtype=object)
+    dec[both] = last[both]
+    sure_single = single & ~ambiguous
+    dec[sure_single] = last[sure_single]
+    exp_plain = has_exp & (n_com == 0)
+    dec[exp_plain] = np.where(n_dot[exp_plain] > 0, ".", "")
+
+    _resolve_ambiguous(dec, ambiguous, multi, n_dot, n_com, last, decimal, text, body, problems)
+
+    valid = matched & _well_grouped(body, dec, n_dot, n_com, has_exp)
+    nums = _normalised_numbers(body, exp, dec, valid, idx)
 
     def _signs(name: str, chars: tuple[str, ...]) -> np.ndarray:
         return np.isin(parts[name].fill_null("").to_numpy(zero_copy_only=False), chars)
@@ -836,29 +879,7 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         rest = text[~is_serial_text]
         if not rest.empty:
             u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
-            u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
-            # Route by shape so each value only meets formats that could fit.
-            parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
-            iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
-            named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
-            if iso.any():
-                parsed[iso] = _try_formats(u_clean[iso], _ISO_FORMATS)
-            if named.any():
-                parsed[named & ~iso] = _try_formats(u_clean[named & ~iso], _NAMED_FORMATS)
-            todo = parsed.isna() & ~named
-            if todo.any():
-                dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS)
-                mfirst = _try_formats(u_clean[todo], _MONTHFIRST_FORMATS)
-                only_m = (mfirst.notna() & dfirst.isna()).any()
-                only_d = (dfirst.notna() & mfirst.isna()).any()
-                use_dayfirst = dayfirst
-                if dayfirst and only_m and not only_d:
-                    use_dayfirst = False
-                elif not dayfirst and only_d and not only_m:
-                    use_dayfirst = True
-                first, second = (dfirst, mfirst) if use_dayfirst else (mfirst, dfirst)
-                parsed[todo] = first.fillna(second)
-            lookup = dict(zip(u, parsed, strict=True))
+            lookup = dict(zip(u, _parse_date_texts(u, dayfirst), strict=True))
             got = rest.map(lookup).astype("datetime64[ns]")
             rpos = np.flatnonzero(is_str)[~is_serial_text]
             out.iloc[rpos] = got.to_numpy()
@@ -868,6 +889,47 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
                     "not a date: '" + rest[failed] + "'"
                 ).to_numpy()
 
+    _serial_dates(serial, cells, out)
+    # Plausibility window for everything parsed from text or serials.
+    outside = out.notna() & ((out < _DATE_MIN) | (out > _DATE_MAX))
+    if outside.any():
+        cells.problems[outside] = (
+            "implausible date " + out[outside].dt.strftime("%Y-%m-%d") + " (outside 1950–2100)"
+        )
+        out[outside] = pd.NaT
+    return out, cells.problems
+
+
+def _parse_date_texts(u: pd.Series, dayfirst: bool) -> pd.Series:
+    """Dates of distinct texts; day- or month-first decided on them all."""
+    u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
+    # Route by shape so each value only meets formats that could fit.
+    parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
+    iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
+    named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
+    if iso.any():
+        parsed[iso] = _try_formats(u_clean[iso], _ISO_FORMATS)
+    if named.any():
+        parsed[named & ~iso] = _try_formats(u_clean[named & ~iso], _NAMED_FORMATS)
+    todo = parsed.isna() & ~named
+    if todo.any():
+        dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS)
+        mfirst = _try_formats(u_clean[todo], _MONTHFIRST_FORMATS)
+        only_m = (mfirst.notna() & dfirst.isna()).any()
+        only_d = (dfirst.notna() & mfirst.isna()).any()
+        use_dayfirst = dayfirst
+        if dayfirst and only_m and not only_d:
+            use_dayfirst = False
+        elif not dayfirst and only_d and not only_m:
+            use_dayfirst = True
+        first, second = (dfirst, mfirst) if use_dayfirst else (mfirst, dfirst)
+        parsed[todo] = first.fillna(second)
+    return parsed
+
+
+def _serial_dates(serial: pd.Series, cells: _Cells, out: pd.Series) -> None:
+    """Excel serial numbers (cells or numeric text) into ``out``; a serial out
+    of range, or one that looks like a year, is a problem instead."""
     has_serial = serial.notna().to_numpy()
     if has_serial.any():
         x = serial[has_serial]
@@ -888,15 +950,6 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         if bad_serial.any():
             out.iloc[spos[bad_serial]] = pd.NaT
             cells.problems.iloc[spos[bad_serial]] = msgs[bad_serial]
-
-    # Plausibility window for everything parsed from text or serials.
-    outside = out.notna() & ((out < _DATE_MIN) | (out > _DATE_MAX))
-    if outside.any():
-        cells.problems[outside] = (
-            "implausible date " + out[outside].dt.strftime("%Y-%m-%d") + " (outside 1950–2100)"
-        )
-        out[outside] = pd.NaT
-    return out, cells.problems
 
 
 # --------------------------------------------------------------------------- #
