@@ -1611,17 +1611,12 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
      'vendor_merges.csv']
     >>> tmp.cleanup()
     """
+    from ._processed import write_table
     from ._safe import write_csv_safe
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for res in inputs.results:
-        target = out_dir / f"{res.kind}.parquet"
-        tmp = target.with_suffix(".parquet.tmp")
-        res.table.to_parquet(tmp, index=False)
-        tmp.replace(target)
-        written.append(target)
+    written = [write_table(out_dir, res.kind, res.table) for res in inputs.results]
     for name, df in (
         ("rejects.csv", inputs.rejects),
         ("load_report.csv", inputs.files),
@@ -1635,11 +1630,7 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
         target = out_dir / f"{name}.csv"
         write_csv_safe(review[name], target)
         written.append(target)
-    target = out_dir / "ministry_buyers.parquet"
-    tmp = target.with_suffix(".parquet.tmp")
-    review["ministry_buyers"].to_parquet(tmp, index=False)
-    tmp.replace(target)
-    written.append(target)
+    written.append(write_table(out_dir, "ministry_buyers", review["ministry_buyers"]))
     return written
 
 
