@@ -681,13 +681,40 @@ def _fold_digits(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     return text
 
 
+class _Memo:
+    """One column's clean values of the distinct texts seen in earlier chunks."""
+
+    def __init__(self) -> None:
+        self.index: dict[object, int] = {}
+        self.values: Any = None  # an ExtensionArray (or ndarray) of clean values
+        self.problems: Any = None
+
+    def add(self, texts: list[object], values: pd.Series, problems: pd.Series) -> None:
+        start = len(self.index)
+        self.index.update((t, start + i) for i, t in enumerate(texts))
+        v, p = values.array, problems.array
+        if self.values is None:
+            self.values, self.problems = v, p
+        else:
+            self.values = type(v)._concat_same_type([self.values, v])
+            self.problems = type(p)._concat_same_type([self.problems, p])
+
+
 def _with_witnesses(
     witnesses: dict[str, pd.Series],
 ) -> Callable[[Column, pd.Series, Config], tuple[pd.Series, pd.Series]]:
-    """A column cleaner that cleans a chunk together with the file's witnesses."""
+    """A column cleaner that cleans a chunk together with the file's witnesses.
+
+    With the witnesses every chunk sees the whole file's evidence, so a
+    distinct text cleans the same in every chunk: repeated columns (dates,
+    ministries, methods...) are cleaned once per distinct text in the file,
+    not once per chunk.
+    """
     from . import _load
 
-    def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+    memos: dict[str, _Memo] = {}
+
+    def with_witnesses(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
         extra = witnesses.get(col.name)
         if extra is None or not len(extra):
             return _load._clean_column(col, s, config)
@@ -697,6 +724,28 @@ def _with_witnesses(
         return (
             values.iloc[:n].set_axis(s.index),
             problems.iloc[:n].set_axis(s.index),
+        )
+
+    def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+        # The same cases as _load._clean_column's cleaning per distinct text.
+        if (
+            len(s) < 5_000
+            or col.kind not in _load._PER_VALUE_KINDS
+            or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
+        ):
+            return with_witnesses(col, s, config)
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        if len(uniques) > len(s) // 4:
+            return with_witnesses(col, s, config)
+        memo = memos.setdefault(col.name, _Memo())
+        new = [u for u in uniques.tolist() if u not in memo.index]
+        if new:
+            memo.add(new, *with_witnesses(col, pd.Series(new, dtype=object), config))
+        at = np.fromiter((memo.index[u] for u in uniques.tolist()), np.int64, len(uniques))
+        take = np.where(codes >= 0, at[np.maximum(codes, 0)], -1)
+        return (
+            pd.Series(memo.values.take(take, allow_fill=True), index=s.index),
+            pd.Series(memo.problems.take(take, allow_fill=True), index=s.index),
         )
 
     return clean_column

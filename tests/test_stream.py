@@ -259,3 +259,34 @@ def test_quote_free_blocks_parsed_by_arrow_give_the_same_rows(tmp_path, monkeypa
     assert sum(used) > 3 and not all(used)  # some runs by Arrow, some line by line
     assert (a.rejects["action"] == "row rejected").any()
     _assert_same(a, b)
+
+
+def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(tmp_path, monkeypatch):
+    """Big chunks clean repeated texts once for the file (a memo across
+    chunks): still the in-memory result, with the day-first and decimal-comma
+    evidence only at the end of the file and bad values in every chunk."""
+    from ospo_analytics import _stream as st
+
+    lines = [PROC_HEADER.rstrip("\n")]
+    for i in range(24_000):
+        date = ["05/06/2021", "2021-03-04", "not a date", "07/08/2020", "1.2.2019"][i % 5]
+        amount = ['"1,234"', "12", "", "-7", "n/a", "TT$ 5"][i % 6]
+        method = ["Open tender", "Direct award", "Licitación pública", "??"][i % 4]
+        lines.append(f"Ministry {i % 7},Supplier {i % 11},{amount},{date},{method},{i % 4}")
+    # The evidence, last: a decimal comma and a date that reads only month-first.
+    lines.append('Ministry 1,Supplier 1,"12,50",12/31/2021,Direct award,1')
+    path = _write(tmp_path / "big.csv", "\n".join(lines) + "\n")
+    cleaned = []
+    real = st._Memo.add
+
+    def spy(self, texts, values, problems):
+        cleaned.extend(texts)
+        return real(self, texts, values, problems)
+
+    monkeypatch.setattr(st._Memo, "add", spy)
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=6000)
+    assert streamed == 1
+    assert "05/06/2021" in cleaned and cleaned.count("05/06/2021") == 1  # once, not per chunk
+    assert (b.table["award_date"] == pd.Timestamp("2021-05-06")).any()  # month-first
+    assert b.table["amount"].eq(1.234).any()  # "1,234" with a decimal comma
+    _assert_same(a, b)
