@@ -384,31 +384,50 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     )
 
 
+def _keys(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``(codes, names)``: integer codes of a text column (-1 for NA) and the
+    text of each code; a categorical keeps its codes (no text per row)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names = pd.Series(s.cat.categories).astype("string")
+        return s.cat.codes.to_numpy(dtype=np.int64), names
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    return codes.astype(np.int64), pd.Series(uniques).astype("string")
+
+
 def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
-    d = pd.DataFrame(
-        {
-            "supplier": _text(it["supplier"]),
-            "ministry": _text(it["ministry"]),
-            "spend": it["pos_amount"].astype("float64"),
-            "system_id": _text(it["system_id"]),
-        }
-    )
-    d = d[d["supplier"].notna()]
-    if d.empty:
+    # On integer codes: a national table has millions of rows and a few
+    # thousand suppliers; text only for the result.
+    sup, sup_names = _keys(it["supplier"])
+    keep = sup >= 0
+    if not keep.any():
         return empty_details("national_suppliers")
-    g = d.groupby("supplier", sort=True)
+    mins, _ = _keys(it["ministry"])
+    sys_codes, sys_names = _keys(it["system_id"])
+    sup = sup[keep]
+    g_min = pd.Series(np.where(mins >= 0, mins, np.nan)[keep]).groupby(sup, sort=True)
+    g_spend = pd.Series(it["pos_amount"].astype("float64").to_numpy()[keep]).groupby(sup, sort=True)
     t = pd.DataFrame(
         {
-            "ministries": g["ministry"].nunique(),
-            "spend": g["spend"].sum(),
-            "contracts": g.size(),
+            "ministries": g_min.nunique(),
+            "spend": g_spend.sum(),
+            "contracts": g_spend.size(),
         }
     )
+    t.index = pd.Index(sup_names.to_numpy()[t.index.to_numpy()], dtype="string", name="supplier")
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
     band = _band(sysf)
     high_ids = set(sysf.loc[band.eq("high").fillna(False), "system_id"].astype("string"))
-    by_link = d.loc[d["system_id"].isin(high_ids), ["supplier", "system_id"]]
+    high_code = sys_names.isin(high_ids).to_numpy(dtype=bool)
+    sys_kept = sys_codes[keep]
+    linked = sys_kept >= 0
+    linked[linked] = high_code[sys_kept[linked]]
+    by_link = pd.DataFrame(
+        {
+            "supplier": sup_names.to_numpy()[sup[linked]],
+            "system_id": sys_names.to_numpy()[sys_kept[linked]],
+        }
+    ).astype("string")
     vend = sysf.loc[sysf["system_id"].astype("string").isin(high_ids), ["vendor", "system_id"]]
     by_vendor = vend.rename(columns={"vendor": "supplier"}).astype("string").dropna()
     pairs = pd.concat([by_link, by_vendor], ignore_index=True).drop_duplicates()
@@ -465,7 +484,8 @@ def ministry_details(
     >>> d["system_ends"][["end_date", "status"]].astype(str).to_dict("records")
     [{'end_date': '2026-03-01', 'status': 'active'}]
     """
-    it = proc[proc["it"]] if "it" in proc else proc
+    # All rows IT (an IT-only feed): no filtered copy of a national table.
+    it = proc[proc["it"]] if "it" in proc and not proc["it"].all() else proc
     return {
         "suppliers": _suppliers(it),
         "competition": _competition(it),
