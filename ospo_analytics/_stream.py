@@ -141,6 +141,12 @@ class _Run:
             parts.pop()  # the text ends with a line end
         return parts
 
+    def after(self, k: int) -> _Run:
+        """The run without its first ``k`` lines."""
+        rest = _Run("".join(line + "\n" for line in self.lines()[k:]), self.quoted)
+        rest.first_line = self.first_line + k
+        return rest
+
     def records(self, delimiter: str) -> list[list[str]]:
         """The csv module's records of the run (a blank line is ``[]``)."""
         return list(csv.reader(self.lines(), delimiter=delimiter))
@@ -193,6 +199,12 @@ class _Lines:
 
     def at_block_end(self) -> bool:
         return self.i >= len(self.pending)
+
+    def take_rest(self) -> str:
+        """The current block's lines not yet served, as one text."""
+        text = "".join(self.pending[self.i :])
+        self.pending, self.i = [], 0
+        return text
 
     def load(self, text: str) -> None:
         """Serve ``text``'s lines one by one."""
@@ -296,9 +308,11 @@ def _checked_records(
     # module reads, pulling the lines it needs (it never reads ahead).
     src = iter(lines)
     blocks = lines if isinstance(lines, _Lines) else None
+    # The rest of the block the head came from may be a run too.
+    rest_of_head = blocks.take_rest() if blocks is not None else ""
     while True:
         if blocks is not None and blocks.at_block_end():
-            text = blocks.next_block()
+            text, rest_of_head = (rest_of_head or blocks.next_block()), ""
             if text is None:
                 return
             run = _run_of(text, delimiter)
@@ -354,12 +368,16 @@ def _chunks(
                     chunk, starts = [], []
                 yield r
                 continue
-            for k, rec in enumerate(r.records(delimiter)):
+            records = r.records(delimiter)
+            for k, rec in enumerate(records):
                 chunk.append(rec)
                 starts.append(r.first_line + k)
                 if len(chunk) >= limit:
                     yield chunk, starts
                     chunk, starts, first, limit = [], [], False, size
+                    if k + 1 < len(records):  # the rest of the run stays a run
+                        yield r.after(k + 1)
+                    break
             continue
         chunk.append(r)
         starts.append(cursor.start)

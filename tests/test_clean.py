@@ -596,3 +596,42 @@ def test_every_currency_token_holds_a_currency_character():
         pd.NA,
         "GBP",
     ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plain_numbers_fast_path_equals_the_general_parser(seed):
+    """Plain numbers skip the general parser; values, problems and currencies
+    stay those of the general parser, whatever else the column holds (the
+    plain decimal dots still decide the ambiguous "1.234")."""
+    import numpy as np
+
+    from ospo_analytics._clean.cells import _parse_number_text, _parse_number_text_all
+
+    rng = np.random.default_rng(seed)
+
+    def digits(k):
+        return "".join(rng.choice(list("0123456789"), k))
+
+    shapes = [
+        lambda: digits(rng.integers(1, 26)),  # integers up to 25 digits
+        lambda: f"{digits(rng.integers(1, 18))}.{digits(rng.integers(1, 12))}",
+        lambda: f"-{digits(rng.integers(1, 10))}.{digits(2)}",
+        lambda: f"{rng.integers(1, 999)}.{digits(3)}",  # ambiguous: 1234 or 1.234
+        lambda: f"{rng.integers(1, 999)},{digits(2)}",  # decimal comma
+        lambda: f"{rng.integers(1, 999)},{digits(3)},{digits(3)}.{digits(2)}",
+        lambda: f"USD {rng.integers(1, 99999)}",
+        lambda: f"({rng.integers(1, 999)},{digits(3)}.00)",
+        lambda: str(rng.choice(["-0", "0.0", "007", "abc", "1.2.3", "12.", ".5", "-", "1e5"])),
+    ]
+    # Each column mixes a random subset of shapes, so the column-level
+    # decision (dot, comma or none) varies from seed to seed.
+    chosen = rng.choice(len(shapes), size=rng.integers(2, len(shapes) + 1), replace=False)
+    text = pd.Series(
+        [shapes[int(rng.choice(chosen))]() for _ in range(3000)], dtype="string"
+    ).set_axis(pd.RangeIndex(5, 3005))
+    for allow_currency, decimal in [(True, None), (False, None), (True, ",")]:
+        fast = _parse_number_text(text, decimal, allow_currency)
+        full = _parse_number_text_all(text, decimal, allow_currency)
+        for a, b in zip(fast, full, strict=True):
+            pd.testing.assert_series_equal(a, b)
+        assert (np.signbit(fast[0].to_numpy()) == np.signbit(full[0].to_numpy())).all()

@@ -477,10 +477,12 @@ def _resolve_ambiguous(
     text: pd.Series,
     body: Any,
     problems: pd.Series,
+    dot_seen: bool = False,
 ) -> None:
     """Decimal marks (``dec``) of the numbers whose one separator before three
     digits reads both ways, from ``decimal`` or the column's other values; a
-    column that mixes both styles flags them in ``problems``."""
+    column that mixes both styles flags them in ``problems``. ``dot_seen``:
+    the column has plain numbers with a decimal dot parsed apart."""
     idx = text.index
     body_s = _str_series(body, idx)
     if decimal in (".", ","):
@@ -488,7 +490,7 @@ def _resolve_ambiguous(
     elif ambiguous.any():
         # Column-level evidence: a value whose shape fixes the convention
         # (e.g. "29.535882", "1.234,50", "1,234,567") decides the ambiguous ones.
-        dot_dec = ((dec == ".") | (multi & (n_com > 1))).any()
+        dot_dec = dot_seen or ((dec == ".") | (multi & (n_com > 1))).any()
         com_dec = ((dec == ",") | (multi & (n_dot > 1))).any()
         amb_last = last[ambiguous]
         if dot_dec and not com_dec:
@@ -517,6 +519,12 @@ def _resolve_ambiguous(
                 ).to_numpy()
 
 
+# Plain numbers ("1234", "-12.50"): no currency, grouping or doubt. "1.234"
+# (one dot before three digits, 1-3 digits first) is not plain: it may be 1234.
+_PLAIN_RE = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_AMBIGUOUS_PLAIN_RE = r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$"
+
+
 def _parse_number_text(
     text: pd.Series, decimal: str | None, allow_currency: bool
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -524,7 +532,44 @@ def _parse_number_text(
 
     Returns (float64 values with NaN for failures, problem strings or NA,
     currency codes or NA).
+
+    Plain numbers, most of a machine export, skip the general parser (about
+    twenty kernels per value); the decimal dots among them still count as the
+    column's evidence for the ambiguous values, so the result is the same.
     """
+    if text.empty:
+        return _parse_number_text_all(text, decimal, allow_currency)
+    arr = _arrow(text)
+    fast = _np_bool(pc.match_substring_regex(arr, _PLAIN_RE))
+    if not fast.any():
+        return _parse_number_text_all(text, decimal, allow_currency)
+    fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
+    plain = text[fast]
+    dot_seen = bool(plain.str.contains(".", regex=False).any())
+    values, problems, currency = _parse_number_text_all(
+        text[~fast], decimal, allow_currency, dot_seen=dot_seen
+    )
+    # As the general parser does: the digits parsed by to_numeric, then the sign.
+    neg = plain.str.startswith("-").to_numpy(dtype=bool)
+    digits = plain.str.removeprefix("-").to_numpy(dtype=object)
+    nums = pd.to_numeric(pd.Series(digits, dtype=object), errors="coerce").to_numpy(
+        dtype="float64", copy=True
+    )
+    nums[neg] = -nums[neg]
+    out = pd.Series(np.nan, index=text.index, dtype="float64")
+    out[fast] = nums
+    out[~fast] = values.to_numpy()
+    prob = pd.Series(pd.NA, index=text.index, dtype="string")
+    prob[~fast] = problems.to_numpy()
+    cur = pd.Series(pd.NA, index=text.index, dtype="string")
+    cur[~fast] = currency.to_numpy()
+    return out, prob, cur
+
+
+def _parse_number_text_all(
+    text: pd.Series, decimal: str | None, allow_currency: bool, dot_seen: bool = False
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The general parser of :func:`_parse_number_text` (every shape)."""
     idx = text.index
     values = pd.Series(np.nan, index=idx, dtype="float64")
     problems = pd.Series(pd.NA, index=idx, dtype="string")
@@ -577,7 +622,9 @@ def _parse_number_text(
     exp_plain = has_exp & (n_com == 0)
     dec[exp_plain] = np.where(n_dot[exp_plain] > 0, ".", "")
 
-    _resolve_ambiguous(dec, ambiguous, multi, n_dot, n_com, last, decimal, text, body, problems)
+    _resolve_ambiguous(
+        dec, ambiguous, multi, n_dot, n_com, last, decimal, text, body, problems, dot_seen
+    )
 
     valid = matched & _well_grouped(body, dec, n_dot, n_com, has_exp)
     nums = _normalised_numbers(body, exp, dec, valid, idx)
