@@ -550,18 +550,29 @@ def _clean_column_all(col: Column, s: pd.Series, config: Config) -> tuple[pd.Ser
 _PER_VALUE_KINDS = {"str", "code", "bool", "float", "int", "date"}
 
 
-def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
-    """Clean one raw column; the cleaner runs once per distinct text."""
+def _distinct_texts(col: Column, s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(codes, uniques)`` of a column worth cleaning once per distinct text
+    (big, all text, a kind whose cleaner works per value, repeated values);
+    None when it is cleaned whole."""
     if (
         len(s) < 5_000
         or col.kind not in _PER_VALUE_KINDS
         # Only all-text columns: factorize would merge 1, 1.0 and True.
         or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
     ):
-        return _clean_column_all(col, s, config)
+        return None
     codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
     if len(uniques) > len(s) // 4:
+        return None
+    return codes, uniques
+
+
+def _clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+    """Clean one raw column; the cleaner runs once per distinct text."""
+    distinct = _distinct_texts(col, s)
+    if distinct is None:
         return _clean_column_all(col, s, config)
+    codes, uniques = distinct
     values, problems = _clean_column_all(col, pd.Series(uniques, dtype=object), config)
     return (
         pd.Series(values.array.take(codes, allow_fill=True), index=s.index),

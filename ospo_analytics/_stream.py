@@ -174,7 +174,7 @@ class _Lines:
 
     Iterating gives lines one at a time (the csv module pulls them); at a
     block boundary, :meth:`next_block` hands over the next block's text whole,
-    so quote-free blocks never become Python lines.
+    so blocks of well-formed lines never become Python lines.
     """
 
     def __init__(self, path: Path, encoding: str, has_nul: bool, block_chars: int) -> None:
@@ -301,7 +301,8 @@ def _checked_records(
     head.clear()
     if width < 0:
         return
-    # The rest, line by line: a line without a quote character is one record
+    # The rest: blocks of well-formed lines as runs (Arrow parses them), the
+    # other blocks line by line. A line without a quote character is one record
     # whose cells the csv module would split exactly at the delimiter (no
     # quoting, and no line break inside: newlines are translated), and it is
     # never a stray quote; a line with a quote starts a record that the csv
@@ -437,7 +438,7 @@ class _Source:
 
     def frames(self, acc) -> Iterator[pd.DataFrame | pa.Table]:
         """Data rows as ``_sheet_frame`` builds them: object frames, or Arrow
-        tables of text for quote-free runs. The first chunk goes through
+        tables of text for runs. The first chunk goes through
         ``_sheet_frame`` itself (header, helper rows, notes, errors)."""
         _load = self._load
         rec: dict | None = None
@@ -745,16 +746,10 @@ def _with_witnesses(
         )
 
     def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
-        # The same cases as _load._clean_column's cleaning per distinct text.
-        if (
-            len(s) < 5_000
-            or col.kind not in _load._PER_VALUE_KINDS
-            or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
-        ):
+        distinct = _load._distinct_texts(col, s)
+        if distinct is None:
             return with_witnesses(col, s, config)
-        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-        if len(uniques) > len(s) // 4:
-            return with_witnesses(col, s, config)
+        codes, uniques = distinct
         memo = memos.setdefault(col.name, _Memo())
         new = [u for u in uniques.tolist() if u not in memo.index]
         if new:
