@@ -433,11 +433,15 @@ def _currency_tokens(
 
 
 def _well_grouped(
-    body: Any, dec: np.ndarray, n_dot: np.ndarray, n_com: np.ndarray, has_exp: np.ndarray
+    body: Any,
+    dec: np.ndarray,
+    dec_arr: pa.Array,
+    n_dot: np.ndarray,
+    n_com: np.ndarray,
+    has_exp: np.ndarray,
 ) -> np.ndarray:
     """Whether each number's integer part is grouped in threes (or not at all)
-    and its decimal mark appears once."""
-    dec_arr = pa.array(dec.astype(str))
+    and its decimal mark appears once (``dec_arr``: ``dec`` in Arrow)."""
     dec_count = np.where(dec == ".", n_dot, np.where(dec == ",", n_com, 0))
     int_part = pc.if_else(
         pc.equal(dec_arr, ""), body, pc.replace_substring_regex(body, r"[.,][0-9]*$", "")
@@ -449,10 +453,10 @@ def _well_grouped(
 
 
 def _normalised_numbers(
-    body: Any, exp: Any, dec: np.ndarray, valid: np.ndarray, idx: pd.Index
+    body: Any, exp: Any, dec_arr: pa.Array, valid: np.ndarray, idx: pd.Index
 ) -> pd.Series:
-    """Float values of the valid numbers, written with a dot decimal mark."""
-    dec_arr = pa.array(dec.astype(str))
+    """Float values of the valid numbers, written with a dot decimal mark
+    (``dec_arr``: each number's decimal mark, or "")."""
     norm_dot = pc.replace_substring(body, ",", "")
     norm_com = pc.replace_substring(pc.replace_substring(body, ".", ""), ",", ".")
     norm_none = pc.replace_substring_regex(body, "[.,]", "")
@@ -483,8 +487,6 @@ def _resolve_ambiguous(
     digits reads both ways, from ``decimal`` or the column's other values; a
     column that mixes both styles flags them in ``problems``. ``dot_seen``:
     the column has plain numbers with a decimal dot parsed apart."""
-    idx = text.index
-    body_s = _str_series(body, idx)
     if decimal in (".", ","):
         dec[ambiguous] = np.where(last[ambiguous] == decimal, decimal, "")
     elif ambiguous.any():
@@ -506,7 +508,8 @@ def _resolve_ambiguous(
                 pos = np.flatnonzero(ambiguous)
                 amb_text = text.iloc[pos]
                 read = (
-                    body_s.iloc[pos]
+                    _str_series(body, text.index)
+                    .iloc[pos]
                     .str.replace(".", "", regex=False)
                     .str.replace(",", "", regex=False)
                 )
@@ -626,8 +629,9 @@ def _parse_number_text_all(
         dec, ambiguous, multi, n_dot, n_com, last, decimal, text, body, problems, dot_seen
     )
 
-    valid = matched & _well_grouped(body, dec, n_dot, n_com, has_exp)
-    nums = _normalised_numbers(body, exp, dec, valid, idx)
+    dec_arr = pa.array(dec.astype(str))
+    valid = matched & _well_grouped(body, dec, dec_arr, n_dot, n_com, has_exp)
+    nums = _normalised_numbers(body, exp, dec_arr, valid, idx)
 
     def _signs(name: str, chars: tuple[str, ...]) -> np.ndarray:
         return np.isin(parts[name].fill_null("").to_numpy(zero_copy_only=False), chars)
