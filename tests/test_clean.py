@@ -635,3 +635,16 @@ def test_plain_numbers_fast_path_equals_the_general_parser(seed):
         for a, b in zip(fast, full, strict=True):
             pd.testing.assert_series_equal(a, b)
         assert (np.signbit(fast[0].to_numpy()) == np.signbit(full[0].to_numpy())).all()
+
+
+def test_a_column_mixing_both_number_styles_flags_the_ambiguous_ones():
+    """With 1,234.50 and 1.234,50 in one column, "1.234" cannot be decided:
+    read as a thousand-separated 1234, with a problem that says why."""
+    from ospo_analytics._clean.cells import parse_amount
+
+    values, problems = parse_amount(pd.Series(["1,234.50", "1.234,50", "1.234", "12"]))
+    assert values.tolist()[2:] == [1234.0, 12.0]
+    assert problems.iloc[2] == (
+        "ambiguous number '1.234' (read as 1234; the column mixes 1,234.5 and 1.234,5 styles)"
+    )
+    assert problems.iloc[[0, 1, 3]].isna().all()
