@@ -57,9 +57,12 @@ img { max-width: 100%; height: auto; }
   .jp-RenderedHTMLCommon table { font-size: 8pt !important; width: 100% !important; }
   /* Wide tables (7+ columns, e.g. systems with their drivers) get a smaller type. */
   .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { font-size: 6.5pt !important; }
+  /* A word longer than its column (a file path) breaks instead of running
+     into the next cell; the others keep whole (break-word does not narrow
+     the columns, unlike anywhere). */
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
     min-width: 0 !important; max-width: none !important; padding: 1px 3px !important;
-    overflow-wrap: normal !important; white-space: normal !important; }
+    overflow-wrap: break-word !important; white-space: normal !important; }
   .jp-Cell { break-inside: avoid-page; }
   .jp-RenderedHTMLCommon h2 { break-before: auto; break-after: avoid-page; }
   img { break-inside: avoid-page; }

@@ -631,6 +631,19 @@ _BRIEF_CSS = """<style>
 print size is for the wide ministry tables), names kept on as few lines as fit."""
 
 
+def _figures(values: Any) -> bool:
+    """Whether every cell is a formatted figure: a number in any locale
+    (1,234 · 1.234 · 1 234 · 78 %), a date, or unknown. Such text columns
+    read right-aligned, as numbers do."""
+    import re
+
+    num = re.compile(
+        rf"^({re.escape(fmt.unknown())}|–|-?\d[\d,.\s\u202f\xa0]*%?"
+        r"|\D{0,12}\b\d{1,2}\b\D{0,12}\d{4})$"
+    )
+    return all(num.match(str(v)) for v in values)
+
+
 def brief_table(
     df: pd.DataFrame,
     *,
@@ -645,7 +658,6 @@ def brief_table(
     default: every cell a number, percentage, date or ``unknown``) are
     right-aligned on one line, ``wide`` columns take the spare width.
     """
-    import re
 
     from IPython.display import HTML
 
@@ -654,12 +666,7 @@ def brief_table(
     if df is None or not len(df):
         return HTML(f'<p class="ospo-note">{esc(_("No rows."))}</p>')
     if numeric is None:
-        # Numbers in any locale (1,234 · 1.234 · 1 234 · 78 %), dates, unknown.
-        num = re.compile(
-            rf"^({re.escape(fmt.unknown())}|–|-?\d[\d,.\s\u202f\xa0]*%?"
-            r"|\D{0,12}\b\d{1,2}\b\D{0,12}\d{4})$"
-        )
-        numeric = [c for c in df.columns if all(num.match(str(v)) for v in df[c])]
+        numeric = [c for c in df.columns if _figures(df[c])]
     keep = "overflow-wrap:normal;word-break:normal;hyphens:manual;"
     head = "".join(
         f'<th style="{keep}text-align:{"right" if c in numeric else "left"};'
@@ -1083,9 +1090,14 @@ def _format_figures(
             pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
         ):
             # Text (escaped by the default formatter above) reads left-aligned;
-            # pre-formatted figures (``nowrap``) stay right-aligned.
-            if c not in nowrap:
+            # pre-formatted figures (``nowrap``, or every cell a figure) stay
+            # right-aligned.
+            if c not in nowrap and not (len(s) and _figures(s)):
                 styler = styler.set_properties(subset=[c], **{"text-align": "left"})
+                # Its heading too (notebook CSS right-aligns every heading).
+                styler = styler.set_table_styles(
+                    {c: [{"selector": "th", "props": [("text-align", "left")]}]}, overwrite=False
+                )
             continue
         cell: Callable[[Any], str]
         if pd.api.types.is_datetime64_any_dtype(s):
