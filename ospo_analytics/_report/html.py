@@ -28,9 +28,11 @@ body.jp-Notebook { max-width: 68rem; margin: 0 auto; padding: 1rem 1.5rem; }
 .jp-RenderedHTMLCommon tbody tr:nth-child(odd) { background: #f5f7fa; }
 .jp-RenderedHTMLCommon th { background: #dde3ea; position: sticky; top: 0; }
 .ospo-cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
+/* At least 9rem, and never narrower than its longest word: a long amount
+   wraps between words, never inside a number (the row wraps instead). */
 .ospo-card { border: 1px solid #c9d1db; border-radius: 6px; padding: 0.5rem 0.8rem;
-             min-width: 9rem; flex: 1; background: #fbfcfd; }
-.ospo-card .v { font-size: 1.5rem; font-weight: 700; overflow-wrap: anywhere; }
+             flex: 1 1 9rem; min-width: min-content; background: #fbfcfd; }
+.ospo-card .v { font-size: 1.5rem; font-weight: 700; overflow-wrap: break-word; }
 .ospo-card .l { font-size: 0.78rem; color: #444; }
 .ospo-note { color: #555; font-size: 0.85rem; }
 .ospo-flag { color: #8a3b00; font-weight: 600; }
