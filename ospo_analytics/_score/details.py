@@ -35,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 __all__ = [
     "DETAIL_TABLES",
@@ -55,6 +56,10 @@ DETAIL_TABLES: tuple[str, ...] = (
 """Names of the detail tables (``<name>.parquet`` in the processed folder)."""
 
 _COMPETITIVE = ("open", "selective")
+# Days since 1970 of any datetime64[ns], shifted positive, fit in _DAY_SPAN.
+_DAY_OFFSET = 2**17
+_DAY_SPAN = 2**19
+_SOURCES = pd.Index(["inventory", "procurement"], dtype="string")
 
 TableDtype = Literal["string", "Float64", "Int64", "boolean", "datetime64[ns]"]
 """The dtypes of the scorer's tables, by name (a Literal, so ``astype`` type-checks)."""
@@ -130,21 +135,47 @@ def _conform(t: pd.DataFrame, name: str) -> pd.DataFrame:
     )
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """``s.astype("string")``; a categorical converts its categories once
-    (procurement columns are categorical: millions of rows, few values)."""
+def _codes(s: pd.Series, fill: str | None = None) -> tuple[np.ndarray, pd.Series]:
+    """``(codes, names)``: integer codes of a text column that sort as its text does.
+
+    ``names[code]`` is the text; codes follow code point order (as
+    ``sort_values``), NA takes the last code, ``len(names) - 1``, where
+    ``names`` is NA, unless ``fill`` names it. A categorical keeps its codes,
+    so a national table's text is never hashed again (the prepared
+    procurement's columns are categorical: millions of rows, few values).
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = pd.Series(s.cat.categories).astype("string").array
-        out = cats.take(s.cat.codes.to_numpy(), allow_fill=True)
-        return pd.Series(out, index=s.index, name=s.name)
-    return s.astype("string")
+        codes = s.cat.codes.to_numpy(dtype=np.int64)
+        cats = np.asarray(pd.Series(s.cat.categories).astype("string").tolist(), dtype=object)
+    else:
+        codes, found = pd.factorize(s.astype("string"), use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+        cats = np.asarray(pd.Series(found).astype("string").tolist(), dtype=object)
+    if fill is not None:
+        cats = np.append(cats, np.array([fill], dtype=object))
+        codes = np.where(codes >= 0, codes, len(cats) - 1)
+    uniq: np.ndarray
+    if fill is None and pd.Index(cats).is_monotonic_increasing:
+        uniq = cats  # sorted categories (the prepared procurement's): codes as they are
+        codes = np.where(codes >= 0, codes, len(uniq))
+    else:
+        uniq, remap = np.unique(cats, return_inverse=True)  # sorted by code point
+        codes = np.where(codes >= 0, remap.reshape(-1)[codes], len(uniq))
+    names = pd.Series(pd.array([*uniq.tolist(), None], dtype="string"))
+    return codes, names
 
 
-def _sort_codes(s: pd.Series, ascending: bool = True) -> np.ndarray:
-    """Integer keys that sort as ``s`` does in ``sort_values`` (NA last)."""
-    codes, uniques = pd.factorize(s, sort=True)
-    codes = codes if ascending else len(uniques) - 1 - codes
-    return np.where(s.isna().to_numpy(), len(uniques), codes)
+def _descending(codes: np.ndarray, names: pd.Series) -> np.ndarray:
+    """Codes of :func:`_codes` for a descending sort, NA still last."""
+    na = len(names) - 1
+    return np.where(codes == na, na, na - 1 - codes)
+
+
+def _category(s: pd.Series) -> pd.Series:
+    """``s`` as a categorical of text (kept as is when it already is one)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    return s.astype("string").astype("category")
 
 
 def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
@@ -166,13 +197,15 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     """
     has = proc["system_id"].notna() & proc["end_date"].notna()
     p = proc.loc[has, ["system_id", "ministry", "supplier", "end_date", "pos_amount"]]
+    # Text columns stay categorical: a national feed has a million ends and a
+    # few thousand distinct systems, buyers and suppliers.
     from_proc = pd.DataFrame(
         {
-            "system_id": _text(p["system_id"]),
-            "buyer": _text(p["ministry"]),
+            "system_id": _category(p["system_id"]),
+            "buyer": _category(p["ministry"]),
             "end_date": pd.to_datetime(p["end_date"]),
-            "source": "procurement",
-            "contract_vendor": _text(p["supplier"]),
+            "source": pd.Categorical.from_codes(np.ones(len(p), dtype=np.int8), _SOURCES),
+            "contract_vendor": _category(p["supplier"]),
             "pos_amount": p["pos_amount"].astype("Float64"),
         }
     )
@@ -181,34 +214,66 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
         if "contract_end" in sysf
         else pd.Series(pd.NaT, index=sysf.index, dtype="datetime64[ns]")
     )
+    known = inv_end.notna()
     from_inv = pd.DataFrame(
         {
-            "system_id": sysf["system_id"].astype("string"),
-            "buyer": sysf["ministry"].astype("string"),
-            "end_date": inv_end,
-            "source": "inventory",
+            "system_id": _category(sysf.loc[known, "system_id"]),
+            "buyer": _category(sysf.loc[known, "ministry"]),
+            "end_date": inv_end[known],
+            "source": pd.Categorical.from_codes(
+                np.zeros(int(known.sum()), dtype=np.int8), _SOURCES
+            ),
+            "contract_vendor": pd.Categorical([None] * int(known.sum())),
         }
     )
-    from_inv = from_inv[from_inv["end_date"].notna()]
-    ends = pd.concat([from_proc, from_inv], ignore_index=True)
-    ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
-    for c in ("source", "contract_vendor"):
-        ends[c] = ends[c].astype("string")
-    ends["pos_amount"] = ends["pos_amount"].astype("Float64")
-    return ends
+    ends = pd.DataFrame(
+        {
+            c: _union([from_proc[c], from_inv[c]])
+            for c in ("system_id", "buyer", "source", "contract_vendor")
+        }
+    )
+    ends.insert(
+        2,
+        "end_date",
+        pd.to_datetime(
+            pd.concat([from_proc["end_date"], from_inv["end_date"]], ignore_index=True)
+        ).dt.normalize(),
+    )
+    ends["pos_amount"] = pd.concat(
+        [from_proc["pos_amount"], pd.Series(pd.NA, index=from_inv.index, dtype="Float64")],
+        ignore_index=True,
+    )
+    return ends[["system_id", "buyer", "end_date", "source", "contract_vendor", "pos_amount"]]
+
+
+def _union(parts: list[pd.Series]) -> pd.Series:
+    """Categoricals concatenated with the union of their text categories, sorted."""
+    cats = [
+        pd.Categorical(p.astype("string"))
+        if not isinstance(p.dtype, pd.CategoricalDtype)
+        else p.array
+        for p in parts
+    ]
+    cats = [c.set_categories(c.categories.astype("string")) for c in cats]
+    return pd.Series(union_categoricals(cats, sort_categories=True, ignore_order=True))
 
 
 def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
-    d = pd.DataFrame(
+    mins, m_names = _codes(it["ministry"])
+    sups, s_names = _codes(it["supplier"])
+    # (ministry, supplier) as one integer that sorts as the pair of names.
+    key = mins * len(s_names) + sups
+    spend = pd.Series(it["pos_amount"].astype("float64").to_numpy())
+    g = spend.groupby(key, sort=True).agg(["sum", "size"])
+    k = g.index.to_numpy()
+    t = pd.DataFrame(
         {
-            "ministry": _text(it["ministry"]),
-            "supplier": _text(it["supplier"]),
-            "spend": it["pos_amount"].astype("float64"),
+            "ministry": m_names.array.take(k // len(s_names)),
+            "supplier": s_names.array.take(k % len(s_names)),
+            "spend": g["sum"].to_numpy(),
+            "contracts": g["size"].to_numpy(),
         }
     )
-    g = d.groupby(["ministry", "supplier"], dropna=False, sort=True)
-    t = g["spend"].agg(["sum", "size"]).reset_index()
-    t = t.rename(columns={"sum": "spend", "size": "contracts"})
     known = t["supplier"].notna()
     base = t["spend"].where(known).groupby(t["ministry"]).transform("sum")
     t["share"] = (t["spend"] / base.where(base > 0)).where(known)
@@ -219,24 +284,31 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
 
 
 def _competition(it: pd.DataFrame) -> pd.DataFrame:
-    method = _text(it["method"]).fillna("unknown")
-    single = (it["tenderers"] == 1).fillna(False) & method.isin(_COMPETITIVE)
+    methods, m_names = _codes(it["method"], fill="unknown")
+    mins, min_names = _codes(it["ministry"])
+    # Membership per distinct method, spread by code (never per row of text).
+    competitive = m_names.isin(_COMPETITIVE).to_numpy(dtype=bool)[methods]
+    tenderers = it["tenderers"]
+    key = mins * len(m_names) + methods
     d = pd.DataFrame(
         {
-            "ministry": _text(it["ministry"]),
-            "method": method,
-            "spend": it["pos_amount"].astype("float64"),
-            "single": single.astype("int64"),
-            "bids_known": (it["tenderers"].notna() & method.isin(_COMPETITIVE)).astype("int64"),
+            "spend": it["pos_amount"].astype("float64").to_numpy(),
+            "single": ((tenderers == 1).fillna(False).to_numpy(dtype=bool) & competitive).astype(
+                "int64"
+            ),
+            "bids_known": (tenderers.notna().to_numpy(dtype=bool) & competitive).astype("int64"),
         }
     )
-    g = d.groupby(["ministry", "method"], sort=True)
-    t = g.agg(
+    t = d.groupby(key, sort=True).agg(
         spend=("spend", "sum"),
         awards=("spend", "size"),
         single_bid_awards=("single", "sum"),
         bids_known=("bids_known", "sum"),
-    ).reset_index()
+    )
+    k = t.index.to_numpy()
+    t = t.reset_index(drop=True)
+    t.insert(0, "ministry", min_names.array.take(k // len(m_names)))
+    t.insert(1, "method", m_names.array.take(k % len(m_names)))
     total = t.groupby("ministry")["spend"].transform("sum")
     t["share"] = t["spend"] / total.where(total > 0)
     # Single bids are only counted where the number of bids is known.
@@ -249,60 +321,78 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     if ends.empty:
         return empty_details("system_ends")
     start = pd.Timestamp(as_of)
-    e = ends[ends["buyer"].notna()].copy()
-    e["_future"] = e["end_date"] >= start
-    # (system_id, buyer) as one integer: grouping and de-duplicating a
-    # million text pairs is most of this table's time.
-    sys_codes, buyer_codes = _sort_codes(e["system_id"]), _sort_codes(e["buyer"])
-    pair = sys_codes.astype(np.int64) * (int(buyer_codes.max(initial=0)) + 1) + buyer_codes
-    future = e["_future"].to_numpy(dtype=bool)
-    n_up = (
-        pd.Series(e["end_date"].to_numpy()[future])
-        .groupby(pair[future])
-        .nunique()
-        .rename("n_upcoming")
-    )
-    # Upcoming first (earliest end, procurement before the inventory date it
-    # repeats), then past ones latest first.
-    e["_key"] = np.where(
-        e["_future"], e["end_date"].astype("int64"), -e["end_date"].astype("int64")
-    )
-    # As sort_values(["system_id", "buyer", "_future", "_key", "source"],
-    # ascending=[T, T, F, T, F], kind="stable").drop_duplicates(["system_id",
-    # "buyer"]), on integer codes.
-    order = np.lexsort(
-        (
-            _sort_codes(e["source"], ascending=False),
-            e["_key"].to_numpy(),
-            _sort_codes(e["_future"], ascending=False),
-            buyer_codes,
-            sys_codes,
-        )
-    )
-    first = order[~pd.Series(pair[order]).duplicated().to_numpy()]
-    e = e.iloc[first]
-    e["n_upcoming"] = n_up.reindex(pair[first]).to_numpy()
-    e["status"] = np.where(e["_future"], "active", "ended")
+    rows = np.flatnonzero(ends["buyer"].notna().to_numpy(dtype=bool))
+    # On integer codes and arrays: the frame is only cut to the chosen rows.
+    sys_codes = _codes(ends["system_id"])[0][rows]
+    buyer_codes = _codes(ends["buyer"])[0][rows]
+    source_codes, source_names = _codes(ends["source"])
+    source_desc = _descending(source_codes, source_names)[rows]
+    end = ends["end_date"].iloc[rows]
+    future = (end >= start).to_numpy(dtype=bool)
+    # One integer per (system_id, buyer); contract_ends gives whole days.
+    pair, _ = pd.factorize(sys_codes * (int(buyer_codes.max(initial=0)) + 1) + buyer_codes)
+    days = end.to_numpy().astype("datetime64[D]").astype(np.int64) + _DAY_OFFSET
+    n_up = np.bincount(pd.unique(pair[future] * _DAY_SPAN + days[future]) // _DAY_SPAN)
+    n_up = np.append(n_up, np.zeros(int(pair.max(initial=-1)) + 1 - len(n_up), dtype=np.int64))
+    # The chosen end per pair has the smallest rank: upcoming before past,
+    # then the earliest upcoming or latest past day, then procurement before
+    # the inventory date it repeats; ties keep row order. As sort_values
+    # (["system_id", "buyer", "_future", "_key", "source"], ascending=[T, T,
+    # F, T, F], kind="stable").drop_duplicates(["system_id", "buyer"]), on
+    # integers and without sorting a million rows.
+    signed = np.where(future, days, 2 * _DAY_OFFSET - days)
+    rank = (~future).astype(np.int64) * (4 * _DAY_SPAN) + signed * 4 + source_desc
+    best = pd.Series(rank).groupby(pair, sort=False).transform("min").to_numpy()
+    cand = np.flatnonzero(rank == best)
+    cand = cand[~pd.Series(pair[cand]).duplicated().to_numpy()]
+    first = cand[np.lexsort((buyer_codes[cand], sys_codes[cand]))]
+    e = ends.iloc[rows[first]].copy()
+    chosen_future = future[first]
+    e["n_upcoming"] = n_up[pair[first]]
+    e["status"] = np.where(chosen_future, "active", "ended")
     e["months_to_end"] = ((e["end_date"] - start).dt.days / (365.25 / 12)).round(1)
-    e["n_upcoming"] = e["n_upcoming"].fillna(0)
     return _conform(e, "system_ends")
 
 
 def _factor_coverage(factors: pd.DataFrame | None, sysf: pd.DataFrame) -> pd.DataFrame:
     if factors is None or factors.empty or sysf.empty:
         return empty_details("factor_coverage")
+    # On codes: the factor table has a row per system and factor (1.25
+    # million for 50,000 systems). Scored system ids are unique.
     mins = sysf[["system_id", "ministry"]].dropna().astype("string")
-    f = factors[["system_id", "factor", "name", "known"]].copy()
-    f["system_id"] = f["system_id"].astype("string")
-    f = f.merge(mins, on="system_id", how="inner")
-    f["unknown"] = ~f["known"].astype("boolean").fillna(False)
-    t = (
-        f.groupby(["ministry", "factor", "name"], sort=True)["unknown"]
-        .agg(["size", "sum"])
-        .reset_index()
-        .rename(columns={"size": "systems", "sum": "systems_unknown"})
+    mins = mins.drop_duplicates("system_id")
+    sid, sid_uniq = pd.factorize(factors["system_id"].astype("string"))
+    min_codes, min_names = _codes(mins["ministry"])
+    at = pd.Index(mins["system_id"]).get_indexer(sid_uniq)
+    row_min = np.append(np.where(at >= 0, min_codes[at], -1), -1)[sid]
+    # Factors and names group in their categories' order, as groupby does.
+    fac, fac_names = _group_codes(factors["factor"])
+    name, name_names = _group_codes(factors["name"])
+    keep = (row_min >= 0) & (fac >= 0) & (name >= 0)
+    key = (row_min * len(fac_names) + fac) * len(name_names) + name
+    unknown = ~factors["known"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    g = pd.Series(unknown[keep]).groupby(key[keep], sort=True).agg(["size", "sum"])
+    k = g.index.to_numpy()
+    t = pd.DataFrame(
+        {
+            "ministry": min_names.array.take(k // (len(fac_names) * len(name_names))),
+            "factor": fac_names.array.take(k // len(name_names) % len(fac_names)),
+            "name": name_names.array.take(k % len(name_names)),
+            "systems": g["size"].to_numpy(),
+            "systems_unknown": g["sum"].to_numpy(),
+        }
     )
     return _conform(t, "factor_coverage")
+
+
+def _group_codes(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``(codes, names)`` in the order ``groupby(sort=True)`` uses: a
+    categorical's category order, else the text's; NA is -1."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names = pd.Series(s.cat.categories.astype("string"))
+        return s.cat.codes.to_numpy(dtype=np.int64), names
+    codes, names = _codes(s)
+    return np.where(codes == len(names) - 1, -1, codes), names.iloc[:-1]
 
 
 def open_flag(sysf: pd.DataFrame) -> pd.Series:
@@ -345,6 +435,12 @@ def _one_row(values: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([values.get(c)], dtype=t) for c, t in cols.items()})
 
 
+def _n_used(s: pd.Series) -> int:
+    """Distinct known texts of a column, counted on its codes."""
+    codes, names = _codes(s)
+    return int(np.count_nonzero(np.bincount(codes, minlength=len(names))[:-1]))
+
+
 def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) -> pd.DataFrame:
     s = sysf[sysf["ministry"].notna()] if "ministry" in sysf else sysf.iloc[0:0]
     band = _band(s)
@@ -357,8 +453,9 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     total_sys_spend = pos.sum()
     known = int(is_open.notna().sum())
     if n_ministries is None:
-        names = pd.concat([_text(it["ministry"]), s["ministry"].astype("string")])
-        n_ministries = int(names.dropna().nunique())
+        codes, names = _codes(it["ministry"])
+        used = names[np.bincount(codes, minlength=len(names)) > 0]
+        n_ministries = int(pd.concat([used, s["ministry"].astype("string")]).dropna().nunique())
     amount = pd.to_numeric(it["amount"], errors="coerce")
     return _one_row(
         {
@@ -366,7 +463,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
             "systems": len(s),
             # As ``ministries.spend_it`` (its sum over ministries).
             "spend_it": float(amount.sum()) if amount.notna().any() else None,
-            "suppliers": int(_text(it["supplier"]).dropna().nunique()),
+            "suppliers": _n_used(it["supplier"]),
             "systems_open": int(is_open.fillna(False).sum()),
             "systems_open_known": known,
             "open_share_systems": float(is_open.dropna().astype(float).mean()) if known else None,
@@ -384,55 +481,47 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     )
 
 
-def _keys(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """``(codes, names)``: integer codes of a text column (-1 for NA) and the
-    text of each code; a categorical keeps its codes (no text per row)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        names = pd.Series(s.cat.categories).astype("string")
-        return s.cat.codes.to_numpy(dtype=np.int64), names
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
-    return codes.astype(np.int64), pd.Series(uniques).astype("string")
-
-
 def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     # On integer codes: a national table has millions of rows and a few
     # thousand suppliers; text only for the result.
-    sup, sup_names = _keys(it["supplier"])
-    keep = sup >= 0
+    sup, sup_names = _codes(it["supplier"])
+    keep = sup < len(sup_names) - 1
     if not keep.any():
         return empty_details("national_suppliers")
-    mins, _ = _keys(it["ministry"])
-    sys_codes, sys_names = _keys(it["system_id"])
-    sup = sup[keep]
-    g_min = pd.Series(np.where(mins >= 0, mins, np.nan)[keep]).groupby(sup, sort=True)
+    mins, min_names = _codes(it["ministry"])
+    sys_codes, sys_names = _codes(it["system_id"])
+    sup, mins, sys_codes = sup[keep], mins[keep], sys_codes[keep]
     g_spend = pd.Series(it["pos_amount"].astype("float64").to_numpy()[keep]).groupby(sup, sort=True)
-    t = pd.DataFrame(
-        {
-            "ministries": g_min.nunique(),
-            "spend": g_spend.sum(),
-            "contracts": g_spend.size(),
-        }
-    )
-    t.index = pd.Index(sup_names.to_numpy()[t.index.to_numpy()], dtype="string", name="supplier")
+    # Distinct ministries per supplier: distinct (supplier, ministry) pairs
+    # (hashed, not sorted), counted per supplier.
+    known_min = mins < len(min_names) - 1
+    pairs_min = pd.unique(sup[known_min] * len(min_names) + mins[known_min])
+    per_sup = np.bincount(pairs_min // len(min_names), minlength=len(sup_names))
+    t = pd.DataFrame({"spend": g_spend.sum(), "contracts": g_spend.size()})
+    codes = t.index.to_numpy()
+    t["ministries"] = per_sup[codes]
+    t.index = pd.Index(sup_names.array.take(codes), name="supplier")
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
-    band = _band(sysf)
-    high_ids = set(sysf.loc[band.eq("high").fillna(False), "system_id"].astype("string"))
-    high_code = sys_names.isin(high_ids).to_numpy(dtype=bool)
-    sys_kept = sys_codes[keep]
-    linked = sys_kept >= 0
-    linked[linked] = high_code[sys_kept[linked]]
-    by_link = pd.DataFrame(
-        {
-            "supplier": sup_names.to_numpy()[sup[linked]],
-            "system_id": sys_names.to_numpy()[sys_kept[linked]],
-        }
-    ).astype("string")
-    vend = sysf.loc[sysf["system_id"].astype("string").isin(high_ids), ["vendor", "system_id"]]
-    by_vendor = vend.rename(columns={"vendor": "supplier"}).astype("string").dropna()
-    pairs = pd.concat([by_link, by_vendor], ignore_index=True).drop_duplicates()
-    t["systems_high_lockin"] = pairs.groupby("supplier")["system_id"].nunique()
-    t["systems_high_lockin"] = t["systems_high_lockin"].fillna(0)
+    # High-lock-in systems per supplier, by contract link or as the system's
+    # vendor: distinct (supplier, system) pairs on codes.
+    high = sysf.loc[_band(sysf).eq("high").fillna(False).to_numpy(dtype=bool)]
+    high_ids = pd.Index(high["system_id"].astype("string").dropna().unique())
+    high_code = np.append(high_ids.get_indexer(sys_names.array[:-1]), -1)[sys_codes]
+    linked = high_code >= 0
+    vendor_code = pd.Index(sup_names.array[:-1]).get_indexer(high["vendor"].astype("string"))
+    vendor_sys = high_ids.get_indexer(high["system_id"].astype("string"))
+    by_vendor = (vendor_code >= 0) & (vendor_sys >= 0)
+    pairs = pd.unique(
+        np.concatenate(
+            [
+                sup[linked] * len(high_ids) + high_code[linked],
+                vendor_code[by_vendor] * len(high_ids) + vendor_sys[by_vendor],
+            ]
+        )
+    )
+    per_sup = np.bincount(pairs // max(len(high_ids), 1), minlength=len(sup_names))
+    t["systems_high_lockin"] = per_sup[codes]
     t = t.reset_index().sort_values(["spend", "supplier"], ascending=[False, True])
     return _conform(t, "national_suppliers")
 

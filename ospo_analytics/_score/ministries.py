@@ -825,8 +825,8 @@ def _exit_windows(
     # One exit decision per system and buyer: its earliest ending contract
     # (procurement before an inventory date it repeats); ``n_ending`` counts
     # the distinct end dates within the windows.
-    ends["system_id"] = ends["system_id"].astype("string")
-    ends["buyer"] = ends["buyer"].astype("string")
+    for c in ("system_id", "buyer", "source", "contract_vendor"):
+        ends[c] = ends[c].astype("string")  # categorical in ``contract_ends``
     n_ending = ends.groupby(["system_id", "buyer"])["end_date"].nunique().rename("n_ending")
     ends = ends.sort_values(
         ["system_id", "buyer", "end_date", "source"],
