@@ -235,6 +235,32 @@ def test_workers_never_share_the_callers_kernel(country: Path, tmp_path) -> None
     ]
 
 
+def test_pdf_alone_is_printed_from_an_html_it_does_not_keep(country: Path, tmp_path) -> None:
+    """``--formats pdf`` used to give no PDF ("skipped: no HTML") and exit 0."""
+    # A stand-in browser: writes the PDF it is asked for, if the page exists.
+    fake = tmp_path / "fake-chromium"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";; '
+        'file://*) page="${a#file://}";; esac; done\n'
+        'test -f "$page" && grep -q "<html" "$page" && printf "%%PDF-1.4" > "$out"\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    job = {
+        "name": "National overview", "ministry": "", "slug": report.NATIONAL,
+        "notebook": str(report.NOTEBOOK_DIR / report.NATIONAL_NOTEBOOK),
+        "processed_dir": str(country), "out_dir": str(tmp_path / "out"),
+        "formats": ["pdf"], "timeout": 300, "chromium": str(fake), "as_of": "", "inject": "",
+    }  # fmt: skip
+    status = report._run_job(job)
+    assert status["status"] == "ok", status["error"]
+    assert status["pdf"] == "ok" and "report.pdf" in status["files"], status
+    out = tmp_path / "out"
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert not (out / "report.html").exists() and "report.html" not in status["files"]
+
+
 def test_parameters_cannot_run_code() -> None:
     hostile = "x\"\n__import__('os').system('touch /tmp/pwned')\n'''\\"
     job = {"notebook": str(report.NOTEBOOK_DIR / report.MINISTRY_NOTEBOOK), "ministry": hostile,

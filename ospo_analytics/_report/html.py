@@ -57,6 +57,9 @@ img { max-width: 100%; height: auto; }
   /* Tables fit the A4 width: no horizontal scroll on paper. */
   .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
   .jp-RenderedHTMLCommon table { font-size: 8pt !important; width: 100% !important; }
+  /* Narrower tables size their columns by content (a file path gets the
+     room, a count column does not), not in equal slices. */
+  .jp-RenderedHTMLCommon table:not(:has(th:nth-child(7))) { table-layout: auto !important; }
   /* Wide tables (7+ columns, e.g. systems with their drivers) get a smaller type. */
   .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { font-size: 6.5pt !important; }
   /* A word longer than its column (a file path) breaks instead of running

@@ -2354,7 +2354,10 @@ def _execute_job(job: dict) -> dict:
     try:
         if status == "failed" and not nb_path.exists() and nb is not None:
             nbformat.write(nb, nb_path)
-        if nb is not None and "html" in job["formats"]:
+        want_html = "html" in job["formats"]
+        # A PDF is printed from the HTML: made for it even when not asked for.
+        need_html = want_html or (status == "ok" and "pdf" in job["formats"])
+        if nb is not None and need_html:
             try:
                 from .._safe import atomic_write_text
                 from .html import export_html
@@ -2365,7 +2368,8 @@ def _execute_job(job: dict) -> dict:
                 with language(job.get("language")):
                     title = _("Readiness report: {name}").format(name=job["name"])
                 atomic_write_text(out / html_name, export_html(nb, title, job.get("language")))
-                files.insert(0, html_name)
+                if want_html:
+                    files.insert(0, html_name)
             except Exception as exc:
                 if _is_disk_full(exc):
                     raise
@@ -2387,6 +2391,8 @@ def _execute_job(job: dict) -> dict:
         pdf = _print_pdf(job["chromium"], out / "report.html", out / "report.pdf")
         if pdf == "ok":
             files.append("report.pdf")
+    if "html" not in job["formats"]:
+        (out / "report.html").unlink(missing_ok=True)  # only the PDF's source
     return {
         "name": job["name"],
         "slug": job["slug"],
