@@ -143,13 +143,28 @@ class _Run:
 
     def after(self, k: int) -> _Run:
         """The run without its first ``k`` lines."""
-        rest = _Run("".join(line + "\n" for line in self.lines()[k:]), self.quoted)
+        at = 0
+        for _ in range(k):  # the k-th line end, found in C
+            at = self.text.find("\n", at) + 1
+            if not at:
+                at = len(self.text)
+                break
+        rest = _Run(self.text[at:], self.quoted)
         rest.first_line = self.first_line + k
         return rest
 
     def records(self, delimiter: str) -> list[list[str]]:
         """The csv module's records of the run (a blank line is ``[]``)."""
         return list(csv.reader(self.lines(), delimiter=delimiter))
+
+    def head_records(self, delimiter: str, n: int) -> list[list[str]]:
+        """The csv module's records of the run's first ``n`` lines."""
+        head = self.text.split("\n", n)
+        if len(head) > n:
+            head.pop()  # the unsplit rest
+        elif head[-1] == "":
+            head.pop()  # the text ends with a line end
+        return list(csv.reader(head, delimiter=delimiter))
 
 
 def _well_formed(delimiter: str) -> str:
@@ -369,15 +384,17 @@ def _chunks(
                     chunk, starts = [], []
                 yield r
                 continue
-            records = r.records(delimiter)
+            # Only the lines the first chunk takes go through the csv module.
+            records = r.head_records(delimiter, limit - len(chunk))
             for k, rec in enumerate(records):
                 chunk.append(rec)
                 starts.append(r.first_line + k)
                 if len(chunk) >= limit:
                     yield chunk, starts
                     chunk, starts, first, limit = [], [], False, size
-                    if k + 1 < len(records):  # the rest of the run stays a run
-                        yield r.after(k + 1)
+                    rest = r.after(k + 1)
+                    if rest.text:  # the rest of the run stays a run
+                        yield rest
                     break
             continue
         chunk.append(r)

@@ -290,3 +290,18 @@ def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(tmp_path, 
     assert (b.table["award_date"] == pd.Timestamp("2021-05-06")).any()  # month-first
     assert b.table["amount"].eq(1.234).any()  # "1,234" with a decimal comma
     _assert_same(a, b)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a\n", "a", "a\nb", "a,b\nc\n", "a\n\nb\n", "\n\n", 'x,"y, z"\n\n"w"']
+)
+def test_first_lines_of_a_run_read_alone_as_from_the_whole_run(text):
+    """The first chunk takes only the lines it needs from a run: the same
+    records and the same rest (lines and line numbers) as splitting it all."""
+    run = _stream._Run(text, quoted=True)
+    run.first_line = 7
+    for n in range(6):
+        assert run.head_records(",", n) == run.records(",")[:n]
+        rest = run.after(n)
+        assert rest.lines() == run.lines()[n:]
+        assert rest.first_line == 7 + n
