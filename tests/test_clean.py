@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -596,6 +597,29 @@ def test_every_currency_token_holds_a_currency_character():
         pd.NA,
         "GBP",
     ]
+
+
+@pytest.mark.parametrize(
+    "dtype", [object, "string", pd.StringDtype("python"), pd.ArrowDtype(pa.string())]
+)
+def test_currency_of_the_cells_picked_on_raw_text_equals_every_cell_parsed(dtype):
+    """Only cells whose raw text holds a letter or currency sign are tidied and
+    parsed: the same currencies as tidying and parsing every cell, with
+    white space, placeholders, Excel errors and missing cells around them."""
+    values = [
+        "TT$ 5", " US$1,234.50 ", "\u200bTT$5\u00a0", "5", "(7)", "(US$ 1,234)", "1.234,5 €",
+        "EUR 3", "eur 3", "abc 5", "5 XYZ", "n/a", "N/A", "#REF!", "#n/a", "null", "nan", "",
+        "  ", None, "-1 £", "$5", "¥5", "5$", "€", "R$ 1.234,56", "\t5 USD\n", "1e5", "5-",
+    ]  # fmt: skip
+    if dtype is object:
+        s = pd.Series([*values, np.nan], dtype=object, index=range(10, 10 + len(values) + 1))
+    else:
+        s = pd.Series(values, dtype=dtype, index=range(10, 10 + len(values)))
+    got = C.detect_currency(s)
+    want = C._detect_currency_all(s)
+    pd.testing.assert_series_equal(got, want)
+    assert got.notna().sum() >= 8  # currencies were found
+    assert C.detect_currency(s.iloc[:0]).empty
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -742,6 +742,23 @@ def detect_currency(s: Any) -> pd.Series:
     ``"$"`` (or ``"¥"``) is NA: ambiguous, the project default decides.
     Cells without a currency are NA.
     """
+    s = _as_series(s)
+    if len(s) and (isinstance(s.dtype, pd.StringDtype) or _all_str_or_na(s)):
+        # Text without a letter or currency sign has none (see below), and a
+        # cell's currency depends on that cell alone: the cells that may hold
+        # one are picked on the raw text (tidying only removes white space),
+        # and only they are tidied and parsed.
+        maybe = _np_bool(pc.match_substring_regex(_arrow(s), _CUR_CHAR_RE))
+        if not maybe.all():
+            out = pd.Series(pd.NA, index=s.index, dtype="string")
+            if maybe.any():
+                out.iloc[np.flatnonzero(maybe)] = _detect_currency_all(s[maybe]).to_numpy()
+            return out
+    return _detect_currency_all(s)
+
+
+def _detect_currency_all(s: Any) -> pd.Series:
+    """:func:`detect_currency` of every cell."""
     cells = _Cells(s)
     is_str = cells.mask("str")
     out = pd.Series(pd.NA, index=cells.index, dtype="string")
