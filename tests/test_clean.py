@@ -672,3 +672,61 @@ def test_a_column_mixing_both_number_styles_flags_the_ambiguous_ones():
         "ambiguous number '1.234' (read as 1234; the column mixes 1,234.5 and 1.234,5 styles)"
     )
     assert problems.iloc[[0, 1, 3]].isna().all()
+
+
+def _clean_text_per_kind(s):
+    """clean_text as first written: pandas steps on the text cells only."""
+    import pyarrow.compute as pc
+
+    cells = C._Cells(s)
+    out = cells.text.copy()
+    is_str = cells.kind == "str"
+    if is_str.any():
+        arr = pc.replace_substring_regex(
+            C._arrow(out[is_str]), f"[{C._CONTROL}{C._ZERO_WIDTH}]", ""
+        )
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, f"[{C._WS}]+", " "))
+        out[is_str] = C._str_series(arr, out.index[is_str])
+    other = cells.mask("num", "bool", "datetime", "date", "time", "other")
+    if other.any():
+        out[other] = cells.obj[other].map(C._scalar_text).astype("string")
+    out = out.mask(out.str.lower().isin(list(C._NA_TOKENS)).fillna(False))
+    return out.astype("string"), cells.problems
+
+
+# Every white space and invisible character the cleaners know, some others.
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2007\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\x00\x07\x7f\x9f\u180e"
+_TEXT_CELLS = st.one_of(
+    st.text(
+        alphabet=st.sampled_from([*_SPACES, "a", "B", "-", "/", "?", "é", "İ", "K"]), max_size=12
+    ),
+    st.sampled_from(
+        [*C._NA_TOKENS, "N/A", "NULL", "NaN", " n/a ", "#REF!", "#n/a", "\u200b-\u200b"]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(st.one_of(_TEXT_CELLS, _CELLS), max_size=15), offset=st.integers(0, 9))
+def test_clean_text_in_arrow_equals_the_per_kind_steps(cells, offset):
+    """Tidying the whole column in Arrow (collapsing only the text with white
+    space to collapse) gives what the per-kind pandas steps gave."""
+    s = pd.Series(cells, dtype=object, index=pd.RangeIndex(offset, offset + len(cells)))
+    got, got_problems = C.clean_text(s)
+    want, want_problems = _clean_text_per_kind(s)
+    pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(got_problems, want_problems)
+
+
+def test_clean_text_in_arrow_on_every_space_run():
+    """Each pair of white-space characters, inside, around and alone."""
+    values = [f"{a}{b}" for a in _SPACES for b in _SPACES]
+    values += [f"x{a}{b}y" for a in _SPACES for b in _SPACES] + [
+        f"{a}x {b}" for a in _SPACES for b in _SPACES
+    ]
+    for s in (pd.Series(values, dtype=object), pd.Series(values, dtype="string")):
+        got, _ = C.clean_text(s)
+        want, _ = _clean_text_per_kind(s)
+        pd.testing.assert_series_equal(got, want)
+    assert got.notna().any() and got.isna().any()

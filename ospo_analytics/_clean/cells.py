@@ -75,7 +75,10 @@ _NA_TOKENS = frozenset(
 )
 # Whitespace incl. the no-break/thin spaces that spreadsheets love; written out
 # because pyarrow's RE2 ``\s`` is ASCII-only.
-_WS = "\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS_EXTRA = "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS = "\\s" + _WS_EXTRA
+# Text that white-space collapsing changes: white space other than one space.
+_WS_TO_COLLAPSE = f"[^\\S ]|[{_WS_EXTRA}]|  "
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _MAX_QUOTE = 60
@@ -280,18 +283,30 @@ def clean_text(s: Any) -> Result:
     problems : Series (string)
     """
     cells = _Cells(s)
-    out = cells.text.copy()
-    is_str = cells.kind == "str"
-    if is_str.any():
-        arr = pc.replace_substring_regex(_arrow(out[is_str]), f"[{_CONTROL}{_ZERO_WIDTH}]", "")
-        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, f"[{_WS}]+", " "))
-        t = _str_series(arr, out.index[is_str])
-        out[is_str] = t
+    # The text cells are tidied in Arrow over the whole column (the cells of
+    # other kinds are null there and stay null), with no pandas round trip.
+    arr = pc.replace_substring_regex(_arrow(cells.text), f"[{_CONTROL}{_ZERO_WIDTH}]", "")
+    # Collapsing runs of white space is the costly step: only on the text
+    # it changes (white space other than single spaces).
+    spaced = pc.match_substring_regex(arr, _WS_TO_COLLAPSE).fill_null(False)
+    if pc.any(spaced).as_py():
+        collapsed = pc.replace_substring_regex(arr.filter(spaced), f"[{_WS}]+", " ")
+        arr = pc.replace_with_mask(arr, spaced, collapsed)
+    arr = pc.utf8_trim_whitespace(arr)
+    out = _str_series(_without_na_tokens(arr), cells.index)
     other = cells.mask("num", "bool", "datetime", "date", "time", "other")
     if other.any():
-        out[other] = cells.obj[other].map(_scalar_text).astype("string")
-    out = out.mask(out.str.lower().isin(list(_NA_TOKENS)).fillna(False))
+        text = cells.obj[other].map(_scalar_text).astype("string")
+        out[other] = text.mask(text.str.lower().isin(list(_NA_TOKENS)).fillna(False))
     return out.astype("string"), cells.problems
+
+
+def _without_na_tokens(arr: pa.Array) -> pa.Array:
+    """``arr`` with the placeholder texts (any case) null."""
+    na = pc.is_in(pc.utf8_lower(arr), pa.array(sorted(_NA_TOKENS)))
+    if not pc.any(na).as_py():
+        return arr
+    return pc.if_else(na, pa.scalar(None, arr.type), arr)
 
 
 def _scalar_text(v: Any) -> Any:
