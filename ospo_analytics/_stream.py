@@ -824,6 +824,10 @@ def _with_witnesses(
     def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
         distinct = _load._distinct_texts(col, s)
         if distinct is None:
+            if not len(witnesses.get(col.name, ())):
+                # What _clean_column does with it (mostly distinct texts:
+                # supplier names, contract ids), without factorising it again.
+                return _load._clean_column_all(col, s, config)
             return with_witnesses(col, s, config)
         codes, uniques = distinct
         memo = memos.setdefault(col.name, _Memo())
