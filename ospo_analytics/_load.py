@@ -768,13 +768,20 @@ def _reject_frame(rows: pd.DataFrame, column, value, problem, action: str) -> pd
 
 
 def _is_it(classification: pd.Series, config: Config) -> pd.Series:
+    """Whether each classification code is IT (``[it_filter]``); NA without one.
+
+    Decided once per distinct code (a few hundred among millions of rows).
+    """
     flt = config["it_filter"]
-    codes = classification.astype("string").str.replace(r"[^0-9]", "", regex=True)
     if not flt.get("enabled", True):
         return pd.Series(pd.NA, index=classification.index, dtype="boolean")
+    at, uniques = pd.factorize(classification.astype("string"), use_na_sentinel=True)
+    codes = pd.Series(uniques, dtype="string").str.replace(r"[^0-9]", "", regex=True)
     prefixes = tuple(str(p) for p in flt.get("prefixes", []))
     is_it = codes.str.startswith(prefixes) if prefixes else codes.notna()
-    return is_it.astype("boolean").mask(codes.isna() | (codes == ""), pd.NA)
+    is_it = is_it.astype("boolean").mask(codes.isna() | (codes == ""), pd.NA)
+    # A missing code (-1) is NA, as its empty code would be.
+    return pd.Series(is_it.array.take(at, allow_fill=True), index=classification.index)
 
 
 def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:

@@ -266,3 +266,27 @@ def test_read_tables_reads_only_the_columns_asked_for(tmp_path):
     assert len(inv.columns) > 20  # other tables whole
     with pytest.raises(ValueError, match="amount_usd"):
         read_tables(config.processed_dir, columns={"procurement": ["amount_usd"]})
+
+
+@pytest.mark.parametrize(
+    "it_filter", ["", "[it_filter]\nprefixes = []\n", "[it_filter]\nenabled = false\n"]
+)
+def test_is_it_once_per_distinct_code_equals_every_row(tmp_path, it_filter):
+    """The IT flag decided per distinct code is the flag of every row decided
+    alone: missing, empty and non-numeric codes stay unknown."""
+    from ospo_analytics._load import _is_it
+
+    cfg = tmp_path / "ospo.toml"
+    cfg.write_text(it_filter)
+    config = load_config(cfg)
+    codes = ["48000000-8", None, "72000000", "x", "", "45000000-7", pd.NA, "48000000-8", "302"]
+    s = pd.Series(codes * 3, dtype="string", index=range(5, 5 + 3 * len(codes)))
+    flt = config["it_filter"]
+    digits = s.str.replace(r"[^0-9]", "", regex=True)
+    prefixes = tuple(str(p) for p in flt.get("prefixes", []))
+    every = (digits.str.startswith(prefixes) if prefixes else digits.notna()).astype("boolean")
+    every = every.mask(digits.isna() | (digits == ""), pd.NA)
+    if not flt.get("enabled", True):
+        every = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    pd.testing.assert_series_equal(_is_it(s, config), every)
+    assert len(_is_it(s.iloc[:0], config)) == 0
