@@ -147,19 +147,21 @@ class _Cells:
         n = len(s)
         self.problems = _no_problems(s.index)
         dtype = s.dtype
+        # One kind for the whole column: fixed-width text at once (no Python
+        # string per cell).
         if isinstance(dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(dtype) and n and _all_str_or_na(s)
         ):
-            kind = np.where(s.isna().to_numpy(), "na", "str").astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "str").astype("U8")
             self.obj = s.astype(object)
         elif pd.api.types.is_bool_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "bool").astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "bool").astype("U8")
             self.obj = s.astype(object)
         elif pd.api.types.is_numeric_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "num").astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "num").astype("U8")
             self.obj = s.astype(object)
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "datetime").astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "datetime").astype("U8")
             self.obj = s.astype(object)
         else:
             self.obj = s.astype(object)
@@ -195,7 +197,7 @@ class _Cells:
                 s.index,
             )
         # Fixed-width unicode: comparisons run in C, not per Python object.
-        self.kind = kind.astype("U8")
+        self.kind = kind.astype("U8", copy=False)
         self.text = text
 
     def mask(self, *kinds: str) -> np.ndarray:
