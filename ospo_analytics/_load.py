@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ._clean import cells as _clean
@@ -561,9 +562,23 @@ def _distinct_texts(col: Column, s: pd.Series) -> tuple[np.ndarray, np.ndarray] 
         or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
     ):
         return None
-    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        codes, uniques = _arrow_factorize(s.array)
+    else:
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
     if len(uniques) > len(s) // 4:
         return None
+    return codes, uniques
+
+
+def _arrow_factorize(text: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of Arrow-held text, in Arrow (no Python string per
+    cell): codes by first occurrence, -1 for missing, uniques as objects."""
+    arr = pa.array(text)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    encoded = arr.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return codes, uniques
 
 

@@ -478,10 +478,29 @@ class _Source:
         return frame
 
     def table_frame(self, table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
-        """The object frame of an Arrow table of text cells and ``source_row``."""
+        """The frame of an Arrow table of text cells and ``source_row``.
+
+        Columns of text only stay in Arrow (``string`` columns, no Python
+        string per cell): the cleaners read them in Arrow, and a text cell is
+        the same text in either column type. A column with missing cells
+        (padded short rows) is an object column, where they are None as in
+        memory (a ``string`` column would hold NA, written differently).
+        """
         names = table.schema.names[:-1]
-        data = {n: table.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)}
-        return self.frame(data, table.column(len(names)).to_numpy())
+        frame = pd.DataFrame(
+            {
+                n: (
+                    pd.Series(table.column(k).to_numpy(zero_copy_only=False), dtype=object)
+                    if table.column(k).null_count
+                    else pd.Series(pd.arrays.ArrowStringArray(table.column(k)), copy=False)
+                )
+                for k, n in enumerate(names)
+            }
+        )
+        frame["source_file"] = str(self.path)
+        frame["source_sheet"] = ""
+        frame["source_row"] = table.column(len(names)).to_numpy()
+        return frame
 
     def frames(self, acc) -> Iterator[pd.DataFrame | pa.Table]:
         """Data rows as ``_sheet_frame`` builds them: object frames, or Arrow

@@ -730,3 +730,47 @@ def test_clean_text_in_arrow_on_every_space_run():
         want, _ = _clean_text_per_kind(s)
         pd.testing.assert_series_equal(got, want)
     assert got.notna().any() and got.isna().any()
+
+
+@pytest.mark.parametrize("name", sorted(_CLEANERS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(),
+            _TEXT_CELLS,
+            st.sampled_from(["1.234,5", "$ 12", "04/03/2021", "44259", "yes", "GPL v3", "1e5"]),
+        ),
+        max_size=12,
+    )
+)
+def test_cleaners_read_text_in_arrow_as_text_in_objects(name, cells):
+    """The streaming loader hands text columns over in Arrow (``string``):
+    every cleaner gives what it gives for the same text as Python objects."""
+    func, _ = _CLEANERS[name]
+    objects = pd.Series(cells, dtype=object, index=pd.RangeIndex(3, 3 + len(cells)))
+    arrow = objects.astype("string")
+    assert isinstance(arrow.array, pd.arrays.ArrowStringArray)
+    for got, want in zip(func(arrow), func(objects), strict=True):
+        pd.testing.assert_series_equal(got, want)
+
+
+def test_arrow_factorize_equals_pandas_factorize():
+    """Codes by first occurrence, -1 for missing, the same uniques."""
+    import pyarrow as pa
+
+    from ospo_analytics._load import _arrow_factorize
+
+    values = ["b", "a", None, "b", "", "c", "a", None, "é", "", " a"]
+    chunked = pa.chunked_array([pa.array(values[:4]), pa.array(values[4:])])
+    for arr in (
+        pd.array(values, dtype="string"),
+        pd.arrays.ArrowStringArray(chunked),
+        pd.array([], dtype="string"),
+    ):
+        codes, uniques = _arrow_factorize(arr)
+        want_codes, want_uniques = pd.factorize(
+            np.asarray(arr.to_numpy(dtype=object)), use_na_sentinel=True
+        )
+        np.testing.assert_array_equal(codes, want_codes)
+        assert uniques.dtype == object and uniques.tolist() == want_uniques.tolist()

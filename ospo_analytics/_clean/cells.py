@@ -144,6 +144,8 @@ class _Cells:
     def __init__(self, s: Any, na_tokens: frozenset[str] = _NA_TOKENS) -> None:
         s = _as_series(s)
         self.index = s.index
+        self._raw = s
+        self._obj: pd.Series | None = None
         n = len(s)
         self.problems = _no_problems(s.index)
         dtype = s.dtype
@@ -153,18 +155,13 @@ class _Cells:
             pd.api.types.is_object_dtype(dtype) and n and _all_str_or_na(s)
         ):
             kind = np.where(s.isna().to_numpy(), "na", "str").astype("U8")
-            self.obj = s.astype(object)
         elif pd.api.types.is_bool_dtype(dtype):
             kind = np.where(s.isna().to_numpy(), "na", "bool").astype("U8")
-            self.obj = s.astype(object)
         elif pd.api.types.is_numeric_dtype(dtype):
             kind = np.where(s.isna().to_numpy(), "na", "num").astype("U8")
-            self.obj = s.astype(object)
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             kind = np.where(s.isna().to_numpy(), "na", "datetime").astype("U8")
-            self.obj = s.astype(object)
         else:
-            self.obj = s.astype(object)
             # One _kind_of call per distinct Python type, not per cell.
             types = self.obj.map(type)
             lookup = {t: _kind_of(t) for t in types.unique()}
@@ -173,9 +170,9 @@ class _Cells:
         text = pd.Series(pd.NA, index=s.index, dtype="string")
         is_str = kind == "str"
         if is_str.any():
-            arr = _arrow(self.obj[is_str])
+            arr = _arrow(s[is_str])
             arr = pc.utf8_trim_whitespace(pc.utf8_trim(pc.utf8_trim_whitespace(arr), _ZERO_WIDTH))
-            stripped = _str_series(arr, self.obj.index[is_str])
+            stripped = _str_series(arr, s.index[is_str])
             blank = _np_bool(pc.is_in(pc.utf8_lower(arr), pa.array(sorted(na_tokens))))
             err = _np_bool(pc.match_substring_regex(arr, _EXCEL_ERROR_RE, ignore_case=True))
             pos = np.flatnonzero(is_str)
@@ -199,6 +196,14 @@ class _Cells:
         # Fixed-width unicode: comparisons run in C, not per Python object.
         self.kind = kind.astype("U8", copy=False)
         self.text = text
+
+    @property
+    def obj(self) -> pd.Series:
+        """The raw cells as Python objects, made when first asked for (a text
+        column in Arrow is cleaned without them)."""
+        if self._obj is None:
+            self._obj = self._raw.astype(object)
+        return self._obj
 
     def mask(self, *kinds: str) -> np.ndarray:
         # Elementwise == per kind: np.isin sorts arrays (much slower).
