@@ -774,3 +774,32 @@ def test_arrow_factorize_equals_pandas_factorize():
         )
         np.testing.assert_array_equal(codes, want_codes)
         assert uniques.dtype == object and uniques.tolist() == want_uniques.tolist()
+
+
+def test_plain_numbers_read_by_arrow_as_by_to_numeric():
+    """Plain numbers are read by Arrow: the floats pandas' to_numeric gives
+    (the sign applied after), on long, tiny, huge and halfway digits."""
+    import random
+
+    rng = random.Random(5)
+    digits = "0123456789"
+    values = ["0", "-0", "00012", "-7.50", "0.1", "9007199254740993", "9007199254740995"]
+    values += ["1" * 400, "1" * 309, "0." + "0" * 400 + "1", "0." + "0" * 310 + "17"]
+    values += ["2." + "2250738585072011", "0." + "0" * 307 + "22250738585072011"]
+    values += ["1.00000000000000011102230246251565404236316680908203125"]  # a tie
+    values += ["1.00000000000000011102230246251565404236316680908203126"]
+    for _ in range(20_000):
+        v = "".join(rng.choice(digits) for _ in range(rng.randint(1, 25)))
+        if rng.random() < 0.7:
+            v += "." + "".join(rng.choice(digits) for _ in range(rng.randint(1, 25)))
+        values.append(("-" if rng.random() < 0.3 else "") + v)
+    text = pd.Series(values, dtype="string")
+    got = C._parse_number_text(text, None, allow_currency=True)[0].to_numpy()
+    neg = np.array([v.startswith("-") for v in values])
+    want = pd.to_numeric(
+        pd.Series([v.removeprefix("-") for v in values], dtype=object), errors="coerce"
+    ).to_numpy(dtype="float64", copy=True)
+    want[neg] = -want[neg]
+    ambiguous = text.str.fullmatch(C._AMBIGUOUS_PLAIN_RE).to_numpy(dtype=bool)
+    np.testing.assert_array_equal(got[~ambiguous], want[~ambiguous])
+    assert np.signbit(got[1]) and np.isinf(got[7]) and got[9] == 0.0

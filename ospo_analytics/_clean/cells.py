@@ -569,17 +569,17 @@ def _parse_number_text(
     if not fast.any():
         return _parse_number_text_all(text, decimal, allow_currency)
     fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
-    plain = text[fast]
-    dot_seen = bool(plain.str.contains(".", regex=False).any())
+    plain = arr.filter(pa.array(fast))
+    dot_seen = bool(pc.any(pc.match_substring(plain, ".")).as_py())
     values, problems, currency = _parse_number_text_all(
         text[~fast], decimal, allow_currency, dot_seen=dot_seen
     )
-    # As the general parser does: the digits parsed by to_numeric, then the sign.
-    neg = plain.str.startswith("-").to_numpy(dtype=bool)
-    digits = plain.str.removeprefix("-").to_numpy(dtype=object)
-    nums = pd.to_numeric(pd.Series(digits, dtype=object), errors="coerce").to_numpy(
-        dtype="float64", copy=True
-    )
+    # As the general parser does: the digits, then the sign. Arrow reads
+    # digits as to_numeric does (correctly rounded, inf past the largest
+    # float), without a Python string per value.
+    neg = _np_bool(pc.starts_with(plain, "-"))
+    digits = pc.if_else(pa.array(neg), pc.utf8_slice_codeunits(plain, 1), plain)
+    nums = np.array(pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False), copy=True)
     nums[neg] = -nums[neg]
     out = pd.Series(np.nan, index=text.index, dtype="float64")
     out[fast] = nums
