@@ -77,10 +77,12 @@ _NA_TOKENS = frozenset(
 # because pyarrow's RE2 ``\s`` is ASCII-only.
 _WS_EXTRA = "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _WS = "\\s" + _WS_EXTRA
-# Text that white-space collapsing changes: white space other than one space.
-_WS_TO_COLLAPSE = f"[^\\S ]|[{_WS_EXTRA}]|  "
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVISIBLE = f"[{_CONTROL}{_ZERO_WIDTH}]"
+# Text that clean_text's replaces change: an invisible character, or white
+# space other than one space.
+_UNTIDY = f"{_INVISIBLE}|[^\\S ]|[{_WS_EXTRA}]|  "
 _MAX_QUOTE = 60
 
 
@@ -292,13 +294,15 @@ def clean_text(s: Any) -> Result:
     cells = _Cells(s)
     # The text cells are tidied in Arrow over the whole column (the cells of
     # other kinds are null there and stay null), with no pandas round trip.
-    arr = pc.replace_substring_regex(_arrow(cells.text), f"[{_CONTROL}{_ZERO_WIDTH}]", "")
-    # Collapsing runs of white space is the costly step: only on the text
-    # it changes (white space other than single spaces).
-    spaced = pc.match_substring_regex(arr, _WS_TO_COLLAPSE).fill_null(False)
-    if pc.any(spaced).as_py():
-        collapsed = pc.replace_substring_regex(arr.filter(spaced), f"[{_WS}]+", " ")
-        arr = pc.replace_with_mask(arr, spaced, collapsed)
+    # Removing invisible characters and collapsing white space change only
+    # the text holding some (white space other than single spaces): the
+    # costly replaces run on that text alone.
+    arr = _arrow(cells.text)
+    untidy = pc.match_substring_regex(arr, _UNTIDY).fill_null(False)
+    if pc.any(untidy).as_py():
+        tidied = pc.replace_substring_regex(arr.filter(untidy), _INVISIBLE, "")
+        tidied = pc.replace_substring_regex(tidied, f"[{_WS}]+", " ")
+        arr = pc.replace_with_mask(arr, untidy, tidied)
     arr = pc.utf8_trim_whitespace(arr)
     out = _str_series(_without_na_tokens(arr), cells.index)
     other = cells.mask("num", "bool", "datetime", "date", "time", "other")
