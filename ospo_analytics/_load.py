@@ -1143,7 +1143,9 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
         aliases=vendors.get("aliases") or None,
     )
     mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
-    clean = clean.copy()
+    # Copy-on-write: setting a column on a shallow copy leaves the caller's
+    # frame as it was, without copying every column of millions of rows.
+    clean = clean.copy(deep=False)
     # Mapped once per distinct spelling (millions of rows, thousands of names).
     codes, uniques = pd.factorize(clean["supplier_raw"])
     names = pd.Series(uniques).map(mapping).astype("string").array

@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from .cells import clean_text, normalise_vendor
@@ -283,8 +285,13 @@ def _display_names(frame: pd.DataFrame, alias_display: dict[str, str]) -> pd.Dat
     The alias target, else the most frequent spelling that does not look like
     mojibake (a garbled spelling is named only when the cluster has no other).
     """
+    # ASCII text is never mojibake: only the other spellings are looked at.
+    ascii_only = pc.string_is_ascii(pa.array(frame["supplier_raw"], pa.string()))
+    moji = np.zeros(len(frame), dtype=bool)
+    for i in np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False)).tolist():
+        moji[i] = looks_mojibake(frame["supplier_raw"].iat[i])
     ranked = frame.assign(
-        _moji=frame["supplier_raw"].map(looks_mojibake).astype(bool),
+        _moji=moji,
         _fold=frame["supplier_raw"].str.casefold(),
         _len=frame["supplier_raw"].str.len(),
     ).sort_values(
