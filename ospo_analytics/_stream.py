@@ -156,7 +156,8 @@ class _Run:
 
     def line_array(self) -> pa.LargeStringArray:
         """The lines as an Arrow array, each with its line end (if any), built
-        from the bytes (splitting the text makes a Python list first)."""
+        on the bytes without copying them (several times cheaper than
+        splitting the text with an Arrow kernel)."""
         bounds = self.bounds()
         return pa.LargeStringArray.from_buffers(
             len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(self.data)
@@ -451,7 +452,8 @@ def _delimiter(path: Path, encoding: str, has_nul: bool) -> str:
 
 
 class _Source:
-    """One big CSV read as object frames of data rows, chunk by chunk."""
+    """One big CSV read as frames of data rows, chunk by chunk (object
+    columns, or Arrow text columns for the chunks Arrow parsed)."""
 
     def __init__(self, table: str, path: Path, config: Config, chunk_rows: int) -> None:
         from . import _load
