@@ -253,3 +253,20 @@ def test_demo_names_keep_their_source_spelling(tmp_path):
                     seen += 1
                     assert w.casefold() in source_words, (col, v, w)
     assert seen > 20  # the check did look at accented names
+
+
+def test_normalised_once_per_casefolded_spelling_equals_each_name_alone():
+    """Supplier keys made once per casefolded spelling are each name's own."""
+    from ospo_analytics._clean.cells import _normalise_vendor_one, clean_text, normalise_vendor
+
+    names = [
+        "ACME LTD", "Acme Ltd", "acme ltd", "ＡＣＭＥ Ltd", "Straße GmbH", "STRASSE GMBH",
+        "İstanbul Yazılım A.Ş.", "ISTANBUL YAZILIM AS", "ﬁnance Co", "ΣΟΦΟΣ Ltd", "σοφος ltd",
+        "The Company", "A T & T CORP", "at&t corp", None, "  ", "n/a", "ǅemal d.o.o.", "Ǆemal DOO",
+    ]  # fmt: skip
+    s = pd.Series(names * 2, dtype=object)
+    text, _ = clean_text(s)
+    want = [None if pd.isna(t) else _normalise_vendor_one(t) for t in text]
+    got = normalise_vendor(s)
+    assert [None if pd.isna(v) else v for v in got] == want
+    assert got.dtype == "string" and got.notna().sum() > 20

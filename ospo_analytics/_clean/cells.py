@@ -1561,7 +1561,13 @@ _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
 def _normalise_vendor_one(name: str) -> str | None:
-    text = unicodedata.normalize("NFKD", name.casefold())
+    return _normalise_folded(name.casefold())
+
+
+def _normalise_folded(folded: str) -> str | None:
+    """:func:`_normalise_vendor_one` of a name from its casefolded text (all
+    it depends on: spellings differing only in case share the work)."""
+    text = unicodedata.normalize("NFKD", folded)
     if not text.isascii():
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("+", " and ")
@@ -1622,8 +1628,11 @@ def normalise_vendor(s: Any) -> pd.Series:
     out = pd.Series(pd.NA, index=text.index, dtype="string")
     present = text.notna().to_numpy()
     if present.any():
-        vals, _ = _map_unique(
-            text[present].astype(object), lambda t: (_normalise_vendor_one(t), None)
-        )
+        # Once per distinct casefolded text: "ACME LTD" and "Acme Ltd" share it.
+        codes, uniques = pd.factorize(text[present].to_numpy(dtype=object))
+        folded = np.array([u.casefold() for u in uniques.tolist()], dtype=object)
+        fcodes, funiques = pd.factorize(folded)
+        keys = np.array([_normalise_folded(f) for f in funiques.tolist()], dtype=object)
+        vals = pd.Series(keys[fcodes][codes], dtype=object)
         out[present] = vals.astype("string").to_numpy()
     return out
