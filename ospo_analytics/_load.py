@@ -1142,7 +1142,8 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
         threshold=float(vendors.get("fuzzy_threshold", 92)),
         aliases=vendors.get("aliases") or None,
     )
-    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
+    # Lists first: iterating a string Series goes element by element through pandas.
+    mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
     # Copy-on-write: setting a column on a shallow copy leaves the caller's
     # frame as it was, without copying every column of millions of rows.
     clean = clean.copy(deep=False)
@@ -1614,7 +1615,8 @@ def _unify_vendors(inputs: Inputs, config: Config) -> None:
         threshold=float(vendors.get("fuzzy_threshold", 92)),
         aliases=vendors.get("aliases") or None,
     )
-    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
+    # Lists first: iterating a string Series goes element by element through pandas.
+    mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
     inputs.inventory.table = inv.assign(vendor=inv["vendor"].map(mapping).astype("string"))
     if len(proc):
         inputs.procurement.table = proc.assign(

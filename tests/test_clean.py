@@ -803,3 +803,56 @@ def test_plain_numbers_read_by_arrow_as_by_to_numeric():
     ambiguous = text.str.fullmatch(C._AMBIGUOUS_PLAIN_RE).to_numpy(dtype=bool)
     np.testing.assert_array_equal(got[~ambiguous], want[~ambiguous])
     assert np.signbit(got[1]) and np.isinf(got[7]) and got[9] == 0.0
+
+
+_AMOUNT_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "TT$ 5",
+            "US$1,234.50",
+            "(US$ 1,234)",
+            "1.234,5 €",
+            "EUR 3",
+            "eur 3",
+            "abc 5",
+            "5 XYZ",
+            "$5",
+            "¥5",
+            "5$",
+            "€",
+            "R$ 1.234,56",
+            "5 USD",
+            "1e5",
+            "5-",
+            "USD",
+            "USD 1.2.3",
+            "usd -5",
+            "− 5 EUR",
+            "EUR5EUR",
+            "12 ab$",
+            "TT$ (5)",
+            "(TT$ 5)",
+            "5 5 USD",
+            "U$S 7",
+            "BDS$ 1 000",
+            "-£5",
+            "£-5",
+            "5 £ -",
+            "1,234.5e3 EUR",
+        ]
+    ),  # fmt: skip
+    st.text(alphabet="0123456789.,' ()-−+eEUSDRTabc$€£¥₹", min_size=1, max_size=14),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_AMOUNT_TEXT, min_size=1, max_size=12))
+def test_currencies_from_the_amount_pattern_equal_the_parsers(values):
+    """detect_currency reads the tokens without parsing the numbers: the
+    currencies the whole number parser gives with them."""
+    text = pd.Series(values, dtype="string").str.strip()
+    text = text[text.str.len() > 0]
+    if text.empty or text.str.lower().isin(list(C._NA_TOKENS)).any():
+        return
+    _, _, want = C._parse_number_text(text, None, allow_currency=True)
+    pd.testing.assert_series_equal(C.detect_currency(text), want, check_names=False)

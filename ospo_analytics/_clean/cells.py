@@ -595,18 +595,11 @@ def _parse_number_text(
     return out, prob, cur
 
 
-def _parse_number_text_all(
-    text: pd.Series, decimal: str | None, allow_currency: bool, dot_seen: bool = False
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """The general parser of :func:`_parse_number_text` (every shape)."""
-    idx = text.index
-    values = pd.Series(np.nan, index=idx, dtype="float64")
-    problems = pd.Series(pd.NA, index=idx, dtype="string")
-    currency = pd.Series(pd.NA, index=idx, dtype="string")
-    if text.empty:
-        return values, problems, currency
+def _amount_parts(text: pd.Series) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+    """``(paren, parts, matched)`` of non-empty text: accounting brackets
+    ("(1,234.00)"), the groups of :data:`_AMOUNT_RE` inside, and whether it
+    matched."""
     arr = _arrow(text)
-    # Accounting negatives "(1,234.00)".
     paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
     inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
     parts = dict(
@@ -617,7 +610,20 @@ def _parse_number_text_all(
         )
     )
     matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
+    return paren, parts, matched
 
+
+def _parse_number_text_all(
+    text: pd.Series, decimal: str | None, allow_currency: bool, dot_seen: bool = False
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The general parser of :func:`_parse_number_text` (every shape)."""
+    idx = text.index
+    values = pd.Series(np.nan, index=idx, dtype="float64")
+    problems = pd.Series(pd.NA, index=idx, dtype="string")
+    currency = pd.Series(pd.NA, index=idx, dtype="string")
+    if text.empty:
+        return values, problems, currency
+    paren, parts, matched = _amount_parts(text)
     _currency_tokens(parts, matched, currency, allow_currency)
     body = pc.replace_substring_regex(parts["body"], f"[{_WS}'’]", "")
     body = pc.utf8_rtrim(body, characters=".,")
@@ -795,7 +801,11 @@ def _detect_currency_all(s: Any) -> pd.Series:
         text = cells.text[is_str]
         maybe = _np_bool(pc.match_substring_regex(_arrow(text), _CUR_CHAR_RE))
         if maybe.any():
-            _, _, cur = _parse_number_text(text[maybe], None, allow_currency=True)
+            # The parser's currencies come from the amount pattern's tokens
+            # alone: the numbers themselves are not needed.
+            cur = pd.Series(pd.NA, index=text.index[maybe], dtype="string")
+            _, parts, matched = _amount_parts(text[maybe])
+            _currency_tokens(parts, matched, cur, allow_currency=True)
             out.iloc[np.flatnonzero(is_str)[maybe]] = cur.to_numpy()
     return out
 
