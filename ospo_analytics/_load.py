@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ._clean import cells as _clean
@@ -561,9 +563,29 @@ def _distinct_texts(col: Column, s: pd.Series) -> tuple[np.ndarray, np.ndarray] 
         or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty")
     ):
         return None
-    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-    if len(uniques) > len(s) // 4:
+    limit = len(s) // 4
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        # Mostly distinct columns (ids, amounts) show it in their first rows:
+        # more distinct texts there than the limit means more in the column.
+        head = pc.unique(pa.array(s.array[: 2 * limit]))  # faster than count_distinct
+        if len(head) - head.null_count > limit:  # NA is not a text
+            return None
+        codes, uniques = _arrow_factorize(s.array)
+    else:
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniques) > limit:
         return None
+    return codes, uniques
+
+
+def _arrow_factorize(text: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of Arrow-held text, in Arrow (no Python string per
+    cell): codes by first occurrence, -1 for missing, uniques as objects."""
+    arr = pa.array(text)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    encoded = arr.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return codes, uniques
 
 
@@ -768,13 +790,20 @@ def _reject_frame(rows: pd.DataFrame, column, value, problem, action: str) -> pd
 
 
 def _is_it(classification: pd.Series, config: Config) -> pd.Series:
+    """Whether each classification code is IT (``[it_filter]``); NA without one.
+
+    Decided once per distinct code (a few hundred among millions of rows).
+    """
     flt = config["it_filter"]
-    codes = classification.astype("string").str.replace(r"[^0-9]", "", regex=True)
     if not flt.get("enabled", True):
         return pd.Series(pd.NA, index=classification.index, dtype="boolean")
+    at, uniques = pd.factorize(classification.astype("string"), use_na_sentinel=True)
+    codes = pd.Series(uniques, dtype="string").str.replace(r"[^0-9]", "", regex=True)
     prefixes = tuple(str(p) for p in flt.get("prefixes", []))
     is_it = codes.str.startswith(prefixes) if prefixes else codes.notna()
-    return is_it.astype("boolean").mask(codes.isna() | (codes == ""), pd.NA)
+    is_it = is_it.astype("boolean").mask(codes.isna() | (codes == ""), pd.NA)
+    # A missing code (-1) is NA, as its empty code would be.
+    return pd.Series(is_it.array.take(at, allow_fill=True), index=classification.index)
 
 
 def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
@@ -1113,8 +1142,11 @@ def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFram
         threshold=float(vendors.get("fuzzy_threshold", 92)),
         aliases=vendors.get("aliases") or None,
     )
-    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
-    clean = clean.copy()
+    # Lists first: iterating a string Series goes element by element through pandas.
+    mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
+    # Copy-on-write: setting a column on a shallow copy leaves the caller's
+    # frame as it was, without copying every column of millions of rows.
+    clean = clean.copy(deep=False)
     # Mapped once per distinct spelling (millions of rows, thousands of names).
     codes, uniques = pd.factorize(clean["supplier_raw"])
     names = pd.Series(uniques).map(mapping).astype("string").array
@@ -1583,7 +1615,8 @@ def _unify_vendors(inputs: Inputs, config: Config) -> None:
         threshold=float(vendors.get("fuzzy_threshold", 92)),
         aliases=vendors.get("aliases") or None,
     )
-    mapping = dict(zip(table["supplier_raw"], table["supplier"], strict=True))
+    # Lists first: iterating a string Series goes element by element through pandas.
+    mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
     inputs.inventory.table = inv.assign(vendor=inv["vendor"].map(mapping).astype("string"))
     if len(proc):
         inputs.procurement.table = proc.assign(

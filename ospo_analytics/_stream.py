@@ -128,11 +128,40 @@ class _Run:
     is parsed by Arrow instead of line by line in Python.
     """
 
-    __slots__ = ("first_line", "quoted", "text")
+    __slots__ = ("_data", "first_line", "quoted", "text")
 
     def __init__(self, text: str, quoted: bool) -> None:
         self.text, self.quoted = text, quoted
         self.first_line = 1  # the file's line number of the run's first line
+        self._data: bytes | None = None
+
+    @property
+    def data(self) -> bytes:
+        """The run's text in UTF-8 (encoded once: the line checks and Arrow
+        both read it)."""
+        if self._data is None:
+            self._data = self.text.encode("utf-8")
+        return self._data
+
+    def bounds(self) -> np.ndarray:
+        """Byte offsets of the lines in :attr:`data`: line ``k`` with its line
+        end is ``data[b[k]:b[k + 1]]`` (the lines of :meth:`lines`)."""
+        ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        bounds = np.empty(len(ends) + 1, dtype=np.int64)
+        bounds[0] = 0
+        bounds[1:] = ends + 1
+        if bounds[-1] != len(self.data):
+            bounds = np.append(bounds, len(self.data))  # no line end at the end
+        return bounds
+
+    def line_array(self) -> pa.LargeStringArray:
+        """The lines as an Arrow array, each with its line end (if any), built
+        on the bytes without copying them (several times cheaper than
+        splitting the text with an Arrow kernel)."""
+        bounds = self.bounds()
+        return pa.LargeStringArray.from_buffers(
+            len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(self.data)
+        )
 
     def lines(self) -> list[str]:
         """The run's lines without their line ends."""
@@ -143,7 +172,13 @@ class _Run:
 
     def after(self, k: int) -> _Run:
         """The run without its first ``k`` lines."""
-        rest = _Run("".join(line + "\n" for line in self.lines()[k:]), self.quoted)
+        at = 0
+        for _ in range(k):  # the k-th line end, found in C
+            at = self.text.find("\n", at) + 1
+            if not at:
+                at = len(self.text)
+                break
+        rest = _Run(self.text[at:], self.quoted)
         rest.first_line = self.first_line + k
         return rest
 
@@ -151,21 +186,32 @@ class _Run:
         """The csv module's records of the run (a blank line is ``[]``)."""
         return list(csv.reader(self.lines(), delimiter=delimiter))
 
+    def head_records(self, delimiter: str, n: int) -> list[list[str]]:
+        """The csv module's records of the run's first ``n`` lines."""
+        head = self.text.split("\n", n)
+        if len(head) > n:
+            head.pop()  # the unsplit rest
+        elif head[-1] == "":
+            head.pop()  # the text ends with a line end
+        return list(csv.reader(head, delimiter=delimiter))
+
 
 def _well_formed(delimiter: str) -> str:
-    """RE2 pattern of a line whose every cell is plain or fully quoted."""
+    """RE2 pattern of a line (with or without its line end) whose every cell
+    is plain or fully quoted."""
     d = re.escape(delimiter)
     cell = f'(?:[^"{d}]*|"(?:[^"]|"")*")'
-    return f"^{cell}(?:{d}{cell})*$"
+    # A quoted cell ends with a quote, so a line end can only be the end.
+    return f"^{cell}(?:{d}{cell})*\\n?$"
 
 
 def _run_of(text: str, delimiter: str) -> _Run | None:
     """``text`` as a run when every line in it is a well-formed record."""
     if '"' not in text:
         return _Run(text, quoted=False)
-    lines = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))
-    if pc.all(pc.match_substring_regex(lines, _well_formed(delimiter))).as_py():
-        return _Run(text, quoted=True)
+    run = _Run(text, quoted=True)
+    if pc.all(pc.match_substring_regex(run.line_array(), _well_formed(delimiter))).as_py():
+        return run
     return None
 
 
@@ -369,15 +415,17 @@ def _chunks(
                     chunk, starts = [], []
                 yield r
                 continue
-            records = r.records(delimiter)
+            # Only the lines the first chunk takes go through the csv module.
+            records = r.head_records(delimiter, limit - len(chunk))
             for k, rec in enumerate(records):
                 chunk.append(rec)
                 starts.append(r.first_line + k)
                 if len(chunk) >= limit:
                     yield chunk, starts
                     chunk, starts, first, limit = [], [], False, size
-                    if k + 1 < len(records):  # the rest of the run stays a run
-                        yield r.after(k + 1)
+                    rest = r.after(k + 1)
+                    if rest.text:  # the rest of the run stays a run
+                        yield rest
                     break
             continue
         chunk.append(r)
@@ -404,7 +452,8 @@ def _delimiter(path: Path, encoding: str, has_nul: bool) -> str:
 
 
 class _Source:
-    """One big CSV read as object frames of data rows, chunk by chunk."""
+    """One big CSV read as frames of data rows, chunk by chunk (object
+    columns, or Arrow text columns for the chunks Arrow parsed)."""
 
     def __init__(self, table: str, path: Path, config: Config, chunk_rows: int) -> None:
         from . import _load
@@ -431,10 +480,29 @@ class _Source:
         return frame
 
     def table_frame(self, table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
-        """The object frame of an Arrow table of text cells and ``source_row``."""
+        """The frame of an Arrow table of text cells and ``source_row``.
+
+        Columns of text only stay in Arrow (``string`` columns, no Python
+        string per cell): the cleaners read them in Arrow, and a text cell is
+        the same text in either column type. A column with missing cells
+        (padded short rows) is an object column, where they are None as in
+        memory (a ``string`` column would hold NA, written differently).
+        """
         names = table.schema.names[:-1]
-        data = {n: table.column(k).to_numpy(zero_copy_only=False) for k, n in enumerate(names)}
-        return self.frame(data, table.column(len(names)).to_numpy())
+        frame = pd.DataFrame(
+            {
+                n: (
+                    pd.Series(table.column(k).to_numpy(zero_copy_only=False), dtype=object)
+                    if table.column(k).null_count
+                    else pd.Series(pd.arrays.ArrowStringArray(table.column(k)), copy=False)
+                )
+                for k, n in enumerate(names)
+            }
+        )
+        frame["source_file"] = str(self.path)
+        frame["source_sheet"] = ""
+        frame["source_row"] = table.column(len(names)).to_numpy()
+        return frame
 
     def frames(self, acc) -> Iterator[pd.DataFrame | pa.Table]:
         """Data rows as ``_sheet_frame`` builds them: object frames, or Arrow
@@ -530,18 +598,22 @@ class _Source:
         """
         if self.mapping is None or len(self.delimiter) != 1:
             return None
-        lines = run.lines()
-        lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
-        filled = np.flatnonzero(lengths > 0)  # Arrow skips empty lines; csv gives []
+        bounds, raw = run.bounds(), run.data
+        # A line holding only its line end is empty: Arrow skips it, csv gives [].
+        lengths = np.diff(bounds)
+        lengths[np.frombuffer(raw, dtype=np.uint8)[bounds[1:] - 1] == 10] -= 1
+        filled = np.flatnonzero(lengths > 0)
         if not len(filled):
             return pa.table({})
-        width = len(next(csv.reader([lines[int(filled[0])]], delimiter=self.delimiter)))
+        i = int(filled[0])
+        line = raw[bounds[i] : bounds[i] + lengths[i]].decode("utf-8")
+        width = len(next(csv.reader([line], delimiter=self.delimiter)))
         if width <= max(self.mapping):
             return None
         names = [f"c{i}" for i in range(width)]
         try:
             table = pcsv.read_csv(
-                pa.py_buffer(run.text.encode("utf-8")),
+                pa.py_buffer(raw),
                 read_options=pcsv.ReadOptions(column_names=names),
                 parse_options=pcsv.ParseOptions(
                     delimiter=self.delimiter,
@@ -562,12 +634,17 @@ class _Source:
         if table.num_rows != len(filled):
             return None
         # Blank rows (every cell empty or white space) are not data rows: the
-        # rows with no ASCII letter or digit anywhere are checked exactly.
-        maybe = pc.invert(pc.match_substring_regex(table.column(0), "[0-9A-Za-z]"))
-        for col in table.columns[1:]:
-            maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(col, "[0-9A-Za-z]")))
+        # rows with no ASCII letter or digit anywhere are checked exactly. A
+        # column is searched only on the rows no earlier column ruled out.
+        maybe = np.arange(table.num_rows)
+        for col in table.columns:
+            if not len(maybe):
+                break
+            cells = col.take(maybe) if len(maybe) < table.num_rows else col
+            has = pc.match_substring_regex(cells, "[0-9A-Za-z]")
+            maybe = maybe[~has.to_numpy(zero_copy_only=False)]
         keep = np.ones(table.num_rows, dtype=bool)
-        for i in np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist():
+        for i in maybe.tolist():
             cells = [table.column(k)[i].as_py() for k in range(width)]
             keep[i] = not self._load._row_blank(cells)
         rows = filled[keep] + run.first_line
@@ -694,10 +771,30 @@ def _witnesses_of(c: Column, cells: pd.Series | pa.ChunkedArray, store: dict[str
 
 
 def _fold_digits(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Digits 1-9 as ``9`` (a number's shape); literal replaces beat one regex."""
-    for d in "12345678":
-        text = pc.replace_substring(text, d, "9")
-    return text
+    """Digits 1-9 as ``9`` (a number's shape).
+
+    In UTF-8 an ASCII byte is always that character (bytes of other
+    characters are all >= 0x80), so the digits are folded in the character
+    bytes at once, keeping the offsets and nulls.
+    """
+    if isinstance(text, pa.ChunkedArray):
+        return pa.chunked_array([_fold_digits(c) for c in text.chunks], type=text.type)
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        for d in "12345678":  # other layouts: literal replaces beat one regex
+            text = pc.replace_substring(text, d, "9")
+        return text
+    validity, offsets, chars = text.buffers()
+    if chars is None or not chars.size:
+        return text
+    b = np.frombuffer(chars, dtype=np.uint8)
+    folded = np.where((b >= 0x31) & (b <= 0x38), np.uint8(0x39), b)
+    return pa.Array.from_buffers(
+        text.type,
+        len(text),
+        [validity, offsets, pa.py_buffer(folded)],
+        null_count=text.null_count,
+        offset=text.offset,
+    )
 
 
 class _Memo:
@@ -748,6 +845,10 @@ def _with_witnesses(
     def clean_column(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
         distinct = _load._distinct_texts(col, s)
         if distinct is None:
+            if not len(witnesses.get(col.name, ())):
+                # What _clean_column does with it (mostly distinct texts:
+                # supplier names, contract ids), without factorising it again.
+                return _load._clean_column_all(col, s, config)
             return with_witnesses(col, s, config)
         codes, uniques = distinct
         memo = memos.setdefault(col.name, _Memo())

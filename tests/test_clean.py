@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -598,6 +599,29 @@ def test_every_currency_token_holds_a_currency_character():
     ]
 
 
+@pytest.mark.parametrize(
+    "dtype", [object, "string", pd.StringDtype("python"), pd.ArrowDtype(pa.string())]
+)
+def test_currency_of_the_cells_picked_on_raw_text_equals_every_cell_parsed(dtype):
+    """Only cells whose raw text holds a letter or currency sign are tidied and
+    parsed: the same currencies as tidying and parsing every cell, with
+    white space, placeholders, Excel errors and missing cells around them."""
+    values = [
+        "TT$ 5", " US$1,234.50 ", "\u200bTT$5\u00a0", "5", "(7)", "(US$ 1,234)", "1.234,5 €",
+        "EUR 3", "eur 3", "abc 5", "5 XYZ", "n/a", "N/A", "#REF!", "#n/a", "null", "nan", "",
+        "  ", None, "-1 £", "$5", "¥5", "5$", "€", "R$ 1.234,56", "\t5 USD\n", "1e5", "5-",
+    ]  # fmt: skip
+    if dtype is object:
+        s = pd.Series([*values, np.nan], dtype=object, index=range(10, 10 + len(values) + 1))
+    else:
+        s = pd.Series(values, dtype=dtype, index=range(10, 10 + len(values)))
+    got = C.detect_currency(s)
+    want = C._detect_currency_all(s)
+    pd.testing.assert_series_equal(got, want)
+    assert got.notna().sum() >= 8  # currencies were found
+    assert C.detect_currency(s.iloc[:0]).empty
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_plain_numbers_fast_path_equals_the_general_parser(seed):
     """Plain numbers skip the general parser; values, problems and currencies
@@ -648,3 +672,187 @@ def test_a_column_mixing_both_number_styles_flags_the_ambiguous_ones():
         "ambiguous number '1.234' (read as 1234; the column mixes 1,234.5 and 1.234,5 styles)"
     )
     assert problems.iloc[[0, 1, 3]].isna().all()
+
+
+def _clean_text_per_kind(s):
+    """clean_text as first written: pandas steps on the text cells only."""
+    import pyarrow.compute as pc
+
+    cells = C._Cells(s)
+    out = cells.text.copy()
+    is_str = cells.kind == "str"
+    if is_str.any():
+        arr = pc.replace_substring_regex(
+            C._arrow(out[is_str]), f"[{C._CONTROL}{C._ZERO_WIDTH}]", ""
+        )
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, f"[{C._WS}]+", " "))
+        out[is_str] = C._str_series(arr, out.index[is_str])
+    other = cells.mask("num", "bool", "datetime", "date", "time", "other")
+    if other.any():
+        out[other] = cells.obj[other].map(C._scalar_text).astype("string")
+    out = out.mask(out.str.lower().isin(list(C._NA_TOKENS)).fillna(False))
+    return out.astype("string"), cells.problems
+
+
+# Every white space and invisible character the cleaners know, some others.
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2007\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\x00\x07\x7f\x9f\u180e"
+_TEXT_CELLS = st.one_of(
+    st.text(
+        alphabet=st.sampled_from([*_SPACES, "a", "B", "-", "/", "?", "é", "İ", "K"]), max_size=12
+    ),
+    st.sampled_from(
+        [*C._NA_TOKENS, "N/A", "NULL", "NaN", " n/a ", "#REF!", "#n/a", "\u200b-\u200b"]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(st.one_of(_TEXT_CELLS, _CELLS), max_size=15), offset=st.integers(0, 9))
+def test_clean_text_in_arrow_equals_the_per_kind_steps(cells, offset):
+    """Tidying the whole column in Arrow (collapsing only the text with white
+    space to collapse) gives what the per-kind pandas steps gave."""
+    s = pd.Series(cells, dtype=object, index=pd.RangeIndex(offset, offset + len(cells)))
+    got, got_problems = C.clean_text(s)
+    want, want_problems = _clean_text_per_kind(s)
+    pd.testing.assert_series_equal(got, want)
+    pd.testing.assert_series_equal(got_problems, want_problems)
+
+
+def test_clean_text_in_arrow_on_every_space_run():
+    """Each pair of white-space characters, inside, around and alone."""
+    values = [f"{a}{b}" for a in _SPACES for b in _SPACES]
+    values += [f"x{a}{b}y" for a in _SPACES for b in _SPACES] + [
+        f"{a}x {b}" for a in _SPACES for b in _SPACES
+    ]
+    for s in (pd.Series(values, dtype=object), pd.Series(values, dtype="string")):
+        got, _ = C.clean_text(s)
+        want, _ = _clean_text_per_kind(s)
+        pd.testing.assert_series_equal(got, want)
+    assert got.notna().any() and got.isna().any()
+
+
+@pytest.mark.parametrize("name", sorted(_CLEANERS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(),
+            _TEXT_CELLS,
+            st.sampled_from(["1.234,5", "$ 12", "04/03/2021", "44259", "yes", "GPL v3", "1e5"]),
+        ),
+        max_size=12,
+    )
+)
+def test_cleaners_read_text_in_arrow_as_text_in_objects(name, cells):
+    """The streaming loader hands text columns over in Arrow (``string``):
+    every cleaner gives what it gives for the same text as Python objects."""
+    func, _ = _CLEANERS[name]
+    objects = pd.Series(cells, dtype=object, index=pd.RangeIndex(3, 3 + len(cells)))
+    arrow = objects.astype("string")
+    assert isinstance(arrow.array, pd.arrays.ArrowStringArray)
+    for got, want in zip(func(arrow), func(objects), strict=True):
+        pd.testing.assert_series_equal(got, want)
+
+
+def test_arrow_factorize_equals_pandas_factorize():
+    """Codes by first occurrence, -1 for missing, the same uniques."""
+    import pyarrow as pa
+
+    from ospo_analytics._load import _arrow_factorize
+
+    values = ["b", "a", None, "b", "", "c", "a", None, "é", "", " a"]
+    chunked = pa.chunked_array([pa.array(values[:4]), pa.array(values[4:])])
+    for arr in (
+        pd.array(values, dtype="string"),
+        pd.arrays.ArrowStringArray(chunked),
+        pd.array([], dtype="string"),
+    ):
+        codes, uniques = _arrow_factorize(arr)
+        want_codes, want_uniques = pd.factorize(
+            np.asarray(arr.to_numpy(dtype=object)), use_na_sentinel=True
+        )
+        np.testing.assert_array_equal(codes, want_codes)
+        assert uniques.dtype == object and uniques.tolist() == want_uniques.tolist()
+
+
+def test_plain_numbers_read_by_arrow_as_by_to_numeric():
+    """Plain numbers are read by Arrow: the floats pandas' to_numeric gives
+    (the sign applied after), on long, tiny, huge and halfway digits."""
+    import random
+
+    rng = random.Random(5)
+    digits = "0123456789"
+    values = ["0", "-0", "00012", "-7.50", "0.1", "9007199254740993", "9007199254740995"]
+    values += ["1" * 400, "1" * 309, "0." + "0" * 400 + "1", "0." + "0" * 310 + "17"]
+    values += ["2." + "2250738585072011", "0." + "0" * 307 + "22250738585072011"]
+    values += ["1.00000000000000011102230246251565404236316680908203125"]  # a tie
+    values += ["1.00000000000000011102230246251565404236316680908203126"]
+    for _ in range(20_000):
+        v = "".join(rng.choice(digits) for _ in range(rng.randint(1, 25)))
+        if rng.random() < 0.7:
+            v += "." + "".join(rng.choice(digits) for _ in range(rng.randint(1, 25)))
+        values.append(("-" if rng.random() < 0.3 else "") + v)
+    text = pd.Series(values, dtype="string")
+    got = C._parse_number_text(text, None, allow_currency=True)[0].to_numpy()
+    neg = np.array([v.startswith("-") for v in values])
+    want = pd.to_numeric(
+        pd.Series([v.removeprefix("-") for v in values], dtype=object), errors="coerce"
+    ).to_numpy(dtype="float64", copy=True)
+    want[neg] = -want[neg]
+    ambiguous = text.str.fullmatch(C._AMBIGUOUS_PLAIN_RE).to_numpy(dtype=bool)
+    np.testing.assert_array_equal(got[~ambiguous], want[~ambiguous])
+    assert np.signbit(got[1]) and np.isinf(got[7]) and got[9] == 0.0
+
+
+_AMOUNT_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "TT$ 5",
+            "US$1,234.50",
+            "(US$ 1,234)",
+            "1.234,5 €",
+            "EUR 3",
+            "eur 3",
+            "abc 5",
+            "5 XYZ",
+            "$5",
+            "¥5",
+            "5$",
+            "€",
+            "R$ 1.234,56",
+            "5 USD",
+            "1e5",
+            "5-",
+            "USD",
+            "USD 1.2.3",
+            "usd -5",
+            "− 5 EUR",
+            "EUR5EUR",
+            "12 ab$",
+            "TT$ (5)",
+            "(TT$ 5)",
+            "5 5 USD",
+            "U$S 7",
+            "BDS$ 1 000",
+            "-£5",
+            "£-5",
+            "5 £ -",
+            "1,234.5e3 EUR",
+        ]
+    ),  # fmt: skip
+    st.text(alphabet="0123456789.,' ()-−+eEUSDRTabc$€£¥₹", min_size=1, max_size=14),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_AMOUNT_TEXT, min_size=1, max_size=12))
+def test_currencies_from_the_amount_pattern_equal_the_parsers(values):
+    """detect_currency reads the tokens without parsing the numbers: the
+    currencies the whole number parser gives with them."""
+    text = pd.Series(values, dtype="string").str.strip()
+    text = text[text.str.len() > 0]
+    if text.empty or text.str.lower().isin(list(C._NA_TOKENS)).any():
+        return
+    _, _, want = C._parse_number_text(text, None, allow_currency=True)
+    pd.testing.assert_series_equal(C.detect_currency(text), want, check_names=False)

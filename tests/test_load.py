@@ -266,3 +266,53 @@ def test_read_tables_reads_only_the_columns_asked_for(tmp_path):
     assert len(inv.columns) > 20  # other tables whole
     with pytest.raises(ValueError, match="amount_usd"):
         read_tables(config.processed_dir, columns={"procurement": ["amount_usd"]})
+
+
+@pytest.mark.parametrize(
+    "it_filter", ["", "[it_filter]\nprefixes = []\n", "[it_filter]\nenabled = false\n"]
+)
+def test_is_it_once_per_distinct_code_equals_every_row(tmp_path, it_filter):
+    """The IT flag decided per distinct code is the flag of every row decided
+    alone: missing, empty and non-numeric codes stay unknown."""
+    from ospo_analytics._load import _is_it
+
+    cfg = tmp_path / "ospo.toml"
+    cfg.write_text(it_filter)
+    config = load_config(cfg)
+    codes = ["48000000-8", None, "72000000", "x", "", "45000000-7", pd.NA, "48000000-8", "302"]
+    s = pd.Series(codes * 3, dtype="string", index=range(5, 5 + 3 * len(codes)))
+    flt = config["it_filter"]
+    digits = s.str.replace(r"[^0-9]", "", regex=True)
+    prefixes = tuple(str(p) for p in flt.get("prefixes", []))
+    every = (digits.str.startswith(prefixes) if prefixes else digits.notna()).astype("boolean")
+    every = every.mask(digits.isna() | (digits == ""), pd.NA)
+    if not flt.get("enabled", True):
+        every = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    pd.testing.assert_series_equal(_is_it(s, config), every)
+    assert len(_is_it(s.iloc[:0], config)) == 0
+
+
+@pytest.mark.parametrize("distinct", [1, 4_999, 5_000, 5_001, 9_999, 10_001, 20_000])
+@pytest.mark.parametrize("layout", ["repeats_first", "distinct_first", "missing_first"])
+def test_distinct_texts_of_arrow_text_equal_those_of_objects(distinct, layout):
+    """Arrow text (the streaming loader's) decides per distinct text exactly
+    as the same text in objects: the early look at the first rows only ends
+    columns that are mostly distinct, at the limit (a quarter) and past it."""
+    import numpy as np
+
+    from ospo_analytics._clean.schema import columns as table_columns
+    from ospo_analytics._load import _distinct_texts
+
+    col = next(c for c in table_columns("procurement") if c.name == "contract_id")
+    n = 20_000
+    texts = [f"C-{i:05d}" for i in range(distinct)]
+    fill = ["C-00000"] * (n - distinct) if layout == "repeats_first" else [None] * (n - distinct)
+    values = texts + fill if layout == "distinct_first" else fill + texts
+    objects = pd.Series(values, dtype=object)
+    got = _distinct_texts(col, objects.astype("string"))
+    want = _distinct_texts(col, objects)
+    assert (got is None) == (want is None) == (distinct > n // 4)
+    if want is not None:
+        assert got is not None
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1].tolist() == want[1].tolist()

@@ -290,3 +290,70 @@ def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(tmp_path, 
     assert (b.table["award_date"] == pd.Timestamp("2021-05-06")).any()  # month-first
     assert b.table["amount"].eq(1.234).any()  # "1,234" with a decimal comma
     _assert_same(a, b)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a\n", "a", "a\nb", "a,b\nc\n", "a\n\nb\n", "\n\n", 'x,"y, z"\n\n"w"']
+)
+def test_first_lines_of_a_run_read_alone_as_from_the_whole_run(text):
+    """The first chunk takes only the lines it needs from a run: the same
+    records and the same rest (lines and line numbers) as splitting it all."""
+    run = _stream._Run(text, quoted=True)
+    run.first_line = 7
+    for n in range(6):
+        assert run.head_records(",", n) == run.records(",")[:n]
+        rest = run.after(n)
+        assert rest.lines() == run.lines()[n:]
+        assert rest.first_line == 7 + n
+
+
+def test_digits_folded_in_the_bytes_as_by_text_replaces():
+    """A number's shape folded in the UTF-8 bytes is the shape that replacing
+    each digit gives: non-ASCII digits and characters stay, slices and nulls
+    keep their place."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def by_replaces(text):
+        for d in "12345678":
+            text = pc.replace_substring(text, d, "9")
+        return text
+
+    values = ["1.234,5", None, "", "TT$ 5 678", "€12", "٣٤", "１２", "x0-9", None, "987654321"]
+    cases = [
+        pa.array(values),
+        pa.array(values, pa.large_string()),
+        pa.array(values)[3:8],
+        pa.chunked_array([pa.array(values[:4]), pa.array(values[4:])]),
+        pa.array(["", ""]),
+    ]
+    for arr in cases:
+        assert _stream._fold_digits(arr).equals(by_replaces(arr))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\n",
+        "a",
+        "a,b\nc\n",
+        "a\n\nb\n",
+        "\n\n",
+        'x,"y, z"\n\n"w"',
+        'x,"y"\n',
+        'x,"y"z\n',  # text after a closing quote
+        'x,"y\n',  # a quote left open
+        'é,"ü ""q"""\n\n\n',
+        'x,y"\n',  # a quote inside a plain cell
+    ],
+)
+def test_lines_checked_in_arrow_as_the_text_split_in_python(text):
+    """A run's lines built from its bytes are the text's lines, and a run is
+    well-formed exactly when every line of the text is."""
+    import re
+
+    run = _stream._Run(text, quoted=True)
+    assert [s.removesuffix("\n") for s in run.line_array().to_pylist()] == run.lines()
+    cell = '(?:[^",]*|"(?:[^"]|"")*")'
+    every = all(re.fullmatch(f"{cell}(?:,{cell})*", s) for s in text.split("\n"))
+    assert (_stream._run_of(text, ",") is not None) == every

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rapidfuzz import fuzz
 
-from ospo_analytics._clean.vendors import cluster_vendors, vendor_merges
+from ospo_analytics._clean.vendors import _fuzzy_edges, cluster_vendors, vendor_merges
 
 REALDATA = Path(
     os.environ.get(
@@ -132,6 +134,46 @@ def test_real_it_dashboard_vendors():
     assert t["cluster_id"].nunique() < len(t)
 
 
+def _all_pairs_edges(keys: list[str], threshold: float) -> set[tuple[int, int]]:
+    """The fuzzy rule applied to every pair, without blocking (slow, plain)."""
+    digits = [tuple(re.findall(r"\d+", k)) for k in keys]
+    return {
+        (i, j)
+        for i in range(len(keys))
+        for j in range(i + 1, len(keys))
+        if min(len(keys[i]), len(keys[j])) >= 5
+        and keys[i][0] == keys[j][0]
+        and digits[i] == digits[j]
+        and fuzz.token_sort_ratio(keys[i], keys[j]) >= threshold
+    }
+
+
+@pytest.mark.parametrize("threshold", [80, 92])
+def test_blocked_fuzzy_edges_equal_every_pair_compared(threshold):
+    """Blocking by first letter and numbers finds exactly the pairs that
+    comparing every pair finds (numbers in several places, none, repeated)."""
+    keys = sorted(
+        {
+            "supplier 03062", "supplier 03062 a", "supplier 3062", "supplier 03063",
+            "supplier 03062 2", "supplier 2 03062", "windows 7", "windows 8", "windows",
+            "windows 7 7", "region 4 services", "region 4 service", "region 5 services",
+            "acme", "acme corp", "acme corporation", "acmee", "oracle", "oracel", "orcale",
+            "earth resources technology in", "earth resources technology",
+            "a1b2 systems", "a1b2 system", "a12 systems", "systemes caraibes", "systems caraibes",
+            "ibm", "hbm", "0800 flowers", "0800 flower", "1 800 flowers",
+        }
+    )  # fmt: skip
+    path = REALDATA / "procurement" / "us_itdashboard" / "itdashboard_contracts_2012.csv"
+    if path.exists():  # the real vendor keys too: numbers in brackets, initials...
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            names = [r["Vendor Name (USAspending)"] for r in csv.DictReader(fh)]
+        keys = sorted(set(keys) | set(cluster_vendors(pd.Series(names))["normalised"]))
+    got = _fuzzy_edges(keys, float(threshold))
+    assert len(got) == len(set(got))
+    assert set(got) == _all_pairs_edges(keys, float(threshold))
+    assert got  # the rule is exercised
+
+
 # ------------------------------------------------------------ mojibake
 
 
@@ -211,3 +253,20 @@ def test_demo_names_keep_their_source_spelling(tmp_path):
                     seen += 1
                     assert w.casefold() in source_words, (col, v, w)
     assert seen > 20  # the check did look at accented names
+
+
+def test_normalised_once_per_casefolded_spelling_equals_each_name_alone():
+    """Supplier keys made once per casefolded spelling are each name's own."""
+    from ospo_analytics._clean.cells import _normalise_vendor_one, clean_text, normalise_vendor
+
+    names = [
+        "ACME LTD", "Acme Ltd", "acme ltd", "ＡＣＭＥ Ltd", "Straße GmbH", "STRASSE GMBH",
+        "İstanbul Yazılım A.Ş.", "ISTANBUL YAZILIM AS", "ﬁnance Co", "ΣΟΦΟΣ Ltd", "σοφος ltd",
+        "The Company", "A T & T CORP", "at&t corp", None, "  ", "n/a", "ǅemal d.o.o.", "Ǆemal DOO",
+    ]  # fmt: skip
+    s = pd.Series(names * 2, dtype=object)
+    text, _ = clean_text(s)
+    want = [None if pd.isna(t) else _normalise_vendor_one(t) for t in text]
+    got = normalise_vendor(s)
+    assert [None if pd.isna(v) else v for v in got] == want
+    assert got.dtype == "string" and got.notna().sum() > 20

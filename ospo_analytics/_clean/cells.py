@@ -75,9 +75,14 @@ _NA_TOKENS = frozenset(
 )
 # Whitespace incl. the no-break/thin spaces that spreadsheets love; written out
 # because pyarrow's RE2 ``\s`` is ASCII-only.
-_WS = "\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS_EXTRA = "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS = "\\s" + _WS_EXTRA
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVISIBLE = f"[{_CONTROL}{_ZERO_WIDTH}]"
+# Text that clean_text's replaces change: an invisible character, or white
+# space other than one space.
+_UNTIDY = f"{_INVISIBLE}|[^\\S ]|[{_WS_EXTRA}]|  "
 _MAX_QUOTE = 60
 
 
@@ -141,25 +146,24 @@ class _Cells:
     def __init__(self, s: Any, na_tokens: frozenset[str] = _NA_TOKENS) -> None:
         s = _as_series(s)
         self.index = s.index
+        self._raw = s
+        self._obj: pd.Series | None = None
         n = len(s)
         self.problems = _no_problems(s.index)
         dtype = s.dtype
+        # One kind for the whole column: fixed-width text at once (no Python
+        # string per cell).
         if isinstance(dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(dtype) and n and _all_str_or_na(s)
         ):
-            kind = np.where(s.isna().to_numpy(), "na", "str").astype(object)
-            self.obj = s.astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "str").astype("U8")
         elif pd.api.types.is_bool_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "bool").astype(object)
-            self.obj = s.astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "bool").astype("U8")
         elif pd.api.types.is_numeric_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "num").astype(object)
-            self.obj = s.astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "num").astype("U8")
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kind = np.where(s.isna().to_numpy(), "na", "datetime").astype(object)
-            self.obj = s.astype(object)
+            kind = np.where(s.isna().to_numpy(), "na", "datetime").astype("U8")
         else:
-            self.obj = s.astype(object)
             # One _kind_of call per distinct Python type, not per cell.
             types = self.obj.map(type)
             lookup = {t: _kind_of(t) for t in types.unique()}
@@ -168,9 +172,9 @@ class _Cells:
         text = pd.Series(pd.NA, index=s.index, dtype="string")
         is_str = kind == "str"
         if is_str.any():
-            arr = _arrow(self.obj[is_str])
+            arr = _arrow(s[is_str])
             arr = pc.utf8_trim_whitespace(pc.utf8_trim(pc.utf8_trim_whitespace(arr), _ZERO_WIDTH))
-            stripped = _str_series(arr, self.obj.index[is_str])
+            stripped = _str_series(arr, s.index[is_str])
             blank = _np_bool(pc.is_in(pc.utf8_lower(arr), pa.array(sorted(na_tokens))))
             err = _np_bool(pc.match_substring_regex(arr, _EXCEL_ERROR_RE, ignore_case=True))
             pos = np.flatnonzero(is_str)
@@ -192,8 +196,16 @@ class _Cells:
                 s.index,
             )
         # Fixed-width unicode: comparisons run in C, not per Python object.
-        self.kind = kind.astype("U8")
+        self.kind = kind.astype("U8", copy=False)
         self.text = text
+
+    @property
+    def obj(self) -> pd.Series:
+        """The raw cells as Python objects, made when first asked for (a text
+        column in Arrow is cleaned without them)."""
+        if self._obj is None:
+            self._obj = self._raw.astype(object)
+        return self._obj
 
     def mask(self, *kinds: str) -> np.ndarray:
         # Elementwise == per kind: np.isin sorts arrays (much slower).
@@ -280,18 +292,32 @@ def clean_text(s: Any) -> Result:
     problems : Series (string)
     """
     cells = _Cells(s)
-    out = cells.text.copy()
-    is_str = cells.kind == "str"
-    if is_str.any():
-        arr = pc.replace_substring_regex(_arrow(out[is_str]), f"[{_CONTROL}{_ZERO_WIDTH}]", "")
-        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, f"[{_WS}]+", " "))
-        t = _str_series(arr, out.index[is_str])
-        out[is_str] = t
+    # The text cells are tidied in Arrow over the whole column (the cells of
+    # other kinds are null there and stay null), with no pandas round trip.
+    # Removing invisible characters and collapsing white space change only
+    # the text holding some (white space other than single spaces): the
+    # costly replaces run on that text alone.
+    arr = _arrow(cells.text)
+    untidy = pc.match_substring_regex(arr, _UNTIDY).fill_null(False)
+    if pc.any(untidy).as_py():
+        tidied = pc.replace_substring_regex(arr.filter(untidy), _INVISIBLE, "")
+        tidied = pc.replace_substring_regex(tidied, f"[{_WS}]+", " ")
+        arr = pc.replace_with_mask(arr, untidy, tidied)
+    arr = pc.utf8_trim_whitespace(arr)
+    out = _str_series(_without_na_tokens(arr), cells.index)
     other = cells.mask("num", "bool", "datetime", "date", "time", "other")
     if other.any():
-        out[other] = cells.obj[other].map(_scalar_text).astype("string")
-    out = out.mask(out.str.lower().isin(list(_NA_TOKENS)).fillna(False))
+        text = cells.obj[other].map(_scalar_text).astype("string")
+        out[other] = text.mask(text.str.lower().isin(list(_NA_TOKENS)).fillna(False))
     return out.astype("string"), cells.problems
+
+
+def _without_na_tokens(arr: pa.Array) -> pa.Array:
+    """``arr`` with the placeholder texts (any case) null."""
+    na = pc.is_in(pc.utf8_lower(arr), pa.array(sorted(_NA_TOKENS)))
+    if not pc.any(na).as_py():
+        return arr
+    return pc.if_else(na, pa.scalar(None, arr.type), arr)
 
 
 def _scalar_text(v: Any) -> Any:
@@ -547,17 +573,17 @@ def _parse_number_text(
     if not fast.any():
         return _parse_number_text_all(text, decimal, allow_currency)
     fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
-    plain = text[fast]
-    dot_seen = bool(plain.str.contains(".", regex=False).any())
+    plain = arr.filter(pa.array(fast))
+    dot_seen = bool(pc.any(pc.match_substring(plain, ".")).as_py())
     values, problems, currency = _parse_number_text_all(
         text[~fast], decimal, allow_currency, dot_seen=dot_seen
     )
-    # As the general parser does: the digits parsed by to_numeric, then the sign.
-    neg = plain.str.startswith("-").to_numpy(dtype=bool)
-    digits = plain.str.removeprefix("-").to_numpy(dtype=object)
-    nums = pd.to_numeric(pd.Series(digits, dtype=object), errors="coerce").to_numpy(
-        dtype="float64", copy=True
-    )
+    # As the general parser does: the digits, then the sign. Arrow reads
+    # digits as to_numeric does (correctly rounded, inf past the largest
+    # float), without a Python string per value.
+    neg = _np_bool(pc.starts_with(plain, "-"))
+    digits = pc.if_else(pa.array(neg), pc.utf8_slice_codeunits(plain, 1), plain)
+    nums = np.array(pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False), copy=True)
     nums[neg] = -nums[neg]
     out = pd.Series(np.nan, index=text.index, dtype="float64")
     out[fast] = nums
@@ -567,6 +593,24 @@ def _parse_number_text(
     cur = pd.Series(pd.NA, index=text.index, dtype="string")
     cur[~fast] = currency.to_numpy()
     return out, prob, cur
+
+
+def _amount_parts(text: pd.Series) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+    """``(paren, parts, matched)`` of non-empty text: accounting brackets
+    ("(1,234.00)"), the groups of :data:`_AMOUNT_RE` inside, and whether it
+    matched."""
+    arr = _arrow(text)
+    paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
+    inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
+    parts = dict(
+        zip(
+            ["s1", "c1", "s2", "body", "exp", "c2", "s3"],
+            pc.extract_regex(inner, _AMOUNT_RE).flatten(),
+            strict=True,
+        )
+    )
+    matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
+    return paren, parts, matched
 
 
 def _parse_number_text_all(
@@ -579,19 +623,7 @@ def _parse_number_text_all(
     currency = pd.Series(pd.NA, index=idx, dtype="string")
     if text.empty:
         return values, problems, currency
-    arr = _arrow(text)
-    # Accounting negatives "(1,234.00)".
-    paren = _np_bool(pc.match_substring_regex(arr, _PAREN_RE))
-    inner = pc.replace_substring_regex(arr, _PAREN_RE, r"\1")
-    parts = dict(
-        zip(
-            ["s1", "c1", "s2", "body", "exp", "c2", "s3"],
-            pc.extract_regex(inner, _AMOUNT_RE).flatten(),
-            strict=True,
-        )
-    )
-    matched = np.asarray(parts["body"].is_valid().to_numpy(zero_copy_only=False), dtype=bool).copy()
-
+    paren, parts, matched = _amount_parts(text)
     _currency_tokens(parts, matched, currency, allow_currency)
     body = pc.replace_substring_regex(parts["body"], f"[{_WS}'’]", "")
     body = pc.utf8_rtrim(body, characters=".,")
@@ -742,6 +774,23 @@ def detect_currency(s: Any) -> pd.Series:
     ``"$"`` (or ``"¥"``) is NA: ambiguous, the project default decides.
     Cells without a currency are NA.
     """
+    s = _as_series(s)
+    if len(s) and (isinstance(s.dtype, pd.StringDtype) or _all_str_or_na(s)):
+        # Text without a letter or currency sign has none (see below), and a
+        # cell's currency depends on that cell alone: the cells that may hold
+        # one are picked on the raw text (tidying only removes white space),
+        # and only they are tidied and parsed.
+        maybe = _np_bool(pc.match_substring_regex(_arrow(s), _CUR_CHAR_RE))
+        if not maybe.all():
+            out = pd.Series(pd.NA, index=s.index, dtype="string")
+            if maybe.any():
+                out.iloc[np.flatnonzero(maybe)] = _detect_currency_all(s[maybe]).to_numpy()
+            return out
+    return _detect_currency_all(s)
+
+
+def _detect_currency_all(s: Any) -> pd.Series:
+    """:func:`detect_currency` of every cell."""
     cells = _Cells(s)
     is_str = cells.mask("str")
     out = pd.Series(pd.NA, index=cells.index, dtype="string")
@@ -752,7 +801,11 @@ def detect_currency(s: Any) -> pd.Series:
         text = cells.text[is_str]
         maybe = _np_bool(pc.match_substring_regex(_arrow(text), _CUR_CHAR_RE))
         if maybe.any():
-            _, _, cur = _parse_number_text(text[maybe], None, allow_currency=True)
+            # The parser's currencies come from the amount pattern's tokens
+            # alone: the numbers themselves are not needed.
+            cur = pd.Series(pd.NA, index=text.index[maybe], dtype="string")
+            _, parts, matched = _amount_parts(text[maybe])
+            _currency_tokens(parts, matched, cur, allow_currency=True)
             out.iloc[np.flatnonzero(is_str)[maybe]] = cur.to_numpy()
     return out
 
@@ -1518,7 +1571,13 @@ _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
 def _normalise_vendor_one(name: str) -> str | None:
-    text = unicodedata.normalize("NFKD", name.casefold())
+    return _normalise_folded(name.casefold())
+
+
+def _normalise_folded(folded: str) -> str | None:
+    """:func:`_normalise_vendor_one` of a name from its casefolded text (all
+    it depends on: spellings differing only in case share the work)."""
+    text = unicodedata.normalize("NFKD", folded)
     if not text.isascii():
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ").replace("+", " and ")
@@ -1579,8 +1638,11 @@ def normalise_vendor(s: Any) -> pd.Series:
     out = pd.Series(pd.NA, index=text.index, dtype="string")
     present = text.notna().to_numpy()
     if present.any():
-        vals, _ = _map_unique(
-            text[present].astype(object), lambda t: (_normalise_vendor_one(t), None)
-        )
+        # Once per distinct casefolded text: "ACME LTD" and "Acme Ltd" share it.
+        codes, uniques = pd.factorize(text[present].to_numpy(dtype=object))
+        folded = np.array([u.casefold() for u in uniques.tolist()], dtype=object)
+        fcodes, funiques = pd.factorize(folded)
+        keys = np.array([_normalise_folded(f) for f in funiques.tolist()], dtype=object)
+        vals = pd.Series(keys[fcodes][codes], dtype=object)
         out[present] = vals.astype("string").to_numpy()
     return out
