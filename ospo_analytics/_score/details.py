@@ -31,7 +31,7 @@ itself:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -165,6 +165,29 @@ def _codes(s: pd.Series, fill: str | None = None) -> tuple[np.ndarray, pd.Series
     return codes, names
 
 
+def _group(
+    keys: dict[str, tuple[np.ndarray, pd.Series]], values: pd.DataFrame, **agg: Any
+) -> pd.DataFrame:
+    """``values`` grouped by coded key columns, one packed integer for all.
+
+    ``keys`` maps each key column to its ``(codes, names)`` (as
+    :func:`_codes` gives them); groups come in the order of the names, the
+    first key first, as ``groupby([...], sort=True)`` on the text would. The
+    key columns come back as text, then the aggregates ``agg`` (named as in
+    ``DataFrame.groupby(...).agg``).
+    """
+    packed = np.zeros(len(values), dtype=np.int64)
+    for codes, names in keys.values():
+        packed = packed * len(names) + codes
+    t = values.groupby(packed, sort=True).agg(**agg)
+    k = t.index.to_numpy()
+    text: dict[str, Any] = {}
+    for col, (_, names) in reversed(keys.items()):  # the last key is the lowest digit
+        text[col] = names.array.take(k % len(names))
+        k = k // len(names)
+    return pd.DataFrame({**{c: text[c] for c in keys}, **{c: t[c].to_numpy() for c in t}})
+
+
 def _descending(codes: np.ndarray, names: pd.Series) -> np.ndarray:
     """Codes of :func:`_codes` for a descending sort, NA still last."""
     na = len(names) - 1
@@ -215,64 +238,43 @@ def contract_ends(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
         else pd.Series(pd.NaT, index=sysf.index, dtype="datetime64[ns]")
     )
     known = inv_end.notna()
+    n_inv = int(known.sum())
     from_inv = pd.DataFrame(
         {
             "system_id": _category(sysf.loc[known, "system_id"]),
             "buyer": _category(sysf.loc[known, "ministry"]),
             "end_date": inv_end[known],
-            "source": pd.Categorical.from_codes(
-                np.zeros(int(known.sum()), dtype=np.int8), _SOURCES
-            ),
-            "contract_vendor": pd.Categorical([None] * int(known.sum())),
+            "source": pd.Categorical.from_codes(np.zeros(n_inv, dtype=np.int8), _SOURCES),
+            "contract_vendor": pd.Categorical([None] * n_inv),
+            "pos_amount": pd.array([pd.NA] * n_inv, dtype="Float64"),
         }
     )
     ends = pd.DataFrame(
         {
-            c: _union([from_proc[c], from_inv[c]])
-            for c in ("system_id", "buyer", "source", "contract_vendor")
+            c: _union(from_proc[c], from_inv[c])
+            if isinstance(from_proc[c].dtype, pd.CategoricalDtype)
+            else pd.concat([from_proc[c], from_inv[c]], ignore_index=True)
+            for c in from_proc.columns
         }
     )
-    ends.insert(
-        2,
-        "end_date",
-        pd.to_datetime(
-            pd.concat([from_proc["end_date"], from_inv["end_date"]], ignore_index=True)
-        ).dt.normalize(),
-    )
-    ends["pos_amount"] = pd.concat(
-        [from_proc["pos_amount"], pd.Series(pd.NA, index=from_inv.index, dtype="Float64")],
-        ignore_index=True,
-    )
-    return ends[["system_id", "buyer", "end_date", "source", "contract_vendor", "pos_amount"]]
+    ends["end_date"] = pd.to_datetime(ends["end_date"]).dt.normalize()
+    return ends
 
 
-def _union(parts: list[pd.Series]) -> pd.Series:
-    """Categoricals concatenated with the union of their text categories, sorted."""
-    cats = [
-        pd.Categorical(p.astype("string"))
-        if not isinstance(p.dtype, pd.CategoricalDtype)
-        else p.array
-        for p in parts
-    ]
-    cats = [c.set_categories(c.categories.astype("string")) for c in cats]
+def _union(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two categoricals of text concatenated, with the union of their
+    categories, sorted."""
+    cats = [c.array.set_categories(c.cat.categories.astype("string")) for c in (a, b)]
     return pd.Series(union_categoricals(cats, sort_categories=True, ignore_order=True))
 
 
 def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
-    mins, m_names = _codes(it["ministry"])
-    sups, s_names = _codes(it["supplier"])
-    # (ministry, supplier) as one integer that sorts as the pair of names.
-    key = mins * len(s_names) + sups
-    spend = pd.Series(it["pos_amount"].astype("float64").to_numpy())
-    g = spend.groupby(key, sort=True).agg(["sum", "size"])
-    k = g.index.to_numpy()
-    t = pd.DataFrame(
-        {
-            "ministry": m_names.array.take(k // len(s_names)),
-            "supplier": s_names.array.take(k % len(s_names)),
-            "spend": g["sum"].to_numpy(),
-            "contracts": g["size"].to_numpy(),
-        }
+    spend = pd.DataFrame({"spend": it["pos_amount"].astype("float64").to_numpy()})
+    t = _group(
+        {"ministry": _codes(it["ministry"]), "supplier": _codes(it["supplier"])},
+        spend,
+        spend=("spend", "sum"),
+        contracts=("spend", "size"),
     )
     known = t["supplier"].notna()
     base = t["spend"].where(known).groupby(t["ministry"]).transform("sum")
@@ -285,11 +287,9 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
 
 def _competition(it: pd.DataFrame) -> pd.DataFrame:
     methods, m_names = _codes(it["method"], fill="unknown")
-    mins, min_names = _codes(it["ministry"])
     # Membership per distinct method, spread by code (never per row of text).
     competitive = m_names.isin(_COMPETITIVE).to_numpy(dtype=bool)[methods]
     tenderers = it["tenderers"]
-    key = mins * len(m_names) + methods
     d = pd.DataFrame(
         {
             "spend": it["pos_amount"].astype("float64").to_numpy(),
@@ -299,16 +299,14 @@ def _competition(it: pd.DataFrame) -> pd.DataFrame:
             "bids_known": (tenderers.notna().to_numpy(dtype=bool) & competitive).astype("int64"),
         }
     )
-    t = d.groupby(key, sort=True).agg(
+    t = _group(
+        {"ministry": _codes(it["ministry"]), "method": (methods, m_names)},
+        d,
         spend=("spend", "sum"),
         awards=("spend", "size"),
         single_bid_awards=("single", "sum"),
         bids_known=("bids_known", "sum"),
     )
-    k = t.index.to_numpy()
-    t = t.reset_index(drop=True)
-    t.insert(0, "ministry", min_names.array.take(k // len(m_names)))
-    t.insert(1, "method", m_names.array.take(k % len(m_names)))
     total = t.groupby("ministry")["spend"].transform("sum")
     t["share"] = t["spend"] / total.where(total > 0)
     # Single bids are only counted where the number of bids is known.
@@ -369,18 +367,16 @@ def _factor_coverage(factors: pd.DataFrame | None, sysf: pd.DataFrame) -> pd.Dat
     fac, fac_names = _group_codes(factors["factor"])
     name, name_names = _group_codes(factors["name"])
     keep = (row_min >= 0) & (fac >= 0) & (name >= 0)
-    key = (row_min * len(fac_names) + fac) * len(name_names) + name
     unknown = ~factors["known"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    g = pd.Series(unknown[keep]).groupby(key[keep], sort=True).agg(["size", "sum"])
-    k = g.index.to_numpy()
-    t = pd.DataFrame(
+    t = _group(
         {
-            "ministry": min_names.array.take(k // (len(fac_names) * len(name_names))),
-            "factor": fac_names.array.take(k // len(name_names) % len(fac_names)),
-            "name": name_names.array.take(k % len(name_names)),
-            "systems": g["size"].to_numpy(),
-            "systems_unknown": g["sum"].to_numpy(),
-        }
+            "ministry": (row_min[keep], min_names),
+            "factor": (fac[keep], fac_names),
+            "name": (name[keep], name_names),
+        },
+        pd.DataFrame({"unknown": unknown[keep]}),
+        systems=("unknown", "size"),
+        systems_unknown=("unknown", "sum"),
     )
     return _conform(t, "factor_coverage")
 
