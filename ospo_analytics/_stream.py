@@ -473,7 +473,10 @@ class _Source:
 
     def frame(self, data: dict[str, np.ndarray], rows: list[int] | np.ndarray) -> pd.DataFrame:
         """A data frame of cells (object columns) with its provenance."""
-        frame = pd.DataFrame(data, dtype=object)
+        return self._with_provenance(pd.DataFrame(data, dtype=object), rows)
+
+    def _with_provenance(self, frame: pd.DataFrame, rows: list[int] | np.ndarray) -> pd.DataFrame:
+        """``frame`` with the file, sheet and line of each row."""
         frame["source_file"] = str(self.path)
         frame["source_sheet"] = ""
         frame["source_row"] = rows
@@ -499,10 +502,7 @@ class _Source:
                 for k, n in enumerate(names)
             }
         )
-        frame["source_file"] = str(self.path)
-        frame["source_sheet"] = ""
-        frame["source_row"] = table.column(len(names)).to_numpy()
-        return frame
+        return self._with_provenance(frame, table.column(len(names)).to_numpy())
 
     def frames(self, acc) -> Iterator[pd.DataFrame | pa.Table]:
         """Data rows as ``_sheet_frame`` builds them: object frames, or Arrow

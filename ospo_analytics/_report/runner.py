@@ -2351,10 +2351,10 @@ def _execute_job(job: dict) -> dict:
         status, nb = "failed", None
         error = _describe_error(exc, job["timeout"], timed_out.is_set())
         _drop_kernel()
+    want_html = "html" in job["formats"]
     try:
         if status == "failed" and not nb_path.exists() and nb is not None:
             nbformat.write(nb, nb_path)
-        want_html = "html" in job["formats"]
         # A PDF is printed from the HTML: made for it even when not asked for.
         need_html = want_html or (status == "ok" and "pdf" in job["formats"])
         if nb is not None and need_html:
@@ -2391,7 +2391,7 @@ def _execute_job(job: dict) -> dict:
         pdf = _print_pdf(job["chromium"], out / "report.html", out / "report.pdf")
         if pdf == "ok":
             files.append("report.pdf")
-    if "html" not in job["formats"]:
+    if not want_html:
         (out / "report.html").unlink(missing_ok=True)  # only the PDF's source
     return {
         "name": job["name"],
