@@ -346,7 +346,9 @@ def exit_timeline(
     ax.xaxis.set_major_formatter(
         FuncFormatter(lambda x, _pos: fmt.month(mdates.num2date(x).date()))
     )
-    plt.setp(ax.get_xticklabels(), fontsize=7.5)
+    # Slanted: beside the legend the axis is narrow, and level month labels
+    # ran into each other ("Jan 2025Jan 2026").
+    plt.setp(ax.get_xticklabels(), fontsize=7.5, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_xlabel(
         _("Contract end date (dot colour: lock-in score, darker = higher; grey = unknown)")
     )
