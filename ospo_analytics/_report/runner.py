@@ -1098,6 +1098,10 @@ def _format_figures(
                 styler = styler.set_table_styles(
                     {c: [{"selector": "th", "props": [("text-align", "left")]}]}, overwrite=False
                 )
+            elif c not in nowrap:
+                # Figures formatted upstream stay on one line, as numbers do below
+                # ("108,821,890" broke after its eighth digit in a narrow column).
+                styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
             continue
         cell: Callable[[Any], str]
         if pd.api.types.is_datetime64_any_dtype(s):
@@ -1143,9 +1147,11 @@ def _column_layout(
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
         if c in shown and c not in wrap:
-            # Names wrap between words, never letter by letter in a narrow column.
+            # Names wrap between words, never letter by letter in a narrow column;
+            # only a word wider than its whole cell breaks (break-word leaves the
+            # column widths alone), instead of running over the next cell.
             styler = styler.set_properties(subset=[c], **{
-                "min-width": "8rem", "text-align": "left", "overflow-wrap": "normal",
+                "min-width": "8rem", "text-align": "left", "overflow-wrap": "break-word",
             })  # fmt: skip
     for c in wrap:
         if c in shown:
