@@ -130,12 +130,16 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
     err = np.vstack([(score - low).clip(lower=0).fillna(0), (high - score).clip(lower=0).fillna(0)])
     ax.errorbar(score.fillna(0), y, xerr=err, fmt="none", ecolor="#333333", capsize=2, lw=0.8)
     # Direct labels: the score and the band in words at the end of each bar.
+    texts = []
     for yi, v, hi_, b in zip(y, score, high, names, strict=True):
         x = (hi_ if hi_ == hi_ else v if v == v else 0) + 1.5
         text = f"{v:.0f} {_band(b)}" if v == v else fmt.unknown()
-        ax.text(
-            min(x, 101), float(yi), text, va="center", fontsize=7, color="#333333", clip_on=False
-        )
+        texts.append(
+            ax.text(
+                min(x, 101), float(yi), text, va="center", fontsize=7, color="#333333",
+                clip_on=False,
+            )
+        )  # fmt: skip
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("Lock-in risk score (0 = none, 100 = total); whisker = best–worst case"))
@@ -144,8 +148,17 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
         plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#555555", hatch=BAND_HATCH.get(b, ""))
         for b, c in BAND_COLOURS.items()
     ]
+    # The legend starts right of the longest bar label ("83 unknown" near 100
+    # ran under it), measured once the layout is final; the saved image
+    # (bbox_inches="tight") takes the legend in.
+    _tight(fig)
+    fig.canvas.draw()
+    to_axes = ax.transAxes.inverted()
+    right = max(
+        [to_axes.transform(t.get_window_extent().get_points())[1][0] for t in texts] + [1.0]
+    )
     ax.legend(handles, [_band(b) for b in BAND_COLOURS], title=_("band"), fontsize=8,
-              bbox_to_anchor=(1.12, 1), loc="upper left")  # fmt: skip
+              bbox_to_anchor=(right + 0.02, 1), loc="upper left")  # fmt: skip
     counts = pd.Series(names).value_counts()
     top3 = [
         f"{short(n)} {v:.0f} ({_band(b)})"
@@ -163,7 +176,6 @@ def lockin_bars(systems: pd.DataFrame, top: int = 20) -> Figure:
             top="; ".join(top3),
         ),
     )
-    _tight(fig)
     return fig
 
 
