@@ -31,6 +31,7 @@ import pandas as pd
 
 from .._i18n import N_
 from .details import TableDtype, contract_ends, ministry_details, open_flag
+from .lanes import Background
 from .profile import READINESS_INDICATORS, complete_profile
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)
@@ -1188,10 +1189,14 @@ def _hhi_band(hhi: pd.Series, bands: list[float]) -> pd.Series:
 
 
 def _indicator_table(
-    proc: pd.DataFrame, sysf: pd.DataFrame, qgroups: pd.DataFrame, prof: dict[str, Any]
+    proc: pd.DataFrame,
+    sysf: pd.DataFrame,
+    qgroups: pd.DataFrame,
+    index: pd.Index,
+    prof: dict[str, Any],
 ) -> pd.DataFrame:
-    """One row per ministry: the procurement, system and questionnaire indicators."""
-    m = pd.DataFrame(index=_ministry_index(proc, sysf, qgroups))
+    """One row per ministry of ``index``: procurement, system and questionnaire indicators."""
+    m = pd.DataFrame(index=index)
     m = m.join(_procurement_indicators(proc, sysf, prof).rename_axis("ministry"))
     m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
     m = m.join(qgroups.rename_axis("ministry"))
@@ -1274,9 +1279,16 @@ def score_ministries(
     proc = _prepare_procurement(procurement, links)
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
-    m = _readiness(_indicator_table(proc, sysf, qgroups, prof), prof)
-
+    index = _ministry_index(proc, sysf, qgroups)
     ends = contract_ends(proc, sysf)
+    # The detail tables read what the rest reads and build their own tables:
+    # on a second core they overlap the indicators and opportunities.
+    more = (
+        Background(ministry_details, proc, sysf, ends, factors, as_of, len(index))
+        if details is not None
+        else None
+    )
+    m = _readiness(_indicator_table(proc, sysf, qgroups, index, prof), prof)
     opportunities = pd.concat(
         [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
         ignore_index=True,
@@ -1285,6 +1297,6 @@ def score_ministries(
 
     m["actions"] = _actions(m, opportunities, prof["windows"], prof["min_confidence"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
-    if details is not None:
-        details.update(ministry_details(proc, sysf, ends, factors, as_of, n_ministries=len(m)))
+    if details is not None and more is not None:
+        details.update(more.result())
     return ministries, opportunities

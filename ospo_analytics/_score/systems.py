@@ -42,6 +42,7 @@ from .._clean.schema import CROSS_CUTTING, empty_frame
 from .._config import ConfigError
 from .alternatives import alternatives_for
 from .details import TableDtype
+from .lanes import Background
 from .link import link_positions
 from .ministries import score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
@@ -327,6 +328,12 @@ class _Factors:
         self.evidence[f] = _series(_arrow(evidence))
         # Driver text only where the factor is known.
         self.driver[f] = _series(pc.if_else(~np.isnan(value), _arrow(driver), _NULL))
+
+    def update(self, other: _Factors) -> None:
+        """Take in the factors ``other`` computed (for the same systems)."""
+        self.value |= other.value
+        self.evidence |= other.evidence
+        self.driver |= other.driver
 
 
 def _years(s: pd.Series) -> np.ndarray:
@@ -806,8 +813,13 @@ def _l8_interfaces(fx: _Factors, inv: pd.DataFrame) -> None:
     )
 
 
-def _l11_knowledge(fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any]) -> dict[str, Any]:
-    """L11: knowledge held by the vendor (in-house capability, qualified suppliers)."""
+def _supplier_factors(
+    fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any], profile: Profile
+) -> None:
+    """L11 knowledge held by the vendor and R12 suppliers able to maintain it.
+
+    They need both the inventory and the distinct suppliers in procurement.
+    """
     inh = _bool(_get(inv, "in_house_capability", "boolean"))
     qs = _f(_get(inv, "qualified_suppliers", "Float64"))
     n_sup = np.where(np.isnan(qs), proc["n_suppliers_proc"], qs)
@@ -831,13 +843,23 @@ def _l11_knowledge(fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any]) -> dic
         + _num_txt(n_sup)
         + " qualified supplier(s)",
     )
-    return {"qs": qs, "n_sup": n_sup}
+    scap = float(profile["reuse"]["scales"]["suppliers_cap"])
+    r12 = np.minimum(1.0, np.log1p(np.maximum(n_sup, 0)) / np.log1p(scap))
+    fx.set("R12", r12, fx.evidence["L11"], _num_txt(n_sup) + " suppliers able to maintain it")
 
 
-def _inventory_factors(
-    fx: _Factors, inv: pd.DataFrame, proc: dict[str, Any], profile: Profile
-) -> dict[str, Any]:
-    """Lock-in factors L6-L13 from the inventory; returns the parts reuse scoring shares."""
+def _inventory_lane(
+    inv: pd.DataFrame, profile: Profile
+) -> tuple[_Factors, dict[str, Any], pd.Series, dict[str, Any]]:
+    """Every factor that reads the inventory alone, with the catalogue's alternatives."""
+    fx = _Factors(len(inv))
+    info = _inventory_factors(fx, inv, profile)
+    alt = _alternatives(_get(inv, "category", "string").str.strip().str.casefold())
+    return fx, info, alt, _reuse_factors(fx, inv, info, alt, profile)
+
+
+def _inventory_factors(fx: _Factors, inv: pd.DataFrame, profile: Profile) -> dict[str, Any]:
+    """Lock-in factors L6-L13 but L11 from the inventory; returns what reuse scoring shares."""
     info = _l6_licence(fx, inv)
     exp = _get(inv, "data_export", "string")
     scale = {"open-format": 0.0, "proprietary-format": 0.5, "none": 1.0}
@@ -864,7 +886,6 @@ def _inventory_factors(
         "inventory: hosting=" + _quote(host) + ", data_location=" + _quote(loc),
         "hosting: " + host.fillna(""),
     )
-    info |= _l11_knowledge(fx, inv, proc)
 
     ni = _f(_get(inv, "integrations", "Float64"))
     icap = float(profile["lockin"]["scales"]["integrations_cap"])
@@ -945,7 +966,7 @@ def _spread_factors(
 def _reuse_factors(
     fx: _Factors, inv: pd.DataFrame, info: dict[str, Any], alt: pd.Series, profile: Profile
 ) -> dict[str, Any]:
-    """Reuse factors R1-R12; returns ``common`` and ``r11`` for ``replace_priority``."""
+    """Reuse factors R1-R11; returns ``common`` and ``r11`` for ``replace_priority``."""
     n = fx.n
     cat = _get(inv, "category", "string").str.strip().str.casefold()
     cross, share = _spread_factors(fx, inv, cat, profile)
@@ -1002,12 +1023,6 @@ def _reuse_factors(
         ),
         "open alternatives: " + alt.fillna(""),
     )
-    scap = float(profile["reuse"]["scales"]["suppliers_cap"])
-    r12 = np.minimum(1.0, np.log1p(np.maximum(info["n_sup"], 0)) / np.log1p(scap))
-    fx.set(
-        "R12", r12, fx.evidence["L11"], _num_txt(info["n_sup"]) + " suppliers able to maintain it"
-    )
-
     common = np.where(cross == 1, 1.0, share)
     return {"common": common, "r11": r11}
 
@@ -1243,6 +1258,9 @@ def score(
     if prof["linking"].get("systems_from_procurement", True):
         inv = pd.concat([inv, systems_from_procurement(inv, proc)], ignore_index=True)
     n = len(inv)
+    # The inventory's factors need nothing from procurement: on a second core
+    # they overlap linking and the procurement factors.
+    lane = Background(_inventory_lane, inv, prof)
 
     links, pos = link_positions(inv, proc, prof)
     lp, sup_names, coded = _proc_frame(proc, pos, as_of)
@@ -1250,10 +1268,9 @@ def score(
 
     fx = _Factors(n)
     pinfo = _procurement_factors(fx, lp, sup_names, refs, prof, as_of.year)
-    iinfo = _inventory_factors(fx, inv, pinfo, prof)
-    cat = _get(inv, "category", "string").str.strip().str.casefold()
-    alt = _alternatives(cat)
-    rinfo = _reuse_factors(fx, inv, iinfo, alt, prof)
+    ifx, iinfo, alt, rinfo = lane.result()
+    fx.update(ifx)
+    _supplier_factors(fx, inv, pinfo, prof)
 
     scores = _combine_scores(fx, prof)
     # Long factor table; contribution = points of the score each factor adds.

@@ -1,0 +1,85 @@
+"""Scoring runs independent steps on a second core: the results must not
+depend on it, and a failing step must fail the run with its own error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ospo_analytics._score import lanes
+from ospo_analytics._score.details import DETAIL_TABLES
+from ospo_analytics._score.systems import score
+from tests.conftest import build_country
+
+TABLES = ("systems", "factors", "ministries", "opportunities", "links", *DETAIL_TABLES)
+
+
+def _score(folder: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(lanes, "ENABLED", parallel)
+    # A one-core runner would run in line either way: force a real second lane.
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    inv = pd.read_parquet(folder / "inventory.parquet")
+    proc = pd.read_parquet(folder / "procurement.parquet")
+    return score(inv, proc, as_of=dt.date(2025, 1, 1))
+
+
+@pytest.mark.parametrize("n_systems, n_rows", [(6, 60), (400, 20_000)])
+def test_scores_equal_with_and_without_second_lane(tmp_path, monkeypatch, n_systems, n_rows):
+    folder = build_country(
+        tmp_path / "processed",
+        ministries=("Ministry of Health", "Ministry of Finance", "Tax Office", "Ministry X"),
+        n_systems=n_systems,
+        n_rows=n_rows,
+    )
+    one = _score(folder, False, monkeypatch)
+    two = _score(folder, True, monkeypatch)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name), check_exact=True)
+    assert one.systems.attrs == two.systems.attrs
+    assert len(one.factors) > 0 and one.ministries["ministry"].nunique() == 4
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_background_step_runs_once_and_returns(monkeypatch, enabled):
+    monkeypatch.setattr(lanes, "ENABLED", enabled)
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    calls: list[int] = []
+
+    def step(x: int) -> int:
+        calls.append(threading.get_ident())
+        return x * 2
+
+    job = lanes.Background(step, 21)
+    assert job.result() == 42
+    assert job.result() == 42
+    assert len(calls) == 1
+    # In a second lane only when enabled.
+    assert (calls[0] != threading.get_ident()) is enabled
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_background_step_error_reaches_the_caller(monkeypatch, enabled):
+    monkeypatch.setattr(lanes, "ENABLED", enabled)
+
+    def step() -> None:
+        raise ValueError("profile key [reuse] suppliers_cap is not a number")
+
+    job = lanes.Background(step)
+    with pytest.raises(ValueError, match="suppliers_cap"):
+        job.result()
+
+
+def test_failing_inventory_lane_fails_score_with_its_error(tmp_path, monkeypatch):
+    folder = build_country(tmp_path / "processed")
+    from ospo_analytics._score import systems
+
+    def broken(*args):
+        raise KeyError("no such factor")
+
+    monkeypatch.setattr(systems, "_inventory_lane", broken)
+    with pytest.raises(KeyError, match="no such factor"):
+        _score(folder, True, monkeypatch)
