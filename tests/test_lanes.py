@@ -83,3 +83,35 @@ def test_failing_inventory_lane_fails_score_with_its_error(tmp_path, monkeypatch
     monkeypatch.setattr(systems, "_inventory_lane", broken)
     with pytest.raises(KeyError, match="no such factor"):
         _score(folder, True, monkeypatch)
+
+
+def test_ministries_from_prepared_procurement_equal_plain_call(tmp_path):
+    # score() hands the ministry step its procurement half made beforehand;
+    # the ministry step called on its own must give the same tables.
+    from ospo_analytics._score.ministries import prepare_procurement, score_ministries
+    from ospo_analytics._score.profile import load_profile
+
+    folder = build_country(tmp_path / "processed", n_systems=30, n_rows=3000)
+    inv = pd.read_parquet(folder / "inventory.parquet")
+    proc = pd.read_parquet(folder / "procurement.parquet")
+    res = score(inv, proc, as_of=dt.date(2025, 1, 1))
+    prof = load_profile()
+    kw = dict(
+        inventory=inv,
+        systems=res.systems,
+        questionnaire=None,
+        profile=prof,
+        as_of=dt.date(2025, 1, 1),
+        factors=res.factors,
+    )
+    d1: dict[str, pd.DataFrame] = {}
+    d2: dict[str, pd.DataFrame] = {}
+    m1, o1 = score_ministries(procurement=proc, links=res.links, details=d1, **kw)
+    pp = prepare_procurement(proc, res.links, prof)
+    m2, o2 = score_ministries(procurement=None, links=None, details=d2, prepared=pp, **kw)
+    pd.testing.assert_frame_equal(m1, m2, check_exact=True)
+    pd.testing.assert_frame_equal(o1, o2, check_exact=True)
+    assert d1.keys() == d2.keys() == set(DETAIL_TABLES)
+    for name in DETAIL_TABLES:
+        pd.testing.assert_frame_equal(d1[name], d2[name], check_exact=True)
+    assert m1["lockin_exposure"].notna().any()

@@ -23,6 +23,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -366,6 +367,26 @@ def _finish_procurement(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class PreparedProcurement:
+    """Procurement reduced to what the ministry step uses, and its indicators.
+
+    Everything here comes from procurement and its links alone, so it can be
+    made before the systems are scored.
+    """
+
+    proc: pd.DataFrame  # see _prepare_procurement
+    indicators: pd.DataFrame  # per ministry: _procurement_indicators
+
+
+def prepare_procurement(
+    procurement: pd.DataFrame | None, links: pd.DataFrame | None, profile: Any
+) -> PreparedProcurement:
+    """The procurement half of :func:`score_ministries` (same parameters)."""
+    proc = _prepare_procurement(procurement, links)
+    return PreparedProcurement(proc, _procurement_indicators(proc, _profile_section(profile)))
+
+
 def _prepare_systems(inventory: pd.DataFrame | None, systems: pd.DataFrame | None) -> pd.DataFrame:
     """One row per system: inventory fields plus the per-system scores."""
     inv = inventory.copy() if inventory is not None else pd.DataFrame({"system_id": []})
@@ -514,10 +535,8 @@ def _plain(x: _PD) -> _PD:
     return x
 
 
-def _procurement_indicators(
-    proc: pd.DataFrame, sysf: pd.DataFrame, prof: dict[str, Any]
-) -> pd.DataFrame:
-    """Per-ministry procurement indicators (index: ministry)."""
+def _procurement_indicators(proc: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
+    """Per-ministry procurement indicators but lock-in exposure (index: ministry)."""
     g_all = proc.groupby("ministry", sort=False)
     out = _plain(
         pd.DataFrame(
@@ -594,8 +613,12 @@ def _procurement_indicators(
     out["value_growth"] = _safe_ratio(vg["amount"], vg["original_amount"]) - 1
 
     out["unlinked_spend_share"] = _safe_ratio(sums["v_unl"], sums["v"])
+    return out
 
-    # Lock-in exposure: linked IT spend weighted by the system's lock-in score.
+
+def _lockin_exposure(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.Series:
+    """Linked IT spend weighted by the system's lock-in score, 0-1 (index: ministry)."""
+    it = proc if proc["it"].all() else proc[proc["it"]]
     scores = sysf.set_index("system_id")["lockin_score"]
     sc = it["system_id"].map(scores).astype("Float64")
     ok = sc.notna() & it["pos_amount"].notna()
@@ -607,8 +630,7 @@ def _procurement_indicators(
         }
     )
     ws = _plain(w.groupby("ministry", sort=False)[["ws", "w"]].sum())
-    out["lockin_exposure"] = _safe_ratio(ws["ws"], ws["w"]) / 100
-    return out
+    return _safe_ratio(ws["ws"], ws["w"]) / 100
 
 
 # --------------------------------------------------------------------------- systems
@@ -1189,7 +1211,7 @@ def _hhi_band(hhi: pd.Series, bands: list[float]) -> pd.Series:
 
 
 def _indicator_table(
-    proc: pd.DataFrame,
+    pp: PreparedProcurement,
     sysf: pd.DataFrame,
     qgroups: pd.DataFrame,
     index: pd.Index,
@@ -1197,7 +1219,8 @@ def _indicator_table(
 ) -> pd.DataFrame:
     """One row per ministry of ``index``: procurement, system and questionnaire indicators."""
     m = pd.DataFrame(index=index)
-    m = m.join(_procurement_indicators(proc, sysf, prof).rename_axis("ministry"))
+    pind = pp.indicators.assign(lockin_exposure=_lockin_exposure(pp.proc, sysf))
+    m = m.join(pind.rename_axis("ministry"))
     m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
     m = m.join(qgroups.rename_axis("ministry"))
     for c in ("n_systems", "n_contracts", "n_suppliers"):
@@ -1233,6 +1256,7 @@ def score_ministries(
     as_of: dt.date,
     factors: pd.DataFrame | None = None,
     details: dict[str, pd.DataFrame] | None = None,
+    prepared: PreparedProcurement | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every ministry and list cross-ministry and exit opportunities.
 
@@ -1261,6 +1285,10 @@ def score_ministries(
     details : dict, optional
         When given, filled with the detail tables of :mod:`.details`
         (suppliers, competition, system ends, factor coverage).
+    prepared : PreparedProcurement, optional
+        :func:`prepare_procurement` of ``procurement`` and ``links``, made
+        beforehand (the scorer makes it while it scores the systems); the
+        two tables are then not read again.
 
     Returns
     -------
@@ -1276,7 +1304,8 @@ def score_ministries(
         When a profile value is unusable (the message names the key).
     """
     prof = _profile_section(profile)
-    proc = _prepare_procurement(procurement, links)
+    pp = prepared if prepared is not None else prepare_procurement(procurement, links, profile)
+    proc = pp.proc
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
     index = _ministry_index(proc, sysf, qgroups)
@@ -1288,7 +1317,7 @@ def score_ministries(
         if details is not None
         else None
     )
-    m = _readiness(_indicator_table(proc, sysf, qgroups, index, prof), prof)
+    m = _readiness(_indicator_table(pp, sysf, qgroups, index, prof), prof)
     opportunities = pd.concat(
         [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
         ignore_index=True,

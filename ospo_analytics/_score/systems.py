@@ -44,7 +44,7 @@ from .alternatives import alternatives_for
 from .details import TableDtype
 from .lanes import Background
 from .link import link_positions
-from .ministries import score_ministries
+from .ministries import prepare_procurement, score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
 
 if TYPE_CHECKING:
@@ -1264,6 +1264,13 @@ def score(
 
     links, pos = link_positions(inv, proc, prof)
     lp, sup_names, coded = _proc_frame(proc, pos, as_of)
+    # The ministry step gets the linked ids as codes into the inventory ids
+    # (unique, checked above), and supplier / method as the codes found above:
+    # it then never hashes those million-row text columns again. Its
+    # procurement half needs no system score: it overlaps the systems' scoring.
+    ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
+    links_coded = links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids))
+    prepared = Background(prepare_procurement, proc.assign(**coded), links_coded, prof)
     refs = _row_refs(lp, proc, n)
 
     fx = _Factors(n)
@@ -1277,21 +1284,18 @@ def score(
     factors = _factor_table(inv, fx, scores)
     systems = _systems_table(inv, fx, scores, pinfo, iinfo, rinfo, alt, prof)
 
-    # The ministry step gets the linked ids as codes into the inventory ids
-    # (unique, checked above), and supplier / method as the codes found above:
-    # it then never hashes those million-row text columns again.
-    ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
     details: dict[str, pd.DataFrame] = {}
     ministries, opportunities = score_ministries(
         inventory=inv,
-        procurement=proc.assign(**coded),
-        links=links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids)),
+        procurement=proc,
+        links=links_coded,
         systems=systems,
         questionnaire=questionnaire,
         profile=prof,
         as_of=as_of,
         factors=factors,
         details=details,
+        prepared=prepared.result(),
     )
     return ScoreResult(
         systems=systems,
