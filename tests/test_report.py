@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -310,3 +312,56 @@ def test_chromium_renders_offline(batch, tmp_path: Path) -> None:
     colours = img.getcolors(maxcolors=1 << 20) or []
     assert len(colours) > 50  # charts and tables drawn, not a blank page
     assert b"ERR_PROXY" not in proc.stderr and b"net::ERR" not in proc.stderr
+
+
+def _column_widths(html: str) -> dict[int, str]:
+    """``width`` of each ``.colN`` rule in a styled table's stylesheet."""
+    return {int(n): w for n, w in re.findall(r"#T_\w+ \.col(\d+) \{\s*width: ([^;]+);", html)}
+
+
+def test_wide_table_widths_follow_names_figures_and_headings() -> None:
+    # The US IT Dashboard case: long vendor words, amounts in the billions.
+    df = pd.DataFrame(
+        {
+            "system_name": ["NASA IT Infrastructure", "Nebula(TM)"],
+            "vendor": ["SCIENCE APPLICATION INTL CORP", "PEROT SYSTEMS GOVERNMENT SERVICES"],
+            "lockin_score": [25.8, 83.3],
+            "confidence": [0.24, 0.16],
+            "reuse_score": [100.0, 28.9],
+            "spend_total": [4_554_140_899.0, None],
+            "details": ["Drivers: L1 supplier concentration", "Drivers: L2 tenure"],
+        }
+    )
+    html = report.html_table(df, labels=report.system_labels(), wrap=["details"]).data
+    widths = _column_widths(html)
+    # A name column other than the first gets a name's share, not a score's.
+    assert widths[1] == "14%"
+    # Figures: the longest as shown ("4,554,140,899", 13 characters, in the
+    # heading's smaller type), at least the longest heading word ("Confidence").
+    assert widths[5] == f"{math.ceil(13 / 0.9) + 1}ch"
+    assert widths[3] == f"{len('Confidence') + 1}ch"
+    # The first and the last (explanation) column keep the stylesheet's share.
+    assert 0 not in widths and 6 not in widths
+    # Narrow tables size their columns by content: no widths at all.
+    assert _column_widths(report.html_table(df.iloc[:, :4]).data) == {}
+
+
+def test_wide_table_widths_in_translated_reports() -> None:
+    from ospo_analytics._i18n import language
+
+    df = pd.DataFrame(
+        {
+            "system_name": ["Payroll"],
+            "vendor": ["PayWave Global Ltd"],
+            "lockin_score": [88.3],
+            "lockin_low": [81.0],
+            "confidence": [0.92],
+            "reuse_score": [44.5],
+            "details": ["x"],
+        }
+    )
+    with language("fr"):
+        labels = report.system_labels()
+        html = report.html_table(df, labels=labels).data
+    longest = max(len(w) for w in labels["reuse_score"].split())
+    assert _column_widths(html)[5] == f"{longest + 1}ch"  # "Réutilisation"

@@ -42,9 +42,10 @@ img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { table-layout: fixed; width: 100%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: 26%; }
 /* Headers of narrow columns wrap, never clip: translated words are longer
-   ("Reutilización", "Dépendance"); hyphenated where the browser can. */
+   ("Reutilización", "Dépendance"); hyphenated where the browser can. Their
+   size follows the table's (the column widths the report sets assume 0.9em). */
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th {
-  font-size: 0.7rem; overflow-wrap: anywhere; hyphens: auto; }
+  font-size: 0.9em; overflow-wrap: anywhere; hyphens: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }
@@ -62,6 +63,7 @@ img { max-width: 100%; height: auto; }
   .jp-RenderedHTMLCommon table:not(:has(th:nth-child(7))) { table-layout: auto !important; }
   /* Wide tables (7+ columns, e.g. systems with their drivers) get a smaller type. */
   .jp-RenderedHTMLCommon table:has(th:nth-child(7)) { font-size: 6.5pt !important; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th { font-size: 1em; }
   /* A word longer than its column (a file path) breaks instead of running
      into the next cell; the others keep whole (break-word does not narrow
      the columns, unlike anywhere). */

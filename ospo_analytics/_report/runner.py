@@ -1052,6 +1052,8 @@ def html_table(
     styler = _format_figures(styler, shown, percent=percent, money=money, nowrap=nowrap)
     styler = _format_headers(styler, shown, labels)
     styler = _column_layout(styler, shown, wrap=wrap, nowrap=nowrap)
+    if len(shown.columns) >= WIDE_COLUMNS:
+        styler = _wide_widths(styler, shown, labels, wrap=wrap, percent=percent, money=money)
     for cols, cmap in ((bad, "Oranges"), (good, "Blues")):
         use = [c for c in cols if c in shown and str(shown[c].dtype) not in ("object", "string")]
         for c in use:
@@ -1071,6 +1073,26 @@ def html_table(
     return HTML(styler.to_html() + note)
 
 
+def _figure_format(
+    s: pd.Series, *, percent: Sequence[str], money: Sequence[str]
+) -> Callable[[Any], str] | None:
+    """How a numeric or date column's cells read in the report locale; None
+    for text (and booleans), shown as they are."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(s) or not (
+        pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+    ):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return fmt.date
+    if s.name in percent:
+        return fmt.pct
+    if s.name in money or pd.api.types.is_integer_dtype(s):
+        return fmt.number
+    return lambda x: fmt.number(x, 1)
+
+
 def _format_figures(
     styler: Styler,
     shown: pd.DataFrame,
@@ -1081,14 +1103,12 @@ def _format_figures(
 ) -> Styler:
     """Figures in the report locale (fmt owns separators, % signs, months), on
     one line; text columns left-aligned."""
-    import pandas as pd
 
     unknown = fmt.unknown()
     for c in shown.columns:
         s = shown[c]
-        if pd.api.types.is_bool_dtype(s) or not (
-            pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
-        ):
+        cell = _figure_format(s, percent=percent, money=money)
+        if cell is None:
             # Text (escaped by the default formatter above) reads left-aligned;
             # pre-formatted figures (``nowrap``, or every cell a figure) stay
             # right-aligned.
@@ -1103,38 +1123,82 @@ def _format_figures(
                 # ("108,821,890" broke after its eighth digit in a narrow column).
                 styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
             continue
-        cell: Callable[[Any], str]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            cell = fmt.date
-        elif c in percent:
-            cell = fmt.pct
-        elif c in money or pd.api.types.is_integer_dtype(s):
-            cell = fmt.number
-        else:
-            cell = lambda x: fmt.number(x, 1)  # noqa: E731
         styler = styler.format(cell, subset=[c], na_rep=unknown)
         # Numbers never break across lines (long text cells wrap instead).
         styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
     return styler
 
 
-def _format_headers(styler: Styler, shown: pd.DataFrame, labels: dict[str, str] | None) -> Styler:
-    """Escaped column headings: ``labels`` renames them, else data column names
-    read as words in the report language."""
-    styler = styler.format_index(escape="html", axis=1)
+def _heading(c: Any, shown: pd.DataFrame, labels: dict[str, str] | None) -> str:
+    """A column's heading: ``labels`` renames it, else a data column name reads
+    as words in the report language."""
     if labels:
+        return str(labels.get(c, c))
+    if c in _DATA_COLUMN_WORDS and any(x in _DATA_COLUMN_WORDS for x in shown.columns):
+        return _(_DATA_COLUMN_WORDS[c])
+    return str(c)
 
-        def label(c: Any) -> str:
-            return labels.get(c, c)
 
-        styler = styler.format_index(label, escape="html", axis=1)
-    elif any(c in _DATA_COLUMN_WORDS for c in shown.columns):
+def _format_headers(styler: Styler, shown: pd.DataFrame, labels: dict[str, str] | None) -> Styler:
+    """Escaped column headings (see :func:`_heading`)."""
+    return styler.format_index(lambda c: _heading(c, shown, labels), escape="html", axis=1)
 
-        def words(c: Any) -> str:
-            return _(_DATA_COLUMN_WORDS[c]) if c in _DATA_COLUMN_WORDS else c
 
-        styler = styler.format_index(words, escape="html", axis=1)
+#: From this many columns a table is laid out fixed to the page width (REPORT_CSS).
+WIDE_COLUMNS = 7
+
+
+def _wide_widths(
+    styler: Styler,
+    shown: pd.DataFrame,
+    labels: dict[str, str] | None,
+    *,
+    wrap: Sequence[str],
+    percent: Sequence[str],
+    money: Sequence[str],
+) -> Styler:
+    """Column widths of a wide table, from what its columns hold.
+
+    A fixed layout shares out equally the width no rule gives: a vendor
+    column as narrow as a score column broke its words ("CORPORATIO/N")
+    while a long amount ran over the next cell. Names get what the first
+    column gets; figures and short text get their longest cell or heading
+    word, in ``ch`` (so it follows the font on screen and on paper). The first
+    and last columns keep the stylesheet's share (a calc() mixing % and ch is
+    read as no width at all in a table column). Spare width is shared out in
+    proportion.
+    """
+    import math
+
+    cols = list(shown.columns)
+    for c in cols[1:-1]:
+        if c in wrap:
+            continue
+        if c in _NAME_COLUMNS:
+            width = "14%"
+        else:
+            texts = _display_texts(shown[c], percent=percent, money=money)
+            cell = max((len(t) for t in texts), default=0)
+            word = max((len(w) for w in _heading(c, shown, labels).split()), default=0)
+            # Headings are set smaller than cells (REPORT_CSS: 0.9em): a cell
+            # of n characters needs n / 0.9 of the heading's ch. Long text wraps.
+            width = f"{min(max(math.ceil(cell / 0.9), word), 24) + 1}ch"
+        styler = styler.set_table_styles(
+            {c: [{"selector": "", "props": [("width", width)]}]}, overwrite=False
+        )
     return styler
+
+
+def _display_texts(s: pd.Series, *, percent: Sequence[str], money: Sequence[str]) -> list[str]:
+    """A column's cells as :func:`_format_figures` shows them."""
+    import pandas as pd
+
+    cell = _figure_format(s, percent=percent, money=money) or str
+    return [fmt.unknown() if pd.isna(x) else cell(x) for x in s]
+
+
+#: Columns of names: they wrap between words, and get a name's width in wide tables.
+_NAME_COLUMNS = ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name")
 
 
 def _column_layout(
@@ -1145,7 +1209,7 @@ def _column_layout(
     for c in ("kind", "method", *nowrap):
         if c in shown and c not in wrap:  # short codes: never split inside a word
             styler = styler.set_properties(subset=[c], **{"white-space": "nowrap"})
-    for c in ("ministry", "system_name", "vendor", "supplier", "top_supplier", "name"):
+    for c in _NAME_COLUMNS:
         if c in shown and c not in wrap:
             # Names wrap between words, never letter by letter in a narrow column;
             # only a word wider than its whole cell breaks (break-word leaves the
@@ -1155,9 +1219,11 @@ def _column_layout(
             })  # fmt: skip
     for c in wrap:
         if c in shown:
+            # Type relative to the table's, so it shrinks with it on paper
+            # (0.78rem stayed screen-sized beside 6.5pt cells).
             styler = styler.set_properties(subset=[c], **{
                 "min-width": "12rem", "max-width": "18rem", "white-space": "normal",
-                "text-align": "left", "font-size": "0.78rem",
+                "text-align": "left", "font-size": "0.95em",
             })  # fmt: skip
     return styler
 
