@@ -32,6 +32,13 @@ def _inputs(seed: int, categorical: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
             # Few distinct days, so ties between contracts are common.
             "end_date": pd.Series(days).where(rng.random(n) > 0.1).dt.normalize(),
             "pos_amount": pd.Series(rng.choice([0.0, 10.5, 99.0, np.nan], n), dtype="Float64"),
+            # Award (else start) dates over several years, some unknown.
+            "date": (
+                pd.Series(
+                    pd.to_datetime("2019-03-01")
+                    + pd.to_timedelta(rng.integers(0, 2000, n), unit="D")
+                ).where(rng.random(n) > 0.15)
+            ),
             "amount": pd.Series(rng.choice([1.0, 10.5, 99.0], n), dtype="Float64"),
             "it": True,
         }
@@ -120,6 +127,22 @@ def _ref_competition(it: pd.DataFrame) -> pd.DataFrame:
     return D._conform(t, "competition")
 
 
+def _ref_competition_years(it: pd.DataFrame) -> pd.DataFrame:
+    d = pd.DataFrame(
+        {
+            "ministry": _text(it["ministry"]),
+            "year": it["date"].dt.year.astype("Int64"),
+            "method": _text(it["method"]).fillna("unknown"),
+            "spend": it["pos_amount"].astype("float64"),
+        }
+    )
+    t = d.groupby(["ministry", "year", "method"], dropna=False, sort=True)["spend"].sum()
+    t = t.reset_index()
+    total = t.groupby(["ministry", "year"], dropna=False)["spend"].transform("sum")
+    t["share"] = t["spend"] / total.where(total > 0)
+    return D._conform(t, "competition_years")
+
+
 def _ref_system_ends(ends: pd.DataFrame) -> pd.DataFrame:
     start = pd.Timestamp(AS_OF)
     e = ends[ends["buyer"].notna()].astype({c: "string" for c in ("system_id", "buyer", "source")})
@@ -185,6 +208,9 @@ def test_detail_tables_on_codes_equal_text_groupbys(seed: int, categorical: bool
     assert solo > 0
     pd.testing.assert_frame_equal(got["suppliers"], _ref_suppliers(proc))
     pd.testing.assert_frame_equal(got["competition"], _ref_competition(proc))
+    years = got["competition_years"]
+    assert years["year"].isna().any() and years["year"].nunique() >= 5
+    pd.testing.assert_frame_equal(years, _ref_competition_years(proc))
     pd.testing.assert_frame_equal(got["system_ends"], _ref_system_ends(ends))
     pd.testing.assert_frame_equal(got["national_suppliers"], _ref_national_suppliers(proc, sysf))
     pd.testing.assert_frame_equal(got["factor_coverage"], _ref_factor_coverage(factors, sysf))

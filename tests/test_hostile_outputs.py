@@ -105,14 +105,6 @@ def _frames(name: str) -> dict[str, pd.DataFrame]:
             "end_date": pd.to_datetime(["2026-01-01", "2027-01-01"]),
         }
     )
-    proc = pd.DataFrame(
-        {
-            "supplier": [name, "Acme"],
-            "amount": [100.0, 50.0],
-            "award_date": pd.to_datetime(["2024-01-01", "2025-01-01"]),
-            "method": ["open", "direct"],
-        }
-    )
     ministries = pd.DataFrame(
         {
             "ministry": [name, "Other"],
@@ -122,7 +114,24 @@ def _frames(name: str) -> dict[str, pd.DataFrame]:
             "readiness_score": [0.5, np.nan],
         }
     )
-    return {"systems": systems, "procurement": proc, "ministries": ministries}
+    # The scorer's detail tables of one ministry, as the charts read them.
+    suppliers = pd.DataFrame(
+        {"supplier": [name, "Acme"], "spend": [100.0, 50.0], "share": [2 / 3, 1 / 3]}
+    )
+    years = pd.DataFrame(
+        {
+            "year": pd.array([2024, 2025, None], dtype="Int64"),
+            "method": ["open", "direct", "unknown"],
+            "spend": [100.0, 50.0, 10.0],
+            "share": [1.0, 1.0, 1.0],
+        }
+    )
+    return {
+        "systems": systems,
+        "ministries": ministries,
+        "suppliers": suppliers,
+        "competition_years": years,
+    }
 
 
 def _all_charts(name: str):
@@ -134,8 +143,8 @@ def _all_charts(name: str):
     return [
         ch.lockin_bars(f["systems"]),
         ch.lockin_reuse_matrix(f["systems"]),
-        ch.supplier_concentration(f["procurement"]),
-        ch.competition(f["procurement"]),
+        ch.supplier_concentration(f["suppliers"]),
+        ch.competition(f["competition_years"]),
         ch.exit_timeline(f["systems"], dt.date(2025, 6, 30)),
         ch.readiness_heatmap(f["ministries"]),
         ch.readiness_bars(f["ministries"]),

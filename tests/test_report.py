@@ -12,6 +12,7 @@ from html import unescape
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -365,3 +366,57 @@ def test_wide_table_widths_in_translated_reports() -> None:
         html = report.html_table(df, labels=labels).data
     longest = max(len(w) for w in labels["reuse_score"].split())
     assert _column_widths(html)[5] == f"{longest + 1}ch"  # "Réutilisation"
+
+
+def _canonical(table: str, rows: list[dict]) -> pd.DataFrame:
+    from ospo_analytics._clean.schema import empty_frame
+
+    base = empty_frame(table)
+    df = pd.DataFrame(rows)
+    return pd.DataFrame(
+        {
+            c: (df[c] if c in df else pd.Series([pd.NA] * len(df))).astype(base[c].dtype)
+            for c in base.columns
+        }
+    )
+
+
+def test_charts_draw_the_scorers_tables_credit_notes_and_start_dates() -> None:
+    import datetime as dt
+
+    from ospo_analytics._report import charts
+    from ospo_analytics._score.systems import score
+
+    m = "Ministry of Health"
+    proc = _canonical(
+        "procurement",
+        [
+            {"ministry": m, "supplier": "Acme", "amount": 300.0, "award_date": "2023-02-01",
+             "method": "open", "system_id": "H1"},
+            # A credit note: shares are of positive spend, not netted.
+            {"ministry": m, "supplier": "Acme", "amount": -100.0, "award_date": "2023-05-01",
+             "method": "open", "system_id": "H1"},
+            # No award date: the contract start gives the year.
+            {"ministry": m, "supplier": "Beta", "amount": 100.0, "start_date": "2021-07-01",
+             "method": "direct", "system_id": "H1"},
+            {"ministry": m, "supplier": None, "amount": 50.0, "method": None},
+        ],
+    )  # fmt: skip
+    inv = _canonical("inventory", [{"system_id": "H1", "system_name": "HIS", "ministry": m}])
+    res = score(inv, proc, as_of=dt.date(2025, 1, 1))
+    sup = res.suppliers[res.suppliers["ministry"] == m]
+    fig = charts.supplier_concentration(sup)
+    bars = {t.get_text(): p.get_width() for t, p in zip(
+        fig.axes[0].get_yticklabels(), fig.axes[0].patches, strict=True)}  # fmt: skip
+    expected = sup.dropna(subset=["share"]).set_index("supplier")["share"] * 100
+    assert bars == pytest.approx(expected.to_dict())
+    assert bars["Acme"] == pytest.approx(75.0)  # 300 of 400, the credit note not netted
+
+    years = res.competition_years[res.competition_years["ministry"] == m]
+    assert years["year"].tolist()[:2] == [2021, 2023] and pd.isna(years["year"].iloc[-1])
+    fig = charts.competition(years)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2021", "2023", "no date"]
+    # Each year's stacked bars are the table's shares and fill the year.
+    heights = np.array([p.get_height() for p in ax.patches]).reshape(-1, 3)
+    assert heights.sum(axis=0) == pytest.approx([100.0, 100.0, 100.0])

@@ -140,7 +140,7 @@ display(r.cards({
     tr("Top supplier"): r.text(row.get("top_supplier")),
     tr("Repeat awards to the same supplier (pairs)"): r.fmt.number(row.get("repeat_award_pairs")),
 }))
-r.show(r.supplier_concentration(v["procurement"]), tr("Supplier concentration"))
+r.show(r.supplier_concentration(v["suppliers"]), tr("Supplier concentration"))
 display(r.html_table(v["suppliers_table"], max_rows=15, nowrap=list(v["suppliers_table"].columns[1:])))"""
         ),
         code(
@@ -164,7 +164,7 @@ display(r.cards({
     tr("Single-bid rate (competitive awards)"): r.fmt.pct(row.get("single_bid_rate")),
     tr("Repeated direct awards (pairs)"): r.fmt.number(row.get("repeat_direct_pairs")),
 }))
-r.show(r.competition(v["procurement"]), tr("Spend by procurement method"))
+r.show(r.competition(v["competition_years"]), tr("Spend by procurement method"))
 display(r.html_table(v["competition_table"], nowrap=list(v["competition_table"].columns[1:])))"""
         ),
         section(

@@ -243,16 +243,19 @@ def lockin_reuse_matrix(systems: pd.DataFrame, label_top: int = 8) -> Figure:
     return fig
 
 
-def supplier_concentration(procurement: pd.DataFrame, top: int = 10) -> Figure:
-    """Share of IT spend per supplier (top suppliers + all others)."""
-    df = procurement.dropna(subset=["amount"])
-    if df.empty:
-        return _empty(_("No procurement rows with an amount for this ministry."))
-    by = df.groupby(df["supplier"].astype("string").fillna(fmt.unknown()))["amount"].sum()
-    by = by[by > 0].sort_values(ascending=False)
-    if by.empty:
+def supplier_concentration(suppliers: pd.DataFrame, top: int = 10) -> Figure:
+    """Share of IT spend per supplier: the top suppliers and all others.
+
+    Drawn from the scorer's ``suppliers`` table of one ministry (positive IT
+    spend to known suppliers, the base of its HHI), so the bars are the
+    table's shares.
+    """
+    known = suppliers[suppliers["share"].notna()] if len(suppliers) else suppliers
+    if known.empty or not (known["share"] > 0).any():
         return _empty(_("No positive spend recorded."))
-    share = by / by.sum()
+    share = pd.Series(
+        known["share"].to_numpy(dtype=float), index=known["supplier"].astype(str).to_numpy()
+    )
     head = share.head(top)
     if len(share) > top:
         head = pd.concat([head, pd.Series({_("all others"): share.iloc[top:].sum()})])
@@ -271,21 +274,22 @@ def supplier_concentration(procurement: pd.DataFrame, top: int = 10) -> Figure:
     return fig
 
 
-def competition(procurement: pd.DataFrame) -> Figure:
-    """Spend by procurement method per award year (100 % stacked; unknown in grey)."""
-    df = procurement.dropna(subset=["amount"])
-    if df.empty or "award_date" not in df:
-        return _empty(_("No procurement rows with an amount for this ministry."))
-    year = (
-        pd.to_datetime(df["award_date"], errors="coerce")
-        .dt.year.astype("Int64")
-        .astype("string")
-        .fillna(_("no date"))
-    )
-    method = df["method"].astype("string").fillna("unknown")
-    tab = df.groupby([year, method])["amount"].sum().unstack(fill_value=0)
+def competition(years: pd.DataFrame) -> Figure:
+    """Spend by procurement method per award year (100 % stacked; unknown in grey).
+
+    Drawn from the scorer's ``competition_years`` table of one ministry: each
+    bar is a year's positive IT spend (the award's year, else the contract
+    start's), split by the table's shares.
+    """
+    df = years[years["share"].notna()] if len(years) else years
+    if df.empty:
+        return _empty(_("No positive spend recorded."))
+    # Years in the table's order (ascending, "no date" last).
+    year = df["year"].astype("string").fillna(_("no date"))
+    tab = df.assign(year=year).pivot(index="year", columns="method", values="share")
+    tab = tab.reindex(index=year.unique())
     tab = tab.reindex(columns=[m for m in METHOD_COLOURS if m in tab.columns])
-    share = tab.div(tab.sum(axis=1).replace(0, np.nan), axis=0).fillna(0) * 100
+    share = tab.astype(float).fillna(0) * 100
     fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
     bottom = np.zeros(len(share))
     x = np.arange(len(share))
@@ -296,7 +300,7 @@ def competition(procurement: pd.DataFrame) -> Figure:
     ax.set_xticks(x, [short(y, 10) for y in share.index])
     ax.yaxis.set_major_formatter(FuncFormatter(_pct_tick))
     ax.set_ylim(0, 100)
-    ax.set_xlabel(_("Award year"))
+    ax.set_xlabel(_("Award year (else start year)"))
     ax.set_ylabel(_("Share of spend (%)"))
     ax.set_title(_("Competition: spend by procurement method"))
     ax.legend(title=_("procedure"), bbox_to_anchor=(1.01, 1), loc="upper left", fontsize=8)

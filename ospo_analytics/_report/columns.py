@@ -193,6 +193,16 @@ _SHEET: dict[tuple[str, str], tuple[str, str, str]] = {
         N_("0 = no lock-in, 1 = full lock-in."),
     ),
     ("Opportunities", "value"): (N_("Value"), "money", N_("Spend concerned by the opportunity.")),
+    ("Competition by year", "year"): (
+        N_("Year"),
+        "int",
+        N_("Year of the award, else of the contract start; empty when neither is known."),
+    ),
+    ("Competition by year", "share"): (
+        N_("Share"),
+        "pct",
+        N_("Share of the ministry's IT spend that year."),
+    ),
 }
 
 
@@ -202,6 +212,7 @@ SHEETS = (
     N_("Lock-in drivers"),
     N_("Suppliers"),
     N_("Competition"),
+    N_("Competition by year"),
     N_("Exit windows"),
     N_("Opportunities"),
     N_("Contracts"),

@@ -117,7 +117,7 @@ class ReportData:
         The folder read.
     systems, factors, ministries, opportunities : DataFrame
         Scoring outputs (empty frames when a file is missing).
-    suppliers, competition, system_ends, factor_coverage : DataFrame
+    suppliers, competition, competition_years, system_ends, factor_coverage : DataFrame
         The scorer's per-ministry detail tables (see ``_score.details``).
     national, national_suppliers : DataFrame
         The scorer's government-wide totals and suppliers.
@@ -144,6 +144,7 @@ class ReportData:
     load_report: pd.DataFrame
     suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
     competition: pd.DataFrame = field(default_factory=lambda: _empty())
+    competition_years: pd.DataFrame = field(default_factory=lambda: _empty())
     system_ends: pd.DataFrame = field(default_factory=lambda: _empty())
     factor_coverage: pd.DataFrame = field(default_factory=lambda: _empty())
     links: pd.DataFrame = field(default_factory=lambda: _empty())
@@ -299,6 +300,9 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         columns="ministry", errors="ignore"
     )
     comp = _rows(data.competition, "ministry", ministry).drop(columns="ministry", errors="ignore")
+    comp_years = _rows(data.competition_years, "ministry", ministry).drop(
+        columns="ministry", errors="ignore"
+    )
     unknowns = (
         _rows(data.factor_coverage, "ministry", ministry)
         .drop(columns="ministry", errors="ignore")
@@ -327,6 +331,7 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         "drivers": drivers,
         "suppliers": suppliers,
         "competition": comp,
+        "competition_years": comp_years,
         "procurement": proc,
         "contracts": contracts,
         "buyers": _ministry_buyers(data.ministry_buyers, ministry),
@@ -1323,6 +1328,7 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
         "Lock-in drivers": view["drivers"],
         "Suppliers": view["suppliers"],
         "Competition": view["competition"],
+        "Competition by year": view["competition_years"],
         "Exit windows": view["exit_windows"],
         "Opportunities": view["opportunities"],
         "Contracts": view["contracts"],

@@ -12,6 +12,9 @@ itself:
   row with ``supplier`` NA and no share.
 * ``competition``: spend, awards and single-bid awards per ministry and
   procurement method (``unknown`` when not recorded).
+* ``competition_years``: the same spend per ministry, year and method, with
+  its share of the ministry's year (the award's year, else the contract
+  start's; NA when neither is known).
 * ``system_ends``: one contract end per system and buyer, merging
   procurement and inventory end dates: the earliest end on or after the
   analysis date, else the latest past end (``status`` ``ended``). The exit
@@ -48,6 +51,7 @@ __all__ = [
 DETAIL_TABLES: tuple[str, ...] = (
     "suppliers",
     "competition",
+    "competition_years",
     "system_ends",
     "factor_coverage",
     "national",
@@ -79,6 +83,13 @@ _COLUMNS: dict[str, dict[str, TableDtype]] = {
         "share": "Float64",
         "awards": "Int64",
         "single_bid_awards": "Int64",
+    },
+    "competition_years": {
+        "ministry": "string",
+        "year": "Int64",
+        "method": "string",
+        "spend": "Float64",
+        "share": "Float64",
     },
     "system_ends": {
         "system_id": "string",
@@ -313,6 +324,33 @@ def _competition(it: pd.DataFrame) -> pd.DataFrame:
     t["single_bid_awards"] = t["single_bid_awards"].where(t["bids_known"] > 0)
     t = t.sort_values(["ministry", "spend", "method"], ascending=[True, False, True])
     return _conform(t, "competition")
+
+
+def _competition_years(it: pd.DataFrame) -> pd.DataFrame:
+    """Positive IT spend per ministry, year and method, with its share of the year.
+
+    The year is the award's, else the contract start's (as the repeat-award
+    indicators count awards); NA when neither is known.
+    """
+    dates = it["date"] if "date" in it else pd.Series(pd.NaT, index=it.index)
+    years = pd.to_datetime(dates).dt.year.to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(years)
+    first = int(years[known].min()) if known.any() else 0
+    span = int(years[known].max()) - first + 1 if known.any() else 0
+    year_codes = np.where(known, np.nan_to_num(years) - first, span).astype(np.int64)
+    year_names = pd.Series(pd.array([*range(first, first + span), None], dtype="Int64"))
+    t = _group(
+        {
+            "ministry": _codes(it["ministry"]),
+            "year": (year_codes, year_names),
+            "method": _codes(it["method"], fill="unknown"),
+        },
+        pd.DataFrame({"spend": it["pos_amount"].astype("float64").to_numpy()}),
+        spend=("spend", "sum"),
+    )
+    total = t.groupby(["ministry", "year"], dropna=False)["spend"].transform("sum")
+    t["share"] = t["spend"] / total.where(total > 0)
+    return _conform(t, "competition_years")
 
 
 def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -574,6 +612,7 @@ def ministry_details(
     return {
         "suppliers": _suppliers(it),
         "competition": _competition(it),
+        "competition_years": _competition_years(it),
         "system_ends": _system_ends(ends, as_of),
         "factor_coverage": _factor_coverage(factors, sysf),
         "national": _national(it, sysf, n_ministries),

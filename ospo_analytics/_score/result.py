@@ -65,7 +65,7 @@ class ScoreResult:
         Per-ministry indicators and reuse / exit-window opportunities.
     links : DataFrame
         ``proc_index, system_id, link_method, link_confidence`` per procurement row.
-    suppliers, competition, system_ends, factor_coverage : DataFrame
+    suppliers, competition, competition_years, system_ends, factor_coverage : DataFrame
         Per-ministry detail tables the reports show (see ``_score.details``).
     national, national_suppliers : DataFrame
         Government-wide totals and suppliers (see ``_score.details``).
@@ -130,6 +130,7 @@ class ScoreResult:
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
     suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
     competition: pd.DataFrame = field(default_factory=pd.DataFrame)
+    competition_years: pd.DataFrame = field(default_factory=pd.DataFrame)
     system_ends: pd.DataFrame = field(default_factory=pd.DataFrame)
     factor_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     national: pd.DataFrame = field(default_factory=pd.DataFrame)
