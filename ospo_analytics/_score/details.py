@@ -45,6 +45,7 @@ __all__ = [
     "contract_ends",
     "empty_details",
     "ministry_details",
+    "procurement_details",
     "open_flag",
 ]
 
@@ -560,6 +561,28 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     return _conform(t, "national_suppliers")
 
 
+def _it_rows(proc: pd.DataFrame) -> pd.DataFrame:
+    # All rows IT (an IT-only feed): no filtered copy of a national table.
+    return proc[proc["it"]] if "it" in proc and not proc["it"].all() else proc
+
+
+def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The detail tables made from procurement alone (suppliers, competition,
+    competition per year): the scorer makes them before the systems are scored.
+
+    Parameters
+    ----------
+    proc : DataFrame
+        Prepared procurement of :mod:`.ministries`.
+    """
+    it = _it_rows(proc)
+    return {
+        "suppliers": _suppliers(it),
+        "competition": _competition(it),
+        "competition_years": _competition_years(it),
+    }
+
+
 def ministry_details(
     proc: pd.DataFrame,
     sysf: pd.DataFrame,
@@ -567,6 +590,7 @@ def ministry_details(
     factors: pd.DataFrame | None,
     as_of: dt.date,
     n_ministries: int | None = None,
+    from_procurement: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The detail tables of every ministry (see the module docstring).
 
@@ -585,6 +609,8 @@ def ministry_details(
     n_ministries : int, optional
         Ministries scored (for ``national``); default the ministries named in
         procurement or the inventory.
+    from_procurement : dict, optional
+        :func:`procurement_details` of ``proc``, when already made.
 
     Returns
     -------
@@ -607,12 +633,9 @@ def ministry_details(
     >>> d["system_ends"][["end_date", "status"]].astype(str).to_dict("records")
     [{'end_date': '2026-03-01', 'status': 'active'}]
     """
-    # All rows IT (an IT-only feed): no filtered copy of a national table.
-    it = proc[proc["it"]] if "it" in proc and not proc["it"].all() else proc
+    it = _it_rows(proc)
     return {
-        "suppliers": _suppliers(it),
-        "competition": _competition(it),
-        "competition_years": _competition_years(it),
+        **(procurement_details(proc) if from_procurement is None else from_procurement),
         "system_ends": _system_ends(ends, as_of),
         "factor_coverage": _factor_coverage(factors, sysf),
         "national": _national(it, sysf, n_ministries),

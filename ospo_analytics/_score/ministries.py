@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import N_
-from .details import TableDtype, contract_ends, ministry_details, open_flag
+from .details import TableDtype, contract_ends, ministry_details, open_flag, procurement_details
 from .lanes import Background
 from .profile import READINESS_INDICATORS, complete_profile
 
@@ -377,14 +377,23 @@ class PreparedProcurement:
 
     proc: pd.DataFrame  # see _prepare_procurement
     indicators: pd.DataFrame  # per ministry: _procurement_indicators
+    details: dict[str, pd.DataFrame] | None  # details.procurement_details, when asked for
 
 
 def prepare_procurement(
-    procurement: pd.DataFrame | None, links: pd.DataFrame | None, profile: Any
+    procurement: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    profile: Any,
+    details: bool = True,
 ) -> PreparedProcurement:
-    """The procurement half of :func:`score_ministries` (same parameters)."""
+    """The procurement half of :func:`score_ministries` (same parameters;
+    ``details``: make the detail tables that come from procurement alone)."""
     proc = _prepare_procurement(procurement, links)
-    return PreparedProcurement(proc, _procurement_indicators(proc, _profile_section(profile)))
+    return PreparedProcurement(
+        proc,
+        _procurement_indicators(proc, _profile_section(profile)),
+        procurement_details(proc) if details else None,
+    )
 
 
 def _prepare_systems(inventory: pd.DataFrame | None, systems: pd.DataFrame | None) -> pd.DataFrame:
@@ -1304,7 +1313,9 @@ def score_ministries(
         When a profile value is unusable (the message names the key).
     """
     prof = _profile_section(profile)
-    pp = prepared if prepared is not None else prepare_procurement(procurement, links, profile)
+    if prepared is None:
+        prepared = prepare_procurement(procurement, links, profile, details is not None)
+    pp = prepared
     proc = pp.proc
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
@@ -1313,7 +1324,7 @@ def score_ministries(
     # The detail tables read what the rest reads and build their own tables:
     # on a second core they overlap the indicators and opportunities.
     more = (
-        Background(ministry_details, proc, sysf, ends, factors, as_of, len(index))
+        Background(ministry_details, proc, sysf, ends, factors, as_of, len(index), pp.details)
         if details is not None
         else None
     )
