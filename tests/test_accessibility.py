@@ -20,6 +20,7 @@ from matplotlib.colors import to_rgb
 from ospo_analytics._report import charts as ch
 from ospo_analytics._report import runner as r
 from ospo_analytics._report.html import export_html
+from ospo_analytics._score.details import _national_functions
 
 # Machado et al. (2009), Table 1, severity 1.0 (linear RGB -> simulated linear RGB).
 CVD = {
@@ -160,6 +161,7 @@ def test_every_chart_carries_a_description() -> None:
             "spend_total": [1e6, 2e5],
         }
     )
+    functions = _national_functions(systems)
     ministries = pd.DataFrame(
         {
             "ministry": ["M1", "M2"],
@@ -171,12 +173,12 @@ def test_every_chart_carries_a_description() -> None:
     for fig in (
         ch.lockin_bars(systems),
         ch.readiness_bars(ministries),
-        ch.spend_by_category(systems, currency="TTD", labels=r.FUNCTION_LABELS),
+        ch.spend_by_category(functions, currency="TTD", labels=r.FUNCTION_LABELS),
     ):
         alt = ch.alt_text(fig)
         assert len(alt) > 40 and "nan" not in alt.lower(), alt
         plt.close(fig)
-    fig = ch.spend_by_category(systems, currency="TTD", labels=r.FUNCTION_LABELS)
+    fig = ch.spend_by_category(functions, currency="TTD", labels=r.FUNCTION_LABELS)
     assert "(TTD)" in fig.axes[0].get_xlabel()
     assert "Human resources" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
     plt.close(fig)

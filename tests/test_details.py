@@ -256,3 +256,21 @@ def test_system_end_prefers_the_contract_to_the_inventory_date_it_repeats() -> N
     assert got.loc["S1", "source"] == "procurement" and got.loc["S1", "contract_vendor"] == "Acme"
     assert got.loc["S2", "source"] == "procurement" and got.loc["S2", "status"] == "ended"
     assert got.loc["S1", "n_upcoming"] == 1
+
+
+def test_national_functions_count_systems_ministries_and_spend_per_function() -> None:
+    sysf = pd.DataFrame(
+        {
+            "system_id": pd.array(["a", "b", "c", "d", "e", "f"], dtype="string"),
+            "category": pd.array(["hr", "hr", "gis", None, "hr", None], dtype="string"),
+            "ministry": pd.array(["M1", "M2", "M1", "M1", "M1", None], dtype="string"),
+            "spend_total": pd.array([10.0, None, 5.0, 1.0, 2.5, 4.0], dtype="Float64"),
+        }
+    )
+    t = D._national_functions(sysf)
+    assert t.to_dict("list") == {
+        "category": ["gis", "hr", None],
+        "n_systems": [1, 3, 2],
+        "n_ministries": [1, 2, 1],  # a system with no ministry adds none
+        "spend_total": [5.0, 12.5, 5.0],  # unknown spend adds nothing
+    }

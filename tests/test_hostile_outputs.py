@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from ospo_analytics._config import ConfigError, load_config
 from ospo_analytics._safe import csv_cell, csv_safe, slugify, unique_slugs
+from ospo_analytics._score.details import _national_functions
 
 matplotlib.use("Agg")
 
@@ -148,7 +149,7 @@ def _all_charts(name: str):
         ch.exit_timeline(f["systems"], dt.date(2025, 6, 30)),
         ch.readiness_heatmap(f["ministries"]),
         ch.readiness_bars(f["ministries"]),
-        ch.spend_by_category(f["systems"]),
+        ch.spend_by_category(_national_functions(f["systems"])),
     ]
 
 

@@ -273,7 +273,7 @@ display(r.brief_table(v["suppliers"], note=v["suppliers_note"]))"""
         code(
             """\
 r.show(
-    r.spend_by_category(v["systems"], currency=currency, labels=r.FUNCTION_LABELS),
+    r.spend_by_category(v["functions"], currency=currency, labels=r.FUNCTION_LABELS),
     tr("Spend by function"),
 )"""
         ),

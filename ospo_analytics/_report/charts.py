@@ -520,20 +520,27 @@ def readiness_bars(ministries: pd.DataFrame) -> Figure:
 
 
 def spend_by_category(
-    systems: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None
+    functions: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None
 ) -> Figure:
     """Spend per functional category and ministry count (duplication view).
 
-    ``labels`` maps category codes to plain words; ``currency`` names the axis unit.
+    Drawn from the scorer's ``national_functions`` table (``category``,
+    ``n_ministries``, ``spend_total``). ``labels`` maps category codes to plain words;
+    ``currency`` names the axis unit.
     """
-    if systems.empty:
+    if functions.empty:
         return _empty(_("No systems."))
-    cat = systems["category"].astype("string").fillna(fmt.unknown())
+    cat = functions["category"].astype("string").fillna(fmt.unknown())
     if labels:
         cat = cat.map(lambda c: _(labels[c]) if c in labels else c).astype("string")
-    g = systems.groupby(cat)
-    tab = pd.DataFrame({"spend": g["spend_total"].sum(), "ministries": g["ministry"].nunique()})
-    tab = tab.sort_values("spend")
+    tab = pd.DataFrame(
+        {
+            "spend": functions["spend_total"].astype(float).to_numpy(),
+            "ministries": functions["n_ministries"].astype("Int64").to_numpy(),
+        },
+        index=cat.to_numpy(),
+    )
+    tab = tab.sort_values("spend", kind="stable")
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.24 * len(tab)))
     ax.barh([wrap_label(t, 40, 1) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):

@@ -193,6 +193,16 @@ _SHEET: dict[tuple[str, str], tuple[str, str, str]] = {
         N_("0 = no lock-in, 1 = full lock-in."),
     ),
     ("Opportunities", "value"): (N_("Value"), "money", N_("Spend concerned by the opportunity.")),
+    ("Functions", "n_systems"): (
+        N_("Systems"),
+        "int",
+        N_("Systems of the function, in the inventory or named in procurement."),
+    ),
+    ("Functions", "spend_total"): (
+        N_("Spend"),
+        "money",
+        N_("Procurement spend linked to the function's systems."),
+    ),
     ("Competition by year", "year"): (
         N_("Year"),
         "int",
@@ -221,6 +231,7 @@ SHEETS = (
     N_("National totals"),
     N_("Ministries"),
     N_("Duplication"),
+    N_("Functions"),
     N_("Top opportunities"),
     N_("Files loaded"),
     N_("Columns"),

@@ -119,8 +119,8 @@ class ReportData:
         Scoring outputs (empty frames when a file is missing).
     suppliers, competition, competition_years, system_ends, factor_coverage : DataFrame
         The scorer's per-ministry detail tables (see ``_score.details``).
-    national, national_suppliers : DataFrame
-        The scorer's government-wide totals and suppliers.
+    national, national_suppliers, national_functions : DataFrame
+        The scorer's government-wide totals, suppliers and functions.
     inventory, procurement : DataFrame
         Canonical tables.
     rejects, load_report : DataFrame
@@ -151,6 +151,7 @@ class ReportData:
     ministry_buyers: pd.DataFrame = field(default_factory=lambda: _empty())
     national: pd.DataFrame = field(default_factory=lambda: _empty())
     national_suppliers: pd.DataFrame = field(default_factory=lambda: _empty())
+    national_functions: pd.DataFrame = field(default_factory=lambda: _empty())
     profile_text: str = ""
     as_of: dt.date | None = None
     country: str = ""
@@ -805,6 +806,7 @@ def national_view(
         "national": data.national,
         "national_suppliers": sup,
         "systems": data.systems,
+        "functions": data.national_functions,
     }
 
 
@@ -1346,6 +1348,7 @@ def national_tables(view: dict) -> dict[str, pd.DataFrame]:
         "Suppliers": view["national_suppliers"],
         "Ministries": view["ministries_all"],
         "Duplication": view["duplication_all"],
+        "Functions": view["functions"],
         "Top opportunities": view["opportunities_all"],
         "Systems": view["systems"],
     }

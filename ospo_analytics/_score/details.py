@@ -29,6 +29,8 @@ itself:
   ministries it serves, its share of national positive IT spend to known
   suppliers and the high-lock-in systems it supplies (by contract link or as
   the system's vendor).
+* ``national_functions``: per function (system category, NA when not
+  recorded), the systems, the ministries running one and their spend.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ DETAIL_TABLES: tuple[str, ...] = (
     "factor_coverage",
     "national",
     "national_suppliers",
+    "national_functions",
 )
 """Names of the detail tables (``<name>.parquet`` in the processed folder)."""
 
@@ -123,6 +126,12 @@ _COLUMNS: dict[str, dict[str, TableDtype]] = {
         "spend_systems": "Float64",
         "spend_high_lockin": "Float64",
         "high_lockin_share_spend": "Float64",
+    },
+    "national_functions": {
+        "category": "string",
+        "n_systems": "Int64",
+        "n_ministries": "Int64",
+        "spend_total": "Float64",
     },
     "national_suppliers": {
         "supplier": "string",
@@ -583,6 +592,35 @@ def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
+def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
+    """Systems, ministries running them and their spend per function (category)."""
+    n = len(sysf)
+    d = pd.DataFrame(
+        {
+            "category": _col_or_na(sysf, "category"),
+            "ministry": _col_or_na(sysf, "ministry"),
+            "spend": pd.to_numeric(
+                sysf["spend_total"]
+                if "spend_total" in sysf
+                else pd.Series(np.nan, index=sysf.index),
+                errors="coerce",
+            ).astype("float64"),
+        },
+        index=range(n),
+    )
+    t = d.groupby("category", dropna=False, sort=True).agg(
+        n_systems=("spend", "size"),
+        n_ministries=("ministry", "nunique"),
+        spend_total=("spend", "sum"),
+    )
+    return _conform(t.reset_index(), "national_functions")
+
+
+def _col_or_na(df: pd.DataFrame, col: str) -> pd.Series:
+    s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+    return pd.Series(s.astype("string").to_numpy(), dtype="string")
+
+
 def ministry_details(
     proc: pd.DataFrame,
     sysf: pd.DataFrame,
@@ -640,4 +678,5 @@ def ministry_details(
         "factor_coverage": _factor_coverage(factors, sysf),
         "national": _national(it, sysf, n_ministries),
         "national_suppliers": _national_suppliers(it, sysf),
+        "national_functions": _national_functions(sysf),
     }

@@ -67,8 +67,8 @@ class ScoreResult:
         ``proc_index, system_id, link_method, link_confidence`` per procurement row.
     suppliers, competition, competition_years, system_ends, factor_coverage : DataFrame
         Per-ministry detail tables the reports show (see ``_score.details``).
-    national, national_suppliers : DataFrame
-        Government-wide totals and suppliers (see ``_score.details``).
+    national, national_suppliers, national_functions : DataFrame
+        Government-wide totals, suppliers and functions (see ``_score.details``).
     profile : Profile
         The scoring profile used.
     as_of : date
@@ -135,6 +135,7 @@ class ScoreResult:
     factor_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     national: pd.DataFrame = field(default_factory=pd.DataFrame)
     national_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    national_functions: pd.DataFrame = field(default_factory=pd.DataFrame)
     profile: Profile = field(default_factory=load_profile)
     as_of: dt.date = field(default_factory=dt.date.today)
 
