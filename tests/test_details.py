@@ -177,13 +177,16 @@ def _ref_national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFram
     )
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
-    high = set(sysf.loc[sysf["lockin_band"].eq("high").fillna(False), "system_id"])
-    by_link = d.loc[d["system_id"].isin(high), ["supplier", "system_id"]]
-    vend = sysf.loc[sysf["system_id"].isin(high), ["vendor", "system_id"]]
-    by_vendor = vend.rename(columns={"vendor": "supplier"}).astype("string").dropna()
+    # Over the systems with a known band; unknown when a supplier has none.
+    known = sysf[sysf["lockin_band"].isin(["low", "medium", "high"]).fillna(False)]
+    high = set(known.loc[known["lockin_band"].eq("high"), "system_id"])
+    by_link = d.loc[d["system_id"].isin(set(known["system_id"])), ["supplier", "system_id"]]
+    by_vendor = (
+        known[["vendor", "system_id"]].rename(columns={"vendor": "supplier"}).astype("string")
+    ).dropna()
     pairs = pd.concat([by_link, by_vendor]).drop_duplicates()
-    t["systems_high_lockin"] = pairs.groupby("supplier")["system_id"].nunique()
-    t["systems_high_lockin"] = t["systems_high_lockin"].fillna(0)
+    pairs["high"] = pairs["system_id"].isin(high)
+    t["systems_high_lockin"] = pairs.groupby("supplier")["high"].sum()  # NA: none known
     t = t.reset_index().sort_values(["spend", "supplier"], ascending=[False, True])
     return D._conform(t, "national_suppliers")
 
@@ -268,9 +271,38 @@ def test_national_functions_count_systems_ministries_and_spend_per_function() ->
         }
     )
     t = D._national_functions(sysf)
+    # Row labels do not matter (a filtered frame keeps its own).
+    shifted = D._national_functions(sysf.set_axis(range(10, 16)))
+    pd.testing.assert_frame_equal(shifted, t)
     assert t.to_dict("list") == {
         "category": ["gis", "hr", None],
         "n_systems": [1, 3, 2],
         "n_ministries": [1, 2, 1],  # a system with no ministry adds none
         "spend_total": [5.0, 12.5, 5.0],  # unknown spend adds nothing
     }
+
+
+def test_national_suppliers_high_lockin_unknown_without_a_known_band() -> None:
+    proc = pd.DataFrame(
+        {
+            "ministry": pd.array(["M", "M", "M", "M"], dtype="string"),
+            "supplier": pd.array(["Ghost", "Known", "Vendor", "Loose"], dtype="string"),
+            "system_id": pd.array(["u1", "k1", "k1", None], dtype="string"),
+            "pos_amount": pd.array([10.0, 20.0, 5.0, 1.0], dtype="Float64"),
+            "amount": pd.array([10.0, 20.0, 5.0, 1.0], dtype="Float64"),
+            "it": True,
+        }
+    )
+    sysf = pd.DataFrame(
+        {
+            "system_id": pd.array(["u1", "k1", "h1"], dtype="string"),
+            "ministry": pd.array(["M", "M", "M"], dtype="string"),
+            "vendor": pd.array([None, None, "Vendor"], dtype="string"),
+            "lockin_band": pd.array(["unknown", "low", "high"], dtype="string"),
+        }
+    )
+    t = D._national_suppliers(proc, sysf).set_index("supplier")["systems_high_lockin"]
+    assert pd.isna(t["Ghost"])  # its one system has no band
+    assert pd.isna(t["Loose"])  # no system linked at all
+    assert t["Known"] == 0  # a known low system: a known zero
+    assert t["Vendor"] == 1  # the vendor of a high system, besides its low contract

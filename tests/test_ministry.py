@@ -886,3 +886,56 @@ def test_any_number_of_ministries_scores(n_ministries):
             assert amended.iloc[i] == float(i % 2)
         else:
             assert pd.isna(amended.iloc[i])
+
+
+def test_high_lockin_count_is_unknown_when_no_band_is_known():
+    # The real US IT Dashboard case: systems named only in procurement have
+    # too little data for a band. "0 of 12" would read as "none locked in".
+    s = systems(
+        [
+            {"system_id": "a1", "ministry": "All unknown", "lockin_score": 80.0,
+             "lockin_band": "unknown"},
+            {"system_id": "a2", "ministry": "All unknown", "lockin_score": 30.0,
+             "lockin_band": "unknown"},
+            {"system_id": "b1", "ministry": "Some known", "lockin_score": 20.0,
+             "lockin_band": "low"},
+            {"system_id": "b2", "ministry": "Some known", "lockin_score": 90.0,
+             "lockin_band": "unknown"},
+            {"system_id": "c1", "ministry": "One high", "lockin_score": 90.0,
+             "lockin_band": "high"},
+        ]
+    )  # fmt: skip
+    m, _ = run(systems_=s)
+    assert pd.isna(m.loc["All unknown", "n_high_lockin"])
+    assert m.loc["Some known", "n_high_lockin"] == 0  # a known zero among the known
+    assert m.loc["One high", "n_high_lockin"] == 1
+
+
+def test_national_high_lockin_figures_unknown_without_any_band() -> None:
+    from ospo_analytics._score.details import _national
+
+    s = pd.DataFrame(
+        {
+            "system_id": ["a", "b"],
+            "ministry": ["M", "M"],
+            "lockin_band": ["unknown", None],
+            "spend_total": [100.0, 50.0],
+        }
+    )
+    it = pd.DataFrame({"ministry": ["M"], "supplier": ["X"], "amount": [150.0]}).astype(
+        {"ministry": "string", "supplier": "string"}
+    )
+    row = _national(it, s, 1).iloc[0]
+    for c in ("systems_high_lockin", "spend_high_lockin", "high_lockin_share_spend"):
+        assert pd.isna(row[c]), c
+    assert row["systems_unknown_lockin"] == 1 and row["systems"] == 2
+    known = _national(it, s.assign(lockin_band=["low", "unknown"]), 1).iloc[0]
+    assert known["systems_high_lockin"] == 0 and known["high_lockin_share_spend"] == 0
+
+
+def test_high_lockin_card_says_unknown_not_unknown_of_n() -> None:
+    from ospo_analytics._report.runner import _n_of
+
+    assert _n_of(pd.NA, 12) == "unknown"
+    assert _n_of(0, 12) == "0 of 12"
+    assert _n_of(3, 1200) == "3 of 1,200"

@@ -310,11 +310,9 @@ def ministry_view(data: ReportData, ministry: str, as_of: str | dt.date | None =
         .sort_values(["systems_unknown", "factor"], ascending=[False, True])
     )
     f, drivers = _ministry_drivers(data.factors, systems)
-    n_sys = fmt.number(row.get("n_systems"))
-    n_high = fmt.number(row.get("n_high_lockin"))
     # Keyed by id: the reader cards (``reader_tables``) put them in words.
     numbers = {
-        "high_lockin": _("{n} of {total}").format(n=n_high, total=n_sys),
+        "high_lockin": _n_of(row.get("n_high_lockin"), row.get("n_systems")),
     }
     sys_cols = ["system_id", "system_name", "category", "vendor", "lockin_score", "lockin_low",
                 "lockin_high", "lockin_band", "confidence", "lockin_rank", "rank_min", "rank_max",
@@ -828,6 +826,15 @@ def _national_opportunities(opp: pd.DataFrame, top: int) -> tuple[pd.DataFrame, 
     return dup, acts
 
 
+def _n_of(n: object, total: object) -> str:
+    """ "n of total", or unknown when n is (never "unknown of 12")."""
+    import pandas as pd
+
+    if n is None or pd.isna(n):  # type: ignore[call-overload]
+        return fmt.unknown()
+    return _("{n} of {total}").format(n=fmt.number(n), total=fmt.number(total))
+
+
 def _money_header(label: str, currency: str) -> str:
     """A money column's header in the report language, with its currency."""
     return _(label) + (f" ({currency})" if currency else "")
@@ -846,9 +853,7 @@ def _national_numbers(nat: dict[Hashable, Any], currency: str) -> tuple[dict[str
         _("Ministries"): n("ministries"),
         _("Systems in the inventories"): n("systems"),
         h(N_("IT procurement spend")): money_words(nat.get("spend_it"), currency),
-        _("Systems at high lock-in"): _("{n} of {total}").format(
-            n=n("systems_high_lockin"), total=n("systems")
-        ),
+        _("Systems at high lock-in"): _n_of(nat.get("systems_high_lockin"), nat.get("systems")),
         h(N_("Spend on high-lock-in systems")): money_words(nat.get("spend_high_lockin"), currency),
         _("Share of system spend at high lock-in"): fmt.pct(nat.get("high_lockin_share_spend")),
         _("Systems open source or government-owned"): fmt.pct(nat.get("open_share_systems")),

@@ -64,6 +64,8 @@ DETAIL_TABLES: tuple[str, ...] = (
 """Names of the detail tables (``<name>.parquet`` in the processed folder)."""
 
 _COMPETITIVE = ("open", "selective")
+#: The lock-in bands that say something; "unknown" (or none) does not.
+KNOWN_BANDS = ("low", "medium", "high")
 # Days since 1970 of any datetime64[ns], shifted positive, fit in _DAY_SPAN.
 _DAY_OFFSET = 2**17
 _DAY_SPAN = 2**19
@@ -489,6 +491,8 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     s = sysf[sysf["ministry"].notna()] if "ministry" in sysf else sysf.iloc[0:0]
     band = _band(s)
     high = band.eq("high").fillna(False)
+    # With no known band anywhere, the high lock-in figures are unknown, not 0.
+    any_band = bool(band.isin(list(KNOWN_BANDS)).fillna(False).any())
     is_open = open_flag(s)
     spend = pd.to_numeric(s["spend_total"], errors="coerce").astype("Float64")
     pos = spend.where(spend.gt(0).fillna(False))
@@ -514,12 +518,14 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
             "open_share_spend": (
                 float(open_spend / open_known_spend) if open_known_spend > 0 else None
             ),
-            "systems_high_lockin": int(high.sum()),
+            "systems_high_lockin": int(high.sum()) if any_band else None,
             "systems_unknown_lockin": int(band.eq("unknown").fillna(False).sum()),
             "spend_systems": float(total_sys_spend) if pos.notna().any() else None,
-            "spend_high_lockin": float(pos.where(high).sum()),
+            "spend_high_lockin": float(pos.where(high).sum()) if any_band else None,
             "high_lockin_share_spend": (
-                float(pos.where(high).sum() / total_sys_spend) if total_sys_spend > 0 else None
+                float(pos.where(high).sum() / total_sys_spend)
+                if total_sys_spend > 0 and any_band
+                else None
             ),
         }
     )
@@ -548,26 +554,47 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
     # High-lock-in systems per supplier, by contract link or as the system's
-    # vendor: distinct (supplier, system) pairs on codes.
-    high = sysf.loc[_band(sysf).eq("high").fillna(False).to_numpy(dtype=bool)]
-    high_ids = pd.Index(high["system_id"].astype("string").dropna().unique())
-    high_code = np.append(high_ids.get_indexer(sys_names.array[:-1]), -1)[sys_codes]
-    linked = high_code >= 0
-    vendor_code = pd.Index(sup_names.array[:-1]).get_indexer(high["vendor"].astype("string"))
-    vendor_sys = high_ids.get_indexer(high["system_id"].astype("string"))
-    by_vendor = (vendor_code >= 0) & (vendor_sys >= 0)
+    # vendor: distinct (supplier, system) pairs on codes. Unknown for a
+    # supplier none of whose systems has a known band.
+    ids = sysf["system_id"].astype("string")
+    first = (ids.notna() & ~ids.duplicated()).to_numpy(dtype=bool)
+    band = _band(sysf)[first]
+    known = band.isin(list(KNOWN_BANDS)).fillna(False).to_numpy(dtype=bool)
+    high = band.eq("high").fillna(False).to_numpy(dtype=bool)
+    at = pd.Index(ids[first].to_numpy()).get_indexer(sys_names.array[:-1])
+    row_sys = np.append(at, -1)[sys_codes]  # each row's system, -1: none
+    row_known = np.append(known, False)[row_sys]  # -1 takes the False slot
+    vendors = _col_text(sysf, "vendor")[first]
+    v_codes, v_names = pd.factorize(vendors, use_na_sentinel=True)
+    v_sup = np.append(pd.Index(sup_names.array[:-1]).get_indexer(v_names), -1)[v_codes]
+    has_known = (np.bincount(sup[row_known], minlength=len(sup_names)) > 0) | (
+        np.bincount(v_sup[(v_sup >= 0) & known], minlength=len(sup_names)) > 0
+    )
+    n_high = max(int(high.sum()), 1)
+    high_code = np.full(len(high) + 1, -1)  # last slot: rows with no system
+    high_code[np.flatnonzero(high)] = np.arange(int(high.sum()))
+    row_high = high_code[row_sys]
+    linked = row_high >= 0
+    by_vendor = (v_sup >= 0) & high
     pairs = pd.unique(
         np.concatenate(
             [
-                sup[linked] * len(high_ids) + high_code[linked],
-                vendor_code[by_vendor] * len(high_ids) + vendor_sys[by_vendor],
+                sup[linked] * n_high + row_high[linked],
+                v_sup[by_vendor] * n_high + high_code[np.flatnonzero(by_vendor)],
             ]
         )
     )
-    per_sup = np.bincount(pairs // max(len(high_ids), 1), minlength=len(sup_names))
-    t["systems_high_lockin"] = per_sup[codes]
+    per_sup = np.bincount(pairs // n_high, minlength=len(sup_names))
+    t["systems_high_lockin"] = pd.array(per_sup[codes], dtype="Int64")
+    t.loc[~has_known[codes], "systems_high_lockin"] = pd.NA
     t = t.reset_index().sort_values(["spend", "supplier"], ascending=[False, True])
     return _conform(t, "national_suppliers")
+
+
+def _col_text(df: pd.DataFrame, col: str) -> pd.Series:
+    """Column ``col`` as text, all NA when absent."""
+    s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+    return s.astype("string")
 
 
 def _it_rows(proc: pd.DataFrame) -> pd.DataFrame:
@@ -597,14 +624,14 @@ def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
     n = len(sysf)
     d = pd.DataFrame(
         {
-            "category": _col_or_na(sysf, "category"),
-            "ministry": _col_or_na(sysf, "ministry"),
+            "category": _col_text(sysf, "category").array,
+            "ministry": _col_text(sysf, "ministry").array,
             "spend": pd.to_numeric(
                 sysf["spend_total"]
                 if "spend_total" in sysf
                 else pd.Series(np.nan, index=sysf.index),
                 errors="coerce",
-            ).astype("float64"),
+            ).to_numpy(dtype="float64", na_value=np.nan),
         },
         index=range(n),
     )
@@ -614,11 +641,6 @@ def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
         spend_total=("spend", "sum"),
     )
     return _conform(t.reset_index(), "national_functions")
-
-
-def _col_or_na(df: pd.DataFrame, col: str) -> pd.Series:
-    s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
-    return pd.Series(s.astype("string").to_numpy(), dtype="string")
 
 
 def ministry_details(

@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import N_
-from .details import TableDtype, contract_ends, ministry_details, open_flag, procurement_details
+from .details import (
+    KNOWN_BANDS,
+    TableDtype,
+    contract_ends,
+    ministry_details,
+    open_flag,
+    procurement_details,
+)
 from .lanes import Background
 from .profile import READINESS_INDICATORS, complete_profile
 
@@ -165,6 +172,14 @@ def _is_high(s: pd.DataFrame, prof: dict[str, Any]) -> pd.Series:
     if "lockin_band" in s:
         return s["lockin_band"].astype("string").eq("high").fillna(False).astype(bool)
     return s["lockin_score"].ge(prof["high_lockin"]).fillna(False).astype(bool)
+
+
+def _band_known(s: pd.DataFrame) -> pd.Series:
+    """Whether a system's lock-in band is known (low, medium or high; else
+    whether it has a score, where no band was given)."""
+    if "lockin_band" in s:
+        return s["lockin_band"].astype("string").isin(list(KNOWN_BANDS)).fillna(False).astype(bool)
+    return s["lockin_score"].notna().astype(bool)
 
 
 def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
@@ -672,7 +687,9 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     s["_portable"] = (
         pd.concat([export_v, iface_v], axis=1).mean(axis=1, skipna=True).astype("Float64")
     )
-    s["_high"] = _is_high(s, prof).astype("Float64")
+    # Unknown where the band is: a ministry whose systems all lack a band has
+    # an unknown count of high lock-in, not zero.
+    s["_high"] = _is_high(s, prof).astype("Float64").where(_band_known(s))
     s["_sys_w"] = s["spend_total"].where(s["spend_total"].gt(0).fillna(False))
     s["_sys_ws"] = s["_sys_w"] * s["lockin_score"]
 
