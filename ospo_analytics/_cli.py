@@ -519,14 +519,22 @@ def _do_score(cfg, profile, processed: Path, out: Path | None = None):
     result.to_parquet(target, **cfg.project_meta, root=str(cfg.root))
     s = result.systems
     top = s.sort_values("lockin_score", ascending=False).head(5)
-    n_high = int((s["lockin_band"] == "high").sum()) if "lockin_band" in s else 0
+    band = s["lockin_band"].astype("string") if "lockin_band" in s else None
+    n_high = int(band.eq("high").sum()) if band is not None else 0
+    # Beside the high count: 0 high of 468 all unknown is not "no lock-in".
+    n_unknown = int((band.eq("unknown") | band.isna()).sum()) if band is not None else len(s)
     _say(
         f"scored {len(s)} systems in {len(result.ministries)} ministries "
         f"with {profile.label()}; tables written to {target.resolve()}"
     )
     for _, r in top.iterrows():
         _say(f"  {r['lockin_score']:5.1f}  {r['system_id']}  {r['system_name']} ({r['ministry']})")
-    OUT.stats.update(systems=len(s), high_lockin=n_high, ministries=len(result.ministries))
+    OUT.stats.update(
+        systems=len(s),
+        high_lockin=n_high,
+        unknown_lockin=n_unknown,
+        ministries=len(result.ministries),
+    )
     OUT.stats["_score_json"] = {
         "processed": str(target.resolve()),
         "profile": profile.label(),

@@ -260,6 +260,10 @@ def test_run_to_a_log_file_on_the_demo(tmp_path):
     assert fields["reports_ok"] == "2" and fields["reports_failed"] == "0"  # national + Health
     assert int(fields["rows_loaded"]) == int(load_report["loaded"].sum())
     assert int(fields["rows_rejected"]) == int(load_report["rejected"].sum())
+    bands = pd.read_parquet(processed / "systems.parquet")["lockin_band"].astype("string")
+    assert int(fields["high_lockin"]) == int(bands.eq("high").sum())
+    # Beside it, the systems too little is known about: never read as "not high".
+    assert int(fields["unknown_lockin"]) == int((bands.eq("unknown") | bands.isna()).sum()) > 0
     assert int(fields["rows_read"]) == int(load_report["rows_read"].sum())
     assert int(fields["systems"]) == len(pd.read_parquet(processed / "systems.parquet"))
     manifest = json.loads((root / "reports" / "latest" / "manifest.json").read_text())
