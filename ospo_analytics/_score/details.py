@@ -46,6 +46,8 @@ __all__ = [
     "DETAIL_TABLES",
     "contract_ends",
     "empty_details",
+    "it_rows",
+    "known_band",
     "ministry_details",
     "procurement_details",
     "open_flag",
@@ -492,7 +494,7 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
     band = _band(s)
     high = band.eq("high").fillna(False)
     # With no known band anywhere, the high lock-in figures are unknown, not 0.
-    any_band = bool(band.isin(list(KNOWN_BANDS)).fillna(False).any())
+    any_band = bool(known_band(band).any())
     is_open = open_flag(s)
     spend = pd.to_numeric(s["spend_total"], errors="coerce").astype("Float64")
     pos = spend.where(spend.gt(0).fillna(False))
@@ -559,7 +561,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     ids = sysf["system_id"].astype("string")
     first = (ids.notna() & ~ids.duplicated()).to_numpy(dtype=bool)
     band = _band(sysf)[first]
-    known = band.isin(list(KNOWN_BANDS)).fillna(False).to_numpy(dtype=bool)
+    known = known_band(band).to_numpy(dtype=bool)
     high = band.eq("high").fillna(False).to_numpy(dtype=bool)
     at = pd.Index(ids[first].to_numpy()).get_indexer(sys_names.array[:-1])
     row_sys = np.append(at, -1)[sys_codes]  # each row's system, -1: none
@@ -597,9 +599,18 @@ def _col_text(df: pd.DataFrame, col: str) -> pd.Series:
     return s.astype("string")
 
 
-def _it_rows(proc: pd.DataFrame) -> pd.DataFrame:
-    # All rows IT (an IT-only feed): no filtered copy of a national table.
+def it_rows(proc: pd.DataFrame) -> pd.DataFrame:
+    """The IT rows of the prepared procurement, the rows every indicator counts.
+
+    An IT-only feed (every row IT) comes back as it is: no filtered copy of a
+    national table.
+    """
     return proc[proc["it"]] if "it" in proc and not proc["it"].all() else proc
+
+
+def known_band(band: pd.Series) -> pd.Series:
+    """Whether each lock-in band says something (low, medium, high), as booleans."""
+    return band.astype("string").isin(list(KNOWN_BANDS)).fillna(False).astype(bool)
 
 
 def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -611,7 +622,7 @@ def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
     proc : DataFrame
         Prepared procurement of :mod:`.ministries`.
     """
-    it = _it_rows(proc)
+    it = it_rows(proc)
     return {
         "suppliers": _suppliers(it),
         "competition": _competition(it),
@@ -621,7 +632,6 @@ def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
     """Systems, ministries running them and their spend per function (category)."""
-    n = len(sysf)
     d = pd.DataFrame(
         {
             "category": _col_text(sysf, "category").array,
@@ -632,8 +642,7 @@ def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
                 else pd.Series(np.nan, index=sysf.index),
                 errors="coerce",
             ).to_numpy(dtype="float64", na_value=np.nan),
-        },
-        index=range(n),
+        }
     )
     t = d.groupby("category", dropna=False, sort=True).agg(
         n_systems=("spend", "size"),
@@ -693,7 +702,7 @@ def ministry_details(
     >>> d["system_ends"][["end_date", "status"]].astype(str).to_dict("records")
     [{'end_date': '2026-03-01', 'status': 'active'}]
     """
-    it = _it_rows(proc)
+    it = it_rows(proc)
     return {
         **(procurement_details(proc) if from_procurement is None else from_procurement),
         "system_ends": _system_ends(ends, as_of),

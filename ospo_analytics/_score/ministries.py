@@ -32,9 +32,10 @@ import pandas as pd
 
 from .._i18n import N_
 from .details import (
-    KNOWN_BANDS,
     TableDtype,
     contract_ends,
+    it_rows,
+    known_band,
     ministry_details,
     open_flag,
     procurement_details,
@@ -178,7 +179,7 @@ def _band_known(s: pd.DataFrame) -> pd.Series:
     """Whether a system's lock-in band is known (low, medium or high; else
     whether it has a score, where no band was given)."""
     if "lockin_band" in s:
-        return s["lockin_band"].astype("string").isin(list(KNOWN_BANDS)).fillna(False).astype(bool)
+        return known_band(s["lockin_band"])
     return s["lockin_score"].notna().astype(bool)
 
 
@@ -391,6 +392,7 @@ class PreparedProcurement:
     """
 
     proc: pd.DataFrame  # see _prepare_procurement
+    it: pd.DataFrame  # its IT rows (details.it_rows), filtered once
     indicators: pd.DataFrame  # per ministry: _procurement_indicators
     details: dict[str, pd.DataFrame] | None  # details.procurement_details, when asked for
 
@@ -404,10 +406,12 @@ def prepare_procurement(
     """The procurement half of :func:`score_ministries` (same parameters;
     ``details``: make the detail tables that come from procurement alone)."""
     proc = _prepare_procurement(procurement, links)
+    it = it_rows(proc)
     return PreparedProcurement(
         proc,
-        _procurement_indicators(proc, _profile_section(profile)),
-        procurement_details(proc) if details else None,
+        it,
+        _procurement_indicators(proc, it, _profile_section(profile)),
+        procurement_details(it) if details else None,
     )
 
 
@@ -559,8 +563,11 @@ def _plain(x: _PD) -> _PD:
     return x
 
 
-def _procurement_indicators(proc: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame:
-    """Per-ministry procurement indicators but lock-in exposure (index: ministry)."""
+def _procurement_indicators(
+    proc: pd.DataFrame, it: pd.DataFrame, prof: dict[str, Any]
+) -> pd.DataFrame:
+    """Per-ministry procurement indicators but lock-in exposure (index: ministry);
+    ``it`` is ``it_rows(proc)``."""
     g_all = proc.groupby("ministry", sort=False)
     out = _plain(
         pd.DataFrame(
@@ -571,7 +578,6 @@ def _procurement_indicators(proc: pd.DataFrame, prof: dict[str, Any]) -> pd.Data
             }
         )
     )
-    it = proc if proc["it"].all() else proc[proc["it"]]
     out["spend_it"] = _plain(it.groupby("ministry", sort=False)["amount"].sum(min_count=1))
     out["spend_it"] = out["spend_it"].fillna(0.0).where(out["n_contracts"].gt(0))
     h_it = _plain(_hhi(it))
@@ -640,9 +646,8 @@ def _procurement_indicators(proc: pd.DataFrame, prof: dict[str, Any]) -> pd.Data
     return out
 
 
-def _lockin_exposure(proc: pd.DataFrame, sysf: pd.DataFrame) -> pd.Series:
+def _lockin_exposure(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.Series:
     """Linked IT spend weighted by the system's lock-in score, 0-1 (index: ministry)."""
-    it = proc if proc["it"].all() else proc[proc["it"]]
     scores = sysf.set_index("system_id")["lockin_score"]
     sc = it["system_id"].map(scores).astype("Float64")
     ok = sc.notna() & it["pos_amount"].notna()
@@ -1245,7 +1250,7 @@ def _indicator_table(
 ) -> pd.DataFrame:
     """One row per ministry of ``index``: procurement, system and questionnaire indicators."""
     m = pd.DataFrame(index=index)
-    pind = pp.indicators.assign(lockin_exposure=_lockin_exposure(pp.proc, sysf))
+    pind = pp.indicators.assign(lockin_exposure=_lockin_exposure(pp.it, sysf))
     m = m.join(pind.rename_axis("ministry"))
     m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
     m = m.join(qgroups.rename_axis("ministry"))
@@ -1330,9 +1335,7 @@ def score_ministries(
         When a profile value is unusable (the message names the key).
     """
     prof = _profile_section(profile)
-    if prepared is None:
-        prepared = prepare_procurement(procurement, links, profile, details is not None)
-    pp = prepared
+    pp = prepared or prepare_procurement(procurement, links, profile, details is not None)
     proc = pp.proc
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
@@ -1341,7 +1344,7 @@ def score_ministries(
     # The detail tables read what the rest reads and build their own tables:
     # on a second core they overlap the indicators and opportunities.
     more = (
-        Background(ministry_details, proc, sysf, ends, factors, as_of, len(index), pp.details)
+        Background(ministry_details, pp.it, sysf, ends, factors, as_of, len(index), pp.details)
         if details is not None
         else None
     )
