@@ -109,11 +109,15 @@ def _encoding(path: Path) -> tuple[str, int]:
                 if block[1::2].count(0) > len(block) // 4 or block[0::2].count(0) > len(block) // 4:
                     raise _NotStreamable("UTF-16")
             first = False
-            n_nul += block.count(0)
-            try:
-                dec.decode(block, final=not block)
-            except UnicodeDecodeError:
-                raise _NotStreamable("not UTF-8") from None
+            if 0 in block:  # a search in C; counting is slower
+                n_nul += block.count(0)
+            # ASCII is UTF-8: such a block needs no decoding unless the
+            # decoder holds the start of a character from the block before.
+            if not block or not block.isascii() or dec.getstate()[0]:
+                try:
+                    dec.decode(block, final=not block)
+                except UnicodeDecodeError:
+                    raise _NotStreamable("not UTF-8") from None
             if not block:
                 break
     return ("utf-8-sig" if bom else "utf-8"), n_nul

@@ -357,3 +357,31 @@ def test_lines_checked_in_arrow_as_the_text_split_in_python(text):
     cell = '(?:[^",]*|"(?:[^"]|"")*")'
     every = all(re.fullmatch(f"{cell}(?:,{cell})*", s) for s in text.split("\n"))
     assert (_stream._run_of(text, ",") is not None) == every
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # A two-byte character cut by the 16 MB block boundary, ASCII after it.
+        (b"a" * ((1 << 24) - 1) + "é".encode() + b"b" * 10, ("utf-8", 0)),
+        # The same character's first byte alone, then ASCII: not UTF-8.
+        (b"a" * ((1 << 24) - 1) + b"\xc3" + b"b" * 10, None),
+        # A first byte ending a block, an ASCII block, then a byte that would
+        # complete it: skipping the ASCII block must not join the two.
+        (b"a" * ((1 << 24) - 1) + b"\xc3" + b"b" * (1 << 24) + b"\xa9\n", None),
+        # A Latin-1 byte in a late, otherwise ASCII block.
+        (b"a" * (2 << 24) + b"\xe9x\n", None),
+        # A character cut by the end of the file.
+        (b"a" * ((1 << 24) - 1) + b"\xc3", None),
+        (b"a,b\n\x00\x00" + b"c" * (1 << 24), ("utf-8", 2)),
+    ],
+)
+def test_whole_file_encoding_check_skips_only_ascii_blocks(tmp_path, data, expected):
+    # ASCII blocks are not decoded; a character across blocks still is.
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    if expected is None:
+        with pytest.raises(_stream._NotStreamable, match="not UTF-8"):
+            _stream._encoding(path)
+    else:
+        assert _stream._encoding(path) == expected
