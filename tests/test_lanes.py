@@ -96,6 +96,9 @@ def test_ministries_from_prepared_procurement_equal_plain_call(tmp_path):
     proc = pd.read_parquet(folder / "procurement.parquet")
     res = score(inv, proc, as_of=dt.date(2025, 1, 1))
     prof = load_profile()
+    # The generated systems' scores are all below the band floor (confidence
+    # 0.28-0.4): lower it so the lock-in exposure is computed and compared.
+    prof.data["lockin"]["bands"]["min_confidence"] = 0.0
     kw = dict(
         inventory=inv,
         systems=res.systems,

@@ -328,6 +328,53 @@ def test_amendments_value_growth_unlinked_and_exposure():
     assert m.loc["A", "n_high_lockin"] == 1
 
 
+def test_exposure_unknown_when_its_scores_rest_on_too_little_data():
+    # The floor of a known lock-in band (confidence 0.5) holds for the
+    # spend-weighted exposure too, weighting each score's confidence by spend.
+    p = proc(
+        [
+            {"ministry": "Thin", "supplier": "X", "amount": 100.0},
+            {"ministry": "Mixed", "supplier": "X", "amount": 300.0},
+            {"ministry": "Mixed", "supplier": "Y", "amount": 100.0},
+        ]
+    )
+    links = pd.DataFrame(
+        {
+            "proc_index": [0, 1, 2],
+            "system_id": pd.array(["T1", "M1", "M2"], dtype="string"),
+            "link_method": "id",
+            "link_confidence": 1.0,
+        }
+    )
+    sy = systems(
+        [
+            {"system_id": "T1", "ministry": "Thin", "lockin_score": 20.0, "confidence": 0.2},
+            {"system_id": "T2", "ministry": "Thin", "lockin_score": 30.0, "confidence": 0.9},
+            {"system_id": "M1", "ministry": "Mixed", "lockin_score": 80.0, "confidence": 0.9},
+            {"system_id": "M2", "ministry": "Mixed", "lockin_score": 20.0, "confidence": 0.1},
+            # No linked spend: the systems' fallback, under the same floor.
+            {
+                "system_id": "N1",
+                "ministry": "No links, thin",
+                "lockin_score": 10.0,
+                "confidence": 0.3,
+            },
+            {"system_id": "N2", "ministry": "No links", "lockin_score": 70.0, "confidence": 0.6},
+        ]
+    )
+    sy["lockin_band"] = ["unknown", "low", "high", "unknown", "unknown", "high"]
+    m, _ = run(p, links=links, systems_=sy)
+    # Linked spend only on a 0.2-confidence score: unknown, not "low lock-in",
+    # and no fallback to the ministry's other (unlinked) systems.
+    for col in ("lockin_exposure", "ind_lockin_exposure", "lockin_exposure_basis"):
+        assert pd.isna(m.loc["Thin", col]), col
+    # (300 * 0.9 + 100 * 0.1) / 400 = 0.7 >= 0.5: known, every linked score counts.
+    assert m.loc["Mixed", "lockin_exposure"] == pytest.approx((300 * 80 + 100 * 20) / 400 / 100)
+    assert pd.isna(m.loc["No links, thin", "lockin_exposure"])
+    assert m.loc["No links", "lockin_exposure"] == pytest.approx(0.7)
+    assert m.loc["No links", "lockin_exposure_basis"] == "unweighted"
+
+
 # ----------------------------------------------------------------- unknowns and coverage
 
 

@@ -155,7 +155,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "lockin_exposure": (
         N_("Spend-weighted lock-in (0–100)"),
         "score01",
-        N_("Lock-in weighted by linked spend."),
+        N_("Lock-in weighted by linked spend; unknown when the scores rest on too little data."),
     ),
     "spend_it": (N_("IT spend"), "money", N_("IT procurement spend.")),
     "hhi_it": (

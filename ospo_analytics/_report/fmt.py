@@ -29,6 +29,7 @@ __all__ = [
     "money",
     "number",
     "pct",
+    "out_of_100",
     "score100",
     "unknown",
     "word",
@@ -201,6 +202,18 @@ def score100(x: Any, stored_01: bool = False) -> str:
         return unknown()
     v = float(x) * (100 if stored_01 else 1)
     return f"{math.floor(v + 1e-9):.0f}"
+
+
+def out_of_100(x: Any, stored_01: bool = False) -> str:
+    """:func:`score100` with its scale, or ``unknown`` alone.
+
+    Examples
+    --------
+    >>> out_of_100(0.598, stored_01=True), out_of_100(None)
+    ('59 / 100', 'unknown')
+    """
+    shown = score100(x, stored_01)
+    return shown if _missing(x) else f"{shown} / 100"
 
 
 def _as_date(x: Any) -> dt.date | None:

@@ -38,7 +38,9 @@ INDICATOR_TEXT: dict[str, tuple[str, str]] = {
     ),
     "lockin_exposure": (
         N_("Freedom from lock-in"),
-        N_("100 minus the spend-weighted lock-in of the ministry's systems."),
+        N_(
+            "100 minus the spend-weighted lock-in of the ministry's systems (unknown when their scores rest on too little data)."
+        ),
     ),
     "supplier_hhi": (
         N_("Supplier diversity"),
@@ -333,10 +335,8 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
     stage, band = readiness_text(row, data)
     cards = {
         _("Readiness stage ({band})").format(band=band): stage,
-        _("Readiness score"): f"{fmt.score100(row.get('readiness_score'), stored_01=True)} / 100",
-        _("Spend-weighted lock-in"): (
-            f"{fmt.score100(row.get('lockin_exposure'), stored_01=True)} / 100"
-        ),
+        _("Readiness score"): fmt.out_of_100(row.get("readiness_score"), stored_01=True),
+        _("Spend-weighted lock-in"): fmt.out_of_100(row.get("lockin_exposure"), stored_01=True),
         _("Systems at high lock-in"): view["numbers"]["high_lockin"],
         _("IT spend"): fmt.money(row.get("spend_it"), cur),
         _("Top supplier share of IT spend"): fmt.pct(row.get("top_supplier_share")),

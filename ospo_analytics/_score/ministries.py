@@ -151,6 +151,9 @@ def _profile_section(profile: Any) -> dict[str, Any]:
         "hhi_bands": bands,
         "windows": windows,
         "high_lockin": float(data["lockin"]["bands"]["high"]),
+        # The floor under which a lock-in band is "unknown" also holds for
+        # the spend-weighted exposure (weighted confidence of its scores).
+        "band_min_confidence": float(data["lockin"]["bands"]["min_confidence"]),
         "cutoffs": cutoffs,
         "stage_names": names,
         "weights": weights,
@@ -181,6 +184,14 @@ def _band_known(s: pd.DataFrame) -> pd.Series:
     if "lockin_band" in s:
         return known_band(s["lockin_band"])
     return s["lockin_score"].notna().astype(bool)
+
+
+def _score_confidence(s: pd.DataFrame) -> pd.Series:
+    """Share of each system's lock-in weight on known inputs (1 where no
+    confidence was given, as :func:`_band_known` takes a score for known)."""
+    if "confidence" not in s:
+        return pd.Series(1.0, index=s.index, dtype="Float64")
+    return s["confidence"].astype("Float64").fillna(0)
 
 
 def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
@@ -646,20 +657,36 @@ def _procurement_indicators(
     return out
 
 
-def _lockin_exposure(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.Series:
-    """Linked IT spend weighted by the system's lock-in score, 0-1 (index: ministry)."""
-    scores = sysf.set_index("system_id")["lockin_score"]
-    sc = it["system_id"].map(scores).astype("Float64")
+def _lockin_exposure(it: pd.DataFrame, sysf: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Linked IT spend weighted by the system's lock-in score, 0-1, and the
+    same weighting of the scores' confidence (index: ministry).
+
+    ``exposure`` is unknown (NA) where that confidence is below ``floor``,
+    the profile's floor for a known lock-in band: scores resting on too little
+    data do not add up to a known exposure (the US IT Dashboard feed, with no
+    inventory, has every band unknown). ``linked`` says whether any spend
+    linked to a scored system (else the systems' fallback applies).
+    """
+    by_id = sysf.set_index("system_id")
+    sc = it["system_id"].map(by_id["lockin_score"]).astype("Float64")
+    conf = it["system_id"].map(_score_confidence(by_id)).astype("Float64").fillna(0)
     ok = sc.notna() & it["pos_amount"].notna()
+    amount = it.loc[ok, "pos_amount"].astype("float64")
     w = pd.DataFrame(
         {
             "ministry": it.loc[ok, "ministry"],
-            "ws": (it.loc[ok, "pos_amount"] * sc[ok]).astype("float64"),
-            "w": it.loc[ok, "pos_amount"].astype("float64"),
+            "ws": amount * sc[ok].astype("float64"),
+            "wc": amount * conf[ok].astype("float64"),
+            "w": amount,
         }
     )
-    ws = _plain(w.groupby("ministry", sort=False)[["ws", "w"]].sum())
-    return _safe_ratio(ws["ws"], ws["w"]) / 100
+    ws = _plain(w.groupby("ministry", sort=False)[["ws", "wc", "w"]].sum())
+    confidence = _safe_ratio(ws["wc"], ws["w"])
+    exposure = (_safe_ratio(ws["ws"], ws["w"]) / 100).where(confidence.ge(floor).fillna(False))
+    return pd.DataFrame(
+        {"exposure": exposure, "confidence": confidence, "linked": ws["w"].gt(0)},
+        index=ws.index,
+    )
 
 
 # --------------------------------------------------------------------------- systems
@@ -695,8 +722,13 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
     # Unknown where the band is: a ministry whose systems all lack a band has
     # an unknown count of high lock-in, not zero.
     s["_high"] = _is_high(s, prof).astype("Float64").where(_band_known(s))
-    s["_sys_w"] = s["spend_total"].where(s["spend_total"].gt(0).fillna(False))
+    s["_sys_w"] = s["spend_total"].where(
+        s["spend_total"].gt(0).fillna(False) & s["lockin_score"].notna()
+    )
     s["_sys_ws"] = s["_sys_w"] * s["lockin_score"]
+    s["_conf"] = _score_confidence(s)
+    s["_sys_wc"] = s["_sys_w"] * s["_conf"]
+    s["_scored_conf"] = s["_conf"].where(s["lockin_score"].notna())
 
     g = s.groupby("ministry", sort=False)
     out = pd.DataFrame(
@@ -708,14 +740,22 @@ def _system_indicators(sysf: pd.DataFrame, prof: dict[str, Any]) -> pd.DataFrame
             "n_high_lockin": g["_high"].sum(min_count=1),
         }
     )
-    sums = g[["_open_spend", "_open_known_spend", "_sys_ws", "_sys_w"]].sum(min_count=1)
+    sums = g[["_open_spend", "_open_known_spend", "_sys_ws", "_sys_wc", "_sys_w"]].sum(min_count=1)
     out["ind_open_share_spend"] = _safe_ratio(sums["_open_spend"], sums["_open_known_spend"])
     # Fallback exposure when no procurement spend links to the ministry's systems:
-    # system spend-weighted, else the plain mean of its known scores.
+    # system spend-weighted, else the plain mean of its known scores; unknown,
+    # as the linked exposure, when the scores' confidence is below the floor.
     spend_w = _safe_ratio(sums["_sys_ws"], sums["_sys_w"]) / 100
-    out["_exposure_fallback"] = spend_w.fillna(g["lockin_score"].mean().astype("Float64") / 100)
+    weighted = spend_w.notna()
+    fallback = spend_w.fillna(g["lockin_score"].mean().astype("Float64") / 100)
+    confidence = _safe_ratio(sums["_sys_wc"], sums["_sys_w"]).where(
+        weighted, g["_scored_conf"].mean().astype("Float64")
+    )
+    out["_exposure_fallback"] = fallback.where(
+        confidence.ge(prof["band_min_confidence"]).fillna(False)
+    )
     out["_exposure_basis"] = pd.Series("system spend", index=out.index, dtype="string").where(
-        spend_w.notna(), pd.Series("unweighted", index=out.index, dtype="string")
+        weighted, pd.Series("unweighted", index=out.index, dtype="string")
     )
     return out
 
@@ -1220,13 +1260,19 @@ def _ministry_index(proc: pd.DataFrame, sysf: pd.DataFrame, qgroups: pd.DataFram
 
 
 def _set_exposure(m: pd.DataFrame) -> None:
-    """Lock-in exposure from linked spend, else the systems' fallback; and its basis."""
+    """Lock-in exposure from linked spend, else (no spend links to a scored
+    system) the systems' fallback; and its basis."""
     basis = pd.Series(pd.NA, index=m.index, dtype="string")
     basis[m["lockin_exposure"].notna()] = "linked spend"
-    fallback = m["lockin_exposure"].isna() & m["_exposure_fallback"].notna()
+    # Linked spend whose scores rest on too little data stays unknown: the
+    # same systems' unweighted scores would not know more.
+    linked = m["_exposure_linked"].astype("boolean").fillna(False)
+    fallback = m["lockin_exposure"].isna() & ~linked & m["_exposure_fallback"].notna()
     basis[fallback] = m.loc[fallback, "_exposure_basis"]
     m["lockin_exposure"] = (
-        m["lockin_exposure"].astype("Float64").fillna(m["_exposure_fallback"].astype("Float64"))
+        m["lockin_exposure"]
+        .astype("Float64")
+        .fillna(m["_exposure_fallback"].astype("Float64").where(fallback))
     )
     m["lockin_exposure_basis"] = basis
 
@@ -1250,7 +1296,10 @@ def _indicator_table(
 ) -> pd.DataFrame:
     """One row per ministry of ``index``: procurement, system and questionnaire indicators."""
     m = pd.DataFrame(index=index)
-    pind = pp.indicators.assign(lockin_exposure=_lockin_exposure(pp.it, sysf))
+    exposure = _lockin_exposure(pp.it, sysf, prof["band_min_confidence"])
+    pind = pp.indicators.assign(
+        lockin_exposure=exposure["exposure"], _exposure_linked=exposure["linked"]
+    )
     m = m.join(pind.rename_axis("ministry"))
     m = m.join(_system_indicators(sysf, prof).rename_axis("ministry"))
     m = m.join(qgroups.rename_axis("ministry"))
