@@ -98,6 +98,15 @@ def test_xlsx_sheets_and_formula_safety(batch) -> None:
             assert (sheet, c.value) in explained
     nat = openpyxl.load_workbook(summary.run_dir / "national" / "scores.xlsx")
     assert "Ministries" in nat.sheetnames
+    # A function's code (for joins) has its words beside it, as the report says it.
+    for sheet in ("Functions", "Duplication", "Systems"):
+        header = [c.value for c in nat[sheet][1]]
+        at = header.index("Function")
+        assert header[at + 1] == "Function in words", sheet
+        pairs = {(r[at], r[at + 1]) for r in nat[sheet].iter_rows(min_row=2, values_only=True)}
+        assert pairs and all(
+            w == report.function_label(c) and (c is None or w != c) for c, w in pairs
+        ), (sheet, pairs)
     rejects = nat["Rejected rows"]
     assert any(c.value == "=1+1" and c.data_type == "s" for c in rejects["E"])
 
@@ -276,6 +285,29 @@ def test_parameters_cannot_run_code() -> None:
         assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
         values[node.targets[0].id] = node.value.value
     assert values["ministry"] == hostile and values["processed_dir"] == "/p'\""
+
+
+def test_scores_from_an_older_version_are_refused_before_anything_runs(
+    country: Path, tmp_path: Path
+) -> None:
+    # A folder scored before a table existed would draw its chart empty, as if
+    # there were no data: the run stops first, naming the table and the fix.
+    import shutil
+
+    from ospo_analytics._score.details import DETAIL_TABLES
+
+    old = tmp_path / "processed"
+    shutil.copytree(country, old)
+    (old / f"{DETAIL_TABLES[-1]}.parquet").unlink()
+    (old / "factors.parquet").unlink()
+    out = tmp_path / "reports"
+    with pytest.raises(report.ReportError, match="ospo-analytics score") as exc:
+        report.run_reports(old, out, progress=False, formats=("html",))
+    assert f"{DETAIL_TABLES[-1]}.parquet" in str(exc.value)
+    assert "factors.parquet" in str(exc.value)
+    assert not out.exists() or not any(out.iterdir())
+    with pytest.raises(report.ReportError, match=f"{DETAIL_TABLES[-1]}.parquet"):
+        report.load_report_data(old)
 
 
 def test_user_mistakes_are_clear(country: Path, tmp_path: Path) -> None:

@@ -24,6 +24,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "system_name": (N_("System"), "text", N_("System name as recorded in the inventory.")),
     "ministry": (N_("Ministry"), "text", N_("Ministry (buyer) the row belongs to.")),
     "category": (N_("Function"), "text", N_("Functional category (publiccode.yml categories).")),
+    "category_words": (
+        N_("Function in words"),
+        "text",
+        N_("The functional category in plain words, as the report shows it."),
+    ),
     "vendor": (N_("Vendor"), "text", N_("Supplier of the system.")),
     "lockin_score": (
         N_("Lock-in (0–100)"),

@@ -173,6 +173,30 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame()
 
 
+def _require_scores(d: Path) -> None:
+    """Raise :class:`ReportError` unless ``d`` holds every table the scorer writes.
+
+    Scores without some of them come from an older version (or lost files):
+    a report would draw those charts empty as if there were no data.
+    """
+    from .._score.details import DETAIL_TABLES
+
+    for name in ("systems.parquet", "ministries.parquet"):
+        if not (d / name).is_file():
+            raise ReportError(f"{d}: no {name}; score the project first (`ospo-analytics run`)")
+    absent = [
+        f"{t}.parquet"
+        for t in (*_SCORE_TABLES, "links", *DETAIL_TABLES)
+        if not (d / f"{t}.parquet").is_file()
+    ]
+    if absent:
+        raise ReportError(
+            f"{d}: the scores lack {', '.join(absent)} (scored by an older version of "
+            "ospo-analytics, or files were removed); score again with `ospo-analytics score` "
+            "(or `ospo-analytics run`)"
+        )
+
+
 def load_report_data(processed_dir: str | Path) -> ReportData:
     """Read a processed folder (as written by ``ospo-analytics run``).
 
@@ -190,9 +214,7 @@ def load_report_data(processed_dir: str | Path) -> ReportData:
     d = Path(processed_dir)
     if not d.is_dir():
         raise ReportError(f"processed folder not found: {d} (run `ospo-analytics run` first)")
-    for name in ("systems.parquet", "ministries.parquet"):
-        if not (d / name).is_file():
-            raise ReportError(f"{d}: no {name}; score the project first (`ospo-analytics run`)")
+    _require_scores(d)
     missing: list[str] = []
 
     def pq(name: str) -> pd.DataFrame:
@@ -1329,7 +1351,7 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
     actions = pd.DataFrame(
         {"measure": _("Action"), "value": view["actions"] or [_("none recorded")]}
     )
-    return {
+    return _with_function_words({
         "Summary": pd.concat([summary, actions], ignore_index=True),
         "Systems": view["systems"],
         "Lock-in drivers": view["drivers"],
@@ -1343,20 +1365,38 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
         # This ministry's own files only: a shared file's rejected values may
         # belong to another ministry (they are in the processed rejects.csv).
         "Rejected rows": view["own_rejects"],
-    }
+    })  # fmt: skip
 
 
 def national_tables(view: dict) -> dict[str, pd.DataFrame]:
     """The sheets of the national ``scores.xlsx`` (the scorer's columns, all rows)."""
-    return {
-        "National totals": view["national"],
-        "Suppliers": view["national_suppliers"],
-        "Ministries": view["ministries_all"],
-        "Duplication": view["duplication_all"],
-        "Functions": view["functions"],
-        "Top opportunities": view["opportunities_all"],
-        "Systems": view["systems"],
-    }
+    return _with_function_words(
+        {
+            "National totals": view["national"],
+            "Suppliers": view["national_suppliers"],
+            "Ministries": view["ministries_all"],
+            "Duplication": view["duplication_all"],
+            "Functions": view["functions"],
+            "Top opportunities": view["opportunities_all"],
+            "Systems": view["systems"],
+        }
+    )
+
+
+def _with_function_words(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sheets with a ``category`` code column get its words beside it (as the
+    charts and tables of the report say it); the code stays for joins."""
+    import pandas as pd
+
+    out = {}
+    for name, df in sheets.items():
+        if "category" in df.columns and "category_words" not in df.columns:
+            df = df.copy()
+            at = list(df.columns).index("category") + 1
+            words = [function_label(c) for c in df["category"]]
+            df.insert(at, "category_words", pd.Series(words, index=df.index, dtype="string"))
+        out[name] = df
+    return out
 
 
 def use_language(lang: str | None) -> str:
@@ -1809,11 +1849,7 @@ def _check_run_args(
     bad = sorted(set(formats) - {"html", "xlsx", "pdf"})
     if bad:
         raise ReportError(f"unknown format(s) {bad}; use html, xlsx, pdf")
-    for name in ("systems.parquet", "ministries.parquet"):
-        if not (processed_dir / name).is_file():
-            raise ReportError(
-                f"{processed_dir}: no {name}; score the project first (`ospo-analytics run`)"
-            )
+    _require_scores(processed_dir)
     if not (NOTEBOOK_DIR / MINISTRY_NOTEBOOK).is_file():
         raise ReportError(f"report notebooks not found in {NOTEBOOK_DIR}")
     _check_out_dir(processed_dir, out_dir)
