@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,23 @@ def test_top_opportunities_are_few_and_in_words(country: Path) -> None:
     assert len(t) <= 15
     assert set(t["Action"]) <= set(r.OPPORTUNITY_LABELS.values())
     assert not any("_" in a for a in t["Action"])
+
+
+def test_an_empty_duplication_table_says_why(country: Path) -> None:
+    data = r.load_report_data(country)
+    assert len(r.national_view(data)["duplication"])  # the fixture has shared functions
+    none_shared = replace(data, opportunities=data.opportunities.iloc[:0])
+    v = r.national_view(none_shared)
+    assert v["duplication_note"] == "No function is bought by more than one ministry."
+    # No category known anywhere (the US IT Dashboard feed): a different reason.
+    unknown = replace(
+        none_shared,
+        national_functions=data.national_functions.assign(category=pd.NA).head(1),
+    )
+    v = r.national_view(unknown)
+    assert "No system has a recorded function" in v["duplication_note"]
+    html = r.brief_table(v["duplication"], note=v["duplication_note"]).data
+    assert "No system has a recorded function" in html and "No rows." not in html
 
 
 def test_function_codes_read_as_words() -> None:

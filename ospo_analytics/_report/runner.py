@@ -690,7 +690,8 @@ def brief_table(
     from .._safe import esc
 
     if df is None or not len(df):
-        return HTML(f'<p class="ospo-note">{esc(_("No rows."))}</p>')
+        # The view's note says why a table is empty, where it knows.
+        return HTML(f'<p class="ospo-note">{esc(note or _("No rows."))}</p>')
     if numeric is None:
         numeric = [c for c in df.columns if _figures(df[c])]
     keep = "overflow-wrap:normal;word-break:normal;hyphens:manual;"
@@ -818,7 +819,8 @@ def national_view(
         "ministries": ministries,
         "stage_note": _stage_cutoffs(data.profile_text),
         "duplication": duplication,
-        "duplication_note": _more_note(len(duplication), len(dup), _("shared functions")),
+        "duplication_note": _more_note(len(duplication), len(dup), _("shared functions"))
+        or _no_duplication_note(dup, data.national_functions),
         "top_opportunities": opportunities,
         "ministries_all": m,
         "duplication_all": dup,
@@ -964,6 +966,23 @@ def _national_title_note(as_of: dt.date | None, country: str, currency: str) -> 
         + _("A readiness profile, not a ranking: each ministry starts from its own systems.")
     )
     return title, note
+
+
+def _no_duplication_note(dup: pd.DataFrame, functions: pd.DataFrame) -> str:
+    """Why no shared function is listed (empty when some are)."""
+    if len(dup):
+        return ""
+    known = (
+        functions["category"].notna().any()
+        if len(functions) and "category" in functions.columns
+        else False
+    )
+    if not known:
+        return _(
+            "No system has a recorded function (the inventory's category), so functions "
+            "bought by several ministries cannot be found."
+        )
+    return _("No function is bought by more than one ministry.")
 
 
 def _more_note(shown: int, total: int, what: str) -> str:
