@@ -566,7 +566,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     at = pd.Index(ids[first].to_numpy()).get_indexer(sys_names.array[:-1])
     row_sys = np.append(at, -1)[sys_codes]  # each row's system, -1: none
     row_known = np.append(known, False)[row_sys]  # -1 takes the False slot
-    vendors = _col_text(sysf, "vendor")[first]
+    vendors = _col(sysf, "vendor", "string").astype("string")[first]
     v_codes, v_names = pd.factorize(vendors, use_na_sentinel=True)
     v_sup = np.append(pd.Index(sup_names.array[:-1]).get_indexer(v_names), -1)[v_codes]
     has_known = (np.bincount(sup[row_known], minlength=len(sup_names)) > 0) | (
@@ -593,10 +593,12 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     return _conform(t, "national_suppliers")
 
 
-def _col_text(df: pd.DataFrame, col: str) -> pd.Series:
-    """Column ``col`` as text, all NA when absent."""
-    s = df[col] if col in df else pd.Series(pd.NA, index=df.index)
-    return s.astype("string")
+def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
+    """Column ``name`` of ``df`` or an all-NA column of ``dtype`` when absent."""
+    if df is not None and name in df.columns:
+        return df[name]
+    index = pd.RangeIndex(0) if df is None else df.index
+    return pd.Series(pd.NaT if dtype.startswith("datetime") else pd.NA, index=index, dtype=dtype)
 
 
 def it_rows(proc: pd.DataFrame) -> pd.DataFrame:
@@ -634,8 +636,8 @@ def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
     """Systems, ministries running them and their spend per function (category)."""
     d = pd.DataFrame(
         {
-            "category": _col_text(sysf, "category").array,
-            "ministry": _col_text(sysf, "ministry").array,
+            "category": _col(sysf, "category", "string").astype("string").array,
+            "ministry": _col(sysf, "ministry", "string").astype("string").array,
             "spend": pd.to_numeric(
                 sysf["spend_total"]
                 if "spend_total" in sysf

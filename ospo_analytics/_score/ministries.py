@@ -33,6 +33,7 @@ import pandas as pd
 from .._i18n import N_
 from .details import (
     TableDtype,
+    _col,
     contract_ends,
     it_rows,
     known_band,
@@ -192,14 +193,6 @@ def _score_confidence(s: pd.DataFrame) -> pd.Series:
     if "confidence" not in s:
         return pd.Series(1.0, index=s.index, dtype="Float64")
     return s["confidence"].astype("Float64").fillna(0)
-
-
-def _col(df: pd.DataFrame | None, name: str, dtype: str) -> pd.Series:
-    """Column ``name`` of ``df`` or an all-NA column of ``dtype`` when absent."""
-    if df is not None and name in df.columns:
-        return df[name]
-    index = pd.RangeIndex(0) if df is None else df.index
-    return pd.Series(pd.NaT if dtype.startswith("datetime") else pd.NA, index=index, dtype=dtype)
 
 
 def _clean_uniques(uniques: Any, lower: bool) -> pd.Series:
