@@ -23,20 +23,26 @@ The chunk then sees exactly the evidence the whole file holds. The file is
 parsed once: the first pass keeps its chunks of cells in a temporary Arrow
 file (text cells round-trip exactly) that the cleaning pass reads back.
 
-Files that this path does not handle exactly (not UTF-8, UTF-16, NUL bytes,
-a workbook saved as .csv, flattened OCDS ``releases.csv``, no header in the
-first chunk) are left to the in-memory loader.
+The encoding is decided on the whole file as the in-memory reader decides
+it (:func:`_encoding`): UTF-8, UTF-16, one legacy code page (cp1252,
+Latin-1, MacRoman, on the same evidence) or the one forced in ``ospo.toml``.
+Files that this path does not handle exactly (UTF-8 mixed with legacy lines,
+CR-only line ends, NULs in UTF-16, a workbook saved as .csv, flattened OCDS
+``releases.csv``, no data rows in the first chunk) are left to the in-memory
+loader.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -84,43 +90,156 @@ class _NotStreamable(Exception):
     """The file needs the in-memory loader for exact behaviour."""
 
 
-def _encoding(path: Path) -> tuple[str, int]:
-    """``(encoding, number of NUL bytes)`` when the whole file is UTF-8, else raise.
+class _Encoding(NamedTuple):
+    """How the in-memory reader would decode a file, found without holding it."""
 
-    The in-memory reader decides the encoding on the whole file (strict UTF-8
-    first); a streaming reader must do the same, so the file is checked in
-    blocks with an incremental decoder (C speed, bounded memory).
+    name: str  # the codec the lines are read with
+    n_nul: int  # NUL characters in the decoded text
+    note: str  # the in-memory reader's note, before ", delimiter ..."
+    errors: str = "strict"  # "replace" wherever the in-memory reader replaces
+
+
+_BLOCK = 1 << 24
+
+
+def _blocks(fh: Any) -> Iterator[bytes]:
+    while block := fh.read(_BLOCK):
+        yield block
+
+
+def _encoding(path: Path, forced: str | None = None) -> _Encoding:
+    """The encoding the in-memory reader (``decode_lines``) would choose,
+    decided on the whole file as it does, in blocks (bounded memory).
+
+    Handled here: a forced encoding (``[reading.encoding]``), UTF-16 (BOM,
+    or every other byte NUL), strict UTF-8, and a file in one legacy code
+    page (cp1252, Latin-1, MacRoman; no line of it valid UTF-8), chosen on
+    the same evidence. A file mixing UTF-8 lines with legacy ones, CR-only
+    line ends or a workbook saved as text is left to the in-memory reader.
     """
+    from ._read.spreadsheet import guess_legacy_encoding
+
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
             raise _NotStreamable("workbook saved as text")
+        if forced:
+            name = "utf-8-sig" if codecs.lookup(forced).name == "utf-8" else forced
+            n_nul, n_bad = _decoded_counts(path, name)
+            note = f"encoding {name} (set in ospo.toml [reading.encoding])"
+            if n_bad:
+                note += f"; {n_bad} byte(s) not valid in {name} read as \ufffd"
+            return _Encoding(name, n_nul, note, "replace")
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise _NotStreamable("UTF-16")
+            return _Encoding(
+                "utf-16", _decoded_counts(path, "utf-16")[0], "encoding utf-16", "replace"
+            )
         bom = head.startswith(b"\xef\xbb\xbf")
         fh.seek(3 if bom else 0)
         dec = codecs.getincrementaldecoder("utf-8")("strict")
-        n_nul = 0
-        first = True
-        while True:
-            block = fh.read(1 << 24)
-            if first and len(block) >= 4:
-                # UTF-16 without BOM: every other byte is NUL.
-                if block[1::2].count(0) > len(block) // 4 or block[0::2].count(0) > len(block) // 4:
-                    raise _NotStreamable("UTF-16")
-            first = False
+        n_nul = size = 0
+        utf8 = True
+        for block in _blocks(fh):
+            size += len(block)
             if 0 in block:  # a search in C; counting is slower
                 n_nul += block.count(0)
             # ASCII is UTF-8: such a block needs no decoding unless the
             # decoder holds the start of a character from the block before.
-            if not block or not block.isascii() or dec.getstate()[0]:
+            if utf8 and (not block.isascii() or dec.getstate()[0]):
                 try:
-                    dec.decode(block, final=not block)
+                    dec.decode(block)
                 except UnicodeDecodeError:
-                    raise _NotStreamable("not UTF-8") from None
-            if not block:
-                break
-    return ("utf-8-sig" if bom else "utf-8"), n_nul
+                    utf8 = False
+        if utf8:
+            try:
+                dec.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    size += 3 if bom else 0
+    if size >= 4 and n_nul > size // 4:
+        # Perhaps UTF-16 without a BOM: decided on the whole file, as in memory.
+        odd, even = _nul_parity(path)
+        if bom and (odd > size // 4 or even > size // 4):
+            raise _NotStreamable("UTF-8 BOM on UTF-16 text")
+        if odd > size // 4:
+            return _Encoding(
+                "utf-16-le", _decoded_counts(path, "utf-16-le")[0], "encoding utf-16-le", "replace"
+            )
+        if even > size // 4:
+            return _Encoding(
+                "utf-16-be", _decoded_counts(path, "utf-16-be")[0], "encoding utf-16-be", "replace"
+            )
+    if utf8:
+        name = "utf-8-sig" if bom else "utf-8"
+        return _Encoding(name, n_nul, f"encoding {name}")
+    if bom:
+        raise _NotStreamable("UTF-8 with some lines in a legacy code page")
+    tokens = _legacy_evidence(path)
+    enc, reason = guess_legacy_encoding(tokens, cr_only=False)
+    # Single-byte code pages: a NUL byte is a NUL character.
+    return _Encoding(enc, n_nul, f"encoding {enc} ({reason})", "replace")
+
+
+def _decoded_counts(path: Path, encoding: str) -> tuple[int, int]:
+    """NUL and U+FFFD characters of the file decoded as the in-memory reader does."""
+    dec = codecs.getincrementaldecoder(encoding)("replace")
+    n_nul = n_bad = 0
+    with path.open("rb") as fh:
+        for block in itertools.chain(_blocks(fh), [b""]):
+            text = dec.decode(block, final=not block)
+            n_nul += text.count("\x00")
+            n_bad += text.count("\ufffd")
+    return n_nul, n_bad
+
+
+def _nul_parity(path: Path) -> tuple[int, int]:
+    """NUL bytes at odd and at even offsets of the whole file."""
+    odd = even = 0
+    with path.open("rb") as fh:
+        for block in _blocks(fh):  # blocks of even length: parities line up
+            odd += block[1::2].count(0)
+            even += block[0::2].count(0)
+    return odd, even
+
+
+def _legacy_evidence(path: Path) -> bytes:
+    """The words that ``guess_legacy_encoding`` weighs, as bytes it reads alike.
+
+    It weighs the file's first ``_MAX_TOKENS`` words holding a byte above
+    127; words never span a line end, so they are gathered block by block
+    (blocks cut after a line end). A line with such a byte that is valid
+    UTF-8 makes the file a mix, decoded per line by the in-memory reader.
+    """
+    from ._read.spreadsheet import _MAX_TOKENS, _TOKEN_RE
+
+    words: list[bytes] = []
+    rest = b""
+    has_lf = False
+    with path.open("rb") as fh:
+        for block in itertools.chain(_blocks(fh), [b""]):
+            data = rest + block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                data, rest = data[:cut], data[cut:]
+            has_lf = has_lf or b"\n" in data
+            if data.isascii():
+                continue
+            for line in data.splitlines(keepends=True):
+                if line.isascii():
+                    continue
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                raise _NotStreamable("UTF-8 with some lines in a legacy code page")
+            if len(words) < _MAX_TOKENS:
+                for m in _TOKEN_RE.finditer(data):
+                    words.append(m.group(0))
+                    if len(words) >= _MAX_TOKENS:
+                        break
+    if not has_lf:
+        raise _NotStreamable("CR-only line ends")
+    return b"\n".join(words)
 
 
 class _Run:
@@ -227,11 +346,11 @@ class _Lines:
     so blocks of well-formed lines never become Python lines.
     """
 
-    def __init__(self, path: Path, encoding: str, has_nul: bool, block_chars: int) -> None:
-        # newline=None translates \r\n and \r to \n, as the in-memory reader
-        # does before parsing; csv then sees the same lines.
-        self.fh = open(path, encoding=encoding, newline=None)  # noqa: SIM115 - closed by close()
-        self.has_nul, self.block_chars = has_nul, block_chars
+    def __init__(
+        self, path: Path, encoding: str, has_nul: bool, block_chars: int, errors: str = "strict"
+    ) -> None:
+        self.fh = _open_text(path, encoding, errors, has_nul)
+        self.block_chars = block_chars
         self.pending: list[str] = []
         self.i = 0
 
@@ -245,7 +364,7 @@ class _Lines:
             return None
         if text[-1] != "\n":
             text += self.fh.readline()
-        return text.replace("\x00", "") if self.has_nul else text
+        return text
 
     def at_block_end(self) -> bool:
         return self.i >= len(self.pending)
@@ -298,9 +417,10 @@ def _rows(
     delimiter: str,
     block_chars: int = 1 << 24,
     cursor: _Cursor | None = None,
+    errors: str = "strict",
 ) -> Iterator[list[str] | _Run]:
     """Records of the file, with blocks of well-formed lines as :class:`_Run`."""
-    src = _Lines(path, encoding, has_nul, block_chars)
+    src = _Lines(path, encoding, has_nul, block_chars, errors)
     try:
         yield from _checked_records(src, delimiter, cursor)
     finally:
@@ -441,14 +561,52 @@ def _chunks(
         yield chunk, starts
 
 
-def _delimiter(path: Path, encoding: str, has_nul: bool) -> str:
+class _NulFree(io.RawIOBase):
+    """A binary file without its NUL bytes."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while data := self.fh.read(len(b)):
+            data = data.replace(b"\x00", b"")
+            if data:
+                b[: len(data)] = data
+                return len(data)
+        return 0
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
+
+
+# Codecs in which a NUL byte is always a NUL character, alone: removing the
+# bytes before decoding removes the characters the in-memory reader removes
+# after decoding, and before it translates line ends ("\r\x00\n" is one).
+_NUL_BYTE_CODECS = {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "mac-roman"}
+
+
+def _open_text(path: Path, encoding: str, errors: str, strip_nul: bool) -> Any:
+    """The file as text with line ends translated (newline=None: \r\n and \r
+    become \n, as the in-memory reader does before parsing, so csv sees the
+    same lines), its NULs removed first when ``strip_nul``."""
+    if not strip_nul:
+        return open(path, encoding=encoding, errors=errors, newline=None)  # noqa: SIM115
+    raw = io.BufferedReader(_NulFree(open(path, "rb")))  # noqa: SIM115 - closed with the wrapper
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=None)
+
+
+def _delimiter(path: Path, encoding: str, has_nul: bool, errors: str = "strict") -> str:
     if path.suffix.lower() == ".tsv":
         return "\t"
     # Same sample as the in-memory reader: the first 50 lines.
-    with open(path, encoding=encoding, newline=None) as fh:
+    with _open_text(path, encoding, errors, has_nul) as fh:
         lines = []
         for line in fh:
-            lines.append(line.replace("\x00", "") if has_nul else line)
+            lines.append(line)
             if len(lines) >= 50:
                 break
     sample = "\n".join("".join(lines).split("\n", 50)[:50])
@@ -463,11 +621,14 @@ class _Source:
         from . import _load
 
         self.table, self.path, self.config, self.chunk_rows = table, path, config, chunk_rows
-        self.encoding, self.n_nul = _encoding(path)
+        enc = _encoding(path, config.encoding_for(path))
+        self.encoding, self.n_nul, self.errors = enc.name, enc.n_nul, enc.errors
         self.has_nul = self.n_nul > 0
-        self.delimiter = _delimiter(path, self.encoding, self.has_nul)
+        if self.has_nul and codecs.lookup(self.encoding).name not in _NUL_BYTE_CODECS:
+            raise _NotStreamable("NUL characters in a multi-byte encoding")
+        self.delimiter = _delimiter(path, self.encoding, self.has_nul, self.errors)
         # The same notes as the in-memory reader.
-        self.note = f"encoding {self.encoding}, delimiter {self.delimiter!r}"
+        self.note = f"{enc.note}, delimiter {self.delimiter!r}"
         if self.has_nul:
             self.note += f"; {self.n_nul} NUL character(s) removed"
         self._load = _load
@@ -523,6 +684,7 @@ class _Source:
             self.delimiter,
             block_chars=self.block_chars,
             cursor=cursor,
+            errors=self.errors,
         )
         for item in _chunks(items, self.chunk_rows, self.delimiter, cursor):
             if rec is None:
@@ -532,7 +694,9 @@ class _Source:
                 n_files, n_rej = len(acc.files), len(acc.rejects)
                 frame = _load._sheet_frame(raw, self.table, self.config, acc)
                 rec = acc.files[n_files]
-                if frame is None and not rec["error"]:
+                if (frame is None or not len(frame)) and not rec["error"]:
+                    # The load report would say "header row only" of a file
+                    # whose data start after the first chunk.
                     raise _NotStreamable("no data in the first chunk")
                 if rec["error"]:
                     # Unusable sheet: every later data row is rejected the same way.

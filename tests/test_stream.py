@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ospo_analytics import _stream
 from ospo_analytics._config import load_config
@@ -125,13 +127,90 @@ def test_messy_text_files_stream_or_fall_back_identically(
     _assert_same(a, b)
 
 
-def test_files_that_need_the_whole_file_fall_back_to_the_in_memory_loader(tmp_path, monkeypatch):
-    latin = _write(tmp_path / "a.csv", "Ministry,Supplier,Amount\nSanté,B,1\n", "cp1252")
-    utf16 = _write(tmp_path / "b.csv", "Ministry,Supplier,Amount\nA,B,1\n", "utf-16")
-    ok = _write(tmp_path / "c.csv", "Ministry,Supplier,Amount\nA,B,1\n")
-    _, b, streamed = _both(read_procurement, [latin, utf16, ok], load_config(), monkeypatch, 2)
-    assert streamed == 1  # only the UTF-8 file
-    assert len(b.table) == 3 and not b.unusable_files
+def _rows_text(n: int = 40, sep: str = ",", eol: str = "\n") -> str:
+    """A procurement export with accented names in many rows (and one in the header)."""
+    head = sep.join(["Ministère", "Supplier", "Amount", "Award date"]) + eol
+    names = ["Santé publique", "Éducation", "Finances", "Agriculture", "Défense"]
+    body = "".join(
+        sep.join([names[i % 5], f"Société {i % 7}", f"{1000 + i}", f"0{1 + i % 9}/02/2021"]) + eol
+        for i in range(n)
+    )
+    return head + body
+
+
+def _bytes_case(name: str) -> bytes:
+    text = _rows_text()
+    return {
+        "cp1252": text.replace("Finances", "Finances €").encode("cp1252"),
+        # A byte cp1252 leaves undefined (0x81): read as U+FFFD in both paths.
+        "cp1252_undefined": text.encode("cp1252").replace(b"Finances", b"Fin\x81nces"),
+        "latin1_nul": text.replace("Agriculture", "Agri\x00culture").encode("latin-1"),
+        "mac_roman_lf": text.encode("mac_roman"),
+        "crlf_cp1252": _rows_text(eol="\r\n").encode("cp1252"),
+        "semicolon_cp1252": _rows_text(sep=";").encode("cp1252"),
+        "utf16_bom": text.encode("utf-16"),
+        "utf16le_no_bom": text.encode("utf-16-le"),
+        "utf16be_no_bom": text.encode("utf-16-be"),
+        # A legacy file one line of which is valid UTF-8 is a mix: per line.
+        "mixed": text.encode("cp1252") + "Santé,X,5,01/02/2021\n".encode(),
+        # "Ã©" in cp1252 is the UTF-8 of "é": that line reads as UTF-8.
+        "cp1252_looks_utf8": (text + "DÃ©fense,X,5,01/02/2021\n").encode("cp1252"),
+        "cr_only_cp1252": _rows_text(eol="\r").encode("cp1252"),
+        "utf8_bom_and_cp1252": b"\xef\xbb\xbf" + text.encode("cp1252"),
+    }[name]
+
+
+@pytest.mark.parametrize(
+    ("name", "streams"),
+    [
+        ("cp1252", True),
+        ("cp1252_undefined", True),
+        ("latin1_nul", True),
+        ("mac_roman_lf", True),
+        ("crlf_cp1252", True),
+        ("semicolon_cp1252", True),
+        ("utf16_bom", True),
+        ("utf16le_no_bom", True),
+        ("utf16be_no_bom", True),
+        ("mixed", False),
+        ("cp1252_looks_utf8", False),
+        ("cr_only_cp1252", False),
+        ("utf8_bom_and_cp1252", False),
+    ],
+)
+def test_legacy_and_utf16_exports_stream_as_they_load_in_memory(
+    tmp_path, monkeypatch, name, streams
+):
+    # A national feed in cp1252 or UTF-16 (Excel's "Unicode text") is as big
+    # as a UTF-8 one: it streams, with the encoding the whole file shows, the
+    # same notes and the same rows; a mix of encodings stays in memory.
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(_bytes_case(name))
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=3)
+    assert streamed == int(streams)
+    assert len(a.table) >= 40
+    _assert_same(a, b)
+    assert a.files["notes"].iloc[0].startswith("encoding ")
+
+
+def test_a_forced_encoding_is_streamed_as_it_is_read_in_memory(tmp_path, monkeypatch):
+    # [reading.encoding] wins over what the bytes look like, in both paths:
+    # a UTF-8 file forced to cp1252 reads as mojibake in both, and the bytes
+    # ASCII cannot read are counted in the note.
+    path = tmp_path / "forced.csv"
+    path.write_bytes(_rows_text().replace("Ministère", "Ministry").encode())
+    (tmp_path / "ospo.toml").write_text('[reading.encoding]\n"*.csv" = "cp1252"\n')
+    config = load_config(tmp_path / "ospo.toml")
+    a, b, streamed = _both(read_procurement, [path], config, monkeypatch, chunk_rows=3)
+    assert streamed == 1
+    _assert_same(a, b)
+    assert "SantÃ© publique" in set(b.table["ministry"])
+    (tmp_path / "ospo.toml").write_text('[reading.encoding]\n"*.csv" = "ascii"\n')
+    config = load_config(tmp_path / "ospo.toml")
+    a, b, streamed = _both(read_procurement, [path], config, monkeypatch, chunk_rows=3)
+    assert streamed == 1
+    _assert_same(a, b)
+    assert "byte(s) not valid in ascii" in a.files["notes"].iloc[0]
 
 
 def test_inventory_duplicates_and_template_rows_streamed(tmp_path, monkeypatch):
@@ -365,14 +444,14 @@ def test_lines_checked_in_arrow_as_the_text_split_in_python(text):
         # A two-byte character cut by the 16 MB block boundary, ASCII after it.
         (b"a" * ((1 << 24) - 1) + "é".encode() + b"b" * 10, ("utf-8", 0)),
         # The same character's first byte alone, then ASCII: not UTF-8.
-        (b"a" * ((1 << 24) - 1) + b"\xc3" + b"b" * 10, None),
+        (b"a" * ((1 << 24) - 1) + b"\xc3" + b"b" * 10 + b"\n", None),
         # A first byte ending a block, an ASCII block, then a byte that would
         # complete it: skipping the ASCII block must not join the two.
         (b"a" * ((1 << 24) - 1) + b"\xc3" + b"b" * (1 << 24) + b"\xa9\n", None),
         # A Latin-1 byte in a late, otherwise ASCII block.
         (b"a" * (2 << 24) + b"\xe9x\n", None),
         # A character cut by the end of the file.
-        (b"a" * ((1 << 24) - 1) + b"\xc3", None),
+        (b"a\n" + b"a" * ((1 << 24) - 2) + b"\xc3", None),
         (b"a,b\n\x00\x00" + b"c" * (1 << 24), ("utf-8", 2)),
     ],
 )
@@ -380,8 +459,37 @@ def test_whole_file_encoding_check_skips_only_ascii_blocks(tmp_path, data, expec
     # ASCII blocks are not decoded; a character across blocks still is.
     path = tmp_path / "big.csv"
     path.write_bytes(data)
-    if expected is None:
-        with pytest.raises(_stream._NotStreamable, match="not UTF-8"):
-            _stream._encoding(path)
+    enc = _stream._encoding(path)
+    if expected is None:  # not UTF-8: a legacy code page, as in memory
+        assert enc.name in ("cp1252", "latin-1", "mac_roman"), enc
     else:
-        assert _stream._encoding(path) == expected
+        assert (enc.name, enc.n_nul) == expected
+
+
+@settings(
+    max_examples=int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 15,
+    deadline=None,
+    derandomize=not os.environ.get("OSPO_FUZZ_EXAMPLES"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.text(
+        alphabet=st.sampled_from(list('ab,;"\n\r 1.-') + ["é", "Ã", "©", "€", "\x00", "\x81"]),
+        max_size=300,
+    ),
+    encoding=st.sampled_from(
+        ["utf-8", "cp1252", "latin-1", "mac_roman", "utf-16", "utf-16-le", "utf-16-be"]
+    ),
+    tail=st.sampled_from([b"", "Santé,X,5\n".encode(), "Santé,X,5\n".encode("cp1252")]),
+)
+def test_any_encoding_streams_or_falls_back_to_the_same_rows(
+    tmp_path_factory, monkeypatch, body, encoding, tail
+):
+    # Whatever the bytes, the streamed load equals the in-memory one (the
+    # encodings it cannot decide as the in-memory reader does fall back).
+    tmp = tmp_path_factory.mktemp("enc")
+    path = tmp / "export.csv"
+    text = "Ministry,Supplier,Amount\n" + body + "\nMinistère,Société,12\n"
+    path.write_bytes(text.encode(encoding, errors="replace") + tail)
+    a, b, _ = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=2)
+    _assert_same(a, b)
