@@ -25,11 +25,12 @@ file (text cells round-trip exactly) that the cleaning pass reads back.
 
 The encoding is decided on the whole file as the in-memory reader decides
 it (:func:`_encoding`): UTF-8, UTF-16, one legacy code page (cp1252,
-Latin-1, MacRoman, on the same evidence) or the one forced in ``ospo.toml``.
-Files that this path does not handle exactly (UTF-8 mixed with legacy lines,
-CR-only line ends, NULs in UTF-16, a workbook saved as .csv, flattened OCDS
-``releases.csv``, no data rows in the first chunk) are left to the in-memory
-loader.
+Latin-1, MacRoman, on the same evidence), UTF-8 with some lines in such a
+code page (decoded per line), or the one forced in ``ospo.toml``.
+Files that this path does not handle exactly (a line readable in neither
+UTF-8 nor the code page, CR-only line ends, NULs in UTF-16, a workbook saved
+as .csv, flattened OCDS ``releases.csv``, no data rows in the first chunk)
+are left to the in-memory loader.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import io
 import itertools
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,6 +98,9 @@ class _Encoding(NamedTuple):
     n_nul: int  # NUL characters in the decoded text
     note: str  # the in-memory reader's note, before ", delimiter ..."
     errors: str = "strict"  # "replace" wherever the in-memory reader replaces
+    # UTF-8 with some lines in this legacy code page, decoded line by line.
+    legacy: str | None = None
+    bom: bool = False  # a UTF-8 BOM to skip (``legacy`` files)
 
 
 _BLOCK = 1 << 24
@@ -112,10 +116,11 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
     decided on the whole file as it does, in blocks (bounded memory).
 
     Handled here: a forced encoding (``[reading.encoding]``), UTF-16 (BOM,
-    or every other byte NUL), strict UTF-8, and a file in one legacy code
-    page (cp1252, Latin-1, MacRoman; no line of it valid UTF-8), chosen on
-    the same evidence. A file mixing UTF-8 lines with legacy ones, CR-only
-    line ends or a workbook saved as text is left to the in-memory reader.
+    or every other byte NUL), strict UTF-8, a file in one legacy code page
+    (cp1252, Latin-1, MacRoman; no line of it valid UTF-8) and UTF-8 with
+    some lines in one (``legacy``), chosen on the same evidence. A line
+    readable in neither, CR-only line ends or a workbook saved as text leave
+    the file to the in-memory reader.
     """
     from ._read.spreadsheet import guess_legacy_encoding
 
@@ -172,12 +177,23 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
     if utf8:
         name = "utf-8-sig" if bom else "utf-8"
         return _Encoding(name, n_nul, f"encoding {name}")
-    if bom:
-        raise _NotStreamable("UTF-8 with some lines in a legacy code page")
-    tokens = _legacy_evidence(path)
-    enc, reason = guess_legacy_encoding(tokens, cr_only=False)
-    # Single-byte code pages: a NUL byte is a NUL character.
-    return _Encoding(enc, n_nul, f"encoding {enc} ({reason})", "replace")
+    scan = _scan_lines(path, 3 if bom else 0)
+    if not scan.has_lf:
+        raise _NotStreamable("CR-only line ends")
+    if not scan.good_utf8 and not bom:
+        enc, reason = guess_legacy_encoding(scan.words, cr_only=False)
+        # Single-byte code pages: a NUL byte is a NUL character.
+        return _Encoding(enc, n_nul, f"encoding {enc} ({reason})", "replace")
+    # UTF-8 (proven by its valid multi-byte lines, or its BOM) with some lines
+    # in a legacy code page: those lines alone are decoded in it.
+    enc, _reason = guess_legacy_encoding(scan.words, cr_only=False)
+    if _unreadable_line(path, 3 if bom else 0, enc):
+        # The in-memory reader rejects such a line: left to it.
+        raise _NotStreamable("a line readable in neither UTF-8 nor the code page")
+    name = "utf-8-sig" if bom else "utf-8"
+    shown = ", ".join(map(str, scan.bad_lines)) + (" …" if scan.n_bad > 10 else "")
+    note = f"encoding {name} with {scan.n_bad} line(s) in {enc} (line {shown}): decoded per line"
+    return _Encoding("utf-8", n_nul, note, "strict", legacy=enc, bom=bom)
 
 
 def _decoded_counts(path: Path, encoding: str) -> tuple[int, int]:
@@ -202,44 +218,131 @@ def _nul_parity(path: Path) -> tuple[int, int]:
     return odd, even
 
 
-def _legacy_evidence(path: Path) -> bytes:
-    """The words that ``guess_legacy_encoding`` weighs, as bytes it reads alike.
+class _LineScan(NamedTuple):
+    """What ``decode_lines`` learns from the lines of a file that is not UTF-8."""
 
-    It weighs the file's first ``_MAX_TOKENS`` words holding a byte above
-    127; words never span a line end, so they are gathered block by block
-    (blocks cut after a line end). A line with such a byte that is valid
-    UTF-8 makes the file a mix, decoded per line by the in-memory reader.
-    """
+    good_utf8: bool  # a line with a byte above 127 is valid UTF-8
+    n_bad: int  # lines that are not UTF-8
+    bad_lines: list[int]  # the first ten of them (1-based)
+    words: bytes  # the words guess_legacy_encoding weighs, as bytes it reads alike
+    has_lf: bool
+
+
+def _lines_of(path: Path, skip: int) -> Generator[bytes, None, None]:
+    """The file from ``skip`` in blocks of whole lines (cut after a line feed:
+    ``bytes.splitlines`` splits a block as it splits the whole file)."""
+    rest = b""
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        for block in _blocks(fh):
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+            rest = data[cut:]
+    if rest:
+        yield rest
+
+
+def _scan_lines(path: Path, skip: int) -> _LineScan:
+    """The lines that are not UTF-8, and the words of the first
+    ``_MAX_TOKENS`` of theirs (every word holding a byte above 127 is in such
+    a line when no line is valid UTF-8, as ``guess_legacy_encoding`` reads
+    the whole file then; in a mix it reads those lines)."""
     from ._read.spreadsheet import _MAX_TOKENS, _TOKEN_RE
 
     words: list[bytes] = []
-    rest = b""
-    has_lf = False
-    with path.open("rb") as fh:
-        for block in itertools.chain(_blocks(fh), [b""]):
-            data = rest + block
-            if block:
-                cut = data.rfind(b"\n") + 1
-                data, rest = data[:cut], data[cut:]
-            has_lf = has_lf or b"\n" in data
-            if data.isascii():
+    good = has_lf = False
+    n_bad = at = 0
+    first: list[int] = []
+    for data in _lines_of(path, skip):
+        has_lf = has_lf or b"\n" in data
+        if data.isascii():
+            at += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+            at += not data.endswith((b"\n", b"\r"))
+            continue
+        for line in data.splitlines(keepends=True):
+            at += 1
+            if line.isascii():
                 continue
-            for line in data.splitlines(keepends=True):
-                if line.isascii():
-                    continue
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    continue
-                raise _NotStreamable("UTF-8 with some lines in a legacy code page")
+            try:
+                line.decode("utf-8")
+                good = True
+                continue
+            except UnicodeDecodeError:
+                pass
+            n_bad += 1
+            if len(first) < 10:
+                first.append(at)
             if len(words) < _MAX_TOKENS:
-                for m in _TOKEN_RE.finditer(data):
+                for m in _TOKEN_RE.finditer(line):
                     words.append(m.group(0))
                     if len(words) >= _MAX_TOKENS:
                         break
-    if not has_lf:
-        raise _NotStreamable("CR-only line ends")
-    return b"\n".join(words)
+    return _LineScan(good, n_bad, first, b"\n".join(words), has_lf)
+
+
+def _unreadable_line(path: Path, skip: int, enc: str) -> bool:
+    """Whether a line that is not UTF-8 does not read as ``enc`` text either
+    (more odd characters than letters: the in-memory reader rejects it)."""
+    from ._read.spreadsheet import _tokens, _weigh
+
+    for data in _lines_of(path, skip):
+        if data.isascii():
+            continue
+        try:
+            data.decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        for line in data.splitlines(keepends=True):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                ev = _weigh(_tokens(line), enc)
+                if ev.odd > ev.letters:
+                    return True
+    return False
+
+
+class _PerLine(io.RawIOBase):
+    """A UTF-8 file some of whose lines are in a legacy code page, as UTF-8
+    bytes: each line decoded as ``decode_lines`` does (UTF-8, else ``enc``
+    with replacement characters)."""
+
+    def __init__(self, path: Path, skip: int, enc: str) -> None:
+        self.blocks, self.enc, self.pending = _lines_of(path, skip), enc, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self.pending:
+            data = next(self.blocks, None)
+            if data is None:
+                return 0
+            try:
+                data.decode("utf-8")
+                self.pending = data
+            except UnicodeDecodeError:
+                self.pending = b"".join(self._line(x) for x in data.splitlines(keepends=True))
+        n = min(len(b), len(self.pending))
+        b[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def _line(self, line: bytes) -> bytes:
+        try:
+            line.decode("utf-8")
+            return line
+        except UnicodeDecodeError:
+            return line.decode(self.enc, errors="replace").encode("utf-8")
+
+    def close(self) -> None:
+        self.blocks.close()
+        super().close()
 
 
 class _Run:
@@ -346,10 +449,8 @@ class _Lines:
     so blocks of well-formed lines never become Python lines.
     """
 
-    def __init__(
-        self, path: Path, encoding: str, has_nul: bool, block_chars: int, errors: str = "strict"
-    ) -> None:
-        self.fh = _open_text(path, encoding, errors, has_nul)
+    def __init__(self, path: Path, enc: _Encoding, block_chars: int) -> None:
+        self.fh = _open_text(path, enc)
         self.block_chars = block_chars
         self.pending: list[str] = []
         self.i = 0
@@ -412,15 +513,13 @@ class _Cursor:
 
 def _rows(
     path: Path,
-    encoding: str,
-    has_nul: bool,
+    enc: _Encoding,
     delimiter: str,
     block_chars: int = 1 << 24,
     cursor: _Cursor | None = None,
-    errors: str = "strict",
 ) -> Iterator[list[str] | _Run]:
     """Records of the file, with blocks of well-formed lines as :class:`_Run`."""
-    src = _Lines(path, encoding, has_nul, block_chars, errors)
+    src = _Lines(path, enc, block_chars)
     try:
         yield from _checked_records(src, delimiter, cursor)
     finally:
@@ -589,21 +688,29 @@ class _NulFree(io.RawIOBase):
 _NUL_BYTE_CODECS = {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "mac-roman"}
 
 
-def _open_text(path: Path, encoding: str, errors: str, strip_nul: bool) -> Any:
+def _open_text(path: Path, enc: _Encoding) -> Any:
     """The file as text with line ends translated (newline=None: \r\n and \r
     become \n, as the in-memory reader does before parsing, so csv sees the
-    same lines), its NULs removed first when ``strip_nul``."""
-    if not strip_nul:
-        return open(path, encoding=encoding, errors=errors, newline=None)  # noqa: SIM115
-    raw = io.BufferedReader(_NulFree(open(path, "rb")))  # noqa: SIM115 - closed with the wrapper
-    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=None)
+    same lines), after its lines are decoded and then its NULs removed."""
+    if not enc.n_nul and enc.legacy is None:
+        return open(path, encoding=enc.name, errors=enc.errors, newline=None)  # noqa: SIM115
+    raw: Any = (
+        _PerLine(path, 3 if enc.bom else 0, enc.legacy)
+        if enc.legacy is not None
+        else open(path, "rb")  # noqa: SIM115 - closed with the wrapper
+    )
+    if enc.n_nul:
+        raw = _NulFree(io.BufferedReader(raw) if enc.legacy is not None else raw)
+    return io.TextIOWrapper(
+        io.BufferedReader(raw), encoding=enc.name, errors=enc.errors, newline=None
+    )
 
 
-def _delimiter(path: Path, encoding: str, has_nul: bool, errors: str = "strict") -> str:
+def _delimiter(path: Path, enc: _Encoding) -> str:
     if path.suffix.lower() == ".tsv":
         return "\t"
     # Same sample as the in-memory reader: the first 50 lines.
-    with _open_text(path, encoding, errors, has_nul) as fh:
+    with _open_text(path, enc) as fh:
         lines = []
         for line in fh:
             lines.append(line)
@@ -621,16 +728,14 @@ class _Source:
         from . import _load
 
         self.table, self.path, self.config, self.chunk_rows = table, path, config, chunk_rows
-        enc = _encoding(path, config.encoding_for(path))
-        self.encoding, self.n_nul, self.errors = enc.name, enc.n_nul, enc.errors
-        self.has_nul = self.n_nul > 0
-        if self.has_nul and codecs.lookup(self.encoding).name not in _NUL_BYTE_CODECS:
+        self.enc = enc = _encoding(path, config.encoding_for(path))
+        if enc.n_nul and codecs.lookup(enc.name).name not in _NUL_BYTE_CODECS:
             raise _NotStreamable("NUL characters in a multi-byte encoding")
-        self.delimiter = _delimiter(path, self.encoding, self.has_nul, self.errors)
+        self.delimiter = _delimiter(path, enc)
         # The same notes as the in-memory reader.
         self.note = f"{enc.note}, delimiter {self.delimiter!r}"
-        if self.has_nul:
-            self.note += f"; {self.n_nul} NUL character(s) removed"
+        if enc.n_nul:
+            self.note += f"; {enc.n_nul} NUL character(s) removed"
         self._load = _load
         self.mapping: dict[int, str] | None = None
         # Text is read in blocks of about a chunk of lines.
@@ -678,13 +783,7 @@ class _Source:
         error_reject: pd.DataFrame | None = None
         cursor = _Cursor()
         items = _rows(
-            self.path,
-            self.encoding,
-            self.has_nul,
-            self.delimiter,
-            block_chars=self.block_chars,
-            cursor=cursor,
-            errors=self.errors,
+            self.path, self.enc, self.delimiter, block_chars=self.block_chars, cursor=cursor
         )
         for item in _chunks(items, self.chunk_rows, self.delimiter, cursor):
             if rec is None:

@@ -151,10 +151,14 @@ def _bytes_case(name: str) -> bytes:
         "utf16_bom": text.encode("utf-16"),
         "utf16le_no_bom": text.encode("utf-16-le"),
         "utf16be_no_bom": text.encode("utf-16-be"),
-        # A legacy file one line of which is valid UTF-8 is a mix: per line.
+        # A legacy file one line of which is valid UTF-8 is a mix, decoded
+        # per line (as a UTF-8 file with a stray cp1252 line).
         "mixed": text.encode("cp1252") + "Santé,X,5,01/02/2021\n".encode(),
         # "Ã©" in cp1252 is the UTF-8 of "é": that line reads as UTF-8.
+        # ... and so is one whose "Ã©" in cp1252 is the UTF-8 of "é".
         "cp1252_looks_utf8": (text + "DÃ©fense,X,5,01/02/2021\n").encode("cp1252"),
+        # A line readable in neither (control bytes): rejected in memory.
+        "mixed_unreadable": text.encode() + b"\xa4\xa6\xa8\xb1,X,5,01/02/2021\n",
         "cr_only_cp1252": _rows_text(eol="\r").encode("cp1252"),
         "utf8_bom_and_cp1252": b"\xef\xbb\xbf" + text.encode("cp1252"),
     }[name]
@@ -172,10 +176,11 @@ def _bytes_case(name: str) -> bytes:
         ("utf16_bom", True),
         ("utf16le_no_bom", True),
         ("utf16be_no_bom", True),
-        ("mixed", False),
-        ("cp1252_looks_utf8", False),
+        ("mixed", True),
+        ("mixed_unreadable", False),
+        ("cp1252_looks_utf8", True),
         ("cr_only_cp1252", False),
-        ("utf8_bom_and_cp1252", False),
+        ("utf8_bom_and_cp1252", True),
     ],
 )
 def test_legacy_and_utf16_exports_stream_as_they_load_in_memory(
@@ -183,7 +188,8 @@ def test_legacy_and_utf16_exports_stream_as_they_load_in_memory(
 ):
     # A national feed in cp1252 or UTF-16 (Excel's "Unicode text") is as big
     # as a UTF-8 one: it streams, with the encoding the whole file shows, the
-    # same notes and the same rows; a mix of encodings stays in memory.
+    # same notes and the same rows; a mix of UTF-8 and cp1252 lines too, but
+    # a line readable in neither (rejected in memory) leaves it to memory.
     path = tmp_path / f"{name}.csv"
     path.write_bytes(_bytes_case(name))
     a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=3)
