@@ -26,7 +26,9 @@ file (text cells round-trip exactly) that the cleaning pass reads back.
 The encoding is decided on the whole file as the in-memory reader decides
 it (:func:`_encoding`): UTF-8, UTF-16, one legacy code page (cp1252,
 Latin-1, MacRoman, on the same evidence), UTF-8 with some lines in such a
-code page (decoded per line), or the one forced in ``ospo.toml``.
+code page (decoded per line), or the one forced in ``ospo.toml``. A record
+made by a quote that never closes is split again at its line ends and its
+broken lines rejected, as in memory (:func:`_resplit`).
 Files that this path does not handle exactly (a line readable in neither
 UTF-8 nor the code page, CR-only line ends, NULs in UTF-16, a workbook saved
 as .csv, flattened OCDS ``releases.csv``, no data rows in the first chunk)
@@ -53,7 +55,15 @@ import pyarrow.csv as pcsv
 
 from ._clean.schema import Column, columns
 from ._config import Config
-from ._read.spreadsheet import RawSheet, _sniff_delimiter, _usual_width, find_header, stray_quote
+from ._read.spreadsheet import (
+    UNCLOSED_QUOTE,
+    RawSheet,
+    _parse_line,
+    _sniff_delimiter,
+    _usual_width,
+    find_header,
+    stray_quote,
+)
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
@@ -504,11 +514,40 @@ class _Cursor:
     which the last record it gave starts (what the in-memory reader reports
     as a row's number: a cell with line breaks makes the two differ)."""
 
-    __slots__ = ("line", "start")
+    __slots__ = ("broken", "line", "start", "swallowed")
 
     def __init__(self) -> None:
         self.line = 0
         self.start = 0
+        # Lines with an unclosed quote, and the lines their records swallowed.
+        self.broken: list[int] = []
+        self.swallowed = 0
+
+
+class _BadRow(list):
+    """A line of a record an unclosed quote made, read alone: a rejected row."""
+
+    __slots__ = ()
+
+
+def _resplit(
+    rec: list[str], span: list[str], width: int, delimiter: str, start: int, at: _Cursor
+) -> list[tuple[int, list[str]]]:
+    """``[(line, record)]``: the record, or, when an unclosed quote made it
+    (``stray_quote``), each of its lines as its own row, the lines with an
+    odd number of quotes as :class:`_BadRow` -- as the in-memory reader
+    splits it again (``_split_records``)."""
+    if not stray_quote(rec, span, width, delimiter):
+        return [(start, rec)]
+    out: list[tuple[int, list[str]]] = []
+    for k, line in enumerate(ln.rstrip("\n") for ln in span):
+        if line.count('"') % 2 == 1:
+            at.broken.append(start + k)
+            out.append((start + k, _BadRow(_parse_line(line, delimiter, literal=True))))
+        else:
+            out.append((start + k, _parse_line(line, delimiter)))
+    at.swallowed += len(span) - 1
+    return out
 
 
 def _rows(
@@ -529,9 +568,8 @@ def _rows(
 def _checked_records(
     lines: Iterator[str], delimiter: str, cursor: _Cursor | None = None
 ) -> Iterator[list[str] | _Run]:
-    """csv records of ``lines``; a quote that never closes makes the file not
-    streamable (the in-memory reader splits such records again and rejects
-    the broken line, with the same rule: ``stray_quote``).
+    """csv records of ``lines``; a record a quote that never closes made is
+    split again at its line ends, as in memory (:func:`_resplit`).
 
     When ``lines`` is a :class:`_Lines`, whole blocks of well-formed lines
     after the first thousand records come out as :class:`_Run` (same records).
@@ -547,11 +585,6 @@ def _checked_records(
             at.line += 1
             yield line
 
-    def check(rec: list[str], lines_of_rec: list[str], width: int) -> list[str]:
-        if stray_quote(rec, lines_of_rec, width, delimiter):
-            raise _NotStreamable("unclosed quote")
-        return rec
-
     # The usual width is decided on the first 1000 records, as in memory.
     head: list[tuple[int, list[str], list[str]]] = []
     width = -1
@@ -565,8 +598,9 @@ def _checked_records(
     if width < 0 and head:
         width = _usual_width(head, delimiter)
     for start, rec, lines_of_rec in head:
-        at.start = start
-        yield check(rec, lines_of_rec, width)
+        for line_no, row in _resplit(rec, lines_of_rec, width, delimiter, start, at):
+            at.start = line_no
+            yield row
     head.clear()
     if width < 0:
         return
@@ -613,8 +647,11 @@ def _checked_records(
                 at.line += 1
                 yield more
 
+        start = at.start
         for rec in csv.reader(rest(), delimiter=delimiter):
-            yield check(rec, span[:], width)
+            for line_no, row in _resplit(rec, span[:], width, delimiter, start, at):
+                at.start = line_no
+                yield row
             break
 
 
@@ -789,7 +826,10 @@ class _Source:
             if rec is None:
                 assert not isinstance(item, _Run)  # the first chunk is records
                 chunk, starts = item
-                raw = RawSheet(str(self.path), "", chunk, notes=[self.note], row_numbers=starts)
+                bad = {i: UNCLOSED_QUOTE for i, r in enumerate(chunk) if isinstance(r, _BadRow)}
+                raw = RawSheet(
+                    str(self.path), "", chunk, notes=[self.note], row_numbers=starts, bad_rows=bad
+                )
                 n_files, n_rej = len(acc.files), len(acc.rejects)
                 frame = _load._sheet_frame(raw, self.table, self.config, acc)
                 rec = acc.files[n_files]
@@ -827,6 +867,25 @@ class _Source:
             if not len(keep):
                 continue
             rec["rows_read"] += len(keep)
+            broken = [i for i in keep.tolist() if isinstance(chunk[i], _BadRow)]
+            if broken:
+                if self.mapping is None:
+                    # In memory these come before the sheet's error rows.
+                    raise _NotStreamable("unclosed quote in an unusable sheet")
+                acc.reject_rows(
+                    str(self.path),
+                    "",
+                    [starts[i] for i in broken],
+                    "",
+                    [_load._joined(chunk[i]) for i in broken],
+                    UNCLOSED_QUOTE,
+                )
+                keep = np.array(
+                    [i for i in keep.tolist() if not isinstance(chunk[i], _BadRow)], dtype=np.int64
+                )
+                positions = [starts[i] for i in keep.tolist()]
+                if not len(keep):
+                    continue
             if self.mapping is None:
                 rec["rejected"] += len(keep)
                 if error_reject is not None:
@@ -854,6 +913,16 @@ class _Source:
             yield self.frame(data, positions)
         if rec is None:
             raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
+        if cursor.broken:
+            # The reader's note, known at the end: after its other notes.
+            shown = ", ".join(map(str, cursor.broken[:10]))
+            shown += " …" if len(cursor.broken) > 10 else ""
+            recovered = (
+                f"unclosed quote on line(s) {shown}: those rows rejected, {cursor.swallowed} "
+                "following line(s) read as their own rows again"
+            )
+            assert rec["notes"].startswith(self.note)
+            rec["notes"] = f"{self.note}; {recovered}" + rec["notes"][len(self.note) :]
 
     def run_table(self, run: _Run, rec: dict) -> pa.Table | None:
         """The run's data rows: a table of text cells and ``source_row``.

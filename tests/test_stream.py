@@ -294,9 +294,17 @@ def test_records_after_the_first_thousand_split_as_the_csv_module_does():
     expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
     got = list(_stream._checked_records(iter(io.StringIO(text, newline="")), ","))
     assert got == expected
+    # A quote that never closes: its record is split again at its line ends,
+    # the broken line flagged, as the in-memory reader does.
+    from ospo_analytics._read.spreadsheet import _split_records
+
     stray = "".join(body[:1100]) + 'A,"B\nC,D,2\nE,F,3\n'  # never closes
-    with pytest.raises(_stream._NotStreamable):
-        list(_stream._checked_records(iter(io.StringIO(stray, newline="")), ","))
+    rows, _numbers, bad, note = _split_records(stray, ",")
+    at = _stream._Cursor()
+    got = list(_stream._checked_records(iter(io.StringIO(stray, newline="")), ",", at))
+    assert got == rows and bad
+    assert [i for i, r in enumerate(got) if isinstance(r, _stream._BadRow)] == sorted(bad)
+    assert f"{at.swallowed} following line(s)" in note
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -499,3 +507,30 @@ def test_any_encoding_streams_or_falls_back_to_the_same_rows(
     path.write_bytes(text.encode(encoding, errors="replace") + tail)
     a, b, _ = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=2)
     _assert_same(a, b)
+
+
+def test_unclosed_quotes_stream_with_the_broken_rows_rejected(tmp_path, monkeypatch):
+    # One stray quote in a national export used to send the whole file to the
+    # in-memory reader (about 2 GB per million rows). It streams now: the
+    # record the quote made is split again at its line ends, the broken lines
+    # rejected with the reader's reason, and the note names them.
+    rows = [PROC_HEADER]
+    for i in range(120):
+        rows.append(f"Ministry {i % 3},Supplier {i % 4},{100 + i},01/02/2021,Open tender,{i % 5}\n")
+        if i == 1:  # a real two-line cell: kept
+            rows.append('Ministry 2,"Two\nlines",7,01/02/2021,Open tender,2\n')
+        if i in (2, 40, 41, 90):  # in the first chunk, later, twice in a row
+            rows.append(f'Ministry 1,"Supplier {i} broken,5,01/02/2021,Open tender,1\n')
+    text = "".join(rows)
+    path = _write(tmp_path / "stray.csv", text)
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=7)
+    assert streamed == 1
+    _assert_same(a, b)
+    broken = b.rejects[b.rejects["problem"].str.startswith("unclosed quote")]
+    # The four lines with one quote each, and no other.
+    odd = [n for n, line in enumerate(text.split("\n"), 1) if line.count('"') == 1]
+    assert sorted(broken["row"]) == odd[2:] and len(odd[2:]) == 4
+    assert "unclosed quote on line(s)" in b.files["notes"].iloc[0]
+    f = b.files.iloc[0]
+    assert f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]
+    assert (b.table["supplier"] == "Two lines").any()  # white space tidied
