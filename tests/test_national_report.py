@@ -112,6 +112,21 @@ def test_an_empty_duplication_table_says_why(country: Path) -> None:
     assert "No system has a recorded function" in html and "No rows." not in html
 
 
+def test_an_empty_opportunities_table_says_why(country: Path) -> None:
+    data = r.load_report_data(country)
+    assert len(r.national_view(data)["top_opportunities"])
+    assert r.national_view(data)["opportunities_note"] == ""
+    empty = data.opportunities.iloc[:0]
+    v = r.national_view(replace(data, opportunities=empty))
+    assert v["opportunities_note"].startswith("None to list: no high-lock-in contract")
+    # Every band unknown and no alternative (the US IT Dashboard feed).
+    thin = data.systems.assign(lockin_band="unknown", candidate_alternatives=pd.NA)
+    v = r.national_view(replace(data, opportunities=empty, systems=thin))
+    assert "no system is known to be at high lock-in" in v["opportunities_note"]
+    html = r.brief_table(v["top_opportunities"], note=v["opportunities_note"]).data
+    assert "No rows." not in html and "None to list" in html
+
+
 def test_function_codes_read_as_words() -> None:
     assert r.function_label("document-management") == "Document management"
     assert r.function_label("new-thing_here") == "New thing here"

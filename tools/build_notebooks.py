@@ -289,7 +289,8 @@ r.show(
         ),
         code(
             'display(r.brief_table(v["top_opportunities"], '
-            'wide=[tr("Ministry"), tr("System"), tr("Open alternatives")]))'
+            'wide=[tr("Ministry"), tr("System"), tr("Open alternatives")], '
+            'note=v["opportunities_note"]))'
         ),
         section(
             "Readiness indicators",

@@ -822,6 +822,7 @@ def national_view(
         "duplication_note": _more_note(len(duplication), len(dup), _("shared functions"))
         or _no_duplication_note(dup, data.national_functions),
         "top_opportunities": opportunities,
+        "opportunities_note": _no_opportunities_note(acts, data.systems),
         "ministries_all": m,
         "duplication_all": dup,
         "opportunities_all": acts,
@@ -983,6 +984,24 @@ def _no_duplication_note(dup: pd.DataFrame, functions: pd.DataFrame) -> str:
             "bought by several ministries cannot be found."
         )
     return _("No function is bought by more than one ministry.")
+
+
+def _no_opportunities_note(acts: pd.DataFrame, systems: pd.DataFrame) -> str:
+    """Why no exit window or replacement is listed (empty when some are)."""
+    if len(acts):
+        return ""
+    band = systems["lockin_band"] if "lockin_band" in systems.columns else None
+    high = band is not None and bool(band.astype("string").eq("high").fillna(False).any())
+    alts = systems.get("candidate_alternatives")
+    has_alt = alts is not None and bool(
+        alts.astype("string").str.strip().ne("").fillna(False).any()
+    )
+    if not high and not has_alt:
+        return _(
+            "None to list: no system is known to be at high lock-in (exit windows need one) "
+            "and none has a function with a known open alternative (replacements need one)."
+        )
+    return _("None to list: no high-lock-in contract ends soon and no replacement candidate.")
 
 
 def _more_note(shown: int, total: int, what: str) -> str:
