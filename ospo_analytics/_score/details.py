@@ -377,11 +377,15 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     buyer_codes = _codes(ends["buyer"])[0][rows]
     source_codes, source_names = _codes(ends["source"])
     source_desc = _descending(source_codes, source_names)[rows]
+    del source_codes
     end = ends["end_date"].iloc[rows]
     future = (end >= start).to_numpy(dtype=bool)
     # One integer per (system_id, buyer); contract_ends gives whole days.
     pair, _ = pd.factorize(sys_codes * (int(buyer_codes.max(initial=0)) + 1) + buyer_codes)
     days = end.to_numpy().astype("datetime64[D]").astype(np.int64) + _DAY_OFFSET
+    # A national feed has ten million ends: each array below is 80 MB, so
+    # the ones done with are let go before the group-by (the scoring peak).
+    del end
     n_up = np.bincount(pd.unique(pair[future] * _DAY_SPAN + days[future]) // _DAY_SPAN)
     n_up = np.append(n_up, np.zeros(int(pair.max(initial=-1)) + 1 - len(n_up), dtype=np.int64))
     # The chosen end per pair has the smallest rank: upcoming before past,
@@ -391,9 +395,12 @@ def _system_ends(ends: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     # F, T, F], kind="stable").drop_duplicates(["system_id", "buyer"]), on
     # integers and without sorting a million rows.
     signed = np.where(future, days, 2 * _DAY_OFFSET - days)
+    del days
     rank = (~future).astype(np.int64) * (4 * _DAY_SPAN) + signed * 4 + source_desc
+    del signed, source_desc
     best = pd.Series(rank).groupby(pair, sort=False).transform("min").to_numpy()
     cand = np.flatnonzero(rank == best)
+    del rank, best
     cand = cand[~pd.Series(pair[cand]).duplicated().to_numpy()]
     first = cand[np.lexsort((buyer_codes[cand], sys_codes[cand]))]
     e = ends.iloc[rows[first]].copy()
