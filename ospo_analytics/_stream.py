@@ -58,11 +58,15 @@ from ._config import Config
 from ._read.spreadsheet import (
     UNCLOSED_QUOTE,
     RawSheet,
-    _parse_line,
     _sniff_delimiter,
     _usual_width,
     find_header,
+    forced_encoding_note,
+    mixed_encoding_note,
+    split_again,
     stray_quote,
+    unclosed_quote_note,
+    unreadable_in,
 )
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
@@ -141,14 +145,9 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
         if forced:
             name = "utf-8-sig" if codecs.lookup(forced).name == "utf-8" else forced
             n_nul, n_bad = _decoded_counts(path, name)
-            note = f"encoding {name} (set in ospo.toml [reading.encoding])"
-            if n_bad:
-                note += f"; {n_bad} byte(s) not valid in {name} read as \ufffd"
-            return _Encoding(name, n_nul, note, "replace")
+            return _Encoding(name, n_nul, forced_encoding_note(name, n_bad), "replace")
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return _Encoding(
-                "utf-16", _decoded_counts(path, "utf-16")[0], "encoding utf-16", "replace"
-            )
+            return _utf16(path, "utf-16")
         bom = head.startswith(b"\xef\xbb\xbf")
         fh.seek(3 if bom else 0)
         dec = codecs.getincrementaldecoder("utf-8")("strict")
@@ -177,15 +176,11 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
         if bom and (odd > size // 4 or even > size // 4):
             raise _NotStreamable("UTF-8 BOM on UTF-16 text")
         if odd > size // 4:
-            return _Encoding(
-                "utf-16-le", _decoded_counts(path, "utf-16-le")[0], "encoding utf-16-le", "replace"
-            )
+            return _utf16(path, "utf-16-le")
         if even > size // 4:
-            return _Encoding(
-                "utf-16-be", _decoded_counts(path, "utf-16-be")[0], "encoding utf-16-be", "replace"
-            )
+            return _utf16(path, "utf-16-be")
+    name = "utf-8-sig" if bom else "utf-8"
     if utf8:
-        name = "utf-8-sig" if bom else "utf-8"
         return _Encoding(name, n_nul, f"encoding {name}")
     scan = _scan_lines(path, 3 if bom else 0)
     if not scan.has_lf:
@@ -200,10 +195,13 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
     if _unreadable_line(path, 3 if bom else 0, enc):
         # The in-memory reader rejects such a line: left to it.
         raise _NotStreamable("a line readable in neither UTF-8 nor the code page")
-    name = "utf-8-sig" if bom else "utf-8"
-    shown = ", ".join(map(str, scan.bad_lines)) + (" …" if scan.n_bad > 10 else "")
-    note = f"encoding {name} with {scan.n_bad} line(s) in {enc} (line {shown}): decoded per line"
+    note = mixed_encoding_note(name, scan.bad_lines, scan.n_bad, enc)
     return _Encoding("utf-8", n_nul, note, "strict", legacy=enc, bom=bom)
+
+
+def _utf16(path: Path, name: str) -> _Encoding:
+    """UTF-16 as the in-memory reader decodes it (replacing what is not)."""
+    return _Encoding(name, _decoded_counts(path, name)[0], f"encoding {name}", "replace")
 
 
 def _decoded_counts(path: Path, encoding: str) -> tuple[int, int]:
@@ -295,8 +293,6 @@ def _scan_lines(path: Path, skip: int) -> _LineScan:
 def _unreadable_line(path: Path, skip: int, enc: str) -> bool:
     """Whether a line that is not UTF-8 does not read as ``enc`` text either
     (more odd characters than letters: the in-memory reader rejects it)."""
-    from ._read.spreadsheet import _tokens, _weigh
-
     for data in _lines_of(path, skip):
         if data.isascii():
             continue
@@ -311,8 +307,7 @@ def _unreadable_line(path: Path, skip: int, enc: str) -> bool:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                ev = _weigh(_tokens(line), enc)
-                if ev.odd > ev.letters:
+                if unreadable_in(line, enc):
                     return True
     return False
 
@@ -540,12 +535,10 @@ def _resplit(
     if not stray_quote(rec, span, width, delimiter):
         return [(start, rec)]
     out: list[tuple[int, list[str]]] = []
-    for k, line in enumerate(ln.rstrip("\n") for ln in span):
-        if line.count('"') % 2 == 1:
+    for k, (row, broken) in enumerate(split_again(span, delimiter)):
+        if broken:
             at.broken.append(start + k)
-            out.append((start + k, _BadRow(_parse_line(line, delimiter, literal=True))))
-        else:
-            out.append((start + k, _parse_line(line, delimiter)))
+        out.append((start + k, _BadRow(row) if broken else row))
     at.swallowed += len(span) - 1
     return out
 
@@ -737,7 +730,7 @@ def _open_text(path: Path, enc: _Encoding) -> Any:
         else open(path, "rb")  # noqa: SIM115 - closed with the wrapper
     )
     if enc.n_nul:
-        raw = _NulFree(io.BufferedReader(raw) if enc.legacy is not None else raw)
+        raw = _NulFree(raw)
     return io.TextIOWrapper(
         io.BufferedReader(raw), encoding=enc.name, errors=enc.errors, newline=None
     )
@@ -915,12 +908,7 @@ class _Source:
             raise _NotStreamable("no rows at all")  # empty: the in-memory reader says so
         if cursor.broken:
             # The reader's note, known at the end: after its other notes.
-            shown = ", ".join(map(str, cursor.broken[:10]))
-            shown += " …" if len(cursor.broken) > 10 else ""
-            recovered = (
-                f"unclosed quote on line(s) {shown}: those rows rejected, {cursor.swallowed} "
-                "following line(s) read as their own rows again"
-            )
+            recovered = unclosed_quote_note(cursor.broken, cursor.swallowed)
             assert rec["notes"].startswith(self.note)
             rec["notes"] = f"{self.note}; {recovered}" + rec["notes"][len(self.note) :]
 

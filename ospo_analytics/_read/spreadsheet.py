@@ -665,11 +665,7 @@ def decode_lines(data: bytes, forced: str | None = None) -> _Decoded:
     """
     if forced:
         text, enc = decode_text(data, forced)
-        note = f"encoding {enc} (set in ospo.toml [reading.encoding])"
-        bad = text.count("\ufffd")
-        if bad:
-            note += f"; {bad} byte(s) not valid in {enc} read as \ufffd"
-        return _Decoded(text, note)
+        return _Decoded(text, forced_encoding_note(enc, text.count("\ufffd")))
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         len(data) >= 4
@@ -713,17 +709,41 @@ def decode_lines(data: bytes, forced: str | None = None) -> _Decoded:
         except UnicodeDecodeError:
             pass
         text = line.decode(enc, errors="replace")
-        ev = _weigh(_tokens(line), enc)
-        if ev.odd > ev.letters:
+        if unreadable_in(line, enc):
             bad_lines[i + 1] = (
                 f"line {i + 1} is not UTF-8 like the rest of the file and does not read as "
                 f"{enc} text either (bytes such as 0x{_first_high(line):02x}); row not loaded, "
                 "save the file as UTF-8"
             )
         out.append(text)
-    shown = ", ".join(str(i + 1) for i in bad_idx[:10]) + (" …" if len(bad_idx) > 10 else "")
-    note = f"encoding {name} with {bad_count} line(s) in {enc} (line {shown}): decoded per line"
+    note = mixed_encoding_note(name, [i + 1 for i in bad_idx[:10]], bad_count, enc)
     return _Decoded("".join(out), note, bad_lines)
+
+
+def first_ten(numbers: list[int], total: int) -> str:
+    """Line numbers for a note: the first ten, then "…" when there are more."""
+    return ", ".join(map(str, numbers[:10])) + (" …" if total > 10 else "")
+
+
+def forced_encoding_note(enc: str, n_replaced: int) -> str:
+    """The load report's note for an encoding set in ``[reading.encoding]``."""
+    note = f"encoding {enc} (set in ospo.toml [reading.encoding])"
+    if n_replaced:
+        note += f"; {n_replaced} byte(s) not valid in {enc} read as \ufffd"
+    return note
+
+
+def mixed_encoding_note(name: str, first: list[int], n_lines: int, enc: str) -> str:
+    """The note for a UTF-8 file whose lines ``first`` (of ``n_lines``) are in ``enc``."""
+    shown = first_ten(first, n_lines)
+    return f"encoding {name} with {n_lines} line(s) in {enc} (line {shown}): decoded per line"
+
+
+def unreadable_in(line: bytes, enc: str) -> bool:
+    """Whether a line that is not UTF-8 does not read as ``enc`` text either
+    (more odd characters than letters): its row is rejected."""
+    ev = _weigh(_tokens(line), enc)
+    return ev.odd > ev.letters
 
 
 def _first_high(line: bytes) -> int:
@@ -824,15 +844,11 @@ def _split_records(text: str, delimiter: str) -> tuple[list[list[str]], array, d
             rows.append(rec)
             numbers.append(start)
             return
-        span = [ln.rstrip("\n") for ln in span]
-        odd = [ln.count('"') % 2 == 1 for ln in span]
-        for k, (ln, o) in enumerate(zip(span, odd, strict=True)):
-            if o:
+        for k, (row, is_broken) in enumerate(split_again(span, delimiter)):
+            if is_broken:
                 bad[len(rows)] = UNCLOSED_QUOTE
                 broken.append(start + k)
-                rows.append(_parse_line(ln, delimiter, literal=True))
-            else:
-                rows.append(_parse_line(ln, delimiter))
+            rows.append(row)
             numbers.append(start + k)
         swallowed += len(span) - 1
 
@@ -858,14 +874,31 @@ def _split_records(text: str, delimiter: str) -> tuple[list[list[str]], array, d
         raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
     if width < 0:
         settle()
-    note = ""
-    if broken:
-        shown = ", ".join(map(str, broken[:10])) + (" …" if len(broken) > 10 else "")
-        note = (
-            f"unclosed quote on line(s) {shown}: those rows rejected, {swallowed} following "
-            "line(s) read as their own rows again"
-        )
-    return rows, numbers, bad, note
+    return rows, numbers, bad, unclosed_quote_note(broken, swallowed)
+
+
+def split_again(span: list[str], delimiter: str) -> list[tuple[list[str], bool]]:
+    """The lines of a record an unclosed quote made, each read as its own row:
+    ``(cells, broken)``, a line with an odd number of quotes read literally
+    and marked broken (its row is rejected)."""
+    out = []
+    for ln in span:
+        ln = ln.rstrip("\n")
+        if ln.count('"') % 2 == 1:
+            out.append((_parse_line(ln, delimiter, literal=True), True))
+        else:
+            out.append((_parse_line(ln, delimiter), False))
+    return out
+
+
+def unclosed_quote_note(broken: list[int], swallowed: int) -> str:
+    """The load report's note on records split again ("" when there are none)."""
+    if not broken:
+        return ""
+    return (
+        f"unclosed quote on line(s) {first_ten(broken, len(broken))}: those rows rejected, "
+        f"{swallowed} following line(s) read as their own rows again"
+    )
 
 
 def _usual_width(head: list[tuple[int, list[str], list[str]]], delimiter: str) -> int:
