@@ -119,9 +119,11 @@ def test_an_empty_opportunities_table_says_why(country: Path) -> None:
     empty = data.opportunities.iloc[:0]
     v = r.national_view(replace(data, opportunities=empty))
     assert v["opportunities_note"].startswith("None to list: no high-lock-in contract")
-    # Every band unknown and no alternative (the US IT Dashboard feed).
+    # Every band unknown (the scorer's national count unknown) and no
+    # alternative (the US IT Dashboard feed).
     thin = data.systems.assign(lockin_band="unknown", candidate_alternatives=pd.NA)
-    v = r.national_view(replace(data, opportunities=empty, systems=thin))
+    unknown = data.national.assign(systems_high_lockin=pd.NA)
+    v = r.national_view(replace(data, opportunities=empty, systems=thin, national=unknown))
     assert "no system is known to be at high lock-in" in v["opportunities_note"]
     html = r.brief_table(v["top_opportunities"], note=v["opportunities_note"]).data
     assert "No rows." not in html and "None to list" in html

@@ -822,7 +822,7 @@ def national_view(
         "duplication_note": _more_note(len(duplication), len(dup), _("shared functions"))
         or _no_duplication_note(dup, data.national_functions),
         "top_opportunities": opportunities,
-        "opportunities_note": _no_opportunities_note(acts, data.systems),
+        "opportunities_note": _no_opportunities_note(acts, nat, data.systems),
         "ministries_all": m,
         "duplication_all": dup,
         "opportunities_all": acts,
@@ -986,12 +986,13 @@ def _no_duplication_note(dup: pd.DataFrame, functions: pd.DataFrame) -> str:
     return _("No function is bought by more than one ministry.")
 
 
-def _no_opportunities_note(acts: pd.DataFrame, systems: pd.DataFrame) -> str:
-    """Why no exit window or replacement is listed (empty when some are)."""
+def _no_opportunities_note(acts: pd.DataFrame, nat: dict, systems: pd.DataFrame) -> str:
+    """Why no exit window or replacement is listed (empty when some are);
+    ``nat`` is the scorer's national totals (its high lock-in count)."""
     if len(acts):
         return ""
-    band = systems["lockin_band"] if "lockin_band" in systems.columns else None
-    high = band is not None and bool(band.astype("string").eq("high").fillna(False).any())
+    n_high = nat.get("systems_high_lockin")
+    high = n_high is not None and not fmt._missing(n_high) and int(n_high) > 0
     alts = systems.get("candidate_alternatives")
     has_alt = alts is not None and bool(
         alts.astype("string").str.strip().ne("").fillna(False).any()
@@ -1389,7 +1390,7 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
     actions = pd.DataFrame(
         {"measure": _("Action"), "value": view["actions"] or [_("none recorded")]}
     )
-    return _with_function_words({
+    sheets = {
         "Summary": pd.concat([summary, actions], ignore_index=True),
         "Systems": view["systems"],
         "Lock-in drivers": view["drivers"],
@@ -1403,7 +1404,8 @@ def ministry_tables(view: dict) -> dict[str, pd.DataFrame]:
         # This ministry's own files only: a shared file's rejected values may
         # belong to another ministry (they are in the processed rejects.csv).
         "Rejected rows": view["own_rejects"],
-    })  # fmt: skip
+    }
+    return _with_function_words(sheets)
 
 
 def national_tables(view: dict) -> dict[str, pd.DataFrame]:
