@@ -129,6 +129,20 @@ def test_an_empty_opportunities_table_says_why(country: Path) -> None:
     assert "No rows." not in html and "None to list" in html
 
 
+def test_a_ministry_without_opportunities_says_why(country: Path) -> None:
+    data = r.load_report_data(country)
+    name = str(data.ministries["ministry"].iloc[0])
+    assert r.ministry_view(data, name, "2025-01-01")["opportunities_note"] == ""
+    none = replace(data, opportunities=data.opportunities.iloc[:0])
+    v = r.ministry_view(none, name, "2025-01-01")
+    assert v["opportunities_note"].startswith("None to list: no function of this ministry")
+    uncategorised = replace(none, systems=data.systems.assign(category=pd.NA))
+    v = r.ministry_view(uncategorised, name, "2025-01-01")
+    assert "has a recorded function" in v["opportunities_note"]
+    html = r.html_table(v["opportunities_table"], empty=v["opportunities_note"]).data
+    assert "No rows." not in html and "has a recorded function" in html
+
+
 def test_function_codes_read_as_words() -> None:
     assert r.function_label("document-management") == "Document management"
     assert r.function_label("new-thing_here") == "New thing here"

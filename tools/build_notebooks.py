@@ -187,7 +187,8 @@ display(r.html_table(v["exit_table"], max_rows=25, nowrap=list(v["exit_table"].c
         ),
         code(
             """\
-display(r.html_table(v["opportunities_table"], wrap=list(v["opportunities_table"].columns[1:4:2])))"""
+display(r.html_table(v["opportunities_table"], wrap=list(v["opportunities_table"].columns[1:4:2]),
+                     empty=v["opportunities_note"]))"""
         ),
         section(
             "Data quality",

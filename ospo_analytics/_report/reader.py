@@ -238,6 +238,24 @@ def _opportunities(view: dict, currency: str) -> pd.DataFrame:
     )
 
 
+def _no_opportunities_note(view: dict) -> str:
+    """Why the ministry has no reuse or replacement opportunity listed."""
+    if len(view["opportunities"]):
+        return ""
+    systems = view["systems"]
+    known = "category" in systems and bool(systems["category"].notna().any())
+    if not known:
+        return _(
+            "None to list: no system of this ministry has a recorded function (the "
+            "inventory's category), so neither a function shared with other ministries "
+            "nor an open alternative can be found."
+        )
+    return _(
+        "None to list: no function of this ministry is also run by another, no contract "
+        "of a high-lock-in system ends soon, and no system is a replacement candidate."
+    )
+
+
 def _relative(path: object, root: str) -> str:
     text = str(path)
     if root and os.path.isabs(text):
@@ -352,6 +370,7 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
         "competition_table": _competition(view, cur),
         "exit_table": _exits(view, cur),
         "opportunities_table": _opportunities(view, cur),
+        "opportunities_note": _no_opportunities_note(view),
         "buyers_table": _buyers(view, cur),
         **_quality(view, data),
     }

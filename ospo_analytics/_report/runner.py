@@ -1095,8 +1095,10 @@ def html_table(
     wrap: Sequence[str] = (),
     nowrap: Sequence[str] = (),
     max_rows: int = 60,
+    empty: str = "",
 ) -> Any:
-    """Escaped, formatted HTML table of a DataFrame for a notebook output.
+    """Escaped, formatted HTML table of a DataFrame for a notebook output
+    (``empty``: what to say instead of "No rows." when it has none).
 
     All text is HTML-escaped (a system called ``<script>`` shows as text),
     missing values print ``unknown``, score columns get a colour-blind-safe
@@ -1110,7 +1112,7 @@ def html_table(
     from .._safe import esc
 
     if df is None or not len(df):
-        return HTML(f'<p class="ospo-note">{esc(_("No rows."))}</p>')
+        return HTML(f'<p class="ospo-note">{esc(empty or _("No rows."))}</p>')
     shown = df.head(max_rows).reset_index(drop=True)
     for c in scale100:
         if c in shown and pd.api.types.is_numeric_dtype(shown[c]):
