@@ -458,10 +458,37 @@ def _loads(text: str) -> Any:
         return next(ijson.items(io.BytesIO(marked.encode("utf-8")), "", use_float=True))
 
 
+def _plausible(obj: Any) -> bool:
+    """True when :func:`_implausible` finds nothing: the same test without
+    building a path per value (about 5 times faster on real releases)."""
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            values: Any = node.values()
+        elif type(node) is list:
+            values = node
+        else:
+            return _implausible(node) is None
+        if depth >= MAX_DEPTH and node:
+            return False  # its values sit deeper than the limit
+        for v in values:
+            t = type(v)
+            if t is dict or t is list:
+                stack.append((v, depth + 1))
+            elif t is _Huge or (t is float and not math.isfinite(v)):
+                return False
+            elif t is str and v.startswith(_HUGE_MARK):
+                return False
+    return True
+
+
 def _implausible(obj: Any) -> tuple[str, str, str] | None:
     """``(path, value, reason)`` when an item holds a huge number or is nested
     deeper than :data:`MAX_DEPTH`; None when it is fine. Iterative: no
     recursion on hostile depth."""
+    if type(obj) in (dict, list) and _plausible(obj):
+        return None
     stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
     while stack:
         node, path, depth = stack.pop()
@@ -829,7 +856,10 @@ def _checked(item: _Item, release: dict, package_version: str | None, log: _Log)
         log.reject(item, "ocid", ocid, "release has no ocid")
         return []
     log.stat(item.file, "releases")
-    release = copy.deepcopy(release)
+    # Nothing below or downstream changes a nested value (merging and mapping
+    # read only), so a shallow copy keeps the parsed item intact; the 1.0
+    # upgrade rewrites in place and gets its own deep copy.
+    release = dict(release)
     release["ocid"] = _text(ocid)
     if _is_1_0(release, package_version):
         from ocdskit.upgrade import upgrade_release_10_11
@@ -978,6 +1008,7 @@ def _classifications(blocks: list[dict]) -> list[tuple[str | None, str]]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a feed uses a handful of schemes: normalise each once
 def _scheme_ok(scheme: str | None) -> bool:
     if scheme is None:
         return True
@@ -989,6 +1020,7 @@ def _scheme_ok(scheme: str | None) -> bool:
     return any(p in s for p in _PREFIX_SCHEMES)
 
 
+@lru_cache(maxsize=65536)  # codes repeat across thousands of items
 def _digits(code: str) -> str | None:
     """Digits of a CPV/UNSPSC code (8, plus any check digit or suffix), or
     None when malformed (see :func:`classification_code`)."""
