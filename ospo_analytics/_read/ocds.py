@@ -74,7 +74,7 @@ import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -82,11 +82,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
+from ospo_analytics._read.bulk import OcidGroups
 from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
 
 __all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
@@ -368,14 +370,31 @@ def _discover(root: Path) -> list[tuple[str, Path]]:
 # ----------------------------------------------------------- JSON input
 
 
-def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
-    """Yield ``(item, object, package_version)`` from a JSON or JSON Lines file."""
+def _json_items(
+    path: Path, name: str, log: _Log, stream_at: float = math.inf
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Yield ``(item, object, package_version)`` from a JSON or JSON Lines file.
+
+    A file of ``stream_at`` bytes or more is read one element (or line) at a
+    time when it is plain UTF-8 and well formed (:func:`_streamed_items`);
+    anything else is read whole, which gives the same items.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size >= stream_at:
+        streamed = _streamed_items(path, name, log)
+        if streamed is not None:
+            yield from streamed
+            return
     try:
         data = path.read_bytes()
     except OSError as exc:
         log.bad(_Item(name, "", 0), "", "", f"cannot read the file: {exc.strerror}")
         return
     text, _ = decode_text(data)
+    del data
     text = text.lstrip("\ufeff")
     if not text.strip():
         log.bad(_Item(name, "", 0), "", "", "the file is empty")
@@ -386,7 +405,7 @@ def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, 
         if not isinstance(exc, json.JSONDecodeError):  # ijson's error on a deep, broken file
             log.bad(_Item(name, "", 0), "", "", f"not valid JSON ({exc})")
             return
-        lines = text.splitlines()
+        lines = _lines(text)
         if path.suffix.lower() in {".jsonl", ".ndjson"} or (
             len([ln for ln in lines if ln.strip()]) > 1 and _parses(lines[0])
         ):
@@ -400,6 +419,121 @@ def _json_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, 
         )
         return
     yield from _unpack(doc, name, "", 0, log)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines of JSON Lines text. Only CR/LF end a line: U+2028, U+0085 and
+    the like are valid inside a JSON string (``str.splitlines`` would cut a
+    record there)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _streamed_items(
+    path: Path, name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]] | None:
+    """Items of a big JSON file, parsed one element or line at a time; None
+    when the file must be read whole to give the same items (not UTF-8,
+    NUL bytes, not well formed, nested too deep, or neither one value nor
+    JSON Lines). Decided before the first item is yielded."""
+    from .._stream import _encoding, _NotStreamable
+    from .bulk import MoreThanOneValue, Slices, layout
+
+    try:
+        enc = _encoding(path)
+    except (_NotStreamable, OSError):
+        return None
+    if enc.name not in ("utf-8", "utf-8-sig") or enc.legacy or enc.n_nul:
+        return None
+    start = 0
+    with path.open("rb") as fh:
+        while fh.read(3) == _BOM:  # the BOM, and any the reader strips after it
+            start += 3
+    try:
+        lay = layout(path, start, ("releases", "records"))
+    except MoreThanOneValue:
+        return _jsonl_stream(path, start, name, log)
+    if lay is None:
+        return None
+    try:
+        doc = _strict_loads(lay.skeleton)
+        with path.open("rb") as fh:
+            cut = Slices(fh)
+            for spans in lay.arrays.values():
+                for a, b in spans:
+                    _strict_loads(cut.get(a, b))
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None  # read whole: the same message as before
+    return _layout_items(path, lay, doc, name, log)
+
+
+def _strict_loads(data: bytes) -> Any:
+    """The whole-file decoder on a part of a file, without the deep-nesting
+    fallback (such a file is left to the whole-file reader)."""
+    return json.loads(
+        data.decode("utf-8"),
+        parse_int=_parse_int,
+        parse_float=_parse_float,
+        parse_constant=_parse_constant,
+    )
+
+
+def _layout_items(
+    path: Path, lay: Any, doc: Any, name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """:func:`_unpack` of a file laid out by :func:`bulk.layout`, parsing the
+    elements of its big arrays one at a time."""
+    from .bulk import Slices
+
+    with path.open("rb") as fh:
+        cut = Slices(fh)
+
+        def parsed(key: str) -> Iterator[Any]:
+            for a, b in lay.arrays[key]:
+                yield _loads(cut.get(a, b).decode("utf-8"))
+
+        if isinstance(doc, list):
+            for i, rel in enumerate(parsed(""), start=1):
+                yield _Item(name, "releases", i), ("release", rel), None
+            return
+        version = _text(doc.get("version")) if isinstance(doc, dict) else None
+        if isinstance(doc, dict) and "records" in lay.arrays:
+            for i, rec in enumerate(parsed("records"), start=1):
+                yield _Item(name, "records", i), ("record", rec), version
+        elif isinstance(doc, dict) and "releases" in lay.arrays and not _is_record(doc):
+            for i, rel in enumerate(parsed("releases"), start=1):
+                yield _Item(name, "releases", i), ("release", rel), version
+        else:  # one record (or stranger): its arrays are needed whole
+            for key in lay.arrays:
+                doc[key] = list(parsed(key))
+            yield from _unpack(doc, name, "", 0, log)
+
+
+def _jsonl_stream(
+    path: Path, start: int, name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]] | None:
+    """JSON Lines read line by line, when the whole-file reader would take
+    the file as JSON Lines too (by its suffix, or a first line that parses
+    and a second line with text); else None."""
+    if path.suffix.lower() not in {".jsonl", ".ndjson"}:
+        lines = _byte_lines(path, start)
+        first = next(lines, b"").decode("utf-8")
+        if not _parses(first) or not any(ln.strip() for ln in lines):
+            return None
+    return _jsonl_items((ln.decode("utf-8") for ln in _byte_lines(path, start)), name, log)
+
+
+def _byte_lines(path: Path, start: int) -> Iterator[bytes]:
+    """Lines as :func:`_lines` cuts them, read from the bytes (CR LF, CR or LF)."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        for raw in fh:
+            piece = raw[:-1] if raw.endswith(b"\n") else raw
+            if piece.endswith(b"\r"):
+                piece = piece[:-1]
+            yield from piece.split(b"\r") if b"\r" in piece else (piece,)
 
 
 MAX_DEPTH = 64  # OCDS releases nest about 8 deep; far more is not a release
@@ -525,7 +659,9 @@ def _parses(line: str) -> bool:
     return True
 
 
-def _jsonl_items(lines: list[str], name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+def _jsonl_items(
+    lines: Iterable[str], name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -1570,72 +1706,131 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
     log = _Log()
     if not root.exists():
         log.bad(_Item(str(path), "", 0), "", "", "file or folder not found")
-        return _result([], log, cfg)
+        return _result(_to_frame([], cfg), log, cfg)
 
+    sources = _discover(root)
+    from .._stream import stream_threshold_bytes
+
+    stream_at = stream_threshold_bytes(cfg)
+    big = sum(p.stat().st_size for kind, p in sources if kind == "json")
+    # Past the streaming size, releases wait for their ocid on disk, not in memory.
+    groups = OcidGroups(
+        min(256, max(16, int(big // SPILL_BUCKET_BYTES))) if big >= stream_at else 0
+    )
     items: list[_Item] = []
-    by_ocid: dict[str, list[_Release]] = defaultdict(list)
     order = 0
-    for kind, p in _discover(root):
-        name = _rel(p, root)
-        log.stats.setdefault(name, dict.fromkeys(STAT_KEYS, 0))
-        if kind == "json":
-            source = _json_items(p, name, log)
-        elif kind == "sheet":
-            source = _sheet_items(p, name, log)
-        else:
-            source = _csvdir_items(p, name, log)
-        for item, obj, version in source:
-            items.append(item)
-            log.stat(item.file, "read")
-            unfit = _implausible(obj[1])
-            if unfit:
-                log.reject(item, unfit[0], unfit[1], unfit[2])
-                continue
-            for rel in _releases_of(item, obj, version, log):
-                by_ocid[rel["ocid"]].append(_Release(rel, item, order))
-                order += 1
-    # Items rejected before becoming releases (bad files, lines) were
-    # counted by _Log.bad and are not in ``items``.
-
-    rows: list[dict] = []
-    for ocid, rels in by_ocid.items():
-        compiled = _compile(rels, log)
-        # Provenance of an award: the latest release that carries it.
-        prov: dict[str, _Item] = {}
-        for r in sorted(rels, key=lambda r: (r.data.get("date") or "", r.order)):
-            for a in _objs(r.data.get("awards")):
-                aid = _text(a.get("id"))
-                if aid:
-                    prov[aid] = r.item
-        default = max(rels, key=lambda r: (r.data.get("date") or "", r.order)).item
-        try:
-            got, reason, _ = _map_process(ocid, compiled, prov, default, cfg, log)
-        except Exception as exc:  # noqa: BLE001 - never a traceback for odd data
-            got, reason = [], f"rejected: cannot map this process ({type(exc).__name__}: {exc})"
-        members = {id(r.item): r.item for r in rels if r.item.status != "rejected"}
-        if reason is None:
-            rows.extend(got)
-            for it in members.values():
-                it.status = "loaded"
-            log.process_items[ocid] = [(it.file, it.sheet, it.row) for it in members.values()]
-        elif reason.startswith("rejected: "):
-            for it in members.values():
-                log.reject(it, "awards", ocid, reason.removeprefix("rejected: "))
-        else:
-            for it in members.values():
-                if it.status != "filtered":
-                    it.status = "filtered"
-                    log.filtered.append((it.file, it.sheet, it.row, reason))
+    try:
+        for kind, p in sources:
+            name = _rel(p, root)
+            log.stats.setdefault(name, dict.fromkeys(STAT_KEYS, 0))
+            if kind == "json":
+                source = _json_items(p, name, log, stream_at)
+            elif kind == "sheet":
+                source = _sheet_items(p, name, log)
+            else:
+                source = _csvdir_items(p, name, log)
+            for item, obj, version in source:
+                items.append(item)
+                log.stat(item.file, "read")
+                unfit = _implausible(obj[1])
+                if unfit:
+                    log.reject(item, unfit[0], unfit[1], unfit[2])
+                    continue
+                for rel in _releases_of(item, obj, version, log):
+                    groups.add(rel["ocid"], (rel, len(items) - 1, order))
+                    order += 1
+        # Items rejected before becoming releases (bad files, lines) were
+        # counted by _Log.bad and are not in ``items``.
+        table = _processes(groups, items, cfg, log)
+    finally:
+        groups.close()
     for it in items:
         if not it.status:
             log.reject(it, "", "", "no release could be read from this item")
         log.stat(it.file, it.status)
     log.settle(items)
-    return _result(rows, log, cfg)
+    return _result(table, log, cfg)
 
 
-def _result(rows: list[dict], log: _Log, cfg: Config) -> OcdsResult:
-    table = _to_frame(rows, cfg)
+#: Spilled releases per bucket file (about 6 times that in memory when read back).
+SPILL_BUCKET_BYTES = 32e6
+
+
+def _processes(groups: OcidGroups, items: list[_Item], cfg: Config, log: _Log) -> pd.DataFrame:
+    """Compile and map every ocid, group by group. What each ocid adds to the
+    rows, ``filtered``, direct warnings and ``process_items`` is put back in
+    the order the ocids were first read, whatever the group."""
+    frames: list[pd.DataFrame] = []
+    keys: list[np.ndarray] = []
+    filtered: list[tuple[int, list[tuple]]] = []
+    warned: list[tuple[int, list[tuple]]] = []
+    loaded: list[tuple[int, str, list[tuple[str, str, int]]]] = []
+    for group in groups.groups():
+        rows: list[dict] = []
+        row_keys: list[int] = []
+        for ocid, packed in group.items():
+            rels = [_Release(data, items[i], order) for data, i, order in packed]
+            key = groups.first[ocid]
+            nf, nw = len(log.filtered), len(log.warnings)
+            got = _process(ocid, rels, cfg, log)
+            rows.extend(got)
+            row_keys.extend([key] * len(got))
+            if len(log.filtered) > nf:
+                filtered.append((key, log.filtered[nf:]))
+                del log.filtered[nf:]
+            if len(log.warnings) > nw:
+                warned.append((key, log.warnings[nw:]))
+                del log.warnings[nw:]
+            if ocid in log.process_items:
+                loaded.append((key, ocid, log.process_items.pop(ocid)))
+        if rows:
+            frames.append(_to_frame(rows, cfg))
+            keys.append(np.asarray(row_keys, dtype=np.int64))
+    for key_lists, target in ((filtered, log.filtered), (warned, log.warnings)):
+        for _, entries in sorted(key_lists, key=lambda kv: kv[0]):
+            target.extend(entries)
+    for _, ocid, where in sorted(loaded, key=lambda kv: kv[0]):
+        log.process_items[ocid] = where
+    if not frames:
+        return _to_frame([], cfg)
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    order = np.argsort(np.concatenate(keys), kind="stable")
+    return table.take(order).reset_index(drop=True)
+
+
+def _process(ocid: str, rels: list[_Release], cfg: Config, log: _Log) -> list[dict]:
+    """Rows of one ocid; its items' verdicts and reasons go to ``log``."""
+    compiled = _compile(rels, log)
+    # Provenance of an award: the latest release that carries it.
+    prov: dict[str, _Item] = {}
+    for r in sorted(rels, key=lambda r: (r.data.get("date") or "", r.order)):
+        for a in _objs(r.data.get("awards")):
+            aid = _text(a.get("id"))
+            if aid:
+                prov[aid] = r.item
+    default = max(rels, key=lambda r: (r.data.get("date") or "", r.order)).item
+    try:
+        got, reason, _ = _map_process(ocid, compiled, prov, default, cfg, log)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for odd data
+        got, reason = [], f"rejected: cannot map this process ({type(exc).__name__}: {exc})"
+    members = {id(r.item): r.item for r in rels if r.item.status != "rejected"}
+    if reason is None:
+        for it in members.values():
+            it.status = "loaded"
+        log.process_items[ocid] = [(it.file, it.sheet, it.row) for it in members.values()]
+        return got
+    if reason.startswith("rejected: "):
+        for it in members.values():
+            log.reject(it, "awards", ocid, reason.removeprefix("rejected: "))
+    else:
+        for it in members.values():
+            if it.status != "filtered":
+                it.status = "filtered"
+                log.filtered.append((it.file, it.sheet, it.row, reason))
+    return []
+
+
+def _result(table: pd.DataFrame, log: _Log, cfg: Config) -> OcdsResult:
     for f, s in log.stats.items():
         s["rows"] = int((table["source_file"] == f).sum()) if len(table) else 0
     rejects = pd.DataFrame(log.rejects, columns=list(REJECT_COLUMNS)).astype(
