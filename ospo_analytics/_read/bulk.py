@@ -41,6 +41,22 @@ _DELTA[list(b"}]")] = -1
 _SPACE = b" \t\r\n"
 
 
+class Spans:
+    """Byte spans ``(start, end)`` of an array's elements, from the offsets of
+    its bracket and commas (8 bytes an element, not a tuple each)."""
+
+    def __init__(self, bounds: np.ndarray) -> None:
+        self._bounds = bounds
+
+    def __len__(self) -> int:
+        return max(0, len(self._bounds) - 1)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        b = self._bounds
+        for k in range(len(b) - 1):
+            yield int(b[k]) + 1, int(b[k + 1])
+
+
 @dataclass
 class Layout:
     """Where the parts of a file's single top-level JSON value lie.
@@ -53,7 +69,7 @@ class Layout:
     """
 
     skeleton: bytes
-    arrays: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    arrays: dict[str, Spans] = field(default_factory=dict)
 
 
 class MoreThanOneValue(Exception):
@@ -174,9 +190,9 @@ def _spans(
     if first < 0 or read(start, first).strip(_SPACE):
         return None  # a scalar, or text before the value
     cut: list[tuple[int, int]] = []  # byte ranges left out of the skeleton
-    arrays: dict[str, list[tuple[int, int]]] = {}
+    arrays: dict[str, Spans] = {}
 
-    def elements(open_at: int, level: int) -> list[tuple[int, int]] | None:
+    def elements(open_at: int, level: int) -> Spans | None:
         """Spans of the array opening at ``open_at`` on ``level``."""
         i = int(np.searchsorted(pos, open_at)) + 1
         close = np.flatnonzero((lvl[i:] == level) & (ch[i:] != _COMMA))
@@ -184,12 +200,11 @@ def _spans(
             return None
         j = i + int(close[0])
         commas = pos[i:j][(lvl[i:j] == level) & (ch[i:j] == _COMMA)]
-        bounds = [open_at, *commas.tolist(), int(pos[j])]
-        spans = [(bounds[k] + 1, bounds[k + 1]) for k in range(len(bounds) - 1)]
-        if len(spans) == 1 and not read(*spans[0]).strip(_SPACE):
-            spans = []  # []
+        bounds = np.concatenate([[open_at], commas, [pos[j]]]).astype(np.int64)
+        if len(bounds) == 2 and not read(open_at + 1, int(pos[j])).strip(_SPACE):
+            bounds = bounds[:1]  # []
         cut.append((open_at + 1, int(pos[j])))
-        return spans
+        return Spans(bounds)
 
     if ch[0] == ord("["):
         spans = elements(first, 1)

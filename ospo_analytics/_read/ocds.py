@@ -175,7 +175,7 @@ class OcdsResult:
 # ----------------------------------------------------------------- helpers
 
 
-@dataclass
+@dataclass(slots=True)  # one per release of a bulk file: no __dict__ each
 class _Item:
     """One accounting unit: a release, record, JSON line or flattened row."""
 
@@ -185,7 +185,7 @@ class _Item:
     status: str = ""  # "", "loaded", "filtered", "rejected"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Release:
     data: dict
     item: _Item
