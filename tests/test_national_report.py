@@ -287,3 +287,35 @@ def test_national_pdf_fits_eight_a4_pages(rendered: Path) -> None:
     size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+)", info.stdout, re.M)
     assert 1 <= pages <= 8, pages
     assert abs(float(size.group(1)) - 595) < 3  # A4 portrait, in points
+
+
+def test_an_empty_problems_table_says_why(country: Path) -> None:
+    data = r.load_report_data(country)
+    name = str(data.ministries["ministry"].iloc[0])
+    # The fixture's tables name no source file.
+    v = r.ministry_view(data, name, "2025-01-01")
+    assert v["quality_problems_note"].endswith("no input file holds rows of this ministry.")
+
+    def own_files(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(source_file=t["ministry"].astype("string") + ".xlsx")
+
+    clean = replace(
+        data,
+        inventory=own_files(data.inventory),
+        procurement=own_files(data.procurement),
+        rejects=data.rejects.iloc[:0],
+    )
+    v = r.ministry_view(clean, name, "2025-01-01")
+    assert not len(v["quality_problems"])
+    assert v["quality_problems_note"] == "None: no row of this ministry's own files was rejected."
+    # One national file for every ministry (the US IT Dashboard feed): nothing
+    # is the ministry's own, so its problems are in the national workbook.
+    one = {"source_file": "national.csv"}
+    shared = replace(
+        data, inventory=data.inventory.assign(**one), procurement=data.procurement.assign(**one)
+    )
+    v = r.ministry_view(shared, name, "2025-01-01")
+    assert not len(v["quality_problems"])
+    assert "listed in the national workbook" in v["quality_problems_note"]
+    html = r.html_table(v["quality_problems"], empty=v["quality_problems_note"]).data
+    assert "No rows." not in html and "national workbook" in html

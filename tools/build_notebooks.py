@@ -203,7 +203,7 @@ display(r.html_table(r.unknowns_table(v["unknowns"])))
 display(r.heading(tr("This ministry's files"), 3))
 display(r.html_table(v["quality_files"]))
 display(r.heading(tr("Most frequent problems in this ministry's own files"), 3))
-display(r.html_table(v["quality_problems"]))"""
+display(r.html_table(v["quality_problems"], empty=v["quality_problems_note"]))"""
         ),
         section(
             "Methodology",

@@ -324,7 +324,24 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
     )
     if len(own_rejects) and "file" in own_rejects:
         own_rejects["file"] = [_relative(f, data.root) for f in own_rejects["file"]]
-    return {"quality_files": _frame(rows), "quality_problems": problems, "own_rejects": own_rejects}
+    return {
+        "quality_files": _frame(rows),
+        "quality_problems": problems,
+        "quality_problems_note": _no_problems_note(own, shared),
+        "own_rejects": own_rejects,
+    }
+
+
+def _no_problems_note(own: set[str], shared: set[str]) -> str:
+    """Why no problem is listed for the ministry's own files (shown only when none is)."""
+    if not own and shared:
+        return _(
+            "None to list here: every file with this ministry's rows also holds other "
+            "ministries' rows, so its rejected rows are listed in the national workbook."
+        )
+    if not own:
+        return _("None to list: no input file holds rows of this ministry.")
+    return _("None: no row of this ministry's own files was rejected.")
 
 
 def reader_tables(view: dict, data: Any) -> dict[str, Any]:
