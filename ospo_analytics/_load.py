@@ -8,9 +8,7 @@ Blank rows (every cell empty) are not data and are not counted.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -25,6 +23,7 @@ from ._clean import cells as _clean
 from ._clean.schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
 from ._clean.templates import count_leading_helper_rows, is_template_helper_sheet
 from ._config import Config, load_config
+from ._read.bulk import gc_paused
 from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
 
 if TYPE_CHECKING:
@@ -851,7 +850,7 @@ def _read_kind(
     extra_rejects: list[pd.DataFrame] = []
     bar = _Progress(progress)
     try:
-        with _gc_paused():
+        with gc_paused():
             for path in paths:
                 path = Path(path)
                 n_files, n_rejects = len(acc.files), len(acc.rejects)
@@ -866,20 +865,6 @@ def _read_kind(
             return _finish(table, config, acc, frames, extra_rejects, bar)
     finally:
         bar.close()
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while building millions of cells:
-    cells hold no reference cycles, yet each allocation burst triggers full
-    scans of the growing lists (measured: 3-4x slower frame building)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:

@@ -257,9 +257,11 @@ class Slices:
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Unpickling a bucket makes millions of containers and no cycles; the
-    cyclic collector would walk them all again and again (3x the load time)."""
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of
+    containers that hold no reference cycles (cells, unpickled releases):
+    each allocation burst would trigger full scans of everything alive
+    (measured: 3-4x slower frame building, 3x slower bucket loading)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -308,7 +310,7 @@ class OcidGroups:
                 fh.flush()
                 fh.seek(0)
                 group: dict[str, list[Any]] = {}
-                with _no_cyclic_gc():
+                with gc_paused():
                     while True:
                         try:
                             ocid, value = pickle.load(fh)  # noqa: S301 - written above, in a 0700 temp dir

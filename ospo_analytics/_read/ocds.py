@@ -1794,10 +1794,10 @@ def _processes(groups: OcidGroups, items: list[_Item], cfg: Config, log: _Log) -
     if not frames:
         return _to_frame([], cfg)
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    key = np.concatenate(keys)
-    if (np.diff(key) >= 0).all():
+    first_seen = np.concatenate(keys)
+    if (np.diff(first_seen) >= 0).all():
         return table  # read in memory: already in order, no copy
-    return table.take(np.argsort(key, kind="stable")).reset_index(drop=True)
+    return table.take(np.argsort(first_seen, kind="stable")).reset_index(drop=True)
 
 
 def _process(ocid: str, rels: list[_Release], cfg: Config, log: _Log) -> list[dict]:
