@@ -958,8 +958,10 @@ def _finish(table, config, acc, frames, extra_rejects, bar) -> LoadResult:
 
 def _special_reader(table: str, path: Path):
     """Standard formats (OCDS, publiccode.yml, code.json) have their own readers."""
+    from ._read.ocds import json_suffix
+
     suffix = path.suffix.lower()
-    if table == "procurement" and (path.is_dir() or suffix in {".json", ".jsonl"}):
+    if table == "procurement" and (path.is_dir() or json_suffix(path)):
         return _ocds_adapter
     if table == "inventory" and suffix in {".json", ".yml", ".yaml"}:
         return _catalogue_adapter

@@ -266,3 +266,78 @@ def test_any_strings_stream_to_the_same_result(
         path = root / "f.json"
     path.write_text(text, encoding="utf-8")
     _same(path, root)
+
+
+# ------------------------------------------------------------------ gzip
+
+
+def _gz(path: Path, data: bytes) -> Path:
+    import gzip
+
+    path.write_bytes(gzip.compress(data))
+    return path
+
+
+def test_gzipped_feeds_read_like_plain_ones(tmp_path):
+    """The OCP Data Registry publishes ``.jsonl.gz``: read it, streamed or not,
+    and name the archive as the source."""
+    rels = [_award(i) for i in range(8)]
+    lines = "\n".join(json.dumps(r) for r in rels).encode() + b"\n"
+    others = [_award(i) for i in range(100, 106)]
+    package = json.dumps({"version": "1.1", "releases": others}).encode()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "feed.jsonl").write_bytes(lines)
+    (plain / "pkg.json").write_bytes(package)
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    _gz(packed / "feed.jsonl.gz", lines)
+    _gz(packed / "pkg.json.gz", package)
+
+    def named(t: pd.DataFrame) -> pd.DataFrame:
+        names = [Path(f).name.removesuffix(".gz") for f in t["source_file"]]
+        return t.assign(source_file=pd.array(names, dtype=t["source_file"].dtype))
+
+    expected = read_ocds(plain, _cfg(plain, stream=False))
+    for stream in (False, True):
+        got = read_ocds(packed, _cfg(packed, stream=stream))
+        pd.testing.assert_frame_equal(named(expected.table), named(got.table))
+        assert {Path(f).name for f in got.table["source_file"]} == {
+            "feed.jsonl.gz",
+            "pkg.json.gz",
+        }
+        assert set(got.table["source_sheet"]) == {"line", "releases"}
+        assert got.totals == expected.totals
+
+
+def test_broken_gzip_archives_are_refused_with_the_reason(tmp_path, monkeypatch):
+    from ospo_analytics._read import spreadsheet
+
+    good = json.dumps({"version": "1.1", "releases": [_award(1)]}).encode()
+    _gz(tmp_path / "ok.json.gz", good)
+    whole = (tmp_path / "ok.json.gz").read_bytes()
+    (tmp_path / "cut.json.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "fake.jsonl.gz").write_bytes(b'{"ocid": "not gzip"}\n')
+    monkeypatch.setattr(spreadsheet, "RATIO_FLOOR_BYTES", 1000)
+    _gz(tmp_path / "bomb.json.gz", b" " * 2_000_000 + good)
+    res = read_ocds(tmp_path, _cfg(tmp_path, stream=False))
+    why = {
+        Path(f).name: p for f, p in zip(res.rejects["file"], res.rejects["problem"], strict=True)
+    }
+    assert set(why) == {"cut.json.gz", "fake.jsonl.gz", "bomb.json.gz"}
+    assert "cut short" in why["cut.json.gz"]
+    assert "cannot unpack the gzip archive" in why["fake.jsonl.gz"]
+    assert "max_compression_ratio" in why["bomb.json.gz"]
+    assert res.totals["loaded"] == 1 and res.totals["rejected"] == 3
+
+
+def test_validate_takes_gzipped_and_ndjson_feeds_as_ocds(tmp_path):
+    from ospo_analytics._load import read_procurement
+
+    lines = "\n".join(json.dumps(_award(i)) for i in range(4)).encode() + b"\n"
+    (tmp_path / "a.ndjson").write_bytes(lines)
+    _gz(tmp_path / "b.jsonl.gz", lines)
+    for name in ("a.ndjson", "b.jsonl.gz"):
+        res = read_procurement(tmp_path / name, _cfg(tmp_path, stream=False))
+        assert len(res.table) == 4, name
+        assert set(res.table["process_id"]) == {f"ocds-t-{i}" for i in range(4)}

@@ -89,7 +89,7 @@ from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.bulk import OcidGroups
-from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
+from ospo_analytics._read.spreadsheet import FileUnusable, ReadLimits, decode_text, read_raw
 
 __all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
 
@@ -358,7 +358,7 @@ def _discover(root: Path) -> list[tuple[str, Path]]:
         if not p.is_file() or p.name.startswith((".", "~$")):
             continue
         suffix = p.suffix.lower()
-        if suffix in JSON_SUFFIXES:
+        if json_suffix(p):
             found.append(("json", p))
         elif suffix in SHEET_SUFFIXES:
             found.append(("sheet", p))
@@ -367,18 +367,77 @@ def _discover(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def json_suffix(path: Path) -> str | None:
+    """``.json``, ``.jsonl`` or ``.ndjson`` for an OCDS JSON file, gzipped
+    too (``feed.jsonl.gz``, as the OCP Data Registry publishes); else None."""
+    name = path.name.lower().removesuffix(".gz")
+    return next((s for s in JSON_SUFFIXES if name.endswith(s)), None)
+
+
 # ----------------------------------------------------------- JSON input
 
 
-def _json_items(
-    path: Path, name: str, log: _Log, stream_at: float = math.inf
+def _gzip_items(
+    path: Path, name: str, log: _Log, stream_at: float, max_ratio: float
 ) -> Iterator[tuple[_Item, Any, str | None]]:
-    """Yield ``(item, object, package_version)`` from a JSON or JSON Lines file.
+    """Items of a gzipped JSON file: unpacked to a temporary file (so a big
+    feed streams like any other), refused whole when it is truncated or
+    inflates like a bomb."""
+    import gzip
+    import tempfile
+    import zlib
+
+    from .spreadsheet import RATIO_FLOOR_BYTES
+
+    packed = max(path.stat().st_size, 1)
+    with tempfile.TemporaryDirectory(prefix="ospo-ocds-") as tmp:
+        plain = Path(tmp) / path.name[: -len(".gz")]
+        try:
+            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
+                size = 0
+                while block := src.read(1 << 22):
+                    size += len(block)
+                    if size > RATIO_FLOOR_BYTES and size / packed > max_ratio:
+                        log.bad(
+                            _Item(name, "", 0),
+                            "",
+                            "",
+                            f"its {packed:,} bytes unpack to more than {size:,} (over "
+                            f"{max_ratio:,.0f} times larger): a zip bomb or padding, not OCDS "
+                            "data; the file was not read (limit [limits] max_compression_ratio "
+                            "in ospo.toml)",
+                        )
+                        return
+                    dst.write(block)
+        except EOFError:
+            log.bad(
+                _Item(name, "", 0),
+                "",
+                "",
+                "the gzip archive is cut short (an interrupted download?): the file was not "
+                "read; download it again",
+            )
+            return
+        except (OSError, zlib.error) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            log.bad(_Item(name, "", 0), "", "", f"cannot unpack the gzip archive: {why}")
+            return
+        yield from _json_items(plain, name, log, stream_at, max_ratio)
+
+
+def _json_items(
+    path: Path, name: str, log: _Log, stream_at: float = math.inf, max_ratio: float = 100.0
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Yield ``(item, object, package_version)`` from a JSON or JSON Lines
+    file, gzipped or not.
 
     A file of ``stream_at`` bytes or more is read one element (or line) at a
     time when it is plain UTF-8 and well formed (:func:`_streamed_items`);
     anything else is read whole, which gives the same items.
     """
+    if path.name.lower().endswith(".gz"):
+        yield from _gzip_items(path, name, log, stream_at, max_ratio)
+        return
     try:
         size = path.stat().st_size
     except OSError:
@@ -1712,7 +1771,13 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
     from .._stream import stream_threshold_bytes
 
     stream_at = stream_threshold_bytes(cfg)
-    big = sum(p.stat().st_size for kind, p in sources if kind == "json")
+    ratio = ReadLimits.from_config(cfg["limits"] or {}).max_compression_ratio
+    # A gzipped feed unpacks to about ten times its size (OCDS JSON: 8-15).
+    big = sum(
+        p.stat().st_size * (10 if p.name.lower().endswith(".gz") else 1)
+        for kind, p in sources
+        if kind == "json"
+    )
     # Past the streaming size, releases wait for their ocid on disk, not in memory.
     groups = OcidGroups(
         min(256, max(16, int(big // SPILL_BUCKET_BYTES))) if big >= stream_at else 0
@@ -1724,7 +1789,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
             name = _rel(p, root)
             log.stats.setdefault(name, dict.fromkeys(STAT_KEYS, 0))
             if kind == "json":
-                source = _json_items(p, name, log, stream_at)
+                source = _json_items(p, name, log, stream_at, ratio)
             elif kind == "sheet":
                 source = _sheet_items(p, name, log)
             else:
