@@ -319,3 +319,19 @@ def test_an_empty_problems_table_says_why(country: Path) -> None:
     assert "listed in the national workbook" in v["quality_problems_note"]
     html = r.html_table(v["quality_problems"], empty=v["quality_problems_note"]).data
     assert "No rows." not in html and "national workbook" in html
+
+
+def test_a_score_without_a_stage_reads_as_provisional(country: Path) -> None:
+    data = r.load_report_data(country)
+    name = str(data.ministries["ministry"].iloc[0])
+    v = r.ministry_view(data, name, "2025-01-01")
+    score = v["cards"]["Readiness score"]  # the fixture's ministries have a stage
+    # Three of eight indicators known (the US IT Dashboard feed): the scorer
+    # leaves the stage unknown, and the card says what the score rests on.
+    m = data.ministries.copy()
+    first = m["ministry"] == name
+    m["readiness_stage"] = m["readiness_stage"].mask(first)
+    m["readiness_confidence"] = m["readiness_confidence"].mask(first, 0.375)
+    cards = r.ministry_view(replace(data, ministries=m), name, "2025-01-01")["cards"]
+    assert "Readiness score" not in cards
+    assert cards["Readiness score (provisional: rests on 38% of the indicators)"] == score

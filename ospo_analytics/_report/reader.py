@@ -107,6 +107,17 @@ def readiness_text(row: dict[str, Any], data: Any) -> tuple[str, str]:
     return f"{st} · {name}", _("scores {lo}–{hi}").format(lo=lo, hi=hi)
 
 
+def _readiness_score_label(row: dict[str, Any]) -> str:
+    """The readiness score card's label; provisional when the score rests on
+    too few indicators to place the ministry in a stage (the scorer left the
+    stage unknown). Said in the label: the card's value stays a number."""
+    if fmt._missing(row.get("readiness_score")) or not fmt._missing(row.get("readiness_stage")):
+        return _("Readiness score")
+    return _("Readiness score (provisional: rests on {share} of the indicators)").format(
+        share=fmt.pct(row.get("readiness_confidence"))
+    )
+
+
 def _readiness_table(row: dict[str, Any], data: Any) -> pd.DataFrame:
     weights = (_profile(data).get("readiness") or {}).get("weights") or {}
     rows: dict[str, list[str]] = {
@@ -370,7 +381,7 @@ def reader_tables(view: dict, data: Any) -> dict[str, Any]:
     stage, band = readiness_text(row, data)
     cards = {
         _("Readiness stage ({band})").format(band=band): stage,
-        _("Readiness score"): fmt.out_of_100(row.get("readiness_score"), stored_01=True),
+        _readiness_score_label(row): fmt.out_of_100(row.get("readiness_score"), stored_01=True),
         _("Spend-weighted lock-in"): fmt.out_of_100(row.get("lockin_exposure"), stored_01=True),
         _("Systems at high lock-in"): view["numbers"]["high_lockin"],
         _("IT spend"): fmt.money(row.get("spend_it"), cur),
