@@ -335,3 +335,21 @@ def test_a_score_without_a_stage_reads_as_provisional(country: Path) -> None:
     cards = r.ministry_view(replace(data, ministries=m), name, "2025-01-01")["cards"]
     assert "Readiness score" not in cards
     assert cards["Readiness score (provisional: rests on 38% of the indicators)"] == score
+
+
+def test_loader_tables_not_in_the_folder_read_as_unknown(country: Path) -> None:
+    data = r.load_report_data(country)
+    name = str(data.ministries["ministry"].iloc[0])
+    gone = replace(
+        data,
+        rejects=data.rejects.iloc[:0],
+        load_report=data.load_report.iloc[:0],
+        missing=[*data.missing, "rejects.csv", "load_report.csv"],
+    )
+    v = r.ministry_view(gone, name, "2025-01-01")
+    # Not "nothing was rejected": the report cannot know.
+    assert v["quality_problems_note"].startswith("Unknown: rejects.csv is not in the processed")
+    assert v["quality_files_note"].startswith("Unknown: load_report.csv is not in the processed")
+    # A folder validation wrote: the same view says nothing of the kind.
+    v = r.ministry_view(data, name, "2025-01-01")
+    assert not v["quality_problems_note"].startswith("Unknown")

@@ -201,7 +201,7 @@ display(r.html_table(v["opportunities_table"], wrap=list(v["opportunities_table"
 display(r.heading(tr("Unknown inputs by lock-in factor"), 3))
 display(r.html_table(r.unknowns_table(v["unknowns"])))
 display(r.heading(tr("This ministry's files"), 3))
-display(r.html_table(v["quality_files"]))
+display(r.html_table(v["quality_files"], empty=v["quality_files_note"]))
 display(r.heading(tr("Most frequent problems in this ministry's own files"), 3))
 display(r.html_table(v["quality_problems"], empty=v["quality_problems_note"]))"""
         ),

@@ -338,9 +338,23 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
     return {
         "quality_files": _frame(rows),
         "quality_problems": problems,
-        "quality_problems_note": _no_problems_note(own, shared),
+        "quality_files_note": _not_written("load_report.csv", data)
+        or _("None to list: no input file holds rows of this ministry."),
+        "quality_problems_note": _not_written("rejects.csv", data)
+        or _no_problems_note(own, shared),
         "own_rejects": own_rejects,
     }
+
+
+def _not_written(name: str, data: Any) -> str:
+    """Why a loader table is empty when validation's file is not in the
+    processed folder (unknown, not "none"); "" when it is there."""
+    if name not in getattr(data, "missing", []):
+        return ""
+    return _(
+        "Unknown: {file} is not in the processed folder (copied without it, or written "
+        "by an older version); validate again to list them."
+    ).format(file=name)
 
 
 def _no_problems_note(own: set[str], shared: set[str]) -> str:
