@@ -23,6 +23,7 @@ from ._clean import cells as _clean
 from ._clean.schema import Column, columns, empty_frame, pandas_dtype, pandera_schema
 from ._clean.templates import count_leading_helper_rows, is_template_helper_sheet
 from ._config import Config, load_config
+from ._read import archives as _archives
 from ._read.bulk import gc_paused
 from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
 
@@ -853,18 +854,96 @@ def _read_kind(
         with gc_paused():
             for path in paths:
                 path = Path(path)
-                n_files, n_rejects = len(acc.files), len(acc.rejects)
-                try:
-                    _read_one(table, path, config, acc, frames, extra_rejects, bar)
-                except FileUnusable as exc:
-                    del acc.files[n_files:], acc.rejects[n_rejects:]
-                    acc.files.append(_file_error(path, str(exc)))
-                except Exception as exc:  # noqa: BLE001 - see _unexpected
-                    del acc.files[n_files:], acc.rejects[n_rejects:]
-                    acc.files.append(_file_error(path, _unexpected(exc)))
+                if _archives.is_archive(path) and not _read_whole_archive(table, path):
+                    _read_archive(table, path, config, acc, frames, extra_rejects, bar)
+                    continue
+                _read_guarded(table, path, config, acc, frames, extra_rejects, bar)
             return _finish(table, config, acc, frames, extra_rejects, bar)
     finally:
         bar.close()
+
+
+def _read_guarded(table, path, config, acc, frames, extra_rejects, bar, shown=None) -> None:
+    """:func:`_read_one`, turning a file that cannot be read into a load
+    report line (named ``shown`` when given) instead of an exception."""
+    n_files, n_rejects = len(acc.files), len(acc.rejects)
+    try:
+        _read_one(table, path, config, acc, frames, extra_rejects, bar)
+    except FileUnusable as exc:
+        del acc.files[n_files:], acc.rejects[n_rejects:]
+        acc.files.append(_file_error(Path(shown or path), str(exc)))
+    except Exception as exc:  # noqa: BLE001 - see _unexpected
+        del acc.files[n_files:], acc.rejects[n_rejects:]
+        acc.files.append(_file_error(Path(shown or path), _unexpected(exc)))
+
+
+def _read_whole_archive(table: str, path: Path) -> bool:
+    """A gzipped OCDS feed goes to the OCDS reader as it is (it unpacks it)."""
+    from ._read.ocds import json_suffix
+
+    return table == "procurement" and path.suffix.lower() == ".gz" and bool(json_suffix(path))
+
+
+def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
+    """Read each readable member of a ``.zip``/``.gz`` as if it were a file
+    of its own, named ``archive.zip/member.csv`` in every output."""
+    import tempfile
+
+    ratio = config.read_limits.max_compression_ratio
+    with tempfile.TemporaryDirectory(prefix="ospo-unpack-") as tmp:
+        try:
+            members, skipped = _archives.unpack(path, Path(tmp), ratio)
+        except FileUnusable as exc:
+            acc.files.append(_file_error(path, str(exc)))
+            return
+        for name in skipped:
+            acc.files.append(
+                _file_error(
+                    Path(f"{path}/{name}"),
+                    f"not read: a {Path(name).suffix or 'file without a type'} in the archive "
+                    "(members read: csv, tsv, txt, xlsx, xlsm, xls, ods, json)",
+                )
+            )
+        if not members and not skipped:
+            acc.files.append(_file_error(path, "the archive holds no file"))
+        for shown, member in members:
+            marks = (
+                len(acc.files),
+                len(acc.rejects),
+                len(acc.cleaned),
+                len(frames),
+                len(extra_rejects),
+            )
+            _read_guarded(table, member, config, acc, frames, extra_rejects, bar, shown)
+            _renamed(member, shown, acc, frames, extra_rejects, marks)
+
+
+def _renamed(member: Path, shown: str, acc, frames, extra_rejects, marks) -> None:
+    """Name the archive member, not its temporary copy, in what reading it added."""
+    names = {str(member), str(member.resolve())}
+    try:
+        names.add(str(member.resolve().relative_to(Path.cwd().resolve())))
+    except ValueError:
+        pass
+    n_files, n_rejects, n_cleaned, n_frames, n_extra = marks
+    for rec in acc.files[n_files:]:
+        if str(rec.get("file")) in names:
+            rec["file"] = shown
+    for group, col, start in (
+        (acc.rejects, "file", n_rejects),
+        (extra_rejects, "file", n_extra),
+        (acc.cleaned, "source_file", n_cleaned),
+        (frames, "source_file", n_frames),
+    ):
+        for frame in group[start:]:
+            if col in frame.columns and len(frame):
+                values = frame[col]
+                hit = values.astype("string").isin(names).fillna(False).to_numpy(dtype=bool)
+                if not hit.any():
+                    continue
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    values = values.cat.add_categories([shown])
+                frame[col] = values.where(~hit, shown)  # same dtype as before
 
 
 def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:

@@ -311,14 +311,14 @@ def test_gzipped_feeds_read_like_plain_ones(tmp_path):
 
 
 def test_broken_gzip_archives_are_refused_with_the_reason(tmp_path, monkeypatch):
-    from ospo_analytics._read import spreadsheet
+    from ospo_analytics._read import archives
 
     good = json.dumps({"version": "1.1", "releases": [_award(1)]}).encode()
     _gz(tmp_path / "ok.json.gz", good)
     whole = (tmp_path / "ok.json.gz").read_bytes()
     (tmp_path / "cut.json.gz").write_bytes(whole[: len(whole) // 2])
     (tmp_path / "fake.jsonl.gz").write_bytes(b'{"ocid": "not gzip"}\n')
-    monkeypatch.setattr(spreadsheet, "RATIO_FLOOR_BYTES", 1000)
+    monkeypatch.setattr(archives, "RATIO_FLOOR_BYTES", 1000)
     _gz(tmp_path / "bomb.json.gz", b" " * 2_000_000 + good)
     res = read_ocds(tmp_path, _cfg(tmp_path, stream=False))
     why = {

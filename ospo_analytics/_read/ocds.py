@@ -383,44 +383,16 @@ def _gzip_items(
     """Items of a gzipped JSON file: unpacked to a temporary file (so a big
     feed streams like any other), refused whole when it is truncated or
     inflates like a bomb."""
-    import gzip
     import tempfile
-    import zlib
 
-    from .spreadsheet import RATIO_FLOOR_BYTES
+    from .archives import gunzip
 
-    packed = max(path.stat().st_size, 1)
     with tempfile.TemporaryDirectory(prefix="ospo-ocds-") as tmp:
         plain = Path(tmp) / path.name[: -len(".gz")]
         try:
-            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
-                size = 0
-                while block := src.read(1 << 22):
-                    size += len(block)
-                    if size > RATIO_FLOOR_BYTES and size / packed > max_ratio:
-                        log.bad(
-                            _Item(name, "", 0),
-                            "",
-                            "",
-                            f"its {packed:,} bytes unpack to more than {size:,} (over "
-                            f"{max_ratio:,.0f} times larger): a zip bomb or padding, not OCDS "
-                            "data; the file was not read (limit [limits] max_compression_ratio "
-                            "in ospo.toml)",
-                        )
-                        return
-                    dst.write(block)
-        except EOFError:
-            log.bad(
-                _Item(name, "", 0),
-                "",
-                "",
-                "the gzip archive is cut short (an interrupted download?): the file was not "
-                "read; download it again",
-            )
-            return
-        except (OSError, zlib.error) as exc:
-            why = getattr(exc, "strerror", None) or str(exc)
-            log.bad(_Item(name, "", 0), "", "", f"cannot unpack the gzip archive: {why}")
+            gunzip(path, plain, max_ratio)
+        except FileUnusable as exc:
+            log.bad(_Item(name, "", 0), "", "", str(exc))
             return
         yield from _json_items(plain, name, log, stream_at, max_ratio)
 

@@ -1,0 +1,119 @@
+"""Inputs published compressed (.zip of CSV files, .csv.gz): read member by
+member, named ``archive.zip/member.csv`` everywhere, bombs and broken archives
+refused with the reason."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ospo_analytics._config import Config
+from ospo_analytics._load import read_inventory, read_procurement
+from ospo_analytics._read import archives
+
+HEADER = "ministry,supplier,amount,award_date,method\n"
+
+
+def _csv(rows: int, start: int = 0, bad_every: int = 0) -> str:
+    lines = [HEADER]
+    for i in range(start, start + rows):
+        amount = "lots" if bad_every and i % bad_every == 0 else f"{1000 + i}"
+        lines.append(
+            f"Ministry {i % 3},Supplier {i % 7} Ltd,{amount},2021-03-{1 + i % 28:02d},open\n"
+        )
+    return "".join(lines)
+
+
+def _cfg(root: Path, stream: bool = False) -> Config:
+    cfg = Config(root=root)
+    if stream:
+        cfg.data["reading"]["stream_min_mb"] = 0
+    return cfg
+
+
+def _plain(res) -> pd.DataFrame:
+    """The table with sources reduced to the member's file name."""
+    names = [Path(str(f)).name.removesuffix(".gz") for f in res.table["source_file"]]
+    return res.table.assign(source_file=names).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_zip_of_csv_files_reads_like_the_files(tmp_path, stream):
+    a, b = _csv(40, 0, bad_every=9), _csv(25, 100)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.csv").write_text(a, encoding="utf-8")
+    (plain / "b.csv").write_text(b, encoding="utf-8")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.csv", a)
+        zf.writestr("2021/b.csv", b)
+        zf.writestr("README.pdf", b"%PDF-1.4")
+        zf.writestr("__MACOSX/._a.csv", b"junk")
+        zf.writestr("2021/", b"")
+    expected = read_procurement([plain / "a.csv", plain / "b.csv"], _cfg(tmp_path, stream))
+    got = read_procurement(archive, _cfg(tmp_path, stream))
+    pd.testing.assert_frame_equal(_plain(expected), _plain(got))
+    shown = {f"{archive}/a.csv", f"{archive}/2021/b.csv"}
+    assert set(got.table["source_file"]) == shown
+    # Rejected rows name the member, with their row in it.
+    assert len(got.rejects) == len(expected.rejects) > 0
+    assert set(got.rejects["file"]) == {f"{archive}/a.csv"}
+    assert got.rejects["row"].tolist() == expected.rejects["row"].tolist()
+    # The load report: one line per member, and the member not read, named.
+    files = got.files.set_index("file")
+    assert set(shown) <= set(files.index)
+    assert files.loc[sorted(shown), "rows_read"].sum() == 65
+    assert "not read: a .pdf" in files.loc[f"{archive}/README.pdf", "error"]
+    assert not any("__MACOSX" in f for f in files.index)
+
+
+def test_a_gzipped_csv_reads_like_the_csv(tmp_path):
+    text = _csv(30, bad_every=7)
+    (tmp_path / "p.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "q.csv.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    expected = read_procurement(tmp_path / "p.csv", _cfg(tmp_path))
+    got = read_procurement(tmp_path / "q.csv.gz", _cfg(tmp_path))
+    pd.testing.assert_frame_equal(
+        _plain(expected).drop(columns="source_file"), _plain(got).drop(columns="source_file")
+    )
+    assert set(got.table["source_file"]) == {str(tmp_path / "q.csv.gz")}
+    assert set(got.rejects["file"]) == {str(tmp_path / "q.csv.gz")}
+
+
+def test_an_inventory_workbook_inside_a_zip(tmp_path):
+    pd.DataFrame(
+        {"system_name": ["Payroll", "GIS"], "ministry": ["Finance", "Lands"], "vendor": ["A", "B"]}
+    ).to_excel(tmp_path / "inv.xlsx", index=False)
+    with zipfile.ZipFile(tmp_path / "inv.zip", "w") as zf:
+        zf.write(tmp_path / "inv.xlsx", "inventory/inv.xlsx")
+    res = read_inventory(tmp_path / "inv.zip", _cfg(tmp_path))
+    assert res.table["system_name"].tolist() == ["Payroll", "GIS"]
+    assert set(res.table["source_file"]) == {f"{tmp_path / 'inv.zip'}/inventory/inv.xlsx"}
+
+
+def test_bad_archives_are_refused_with_the_reason_and_others_still_load(tmp_path, monkeypatch):
+    good = tmp_path / "good.csv"
+    good.write_text(_csv(5), encoding="utf-8")
+    (tmp_path / "fake.zip").write_bytes(b"not a zip at all")
+    whole = gzip.compress(_csv(50).encode())
+    (tmp_path / "cut.csv.gz").write_bytes(whole[: len(whole) // 2])
+    monkeypatch.setattr(archives, "RATIO_FLOOR_BYTES", 1000)
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.csv", HEADER + " " * 2_000_000)
+    # A member whose name climbs out of the folder is written inside ours.
+    with zipfile.ZipFile(tmp_path / "slip.zip", "w") as zf:
+        zf.writestr("../../escaped.csv", _csv(3))
+    paths = [tmp_path / n for n in ("fake.zip", "cut.csv.gz", "bomb.zip", "slip.zip", "good.csv")]
+    res = read_procurement(paths, _cfg(tmp_path))
+    err = {Path(f).name: e for f, e in zip(res.files["file"], res.files["error"], strict=True)}
+    assert "cannot open the zip archive" in err["fake.zip"]
+    assert "cut short" in err["cut.csv.gz"]
+    assert "max_compression_ratio" in err["bomb.zip"]
+    assert len(res.table) == 8  # good.csv and the slipped member
+    assert not (tmp_path.parent / "escaped.csv").exists()
+    assert not any(tmp_path.parent.parent.glob("escaped.csv"))
