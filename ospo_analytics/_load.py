@@ -855,7 +855,10 @@ def _read_kind(
             for path in paths:
                 path = Path(path)
                 if _archives.is_archive(path) and not _read_whole_archive(table, path):
-                    _read_archive(table, path, config, acc, frames, extra_rejects, bar)
+                    try:
+                        _read_archive(table, path, config, acc, frames, extra_rejects, bar)
+                    except Exception as exc:  # noqa: BLE001 - see _unexpected
+                        acc.files.append(_file_error(path, _unexpected(exc)))
                     continue
                 _read_guarded(table, path, config, acc, frames, extra_rejects, bar)
             return _finish(table, config, acc, frames, extra_rejects, bar)
