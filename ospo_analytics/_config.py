@@ -49,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
         "header_scan_rows": 30,
         # CSV/TSV files this big (MB) are validated chunk by chunk (bounded memory).
         "stream_min_mb": 100,
+        # Folder for the temporary files of big inputs (CSV chunks, OCDS
+        # releases waiting for their ocid, unpacked archives: about the size
+        # of the input). "" = the system's (TMPDIR); set a folder on disk
+        # where /tmp lives in memory (tmpfs). Inside the project, as outputs.
+        "temp_dir": "",
         # Force the encoding of text files by path or glob (relative to the
         # project): [reading.encoding] "data/raw/legacy/*.csv" = "cp1252".
         # Default: decided per file from its bytes (see README).
@@ -400,6 +405,18 @@ class Config:
                     "[outputs] allow_outside = true (or pass --allow-outside) to write there "
                     "on purpose"
                 )
+        raw_tmp = str(self.data["reading"].get("temp_dir") or "")
+        tmp = self.resolve(raw_tmp).resolve() if raw_tmp.strip() else None
+        if tmp is not None and tmp.exists() and not tmp.is_dir():
+            raise ConfigError(
+                f"{where}: [reading] temp_dir = {raw_tmp!r} is a file ({tmp}), not a folder"
+            )
+        if tmp is not None and not (tmp == root or tmp.is_relative_to(root)) and not outside_ok:
+            raise ConfigError(
+                f"{where}: [reading] temp_dir = {raw_tmp!r} resolves to {tmp}, which is not a "
+                f"folder inside the project ({root}); use a folder inside the project, or set "
+                "[outputs] allow_outside = true (or pass --allow-outside) to write there on purpose"
+            )
         proc, rep_ = dirs["processed"], dirs["reports"]
         if proc == rep_ or proc.is_relative_to(rep_) or rep_.is_relative_to(proc):
             raise ConfigError(
@@ -420,6 +437,17 @@ class Config:
             "country": str(project.get("name") or ""),
             "currency": str(project.get("currency") or ""),
         }
+
+    @property
+    def temp_dir(self) -> str | None:
+        """Folder for big inputs' temporary files (``[reading] temp_dir``,
+        created when missing); None for the system's (``TMPDIR``)."""
+        raw = str((self.data["reading"] or {}).get("temp_dir") or "").strip()
+        if not raw:
+            return None
+        path = self.resolve(raw)
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
 
     @property
     def processed_dir(self) -> Path:

@@ -893,7 +893,7 @@ def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
     import tempfile
 
     ratio = config.read_limits.max_compression_ratio
-    with tempfile.TemporaryDirectory(prefix="ospo-unpack-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ospo-unpack-", dir=config.temp_dir) as tmp:
         try:
             members, skipped = _archives.unpack(path, Path(tmp), ratio)
         except FileUnusable as exc:

@@ -1216,7 +1216,7 @@ def stream_file(
     # order: rejected rows in file order, then cells set to unknown by column.
     chunk_acc = source._load._Accumulator()
     try:
-        with tempfile.TemporaryDirectory(prefix="ospo_stream_") as tmp:
+        with tempfile.TemporaryDirectory(prefix="ospo_stream_", dir=config.temp_dir) as tmp:
             spill = _Spill(source, Path(tmp))
             cleaner = _with_witnesses(_first_pass(source, acc, spill))
             for frame in spill.frames():

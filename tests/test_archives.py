@@ -117,3 +117,41 @@ def test_bad_archives_are_refused_with_the_reason_and_others_still_load(tmp_path
     assert len(res.table) == 8  # good.csv and the slipped member
     assert not (tmp_path.parent / "escaped.csv").exists()
     assert not any(tmp_path.parent.parent.glob("escaped.csv"))
+
+
+def test_temporary_files_go_to_the_configured_folder(tmp_path, monkeypatch):
+    """[reading] temp_dir: for systems whose /tmp lives in memory (tmpfs)."""
+    import json
+    import tempfile
+
+    from ospo_analytics import read_ocds
+    from ospo_analytics._config import ConfigError, load_config
+
+    used: list[str | None] = []
+    real = tempfile.TemporaryDirectory
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args, **kwargs):
+            used.append(kwargs.get("dir"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", Recording)
+    (tmp_path / "ospo.toml").write_text('[reading]\ntemp_dir = "work/tmp"\nstream_min_mb = 0\n')
+    cfg = load_config(tmp_path / "ospo.toml")
+    where = str(tmp_path / "work" / "tmp")
+    (tmp_path / "big.csv").write_text(_csv(20), encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as zf:
+        zf.writestr("a.csv", _csv(5))
+    release = {"ocid": "o-1", "id": "1", "date": "2021-01-01", "tag": ["award"]}
+    (tmp_path / "feed.jsonl.gz").write_bytes(gzip.compress(json.dumps(release).encode()))
+    assert len(read_procurement([tmp_path / "big.csv", tmp_path / "x.zip"], cfg).table) == 25
+    read_ocds(tmp_path / "feed.jsonl.gz", cfg)
+    # CSV chunks, the unpacked zip, the unpacked feed and the ocid buckets.
+    assert len(used) >= 4 and set(used) == {where}
+    assert not any((tmp_path / "work" / "tmp").iterdir())  # all cleaned up
+    # Like the output folders: not outside the project unless allowed.
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    (tmp_path / "ospo.toml").write_text(f'[reading]\ntemp_dir = "{elsewhere}"\n')
+    with pytest.raises(ConfigError, match="temp_dir"):
+        load_config(tmp_path / "ospo.toml")
+    assert load_config(tmp_path / "ospo.toml", allow_outside=True).temp_dir == str(elsewhere)

@@ -279,15 +279,17 @@ class OcidGroups:
     buckets : int
         0 keeps everything in memory (one group, in first-seen order); else
         values are pickled to that many files by a hash of the ``ocid``.
+    temp_dir : str, optional
+        Where the bucket files go (default: the system's temp folder).
     """
 
-    def __init__(self, buckets: int = 0) -> None:
+    def __init__(self, buckets: int = 0, temp_dir: str | None = None) -> None:
         self.first: dict[str, int] = {}
         self._mem: dict[str, list[Any]] = {}
         self._dir: tempfile.TemporaryDirectory | None = None
         self._files: list[BinaryIO] = []
         if buckets:
-            self._dir = tempfile.TemporaryDirectory(prefix="ospo-ocds-")
+            self._dir = tempfile.TemporaryDirectory(prefix="ospo-ocds-", dir=temp_dir)
             root = Path(self._dir.name)
             self._files = [(root / f"{i}.pickle").open("w+b") for i in range(buckets)]
 

@@ -378,7 +378,7 @@ def json_suffix(path: Path) -> str | None:
 
 
 def _gzip_items(
-    path: Path, name: str, log: _Log, stream_at: float, max_ratio: float
+    path: Path, name: str, log: _Log, stream_at: float, max_ratio: float, temp_dir: str | None
 ) -> Iterator[tuple[_Item, Any, str | None]]:
     """Items of a gzipped JSON file: unpacked to a temporary file (so a big
     feed streams like any other), refused whole when it is truncated or
@@ -387,18 +387,23 @@ def _gzip_items(
 
     from .archives import gunzip
 
-    with tempfile.TemporaryDirectory(prefix="ospo-ocds-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ospo-ocds-", dir=temp_dir) as tmp:
         plain = Path(tmp) / path.name[: -len(".gz")]
         try:
             gunzip(path, plain, max_ratio)
         except FileUnusable as exc:
             log.bad(_Item(name, "", 0), "", "", str(exc))
             return
-        yield from _json_items(plain, name, log, stream_at, max_ratio)
+        yield from _json_items(plain, name, log, stream_at, max_ratio, temp_dir)
 
 
 def _json_items(
-    path: Path, name: str, log: _Log, stream_at: float = math.inf, max_ratio: float = 100.0
+    path: Path,
+    name: str,
+    log: _Log,
+    stream_at: float = math.inf,
+    max_ratio: float = 100.0,
+    temp_dir: str | None = None,
 ) -> Iterator[tuple[_Item, Any, str | None]]:
     """Yield ``(item, object, package_version)`` from a JSON or JSON Lines
     file, gzipped or not.
@@ -408,7 +413,7 @@ def _json_items(
     anything else is read whole, which gives the same items.
     """
     if path.name.lower().endswith(".gz"):
-        yield from _gzip_items(path, name, log, stream_at, max_ratio)
+        yield from _gzip_items(path, name, log, stream_at, max_ratio, temp_dir)
         return
     try:
         size = path.stat().st_size
@@ -1751,9 +1756,8 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
         if kind == "json"
     )
     # Past the streaming size, releases wait for their ocid on disk, not in memory.
-    groups = OcidGroups(
-        min(256, max(16, int(big // SPILL_BUCKET_BYTES))) if big >= stream_at else 0
-    )
+    buckets = min(256, max(16, int(big // SPILL_BUCKET_BYTES))) if big >= stream_at else 0
+    groups = OcidGroups(buckets, cfg.temp_dir)
     items: list[_Item] = []
     order = 0
     try:
@@ -1761,7 +1765,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
             name = _rel(p, root)
             log.stats.setdefault(name, dict.fromkeys(STAT_KEYS, 0))
             if kind == "json":
-                source = _json_items(p, name, log, stream_at, ratio)
+                source = _json_items(p, name, log, stream_at, ratio, cfg.temp_dir)
             elif kind == "sheet":
                 source = _sheet_items(p, name, log)
             else:
