@@ -25,6 +25,7 @@ from ._clean.templates import count_leading_helper_rows, is_template_helper_shee
 from ._config import Config, load_config
 from ._read import archives as _archives
 from ._read.bulk import gc_paused
+from ._read.ocds import json_suffix as ocds_json_suffix
 from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
 
 if TYPE_CHECKING:
@@ -882,9 +883,7 @@ def _read_guarded(table, path, config, acc, frames, extra_rejects, bar, shown=No
 
 def _read_whole_archive(table: str, path: Path) -> bool:
     """A gzipped OCDS feed goes to the OCDS reader as it is (it unpacks it)."""
-    from ._read.ocds import json_suffix
-
-    return table == "procurement" and path.suffix.lower() == ".gz" and bool(json_suffix(path))
+    return table == "procurement" and path.suffix.lower() == ".gz" and bool(ocds_json_suffix(path))
 
 
 def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
@@ -909,7 +908,22 @@ def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
             )
         if not members and not skipped:
             acc.files.append(_file_error(path, "the archive holds no file"))
+        # OCDS releases of one process may sit in several files: the archive's
+        # JSON members are read together, as a folder of them would be.
+        ocds = Path(tmp) / "ocds"
+        units: list[tuple[Path, dict[Path, str]]] = []
+        together: dict[Path, str] = {}
         for shown, member in members:
+            if table == "procurement" and ocds_json_suffix(member):
+                moved = ocds / member.parent.name / member.name
+                moved.parent.mkdir(parents=True)
+                member.rename(moved)
+                if not together:
+                    units.append((ocds, together))  # where its first file was
+                together[moved] = shown
+            else:
+                units.append((member, {member: shown}))
+        for target, shown_as in units:
             marks = (
                 len(acc.files),
                 len(acc.rejects),
@@ -917,21 +931,31 @@ def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
                 len(frames),
                 len(extra_rejects),
             )
-            _read_guarded(table, member, config, acc, frames, extra_rejects, bar, shown)
-            _renamed(member, shown, acc, frames, extra_rejects, marks)
+            _read_guarded(
+                table,
+                target,
+                config,
+                acc,
+                frames,
+                extra_rejects,
+                bar,
+                shown_as.get(target, str(path)),
+            )
+            _renamed(shown_as, acc, frames, extra_rejects, marks)
 
 
-def _renamed(member: Path, shown: str, acc, frames, extra_rejects, marks) -> None:
-    """Name the archive member, not its temporary copy, in what reading it added."""
-    names = {str(member), str(member.resolve())}
-    try:
-        names.add(str(member.resolve().relative_to(Path.cwd().resolve())))
-    except ValueError:
-        pass
+def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> None:
+    """Name archive members, not their temporary copies, in what reading them added."""
+    names: dict[str, str] = {}
+    for member, shown in shown_as.items():
+        names[str(member)] = names[str(member.resolve())] = shown
+        try:
+            names[str(member.resolve().relative_to(Path.cwd().resolve()))] = shown
+        except ValueError:
+            pass
     n_files, n_rejects, n_cleaned, n_frames, n_extra = marks
     for rec in acc.files[n_files:]:
-        if str(rec.get("file")) in names:
-            rec["file"] = shown
+        rec["file"] = names.get(str(rec.get("file")), rec.get("file"))
     for group, col, start in (
         (acc.rejects, "file", n_rejects),
         (extra_rejects, "file", n_extra),
@@ -941,12 +965,14 @@ def _renamed(member: Path, shown: str, acc, frames, extra_rejects, marks) -> Non
         for frame in group[start:]:
             if col in frame.columns and len(frame):
                 values = frame[col]
-                hit = values.astype("string").isin(names).fillna(False).to_numpy(dtype=bool)
+                text = values.astype("string")
+                hit = text.isin(list(names)).fillna(False).to_numpy(dtype=bool)
                 if not hit.any():
                     continue
+                new = text.map(names).where(hit, text)
                 if isinstance(values.dtype, pd.CategoricalDtype):
-                    values = values.cat.add_categories([shown])
-                frame[col] = values.where(~hit, shown)  # same dtype as before
+                    values = values.cat.add_categories(sorted(set(names.values())))
+                frame[col] = values.where(~hit, new)  # same dtype as before
 
 
 def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
@@ -1040,10 +1066,8 @@ def _finish(table, config, acc, frames, extra_rejects, bar) -> LoadResult:
 
 def _special_reader(table: str, path: Path):
     """Standard formats (OCDS, publiccode.yml, code.json) have their own readers."""
-    from ._read.ocds import json_suffix
-
     suffix = path.suffix.lower()
-    if table == "procurement" and (path.is_dir() or json_suffix(path)):
+    if table == "procurement" and (path.is_dir() or ocds_json_suffix(path)):
         return _ocds_adapter
     if table == "inventory" and suffix in {".json", ".yml", ".yaml"}:
         return _catalogue_adapter

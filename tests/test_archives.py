@@ -155,3 +155,25 @@ def test_temporary_files_go_to_the_configured_folder(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="temp_dir"):
         load_config(tmp_path / "ospo.toml")
     assert load_config(tmp_path / "ospo.toml", allow_outside=True).temp_dir == str(elsewhere)
+
+
+def test_ocds_files_in_a_zip_are_compiled_together(tmp_path, realdata):
+    """Paraguay publishes each release of a process in its own file: zipped,
+    they still compile into one process each, as the folder does."""
+    folder = realdata / "procurement" / "ocds_real_examples" / "paraguay" / "sample" / "releases"
+    if not folder.is_dir():
+        pytest.skip(f"not found: {folder}")
+    with zipfile.ZipFile(tmp_path / "py.zip", "w") as zf:
+        for f in sorted(folder.glob("*.json")):
+            zf.write(f, f"releases/{f.name}")
+        zf.writestr("notes.csv", _csv(4))  # an ordinary export beside them
+    cfg = _cfg(tmp_path)
+    cfg.data["it_filter"]["enabled"] = False
+    whole = read_procurement(folder, cfg)
+    got = read_procurement(tmp_path / "py.zip", cfg)
+    ocds = got.table[got.table["process_id"].notna()]
+    assert len(ocds) == len(whole.table) > 0
+    assert ocds["process_id"].nunique() == whole.table["process_id"].nunique()
+    pd.testing.assert_frame_equal(_plain(whole), _plain(got).loc[lambda t: t["process_id"].notna()])
+    assert all(str(f).startswith(f"{tmp_path / 'py.zip'}/releases/") for f in ocds["source_file"])
+    assert (got.table["source_file"] == f"{tmp_path / 'py.zip'}/notes.csv").sum() == 4

@@ -108,7 +108,7 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
                 raise FileUnusable(f"{name}: " + _bomb(packed, info.file_size, max_ratio))
             # Our own folder per member, the archive's base name kept for the
             # readers (its suffix; "releases.csv" marks flattened OCDS).
-            out = dst / str(i) / base
+            out = dst / f"{i:06d}" / base  # zero-padded: folders sort in archive order
             out.parent.mkdir()
             try:
                 with zf.open(info) as src, out.open("wb") as fh:
