@@ -353,6 +353,9 @@ class Config:
     root: Path
     data: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     path: Path | None = None
+    #: Unpacked copy of an archive member -> the name it is read as
+    #: (``data/raw/x.zip/a.csv``), so path settings reach members too.
+    unpacked: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -483,6 +486,9 @@ class Config:
         table = self.data["reading"].get("encoding") or {}
         if not table:
             return None
+        shown = self.unpacked.get(str(path))
+        if shown is not None:  # an archive member: matched by its name in the archive
+            path = self.resolve(shown)
         full = Path(path).resolve().as_posix()
         name = Path(path).name
         for pattern, enc in table.items():

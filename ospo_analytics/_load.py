@@ -923,25 +923,31 @@ def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
                 together[moved] = shown
             else:
                 units.append((member, {member: shown}))
-        for target, shown_as in units:
-            marks = (
-                len(acc.files),
-                len(acc.rejects),
-                len(acc.cleaned),
-                len(frames),
-                len(extra_rejects),
-            )
-            _read_guarded(
-                table,
-                target,
-                config,
-                acc,
-                frames,
-                extra_rejects,
-                bar,
-                shown_as.get(target, str(path)),
-            )
-            _renamed(shown_as, acc, frames, extra_rejects, marks)
+        config.unpacked.update({str(m): shown for m, shown in _members_shown(units)})
+        try:
+            _read_units(table, path, config, acc, frames, extra_rejects, bar, units)
+        finally:
+            for m, _shown in _members_shown(units):
+                config.unpacked.pop(str(m), None)
+
+
+def _read_units(table, path, config, acc, frames, extra_rejects, bar, units) -> None:
+    """Read an archive's members (one OCDS folder counts as one), renaming each."""
+    for target, shown_as in units:
+        marks = (
+            len(acc.files),
+            len(acc.rejects),
+            len(acc.cleaned),
+            len(frames),
+            len(extra_rejects),
+        )
+        shown = shown_as.get(target, str(path))
+        _read_guarded(table, target, config, acc, frames, extra_rejects, bar, shown)
+        _renamed(shown_as, acc, frames, extra_rejects, marks)
+
+
+def _members_shown(units: list[tuple[Path, dict[Path, str]]]) -> list[tuple[Path, str]]:
+    return [(m, shown) for _, shown_as in units for m, shown in shown_as.items()]
 
 
 def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> None:

@@ -177,3 +177,18 @@ def test_ocds_files_in_a_zip_are_compiled_together(tmp_path, realdata):
     pd.testing.assert_frame_equal(_plain(whole), _plain(got).loc[lambda t: t["process_id"].notna()])
     assert all(str(f).startswith(f"{tmp_path / 'py.zip'}/releases/") for f in ocds["source_file"])
     assert (got.table["source_file"] == f"{tmp_path / 'py.zip'}/notes.csv").sum() == 4
+
+
+def test_encoding_settings_reach_archive_members(tmp_path):
+    """[reading.encoding] patterns match a member by its name in the archive."""
+    from ospo_analytics._config import load_config
+
+    text = HEADER + "Ministère de la Santé,Acme,100,2021-03-01,open\n"
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as zf:
+        zf.writestr("legacy/a.csv", text.encode("utf-8"))
+    (tmp_path / "ospo.toml").write_text('[reading.encoding]\n"x.zip/legacy/*.csv" = "cp1252"\n')
+    res = read_procurement(tmp_path / "x.zip", load_config(tmp_path / "ospo.toml"))
+    assert "set in ospo.toml" in " ".join(res.files["notes"].astype(str))
+    assert res.table["ministry"].iloc[0] == "MinistÃ¨re de la SantÃ©"  # as forced
+    plain = read_procurement(tmp_path / "x.zip", _cfg(tmp_path))
+    assert plain.table["ministry"].iloc[0] == "Ministère de la Santé"
