@@ -977,7 +977,8 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
                     continue
                 new = text.map(names).where(hit, text)
                 if isinstance(values.dtype, pd.CategoricalDtype):
-                    values = values.cat.add_categories(sorted(set(names.values())))
+                    cats = set(values.cat.categories)
+                    values = values.cat.add_categories(sorted(set(names.values()) - cats))
                 frame[col] = values.where(~hit, new)  # same dtype as before
 
 
