@@ -192,3 +192,39 @@ def test_encoding_settings_reach_archive_members(tmp_path):
     assert res.table["ministry"].iloc[0] == "MinistÃ¨re de la SantÃ©"  # as forced
     plain = read_procurement(tmp_path / "x.zip", _cfg(tmp_path))
     assert plain.table["ministry"].iloc[0] == "Ministère de la Santé"
+
+
+def test_a_full_temporary_folder_is_named_with_the_setting_to_change(tmp_path, monkeypatch):
+    """Unpacking and spilling need about the input's size on disk: when the
+    temporary folder is too small, say where and which setting moves it."""
+    import errno
+    import json
+    import shutil
+    from collections import namedtuple
+
+    from ospo_analytics import read_ocds
+    from ospo_analytics._read import bulk
+
+    with zipfile.ZipFile(tmp_path / "x.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.csv", _csv(200))
+    (tmp_path / "ok.csv").write_text(_csv(3), encoding="utf-8")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 100, 100))
+    res = read_procurement([tmp_path / "x.zip", tmp_path / "ok.csv"], _cfg(tmp_path))
+    err = dict(zip(res.files["file"].map(lambda f: Path(f).name), res.files["error"], strict=True))
+    assert "needs about" in err["x.zip"] and "[reading] temp_dir" in err["x.zip"]
+    assert len(res.table) == 3  # the other input still loads
+    monkeypatch.undo()
+
+    # The disk fills while OCDS releases wait for their ocid.
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bulk.pickle, "dump", full)
+    lines = "\n".join(json.dumps({"ocid": f"o-{i}", "id": "1", "tag": ["award"]}) for i in range(3))
+    (tmp_path / "feed.jsonl").write_text(lines + "\n", encoding="utf-8")
+    res = read_procurement(tmp_path / "feed.jsonl", _cfg(tmp_path, stream=True))
+    (why,) = res.files["error"].tolist()
+    assert "ran out of temporary space" in why and "[reading] temp_dir" in why
+    with pytest.raises(archives.FileUnusable, match="temporary space"):
+        read_ocds(tmp_path / "feed.jsonl", _cfg(tmp_path, stream=True))

@@ -27,6 +27,26 @@ def is_archive(path: Path) -> bool:
     return path.suffix.lower() in {".zip", ".gz"} and path.is_file()
 
 
+def no_space(folder: Path | str, need: int | None = None) -> FileUnusable:
+    """The error for a temporary folder too small for a big input."""
+    import shutil as _shutil
+
+    free = _shutil.disk_usage(folder).free
+    what = (
+        f"needs about {need:,} bytes of temporary space" if need else "ran out of temporary space"
+    )
+    return FileUnusable(
+        f"{what} in {folder} ({free:,} bytes free): the file was not read; set [reading] "
+        "temp_dir in ospo.toml to a folder with more space"
+    )
+
+
+def is_no_space(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def _bomb(packed: int, size: int, max_ratio: float) -> str:
     return (
         f"its {packed:,} bytes unpack to more than {size:,} (over {max_ratio:,.0f} times "
@@ -64,6 +84,8 @@ def gunzip(path: Path, dst: Path, max_ratio: float) -> None:
         ) from None
     except (OSError, zlib.error) as exc:
         dst.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and is_no_space(exc):
+            raise no_space(dst.parent) from None
         why = getattr(exc, "strerror", None) or str(exc)
         raise FileUnusable(f"cannot unpack the gzip archive: {why}") from None
 
@@ -95,6 +117,11 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
     members: list[tuple[str, Path]] = []
     skipped: list[str] = []
     with zf:
+        need = sum(
+            i.file_size for i in zf.infolist() if Path(i.filename).suffix.lower() in MEMBER_SUFFIXES
+        )
+        if need > shutil.disk_usage(dst).free:
+            raise no_space(dst, need)  # before unpacking gigabytes for nothing
         for i, info in enumerate(zf.infolist()):
             name = info.filename
             base = Path(name).name
@@ -114,6 +141,8 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
                 with zf.open(info) as src, out.open("wb") as fh:
                     shutil.copyfileobj(src, fh, _BLOCK)
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error) as exc:
+                if isinstance(exc, OSError) and is_no_space(exc):
+                    raise no_space(dst, need) from None
                 raise FileUnusable(f"{name}: cannot unpack it from the archive: {exc}") from None
             members.append((f"{path}/{name}", out))
     return members, skipped

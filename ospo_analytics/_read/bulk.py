@@ -299,7 +299,18 @@ class OcidGroups:
             self._mem.setdefault(ocid, []).append(value)
             return
         h = zlib.crc32(ocid.encode("utf-8", "surrogatepass")) % len(self._files)
-        pickle.dump((ocid, value), self._files[h], protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump((ocid, value), self._files[h], protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:
+            self._raise_full(exc)
+
+    def _raise_full(self, exc: OSError) -> None:
+        """A full temporary folder is named, with the setting that moves it."""
+        from .archives import is_no_space, no_space
+
+        if is_no_space(exc) and self._dir is not None:
+            raise no_space(self._dir.name) from None
+        raise exc
 
     def groups(self) -> Iterator[dict[str, list[Any]]]:
         """Each group maps ``ocid`` to its values in the order added; every
@@ -309,7 +320,10 @@ class OcidGroups:
             return
         try:
             for fh in self._files:
-                fh.flush()
+                try:
+                    fh.flush()  # buffered writes may only now meet a full disk
+                except OSError as exc:
+                    self._raise_full(exc)
                 fh.seek(0)
                 group: dict[str, list[Any]] = {}
                 with gc_paused():

@@ -1698,6 +1698,12 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
         Table, rejects, filtered items and per-file stats. Never raises for
         bad input data: problems become rejects.
 
+    Raises
+    ------
+    FileUnusable
+        When the temporary folder (``[reading] temp_dir``) fills up while the
+        releases of a big input wait there for their ``ocid``.
+
     Examples
     --------
     A release package with two awards: software (CPV 48) and construction
