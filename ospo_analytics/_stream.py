@@ -1229,6 +1229,13 @@ def stream_file(
     except csv.Error as exc:
         del acc.files[n_files:], acc.rejects[n_rej:]
         raise FileUnusable(f"cannot parse as delimited text: {exc}") from None
+    except OSError as exc:
+        from ._read.archives import is_no_space, no_space
+
+        if not is_no_space(exc):
+            raise
+        del acc.files[n_files:], acc.rejects[n_rej:]
+        raise no_space(config.temp_dir or tempfile.gettempdir()) from None
     acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
     if cleaned:
         acc.cleaned.append(

@@ -228,3 +228,17 @@ def test_a_full_temporary_folder_is_named_with_the_setting_to_change(tmp_path, m
     assert "ran out of temporary space" in why and "[reading] temp_dir" in why
     with pytest.raises(archives.FileUnusable, match="temporary space"):
         read_ocds(tmp_path / "feed.jsonl", _cfg(tmp_path, stream=True))
+
+
+def test_a_full_disk_while_a_big_csv_streams_is_named(tmp_path, monkeypatch):
+    from ospo_analytics import _stream
+
+    def full(self, frame):
+        raise OSError("IOError: No space left on device")  # as Arrow words it, no errno
+
+    monkeypatch.setattr(_stream._Spill, "add", full)
+    (tmp_path / "big.csv").write_text(_csv(50), encoding="utf-8")
+    res = read_procurement(tmp_path / "big.csv", _cfg(tmp_path, stream=True))
+    (why,) = res.files["error"].tolist()
+    assert "ran out of temporary space" in why and "[reading] temp_dir" in why
+    assert res.table.empty and res.rejects.empty

@@ -42,9 +42,11 @@ def no_space(folder: Path | str, need: int | None = None) -> FileUnusable:
 
 
 def is_no_space(exc: OSError) -> bool:
+    """A full disk or quota (Arrow's IO errors may carry only the message)."""
     import errno
 
-    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(exc).lower()
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "quota" in text
 
 
 def _bomb(packed: int, size: int, max_ratio: float) -> str:
