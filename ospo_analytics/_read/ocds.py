@@ -1799,8 +1799,9 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
     return _result(table, log, cfg)
 
 
-#: Spilled releases per bucket file (about 6 times that in memory when read back).
-SPILL_BUCKET_BYTES = 32e6
+#: Spilled releases per bucket file (about 6 times that in memory when read back;
+#: one bucket at a time is in memory, so smaller buckets lower the peak).
+SPILL_BUCKET_BYTES = 8e6
 
 
 def _processes(groups: OcidGroups, items: list[_Item], cfg: Config, log: _Log) -> pd.DataFrame:
@@ -1815,8 +1816,10 @@ def _processes(groups: OcidGroups, items: list[_Item], cfg: Config, log: _Log) -
     for group in groups.groups():
         rows: list[dict] = []
         row_keys: list[int] = []
-        for ocid, packed in group.items():
-            rels = [_Release(data, items[i], order) for data, i, order in packed]
+        # Each ocid's releases are let go once mapped, and the group before
+        # the next is read: one bucket of releases in memory at a time.
+        for ocid in list(group):
+            rels = [_Release(data, items[i], order) for data, i, order in group.pop(ocid)]
             key = groups.first[ocid]
             nf, nw = len(log.filtered), len(log.warnings)
             got = _process(ocid, rels, cfg, log)
@@ -1830,6 +1833,7 @@ def _processes(groups: OcidGroups, items: list[_Item], cfg: Config, log: _Log) -
                 del log.warnings[nw:]
             if ocid in log.process_items:
                 loaded.append((key, ocid, log.process_items.pop(ocid)))
+        del group
         if rows:
             frames.append(_to_frame(rows, cfg))
             keys.append(np.asarray(row_keys, dtype=np.int64))
