@@ -15,10 +15,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from .ocds import JSON_SUFFIXES
 from .spreadsheet import EXCEL_SUFFIXES, RATIO_FLOOR_BYTES, TEXT_SUFFIXES, FileUnusable
 
 #: Members read from an archive: what the loaders read as plain files.
-MEMBER_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | {".json", ".jsonl", ".ndjson"}
+MEMBER_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | JSON_SUFFIXES
 _BLOCK = 1 << 22
 
 
@@ -29,9 +30,7 @@ def is_archive(path: Path) -> bool:
 
 def no_space(folder: Path | str, need: int | None = None) -> FileUnusable:
     """The error for a temporary folder too small for a big input."""
-    import shutil as _shutil
-
-    free = _shutil.disk_usage(folder).free
+    free = shutil.disk_usage(folder).free
     what = (
         f"needs about {need:,} bytes of temporary space" if need else "ran out of temporary space"
     )

@@ -88,8 +88,8 @@ import pandas as pd
 from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
-from ospo_analytics._read.bulk import OcidGroups
-from ospo_analytics._read.spreadsheet import FileUnusable, ReadLimits, decode_text, read_raw
+from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, layout
+from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
 
 __all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
 
@@ -120,6 +120,7 @@ STAT_KEYS = (
     "contract_only",
 )
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+_LINES_SUFFIXES = {".jsonl", ".ndjson"}  # JSON Lines by name
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
 _SKIP_AWARD_STATUS = {"cancelled", "unsuccessful"}
 _SKIP_CONTRACT = {"cancelled"}  # a terminated contract was still spent
@@ -385,12 +386,11 @@ def _gzip_items(
     inflates like a bomb."""
     import tempfile
 
-    from .archives import gunzip
+    from .archives import unpack
 
     with tempfile.TemporaryDirectory(prefix="ospo-ocds-", dir=temp_dir) as tmp:
-        plain = Path(tmp) / path.name[: -len(".gz")]
         try:
-            gunzip(path, plain, max_ratio)
+            [(_, plain)], _skipped = unpack(path, Path(tmp), max_ratio)
         except FileUnusable as exc:
             log.bad(_Item(name, "", 0), "", "", str(exc))
             return
@@ -442,7 +442,7 @@ def _json_items(
             log.bad(_Item(name, "", 0), "", "", f"not valid JSON ({exc})")
             return
         lines = _lines(text)
-        if path.suffix.lower() in {".jsonl", ".ndjson"} or (
+        if path.suffix.lower() in _LINES_SUFFIXES or (
             len([ln for ln in lines if ln.strip()]) > 1 and _parses(lines[0])
         ):
             yield from _jsonl_items(lines, name, log)
@@ -475,7 +475,6 @@ def _streamed_items(
     NUL bytes, not well formed, nested too deep, or neither one value nor
     JSON Lines). Decided before the first item is yielded."""
     from .._stream import _encoding, _NotStreamable
-    from .bulk import MoreThanOneValue, Slices, layout
 
     try:
         enc = _encoding(path)
@@ -508,12 +507,7 @@ def _streamed_items(
 def _strict_loads(data: bytes) -> Any:
     """The whole-file decoder on a part of a file, without the deep-nesting
     fallback (such a file is left to the whole-file reader)."""
-    return json.loads(
-        data.decode("utf-8"),
-        parse_int=_parse_int,
-        parse_float=_parse_float,
-        parse_constant=_parse_constant,
-    )
+    return _decode(data.decode("utf-8"))
 
 
 def _layout_items(
@@ -521,8 +515,6 @@ def _layout_items(
 ) -> Iterator[tuple[_Item, Any, str | None]]:
     """:func:`_unpack` of a file laid out by :func:`bulk.layout`, parsing the
     elements of its big arrays one at a time."""
-    from .bulk import Slices
-
     with path.open("rb") as fh:
         cut = Slices(fh)
 
@@ -553,7 +545,7 @@ def _jsonl_stream(
     """JSON Lines read line by line, when the whole-file reader would take
     the file as JSON Lines too (by its suffix, or a first line that parses
     and a second line with text); else None."""
-    if path.suffix.lower() not in {".jsonl", ".ndjson"}:
+    if path.suffix.lower() not in _LINES_SUFFIXES:
         lines = _byte_lines(path, start)
         first = next(lines, b"").decode("utf-8")
         if not _parses(first) or not any(ln.strip() for ln in lines):
@@ -599,18 +591,20 @@ _LONG_NUMBER = re.compile(
 )
 
 
+def _decode(text: str) -> Any:
+    """``json.loads`` with the hooks that keep implausible numbers as :class:`_Huge`."""
+    return json.loads(
+        text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
+    )
+
+
 def _loads(text: str) -> Any:
     """``json.loads`` that never fails on one value: 5,000-digit numbers and
     NaN/Infinity become :class:`_Huge` (rejected with their item), and a
     document nested deeper than Python's recursion allows is parsed by
     ijson's iterative builder instead."""
     try:
-        return json.loads(
-            text,
-            parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_parse_constant,
-        )
+        return _decode(text)
     except RecursionError:
         import io
 
@@ -1754,7 +1748,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
     from .._stream import stream_threshold_bytes
 
     stream_at = stream_threshold_bytes(cfg)
-    ratio = ReadLimits.from_config(cfg["limits"] or {}).max_compression_ratio
+    ratio = cfg.read_limits.max_compression_ratio
     # A gzipped feed unpacks to about ten times its size (OCDS JSON: 8-15).
     big = sum(
         p.stat().st_size * (10 if p.name.lower().endswith(".gz") else 1)
