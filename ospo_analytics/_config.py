@@ -307,6 +307,23 @@ def validate_settings(data: dict, where: str = "ospo.toml") -> dict:
     return out
 
 
+def _check_folder(
+    where: str, setting: str, raw: str, path: Path, root: Path, outside_ok: bool, root_ok: bool
+) -> None:
+    """A folder setting the tool writes to: a folder, inside the project
+    (the project folder itself only when ``root_ok``) unless writing outside
+    is allowed. Raises :class:`ConfigError` naming the setting."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{where}: {setting} = {raw!r} is a file ({path}), not a folder")
+    inside = path.is_relative_to(root) and (root_ok or path != root)
+    if not inside and not outside_ok:
+        raise ConfigError(
+            f"{where}: {setting} = {raw!r} resolves to {path}, which is not a folder inside "
+            f"the project ({root}); use a folder inside the project, or set "
+            "[outputs] allow_outside = true (or pass --allow-outside) to write there on purpose"
+        )
+
+
 @dataclass
 class Config:
     """Loaded configuration.
@@ -381,7 +398,8 @@ class Config:
         ``[outputs] processed`` and ``reports`` must be two separate folders
         (neither inside the other) inside the project folder, resolved through
         symlinks, unless ``allow_outside`` (``--allow-outside``) or
-        ``[outputs] allow_outside = true`` says otherwise.
+        ``[outputs] allow_outside = true`` says otherwise; so must
+        ``[reading] temp_dir`` when set (the project folder itself allowed).
 
         Raises
         ------
@@ -396,30 +414,12 @@ class Config:
             raw = self.data["outputs"][key]
             p = self.resolve(raw).resolve()
             dirs[key] = p
-            if p.exists() and not p.is_dir():
-                raise ConfigError(
-                    f"{where}: [outputs] {key} = {raw!r} is a file ({p}), not a folder"
-                )
-            inside = p != root and p.is_relative_to(root)
-            if not inside and not outside_ok:
-                raise ConfigError(
-                    f"{where}: [outputs] {key} = {raw!r} resolves to {p}, which is not a folder "
-                    f"inside the project ({root}); use a folder inside the project, or set "
-                    "[outputs] allow_outside = true (or pass --allow-outside) to write there "
-                    "on purpose"
-                )
+            # A temporary folder may be the project itself; outputs may not.
+            _check_folder(where, f"[outputs] {key}", raw, p, root, outside_ok, root_ok=False)
         raw_tmp = str(self.data["reading"].get("temp_dir") or "")
-        tmp = self.resolve(raw_tmp).resolve() if raw_tmp.strip() else None
-        if tmp is not None and tmp.exists() and not tmp.is_dir():
-            raise ConfigError(
-                f"{where}: [reading] temp_dir = {raw_tmp!r} is a file ({tmp}), not a folder"
-            )
-        if tmp is not None and not (tmp == root or tmp.is_relative_to(root)) and not outside_ok:
-            raise ConfigError(
-                f"{where}: [reading] temp_dir = {raw_tmp!r} resolves to {tmp}, which is not a "
-                f"folder inside the project ({root}); use a folder inside the project, or set "
-                "[outputs] allow_outside = true (or pass --allow-outside) to write there on purpose"
-            )
+        if raw_tmp.strip():
+            tmp = self.resolve(raw_tmp).resolve()
+            _check_folder(where, "[reading] temp_dir", raw_tmp, tmp, root, outside_ok, root_ok=True)
         proc, rep_ = dirs["processed"], dirs["reports"]
         if proc == rep_ or proc.is_relative_to(rep_) or rep_.is_relative_to(proc):
             raise ConfigError(

@@ -338,8 +338,7 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
     return {
         "quality_files": _frame(rows),
         "quality_problems": problems,
-        "quality_files_note": _not_written("load_report.csv", data)
-        or _("None to list: no input file holds rows of this ministry."),
+        "quality_files_note": _not_written("load_report.csv", data) or _no_files_note(),
         "quality_problems_note": _not_written("rejects.csv", data)
         or _no_problems_note(own, shared),
         "own_rejects": own_rejects,
@@ -349,7 +348,7 @@ def _quality(view: dict, data: Any) -> dict[str, pd.DataFrame]:
 def _not_written(name: str, data: Any) -> str:
     """Why a loader table is empty when validation's file is not in the
     processed folder (unknown, not "none"); "" when it is there."""
-    if name not in getattr(data, "missing", []):
+    if name not in data.missing:
         return ""
     return _(
         "Unknown: {file} is not in the processed folder (copied without it, or written "
@@ -365,8 +364,12 @@ def _no_problems_note(own: set[str], shared: set[str]) -> str:
             "ministries' rows, so its rejected rows are listed in the national workbook."
         )
     if not own:
-        return _("None to list: no input file holds rows of this ministry.")
+        return _no_files_note()
     return _("None: no row of this ministry's own files was rejected.")
+
+
+def _no_files_note() -> str:
+    return _("None to list: no input file holds rows of this ministry.")
 
 
 def reader_tables(view: dict, data: Any) -> dict[str, Any]:
