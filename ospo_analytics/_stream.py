@@ -43,6 +43,7 @@ import io
 import itertools
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -68,6 +69,7 @@ from ._read.spreadsheet import (
     unclosed_quote_note,
     unreadable_in,
 )
+from ._score.lanes import Background
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
@@ -1125,6 +1127,7 @@ class _Memo:
     """One column's clean values of the distinct texts seen in earlier chunks."""
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()  # held while texts are looked up or added
         self.index: dict[object, int] = {}
         self.values: Any = None  # an ExtensionArray (or ndarray) of clean values
         self.problems: Any = None
@@ -1153,13 +1156,19 @@ def _with_witnesses(
     from . import _load
 
     memos: dict[str, _Memo] = {}
+    memos_lock = threading.Lock()
 
-    def with_witnesses(col: Column, s: pd.Series, config: Config) -> tuple[pd.Series, pd.Series]:
+    def with_witnesses(
+        col: Column, s: pd.Series, config: Config, whole: bool = False
+    ) -> tuple[pd.Series, pd.Series]:
+        # ``whole``: the chunk is known to be mostly distinct texts, so
+        # looking for repeats again (with the witnesses) is wasted.
+        clean = _load._clean_column_all if whole else _load._clean_column
         extra = witnesses.get(col.name)
         if extra is None or not len(extra):
-            return _load._clean_column(col, s, config)
+            return clean(col, s, config)
         both = pd.concat([s, extra], ignore_index=True)
-        values, problems = _load._clean_column(col, both, config)
+        values, problems = clean(col, both, config)
         n = len(s)
         return (
             values.iloc[:n].set_axis(s.index),
@@ -1173,17 +1182,23 @@ def _with_witnesses(
                 # What _clean_column does with it (mostly distinct texts:
                 # supplier names, contract ids), without factorising it again.
                 return _load._clean_column_all(col, s, config)
-            return with_witnesses(col, s, config)
+            return with_witnesses(col, s, config, whole=True)
         codes, uniques = distinct
-        memo = memos.setdefault(col.name, _Memo())
-        new = [u for u in uniques.tolist() if u not in memo.index]
-        if new:
-            memo.add(new, *with_witnesses(col, pd.Series(new, dtype=object), config))
-        at = np.fromiter((memo.index[u] for u in uniques.tolist()), np.int64, len(uniques))
+        with memos_lock:
+            memo = memos.setdefault(col.name, _Memo())
+        # Two chunks may be cleaned at once (``stream_file``): each new text is
+        # still cleaned once, by whichever chunk meets it first.
+        with memo.lock:
+            texts = uniques.tolist()
+            new = [u for u in texts if u not in memo.index]
+            if new:
+                memo.add(new, *with_witnesses(col, pd.Series(new, dtype=object), config))
+            at = np.fromiter((memo.index[u] for u in texts), np.int64, len(uniques))
+            values, problems = memo.values, memo.problems
         take = np.where(codes >= 0, at[np.maximum(codes, 0)], -1)
         return (
-            pd.Series(memo.values.take(take, allow_fill=True), index=s.index),
-            pd.Series(memo.problems.take(take, allow_fill=True), index=s.index),
+            pd.Series(values.take(take, allow_fill=True), index=s.index),
+            pd.Series(problems.take(take, allow_fill=True), index=s.index),
         )
 
     return clean_column
@@ -1218,11 +1233,31 @@ def stream_file(
     try:
         with tempfile.TemporaryDirectory(prefix="ospo_stream_", dir=config.temp_dir) as tmp:
             spill = _Spill(source, Path(tmp))
-            cleaner = _with_witnesses(_first_pass(source, acc, spill))
+            witnesses = _first_pass(source, acc, spill)
+            # Chunks are cleaned two at a time, on two lanes: most of the
+            # cleaning is Arrow and NumPy kernels that release the GIL. Each
+            # chunk has its own rejects, taken in chunk order.
+            cleaner = _with_witnesses(witnesses)
+
+            def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                part = source._load._Accumulator()
+                out = source._load._clean_frame(table, frame, config, part, clean_column=cleaner)
+                return out, part.rejects
+
+            def take(job: Background) -> None:
+                out, rejects = job.result()
+                cleaned.append(out)
+                chunk_acc.rejects.extend(rejects)
+
+            pending: Background | None = None
             for frame in spill.frames():
-                cleaned.append(
-                    source._load._clean_frame(table, frame, config, chunk_acc, clean_column=cleaner)
-                )
+                job = Background(clean, frame)
+                del frame
+                if pending is not None:
+                    take(pending)
+                pending = job
+            if pending is not None:
+                take(pending)
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False

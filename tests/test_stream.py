@@ -28,6 +28,15 @@ REALDATA = Path(
 PROC_HEADER = "Ministry,Supplier,Amount,Award date,Procurement method,Number of tenderers\n"
 
 
+@pytest.fixture(autouse=True)
+def _two_lanes(monkeypatch):
+    """Chunks are cleaned two at a time wherever a second core exists: force
+    the second lane, so a one-core runner tests the same path."""
+    from ospo_analytics._score import lanes
+
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+
+
 def _both(reader, paths, config, monkeypatch, chunk_rows: int) -> tuple:
     """(in-memory result, streamed result, number of files streamed)."""
     monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: float("inf"))
@@ -354,7 +363,10 @@ def test_quote_free_blocks_parsed_by_arrow_give_the_same_rows(tmp_path, monkeypa
     _assert_same(a, b)
 
 
-def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(tmp_path, monkeypatch):
+@pytest.mark.parametrize("two_lanes", [True, False])
+def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(
+    tmp_path, monkeypatch, two_lanes
+):
     """Big chunks clean repeated texts once for the file (a memo across
     chunks): still the in-memory result, with the day-first and decimal-comma
     evidence only at the end of the file and bad values in every chunk."""
@@ -377,9 +389,14 @@ def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(tmp_path, 
         return real(self, texts, values, problems)
 
     monkeypatch.setattr(st._Memo, "add", spy)
+    from ospo_analytics._score import lanes
+
+    monkeypatch.setattr(lanes, "ENABLED", two_lanes)
     a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=6000)
     assert streamed == 1
-    assert "05/06/2021" in cleaned and cleaned.count("05/06/2021") == 1  # once, not per chunk
+    # Once, not per chunk, even with two chunks cleaned at a time.
+    assert "05/06/2021" in cleaned and cleaned.count("05/06/2021") == 1
+    assert len(cleaned) == len(set(cleaned))
     assert (b.table["award_date"] == pd.Timestamp("2021-05-06")).any()  # month-first
     assert b.table["amount"].eq(1.234).any()  # "1,234" with a decimal comma
     _assert_same(a, b)
