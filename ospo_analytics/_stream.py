@@ -69,7 +69,7 @@ from ._read.spreadsheet import (
     unclosed_quote_note,
     unreadable_in,
 )
-from ._score.lanes import Background
+from ._score.lanes import Background, prefetched
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
@@ -117,6 +117,9 @@ class _Encoding(NamedTuple):
     # UTF-8 with some lines in this legacy code page, decoded line by line.
     legacy: str | None = None
     bom: bool = False  # a UTF-8 BOM to skip (``legacy`` files)
+    # Line ends of a strict UTF-8 file: "lf" (no CR at all), "crlf" (every CR
+    # ends a line before its LF) or "other" (not looked at, or lone CRs).
+    line_ends: str = "other"
 
 
 _BLOCK = 1 << 24
@@ -155,8 +158,15 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
         dec = codecs.getincrementaldecoder("utf-8")("strict")
         n_nul = size = 0
         utf8 = True
+        n_cr = n_crlf = 0
+        cr_last = False  # the block before ended with a CR
         for block in _blocks(fh):
             size += len(block)
+            if b"\r" in block:  # a search in C: LF-only files never count
+                n_cr += block.count(b"\r")
+                n_crlf += block.count(b"\r\n")
+            n_crlf += cr_last and block[:1] == b"\n"
+            cr_last = block[-1:] == b"\r"
             if 0 in block:  # a search in C; counting is slower
                 n_nul += block.count(0)
             # ASCII is UTF-8: such a block needs no decoding unless the
@@ -183,7 +193,8 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
             return _utf16(path, "utf-16-be")
     name = "utf-8-sig" if bom else "utf-8"
     if utf8:
-        return _Encoding(name, n_nul, f"encoding {name}")
+        ends = "lf" if not n_cr else "crlf" if n_cr == n_crlf else "other"
+        return _Encoding(name, n_nul, f"encoding {name}", line_ends=ends)
     scan = _scan_lines(path, 3 if bom else 0)
     if not scan.has_lf:
         raise _NotStreamable("CR-only line ends")
@@ -361,12 +372,21 @@ class _Run:
     is parsed by Arrow instead of line by line in Python.
     """
 
-    __slots__ = ("_data", "first_line", "quoted", "text")
+    __slots__ = ("_data", "_text", "first_line", "quoted")
 
-    def __init__(self, text: str, quoted: bool) -> None:
-        self.text, self.quoted = text, quoted
+    def __init__(self, text: str | bytes, quoted: bool) -> None:
+        # Text, or its UTF-8 bytes as read from a plain UTF-8 file (then
+        # decoded only if the csv module must read the lines).
+        self._text, self._data = (None, text) if isinstance(text, bytes) else (text, None)
+        self.quoted = quoted
         self.first_line = 1  # the file's line number of the run's first line
-        self._data: bytes | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._data is not None
+            self._text = self._data.decode("utf-8")
+        return self._text
 
     @property
     def data(self) -> bytes:
@@ -375,6 +395,12 @@ class _Run:
         if self._data is None:
             self._data = self.text.encode("utf-8")
         return self._data
+
+    def n_lines(self) -> int:
+        """Lines in the run (the last one may lack its line end)."""
+        if self._data is not None:
+            return self._data.count(b"\n") + (self._data[-1:] != b"\n")
+        return self.text.count("\n") + (self.text[-1:] != "\n")
 
     def bounds(self) -> np.ndarray:
         """Byte offsets of the lines in :attr:`data`: line ``k`` with its line
@@ -438,9 +464,10 @@ def _well_formed(delimiter: str) -> str:
     return f"^{cell}(?:{d}{cell})*\\n?$"
 
 
-def _run_of(text: str, delimiter: str) -> _Run | None:
-    """``text`` as a run when every line in it is a well-formed record."""
-    if '"' not in text:
+def _run_of(text: str | bytes, delimiter: str) -> _Run | None:
+    """``text`` (or its UTF-8 bytes) as a run when every line in it is a
+    well-formed record."""
+    if ('"' if isinstance(text, str) else b'"') not in text:
         return _Run(text, quoted=False)
     run = _Run(text, quoted=True)
     if pc.all(pc.match_substring_regex(run.line_array(), _well_formed(delimiter))).as_py():
@@ -457,7 +484,23 @@ class _Lines:
     """
 
     def __init__(self, path: Path, enc: _Encoding, block_chars: int) -> None:
-        self.fh = _open_text(path, enc)
+        # Plain UTF-8 with LF or CRLF line ends (no NUL, no lone CR): blocks
+        # are its bytes, CRLF made LF as text reading does, never decoded and
+        # encoded again for Arrow.
+        self.raw = (
+            codecs.lookup(enc.name).name == "utf-8"
+            and enc.errors == "strict"
+            and enc.legacy is None
+            and not enc.n_nul
+            and enc.line_ends in ("lf", "crlf")
+        )
+        self.crlf = enc.line_ends == "crlf"
+        if self.raw:
+            self.fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+            if self.fh.read(3) != codecs.BOM_UTF8:
+                self.fh.seek(0)
+        else:
+            self.fh = _open_text(path, enc)
         self.block_chars = block_chars
         self.pending: list[str] = []
         self.i = 0
@@ -465,13 +508,17 @@ class _Lines:
     def close(self) -> None:
         self.fh.close()
 
-    def next_block(self) -> str | None:
-        """The next block of whole lines, or None at the end of the file."""
+    def next_block(self) -> str | bytes | None:
+        """The next block of whole lines (its UTF-8 bytes for a plain UTF-8
+        file), or None at the end of the file."""
         text = self.fh.read(self.block_chars)
         if not text:
             return None
-        if text[-1] != "\n":
+        if text[-1:] != (b"\n" if self.raw else "\n"):
             text += self.fh.readline()
+        if self.raw and self.crlf:
+            # A block ends after an LF, so no CRLF is split between two.
+            text = text.replace(b"\r\n", b"\n")
         return text
 
     def at_block_end(self) -> bool:
@@ -483,8 +530,10 @@ class _Lines:
         self.pending, self.i = [], 0
         return text
 
-    def load(self, text: str) -> None:
+    def load(self, text: str | bytes) -> None:
         """Serve ``text``'s lines one by one."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         parts = text.split("\n")
         last = parts.pop()
         self.pending = [p + "\n" for p in parts]
@@ -617,7 +666,7 @@ def _checked_records(
             run = _run_of(text, delimiter)
             if run is not None:
                 run.first_line = at.line + 1
-                at.line += text.count("\n") + (text[-1] != "\n")
+                at.line += run.n_lines()
                 yield run
                 continue
             blocks.load(text)
@@ -1057,7 +1106,8 @@ def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
     the distinct values that can vote (the witnesses)."""
     cols = _voting_columns(source.table)
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
-    for frame in source.frames(acc):
+    # Parsing the next block overlaps spilling this one and finding its witnesses.
+    for frame in prefetched(source.frames(acc)):
         spill.add(frame)
         names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
         for c in cols:

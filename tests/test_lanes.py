@@ -118,3 +118,49 @@ def test_ministries_from_prepared_procurement_equal_plain_call(tmp_path):
     for name in DETAIL_TABLES:
         pd.testing.assert_frame_equal(d1[name], d2[name], check_exact=True)
     assert m1["lockin_exposure"].notna().any()
+
+
+def test_prefetched_items_come_in_order_and_a_failure_where_it_happened(monkeypatch):
+    monkeypatch.setattr(lanes, "ENABLED", True)
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    producer: list[int] = []
+
+    def items():
+        for i in range(50):
+            producer.append(threading.get_ident())
+            yield i
+        raise ValueError("bad block")
+
+    got = []
+    with pytest.raises(ValueError, match="bad block"):
+        for x in lanes.prefetched(items(), ahead=3):
+            got.append(x)
+    assert got == list(range(50))  # every item before the failure, in order
+    assert set(producer) != {threading.get_ident()}  # made on the worker thread
+
+
+def test_prefetched_producer_stops_when_the_consumer_stops(monkeypatch):
+    monkeypatch.setattr(lanes, "ENABLED", True)
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    made: list[int] = []
+    closed = threading.Event()
+
+    def items():
+        try:
+            for i in range(10_000):
+                made.append(i)
+                yield i
+        finally:
+            closed.set()
+
+    it = lanes.prefetched(items(), ahead=2)
+    assert [next(it) for _ in range(3)] == [0, 1, 2]
+    it.close()  # the consumer gives up early (an error of its own, say)
+    assert closed.wait(5)  # the producer was let go, not left blocked
+    assert len(made) < 10  # and it did not read on
+
+
+def test_prefetched_without_a_spare_core_is_the_iterator_itself(monkeypatch):
+    monkeypatch.setattr(lanes, "_spare_core", lambda: False)
+    it = iter([1, 2])
+    assert lanes.prefetched(it) is it

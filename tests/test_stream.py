@@ -551,3 +551,51 @@ def test_unclosed_quotes_stream_with_the_broken_rows_rejected(tmp_path, monkeypa
     f = b.files.iloc[0]
     assert f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]
     assert (b.table["supplier"] == "Two lines").any()  # white space tidied
+
+
+@pytest.mark.parametrize(
+    ("end", "cell", "line_ends", "raw"),
+    [
+        ("\n", "plain", "lf", True),
+        ("\r\n", "plain", "crlf", True),
+        ("\r\n", '"two\r\nlines"', "crlf", True),  # a CRLF inside a quoted cell
+        ("\r\n", '"lone\rCR"', "other", False),  # a lone CR: read as text
+        ("\n", '"two\nlines"', "lf", True),
+    ],
+)
+def test_plain_utf8_blocks_are_read_as_bytes_with_the_text_results(
+    tmp_path, monkeypatch, end, cell, line_ends, raw
+):
+    """Plain UTF-8 files with LF or CRLF line ends are read as bytes (CRLF
+    made LF per block, never decoded and encoded again); a lone CR keeps the
+    text reader, which translates it. Rows, rejects and notes are the same."""
+    lines = [PROC_HEADER.rstrip("\n")]
+    for i in range(400):
+        amount = ["12", '"1,5"', "n/a", "7"][i % 4]
+        supplier = cell if i % 37 == 5 else f"Société {i % 9}"
+        lines.append(f"Ministry {i % 3},{supplier},{amount},01/02/2021,Open tender,{i % 4}")
+    path = tmp_path / "export.csv"
+    path.write_bytes(end.join(lines).encode("utf-8") + end.encode())
+    assert _stream._encoding(path).line_ends == line_ends
+    modes = []
+    real = _stream._Lines.__init__
+
+    def spy(self, *args):
+        real(self, *args)
+        modes.append(self.raw)
+
+    monkeypatch.setattr(_stream._Lines, "__init__", spy)
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=5)
+    assert streamed == 1 and modes == [raw]
+    _assert_same(a, b)
+    assert len(b.table) == 300  # every fourth amount ("n/a") rejects its row
+
+
+def test_line_end_check_counts_a_crlf_split_by_the_block_boundary(tmp_path):
+    # The whole-file check reads 16 MB blocks: a CR ending one block and the
+    # LF starting the next are one CRLF, not a lone CR.
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a,b\r\n" + b"x" * ((1 << 24) - 6) + b"\r\n" + b"c,d\r\n")
+    assert _stream._encoding(path).line_ends == "crlf"
+    path.write_bytes(b"a,b\r\n" + b"x" * ((1 << 24) - 6) + b"\rz\n")
+    assert _stream._encoding(path).line_ends == "other"
