@@ -1233,24 +1233,37 @@ def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
     return clean[~dup]
 
 
-def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from ._clean.vendors import cluster_vendors, vendor_merges
+def _clustered(names: pd.Series, config: Config) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`cluster_vendors` of ``names`` (one per row, NA allowed) and the
+    supplier (display name) of each row.
+
+    Each distinct spelling is handled once (millions of rows, thousands of
+    names): its rows are counted from the codes, and it is mapped once.
+    """
+    from ._clean.vendors import cluster_vendors
 
     vendors = config["vendors"]
+    codes, uniques = pd.factorize(names)
     table = cluster_vendors(
-        clean["supplier_raw"].dropna(),
+        pd.Series(uniques),
         threshold=float(vendors.get("fuzzy_threshold", 92)),
         aliases=vendors.get("aliases") or None,
+        n_rows=np.bincount(codes[codes >= 0], minlength=len(uniques)),
     )
     # Lists first: iterating a string Series goes element by element through pandas.
     mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
+    display = pd.Series(uniques).map(mapping).astype("string").array
+    return table, pd.Series(display.take(codes, allow_fill=True), index=names.index)
+
+
+def _cluster_suppliers(clean: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from ._clean.vendors import vendor_merges
+
+    table, supplier = _clustered(clean["supplier_raw"], config)
     # Copy-on-write: setting a column on a shallow copy leaves the caller's
     # frame as it was, without copying every column of millions of rows.
     clean = clean.copy(deep=False)
-    # Mapped once per distinct spelling (millions of rows, thousands of names).
-    codes, uniques = pd.factorize(clean["supplier_raw"])
-    names = pd.Series(uniques).map(mapping).astype("string").array
-    clean["supplier"] = pd.Series(names.take(codes, allow_fill=True), index=clean.index)
+    clean["supplier"] = supplier
     return clean, vendor_merges(table)
 
 
@@ -1706,22 +1719,17 @@ def _unify_vendors(inputs: Inputs, config: Config) -> None:
     inv, proc = inputs.inventory.table, inputs.procurement.table
     if not len(inv) or inv["vendor"].isna().all():
         return
-    from ._clean.vendors import cluster_vendors, vendor_merges
+    from ._clean.vendors import vendor_merges
 
-    vendors = config["vendors"]
-    names = pd.concat([proc["supplier_raw"].dropna(), inv["vendor"].dropna()], ignore_index=True)
-    table = cluster_vendors(
-        names,
-        threshold=float(vendors.get("fuzzy_threshold", 92)),
-        aliases=vendors.get("aliases") or None,
+    names = pd.concat(
+        [proc["supplier_raw"].astype("string"), inv["vendor"].astype("string")],
+        ignore_index=True,
     )
-    # Lists first: iterating a string Series goes element by element through pandas.
-    mapping = dict(zip(table["supplier_raw"].tolist(), table["supplier"].tolist(), strict=True))
-    inputs.inventory.table = inv.assign(vendor=inv["vendor"].map(mapping).astype("string"))
-    if len(proc):
-        inputs.procurement.table = proc.assign(
-            supplier=proc["supplier_raw"].map(mapping).astype("string")
-        )
+    table, display = _clustered(names, config)
+    n = len(proc)
+    inputs.inventory.table = inv.assign(vendor=display.iloc[n:].set_axis(inv.index))
+    if n:
+        inputs.procurement.table = proc.assign(supplier=display.iloc[:n].set_axis(proc.index))
     inputs.procurement.vendor_merges = vendor_merges(table)
 
 

@@ -25,7 +25,7 @@ it does not score a short name contained in a longer one as a perfect match
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -159,6 +159,7 @@ def cluster_vendors(
     names: pd.Series,
     threshold: float = 92,
     aliases: Mapping[str, str] | None = None,
+    n_rows: Sequence[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Cluster supplier spellings into suppliers.
 
@@ -175,6 +176,9 @@ def cluster_vendors(
         ``{"HP Enterprise": "Hewlett Packard Enterprise"}``: the left spelling
         belongs to the right one's cluster (matched after normalisation), and
         the right-hand text is that cluster's display name.
+    n_rows : array of int, optional
+        Rows behind each name when ``names`` holds each spelling once (a
+        caller that has counted them already; no missing names then).
 
     Returns
     -------
@@ -190,7 +194,7 @@ def cluster_vendors(
         Sorted by ``supplier`` then ``supplier_raw``; the same for any input
         order.
     """
-    counts = _spelling_counts(names)
+    counts = _spelling_counts(names, n_rows)
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in _COLUMNS})
     raw = counts.index.astype(str).tolist()
@@ -247,13 +251,20 @@ def cluster_vendors(
     return out
 
 
-def _spelling_counts(names: pd.Series) -> pd.Series:
-    """Rows per distinct whitespace-tidied spelling (blank cells dropped)."""
+def _spelling_counts(
+    names: pd.Series, n_rows: Sequence[int] | np.ndarray | None = None
+) -> pd.Series:
+    """Rows per distinct whitespace-tidied spelling (blank cells dropped);
+    ``n_rows``: the rows of each of ``names``, distinct spellings."""
     names = pd.Series(names) if not isinstance(names, pd.Series) else names
-    if isinstance(names.dtype, pd.StringDtype):
+    if n_rows is not None or isinstance(names.dtype, pd.StringDtype):
         # Text repeats (one cell per contract): tidy each distinct spelling
         # once and add up its rows (1 and 1.0 only merge in object columns).
-        raw_counts = names.value_counts(sort=False, dropna=True)
+        raw_counts = (
+            names.value_counts(sort=False, dropna=True)
+            if n_rows is None
+            else pd.Series(np.asarray(n_rows), index=pd.Index(names.array))
+        )
         text, _ = clean_text(pd.Series(raw_counts.index, dtype=names.dtype))
         keep = text.notna().to_numpy()
         return (
