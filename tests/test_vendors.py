@@ -270,3 +270,25 @@ def test_normalised_once_per_casefolded_spelling_equals_each_name_alone():
     got = normalise_vendor(s)
     assert [None if pd.isna(v) else v for v in got] == want
     assert got.dtype == "string" and got.notna().sum() > 20
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_counted_spellings_cluster_as_the_rows_they_stand_for(dtype):
+    """A caller that counted the rows of each spelling (the loader, from its
+    codes) gets the table the rows themselves give: display names follow the
+    counts, and ``n_rows`` adds up spellings that tidy to one."""
+    rows = (
+        ["Oracle Corp."] * 3
+        + ["ORACLE CORPORATION"] * 2
+        + ["oracle corporation inc", "IBM", " IBM ", "IBM Corp", None, "  "]
+    )
+    names = pd.Series(rows, dtype=dtype)
+    codes, uniques = pd.factorize(names)
+    counts = pd.Series(codes[codes >= 0]).value_counts().sort_index().to_numpy()
+    by_rows = cluster_vendors(names)
+    by_counts = cluster_vendors(pd.Series(uniques, dtype=dtype), n_rows=counts)
+    pd.testing.assert_frame_equal(by_rows, by_counts)
+    assert by_rows.loc[by_rows["supplier_raw"] == "IBM", "n_rows"].item() == 2  # "IBM", " IBM "
+    assert by_rows.loc[by_rows["supplier_raw"] == "Oracle Corp.", "supplier"].item() == (
+        "Oracle Corp."
+    )
