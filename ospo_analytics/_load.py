@@ -680,7 +680,7 @@ def _clean_frame(
         cleaned[col.name] = values
         if col.name == "amount" and table == "procurement":
             cleaned["_currency_detected"] = _clean.detect_currency(raw)
-    result = pd.DataFrame(cleaned, index=frame.index)
+    result = pd.DataFrame(cleaned, index=frame.index, copy=False)  # no copy of each column
     for p in ("source_file", "source_sheet"):
         result[p] = frame[p].astype("string")
     result["source_row"] = frame["source_row"].astype("Int64")
@@ -1291,7 +1291,8 @@ def _conform(table: str, df: pd.DataFrame, only: Sequence[str] | None = None) ->
             out[name] = s
         else:
             out[name] = pd.Series(pd.NA, index=df.index, dtype=dtype)
-    return pd.DataFrame(out, index=df.index)
+    # Copy-on-write: the columns are shared, not copied (millions of rows).
+    return pd.DataFrame(out, index=df.index, copy=False)
 
 
 # ---------------------------------------------------------------- public
