@@ -56,6 +56,7 @@ import pyarrow.csv as pcsv
 
 from ._clean.schema import Column, columns
 from ._config import Config
+from ._lanes import Background, prefetched
 from ._read.spreadsheet import (
     UNCLOSED_QUOTE,
     RawSheet,
@@ -69,7 +70,6 @@ from ._read.spreadsheet import (
     unclosed_quote_note,
     unreadable_in,
 )
-from ._score.lanes import Background, prefetched
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000

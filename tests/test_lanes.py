@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ospo_analytics._score import lanes
+from ospo_analytics import _lanes as lanes
 from ospo_analytics._score.details import DETAIL_TABLES
 from ospo_analytics._score.systems import score
 from tests.conftest import build_country

@@ -32,7 +32,7 @@ PROC_HEADER = "Ministry,Supplier,Amount,Award date,Procurement method,Number of 
 def _two_lanes(monkeypatch):
     """Chunks are cleaned two at a time wherever a second core exists: force
     the second lane, so a one-core runner tests the same path."""
-    from ospo_analytics._score import lanes
+    from ospo_analytics import _lanes as lanes
 
     monkeypatch.setattr(lanes, "_spare_core", lambda: True)
 
@@ -389,7 +389,7 @@ def test_chunks_clean_each_distinct_text_once_with_the_files_evidence(
         return real(self, texts, values, problems)
 
     monkeypatch.setattr(st._Memo, "add", spy)
-    from ospo_analytics._score import lanes
+    from ospo_analytics import _lanes as lanes
 
     monkeypatch.setattr(lanes, "ENABLED", two_lanes)
     a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=6000)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import N_
+from .._lanes import Background
 from .details import (
     TableDtype,
     _col,
@@ -41,7 +42,6 @@ from .details import (
     open_flag,
     procurement_details,
 )
-from .lanes import Background
 from .profile import READINESS_INDICATORS, complete_profile
 
 _PD = TypeVar("_PD", pd.Series, pd.DataFrame)

@@ -40,9 +40,9 @@ from pandas.api.extensions import ExtensionArray
 from .._clean.cells import is_open_licence
 from .._clean.schema import CROSS_CUTTING, empty_frame
 from .._config import ConfigError
+from .._lanes import Background
 from .alternatives import alternatives_for
 from .details import TableDtype
-from .lanes import Background
 from .link import link_positions
 from .ministries import prepare_procurement, score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile

@@ -1,13 +1,16 @@
-"""Run an independent step of a scoring run beside the main one.
+"""Run an independent step beside the main one, on a second core.
 
-Scoring is a chain of NumPy, Arrow and pandas passes over whole columns, and
-most of those passes release the GIL while they work. Two steps that share no
-mutable state (say the ministry detail tables and the ministry indicators)
-therefore overlap well on two cores. On one core there is nothing to gain, so
-the step simply runs when its result is first asked for, as if called there.
+Scoring and cleaning are chains of NumPy, Arrow and pandas passes over whole
+columns, and most of those passes release the GIL while they work. Two steps
+that share no mutable state (the ministry detail tables and the ministry
+indicators; two chunks of a big CSV being cleaned; the next block of it being
+parsed while the last is spilled) therefore overlap on two cores. On one core
+there is nothing to gain: a step runs when its result is first asked for, as
+if called there, and a prefetched iterator is the iterator itself.
 
 Results never depend on the lane a step ran in: each step reads its inputs
-and builds new tables; nothing is written to a shared object.
+and builds new objects; what two steps share is read-only or locked (the
+streaming loader's memo of clean texts).
 """
 
 from __future__ import annotations
