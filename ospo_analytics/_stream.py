@@ -377,7 +377,8 @@ class _Run:
     def __init__(self, text: str | bytes, quoted: bool) -> None:
         # Text, or its UTF-8 bytes as read from a plain UTF-8 file (then
         # decoded only if the csv module must read the lines).
-        self._text, self._data = (None, text) if isinstance(text, bytes) else (text, None)
+        self._text: str | None = None if isinstance(text, bytes) else text
+        self._data: bytes | None = text if isinstance(text, bytes) else None
         self.quoted = quoted
         self.first_line = 1  # the file's line number of the run's first line
 
@@ -467,7 +468,8 @@ def _well_formed(delimiter: str) -> str:
 def _run_of(text: str | bytes, delimiter: str) -> _Run | None:
     """``text`` (or its UTF-8 bytes) as a run when every line in it is a
     well-formed record."""
-    if ('"' if isinstance(text, str) else b'"') not in text:
+    quoted = '"' in text if isinstance(text, str) else b'"' in text
+    if not quoted:
         return _Run(text, quoted=False)
     run = _Run(text, quoted=True)
     if pc.all(pc.match_substring_regex(run.line_array(), _well_formed(delimiter))).as_py():
