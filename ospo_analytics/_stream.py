@@ -117,9 +117,10 @@ class _Encoding(NamedTuple):
     # UTF-8 with some lines in this legacy code page, decoded line by line.
     legacy: str | None = None
     bom: bool = False  # a UTF-8 BOM to skip (``legacy`` files)
-    # Line ends of a strict UTF-8 file: "lf" (no CR at all), "crlf" (every CR
-    # ends a line before its LF) or "other" (not looked at, or lone CRs).
-    line_ends: str = "other"
+    # An LF in every 16 MB block of the file (only strict UTF-8 files look):
+    # a line is then never longer than two blocks.
+    lf_everywhere: bool = False
+    has_cr: bool = True  # a CR byte somewhere (only strict UTF-8 files look)
 
 
 _BLOCK = 1 << 24
@@ -158,15 +159,12 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
         dec = codecs.getincrementaldecoder("utf-8")("strict")
         n_nul = size = 0
         utf8 = True
-        n_cr = n_crlf = 0
-        cr_last = False  # the block before ended with a CR
+        lf_everywhere, has_cr = True, False
         for block in _blocks(fh):
             size += len(block)
-            if b"\r" in block:  # a search in C: LF-only files never count
-                n_cr += block.count(b"\r")
-                n_crlf += block.count(b"\r\n")
-            n_crlf += cr_last and block[:1] == b"\n"
-            cr_last = block[-1:] == b"\r"
+            # Searches in C that stop at the first hit.
+            lf_everywhere = lf_everywhere and b"\n" in block
+            has_cr = has_cr or b"\r" in block
             if 0 in block:  # a search in C; counting is slower
                 n_nul += block.count(0)
             # ASCII is UTF-8: such a block needs no decoding unless the
@@ -193,8 +191,9 @@ def _encoding(path: Path, forced: str | None = None) -> _Encoding:
             return _utf16(path, "utf-16-be")
     name = "utf-8-sig" if bom else "utf-8"
     if utf8:
-        ends = "lf" if not n_cr else "crlf" if n_cr == n_crlf else "other"
-        return _Encoding(name, n_nul, f"encoding {name}", line_ends=ends)
+        return _Encoding(
+            name, n_nul, f"encoding {name}", lf_everywhere=lf_everywhere and size > 0, has_cr=has_cr
+        )
     scan = _scan_lines(path, 3 if bom else 0)
     if not scan.has_lf:
         raise _NotStreamable("CR-only line ends")
@@ -486,17 +485,18 @@ class _Lines:
     """
 
     def __init__(self, path: Path, enc: _Encoding, block_chars: int) -> None:
-        # Plain UTF-8 with LF or CRLF line ends (no NUL, no lone CR): blocks
-        # are its bytes, CRLF made LF as text reading does, never decoded and
-        # encoded again for Arrow.
+        # Plain UTF-8 without NULs whose lines end in LF here and there (not a
+        # CR-only file, whose blocks would never end): blocks are its bytes,
+        # line ends translated as text reading does, never decoded and encoded
+        # again for Arrow.
         self.raw = (
             codecs.lookup(enc.name).name == "utf-8"
             and enc.errors == "strict"
             and enc.legacy is None
             and not enc.n_nul
-            and enc.line_ends in ("lf", "crlf")
+            and enc.lf_everywhere
         )
-        self.crlf = enc.line_ends == "crlf"
+        self.has_cr = enc.has_cr
         if self.raw:
             self.fh = open(path, "rb")  # noqa: SIM115 - closed by close()
             if self.fh.read(3) != codecs.BOM_UTF8:
@@ -518,9 +518,12 @@ class _Lines:
             return None
         if text[-1:] != (b"\n" if self.raw else "\n"):
             text += self.fh.readline()
-        if self.raw and self.crlf:
-            # A block ends after an LF, so no CRLF is split between two.
+        if self.raw and self.has_cr and b"\r" in text:
+            # Universal newlines, as text reading: CRLF, then a lone CR, is
+            # LF. A block ends after an LF, so no CRLF is split between two.
             text = text.replace(b"\r\n", b"\n")
+            if b"\r" in text:
+                text = text.replace(b"\r", b"\n")
         return text
 
     def at_block_end(self) -> bool:
