@@ -490,7 +490,7 @@ class _Lines:
         # line ends translated as text reading does, never decoded and encoded
         # again for Arrow.
         self.raw = (
-            codecs.lookup(enc.name).name == "utf-8"
+            codecs.lookup(enc.name).name in ("utf-8", "utf-8-sig")
             and enc.errors == "strict"
             and enc.legacy is None
             and not enc.n_nul

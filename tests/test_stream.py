@@ -562,6 +562,7 @@ def test_unclosed_quotes_stream_with_the_broken_rows_rejected(tmp_path, monkeypa
         ("\r\n", '"lone\rCR"', True),  # a lone CR in a cell: made LF, as text reading does
         ("\n", '"two\nlines"', True),
         ("\r", "plain", False),  # CR-only line ends: no LF to end a block, read as text
+        ("\ufeff\r\n", "plain", True),  # a BOM, skipped as text reading does
     ],
 )
 def test_plain_utf8_blocks_are_read_as_bytes_with_the_text_results(
@@ -576,7 +577,8 @@ def test_plain_utf8_blocks_are_read_as_bytes_with_the_text_results(
         supplier = cell if i % 37 == 5 else f"Société {i % 9}"
         lines.append(f"Ministry {i % 3},{supplier},{amount},01/02/2021,Open tender,{i % 4}")
     path = tmp_path / "export.csv"
-    path.write_bytes(end.join(lines).encode("utf-8") + end.encode())
+    bom, end = ("\ufeff", end[1:]) if end.startswith("\ufeff") else ("", end)
+    path.write_bytes((bom + end.join(lines)).encode("utf-8") + end.encode())
     modes = []
     real = _stream._Lines.__init__
 
