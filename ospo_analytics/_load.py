@@ -678,8 +678,6 @@ def _clean_frame(
                 )
             )
         cleaned[col.name] = values
-        if col.name == "amount" and table == "procurement":
-            cleaned["_currency_detected"] = _clean.detect_currency(raw)
     result = pd.DataFrame(cleaned, index=frame.index, copy=False)  # no copy of each column
     for p in ("source_file", "source_sheet"):
         result[p] = frame[p].astype("string")
@@ -722,9 +720,14 @@ def _cleaned(
 def _procurement_derived(result: pd.DataFrame, frame: pd.DataFrame, config: Config) -> None:
     """Procurement columns derived after cleaning (currency, raw spellings,
     IT filter, OCDS values), set on ``result``."""
-    cur = result.pop("_currency_detected")
+    currency = result["currency"]
+    missing = currency.isna().to_numpy()
+    if missing.any() and "amount" in frame.columns:
+        # The amount's own currency ("TT$ 5") where no currency is given; a
+        # cell's currency rests on that cell alone, so only those are read.
+        currency = currency.fillna(_clean.detect_currency(frame["amount"][missing]))
     default = (config["project"].get("currency") or "").strip() or pd.NA
-    result["currency"] = result["currency"].fillna(cur).fillna(default).str.upper()
+    result["currency"] = currency.fillna(default).str.upper()
     result["supplier_raw"] = result["supplier"]
     result["method_raw"] = (
         _raw_text(frame["method"])

@@ -316,3 +316,22 @@ def test_distinct_texts_of_arrow_text_equal_those_of_objects(distinct, layout):
         assert got is not None
         np.testing.assert_array_equal(got[0], want[0])
         assert got[1].tolist() == want[1].tolist()
+
+
+def test_currency_stated_then_read_from_the_amount_then_the_project_default(tmp_path):
+    """A stated currency wins; a blank one takes the amount's own ("TT$ 5",
+    "5 EUR"); an amount without one takes ``[project] currency``."""
+    path = tmp_path / "contracts.csv"
+    path.write_text(
+        "ministry,supplier,amount,currency\n"
+        "Health,A,TT$ 5,USD\n"  # stated: kept, whatever the amount says
+        "Health,B,TT$ 6,\n"
+        "Health,C,7 EUR,\n"
+        "Health,D,8,\n"
+        "Health,E,$ 9,\n",  # a bare $ is ambiguous: the default decides
+        encoding="utf-8",
+    )
+    cfg = tmp_path / "ospo.toml"
+    cfg.write_text('[project]\ncurrency = "jmd"\n', encoding="utf-8")
+    t = read_procurement([path], load_config(cfg)).table
+    assert t["currency"].tolist() == ["USD", "TTD", "EUR", "JMD", "JMD"]
