@@ -172,11 +172,21 @@ class _Cells:
         text = pd.Series(pd.NA, index=s.index, dtype="string")
         is_str = kind == "str"
         if is_str.any():
-            arr = _arrow(s[is_str])
+            every = bool(is_str.all())  # no selection to copy
+            arr = _arrow(s if every else s[is_str])
             arr = pc.utf8_trim_whitespace(pc.utf8_trim(pc.utf8_trim_whitespace(arr), _ZERO_WIDTH))
             stripped = _str_series(arr, s.index[is_str])
             blank = _np_bool(pc.is_in(pc.utf8_lower(arr), pa.array(sorted(na_tokens))))
-            err = _np_bool(pc.match_substring_regex(arr, _EXCEL_ERROR_RE, ignore_case=True))
+            # Excel errors start with "#": a check of first bytes rules out
+            # nearly every cell before the (case-blind) pattern.
+            err = _np_bool(pc.starts_with(arr, "#"))
+            if err.any():
+                hashed = np.flatnonzero(err)
+                err[hashed] = _np_bool(
+                    pc.match_substring_regex(
+                        arr.take(pa.array(hashed)), _EXCEL_ERROR_RE, ignore_case=True
+                    )
+                )
             pos = np.flatnonzero(is_str)
             kind[pos[blank | err]] = "na"
             if err.any():
@@ -185,16 +195,19 @@ class _Cells:
                     "Excel error value '" + errs.str.upper() + "'"
                 ).to_numpy()
             keep = ~(blank | err)
-            # Scattered in arrow: setting into a string Series goes through
-            # Python objects, a large share of the cleaning time on big files.
-            where = np.zeros(n, dtype=bool)
-            where[pos[keep]] = True
-            text = _str_series(
-                pc.replace_with_mask(
-                    pa.nulls(n, pa.string()), pa.array(where), arr.filter(pa.array(keep))
-                ),
-                s.index,
-            )
+            if every and keep.all():
+                text = stripped  # every cell is text to keep, in place
+            else:
+                # Scattered in arrow: setting into a string Series goes through
+                # Python objects, a large share of the cleaning time on big files.
+                where = np.zeros(n, dtype=bool)
+                where[pos[keep]] = True
+                text = _str_series(
+                    pc.replace_with_mask(
+                        pa.nulls(n, pa.string()), pa.array(where), arr.filter(pa.array(keep))
+                    ),
+                    s.index,
+                )
         # Fixed-width unicode: comparisons run in C, not per Python object.
         self.kind = kind.astype("U8", copy=False)
         self.text = text
