@@ -257,12 +257,14 @@ class _Progress:
     def start(self, description: str, total: int | None = None) -> int:
         return self._get().add_task(description, total=total)
 
-    def advance(self, task: int) -> None:
-        self._get().advance(task)
+    def advance(self, task: int, n: int = 1) -> None:
+        self._get().advance(task, n)
 
     def finish(self, task: int, description: str | None = None) -> None:
         p = self._get()
-        total = p.tasks[[t.id for t in p.tasks].index(task)].total or 1
+        t = p.tasks[[t.id for t in p.tasks].index(task)]
+        # A count without a known total (rows read) ends as that count.
+        total = t.total if t.total is not None else max(int(t.completed), 1)
         p.update(task, total=total, completed=total, description=description)
 
     def close(self) -> None:
@@ -990,7 +992,9 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
     from . import _stream
 
     # Big CSV/TSV: validated chunk by chunk, straight into acc.cleaned.
-    if _stream.should_stream(table, path, config) and _stream.stream_file(table, path, config, acc):
+    if _stream.should_stream(table, path, config) and _stream.stream_file(
+        table, path, config, acc, bar=bar
+    ):
         return
     special = _special_reader(table, path)
     sheets = None

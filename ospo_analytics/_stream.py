@@ -1106,13 +1106,18 @@ class _Spill:
 _PROVENANCE = ("source_file", "source_sheet", "source_row")
 
 
-def _first_pass(source: _Source, acc, spill: _Spill) -> dict[str, pd.Series]:
+def _first_pass(
+    source: _Source, acc, spill: _Spill, on_rows: Callable[[int], None] | None = None
+) -> dict[str, pd.Series]:
     """Read the file once: frames into ``spill`` and, per number/date column,
-    the distinct values that can vote (the witnesses)."""
+    the distinct values that can vote (the witnesses). ``on_rows`` is told
+    the rows of each frame."""
     cols = _voting_columns(source.table)
     seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
     # Parsing the next block overlaps spilling this one and finding its witnesses.
     for frame in prefetched(source.frames(acc)):
+        if on_rows is not None:
+            on_rows(frame.num_rows if isinstance(frame, pa.Table) else len(frame))
         spill.add(frame)
         names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
         for c in cols:
@@ -1260,9 +1265,12 @@ def _with_witnesses(
 
 
 def stream_file(
-    table: str, path: Path, config: Config, acc, *, chunk_rows: int | None = None
+    table: str, path: Path, config: Config, acc, *, chunk_rows: int | None = None, bar=None
 ) -> bool:
     """Validate one big CSV/TSV chunk by chunk into ``acc``.
+
+    ``bar`` (the loader's ``_Progress``) shows the rows read, then the chunks
+    cleaned, when it is enabled (the CLI on a terminal).
 
     On success the per-file record and rejects are in ``acc.files`` and
     ``acc.rejects`` and the cleaned rows in ``acc.cleaned``; returns True.
@@ -1288,7 +1296,16 @@ def stream_file(
     try:
         with tempfile.TemporaryDirectory(prefix="ospo_stream_", dir=config.temp_dir) as tmp:
             spill = _Spill(source, Path(tmp))
-            witnesses = _first_pass(source, acc, spill)
+            show = bar is not None and bar.enabled
+            if show:
+                size = f"{path.stat().st_size / 1e6:,.0f} MB"
+                reading = bar.start(f"reading {path.name} ({size})")
+            witnesses = _first_pass(
+                source, acc, spill, (lambda n: bar.advance(reading, n)) if show else None
+            )
+            if show:
+                bar.finish(reading, f"read {path.name}")
+                cleaning = bar.start(f"cleaning {path.name}", total=len(spill.items))
             # Chunks are cleaned two at a time, on two lanes: most of the
             # cleaning is Arrow and NumPy kernels that release the GIL. Each
             # chunk has its own rejects, taken in chunk order.
@@ -1303,6 +1320,8 @@ def stream_file(
                 out, rejects = job.result()
                 cleaned.append(out)
                 chunk_acc.rejects.extend(rejects)
+                if show:
+                    bar.advance(cleaning)
 
             pending: Background | None = None
             for frame in spill.frames():
@@ -1313,6 +1332,8 @@ def stream_file(
                 pending = job
             if pending is not None:
                 take(pending)
+            if show:
+                bar.finish(cleaning, f"cleaned {path.name}")
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False

@@ -606,3 +606,41 @@ def test_bytes_are_read_only_where_every_block_has_a_line_end(tmp_path):
     path.write_bytes(b"a,b\n" + b"c,d\n")
     enc = _stream._encoding(path)
     assert enc.lf_everywhere and not enc.has_cr
+
+
+def test_a_streamed_file_shows_rows_read_then_chunks_cleaned(tmp_path, monkeypatch):
+    """On a terminal the CLI shows progress: a big file read chunk by chunk
+    shows its rows as they are read, then each chunk as it is cleaned."""
+    from ospo_analytics import _load
+
+    events: list[tuple] = []
+
+    class Bar(_load._Progress):
+        def __init__(self) -> None:
+            super().__init__(enabled=True)
+
+        def start(self, description, total=None):
+            events.append(("start", description, total))
+            return len(events)
+
+        def advance(self, task, n=1):
+            events.append(("advance", task, n))
+
+        def finish(self, task, description=None):
+            events.append(("finish", task, description))
+
+    lines = [PROC_HEADER.rstrip("\n")]
+    lines += [f"Ministry {i % 3},Supplier {i % 5},{i},01/02/2021,Open tender,2" for i in range(95)]
+    path = _write(tmp_path / "big.csv", "\n".join(lines) + "\n")
+    config = load_config()
+    acc = _load._Accumulator()
+    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: 0.0)
+    assert _stream.stream_file("procurement", path, config, acc, chunk_rows=10, bar=Bar())
+    starts = [e for e in events if e[0] == "start"]
+    assert [s[1].split(" ")[0] for s in starts] == ["reading", "cleaning"]
+    reading, cleaning = (events.index(s) + 1 for s in starts)
+    read = sum(e[2] for e in events if e[0] == "advance" and e[1] == reading)
+    assert read == acc.files[0]["rows_read"] == 95
+    chunks = [e for e in events if e[0] == "advance" and e[1] == cleaning]
+    assert len(chunks) == starts[1][2] > 1  # every chunk, out of the known total
+    assert [e[1] for e in events if e[0] == "finish"] == [reading, cleaning]
