@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 #: Set to False to run every step in line (tests compare both ways).
 ENABLED = True
@@ -82,6 +83,37 @@ class Background(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+
+def in_order(fn: Callable[[A], T], items: Iterable[A]) -> Iterator[T]:
+    """``fn(x)`` for each of ``items``, in order, two at a time.
+
+    The next item's ``fn`` starts on a second lane (a :class:`Background`)
+    before this one's result is handed over, so it runs while the caller
+    takes this one and while ``fn`` of this one finishes. Without a spare
+    core each ``fn`` runs when its result is taken. An exception of ``fn`` is
+    raised where its result would have been.
+
+    Parameters
+    ----------
+    fn : callable
+        Must not write to anything another call, or the caller, reads.
+    items : iterable
+        Read on the caller's lane, one ahead of the results.
+
+    Examples
+    --------
+    >>> list(in_order(lambda x: x * x, range(5)))
+    [0, 1, 4, 9, 16]
+    """
+    pending: Background[T] | None = None
+    for x in items:
+        job = Background(fn, x)
+        if pending is not None:
+            yield pending.result()
+        pending = job
+    if pending is not None:
+        yield pending.result()
 
 
 _DONE = object()

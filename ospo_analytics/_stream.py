@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import re
@@ -46,7 +47,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ import pyarrow.csv as pcsv
 
 from ._clean.schema import Column, columns
 from ._config import Config
-from ._lanes import Background, prefetched
+from ._lanes import in_order, prefetched
 from ._read.spreadsheet import (
     UNCLOSED_QUOTE,
     RawSheet,
@@ -70,6 +71,9 @@ from ._read.spreadsheet import (
     unclosed_quote_note,
     unreadable_in,
 )
+
+if TYPE_CHECKING:
+    from ._load import _Progress
 
 #: Rows per chunk: about 150-250 MB of Python cells at a dozen columns.
 CHUNK_ROWS = 200_000
@@ -1265,7 +1269,13 @@ def _with_witnesses(
 
 
 def stream_file(
-    table: str, path: Path, config: Config, acc, *, chunk_rows: int | None = None, bar=None
+    table: str,
+    path: Path,
+    config: Config,
+    acc,
+    *,
+    chunk_rows: int | None = None,
+    bar: _Progress | None = None,
 ) -> bool:
     """Validate one big CSV/TSV chunk by chunk into ``acc``.
 
@@ -1296,16 +1306,16 @@ def stream_file(
     try:
         with tempfile.TemporaryDirectory(prefix="ospo_stream_", dir=config.temp_dir) as tmp:
             spill = _Spill(source, Path(tmp))
-            show = bar is not None and bar.enabled
-            if show:
+            shown = bar if bar is not None and bar.enabled else None
+            on_rows = None
+            if shown is not None:
                 size = f"{path.stat().st_size / 1e6:,.0f} MB"
-                reading = bar.start(f"reading {path.name} ({size})")
-            witnesses = _first_pass(
-                source, acc, spill, (lambda n: bar.advance(reading, n)) if show else None
-            )
-            if show:
-                bar.finish(reading, f"read {path.name}")
-                cleaning = bar.start(f"cleaning {path.name}", total=len(spill.items))
+                reading = shown.start(f"reading {path.name} ({size})")
+                on_rows = functools.partial(shown.advance, reading)
+            witnesses = _first_pass(source, acc, spill, on_rows)
+            if shown is not None:
+                shown.finish(reading, f"read {path.name}")
+                cleaning = shown.start(f"cleaning {path.name}", total=len(spill.items))
             # Chunks are cleaned two at a time, on two lanes: most of the
             # cleaning is Arrow and NumPy kernels that release the GIL. Each
             # chunk has its own rejects, taken in chunk order.
@@ -1316,24 +1326,13 @@ def stream_file(
                 out = source._load._clean_frame(table, frame, config, part, clean_column=cleaner)
                 return out, part.rejects
 
-            def take(job: Background) -> None:
-                out, rejects = job.result()
+            for out, rejects in in_order(clean, spill.frames()):
                 cleaned.append(out)
                 chunk_acc.rejects.extend(rejects)
-                if show:
-                    bar.advance(cleaning)
-
-            pending: Background | None = None
-            for frame in spill.frames():
-                job = Background(clean, frame)
-                del frame
-                if pending is not None:
-                    take(pending)
-                pending = job
-            if pending is not None:
-                take(pending)
-            if show:
-                bar.finish(cleaning, f"cleaned {path.name}")
+                if shown is not None:
+                    shown.advance(cleaning)
+            if shown is not None:
+                shown.finish(cleaning, f"cleaned {path.name}")
     except _NotStreamable:
         del acc.files[n_files:], acc.rejects[n_rej:]
         return False

@@ -164,3 +164,34 @@ def test_prefetched_without_a_spare_core_is_the_iterator_itself(monkeypatch):
     monkeypatch.setattr(lanes, "_spare_core", lambda: False)
     it = iter([1, 2])
     assert lanes.prefetched(it) is it
+
+
+def test_in_order_results_come_in_order_with_a_failure_at_its_place(monkeypatch):
+    monkeypatch.setattr(lanes, "ENABLED", True)
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    threads: set[int] = set()
+
+    def fn(x: int) -> int:
+        threads.add(threading.get_ident())
+        if x == 7:
+            raise ValueError("chunk 7")
+        return x * 10
+
+    got = []
+    with pytest.raises(ValueError, match="chunk 7"):
+        for y in lanes.in_order(fn, range(20)):
+            got.append(y)
+    assert got == [x * 10 for x in range(7)]  # every result before the failure, in order
+    assert threading.get_ident() not in threads  # each call ran on a second lane
+
+
+def test_in_order_without_a_spare_core_runs_each_call_in_line(monkeypatch):
+    monkeypatch.setattr(lanes, "_spare_core", lambda: False)
+    threads: set[int] = set()
+
+    def fn(x: int) -> int:
+        threads.add(threading.get_ident())
+        return -x
+
+    assert list(lanes.in_order(fn, [3, 1, 2])) == [-3, -1, -2]
+    assert threads == {threading.get_ident()}
