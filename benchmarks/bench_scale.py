@@ -166,6 +166,10 @@ inv, proc, _ = read_tables(d, columns={"procurement": PROCUREMENT_COLUMNS})
 t_read = time.perf_counter() - t
 t = time.perf_counter()
 res = score(inv, proc, as_of=dt.date(2025, 1, 1))
+# As `ospo-analytics score`, which writes them: the detail tables too.
+from ospo_analytics._score.details import DETAIL_TABLES
+for name in DETAIL_TABLES:
+    getattr(res, name)
 print(json.dumps({"seconds": time.perf_counter() - t, "read_s": t_read, "rows": len(proc),
     "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))
 """

@@ -120,6 +120,48 @@ def test_ministries_from_prepared_procurement_equal_plain_call(tmp_path):
     assert m1["lockin_exposure"].notna().any()
 
 
+def test_detail_tables_are_made_on_first_read_once_and_equal_the_ministry_step(
+    tmp_path, monkeypatch
+):
+    # score() leaves the detail tables (read by reports and exports only) to
+    # be made when one is first read; they must be the tables the ministry
+    # step makes when asked for them, and made once for all of them.
+    from ospo_analytics._score import ministries
+    from ospo_analytics._score.ministries import score_ministries
+
+    folder = build_country(tmp_path / "processed", n_systems=30, n_rows=3000)
+    inv = pd.read_parquet(folder / "inventory.parquet")
+    proc = pd.read_parquet(folder / "procurement.parquet")
+    calls: list[int] = []
+    made = ministries.ministry_details
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return made(*args, **kw)
+
+    monkeypatch.setattr(ministries, "ministry_details", counted)
+    res = score(inv, proc, as_of=dt.date(2025, 1, 1))
+    assert calls == []
+    assert len(res.suppliers) > 0 and calls == [1]
+    eager: dict[str, pd.DataFrame] = {}
+    score_ministries(
+        inventory=inv,
+        procurement=proc,
+        links=res.links,
+        systems=res.systems,
+        questionnaire=None,
+        profile=res.profile,
+        as_of=dt.date(2025, 1, 1),
+        factors=res.factors,
+        details=eager,
+    )
+    calls.clear()
+    for name in DETAIL_TABLES:
+        pd.testing.assert_frame_equal(getattr(res, name), eager[name], check_exact=True)
+    assert calls == []  # every table came from the one first making
+    assert res.make_details is None  # the procurement it held is let go
+
+
 def test_prefetched_items_come_in_order_and_a_failure_where_it_happened(monkeypatch):
     monkeypatch.setattr(lanes, "ENABLED", True)
     monkeypatch.setattr(lanes, "_spare_core", lambda: True)

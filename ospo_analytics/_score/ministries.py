@@ -23,6 +23,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -1376,29 +1377,68 @@ def score_ministries(
     ValueError
         When a profile value is unusable (the message names the key).
     """
-    prof = _profile_section(profile)
-    pp = prepared or prepare_procurement(procurement, links, profile, details is not None)
-    proc = pp.proc
-    sysf = _prepare_systems(inventory, systems)
-    qgroups = _questionnaire_groups(questionnaire)
-    index = _ministry_index(proc, sysf, qgroups)
-    ends = contract_ends(proc, sysf)
-    # The detail tables read what the rest reads and build their own tables:
-    # on a second core they overlap the indicators and opportunities.
-    more = (
-        Background(ministry_details, pp.it, sysf, ends, factors, as_of, len(index), pp.details)
-        if details is not None
-        else None
+    ministries, opportunities, make_details = ministry_scores(
+        inventory, procurement, links, systems, questionnaire, profile, as_of, factors, prepared
     )
-    m = _readiness(_indicator_table(pp, sysf, qgroups, index, prof), prof)
-    opportunities = pd.concat(
+    if details is not None:
+        details.update(make_details())
+    return ministries, opportunities
+
+
+def _opportunities(
+    sysf: pd.DataFrame, ends: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
+) -> pd.DataFrame:
+    """Duplication, exit-window and replacement opportunities, ranked within each kind."""
+    found = pd.concat(
         [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
         ignore_index=True,
     )
-    opportunities = _conform(opportunities).reset_index(drop=True)
+    return _conform(found).reset_index(drop=True)
+
+
+def ministry_scores(
+    inventory: pd.DataFrame | None,
+    procurement: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    systems: pd.DataFrame | None,
+    questionnaire: pd.DataFrame | None,
+    profile: Any,
+    as_of: dt.date,
+    factors: pd.DataFrame | None = None,
+    prepared: PreparedProcurement | Background[PreparedProcurement] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Callable[[], dict[str, pd.DataFrame]]]:
+    """:func:`score_ministries`, with the detail tables left to be made.
+
+    Returns
+    -------
+    ministries, opportunities : DataFrame
+        As :func:`score_ministries`.
+    make_details : callable
+        Makes the detail tables of :mod:`.details` when called. Only the
+        reports read them, so an analyst who scores in a notebook and looks at
+        the systems does not wait for them (about a third of the scoring work
+        on a national feed).
+    """
+    prof = _profile_section(profile)
+    sysf = _prepare_systems(inventory, systems)
+    qgroups = _questionnaire_groups(questionnaire)
+    if isinstance(prepared, Background):
+        prepared = prepared.result()
+    pp = prepared or prepare_procurement(procurement, links, profile, details=False)
+    proc = pp.proc
+    index = _ministry_index(proc, sysf, qgroups)
+    ends = contract_ends(proc, sysf)
+    # The opportunities and the indicators read the same prepared tables:
+    # on a second core they overlap.
+    found = Background(_opportunities, sysf, ends, prof, as_of)
+    m = _readiness(_indicator_table(pp, sysf, qgroups, index, prof), prof)
+    opportunities = found.result()
 
     m["actions"] = _actions(m, opportunities, prof["windows"], prof["min_confidence"])
     ministries = pd.DataFrame({c: m[c].astype(dtype) for c, dtype in _MINISTRY_COLUMNS.items()})
-    if details is not None and more is not None:
-        details.update(more.result())
-    return ministries, opportunities
+    n_ministries = len(index)
+
+    def make_details() -> dict[str, pd.DataFrame]:
+        return ministry_details(pp.it, sysf, ends, factors, as_of, n_ministries, pp.details)
+
+    return ministries, opportunities, make_details

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
@@ -46,6 +48,31 @@ class Explanation(pd.DataFrame):
         return f"<p>{summary}</p>" + pd.DataFrame(self).to_html(index=False, escape=True)
 
 
+class _Detail:
+    """A detail table of :class:`ScoreResult`, made when first read.
+
+    The dataclass stores what ``__init__`` is given; a table not given
+    (``None``) comes from the result's ``make_details`` on the first read.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Detail: ...
+
+    @overload
+    def __get__(self, obj: ScoreResult, owner: type | None = None) -> pd.DataFrame: ...
+
+    def __get__(self, obj: ScoreResult | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self  # the dataclass default: not given
+        return obj._detail(self.name)
+
+    def __set__(self, obj: ScoreResult, value: pd.DataFrame | _Detail | None) -> None:
+        obj.__dict__[f"_{self.name}"] = None if isinstance(value, _Detail) else value
+
+
 def _fmt(x: float | NAType | None, digits: int = 0) -> str:
     return "?" if x is None or pd.isna(x) else f"{float(x):.{digits}f}"
 
@@ -69,6 +96,8 @@ class ScoreResult:
         Per-ministry detail tables the reports show (see ``_score.details``).
     national, national_suppliers, national_functions : DataFrame
         Government-wide totals, suppliers and functions (see ``_score.details``).
+        The scorer makes these detail tables when one of them is first read:
+        only reports and exports read them.
     profile : Profile
         The scoring profile used.
     as_of : date
@@ -128,16 +157,37 @@ class ScoreResult:
     ministries: pd.DataFrame = field(default_factory=pd.DataFrame)
     opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
     links: pd.DataFrame = field(default_factory=pd.DataFrame)
-    suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
-    competition: pd.DataFrame = field(default_factory=pd.DataFrame)
-    competition_years: pd.DataFrame = field(default_factory=pd.DataFrame)
-    system_ends: pd.DataFrame = field(default_factory=pd.DataFrame)
-    factor_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
-    national: pd.DataFrame = field(default_factory=pd.DataFrame)
-    national_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
-    national_functions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    suppliers: _Detail = _Detail()
+    competition: _Detail = _Detail()
+    competition_years: _Detail = _Detail()
+    system_ends: _Detail = _Detail()
+    factor_coverage: _Detail = _Detail()
+    national: _Detail = _Detail()
+    national_suppliers: _Detail = _Detail()
+    national_functions: _Detail = _Detail()
     profile: Profile = field(default_factory=load_profile)
     as_of: dt.date = field(default_factory=dt.date.today)
+    #: Makes the detail tables not given, on the first read of one (the
+    #: scorer's; only reports and exports read them).
+    make_details: Callable[[], dict[str, pd.DataFrame]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self._details_lock = threading.Lock()
+
+    def _detail(self, name: str) -> pd.DataFrame:
+        """Detail table ``name``: given, made now from ``make_details``, or empty."""
+        with self._details_lock:
+            table = self.__dict__.get(f"_{name}")
+            if table is None:
+                made = self.make_details() if self.make_details is not None else {}
+                self.make_details = None  # let go of the procurement it holds
+                for t in DETAIL_TABLES:
+                    if self.__dict__.get(f"_{t}") is None:
+                        self.__dict__[f"_{t}"] = made.get(t, pd.DataFrame())
+                table = self.__dict__[f"_{name}"]
+            return table
 
     def __repr__(self) -> str:
         s = self.systems
@@ -295,7 +345,7 @@ def read_scores(directory: str | Path) -> ScoreResult:
     missing = [f"{t}.parquet" for t in TABLES if not (d / f"{t}.parquet").exists()]
     if missing:
         raise ConfigError(f"{d}: no scores here (missing {', '.join(missing)}); run `score` first")
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, Any] = {}
     for t in TABLES:
         table = read_table(d, t)  # required: a missing table raises, never None
         assert table is not None

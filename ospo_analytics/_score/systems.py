@@ -44,7 +44,7 @@ from .._lanes import Background
 from .alternatives import alternatives_for
 from .details import TableDtype
 from .link import link_positions
-from .ministries import prepare_procurement, score_ministries
+from .ministries import ministry_scores, prepare_procurement
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
 
 if TYPE_CHECKING:
@@ -313,6 +313,11 @@ def _where(df: pd.DataFrame, mask: pd.Series, limit: int = 5) -> str:
 # --------------------------------------------------------------------------- factors
 
 
+#: Procurement factors whose evidence waits for the rows behind each system:
+#: (factor id, its text, the text when unknown).
+_RowsLater = list[tuple[str, Any, str]]
+
+
 class _Factors:
     """Factor values and texts for one scoring run (arrays of length n_systems)."""
 
@@ -325,7 +330,8 @@ class _Factors:
     def set(self, f: str, value: np.ndarray, evidence: Any, driver: Any) -> None:
         value = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
         self.value[f] = value
-        self.evidence[f] = _series(_arrow(evidence))
+        if evidence is not None:  # else filled in later (_rows_evidence)
+            self.evidence[f] = _series(_arrow(evidence))
         # Driver text only where the factor is known.
         self.driver[f] = _series(pc.if_else(~np.isnan(value), _arrow(driver), _NULL))
 
@@ -518,10 +524,22 @@ def _supplier_names(sup_names: ExtensionArray, codes: np.ndarray) -> pd.Series:
 
 
 def _set_proc(
-    fx: _Factors, f: str, value: np.ndarray, prefix: Any, text: Any, fallback: str
+    fx: _Factors, f: str, value: np.ndarray, rows: _RowsLater, text: Any, fallback: str
 ) -> None:
-    """Set procurement factor ``f``: evidence is the rows, then ``text`` (``fallback`` if unknown)."""
-    fx.set(f, value, _after(prefix, ~np.isnan(value), text, fallback), text)
+    """Set procurement factor ``f``: evidence is the rows, then ``text`` (``fallback`` if unknown).
+
+    The rows are listed beside the factors (on a second core), so the
+    evidence is put together by :func:`_rows_evidence` once they are.
+    """
+    fx.set(f, value, None, text)
+    rows.append((f, text, fallback))
+
+
+def _rows_evidence(fx: _Factors, rows: _RowsLater, refs: pd.Series) -> None:
+    """Evidence of the procurement factors ``rows`` holds: ``refs`` (the rows), then the text."""
+    prefix = pc.fill_null(_arrow(_cat_txt("procurement rows ", refs)), "no linked procurement rows")
+    for f, text, fallback in rows:
+        fx.evidence[f] = _after(prefix, ~np.isnan(fx.value[f]), text, fallback)
 
 
 def _per_system(ufunc: np.ufunc, n: int, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -533,7 +551,7 @@ def _per_system(ufunc: np.ufunc, n: int, idx: np.ndarray, vals: np.ndarray) -> n
 
 
 def _l1_concentration(
-    fx: _Factors, pairs: _Pairs, sup_names: ExtensionArray, prefix: Any
+    fx: _Factors, pairs: _Pairs, sup_names: ExtensionArray, rows: _RowsLater
 ) -> tuple[np.ndarray, pd.Series]:
     """L1: the top supplier's share of spend; returns its code (-1: none) and name per system."""
     n = fx.n
@@ -548,7 +566,7 @@ def _l1_concentration(
     l1 = np.where(total > 0, top_spend / np.where(total > 0, total, 1), np.nan)
     top_name = _supplier_names(sup_names, top_sup)
     l1_txt = _cat_txt(_pct(l1), "% of ", _money(total), " to ", top_name)
-    _set_proc(fx, "L1", l1, prefix, l1_txt, "no amounts known")
+    _set_proc(fx, "L1", l1, rows, l1_txt, "no amounts known")
     return top_sup, top_name
 
 
@@ -557,7 +575,7 @@ def _l2_tenure(
     lp: dict[str, np.ndarray],
     top_sup: np.ndarray,
     top_name: pd.Series,
-    prefix: Any,
+    rows: _RowsLater,
     cap: float,
     as_of_year: int,
 ) -> np.ndarray:
@@ -612,11 +630,11 @@ def _l2_tenure(
             ),
         )
     )
-    _set_proc(fx, "L2", l2, prefix, l2_txt, "no award dates")
+    _set_proc(fx, "L2", l2, rows, l2_txt, "no award dates")
     return years
 
 
-def _l3_direct_share(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> None:
+def _l3_direct_share(fx: _Factors, lp: dict[str, np.ndarray], rows: _RowsLater) -> None:
     """L3: share of value awarded limited/direct (count share when no amounts)."""
     n = fx.n
     sys, amt, comp = lp["sys"], lp["amt"], lp["comp"]
@@ -649,7 +667,7 @@ def _l3_direct_share(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> No
         span,
         ")",
     )
-    _set_proc(fx, "L3", l3, prefix, l3_txt, "procurement method unknown")
+    _set_proc(fx, "L3", l3, rows, l3_txt, "procurement method unknown")
 
 
 def _top_direct(pairs: _Pairs, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -667,7 +685,7 @@ def _top_direct(pairs: _Pairs, n: int) -> tuple[np.ndarray, np.ndarray]:
     return max_direct, direct_sup
 
 
-def _l4_l5_bids_brand(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> None:
+def _l4_l5_bids_brand(fx: _Factors, lp: dict[str, np.ndarray], rows: _RowsLater) -> None:
     """L4 single-bid share of competitive awards, L5 any brand-name specification."""
     n = fx.n
     sys = lp["sys"]
@@ -680,7 +698,7 @@ def _l4_l5_bids_brand(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> N
     l4_txt = _cat_txt(
         _num_txt(c_one), " of ", _num_txt(c_all), " competitive awards had a single bid"
     )
-    _set_proc(fx, "L4", l4, prefix, l4_txt, "no competitive award with a known number of bids")
+    _set_proc(fx, "L4", l4, rows, l4_txt, "no competitive award with a known number of bids")
 
     # L5: any brand-name specification.
     br = lp["brand"]
@@ -689,18 +707,22 @@ def _l4_l5_bids_brand(fx: _Factors, lp: dict[str, np.ndarray], prefix: Any) -> N
     b_yes = np.bincount(sys[bk], weights=br[bk], minlength=n)
     l5 = np.where(b_all > 0, (b_yes > 0).astype(float), np.nan)
     l5_txt = _cat_txt(_num_txt(b_yes), " award(s) name a brand without 'or equivalent'")
-    _set_proc(fx, "L5", l5, prefix, l5_txt, "brand-name flag unknown")
+    _set_proc(fx, "L5", l5, rows, l5_txt, "brand-name flag unknown")
 
 
 def _procurement_factors(
     fx: _Factors,
     lp: dict[str, np.ndarray],
     sup_names: ExtensionArray,
-    refs: pd.Series,
+    rows: _RowsLater,
     profile: Profile,
     as_of_year: int,
 ) -> dict[str, Any]:
-    """Lock-in factors L1-L5 from the linked procurement rows, and per-system facts."""
+    """Lock-in factors L1-L5 from the linked procurement rows, and per-system facts.
+
+    Their evidence waits in ``rows`` for the rows behind each system (see
+    :func:`_rows_evidence`).
+    """
     n = fx.n
     sys = lp["sys"]
     n_contracts = np.bincount(sys, minlength=n)
@@ -709,16 +731,15 @@ def _procurement_factors(
     amt_known = ~np.isnan(amt)
     spend_total = np.bincount(sys[amt_known], weights=amt[amt_known], minlength=n)
     spend_total = np.where(np.bincount(sys[amt_known], minlength=n) > 0, spend_total, np.nan)
-    prefix = pc.fill_null(_arrow(_cat_txt("procurement rows ", refs)), "no linked procurement rows")
 
     pairs = _supplier_pairs(lp, len(sup_names) + 1)
     n_sup = np.bincount(pairs.sys[~pairs.no_sup], minlength=n)
-    top_sup, top_name = _l1_concentration(fx, pairs, sup_names, prefix)
+    top_sup, top_name = _l1_concentration(fx, pairs, sup_names, rows)
     cap = float(profile["lockin"]["scales"]["tenure_cap_years"])
-    years = _l2_tenure(fx, lp, top_sup, top_name, prefix, cap, as_of_year)
-    _l3_direct_share(fx, lp, prefix)
+    years = _l2_tenure(fx, lp, top_sup, top_name, rows, cap, as_of_year)
+    _l3_direct_share(fx, lp, rows)
     max_direct, direct_sup = _top_direct(pairs, n)
-    _l4_l5_bids_brand(fx, lp, prefix)
+    _l4_l5_bids_brand(fx, lp, rows)
     return {
         "spend_total": np.where(has_rows, spend_total, np.nan),
         "n_contracts": n_contracts,
@@ -1270,11 +1291,15 @@ def score(
     # procurement half needs no system score: it overlaps the systems' scoring.
     ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
     links_coded = links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids))
-    prepared = Background(prepare_procurement, proc.assign(**coded), links_coded, prof)
-    refs = _row_refs(lp, proc, n)
+    prepared = Background(prepare_procurement, proc.assign(**coded), links_coded, prof, False)
+    # The rows behind each system, listed for the evidence only, overlap the
+    # procurement factors.
+    refs = Background(_row_refs, lp, proc, n)
 
     fx = _Factors(n)
-    pinfo = _procurement_factors(fx, lp, sup_names, refs, prof, as_of.year)
+    rows: _RowsLater = []
+    pinfo = _procurement_factors(fx, lp, sup_names, rows, prof, as_of.year)
+    _rows_evidence(fx, rows, refs.result())
     ifx, iinfo, alt, rinfo = lane.result()
     fx.update(ifx)
     _supplier_factors(fx, inv, pinfo, prof)
@@ -1284,8 +1309,7 @@ def score(
     factors = _factor_table(inv, fx, scores)
     systems = _systems_table(inv, fx, scores, pinfo, iinfo, rinfo, alt, prof)
 
-    details: dict[str, pd.DataFrame] = {}
-    ministries, opportunities = score_ministries(
+    ministries, opportunities, make_details = ministry_scores(
         inventory=inv,
         procurement=proc,
         links=links_coded,
@@ -1294,8 +1318,7 @@ def score(
         profile=prof,
         as_of=as_of,
         factors=factors,
-        details=details,
-        prepared=prepared.result(),
+        prepared=prepared,
     )
     return ScoreResult(
         systems=systems,
@@ -1303,7 +1326,7 @@ def score(
         ministries=ministries,
         opportunities=opportunities,
         links=links,
-        **details,
+        make_details=make_details,
         profile=prof,
         as_of=as_of,
     )
