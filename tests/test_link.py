@@ -111,3 +111,18 @@ def test_missing_optional_columns_and_empty_tables(inventory):
     empty = link_procurement(inventory, p.iloc[:0])
     assert list(empty.columns) == ["proc_index", "system_id", "link_method", "link_confidence"]
     assert empty.empty
+
+
+def test_ids_hashed_by_the_caller_give_the_same_links(inventory):
+    # score() hashes procurement's system ids once and hands the codes in.
+    from ospo_analytics._score.link import link_positions
+
+    p = _proc(
+        system_id=[" fin-01 ", None, "TAX-01", "", "tax-99", "TAX-01"],
+        system_name=[None, "payroll system", None, None, None, None],
+        ministry=["Finance", "Finance", "Tax", "Tax", "Tax", "Tax"],
+    )
+    plain, pos = link_positions(inventory, p)
+    given, pos2 = link_positions(inventory, p, ids=pd.factorize(p["system_id"]))
+    pd.testing.assert_frame_equal(plain, given, check_exact=True)
+    assert pos.tolist() == pos2.tolist() == [0, 0, 2, -1, -1, 2]

@@ -17,7 +17,7 @@ uses one ``cdist`` per ministry, so the cost grows with distinct names, not rows
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,8 +30,12 @@ from .profile import Profile, load_profile
 LINK_METHODS = ("system_id", "system_name", "vendor+ministry", "unlinked")
 
 
-def _codes_and_norm(s: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _codes_and_norm(
+    s: pd.Series | None, n: int, factorized: tuple[np.ndarray, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Factorise ``s`` and normalise its unique values.
+
+    ``factorized`` is ``pd.factorize(s)`` when the caller has it already.
 
     Returns
     -------
@@ -42,7 +46,7 @@ def _codes_and_norm(s: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray
     """
     if s is None:
         return np.full(n, -1, dtype=np.int64), np.array([], dtype=object)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = factorized or pd.factorize(s, use_na_sentinel=True)
     u = (
         pd.Series(uniques, dtype="string")
         .str.casefold()
@@ -159,14 +163,16 @@ def _fuzzy_link(
 
 
 def _id_matches(
-    inventory: pd.DataFrame, procurement: pd.DataFrame
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame,
+    ids: tuple[np.ndarray, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 1: rows whose ``system_id`` is an inventory id (after normalising).
 
     Returns the mask of matched rows and their inventory positions.
     """
     n, n_inv = len(procurement), len(inventory)
-    p_codes, p_uniq = _codes_and_norm(_col(procurement, "system_id"), n)
+    p_codes, p_uniq = _codes_and_norm(_col(procurement, "system_id"), n, ids)
     if not (n and n_inv and len(p_uniq)):
         return np.zeros(n, dtype=bool), np.zeros(0, dtype=np.int64)
     i_codes, i_uniq = _codes_and_norm(_col(inventory, "system_id"), n_inv)
@@ -260,7 +266,10 @@ def _record(
 
 
 def link_positions(
-    inventory: pd.DataFrame, procurement: pd.DataFrame, profile: Profile | None = None
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame,
+    profile: Profile | None = None,
+    ids: tuple[np.ndarray, Any] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Link procurement rows to inventory systems.
 
@@ -270,6 +279,9 @@ def link_positions(
         Canonical tables.
     profile : Profile, optional
         Scoring profile (``[linking]`` thresholds); default profile if None.
+    ids : (codes, uniques), optional
+        ``pd.factorize`` of procurement's ``system_id``, when the caller has
+        it already (a million-row hash saved).
 
     Returns
     -------
@@ -287,7 +299,7 @@ def link_positions(
     conf = np.zeros(n)
 
     # 1. system id.
-    hit, target = _id_matches(inventory, procurement)
+    hit, target = _id_matches(inventory, procurement, ids)
     pos[hit] = target
     method[hit] = 0
     conf[hit] = 1.0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, overload
 import pandas as pd
 
 from .._config import ConfigError
+from .._lanes import Background
 from .._processed import (
     CANONICAL,
     atomic_write,
@@ -276,7 +277,11 @@ class ScoreResult:
         """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
+        # The detail tables are made on a second core while the others are written.
+        details = Background(self._detail, DETAIL_TABLES[0]) if self.make_details else None
         for name in TABLES:
+            if details is not None and name in DETAIL_TABLES:
+                details.result()
             write_table(d, name, getattr(self, name))
         atomic_write(
             d / "profile_used.toml", lambda p: Path(p).write_text(self.profile.text, "utf-8")

@@ -1106,8 +1106,15 @@ def _as_profile(profile: Profile | str | Path | None) -> Profile:
     return load_profile(profile)
 
 
-def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame) -> pd.DataFrame:
+def systems_from_procurement(
+    inventory: pd.DataFrame,
+    procurement: pd.DataFrame,
+    ids: tuple[np.ndarray, Any] | None = None,
+) -> pd.DataFrame:
     """Systems named in procurement (by ``system_id``) but absent from the inventory.
+
+    ``ids`` is ``pd.factorize`` of procurement's ``system_id`` when the caller
+    has it already.
 
     Real exports often come without an inventory (an OCDS feed, the US IT
     Dashboard's investments): each such system still gets its commercial
@@ -1120,7 +1127,7 @@ def systems_from_procurement(inventory: pd.DataFrame, procurement: pd.DataFrame)
         return inventory.iloc[0:0]
     # String work on the distinct ids only (a million contracts, a few
     # thousand systems).
-    codes, uniq = pd.factorize(procurement["system_id"].astype("string"))
+    codes, uniq = ids or pd.factorize(procurement["system_id"].astype("string"))
     u = pd.Series(uniq, dtype="string").str.strip()
     known = inventory["system_id"].astype("string").str.strip().str.casefold().dropna()
     # Index look-up: pandas' string isin is ~20x slower here.
@@ -1276,14 +1283,16 @@ def score(
     proc = procurement[[c for c in PROCUREMENT_COLUMNS if c in procurement.columns]]
     proc = proc.reset_index(drop=True)
     inv = inventory.reset_index(drop=True)
+    # Procurement's system ids, hashed once for both look-ups below.
+    sids = pd.factorize(proc["system_id"].astype("string")) if "system_id" in proc else None
     if prof["linking"].get("systems_from_procurement", True):
-        inv = pd.concat([inv, systems_from_procurement(inv, proc)], ignore_index=True)
+        inv = pd.concat([inv, systems_from_procurement(inv, proc, sids)], ignore_index=True)
     n = len(inv)
     # The inventory's factors need nothing from procurement: on a second core
     # they overlap linking and the procurement factors.
     lane = Background(_inventory_lane, inv, prof)
 
-    links, pos = link_positions(inv, proc, prof)
+    links, pos = link_positions(inv, proc, prof, sids)
     lp, sup_names, coded = _proc_frame(proc, pos, as_of)
     # The ministry step gets the linked ids as codes into the inventory ids
     # (unique, checked above), and supplier / method as the codes found above:
