@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "sha256_file",
     "write_meta",
     "write_table",
+    "write_tables",
 ]
 
 CANONICAL: tuple[str, ...] = ("inventory", "procurement", "questionnaire")
@@ -86,6 +87,47 @@ def sha256_file(path: str | Path) -> str:
 def write_table(folder: str | Path, name: str, df: pd.DataFrame) -> Path:
     """Write ``<folder>/<name>.parquet`` atomically (no index)."""
     return atomic_write(Path(folder) / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+
+
+def write_tables(
+    folder: str | Path, tables: Iterable[tuple[str, Callable[[], pd.DataFrame]]]
+) -> None:
+    """Write ``<folder>/<name>.parquet`` for each ``(name, make)``; no old file is
+    replaced unless every table was made and written.
+
+    ``make`` is called when its table is written, so a table still being made
+    (on a second core) is waited for only then. A failure leaves the folder as
+    it was: the scores of one run never sit beside another run's tables.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_tables(d, [("a", lambda: pd.DataFrame({"x": [1]}))])
+    >>> def broken():
+    ...     raise ValueError("no table")
+    >>> write_tables(d, [("a", lambda: pd.DataFrame({"x": [2]})), ("b", broken)])
+    Traceback (most recent call last):
+    ValueError: no table
+    >>> sorted(p.name for p in d.iterdir()), pd.read_parquet(d / "a.parquet")["x"].tolist()
+    (['a.parquet'], [1])
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, make in tables:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.parquet.", suffix=".tmp")
+            os.close(fd)
+            staged.append((tmp, folder / f"{name}.parquet"))
+            make().to_parquet(tmp, index=False)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:

@@ -162,6 +162,28 @@ def test_detail_tables_are_made_on_first_read_once_and_equal_the_ministry_step(
     assert res.make_details is None  # the procurement it held is let go
 
 
+def test_scores_written_with_detail_tables_that_fail_replace_nothing(tmp_path):
+    # to_parquet makes the detail tables while it writes the others: if making
+    # them fails, the folder keeps the last good run's tables, and no temp file.
+    folder = build_country(tmp_path / "processed", n_systems=30, n_rows=3000)
+    inv = pd.read_parquet(folder / "inventory.parquet")
+    proc = pd.read_parquet(folder / "procurement.parquet")
+    good = score(inv, proc, as_of=dt.date(2025, 1, 1))
+    out = tmp_path / "scores"
+    good.to_parquet(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {f"{t}.parquet" for t in DETAIL_TABLES} <= before.keys()
+
+    def broken():
+        raise RuntimeError("detail tables failed")
+
+    bad = score(inv.head(10), proc, as_of=dt.date(2024, 1, 1))
+    bad.make_details = broken  # in place of the scorer's
+    with pytest.raises(RuntimeError, match="detail tables failed"):
+        bad.to_parquet(out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_prefetched_items_come_in_order_and_a_failure_where_it_happened(monkeypatch):
     monkeypatch.setattr(lanes, "ENABLED", True)
     monkeypatch.setattr(lanes, "_spare_core", lambda: True)

@@ -7,6 +7,7 @@ import html
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -21,7 +22,7 @@ from .._processed import (
     read_table,
     sha256_file,
     write_meta,
-    write_table,
+    write_tables,
 )
 from .details import DETAIL_TABLES
 from .profile import Profile, load_profile
@@ -276,13 +277,16 @@ class ScoreResult:
             The directory.
         """
         d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        # The detail tables are made on a second core while the others are written.
+        # The detail tables are made on a second core while the others are
+        # written; if making them fails, no table of the folder is replaced.
         details = Background(self._detail, DETAIL_TABLES[0]) if self.make_details else None
-        for name in TABLES:
+
+        def table(name: str) -> pd.DataFrame:
             if details is not None and name in DETAIL_TABLES:
-                details.result()
-            write_table(d, name, getattr(self, name))
+                details.result()  # its error, raised where it happened
+            return getattr(self, name)
+
+        write_tables(d, [(name, partial(table, name)) for name in TABLES])
         atomic_write(
             d / "profile_used.toml", lambda p: Path(p).write_text(self.profile.text, "utf-8")
         )
