@@ -107,11 +107,10 @@ def test_ministries_from_prepared_procurement_equal_plain_call(tmp_path):
         as_of=dt.date(2025, 1, 1),
         factors=res.factors,
     )
-    d1: dict[str, pd.DataFrame] = {}
-    d2: dict[str, pd.DataFrame] = {}
-    m1, o1 = score_ministries(procurement=proc, links=res.links, details=d1, **kw)
+    m1, o1, make1 = score_ministries(procurement=proc, links=res.links, **kw)
     pp = prepare_procurement(proc, res.links, prof)
-    m2, o2 = score_ministries(procurement=None, links=None, details=d2, prepared=pp, **kw)
+    m2, o2, make2 = score_ministries(procurement=None, links=None, prepared=pp, **kw)
+    d1, d2 = make1(), make2()
     pd.testing.assert_frame_equal(m1, m2, check_exact=True)
     pd.testing.assert_frame_equal(o1, o2, check_exact=True)
     assert d1.keys() == d2.keys() == set(DETAIL_TABLES)
@@ -143,8 +142,7 @@ def test_detail_tables_are_made_on_first_read_once_and_equal_the_ministry_step(
     res = score(inv, proc, as_of=dt.date(2025, 1, 1))
     assert calls == []
     assert len(res.suppliers) > 0 and calls == [1]
-    eager: dict[str, pd.DataFrame] = {}
-    score_ministries(
+    _, _, make_details = score_ministries(
         inventory=inv,
         procurement=proc,
         links=res.links,
@@ -153,8 +151,8 @@ def test_detail_tables_are_made_on_first_read_once_and_equal_the_ministry_step(
         profile=res.profile,
         as_of=dt.date(2025, 1, 1),
         factors=res.factors,
-        details=eager,
     )
+    eager = make_details()
     calls.clear()
     for name in DETAIL_TABLES:
         pd.testing.assert_frame_equal(getattr(res, name), eager[name], check_exact=True)

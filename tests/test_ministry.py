@@ -68,7 +68,7 @@ def systems(rows: list[dict]) -> pd.DataFrame:
 
 
 def run(procurement=None, inventory=None, links=None, systems_=None, questionnaire=None, **prof):
-    m, o = score_ministries(
+    m, o, _ = score_ministries(
         inventory, procurement, links, systems_, questionnaire, profile(**prof), AS_OF
     )
     return m.set_index("ministry"), o
@@ -382,7 +382,7 @@ def test_every_ministry_once_and_unknowns_stay_na():
     p = proc([{"ministry": "Proc only", "supplier": "X", "amount": 5.0}])
     i = inv([{"system_id": "S1", "system_name": "Pay", "ministry": "Inv only"}])
     q = pd.DataFrame({"ministry": ["Quest only"], "point": ["GOV-1"], "answer": ["yes"]})
-    m, o = score_ministries(i, p, None, None, q, profile(), AS_OF)
+    m, o, _ = score_ministries(i, p, None, None, q, profile(), AS_OF)
     assert sorted(m["ministry"]) == ["Inv only", "Proc only", "Quest only"]
     assert m["ministry"].is_unique
     m = m.set_index("ministry")
@@ -408,7 +408,7 @@ def test_every_ministry_once_and_unknowns_stay_na():
 
 
 def test_empty_inputs_give_empty_tables_with_columns():
-    m, o = score_ministries(None, empty_frame("procurement"), None, None, None, profile(), AS_OF)
+    m, o, _ = score_ministries(None, empty_frame("procurement"), None, None, None, profile(), AS_OF)
     assert len(m) == 0 and len(o) == 0
     assert {"ministry", "hhi_it", "readiness_stage", "actions"} <= set(m.columns)
     assert {"kind", "ministry", "category", "system_id", "description", "value", "rank"} <= set(
@@ -435,8 +435,8 @@ def test_row_order_does_not_change_results():
         ]
     ]
     p = proc(rows)
-    a, _ = score_ministries(None, p, None, None, None, profile(), AS_OF)
-    b, _ = score_ministries(
+    a, _, _ = score_ministries(None, p, None, None, None, profile(), AS_OF)
+    b, _, _ = score_ministries(
         None, p.iloc[::-1].reset_index(drop=True), None, None, None, profile(), AS_OF
     )
     pd.testing.assert_frame_equal(a, b)
@@ -804,7 +804,7 @@ def test_real_us_it_dashboard_contracts():
             "method": compete.map({"Y": "open", "N": "direct"}).astype("string"),
         }
     )
-    m, _ = score_ministries(None, p, None, None, None, profile(), AS_OF)
+    m, _, _ = score_ministries(None, p, None, None, None, profile(), AS_OF)
     assert m["ministry"].is_unique
     assert set(m["ministry"]) == set(raw["Agency Name"].dropna().str.strip())
     assert m["n_contracts"].sum() == raw["Agency Name"].notna().sum()  # nothing dropped

@@ -566,7 +566,7 @@ def test_process_level_single_bid_rate_beside_award_level(tmp_path):
     two_bids["tender"] = {**two_bids["tender"], "numberOfTenderers": 2}
     res = read_ocds(_write(tmp_path, [one_bid_many_lots, two_bids]), _cfg(tmp_path))
     assert res.table["process_id"].tolist().count("ocds-t-1") == 3
-    m, _ = score_ministries(
+    m, _, _ = score_ministries(
         None, res.table, None, None, None, load_profile(),
         pd.Timestamp("2021-01-01"),
     )  # fmt: skip

@@ -32,7 +32,7 @@ def _no_ministries(**kw):
 def _no_ministry_scoring(request, monkeypatch):
     """The per-ministry part has its own tests; skip it here to keep these fast."""
     if request.node.name not in _WITH_MINISTRIES:
-        monkeypatch.setattr(_score, "ministry_scores", _no_ministries)
+        monkeypatch.setattr(_score, "score_ministries", _no_ministries)
 
 
 def make(table: str, rows: list[dict]) -> pd.DataFrame:
@@ -821,7 +821,7 @@ def demo_result():
     cfg = load_config(root=root)
     inp = load.load_inputs(cfg, progress=False)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_score, "ministry_scores", _no_ministries)
+        mp.setattr(_score, "score_ministries", _no_ministries)
         return score(inp.inventory.table, inp.procurement.table, as_of=cfg.as_of)
 
 

@@ -49,7 +49,6 @@ __all__ = [
     "it_rows",
     "known_band",
     "ministry_details",
-    "procurement_details",
     "open_flag",
 ]
 
@@ -622,23 +621,6 @@ def known_band(band: pd.Series) -> pd.Series:
     return band.astype("string").isin(list(KNOWN_BANDS)).fillna(False).astype(bool)
 
 
-def procurement_details(proc: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The detail tables made from procurement alone (suppliers, competition,
-    competition per year): the scorer makes them before the systems are scored.
-
-    Parameters
-    ----------
-    proc : DataFrame
-        Prepared procurement of :mod:`.ministries`.
-    """
-    it = it_rows(proc)
-    return {
-        "suppliers": _suppliers(it),
-        "competition": _competition(it),
-        "competition_years": _competition_years(it),
-    }
-
-
 def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
     """Systems, ministries running them and their spend per function (category)."""
     d = pd.DataFrame(
@@ -668,7 +650,6 @@ def ministry_details(
     factors: pd.DataFrame | None,
     as_of: dt.date,
     n_ministries: int | None = None,
-    from_procurement: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The detail tables of every ministry (see the module docstring).
 
@@ -687,8 +668,6 @@ def ministry_details(
     n_ministries : int, optional
         Ministries scored (for ``national``); default the ministries named in
         procurement or the inventory.
-    from_procurement : dict, optional
-        :func:`procurement_details` of ``proc``, when already made.
 
     Returns
     -------
@@ -713,7 +692,9 @@ def ministry_details(
     """
     it = it_rows(proc)
     return {
-        **(procurement_details(proc) if from_procurement is None else from_procurement),
+        "suppliers": _suppliers(it),
+        "competition": _competition(it),
+        "competition_years": _competition_years(it),
         "system_ends": _system_ends(ends, as_of),
         "factor_coverage": _factor_coverage(factors, sysf),
         "national": _national(it, sysf, n_ministries),

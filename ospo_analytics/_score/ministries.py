@@ -41,7 +41,6 @@ from .details import (
     known_band,
     ministry_details,
     open_flag,
-    procurement_details,
 )
 from .profile import READINESS_INDICATORS, complete_profile
 
@@ -399,24 +398,18 @@ class PreparedProcurement:
     proc: pd.DataFrame  # see _prepare_procurement
     it: pd.DataFrame  # its IT rows (details.it_rows), filtered once
     indicators: pd.DataFrame  # per ministry: _procurement_indicators
-    details: dict[str, pd.DataFrame] | None  # details.procurement_details, when asked for
 
 
 def prepare_procurement(
     procurement: pd.DataFrame | None,
     links: pd.DataFrame | None,
     profile: Any,
-    details: bool = True,
 ) -> PreparedProcurement:
-    """The procurement half of :func:`score_ministries` (same parameters;
-    ``details``: make the detail tables that come from procurement alone)."""
+    """The procurement half of :func:`score_ministries` (same parameters)."""
     proc = _prepare_procurement(procurement, links)
     it = it_rows(proc)
     return PreparedProcurement(
-        proc,
-        it,
-        _procurement_indicators(proc, it, _profile_section(profile)),
-        procurement_details(it) if details else None,
+        proc, it, _procurement_indicators(proc, it, _profile_section(profile))
     )
 
 
@@ -1320,6 +1313,17 @@ def _indicator_table(
     return m.reset_index()
 
 
+def _opportunities(
+    sysf: pd.DataFrame, ends: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
+) -> pd.DataFrame:
+    """Duplication, exit-window and replacement opportunities, ranked within each kind."""
+    found = pd.concat(
+        [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
+        ignore_index=True,
+    )
+    return _conform(found).reset_index(drop=True)
+
+
 def score_ministries(
     inventory: pd.DataFrame | None,
     procurement: pd.DataFrame | None,
@@ -1329,9 +1333,8 @@ def score_ministries(
     profile: Any,
     as_of: dt.date,
     factors: pd.DataFrame | None = None,
-    details: dict[str, pd.DataFrame] | None = None,
-    prepared: PreparedProcurement | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prepared: PreparedProcurement | Background[PreparedProcurement] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Callable[[], dict[str, pd.DataFrame]]]:
     """Score every ministry and list cross-ministry and exit opportunities.
 
     Parameters
@@ -1356,10 +1359,7 @@ def score_ministries(
         Analysis date; exit windows count forward from it.
     factors : DataFrame, optional
         The scorer's long factor table (for ``factor_coverage``).
-    details : dict, optional
-        When given, filled with the detail tables of :mod:`.details`
-        (suppliers, competition, system ends, factor coverage).
-    prepared : PreparedProcurement, optional
+    prepared : PreparedProcurement or Background of it, optional
         :func:`prepare_procurement` of ``procurement`` and ``links``, made
         beforehand (the scorer makes it while it scores the systems); the
         two tables are then not read again.
@@ -1371,60 +1371,24 @@ def score_ministries(
     opportunities : DataFrame
         ``kind`` in ``duplication``, ``exit_window``, ``replacement``; ``rank``
         runs within each kind (1 = first to act on).
+    make_details : callable
+        Makes the detail tables of :mod:`.details` (suppliers, competition,
+        system ends, factor coverage, national totals) when called. Only the
+        reports read them, so an analyst who scores in a notebook and looks
+        at the systems does not wait for them (about a third of the scoring
+        work on a national feed).
 
     Raises
     ------
     ValueError
         When a profile value is unusable (the message names the key).
     """
-    ministries, opportunities, make_details = ministry_scores(
-        inventory, procurement, links, systems, questionnaire, profile, as_of, factors, prepared
-    )
-    if details is not None:
-        details.update(make_details())
-    return ministries, opportunities
-
-
-def _opportunities(
-    sysf: pd.DataFrame, ends: pd.DataFrame, prof: dict[str, Any], as_of: dt.date
-) -> pd.DataFrame:
-    """Duplication, exit-window and replacement opportunities, ranked within each kind."""
-    found = pd.concat(
-        [_duplication(sysf), _exit_windows(ends, sysf, prof, as_of), _replacements(sysf, prof)],
-        ignore_index=True,
-    )
-    return _conform(found).reset_index(drop=True)
-
-
-def ministry_scores(
-    inventory: pd.DataFrame | None,
-    procurement: pd.DataFrame | None,
-    links: pd.DataFrame | None,
-    systems: pd.DataFrame | None,
-    questionnaire: pd.DataFrame | None,
-    profile: Any,
-    as_of: dt.date,
-    factors: pd.DataFrame | None = None,
-    prepared: PreparedProcurement | Background[PreparedProcurement] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, Callable[[], dict[str, pd.DataFrame]]]:
-    """:func:`score_ministries`, with the detail tables left to be made.
-
-    Returns
-    -------
-    ministries, opportunities : DataFrame
-        As :func:`score_ministries`.
-    make_details : callable
-        Makes the detail tables of :mod:`.details` when called. Only the
-        reports read them, so an analyst who scores in a notebook and looks at
-        the systems does not wait for them (about a third of the scoring work
-        on a national feed).
-    """
     prof = _profile_section(profile)
     sysf = _prepare_systems(inventory, systems)
     qgroups = _questionnaire_groups(questionnaire)
     if isinstance(prepared, Background):
         prepared = prepared.result()
-    pp = prepared or prepare_procurement(procurement, links, profile, details=False)
+    pp = prepared or prepare_procurement(procurement, links, profile)
     proc = pp.proc
     index = _ministry_index(proc, sysf, qgroups)
     ends = contract_ends(proc, sysf)
@@ -1439,6 +1403,6 @@ def ministry_scores(
     n_ministries = len(index)
 
     def make_details() -> dict[str, pd.DataFrame]:
-        return ministry_details(pp.it, sysf, ends, factors, as_of, n_ministries, pp.details)
+        return ministry_details(pp.it, sysf, ends, factors, as_of, n_ministries)
 
     return ministries, opportunities, make_details

@@ -44,7 +44,7 @@ from .._lanes import Background
 from .alternatives import alternatives_for
 from .details import TableDtype
 from .link import link_positions
-from .ministries import ministry_scores, prepare_procurement
+from .ministries import prepare_procurement, score_ministries
 from .profile import LOCKIN_FACTORS, REUSE_FACTORS, Profile, load_profile
 
 if TYPE_CHECKING:
@@ -1300,7 +1300,7 @@ def score(
     # procurement half needs no system score: it overlaps the systems' scoring.
     ids = pd.CategoricalDtype(pd.Index(inv["system_id"].astype("string").array))
     links_coded = links.assign(system_id=pd.Categorical.from_codes(pos, dtype=ids))
-    prepared = Background(prepare_procurement, proc.assign(**coded), links_coded, prof, False)
+    prepared = Background(prepare_procurement, proc.assign(**coded), links_coded, prof)
     # The rows behind each system, listed for the evidence only, overlap the
     # procurement factors.
     refs = Background(_row_refs, lp, proc, n)
@@ -1318,7 +1318,7 @@ def score(
     factors = _factor_table(inv, fx, scores)
     systems = _systems_table(inv, fx, scores, pinfo, iinfo, rinfo, alt, prof)
 
-    ministries, opportunities, make_details = ministry_scores(
+    ministries, opportunities, make_details = score_ministries(
         inventory=inv,
         procurement=proc,
         links=links_coded,
