@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "META_FILE",
     "ProcessedError",
     "atomic_write",
+    "atomic_writes",
     "read_csv",
     "read_meta",
     "read_table",
@@ -62,17 +64,46 @@ def atomic_write(target: Path, write: Callable[[str], Any]) -> Path:
     >>> p.read_text(), sorted(x.name for x in d.iterdir())
     ('ok', ['x.txt'])
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    return atomic_writes([(Path(target), write)])[0]
+
+
+def atomic_writes(writes: Iterable[tuple[Path, Callable[[str], Any]]]) -> list[Path]:
+    """Write each ``(target, write)`` through a temporary file in its folder; rename
+    them all only when every write succeeded.
+
+    ``writes`` is consumed as the files are written, so a ``write`` may wait
+    for its content (made on a second core) until its turn. A failure removes
+    the temporary files and replaces no target.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> def fails(tmp):
+    ...     raise OSError("disk full")
+    >>> atomic_writes([(d / "a.txt", lambda tmp: pathlib.Path(tmp).write_text("a")),
+    ...                (d / "b.txt", fails)])
+    Traceback (most recent call last):
+    OSError: disk full
+    >>> sorted(x.name for x in d.iterdir())
+    []
+    """
+    staged: list[tuple[str, Path]] = []
     try:
-        write(tmp)
-        os.replace(tmp, target)
+        for target, write in writes:
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            staged.append((tmp, target))
+            write(tmp)
+        for tmp, target in staged:
+            os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+    return [target for _, target in staged]
 
 
 def sha256_file(path: str | Path) -> str:
@@ -114,20 +145,14 @@ def write_tables(
     (['a.parquet'], [1])
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, make in tables:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.parquet.", suffix=".tmp")
-            os.close(fd)
-            staged.append((tmp, folder / f"{name}.parquet"))
-            make().to_parquet(tmp, index=False)
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    except BaseException:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise
+    folder.mkdir(parents=True, exist_ok=True)  # an empty list still makes it
+    atomic_writes(
+        (folder / f"{name}.parquet", partial(_write_parquet, make)) for name, make in tables
+    )
+
+
+def _write_parquet(make: Callable[[], pd.DataFrame], path: str) -> None:
+    make().to_parquet(path, index=False)
 
 
 def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
