@@ -351,8 +351,10 @@ def normalise_licence(name: str | None, url: str | None = None) -> tuple[str | N
         text is not a licence we recognise; ``(None, None)`` when blank.
         Never raises.
     """
-    text = unicodedata.normalize("NFKC", name or "").replace("\u00a0", " ").strip()
-    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text)
+    # Zero-width characters go before the strip: a cell of only spaces and
+    # zero-width spaces is blank, as the cell cleaner reads it.
+    text = unicodedata.normalize("NFKC", name or "").replace("\u00a0", " ")
+    text = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", text).strip()
     found = None
     if text and len(text) <= _MAX_LEN:
         found = _from_name(text)
