@@ -215,7 +215,9 @@ def cluster_vendors(
     uf = _UnionFind(len(keys))
     for i, j in _fuzzy_edges(keys, float(threshold)):
         uf.union(i, j)
-    comp = np.array([uf.find(key_pos[k]) for k in keys_per_raw])
+    # Each key's component once; names reach theirs through their key's position.
+    comp_of_key = np.array([uf.find(i) for i in range(len(keys))], dtype=np.int64)
+    comp = comp_of_key[np.fromiter(map(key_pos.__getitem__, keys_per_raw), np.int64, len(raw))]
 
     frame = pd.DataFrame(
         {
@@ -230,9 +232,10 @@ def cluster_vendors(
     display = _display_names(frame, alias_display)
     frame = frame.join(display, on="_comp")
 
+    # Lists: iterating a text Series goes through pandas cell by cell.
     frame["match_score"] = [
         100.0 if k == d else float(fuzz.token_sort_ratio(k, d))
-        for k, d in zip(frame["normalised"], frame["_display_key"], strict=True)
+        for k, d in zip(normalised, frame["_display_key"].tolist(), strict=True)
     ]
     frame["method"] = np.where(
         frame["_alias"],
@@ -311,11 +314,13 @@ def _display_names(frame: pd.DataFrame, alias_display: dict[str, str]) -> pd.Dat
     )
     display = ranked.groupby("_comp", sort=False).first()[["supplier_raw", "_key"]]
     display.columns = ["supplier", "_display_key"]
-    comp_keys = frame.groupby("_comp")["_key"].agg(lambda k: sorted(set(k)))
-    for c, ks in comp_keys.items():
-        hit = sorted(k for k in ks if k in alias_display)
-        if hit:
-            display.loc[c, ["supplier", "_display_key"]] = [alias_display[hit[0]], hit[0]]
+    if alias_display:
+        # A component holding an alias target is named by it (the first
+        # target in order, when it holds several).
+        hits = frame.loc[frame["_key"].isin(list(alias_display)), ["_comp", "_key"]]
+        first = hits.sort_values("_key").groupby("_comp", sort=False)["_key"].first()
+        for c, k in zip(first.index.tolist(), first.tolist(), strict=True):
+            display.loc[c, ["supplier", "_display_key"]] = [alias_display[k], k]
     return display
 
 
