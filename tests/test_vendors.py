@@ -292,3 +292,17 @@ def test_counted_spellings_cluster_as_the_rows_they_stand_for(dtype):
     assert by_rows.loc[by_rows["supplier_raw"] == "Oracle Corp.", "supplier"].item() == (
         "Oracle Corp."
     )
+
+
+def test_a_cluster_holding_two_alias_targets_is_named_by_the_first_in_order():
+    """Two alias targets that merge fuzzily make one cluster, named by the
+    target whose key sorts first, whatever the row counts or input order."""
+    aliases = {"HP Ent": "Hewlett Packard Enterprises", "HPE": "Hewlett Packard Enterprise"}
+    names = ["HP Ent", "HPE", "HP Ent", "Acme Corp"]
+    for order in (names, names[::-1]):
+        t = cluster_vendors(pd.Series(order), aliases=aliases)
+        hp = t[t["supplier_raw"].isin(["HP Ent", "HPE"])]
+        assert hp["cluster_id"].nunique() == 1
+        assert set(hp["supplier"]) == {"Hewlett Packard Enterprise"}
+        assert set(hp["method"]) == {"alias"}
+        assert t.loc[t["supplier_raw"] == "Acme Corp", "supplier"].item() == "Acme Corp"
