@@ -622,11 +622,12 @@ def test_currency_of_the_cells_picked_on_raw_text_equals_every_cell_parsed(dtype
     assert C.detect_currency(s.iloc[:0]).empty
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(24))
 def test_plain_numbers_fast_path_equals_the_general_parser(seed):
-    """Plain numbers skip the general parser; values, problems and currencies
-    stay those of the general parser, whatever else the column holds (the
-    plain decimal dots still decide the ambiguous "1.234")."""
+    """Plain numbers and the other shapes that fix their decimal mark skip
+    the general parser; values, problems and currencies stay those of the
+    general parser, whatever else the column holds (the marks they fix still
+    decide the ambiguous "1.234" and "1,234")."""
     import numpy as np
 
     from ospo_analytics._clean.cells import _parse_number_text, _parse_number_text_all
@@ -643,6 +644,20 @@ def test_plain_numbers_fast_path_equals_the_general_parser(seed):
         lambda: f"{rng.integers(1, 999)}.{digits(3)}",  # ambiguous: 1234 or 1.234
         lambda: f"{rng.integers(1, 999)},{digits(2)}",  # decimal comma
         lambda: f"{rng.integers(1, 999)},{digits(3)},{digits(3)}.{digits(2)}",
+        # Shapes that fix their own mark: decimal comma, grouped in threes.
+        lambda: (
+            f"{rng.choice(['', '-'])}{digits(rng.integers(1, 20))},{digits(rng.integers(1, 8))}"
+        ),
+        lambda: f"{rng.integers(1, 999)}.{digits(3)}.{digits(3)},{digits(rng.integers(1, 4))}",
+        lambda: f"-{rng.integers(1, 999)}.{digits(3)},{digits(2)}",
+        lambda: (
+            f"{rng.integers(1, 999)}{rng.choice(['.', ','])}{digits(3)}"
+            f"{rng.choice(['.', ','])}{digits(3)}"
+        ),
+        lambda: f"{rng.integers(1, 999)},{digits(3)}.{digits(rng.integers(1, 6))}",
+        lambda: f"{rng.integers(1, 999)},{digits(3)}",  # ambiguous with a comma
+        lambda: f"0{rng.integers(0, 99)},{digits(3)}",  # a leading zero decides
+        lambda: str(rng.choice(["1.234,", "1,234.", "1.23.456", "12,34,567", ",5", "-0,000"])),
         lambda: f"USD {rng.integers(1, 99999)}",
         lambda: f"({rng.integers(1, 999)},{digits(3)}.00)",
         lambda: str(rng.choice(["-0", "0.0", "007", "abc", "1.2.3", "12.", ".5", "-", "1e5"])),

@@ -521,18 +521,20 @@ def _resolve_ambiguous(
     body: Any,
     problems: pd.Series,
     dot_seen: bool = False,
+    comma_seen: bool = False,
 ) -> None:
     """Decimal marks (``dec``) of the numbers whose one separator before three
     digits reads both ways, from ``decimal`` or the column's other values; a
-    column that mixes both styles flags them in ``problems``. ``dot_seen``:
-    the column has plain numbers with a decimal dot parsed apart."""
+    column that mixes both styles flags them in ``problems``. ``dot_seen`` /
+    ``comma_seen``: the column has numbers parsed apart whose shape fixes a
+    decimal dot / comma."""
     if decimal in (".", ","):
         dec[ambiguous] = np.where(last[ambiguous] == decimal, decimal, "")
     elif ambiguous.any():
         # Column-level evidence: a value whose shape fixes the convention
         # (e.g. "29.535882", "1.234,50", "1,234,567") decides the ambiguous ones.
         dot_dec = dot_seen or ((dec == ".") | (multi & (n_com > 1))).any()
-        com_dec = ((dec == ",") | (multi & (n_dot > 1))).any()
+        com_dec = comma_seen or ((dec == ",") | (multi & (n_dot > 1))).any()
         amb_last = last[ambiguous]
         if dot_dec and not com_dec:
             dec[ambiguous] = np.where(amb_last == ".", ".", "")
@@ -565,6 +567,16 @@ def _resolve_ambiguous(
 # (one dot before three digits, 1-3 digits first) is not plain: it may be 1234.
 _PLAIN_RE = r"^-?[0-9]+(?:\.[0-9]+)?$"
 _AMBIGUOUS_PLAIN_RE = r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$"
+# Other shapes that fix their own decimal mark, as the general parser reads
+# them: (pattern, thousands mark, decimal mark). A decimal comma ("1234,56",
+# not the ambiguous "1,234"); thousands in threes with a decimal part or
+# several groups ("1,234,567.89", "1.234.567", "1.234,5").
+_SURE_SHAPES = (
+    (r"^-?[0-9]+,[0-9]+$", "", ","),
+    (r"^-?[1-9][0-9]{0,2}(?:(?:,[0-9]{3})+\.[0-9]+|(?:,[0-9]{3}){2,})$", ",", "."),
+    (r"^-?[1-9][0-9]{0,2}(?:(?:\.[0-9]{3})+,[0-9]+|(?:\.[0-9]{3}){2,})$", ".", ","),
+)
+_AMBIGUOUS_COMMA_RE = r"^-?[1-9][0-9]{0,2},[0-9]{3}$"
 
 
 def _parse_number_text(
@@ -576,20 +588,50 @@ def _parse_number_text(
     currency codes or NA).
 
     Plain numbers, most of a machine export, skip the general parser (about
-    twenty kernels per value); the decimal dots among them still count as the
-    column's evidence for the ambiguous values, so the result is the same.
+    twenty kernels per value), and so do the other shapes that fix their own
+    decimal mark (:data:`_SURE_SHAPES`: "1234,56", "1.234.567,89", most of a
+    European export); the marks they fix still count as the column's
+    evidence for the ambiguous values, so the result is the same.
     """
     if text.empty:
         return _parse_number_text_all(text, decimal, allow_currency)
     arr = _arrow(text)
     fast = _np_bool(pc.match_substring_regex(arr, _PLAIN_RE))
+    fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
+    dot_seen = bool(pc.any(pc.match_substring(arr.filter(pa.array(fast)), ".")).as_py())
+    comma_seen = False
+    norm = arr  # the fast cells' numbers, written with a dot decimal mark
+    if not fast.all():
+        # Cells of the other sure shapes ("1.234,56"), looked for only among
+        # the rest: a column of plain numbers pays nothing for them.
+        rest_pos = np.flatnonzero(~fast)
+        rest = arr.take(pa.array(rest_pos))
+        for pattern, thousands, mark in _SURE_SHAPES:
+            hit = _np_bool(pc.match_substring_regex(rest, pattern)) & ~fast[rest_pos]
+            if mark == "," and not thousands:
+                hit &= ~_np_bool(pc.match_substring_regex(rest, _AMBIGUOUS_COMMA_RE))
+            if not hit.any():
+                continue
+            # Their evidence for the ambiguous cells, as the general parser
+            # counts it: the decimal mark, or a thousands mark used twice.
+            if mark == "." or thousands == ",":
+                dot_seen = True
+            else:
+                comma_seen = True
+            cells = rest.filter(pa.array(hit))
+            if thousands:
+                cells = pc.replace_substring(cells, thousands, "")
+            if mark == ",":
+                cells = pc.replace_substring(cells, ",", ".")
+            where = np.zeros(len(fast), dtype=bool)
+            where[rest_pos[hit]] = True
+            norm = pc.replace_with_mask(norm, pa.array(where), cells)
+            fast |= where
+    plain = norm.filter(pa.array(fast))
     if not fast.any():
         return _parse_number_text_all(text, decimal, allow_currency)
-    fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
-    plain = arr.filter(pa.array(fast))
-    dot_seen = bool(pc.any(pc.match_substring(plain, ".")).as_py())
     values, problems, currency = _parse_number_text_all(
-        text[~fast], decimal, allow_currency, dot_seen=dot_seen
+        text[~fast], decimal, allow_currency, dot_seen=dot_seen, comma_seen=comma_seen
     )
     # As the general parser does: the digits, then the sign. Arrow reads
     # digits as to_numeric does (correctly rounded, inf past the largest
@@ -627,9 +669,15 @@ def _amount_parts(text: pd.Series) -> tuple[np.ndarray, dict[str, Any], np.ndarr
 
 
 def _parse_number_text_all(
-    text: pd.Series, decimal: str | None, allow_currency: bool, dot_seen: bool = False
+    text: pd.Series,
+    decimal: str | None,
+    allow_currency: bool,
+    dot_seen: bool = False,
+    comma_seen: bool = False,
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """The general parser of :func:`_parse_number_text` (every shape)."""
+    """The general parser of :func:`_parse_number_text` (every shape);
+    ``dot_seen``/``comma_seen``: the column's cells parsed apart fix a
+    decimal dot/comma (evidence for the ambiguous ones)."""
     idx = text.index
     values = pd.Series(np.nan, index=idx, dtype="float64")
     problems = pd.Series(pd.NA, index=idx, dtype="string")
@@ -671,7 +719,18 @@ def _parse_number_text_all(
     dec[exp_plain] = np.where(n_dot[exp_plain] > 0, ".", "")
 
     _resolve_ambiguous(
-        dec, ambiguous, multi, n_dot, n_com, last, decimal, text, body, problems, dot_seen
+        dec,
+        ambiguous,
+        multi,
+        n_dot,
+        n_com,
+        last,
+        decimal,
+        text,
+        body,
+        problems,
+        dot_seen,
+        comma_seen,
     )
 
     dec_arr = pa.array(dec.astype(str))
