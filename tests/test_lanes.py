@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -257,3 +258,61 @@ def test_in_order_without_a_spare_core_runs_each_call_in_line(monkeypatch):
 
     assert list(lanes.in_order(fn, [3, 1, 2])) == [-3, -1, -2]
     assert threads == {threading.get_ident()}
+
+
+def _demo_inputs(folder: Path):
+    from ospo_analytics import load_config, load_inputs, write_demo
+
+    write_demo(folder)
+    return load_inputs(load_config(root=folder), progress=False)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_processed_files_are_the_same_with_the_tables_written_on_a_second_lane(
+    tmp_path, monkeypatch, parallel
+):
+    """``write_processed`` writes the canonical tables beside the review files:
+    the same files, byte for byte, in the same order as in line."""
+    from ospo_analytics import write_processed
+
+    inputs = _demo_inputs(tmp_path / "demo")
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    monkeypatch.setattr(lanes, "ENABLED", False)
+    one = write_processed(inputs, tmp_path / "one")
+    monkeypatch.setattr(lanes, "ENABLED", parallel)
+    two = write_processed(inputs, tmp_path / "two")
+    assert [p.name for p in one] == [p.name for p in two]
+    assert {p.suffix for p in one} == {".parquet", ".csv"}
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_failing_review_file_is_reported_after_the_tables_finish(tmp_path, monkeypatch):
+    """A failure on the main lane (a CSV that cannot be written) is the error
+    the user sees; the tables written beside it finish, leaving no temporary
+    file in the processed folder."""
+    from ospo_analytics import _processed, _safe, write_processed
+
+    inputs = _demo_inputs(tmp_path / "demo")
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    real = _safe.write_csv_safe
+
+    def full_disk(df, path):
+        if path.name == "vendor_merges.csv":
+            raise OSError(28, "No space left on device")
+        real(df, path)
+
+    monkeypatch.setattr(_safe, "write_csv_safe", full_disk)
+    slow_write = _processed.write_table
+
+    def write_table(folder, name, df):
+        time.sleep(0.2)  # still writing when the main lane fails
+        return slow_write(folder, name, df)
+
+    monkeypatch.setattr(_processed, "write_table", write_table)
+    out = tmp_path / "processed"
+    with pytest.raises(OSError, match="No space left"):
+        write_processed(inputs, out)
+    names = sorted(p.name for p in out.iterdir())
+    assert "procurement.parquet" in names and "inventory.parquet" in names
+    assert not [n for n in names if n.startswith(".tmp") or n.endswith(".tmp")]
