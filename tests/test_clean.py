@@ -637,7 +637,8 @@ def test_plain_numbers_fast_path_equals_the_general_parser(seed):
     def digits(k):
         return "".join(rng.choice(list("0123456789"), k))
 
-    shapes = [
+    tokens = ["TT$", "$", "US$", "€", "£", "EUR", "usd", "ABC", "R$", "¥", "XYZ", "U$S", "-$"]
+    numbers = [
         lambda: digits(rng.integers(1, 26)),  # integers up to 25 digits
         lambda: f"{digits(rng.integers(1, 18))}.{digits(rng.integers(1, 12))}",
         lambda: f"-{digits(rng.integers(1, 10))}.{digits(2)}",
@@ -658,6 +659,16 @@ def test_plain_numbers_fast_path_equals_the_general_parser(seed):
         lambda: f"{rng.integers(1, 999)},{digits(3)}",  # ambiguous with a comma
         lambda: f"0{rng.integers(0, 99)},{digits(3)}",  # a leading zero decides
         lambda: str(rng.choice(["1.234,", "1,234.", "1.23.456", "12,34,567", ",5", "-0,000"])),
+    ]
+    shapes = [
+        *numbers,
+        # A currency before or after any of the numbers above.
+        lambda: (
+            f"{rng.choice(tokens)}{rng.choice(['', ' ', '  '])}{numbers[rng.integers(0, len(numbers))]()}"
+        ),
+        lambda: (
+            f"{numbers[rng.integers(0, len(numbers))]()}{rng.choice(['', ' ', '  '])}{rng.choice(tokens)}"
+        ),
         lambda: f"USD {rng.integers(1, 99999)}",
         lambda: f"({rng.integers(1, 999)},{digits(3)}.00)",
         lambda: str(rng.choice(["-0", "0.0", "007", "abc", "1.2.3", "12.", ".5", "-", "1e5"])),

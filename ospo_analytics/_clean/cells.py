@@ -590,8 +590,10 @@ def _parse_number_text(
     Plain numbers, most of a machine export, skip the general parser (about
     twenty kernels per value), and so do the other shapes that fix their own
     decimal mark (:data:`_SURE_SHAPES`: "1234,56", "1.234.567,89", most of a
-    European export); the marks they fix still count as the column's
-    evidence for the ambiguous values, so the result is the same.
+    European export), with or without a currency before or after
+    ("TT$9860.31", "1.234,5 €", when ``allow_currency``); the marks they fix
+    still count as the column's evidence for the ambiguous values, so the
+    result is the same.
     """
     if text.empty:
         return _parse_number_text_all(text, decimal, allow_currency)
@@ -601,11 +603,28 @@ def _parse_number_text(
     dot_seen = bool(pc.any(pc.match_substring(arr.filter(pa.array(fast)), ".")).as_py())
     comma_seen = False
     norm = arr  # the fast cells' numbers, written with a dot decimal mark
+    cur_fast = None  # the currency of each cell, where one was taken off
     if not fast.all():
         # Cells of the other sure shapes ("1.234,56"), looked for only among
         # the rest: a column of plain numbers pays nothing for them.
         rest_pos = np.flatnonzero(~fast)
         rest = arr.take(pa.array(rest_pos))
+        if allow_currency:
+            rest, cur_fast = _without_currency(rest, len(arr), rest_pos)
+        if cur_fast is not None:
+            plain_rest = _np_bool(pc.match_substring_regex(rest, _PLAIN_RE)) & ~_np_bool(
+                pc.match_substring_regex(rest, _AMBIGUOUS_PLAIN_RE)
+            )
+            if plain_rest.any():
+                # "TT$9860.31": a plain number once its currency is off.
+                if bool(pc.any(pc.match_substring(rest.filter(pa.array(plain_rest)), ".")).as_py()):
+                    dot_seen = True
+                where = np.zeros(len(fast), dtype=bool)
+                where[rest_pos[plain_rest]] = True
+                norm = pc.replace_with_mask(
+                    norm, pa.array(where), rest.filter(pa.array(plain_rest))
+                )
+                fast |= where
         for pattern, thousands, mark in _SURE_SHAPES:
             hit = _np_bool(pc.match_substring_regex(rest, pattern)) & ~fast[rest_pos]
             if mark == "," and not thousands:
@@ -646,8 +665,54 @@ def _parse_number_text(
     prob = pd.Series(pd.NA, index=text.index, dtype="string")
     prob[~fast] = problems.to_numpy()
     cur = pd.Series(pd.NA, index=text.index, dtype="string")
+    if cur_fast is not None:
+        taken = fast & pd.notna(cur_fast)
+        cur[taken] = cur_fast[taken]
     cur[~fast] = currency.to_numpy()
     return out, prob, cur
+
+
+# A currency written before or after the number ("TT$9860.31", "1.234,5 €"),
+# with at most one space between; the number may be signed only after it.
+_CUR_PREFIX_RE = f"^(?P<tok>{_CUR}) ?(?P<num>-?[0-9][0-9.,]*)$"
+_CUR_SUFFIX_RE = f"^(?P<num>-?[0-9][0-9.,]*) ?(?P<tok>{_CUR})$"
+
+
+def _without_currency(
+    rest: pa.Array, n: int, rest_pos: np.ndarray
+) -> tuple[pa.Array, np.ndarray | None]:
+    """``rest`` with a real currency taken off the cells that carry one, and
+    the ISO code (NA when ambiguous, "$") of each of the ``n`` cells (at
+    ``rest_pos``), None when no cell has one. A token that is not a currency
+    ("abc 5") stays: the general parser reports it."""
+    maybe = _np_bool(pc.match_substring_regex(rest, _CUR_CHAR_RE))
+    if not maybe.any():
+        return rest, None
+    codes = np.full(n, None, dtype=object)
+    for pattern in (_CUR_PREFIX_RE, _CUR_SUFFIX_RE):
+        at = np.flatnonzero(maybe)
+        if not len(at):
+            break
+        parts = pc.extract_regex(rest.take(pa.array(at)), pattern)
+        # Tokens are few ("$", "TT$", "EUR"): each is looked up once.
+        tok = parts.field("tok").dictionary_encode()
+        code_of = [_currency_code(t) for t in tok.dictionary.to_pylist()]
+        known = np.array([c is not None for c in code_of] + [False])
+        which = np.asarray(
+            tok.indices.fill_null(len(code_of)).to_numpy(zero_copy_only=False), dtype=np.intp
+        )
+        real = known[which]
+        if not real.any():
+            continue
+        iso = np.array([c or pd.NA for c in code_of] + [None], dtype=object)
+        codes[rest_pos[at[real]]] = iso[which[real]]
+        where = np.zeros(len(rest), dtype=bool)
+        where[at[real]] = True
+        rest = pc.replace_with_mask(
+            rest, pa.array(where), parts.field("num").filter(pa.array(real))
+        )
+        maybe[at[real]] = False  # one currency per cell: "USD 5 USD" stays as it is
+    return rest, codes
 
 
 def _amount_parts(text: pd.Series) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
