@@ -598,33 +598,33 @@ def _parse_number_text(
     if text.empty:
         return _parse_number_text_all(text, decimal, allow_currency)
     arr = _arrow(text)
-    fast = _np_bool(pc.match_substring_regex(arr, _PLAIN_RE))
-    fast &= ~_np_bool(pc.match_substring_regex(arr, _AMBIGUOUS_PLAIN_RE))
+    fast = _plain_numbers(arr)
     dot_seen = bool(pc.any(pc.match_substring(arr.filter(pa.array(fast)), ".")).as_py())
     comma_seen = False
     norm = arr  # the fast cells' numbers, written with a dot decimal mark
     cur_fast = None  # the currency of each cell, where one was taken off
     if not fast.all():
-        # Cells of the other sure shapes ("1.234,56"), looked for only among
-        # the rest: a column of plain numbers pays nothing for them.
+        # The other fast cells are looked for only among the rest: a column
+        # of plain numbers pays nothing for them.
         rest_pos = np.flatnonzero(~fast)
         rest = arr.take(pa.array(rest_pos))
+
+        def take(hit: np.ndarray, numbers: pa.Array) -> None:
+            nonlocal norm
+            where = np.zeros(len(fast), dtype=bool)
+            where[rest_pos[hit]] = True
+            norm = pc.replace_with_mask(norm, pa.array(where), numbers)
+            fast[where] = True
+
         if allow_currency:
             rest, cur_fast = _without_currency(rest, len(arr), rest_pos)
         if cur_fast is not None:
-            plain_rest = _np_bool(pc.match_substring_regex(rest, _PLAIN_RE)) & ~_np_bool(
-                pc.match_substring_regex(rest, _AMBIGUOUS_PLAIN_RE)
-            )
-            if plain_rest.any():
-                # "TT$9860.31": a plain number once its currency is off.
-                if bool(pc.any(pc.match_substring(rest.filter(pa.array(plain_rest)), ".")).as_py()):
-                    dot_seen = True
-                where = np.zeros(len(fast), dtype=bool)
-                where[rest_pos[plain_rest]] = True
-                norm = pc.replace_with_mask(
-                    norm, pa.array(where), rest.filter(pa.array(plain_rest))
-                )
-                fast |= where
+            # "TT$9860.31": a plain number once its currency is off.
+            hit = _plain_numbers(rest)
+            if hit.any():
+                numbers = rest.filter(pa.array(hit))
+                dot_seen |= bool(pc.any(pc.match_substring(numbers, ".")).as_py())
+                take(hit, numbers)
         for pattern, thousands, mark in _SURE_SHAPES:
             hit = _np_bool(pc.match_substring_regex(rest, pattern)) & ~fast[rest_pos]
             if mark == "," and not thousands:
@@ -637,15 +637,12 @@ def _parse_number_text(
                 dot_seen = True
             else:
                 comma_seen = True
-            cells = rest.filter(pa.array(hit))
+            numbers = rest.filter(pa.array(hit))
             if thousands:
-                cells = pc.replace_substring(cells, thousands, "")
+                numbers = pc.replace_substring(numbers, thousands, "")
             if mark == ",":
-                cells = pc.replace_substring(cells, ",", ".")
-            where = np.zeros(len(fast), dtype=bool)
-            where[rest_pos[hit]] = True
-            norm = pc.replace_with_mask(norm, pa.array(where), cells)
-            fast |= where
+                numbers = pc.replace_substring(numbers, ",", ".")
+            take(hit, numbers)
     plain = norm.filter(pa.array(fast))
     if not fast.any():
         return _parse_number_text_all(text, decimal, allow_currency)
@@ -670,6 +667,13 @@ def _parse_number_text(
         cur[taken] = cur_fast[taken]
     cur[~fast] = currency.to_numpy()
     return out, prob, cur
+
+
+def _plain_numbers(text: pa.Array) -> np.ndarray:
+    """Which cells are plain numbers that read one way (not "1.234")."""
+    return _np_bool(pc.match_substring_regex(text, _PLAIN_RE)) & ~_np_bool(
+        pc.match_substring_regex(text, _AMBIGUOUS_PLAIN_RE)
+    )
 
 
 # A currency written before or after the number ("TT$9860.31", "1.234,5 €"),
