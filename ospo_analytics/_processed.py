@@ -117,14 +117,14 @@ def sha256_file(path: str | Path) -> str:
 
 def write_table(folder: str | Path, name: str, df: pd.DataFrame) -> Path:
     """Write ``<folder>/<name>.parquet`` atomically (no index)."""
-    return atomic_write(Path(folder) / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))
+    return write_tables(folder, [(name, lambda: df)])[0]
 
 
 def write_tables(
     folder: str | Path, tables: Iterable[tuple[str, Callable[[], pd.DataFrame]]]
-) -> None:
+) -> list[Path]:
     """Write ``<folder>/<name>.parquet`` for each ``(name, make)``; no old file is
-    replaced unless every table was made and written.
+    replaced unless every table was made and written. Returns the files.
 
     ``make`` is called when its table is written, so a table still being made
     (on a second core) is waited for only then. A failure leaves the folder as
@@ -135,7 +135,8 @@ def write_tables(
     >>> import tempfile, pathlib
     >>> import pandas as pd
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> write_tables(d, [("a", lambda: pd.DataFrame({"x": [1]}))])
+    >>> [p.name for p in write_tables(d, [("a", lambda: pd.DataFrame({"x": [1]}))])]
+    ['a.parquet']
     >>> def broken():
     ...     raise ValueError("no table")
     >>> write_tables(d, [("a", lambda: pd.DataFrame({"x": [2]})), ("b", broken)])
@@ -146,7 +147,7 @@ def write_tables(
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)  # an empty list still makes it
-    atomic_writes(
+    return atomic_writes(
         (folder / f"{name}.parquet", partial(_write_parquet, make)) for name, make in tables
     )
 
