@@ -568,15 +568,14 @@ def _resolve_ambiguous(
 _PLAIN_RE = r"^-?[0-9]+(?:\.[0-9]+)?$"
 _AMBIGUOUS_PLAIN_RE = r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$"
 # Other shapes that fix their own decimal mark, as the general parser reads
-# them: (pattern, thousands mark, decimal mark). A decimal comma ("1234,56",
-# not the ambiguous "1,234"); thousands in threes with a decimal part or
-# several groups ("1,234,567.89", "1.234.567", "1.234,5").
+# them: (pattern, but not this one, thousands mark, decimal mark). A decimal
+# comma ("1234,56", not the ambiguous "1,234"); thousands in threes with a
+# decimal part or several groups ("1,234,567.89", "1.234.567", "1.234,5").
 _SURE_SHAPES = (
-    (r"^-?[0-9]+,[0-9]+$", "", ","),
-    (r"^-?[1-9][0-9]{0,2}(?:(?:,[0-9]{3})+\.[0-9]+|(?:,[0-9]{3}){2,})$", ",", "."),
-    (r"^-?[1-9][0-9]{0,2}(?:(?:\.[0-9]{3})+,[0-9]+|(?:\.[0-9]{3}){2,})$", ".", ","),
+    (r"^-?[0-9]+,[0-9]+$", r"^-?[1-9][0-9]{0,2},[0-9]{3}$", "", ","),
+    (r"^-?[1-9][0-9]{0,2}(?:(?:,[0-9]{3})+\.[0-9]+|(?:,[0-9]{3}){2,})$", None, ",", "."),
+    (r"^-?[1-9][0-9]{0,2}(?:(?:\.[0-9]{3})+,[0-9]+|(?:\.[0-9]{3}){2,})$", None, ".", ","),
 )
-_AMBIGUOUS_COMMA_RE = r"^-?[1-9][0-9]{0,2},[0-9]{3}$"
 
 
 def _parse_number_text(
@@ -616,19 +615,22 @@ def _parse_number_text(
             norm = pc.replace_with_mask(norm, pa.array(where), numbers)
             fast[where] = True
 
+        rest_cur = None
         if allow_currency:
-            rest, cur_fast = _without_currency(rest, len(arr), rest_pos)
-        if cur_fast is not None:
+            rest, rest_cur = _without_currency(rest)
+        if rest_cur is not None:
+            cur_fast = np.full(len(arr), None, dtype=object)
+            cur_fast[rest_pos] = rest_cur
             # "TT$9860.31": a plain number once its currency is off.
             hit = _plain_numbers(rest)
             if hit.any():
                 numbers = rest.filter(pa.array(hit))
                 dot_seen |= bool(pc.any(pc.match_substring(numbers, ".")).as_py())
                 take(hit, numbers)
-        for pattern, thousands, mark in _SURE_SHAPES:
+        for pattern, unless, thousands, mark in _SURE_SHAPES:
             hit = _np_bool(pc.match_substring_regex(rest, pattern)) & ~fast[rest_pos]
-            if mark == "," and not thousands:
-                hit &= ~_np_bool(pc.match_substring_regex(rest, _AMBIGUOUS_COMMA_RE))
+            if unless is not None:
+                hit &= ~_np_bool(pc.match_substring_regex(rest, unless))
             if not hit.any():
                 continue
             # Their evidence for the ambiguous cells, as the general parser
@@ -682,17 +684,15 @@ _CUR_PREFIX_RE = f"^(?P<tok>{_CUR}) ?(?P<num>-?[0-9][0-9.,]*)$"
 _CUR_SUFFIX_RE = f"^(?P<num>-?[0-9][0-9.,]*) ?(?P<tok>{_CUR})$"
 
 
-def _without_currency(
-    rest: pa.Array, n: int, rest_pos: np.ndarray
-) -> tuple[pa.Array, np.ndarray | None]:
+def _without_currency(rest: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
     """``rest`` with a real currency taken off the cells that carry one, and
-    the ISO code (NA when ambiguous, "$") of each of the ``n`` cells (at
-    ``rest_pos``), None when no cell has one. A token that is not a currency
-    ("abc 5") stays: the general parser reports it."""
+    the ISO code of each cell (NA when ambiguous, "$"; None without one),
+    None when no cell has one. A token that is not a currency ("abc 5")
+    stays: the general parser reports it."""
     maybe = _np_bool(pc.match_substring_regex(rest, _CUR_CHAR_RE))
     if not maybe.any():
         return rest, None
-    codes = np.full(n, None, dtype=object)
+    codes = np.full(len(rest), None, dtype=object)
     for pattern in (_CUR_PREFIX_RE, _CUR_SUFFIX_RE):
         at = np.flatnonzero(maybe)
         if not len(at):
@@ -709,7 +709,7 @@ def _without_currency(
         if not real.any():
             continue
         iso = np.array([c or pd.NA for c in code_of] + [None], dtype=object)
-        codes[rest_pos[at[real]]] = iso[which[real]]
+        codes[at[real]] = iso[which[real]]
         where = np.zeros(len(rest), dtype=bool)
         where[at[real]] = True
         rest = pc.replace_with_mask(
