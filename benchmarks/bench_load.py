@@ -8,9 +8,12 @@
    openpyxl.
 2. Issue 6: a 1,000,000-row sheet loads within memory limits; peak RSS is
    measured in a fresh subprocess so earlier steps do not count.
+3. Issue 14: several such workbooks in one load (the same workbook under
+   ``--many`` names): each file is cleaned as soon as it is read, so the peak
+   grows with the clean rows, not with every file's raw cells.
 
 Run: ``.venv/bin/python benchmarks/bench_load.py [--rows 100000] [--big 1000000]
-[--skip-openpyxl] [--skip-big]``. Generated files are cached in a temporary
+[--many 3] [--skip-openpyxl] [--skip-big]``. Generated files are cached in a temporary
 folder (``--workdir``) so re-runs skip the generation.
 """
 
@@ -130,7 +133,7 @@ _CHILD = """
 import json, resource, sys, time
 from ospo_analytics._load import read_procurement
 t0 = time.perf_counter()
-r = read_procurement([sys.argv[1]])
+r = read_procurement(sys.argv[1:])
 elapsed = time.perf_counter() - t0
 f = r.files
 print(json.dumps({
@@ -143,15 +146,26 @@ print(json.dumps({
 """
 
 
-def bench_big(path: Path) -> dict:
+def bench_big(*paths: Path) -> dict:
     """Load in a fresh interpreter so its peak RSS is the loader's alone."""
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _CHILD, *map(str, paths)], capture_output=True, text=True, check=True
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    size = path.stat().st_size / 1e6
+    size = sum(p.stat().st_size for p in paths) / 1e6
     result["file_mb"] = round(size, 1)
     return result
+
+
+def many_names(path: Path, k: int) -> list[Path]:
+    """``path`` under ``k`` names (symbolic links beside it): k files to load."""
+    out = []
+    for i in range(k):
+        link = path.with_name(f"many_{i}_{path.name}")
+        if not link.exists():
+            link.symlink_to(path.name)
+        out.append(link)
+    return out
 
 
 def main() -> None:
@@ -160,6 +174,7 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--skip-openpyxl", action="store_true")
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--many", type=int, default=3, help="workbooks in one load (0: skip)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ospo_bench_load")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +206,9 @@ def main() -> None:
             make_procurement_xlsx(big, args.big, seed=1)
             print(f"generated {big} in {time.perf_counter() - t0:.0f} s")
         print(f"{args.big:,}-row sheet in a fresh process: {bench_big(big)}")
+        if args.many:
+            many = bench_big(*many_names(big, args.many))
+            print(f"{args.many} workbooks of {args.big:,} rows in one load: {many}")
 
 
 if __name__ == "__main__":

@@ -291,6 +291,9 @@ class _Accumulator:
         self.files: list[dict[str, Any]] = []
         # Rows of big files validated chunk by chunk (_stream), already clean.
         self.cleaned: list[pd.DataFrame] = []
+        # Cleaning rejects of the files read whole, each file cleaned on its
+        # own (_read_one): put in one order for all of them at the end.
+        self.clean_rejects: list[pd.DataFrame] = []
 
     def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
         n = len(rows)
@@ -781,6 +784,24 @@ def _add_rejects(
         )
 
 
+def _in_memory_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Cleaning rejects of several parts (files, chunks) in the order of one
+    table cleaned whole: rejected rows in order, then the cells set to
+    unknown, by column."""
+    parts = [p for p in parts if len(p)]
+    rejected = [p for p in parts if (p["action"] == ACTION_REJECT).all()]
+    unknown = [p for p in parts if not (p["action"] == ACTION_REJECT).all()]
+    out = []
+    if rejected:
+        out.append(pd.concat(rejected, ignore_index=True))
+    if unknown:
+        kp = pd.concat(unknown, ignore_index=True)
+        rank = {c.name: i for i, c in enumerate(columns(table))}
+        order = kp["column"].map(rank).fillna(len(rank)).to_numpy()
+        out.append(kp.iloc[np.argsort(order, kind="stable")].reset_index(drop=True))
+    return out
+
+
 def _reject_frame(rows: pd.DataFrame, column, value, problem, action: str) -> pd.DataFrame:
     """Rejects-table entries for ``rows`` (which carry the provenance columns)."""
     return pd.DataFrame(
@@ -875,16 +896,17 @@ def _read_kind(
 
 def _read_guarded(table, path, config, acc, frames, extra_rejects, bar, shown=None) -> None:
     """:func:`_read_one`, turning a file that cannot be read into a load
-    report line (named ``shown`` when given) instead of an exception."""
-    n_files, n_rejects = len(acc.files), len(acc.rejects)
+    report line (named ``shown`` when given) instead of an exception; nothing
+    else of that file is kept."""
+    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, frames, extra_rejects)
+    marks = [len(g) for g in groups]
     try:
         _read_one(table, path, config, acc, frames, extra_rejects, bar)
-    except FileUnusable as exc:
-        del acc.files[n_files:], acc.rejects[n_rejects:]
-        acc.files.append(_file_error(Path(shown or path), str(exc)))
     except Exception as exc:  # noqa: BLE001 - see _unexpected
-        del acc.files[n_files:], acc.rejects[n_rejects:]
-        acc.files.append(_file_error(Path(shown or path), _unexpected(exc)))
+        for group, mark in zip(groups, marks, strict=True):
+            del group[mark:]
+        message = str(exc) if isinstance(exc, FileUnusable) else _unexpected(exc)
+        acc.files.append(_file_error(Path(shown or path), message))
 
 
 def _read_whole_archive(table: str, path: Path) -> bool:
@@ -943,6 +965,7 @@ def _read_units(table, path, config, acc, frames, extra_rejects, bar, units) -> 
         marks = (
             len(acc.files),
             len(acc.rejects),
+            len(acc.clean_rejects),
             len(acc.cleaned),
             len(frames),
             len(extra_rejects),
@@ -965,11 +988,12 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
             names[str(member.resolve().relative_to(Path.cwd().resolve()))] = shown
         except ValueError:
             pass
-    n_files, n_rejects, n_cleaned, n_frames, n_extra = marks
+    n_files, n_rejects, n_clean_rejects, n_cleaned, n_frames, n_extra = marks
     for rec in acc.files[n_files:]:
         rec["file"] = names.get(str(rec.get("file")), rec.get("file"))
     for group, col, start in (
         (acc.rejects, "file", n_rejects),
+        (acc.clean_rejects, "file", n_clean_rejects),
         (extra_rejects, "file", n_extra),
         (acc.cleaned, "source_file", n_cleaned),
         (frames, "source_file", n_frames),
@@ -989,10 +1013,16 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
 
 
 def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
-    """Read one input path into ``frames`` (raises FileUnusable)."""
+    """Read and clean one input path (raises FileUnusable).
+
+    A big CSV/TSV is validated chunk by chunk, straight into ``acc.cleaned``.
+    Any other file is read whole and cleaned on its own, into ``frames``: only
+    one file's raw cells are held at a time (ten yearly workbooks of a million
+    rows each would not fit in memory together), and each file decides its
+    own number convention and date order, as a streamed file does.
+    """
     from . import _stream
 
-    # Big CSV/TSV: validated chunk by chunk, straight into acc.cleaned.
     if _stream.should_stream(table, path, config) and _stream.stream_file(
         table, path, config, acc, bar=bar
     ):
@@ -1004,19 +1034,40 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
         sheets = _read_with_progress(path, bar, config)
         if _sheets_look_flattened_ocds(path, sheets):
             special = _ocds_adapter
+    raw_frames = []
     if special is not None:
         frame, rej, recs = special(path, config)
-        frames.append(frame)
+        raw_frames.append(frame)
         extra_rejects.append(rej)
         acc.files.extend(recs)
-        return
-    if sheets is None:
-        sheets = _read_with_progress(path, bar, config)
-    for raw in sheets:
-        frame = _sheet_frame(raw, table, config, acc)
-        raw.rows = []  # the frame holds the cells now: free the row lists early
-        if frame is not None and len(frame):
-            frames.append(frame)
+    else:
+        if sheets is None:
+            sheets = _read_with_progress(path, bar, config)
+        for raw in sheets:
+            frame = _sheet_frame(raw, table, config, acc)
+            raw.rows = []  # the frame holds the cells now: free the row lists early
+            if frame is not None and len(frame):
+                raw_frames.append(frame)
+        del sheets
+    if raw_frames:
+        frames.append(_clean_file(table, raw_frames, config, acc, bar))
+
+
+def _clean_file(
+    table: str, raw_frames: list[pd.DataFrame], config: Config, acc: _Accumulator, bar: _Progress
+) -> pd.DataFrame:
+    """The clean rows of one file's frames; its cleaning rejects go to
+    ``acc.clean_rejects`` (ordered with the other files' in :func:`_finish`)."""
+    combined = pd.concat(raw_frames, ignore_index=True) if len(raw_frames) > 1 else raw_frames[0]
+    raw_frames.clear()  # the combined frame holds the cells now
+    on_column = None
+    if bar.enabled and len(combined) >= PROGRESS_MIN_ROWS:
+        task = bar.start(f"cleaning {len(combined):,} {table} rows", total=len(columns(table)))
+        on_column = lambda: bar.advance(task)  # noqa: E731
+    part = _Accumulator()
+    clean = _clean_frame(table, combined, config, part, on_column=on_column)
+    acc.clean_rejects.extend(part.rejects)
+    return clean
 
 
 def _read_with_progress(path: Path, bar: _Progress, config: Config) -> list[RawSheet]:
@@ -1042,19 +1093,19 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
 
 
 def _finish(table, config, acc, frames, extra_rejects, bar) -> LoadResult:
-    if frames:
-        combined = pd.concat(frames, ignore_index=True)
-        on_column = None
-        if bar.enabled and len(combined) >= PROGRESS_MIN_ROWS:
-            task = bar.start(f"cleaning {len(combined):,} {table} rows", total=len(columns(table)))
-            on_column = lambda: bar.advance(task)  # noqa: E731
-        clean = _clean_frame(table, combined, config, acc, on_column=on_column)
-    else:
+    # Rejected rows in file order, then the cells set to unknown by column,
+    # as if the files read whole had been cleaned as one table.
+    acc.rejects.extend(_in_memory_order(table, acc.clean_rejects))
+    acc.clean_rejects = []
+    # The files read whole first, then the big files validated chunk by chunk.
+    parts = [*frames, *acc.cleaned]
+    frames.clear()
+    acc.cleaned = []
+    if not parts:
         clean = empty_frame(table)
-    if acc.cleaned:
-        parts = [clean, *acc.cleaned] if frames else acc.cleaned
+    else:
         clean = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        acc.cleaned = []
+    del parts
     clean = _dedupe(table, clean, acc)
     merges = pd.DataFrame()
     if table == "procurement" and len(clean):

@@ -1346,29 +1346,12 @@ def stream_file(
             raise
         del acc.files[n_files:], acc.rejects[n_rej:]
         raise no_space(config.temp_dir or tempfile.gettempdir()) from None
-    acc.rejects.extend(_in_memory_order(table, chunk_acc.rejects))
+    acc.rejects.extend(source._load._in_memory_order(table, chunk_acc.rejects))
     if cleaned:
         acc.cleaned.append(
             pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]
         )
     return True
-
-
-def _in_memory_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    from ._load import ACTION_REJECT
-
-    parts = [p for p in parts if len(p)]
-    rejected = [p for p in parts if (p["action"] == ACTION_REJECT).all()]
-    unknown = [p for p in parts if not (p["action"] == ACTION_REJECT).all()]
-    out = []
-    if rejected:
-        out.append(pd.concat(rejected, ignore_index=True))
-    if unknown:
-        kp = pd.concat(unknown, ignore_index=True)
-        rank = {c.name: i for i, c in enumerate(columns(table))}
-        order = kp["column"].map(rank).fillna(len(rank)).to_numpy()
-        out.append(kp.iloc[np.argsort(order, kind="stable")].reset_index(drop=True))
-    return out
 
 
 __all__ = ["CHUNK_ROWS", "STREAM_MIN_MB", "should_stream", "stream_file"]

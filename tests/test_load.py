@@ -13,6 +13,8 @@ import xlsxwriter
 
 from ospo_analytics._config import load_config
 from ospo_analytics._load import (
+    ACTION_REJECT,
+    ACTION_UNKNOWN,
     load_inputs,
     read_inventory,
     read_procurement,
@@ -140,6 +142,72 @@ def test_other_files_still_load_when_one_is_unusable(tmp_path):
     res = read_inventory([bad, good])
     assert res.unusable_files == [str(bad)]
     assert len(res.table) == 1
+
+
+def test_each_file_read_whole_decides_its_own_number_convention(tmp_path):
+    # A German export (1.234,56) and a US one (1,234.56) in one load: each
+    # file's "5.000" is read by that file's own convention, as a streamed
+    # file's is and as date order is; cleaned as one column, both rows were
+    # rejected because "the column mixes both styles".
+    de = tmp_path / "de.csv"
+    de.write_text(
+        'ministry,supplier,amount\nFinance,Acme,"1.234,56"\nFinance,Acme,5.000\n',
+        encoding="utf-8",
+    )
+    us = tmp_path / "us.csv"
+    us.write_text(
+        'ministry,supplier,amount\nHealth,Bolt,"1,234.56"\nHealth,Bolt,5.000\n',
+        encoding="utf-8",
+    )
+    res = read_procurement([de, us])
+    assert res.rejects.empty
+    assert res.table["amount"].tolist() == [1234.56, 5000.0, 1234.56, 5.0]
+    # Alone, each file reads the same.
+    for path, want in ((de, [1234.56, 5000.0]), (us, [1234.56, 5.0])):
+        assert read_procurement([path]).table["amount"].tolist() == want
+
+
+def test_cleaning_rejects_of_several_files_come_in_one_table_order(tmp_path):
+    # Files read whole are cleaned one at a time; their rejects still come as
+    # for one table: rejected rows in file order, then the cells set to
+    # unknown column by column (each in file order).
+    rows = "ministry,supplier,amount,award_date,tenderers\n"
+    a = tmp_path / "a.csv"
+    a.write_text(rows + "M,S,abc,2021-01-01,x\nM,S,10,2021-13-45,2\n", encoding="utf-8")
+    b = tmp_path / "b.csv"
+    b.write_text(rows + "M,S,20,2021-01-01,y\nM,S,,2021-01-01,1\n", encoding="utf-8")
+    rej = read_procurement([a, b]).rejects
+    got = list(zip(rej["file"].map(lambda f: Path(f).name), rej["row"], rej["column"], strict=True))
+    assert got == [
+        ("a.csv", 2, "amount"),
+        ("b.csv", 3, "amount"),
+        ("a.csv", 3, "award_date"),
+        ("b.csv", 2, "tenderers"),
+    ]
+    assert rej["action"].tolist() == [ACTION_REJECT] * 2 + [ACTION_UNKNOWN] * 2
+
+
+def test_a_file_whose_cleaning_fails_is_reported_and_the_others_load(tmp_path, monkeypatch):
+    from ospo_analytics import _load
+
+    good = tmp_path / "good.csv"
+    good.write_text("ministry,supplier,amount\nM,S,10\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ministry,supplier,amount\nM,T,20\nM,T,abc\n", encoding="utf-8")
+    clean_frame = _load._clean_frame
+
+    def failing(table, frame, *args, **kwargs):
+        if frame["source_file"].astype(str).str.endswith("bad.csv").any():
+            raise RuntimeError("a bug in a cleaner")
+        return clean_frame(table, frame, *args, **kwargs)
+
+    monkeypatch.setattr(_load, "_clean_frame", failing)
+    res = read_procurement([bad, good])
+    assert res.table["supplier"].tolist() == ["S"]
+    assert res.rejects.empty  # nothing of bad.csv is kept, not even its rejects
+    rec = res.files.set_index(res.files["file"].map(lambda f: Path(f).name))
+    assert "a bug in a cleaner" in rec.loc["bad.csv", "error"]
+    assert rec.loc["good.csv", "loaded"] == 1
 
 
 def test_questionnaire_one_sheet_per_ministry(tmp_path):
