@@ -1796,8 +1796,10 @@ def _unify_vendors(inputs: Inputs, config: Config) -> None:
 def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
     """Write the canonical tables and the accounting files to ``out_dir``.
 
-    Files are written to a temporary name and renamed, so a crash never
-    leaves a half-written table where the scorer would read it.
+    All or nothing: every file is written to a temporary name, and they
+    replace the old ones only when all are written, so a crash or a full disk
+    never leaves a half-written table, nor one load's tables beside another
+    load's rejects and load report.
 
     Returns
     -------
@@ -1824,40 +1826,47 @@ def write_processed(inputs: Inputs, out_dir: Path) -> list[Path]:
     >>> tmp.cleanup()
     """
     from ._lanes import Background
-    from ._processed import write_table
-    from ._safe import write_csv_safe
+    from ._processed import staged, table_writer
+    from ._safe import csv_safe_bytes
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # The canonical tables (millions of rows: the parquet writer works without
-    # the GIL) are written on a second core while the review tables are made
-    # and the CSV files written; each file is still written atomically.
-    tables = Background(
-        lambda: [write_table(out_dir, res.kind, res.table) for res in inputs.results]
-    )
-    try:
+
+    def csv_writer(df: pd.DataFrame) -> Callable[[str], Any]:
+        data = csv_safe_bytes(df)
+        return lambda tmp: Path(tmp).write_bytes(data)
+
+    # All or nothing: the tables and the accounting files of one load never
+    # sit beside another load's. The canonical tables (millions of rows: the
+    # parquet writer works without the GIL) are written on a second core
+    # while the review tables are made and the CSV files written.
+    with staged() as files:
+        tables = Background(
+            lambda: [
+                files.write(out_dir / f"{res.kind}.parquet", table_writer(res.table))
+                for res in inputs.results
+            ]
+        )
         others = []
-        for name, df in (
-            ("rejects.csv", inputs.rejects),
-            ("load_report.csv", inputs.files),
-            ("vendor_merges.csv", inputs.procurement.vendor_merges),
-        ):
-            target = out_dir / name
-            write_csv_safe(df, target)
-            others.append(target)
-        review = ministry_review_tables(inputs)
-        for name in ("buyer_review", "ministry_merges"):
-            target = out_dir / f"{name}.csv"
-            write_csv_safe(review[name], target)
-            others.append(target)
-        others.append(write_table(out_dir, "ministry_buyers", review["ministry_buyers"]))
-    except BaseException:
-        # The tables finish (no temporary file is left behind); this error is
-        # the one reported.
-        with contextlib.suppress(Exception):
-            tables.result()
-        raise
-    return [*tables.result(), *others]
+        try:
+            for name, df in (
+                ("rejects.csv", inputs.rejects),
+                ("load_report.csv", inputs.files),
+                ("vendor_merges.csv", inputs.procurement.vendor_merges),
+            ):
+                others.append(files.write(out_dir / name, csv_writer(df)))
+            review = ministry_review_tables(inputs)
+            for name in ("buyer_review", "ministry_merges"):
+                others.append(files.write(out_dir / f"{name}.csv", csv_writer(review[name])))
+            buyers = table_writer(review["ministry_buyers"])
+            others.append(files.write(out_dir / "ministry_buyers.parquet", buyers))
+        finally:
+            # The tables finish before the files are renamed or removed; an
+            # error here is the one reported.
+            with contextlib.suppress(Exception):
+                tables.result()
+        written = [*tables.result(), *others]  # tables.result() raises if they failed
+    return written
 
 
 def read_tables(

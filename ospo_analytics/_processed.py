@@ -12,12 +12,14 @@ sha256 of each canonical table scored and the package version.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +31,15 @@ __all__ = [
     "CANONICAL",
     "META_FILE",
     "ProcessedError",
+    "Staged",
     "atomic_write",
     "atomic_writes",
     "read_csv",
     "read_meta",
     "read_table",
     "sha256_file",
+    "staged",
+    "table_writer",
     "write_meta",
     "write_table",
     "write_tables",
@@ -67,13 +72,27 @@ def atomic_write(target: Path, write: Callable[[str], Any]) -> Path:
     return atomic_writes([(Path(target), write)])[0]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: setting the umask to read it is process-wide.
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_writes(writes: Iterable[tuple[Path, Callable[[str], Any]]]) -> list[Path]:
     """Write each ``(target, write)`` through a temporary file in its folder; rename
     them all only when every write succeeded.
 
     ``writes`` is consumed as the files are written, so a ``write`` may wait
     for its content (made on a second core) until its turn. A failure removes
-    the temporary files and replaces no target.
+    the temporary files and replaces no target. Each file is on disk
+    (``fsync``) before it replaces the old one, and has the permissions any
+    new file of the process gets (the umask's; a temporary file's own are
+    owner-only), so a team reads the tables and reports a scheduled run
+    wrote.
 
     Examples
     --------
@@ -88,22 +107,67 @@ def atomic_writes(writes: Iterable[tuple[Path, Callable[[str], Any]]]) -> list[P
     >>> sorted(x.name for x in d.iterdir())
     []
     """
-    staged: list[tuple[str, Path]] = []
-    try:
+    with staged() as files:
         for target, write in writes:
-            target = Path(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            os.close(fd)
-            staged.append((tmp, target))
-            write(tmp)
-        for tmp, target in staged:
+            files.write(target, write)
+    return files.targets
+
+
+class Staged:
+    """Files written to temporary names, to replace their targets all at once.
+
+    Made by :func:`staged`; :meth:`write` may be called from several threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: list[tuple[str, Path]] = []
+
+    @property
+    def targets(self) -> list[Path]:
+        """The files written so far, in the order their writes began."""
+        return [target for _, target in self._files]
+
+    def write(self, target: str | Path, write: Callable[[str], Any]) -> Path:
+        """``write(tmp)`` a temporary file beside ``target``; returns ``target``."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        with self._lock:
+            self._files.append((tmp, target))
+        write(tmp)
+        os.chmod(tmp, _FILE_MODE)
+        with open(tmp, "rb+") as fh:  # Windows syncs only a writable handle
+            os.fsync(fh.fileno())
+        return target
+
+
+@contextlib.contextmanager
+def staged() -> Iterator[Staged]:
+    """Files written in the block replace their targets when it ends, all of
+    them, or (on an error) none: their temporary files are removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged() as files:
+    ...     _ = files.write(d / "a.txt", lambda tmp: pathlib.Path(tmp).write_text("a"))
+    ...     sorted(x.name for x in d.iterdir()) == ["a.txt"]  # not yet: a temp name
+    False
+    >>> sorted(x.name for x in d.iterdir())
+    ['a.txt']
+    """
+    files = Staged()
+    try:
+        yield files
+        for tmp, target in files._files:
             os.replace(tmp, target)
     except BaseException:
-        for tmp, _ in staged:
+        for tmp, _ in files._files:
             Path(tmp).unlink(missing_ok=True)
         raise
-    return [target for _, target in staged]
 
 
 def sha256_file(path: str | Path) -> str:
@@ -154,6 +218,11 @@ def write_tables(
 
 def _write_parquet(make: Callable[[], pd.DataFrame], path: str) -> None:
     make().to_parquet(path, index=False)
+
+
+def table_writer(df: pd.DataFrame) -> Callable[[str], None]:
+    """The writer of ``df`` as a parquet table (no index), for :meth:`Staged.write`."""
+    return partial(_write_parquet, lambda: df)
 
 
 def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:

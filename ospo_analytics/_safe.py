@@ -26,7 +26,6 @@ import hashlib
 import html
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._i18n import _
+from ._processed import atomic_write
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A formula trigger where any locale's CSV parser may start a cell: after a
@@ -178,10 +178,15 @@ def write_csv_safe(df: pd.DataFrame, path: Path) -> None:
     """Write a CSV (UTF-8 with BOM so Excel reads accents) atomically and formula-safe.
 
     This is the only CSV writer of the package: every CSV output goes through
-    :func:`csv_safe`.
+    :func:`csv_safe` (here, or through :func:`csv_safe_bytes` where several
+    files are written all or nothing).
     """
-    data = csv_safe(df).to_csv(index=False).encode("utf-8-sig")
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, csv_safe_bytes(df))
+
+
+def csv_safe_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv_safe` writes: formula-safe, UTF-8 with BOM."""
+    return csv_safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def sheet_name(name: str, used: Iterable[str] = ()) -> str:
@@ -233,65 +238,65 @@ def write_xlsx(
     bad, good, pct, mon = set(high_is_bad), set(high_is_good), set(percent), set(money)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
-    os.close(fd)
-    wb = xlsxwriter.Workbook(
-        tmp,
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "nan_inf_to_errors": False,
-        },
-    )
-    try:
-        head = wb.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True})
-        formats = {
-            "date": "yyyy-mm-dd",
-            "money": "#,##0",
-            "pct": "0%",
-            "num": "0.0",
-            "int": "0",
-            "score": "0",
-            "ratio": "0.00",
-            **(number_formats or {}),
-        }
-        fmt = {k: wb.add_format({"num_format": v}) for k, v in formats.items()}
-        special = {**{c: "score" for c in scores}, **{c: "ratio" for c in ratios}}
-        used: list[str] = []
-        for title, df in tables.items():
-            name = sheet_name(str(title), used)
-            used.append(name)
-            ws = wb.add_worksheet(name)
-            df = df.reset_index(drop=True)
-            for c, col in enumerate(df.columns):
-                ws.write_string(0, c, str(col)[:_XLSX_MAX_STR], head)
-                _write_column(ws, c, df[col], fmt, pct, mon, str(col), special.get(str(col)))
-                width = min(60, max(10, len(str(col)) + 2))
-                if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-                    lens = df[col].astype("string").str.len().dropna()
-                    if len(lens):
-                        width = int(min(60, max(width, float(lens.quantile(0.9)) + 2)))
-                ws.set_column(c, c, width)
-            n = len(df)
-            ws.freeze_panes(1, 0)
-            if len(df.columns):
-                ws.autofilter(0, 0, max(n, 1), len(df.columns) - 1)
-            for c, col in enumerate(df.columns):
-                if n and col in bad:
-                    ws.conditional_format(
-                        1, c, n, c,
-                        {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#E69F00"},
-                    )  # fmt: skip
-                elif n and col in good:
-                    ws.conditional_format(
-                        1, c, n, c,
-                        {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#56B4E9"},
-                    )  # fmt: skip
-    finally:
-        wb.close()
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+
+    def write(tmp: str) -> None:
+        wb = xlsxwriter.Workbook(
+            tmp,
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": False,
+            },
+        )
+        try:
+            head = wb.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True})
+            formats = {
+                "date": "yyyy-mm-dd",
+                "money": "#,##0",
+                "pct": "0%",
+                "num": "0.0",
+                "int": "0",
+                "score": "0",
+                "ratio": "0.00",
+                **(number_formats or {}),
+            }
+            fmt = {k: wb.add_format({"num_format": v}) for k, v in formats.items()}
+            special = {**{c: "score" for c in scores}, **{c: "ratio" for c in ratios}}
+            used: list[str] = []
+            for title, df in tables.items():
+                name = sheet_name(str(title), used)
+                used.append(name)
+                ws = wb.add_worksheet(name)
+                df = df.reset_index(drop=True)
+                for c, col in enumerate(df.columns):
+                    ws.write_string(0, c, str(col)[:_XLSX_MAX_STR], head)
+                    _write_column(ws, c, df[col], fmt, pct, mon, str(col), special.get(str(col)))
+                    width = min(60, max(10, len(str(col)) + 2))
+                    if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+                        lens = df[col].astype("string").str.len().dropna()
+                        if len(lens):
+                            width = int(min(60, max(width, float(lens.quantile(0.9)) + 2)))
+                    ws.set_column(c, c, width)
+                n = len(df)
+                ws.freeze_panes(1, 0)
+                if len(df.columns):
+                    ws.autofilter(0, 0, max(n, 1), len(df.columns) - 1)
+                for c, col in enumerate(df.columns):
+                    if n and col in bad:
+                        ws.conditional_format(
+                            1, c, n, c,
+                            {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#E69F00"},
+                        )  # fmt: skip
+                    elif n and col in good:
+                        ws.conditional_format(
+                            1, c, n, c,
+                            {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#56B4E9"},
+                        )  # fmt: skip
+        finally:
+            wb.close()
+
+    atomic_write(path, write)
 
 
 def _write_column(
@@ -350,21 +355,8 @@ def esc(value: object) -> str:
 
 # ---------------------------------------------------------------- atomic writes
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder + ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` atomically (see :func:`._processed.atomic_write`)."""
+    atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(data))
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -287,32 +287,32 @@ def test_processed_files_are_the_same_with_the_tables_written_on_a_second_lane(
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_a_failing_review_file_is_reported_after_the_tables_finish(tmp_path, monkeypatch):
+def test_a_failing_review_file_leaves_the_last_load_as_it_was(tmp_path, monkeypatch):
     """A failure on the main lane (a CSV that cannot be written) is the error
-    the user sees; the tables written beside it finish, leaving no temporary
-    file in the processed folder."""
-    from ospo_analytics import _processed, _safe, write_processed
+    the user sees; the tables written beside it finish, and nothing replaces
+    the last load's files: no new table beside old accounting files, and no
+    temporary file left in the processed folder."""
+    from ospo_analytics import _processed, write_processed
 
     inputs = _demo_inputs(tmp_path / "demo")
-    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
-    real = _safe.write_csv_safe
-
-    def full_disk(df, path):
-        if path.name == "vendor_merges.csv":
-            raise OSError(28, "No space left on device")
-        real(df, path)
-
-    monkeypatch.setattr(_safe, "write_csv_safe", full_disk)
-    slow_write = _processed.write_table
-
-    def write_table(folder, name, df):
-        time.sleep(0.2)  # still writing when the main lane fails
-        return slow_write(folder, name, df)
-
-    monkeypatch.setattr(_processed, "write_table", write_table)
     out = tmp_path / "processed"
+    first = write_processed(inputs, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {p.name for p in first} == set(before)
+
+    inputs.procurement.table = inputs.procurement.table.iloc[:10]  # a new load
+    monkeypatch.setattr(lanes, "_spare_core", lambda: True)
+    real_write = _processed.Staged.write
+
+    def full_disk(self, target, write):
+        if Path(target).name == "vendor_merges.csv":
+            raise OSError(28, "No space left on device")
+        if Path(target).suffix == ".parquet":
+            time.sleep(0.2)  # still writing the tables when the main lane fails
+        return real_write(self, target, write)
+
+    monkeypatch.setattr(_processed.Staged, "write", full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_processed(inputs, out)
-    names = sorted(p.name for p in out.iterdir())
-    assert "procurement.parquet" in names and "inventory.parquet" in names
-    assert not [n for n in names if n.startswith(".tmp") or n.endswith(".tmp")]
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before

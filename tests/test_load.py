@@ -254,6 +254,14 @@ def test_write_and_read_back_processed(tmp_path):
     assert len(proc_t) == 0 and list(proc_t.columns)[:3] == ["ministry", "supplier", "amount"]
     rejects = (tmp_path / "processed" / "rejects.csv").read_text(encoding="utf-8-sig")
     assert "hosting" in rejects
+    # Every file gets the permissions of any new file of the process (the
+    # umask's), tables as the CSVs: a temporary file's owner-only mode would
+    # hide a scheduled run's tables from the team reading them.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {p.name: p.stat().st_mode & 0o777 for p in written} == dict.fromkeys(
+        (p.name for p in written), 0o666 & ~umask
+    )
 
 
 US_CONFIG = """
