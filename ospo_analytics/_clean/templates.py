@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import os
 import re
 import tomllib
 import unicodedata
@@ -45,6 +44,7 @@ from typing import Any
 
 import xlsxwriter
 
+from .._processed import atomic_write
 from .cells import _EXCEL_ERROR_RE
 from .schema import Column, columns, readiness_points
 
@@ -592,22 +592,24 @@ def _write_data_sheet(
 def _write_one(path: Path, table: str, lang: str, ministry: str | None) -> None:
     t = _texts()[lang]
     cols = template_columns(table, lang)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(
-        str(tmp),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    try:
-        wb.set_properties({"title": t[f"title_{table}"], "subject": "ospo-analytics template"})
-        fmt = _Formats(wb)
-        data = wb.add_worksheet(t["sheets"][table])
-        instructions = wb.add_worksheet(t["sheets"]["instructions"])
-        sources = _write_instructions(instructions, fmt, table, lang, cols)
-        _write_data_sheet(data, fmt, table, lang, cols, sources, ministry)
-    finally:
-        wb.close()
-    # Write-then-rename: an interrupted run never leaves a half-written template.
-    os.replace(tmp, path)
+
+    def write(tmp: str) -> None:
+        wb = xlsxwriter.Workbook(
+            tmp,
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        try:
+            wb.set_properties({"title": t[f"title_{table}"], "subject": "ospo-analytics template"})
+            fmt = _Formats(wb)
+            data = wb.add_worksheet(t["sheets"][table])
+            instructions = wb.add_worksheet(t["sheets"]["instructions"])
+            sources = _write_instructions(instructions, fmt, table, lang, cols)
+            _write_data_sheet(data, fmt, table, lang, cols, sources, ministry)
+        finally:
+            wb.close()
+
+    # An interrupted run never leaves a half-written template.
+    atomic_write(path, write)
 
 
 def write_templates(
