@@ -593,3 +593,27 @@ def test_ocds_code_validation_respects_the_stated_scheme(tmp_path):
     cls = res.rejects[res.rejects["column"] == "classification"]
     assert cls["row"].tolist() == [2] and "7224727031" in cls["value"].iloc[0]
     assert "not a valid CPV code" in cls["problem"].iloc[0]
+
+
+def test_spreadsheet_rows_keep_their_it_filter_beside_an_ocds_feed(tmp_path):
+    # An OCDS feed and a spreadsheet export in one load: the spreadsheet's
+    # rows are IT or not by their own CPV codes and are not split awards.
+    # Cleaned as one table with the OCDS rows, they had is_it and
+    # split_award unknown (the OCDS reader's columns, empty for them), so a
+    # non-IT contract counted in IT spend.
+    from ospo_analytics._load import read_procurement
+
+    feed = _write(tmp_path, [_award_release(1)])
+    sheet = tmp_path / "contracts.csv"
+    sheet.write_text(
+        "ministry,supplier,amount,classification\n"
+        "Ministry A,Acme,10,72000000-5\n"
+        "Ministry A,Builders,20,45000000-7\n",
+        encoding="utf-8",
+    )
+    res = read_procurement([feed, sheet])
+    rows = res.table.set_index("supplier")
+    assert rows.loc["Acme", "is_it"] == True  # noqa: E712 - a nullable boolean
+    assert rows.loc["Builders", "is_it"] == False  # noqa: E712
+    assert rows.loc[["Acme", "Builders"], "split_award"].tolist() == [False, False]
+    assert rows.loc["Supplier 1", "is_it"] == True  # noqa: E712
