@@ -289,10 +289,10 @@ class _Accumulator:
     def __init__(self):
         self.rejects: list[pd.DataFrame] = []
         self.files: list[dict[str, Any]] = []
-        # Rows of big files validated chunk by chunk (_stream), already clean.
+        # Each file's clean rows, in reading order (_read_one; big files
+        # chunk by chunk, _stream), and their cleaning rejects, put in one
+        # order for all files at the end (_finish).
         self.cleaned: list[pd.DataFrame] = []
-        # Cleaning rejects of the files read whole, each file cleaned on its
-        # own (_read_one): put in one order for all of them at the end.
         self.clean_rejects: list[pd.DataFrame] = []
 
     def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
@@ -875,7 +875,6 @@ def _read_kind(
     table: str, paths: list[Path], config: Config, progress: bool | None = None
 ) -> LoadResult:
     acc = _Accumulator()
-    frames: list[pd.DataFrame] = []
     extra_rejects: list[pd.DataFrame] = []
     bar = _Progress(progress)
     try:
@@ -884,24 +883,24 @@ def _read_kind(
                 path = Path(path)
                 if _archives.is_archive(path) and not _read_whole_archive(table, path):
                     try:
-                        _read_archive(table, path, config, acc, frames, extra_rejects, bar)
+                        _read_archive(table, path, config, acc, extra_rejects, bar)
                     except Exception as exc:  # noqa: BLE001 - see _unexpected
                         acc.files.append(_file_error(path, _unexpected(exc)))
                     continue
-                _read_guarded(table, path, config, acc, frames, extra_rejects, bar)
-            return _finish(table, config, acc, frames, extra_rejects, bar)
+                _read_guarded(table, path, config, acc, extra_rejects, bar)
+            return _finish(table, config, acc, extra_rejects, bar)
     finally:
         bar.close()
 
 
-def _read_guarded(table, path, config, acc, frames, extra_rejects, bar, shown=None) -> None:
+def _read_guarded(table, path, config, acc, extra_rejects, bar, shown=None) -> None:
     """:func:`_read_one`, turning a file that cannot be read into a load
     report line (named ``shown`` when given) instead of an exception; nothing
     else of that file is kept."""
-    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, frames, extra_rejects)
+    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, extra_rejects)
     marks = [len(g) for g in groups]
     try:
-        _read_one(table, path, config, acc, frames, extra_rejects, bar)
+        _read_one(table, path, config, acc, extra_rejects, bar)
     except Exception as exc:  # noqa: BLE001 - see _unexpected
         for group, mark in zip(groups, marks, strict=True):
             del group[mark:]
@@ -914,7 +913,7 @@ def _read_whole_archive(table: str, path: Path) -> bool:
     return table == "procurement" and path.suffix.lower() == ".gz" and bool(ocds_json_suffix(path))
 
 
-def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
+def _read_archive(table, path, config, acc, extra_rejects, bar) -> None:
     """Read each readable member of a ``.zip``/``.gz`` as if it were a file
     of its own, named ``archive.zip/member.csv`` in every output."""
     import tempfile
@@ -953,13 +952,13 @@ def _read_archive(table, path, config, acc, frames, extra_rejects, bar) -> None:
                 units.append((member, {member: shown}))
         config.unpacked.update({str(m): shown for m, shown in _members_shown(units)})
         try:
-            _read_units(table, path, config, acc, frames, extra_rejects, bar, units)
+            _read_units(table, path, config, acc, extra_rejects, bar, units)
         finally:
             for m, _shown in _members_shown(units):
                 config.unpacked.pop(str(m), None)
 
 
-def _read_units(table, path, config, acc, frames, extra_rejects, bar, units) -> None:
+def _read_units(table, path, config, acc, extra_rejects, bar, units) -> None:
     """Read an archive's members (one OCDS folder counts as one), renaming each."""
     for target, shown_as in units:
         marks = (
@@ -967,19 +966,18 @@ def _read_units(table, path, config, acc, frames, extra_rejects, bar, units) -> 
             len(acc.rejects),
             len(acc.clean_rejects),
             len(acc.cleaned),
-            len(frames),
             len(extra_rejects),
         )
         shown = shown_as.get(target, str(path))
-        _read_guarded(table, target, config, acc, frames, extra_rejects, bar, shown)
-        _renamed(shown_as, acc, frames, extra_rejects, marks)
+        _read_guarded(table, target, config, acc, extra_rejects, bar, shown)
+        _renamed(shown_as, acc, extra_rejects, marks)
 
 
 def _members_shown(units: list[tuple[Path, dict[Path, str]]]) -> list[tuple[Path, str]]:
     return [(m, shown) for _, shown_as in units for m, shown in shown_as.items()]
 
 
-def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> None:
+def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
     """Name archive members, not their temporary copies, in what reading them added."""
     names: dict[str, str] = {}
     for member, shown in shown_as.items():
@@ -988,7 +986,7 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
             names[str(member.resolve().relative_to(Path.cwd().resolve()))] = shown
         except ValueError:
             pass
-    n_files, n_rejects, n_clean_rejects, n_cleaned, n_frames, n_extra = marks
+    n_files, n_rejects, n_clean_rejects, n_cleaned, n_extra = marks
     for rec in acc.files[n_files:]:
         rec["file"] = names.get(str(rec.get("file")), rec.get("file"))
     for group, col, start in (
@@ -996,7 +994,6 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
         (acc.clean_rejects, "file", n_clean_rejects),
         (extra_rejects, "file", n_extra),
         (acc.cleaned, "source_file", n_cleaned),
-        (frames, "source_file", n_frames),
     ):
         for frame in group[start:]:
             if col in frame.columns and len(frame):
@@ -1012,14 +1009,15 @@ def _renamed(shown_as: dict[Path, str], acc, frames, extra_rejects, marks) -> No
                 frame[col] = values.where(~hit, new)  # same dtype as before
 
 
-def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
-    """Read and clean one input path (raises FileUnusable).
+def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
+    """Read and clean one input path into ``acc.cleaned`` (raises FileUnusable).
 
-    A big CSV/TSV is validated chunk by chunk, straight into ``acc.cleaned``.
-    Any other file is read whole and cleaned on its own, into ``frames``: only
-    one file's raw cells are held at a time (ten yearly workbooks of a million
-    rows each would not fit in memory together), and each file decides its
-    own number convention and date order, as a streamed file does.
+    A big CSV/TSV is validated chunk by chunk. Any other file is read whole
+    and cleaned on its own: only one file's raw cells are held at a time (ten
+    yearly workbooks of a million rows each would not fit in memory
+    together), and each file decides its own number convention and date
+    order, as a streamed file does. Either way the rows and rejects are the
+    same, and in the same order.
     """
     from . import _stream
 
@@ -1050,7 +1048,7 @@ def _read_one(table, path, config, acc, frames, extra_rejects, bar) -> None:
                 raw_frames.append(frame)
         del sheets
     if raw_frames:
-        frames.append(_clean_file(table, raw_frames, config, acc, bar))
+        acc.cleaned.append(_clean_file(table, raw_frames, config, acc, bar))
 
 
 def _clean_file(
@@ -1092,15 +1090,12 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
     return False
 
 
-def _finish(table, config, acc, frames, extra_rejects, bar) -> LoadResult:
-    # Rejected rows in file order, then the cells set to unknown by column,
-    # as if the files read whole had been cleaned as one table.
+def _finish(table, config, acc, extra_rejects, bar) -> LoadResult:
+    # Cleaning rejects: rejected rows in file order, then the cells set to
+    # unknown by column, as if every file had been cleaned as one table.
     acc.rejects.extend(_in_memory_order(table, acc.clean_rejects))
     acc.clean_rejects = []
-    # The files read whole first, then the big files validated chunk by chunk.
-    parts = [*frames, *acc.cleaned]
-    frames.clear()
-    acc.cleaned = []
+    parts, acc.cleaned = acc.cleaned, []
     if not parts:
         clean = empty_frame(table)
     else:

@@ -80,7 +80,7 @@ CHUNK_ROWS = 200_000
 #: Rows in the first chunk, where the header is looked for (line by line).
 FIRST_CHUNK_ROWS = 10_000
 #: Default size from which a CSV/TSV is streamed (``[reading] stream_min_mb``).
-STREAM_MIN_MB = 100.0
+STREAM_MIN_MB = 10.0
 
 _NUMERIC_KINDS = {"float", "int"}
 _AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
@@ -1283,7 +1283,8 @@ def stream_file(
     cleaned, when it is enabled (the CLI on a terminal).
 
     On success the per-file record and rejects are in ``acc.files`` and
-    ``acc.rejects`` and the cleaned rows in ``acc.cleaned``; returns True.
+    ``acc.rejects`` (cleaning rejects in ``acc.clean_rejects``) and the
+    cleaned rows in ``acc.cleaned``; returns True.
     Returns False (``acc`` untouched) when the file needs the in-memory path.
 
     Raises
@@ -1346,7 +1347,7 @@ def stream_file(
             raise
         del acc.files[n_files:], acc.rejects[n_rej:]
         raise no_space(config.temp_dir or tempfile.gettempdir()) from None
-    acc.rejects.extend(source._load._in_memory_order(table, chunk_acc.rejects))
+    acc.clean_rejects.extend(chunk_acc.rejects)  # ordered with the other files'
     if cleaned:
         acc.cleaned.append(
             pd.concat(cleaned, ignore_index=True) if len(cleaned) > 1 else cleaned[0]

@@ -246,11 +246,44 @@ def test_unparseable_text_is_unusable_in_both_paths(tmp_path, monkeypatch):
     _assert_same(a, b)
 
 
+def test_files_read_whole_and_streamed_keep_the_reading_order(tmp_path, monkeypatch):
+    # A workbook (always read whole) between two CSVs that stream: the rows
+    # come in the order the files are read and the rejects as for one
+    # table, exactly as when every file is read whole. (Streamed rows used
+    # to come after every file read whole, and their rejects before.)
+    import xlsxwriter
+
+    rows = [
+        ["Ministry A", "Acme", "abc", "2021-01-05", "open", "2"],
+        ["Ministry A", "Acme", "10", "2021-13-45", "open", "x"],
+        ["Ministry B", "Bolt", "20", "2021-02-05", "direct", "1"],
+    ]
+    text = PROC_HEADER + "".join(",".join(r) + "\n" for r in rows)
+    first = _write(tmp_path / "first.csv", text)
+    last = _write(tmp_path / "last.csv", text.replace("Acme", "Corp"))
+    book = tmp_path / "middle.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("Awards")
+    for i, row in enumerate([PROC_HEADER.strip().split(","), *rows]):
+        for j, v in enumerate(row):
+            ws.write_string(i, j, v.replace("Acme", "Dyn"))
+    wb.close()
+    a, b, streamed = _both(
+        read_procurement, [first, book, last], load_config(), monkeypatch, chunk_rows=2
+    )
+    assert streamed == 2
+    _assert_same(a, b)
+    assert b.table["supplier"].tolist() == ["Acme", "Bolt", "Dyn", "Bolt", "Corp", "Bolt"]
+    assert (
+        b.rejects["action"].tolist() == ["row rejected"] * 3 + ["row kept, cell set to unknown"] * 6
+    )
+
+
 def test_default_threshold_streams_only_big_files(tmp_path):
     config = load_config()
     small = _write(tmp_path / "s.csv", PROC_HEADER)
     assert not _stream.should_stream("procurement", small, config)
-    assert _stream.stream_threshold_bytes(config) == 100e6
+    assert _stream.stream_threshold_bytes(config) == 10e6
     cfg_path = tmp_path / "ospo.toml"
     cfg_path.write_text("[reading]\nstream_min_mb = 0\n")
     assert _stream.should_stream("procurement", small, load_config(cfg_path))
