@@ -2,7 +2,7 @@
 
 Publishers release OCDS as one release package of several gigabytes. Read
 whole, the parsed JSON and the releases waiting for their ``ocid`` take about
-seven times the file in memory; streamed (``[reading] stream_min_mb``, 10 MB
+seven times the file in memory; streamed (``[reading] stream_min_mb``, 100 MB
 by default), one release is parsed at a time and releases wait on disk.
 
 Goal: the same rows, and a streamed peak under 1.5 GB up to a 1 GB package

@@ -79,8 +79,13 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 200_000
 #: Rows in the first chunk, where the header is looked for (line by line).
 FIRST_CHUNK_ROWS = 10_000
-#: Default size from which a CSV/TSV is streamed (``[reading] stream_min_mb``).
-STREAM_MIN_MB = 10.0
+#: Default size from which files are streamed (``[reading] stream_min_mb``).
+STREAM_MIN_MB = 100.0
+#: CSV/TSV files stream from this size whatever the setting: from about 5 MB
+#: the chunked path is also the faster one (a 73 MB file: 3.4 s against 6.1 s
+#: read whole). OCDS JSON streamed is slower below 100 MB, so it keeps the
+#: setting alone.
+CSV_STREAM_MIN_MB = 10.0
 
 _NUMERIC_KINDS = {"float", "int"}
 _AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
@@ -92,9 +97,14 @@ _DIGITS_1_9 = str.maketrans("123456789", "999999999")
 
 
 def stream_threshold_bytes(config: Config) -> float:
-    """Size in bytes from which CSV/TSV inputs take the streaming path."""
+    """Size in bytes from which inputs are streamed (``[reading] stream_min_mb``)."""
     mb = (config["reading"] or {}).get("stream_min_mb", STREAM_MIN_MB)
     return float(mb) * 1e6
+
+
+def csv_stream_threshold_bytes(config: Config) -> float:
+    """Size in bytes from which CSV/TSV inputs take the streaming path."""
+    return min(stream_threshold_bytes(config), CSV_STREAM_MIN_MB * 1e6)
 
 
 def should_stream(table: str, path: Path, config: Config) -> bool:
@@ -104,7 +114,7 @@ def should_stream(table: str, path: Path, config: Config) -> bool:
         return False
     if table == "procurement" and path.stem.lower() == "releases":
         return False  # may be flattened OCDS: its own reader
-    return path.stat().st_size >= stream_threshold_bytes(config)
+    return path.stat().st_size >= csv_stream_threshold_bytes(config)
 
 
 class _NotStreamable(Exception):
@@ -1355,4 +1365,4 @@ def stream_file(
     return True
 
 
-__all__ = ["CHUNK_ROWS", "STREAM_MIN_MB", "should_stream", "stream_file"]
+__all__ = ["CHUNK_ROWS", "CSV_STREAM_MIN_MB", "STREAM_MIN_MB", "should_stream", "stream_file"]

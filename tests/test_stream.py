@@ -39,7 +39,7 @@ def _two_lanes(monkeypatch):
 
 def _both(reader, paths, config, monkeypatch, chunk_rows: int) -> tuple:
     """(in-memory result, streamed result, number of files streamed)."""
-    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: float("inf"))
+    monkeypatch.setattr(_stream, "csv_stream_threshold_bytes", lambda c: float("inf"))
     a = reader(paths, config)
     calls = []
     real = _stream.stream_file
@@ -49,7 +49,7 @@ def _both(reader, paths, config, monkeypatch, chunk_rows: int) -> tuple:
         calls.append(ok)
         return ok
 
-    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: 0.0)
+    monkeypatch.setattr(_stream, "csv_stream_threshold_bytes", lambda c: 0.0)
     monkeypatch.setattr(_stream, "stream_file", spy)
     b = reader(paths, config)
     return a, b, sum(calls)
@@ -283,7 +283,8 @@ def test_default_threshold_streams_only_big_files(tmp_path):
     config = load_config()
     small = _write(tmp_path / "s.csv", PROC_HEADER)
     assert not _stream.should_stream("procurement", small, config)
-    assert _stream.stream_threshold_bytes(config) == 10e6
+    assert _stream.stream_threshold_bytes(config) == 100e6  # OCDS JSON
+    assert _stream.csv_stream_threshold_bytes(config) == 10e6
     cfg_path = tmp_path / "ospo.toml"
     cfg_path.write_text("[reading]\nstream_min_mb = 0\n")
     assert _stream.should_stream("procurement", small, load_config(cfg_path))
@@ -667,7 +668,7 @@ def test_a_streamed_file_shows_rows_read_then_chunks_cleaned(tmp_path, monkeypat
     path = _write(tmp_path / "big.csv", "\n".join(lines) + "\n")
     config = load_config()
     acc = _load._Accumulator()
-    monkeypatch.setattr(_stream, "stream_threshold_bytes", lambda c: 0.0)
+    monkeypatch.setattr(_stream, "csv_stream_threshold_bytes", lambda c: 0.0)
     assert _stream.stream_file("procurement", path, config, acc, chunk_rows=10, bar=Bar())
     starts = [e for e in events if e[0] == "start"]
     assert [s[1].split(" ")[0] for s in starts] == ["reading", "cleaning"]
