@@ -784,7 +784,7 @@ def _add_rejects(
         )
 
 
-def _in_memory_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+def _cleaning_order(table: str, parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """Cleaning rejects of several parts (files, chunks) in the order of one
     table cleaned whole: rejected rows in order, then the cells set to
     unknown, by column."""
@@ -1056,7 +1056,12 @@ def _clean_file(
 ) -> pd.DataFrame:
     """The clean rows of one file's frames; its cleaning rejects go to
     ``acc.clean_rejects`` (ordered with the other files' in :func:`_finish`)."""
-    combined = pd.concat(raw_frames, ignore_index=True) if len(raw_frames) > 1 else raw_frames[0]
+    # Rows numbered from 0 (as when every file was one table); one frame is
+    # renumbered without copying its cells.
+    if len(raw_frames) > 1:
+        combined = pd.concat(raw_frames, ignore_index=True)
+    else:
+        combined = raw_frames[0].reset_index(drop=True)
     raw_frames.clear()  # the combined frame holds the cells now
     on_column = None
     if bar.enabled and len(combined) >= PROGRESS_MIN_ROWS:
@@ -1093,7 +1098,7 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
 def _finish(table, config, acc, extra_rejects, bar) -> LoadResult:
     # Cleaning rejects: rejected rows in file order, then the cells set to
     # unknown by column, as if every file had been cleaned as one table.
-    acc.rejects.extend(_in_memory_order(table, acc.clean_rejects))
+    acc.rejects.extend(_cleaning_order(table, acc.clean_rejects))
     acc.clean_rejects = []
     parts, acc.cleaned = acc.cleaned, []
     if not parts:
