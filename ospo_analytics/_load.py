@@ -294,6 +294,9 @@ class _Accumulator:
         # order for all files at the end (_finish).
         self.cleaned: list[pd.DataFrame] = []
         self.clean_rejects: list[pd.DataFrame] = []
+        # Raw frames of the files read whole since the last clean, one list
+        # per file: small files are cleaned together (_clean_pending).
+        self.pending: list[list[pd.DataFrame]] = []
 
     def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
         n = len(rows)
@@ -695,14 +698,27 @@ def _clean_frame(
     return result[~rejected]
 
 
+def _maybe_ambiguous(raw: pd.Series) -> bool:
+    """Whether a number cell may read two ways (``1.234``: one separator, three
+    digits after), the only cells the column's convention decides; a superset
+    of the parsers' test, cheap enough to skip the per-file pass without."""
+    text = pa.array(raw.astype("string").array)
+    one_mark = pc.match_substring_regex(text, r"^[^.,]*[.,][^.,]*$")
+    three_after = pc.match_substring_regex(text, r"[0-9][.,][0-9]{3}([^0-9]|$)")
+    return bool(pc.any(pc.and_(one_mark, three_after)).as_py())
+
+
 def _cleaned(
     col: Column, frame: pd.DataFrame, config: Config, clean_column: Callable, scale: dict
 ) -> tuple[pd.Series, pd.Series]:
     """One column's clean values and problems, with the column-specific rules
-    (dates per file, OCDS classifications, ``[scale]``, plausible amounts)."""
+    (dates and numbers per file, OCDS classifications, ``[scale]``,
+    plausible amounts)."""
     raw = frame[col.name]
-    if col.kind == "date" and frame["source_file"].nunique() > 1:
-        # Date order is a property of each export: infer it per file.
+    per_file = col.kind == "date" or (col.kind in ("float", "int") and _maybe_ambiguous(raw))
+    if per_file and frame["source_file"].nunique() > 1:
+        # Date order and number convention (1.234) are properties of each
+        # export: infer them per file, whichever files are cleaned together.
         parts = [clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
         values = pd.concat([p[0] for p in parts]).reindex(frame.index)
         problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
@@ -743,11 +759,15 @@ def _procurement_derived(result: pd.DataFrame, frame: pd.DataFrame, config: Conf
     result["is_it"] = _is_it(result["classification"], config)
     result["split_award"] = pd.Series(False, index=frame.index, dtype="boolean")
     result["process_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    # Rows from a standard-format reader (OCDS) bring their own derived
-    # values (is_it over every item, split awards, the ocid): keep them.
-    for derived in ("is_it", "split_award", "process_id"):
-        if derived in frame.columns:
-            result[derived] = frame[derived].astype(result[derived].dtype)
+    # Rows from a standard-format reader (OCDS: those with a process id)
+    # bring their own derived values (is_it over every item, split awards,
+    # the ocid): keep them; other rows cleaned with them keep their own.
+    if "process_id" in frame.columns:
+        ocds = frame["process_id"].notna()
+        for derived in ("is_it", "split_award", "process_id"):
+            if derived in frame.columns:
+                given = frame[derived].astype(result[derived].dtype)
+                result[derived] = given.where(ocds, result[derived])
 
 
 def _add_rejects(
@@ -897,7 +917,11 @@ def _read_guarded(table, path, config, acc, extra_rejects, bar, shown=None) -> N
     """:func:`_read_one`, turning a file that cannot be read into a load
     report line (named ``shown`` when given) instead of an exception; nothing
     else of that file is kept."""
-    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, extra_rejects)
+    from . import _stream
+
+    if _stream.should_stream(table, path, config):
+        _clean_pending(table, config, acc, bar)  # its rows come after theirs
+    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, acc.pending, extra_rejects)
     marks = [len(g) for g in groups]
     try:
         _read_one(table, path, config, acc, extra_rejects, bar)
@@ -966,6 +990,7 @@ def _read_units(table, path, config, acc, extra_rejects, bar, units) -> None:
             len(acc.rejects),
             len(acc.clean_rejects),
             len(acc.cleaned),
+            len(acc.pending),
             len(extra_rejects),
         )
         shown = shown_as.get(target, str(path))
@@ -986,7 +1011,7 @@ def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
             names[str(member.resolve().relative_to(Path.cwd().resolve()))] = shown
         except ValueError:
             pass
-    n_files, n_rejects, n_clean_rejects, n_cleaned, n_extra = marks
+    n_files, n_rejects, n_clean_rejects, n_cleaned, n_pending, n_extra = marks
     for rec in acc.files[n_files:]:
         rec["file"] = names.get(str(rec.get("file")), rec.get("file"))
     for group, col, start in (
@@ -994,6 +1019,7 @@ def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
         (acc.clean_rejects, "file", n_clean_rejects),
         (extra_rejects, "file", n_extra),
         (acc.cleaned, "source_file", n_cleaned),
+        ([f for fs in acc.pending[n_pending:] for f in fs], "source_file", 0),
     ):
         for frame in group[start:]:
             if col in frame.columns and len(frame):
@@ -1013,11 +1039,11 @@ def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
     """Read and clean one input path into ``acc.cleaned`` (raises FileUnusable).
 
     A big CSV/TSV is validated chunk by chunk. Any other file is read whole
-    and cleaned on its own: only one file's raw cells are held at a time (ten
-    yearly workbooks of a million rows each would not fit in memory
-    together), and each file decides its own number convention and date
-    order, as a streamed file does. Either way the rows and rejects are the
-    same, and in the same order.
+    and cleaned once the files waiting reach :data:`CLEAN_BATCH_ROWS`: a big
+    one at once, so only one file's raw cells are held (ten yearly workbooks
+    of a million rows each would not fit in memory together). Each file
+    decides its own number convention and date order, as a streamed file
+    does. Either way the rows and rejects are the same, in the same order.
     """
     from . import _stream
 
@@ -1048,29 +1074,60 @@ def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
                 raw_frames.append(frame)
         del sheets
     if raw_frames:
-        acc.cleaned.append(_clean_file(table, raw_frames, config, acc, bar))
+        acc.pending.append(raw_frames)
+        if sum(len(f) for fs in acc.pending for f in fs) >= CLEAN_BATCH_ROWS:
+            _clean_pending(table, config, acc, bar)
 
 
-def _clean_file(
+#: Rows of files read whole cleaned together. Small files share the fixed cost
+#: of cleaning (a thousand one-page exports); a big one is cleaned as soon as
+#: it is read, so memory holds one file's raw cells, not every file's.
+CLEAN_BATCH_ROWS = 200_000
+
+
+def _clean_pending(table: str, config: Config, acc: _Accumulator, bar: _Progress) -> None:
+    """Clean the files read whole since the last call, as one table: each
+    still decides its own conventions (:func:`_cleaned`), so the result does
+    not depend on which files are cleaned together. A file whose cleaning
+    fails (a bug of ours) is listed with the error, and the others load."""
+    files, acc.pending = acc.pending, []
+    if not files:
+        return
+    try:
+        _clean_into(table, [f for fs in files for f in fs], config, acc, bar)
+    except Exception:  # noqa: BLE001 - find the file it is in
+        for fs in files:
+            try:
+                _clean_into(table, fs, config, acc, bar)
+            except Exception as exc:  # noqa: BLE001 - see _unexpected
+                _drop_file(acc, str(fs[0]["source_file"].iloc[0]), _unexpected(exc))
+
+
+def _clean_into(
     table: str, raw_frames: list[pd.DataFrame], config: Config, acc: _Accumulator, bar: _Progress
-) -> pd.DataFrame:
-    """The clean rows of one file's frames; its cleaning rejects go to
+) -> None:
+    """Clean ``raw_frames`` into ``acc.cleaned``; their cleaning rejects go to
     ``acc.clean_rejects`` (ordered with the other files' in :func:`_finish`)."""
-    # Rows numbered from 0 (as when every file was one table); one frame is
-    # renumbered without copying its cells.
+    # Rows numbered from 0, as when every file was one table.
     if len(raw_frames) > 1:
         combined = pd.concat(raw_frames, ignore_index=True)
     else:
         combined = raw_frames[0].reset_index(drop=True)
-    raw_frames.clear()  # the combined frame holds the cells now
     on_column = None
     if bar.enabled and len(combined) >= PROGRESS_MIN_ROWS:
         task = bar.start(f"cleaning {len(combined):,} {table} rows", total=len(columns(table)))
         on_column = lambda: bar.advance(task)  # noqa: E731
     part = _Accumulator()
     clean = _clean_frame(table, combined, config, part, on_column=on_column)
+    acc.cleaned.append(clean)
     acc.clean_rejects.extend(part.rejects)
-    return clean
+
+
+def _drop_file(acc: _Accumulator, file: str, message: str) -> None:
+    """Keep nothing of ``file`` but a load report line with ``message``."""
+    acc.files[:] = [r for r in acc.files if str(r.get("file")) != file]
+    acc.rejects[:] = [r[r["file"].astype(str) != file] for r in acc.rejects]
+    acc.files.append(_file_error(Path(file), message))
 
 
 def _read_with_progress(path: Path, bar: _Progress, config: Config) -> list[RawSheet]:
@@ -1096,6 +1153,7 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
 
 
 def _finish(table, config, acc, extra_rejects, bar) -> LoadResult:
+    _clean_pending(table, config, acc, bar)
     # Cleaning rejects: rejected rows in file order, then the cells set to
     # unknown by column, as if every file had been cleaned as one table.
     acc.rejects.extend(_cleaning_order(table, acc.clean_rejects))

@@ -167,6 +167,42 @@ def test_each_file_read_whole_decides_its_own_number_convention(tmp_path):
         assert read_procurement([path]).table["amount"].tolist() == want
 
 
+def test_files_cleaned_together_or_one_by_one_give_the_same_load(tmp_path, monkeypatch):
+    # Small files read whole are cleaned together (one fixed cost), a big one
+    # as soon as it is read; each decides its own number convention and date
+    # order either way, so the batching changes nothing.
+    from ospo_analytics import _load
+
+    texts = {
+        "de.csv": 'ministry,supplier,amount,award_date\nM,A,"1.234,56",25/12/2021\nM,A,5.000,03/04/2021\n',
+        "us.csv": 'ministry,supplier,amount,award_date\nM,B,"1,234.56",12/25/2021\nM,B,5.000,03/04/2021\n',
+        "plain.csv": "ministry,supplier,amount,award_date\nM,C,7.000,2021-01-02\nM,C,x,2021-01-03\n",
+    }
+    paths = []
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(tmp_path / name)
+    calls = []
+    clean_frame = _load._clean_frame
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]))
+        return clean_frame(*args, **kwargs)
+
+    monkeypatch.setattr(_load, "_clean_frame", counted)
+    together = read_procurement(paths)
+    assert calls == [6]
+    monkeypatch.setattr(_load, "CLEAN_BATCH_ROWS", 1)
+    calls.clear()
+    alone = read_procurement(paths)
+    assert calls == [2, 2, 2]
+    for a, b in ((together.table, alone.table), (together.rejects, alone.rejects)):
+        pd.testing.assert_frame_equal(a, b)
+    assert together.table["amount"].tolist() == [1234.56, 5000.0, 1234.56, 5.0, 7000.0]
+    dates = together.table["award_date"].dt.strftime("%Y-%m-%d").tolist()
+    assert dates == ["2021-12-25", "2021-04-03", "2021-12-25", "2021-03-04", "2021-01-02"]
+
+
 def test_cleaning_rejects_of_several_files_come_in_one_table_order(tmp_path):
     # Files read whole are cleaned one at a time; their rejects still come as
     # for one table: rejected rows in file order, then the cells set to
