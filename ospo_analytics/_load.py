@@ -938,8 +938,8 @@ def _read_whole_archive(table: str, path: Path) -> bool:
 
 
 def _read_archive(table, path, config, acc, extra_rejects, bar) -> None:
-    """Read each readable member of a ``.zip``/``.gz`` as if it were a file
-    of its own, named ``archive.zip/member.csv`` in every output."""
+    """Read each readable member of a ``.zip``/``.gz``/``.tar(.gz)`` as if it
+    were a file of its own, named ``archive.zip/member.csv`` in every output."""
     import tempfile
 
     ratio = config.read_limits.max_compression_ratio

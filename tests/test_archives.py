@@ -242,3 +242,75 @@ def test_a_full_disk_while_a_big_csv_streams_is_named(tmp_path, monkeypatch):
     (why,) = res.files["error"].tolist()
     assert "ran out of temporary space" in why and "[reading] temp_dir" in why
     assert res.table.empty and res.rejects.empty
+
+
+@pytest.mark.parametrize("name", ["export.tar.gz", "export.tgz", "export.tar"])
+def test_a_tar_of_csv_files_reads_like_the_files(tmp_path, name):
+    # The OCP Data Registry's CSV downloads and many portals' dumps are tars.
+    import io
+    import tarfile
+
+    a, b = _csv(40, 0, bad_every=9), _csv(25, 100)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.csv").write_text(a, encoding="utf-8")
+    (plain / "b.csv").write_text(b, encoding="utf-8")
+    archive = tmp_path / name
+    with tarfile.open(archive, "w:gz" if name != "export.tar" else "w") as tf:
+
+        def add(member: str, data: bytes = b"", **kw) -> None:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            for k, v in kw.items():
+                setattr(info, k, v)
+            tf.addfile(info, io.BytesIO(data) if data else None)
+
+        add("2021", type=tarfile.DIRTYPE)
+        add("a.csv", a.encode())
+        add("2021/b.csv", b.encode())
+        add("README.pdf", b"%PDF-1.4")
+        # Never followed nor made: a link to a file outside, and one that
+        # would climb out of the folder.
+        add("passwd.csv", type=tarfile.SYMTYPE, linkname="/etc/passwd")
+        add("../../escaped.csv", _csv(3).encode())
+    (plain / "escaped.csv").write_text(_csv(3), encoding="utf-8")
+    order = [plain / "a.csv", plain / "b.csv", plain / "escaped.csv"]
+    expected = read_procurement(order, _cfg(tmp_path))
+    got = read_procurement(archive, _cfg(tmp_path))
+    pd.testing.assert_frame_equal(_plain(expected), _plain(got))
+    shown = {f"{archive}/a.csv", f"{archive}/2021/b.csv", f"{archive}/../../escaped.csv"}
+    assert set(got.table["source_file"]) == shown
+    files = got.files.set_index("file")
+    assert "not read: a .pdf" in files.loc[f"{archive}/README.pdf", "error"]
+    assert not any("passwd" in f for f in files.index)
+    assert set(got.rejects["file"]) == {f"{archive}/a.csv"}
+    assert not (tmp_path.parent / "escaped.csv").exists()
+
+
+def test_bad_tar_archives_are_refused_with_the_reason(tmp_path, monkeypatch):
+    import io
+    import tarfile
+
+    good = tmp_path / "good.csv"
+    good.write_text(_csv(5), encoding="utf-8")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        data = _csv(2000).encode()
+        info = tarfile.TarInfo("a.csv")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    (tmp_path / "cut.tar.gz").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    (tmp_path / "fake.tgz").write_bytes(b"not a tar at all" * 100)
+    monkeypatch.setattr(archives, "RATIO_FLOOR_BYTES", 1000)
+    with tarfile.open(tmp_path / "bomb.tar.gz", "w:gz") as tf:
+        data = (HEADER + " " * 2_000_000).encode()
+        info = tarfile.TarInfo("big.csv")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    paths = [tmp_path / n for n in ("cut.tar.gz", "fake.tgz", "bomb.tar.gz", "good.csv")]
+    res = read_procurement(paths, _cfg(tmp_path))
+    err = {Path(f).name: e for f, e in zip(res.files["file"], res.files["error"], strict=True)}
+    assert "cut short" in err["cut.tar.gz"]
+    assert "cannot unpack the tar archive" in err["fake.tgz"]
+    assert "max_compression_ratio" in err["bomb.tar.gz"]
+    assert len(res.table) == 5

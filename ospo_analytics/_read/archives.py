@@ -1,16 +1,18 @@
-"""Inputs published compressed: ``.gz`` files and ``.zip`` archives.
+"""Inputs published compressed: ``.gz`` files, ``.zip`` and ``.tar(.gz)`` archives.
 
 National portals ship big exports compressed: USAspending and TED as zips of
-CSV files, the OCP Data Registry as ``.jsonl.gz``. Members are unpacked to a
-temporary folder (so big ones stream like plain files) under the same bomb
-rule as workbooks (``[limits] max_compression_ratio``), never to a path the
-archive names (no "zip slip").
+CSV files, the OCP Data Registry as ``.jsonl.gz`` and ``.csv.tar.gz``. Members
+are unpacked to a temporary folder (so big ones stream like plain files)
+under the same bomb rule as workbooks (``[limits] max_compression_ratio``),
+never to a path the archive names (no "zip slip"); a tar's links and devices
+are never followed or made.
 """
 
 from __future__ import annotations
 
 import gzip
 import shutil
+import tarfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,9 +25,17 @@ MEMBER_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | JSON_SUFFIXES
 _BLOCK = 1 << 22
 
 
+_TAR_NAMES = (".tar", ".tar.gz", ".tgz")
+
+
 def is_archive(path: Path) -> bool:
-    """A ``.zip`` or ``.gz`` file (a workbook is a zip too, but named ``.xlsx``)."""
-    return path.suffix.lower() in {".zip", ".gz"} and path.is_file()
+    """A ``.zip``, ``.gz``, ``.tar`` or ``.tgz`` file (a workbook is a zip too,
+    but named ``.xlsx``)."""
+    return path.suffix.lower() in {".zip", ".gz", ".tar", ".tgz"} and path.is_file()
+
+
+def _is_tar(path: Path) -> bool:
+    return path.name.lower().endswith(_TAR_NAMES)
 
 
 def no_space(folder: Path | str, need: int | None = None) -> FileUnusable:
@@ -56,6 +66,13 @@ def _bomb(packed: int, size: int, max_ratio: float) -> str:
     )
 
 
+def _cut_short(kind: str) -> FileUnusable:
+    return FileUnusable(
+        f"the {kind} archive is cut short (an interrupted download?): the file was not read; "
+        "download it again"
+    )
+
+
 def gunzip(path: Path, dst: Path, max_ratio: float) -> None:
     """Unpack ``path`` (gzip) to ``dst``, refusing a bomb or a broken archive.
 
@@ -79,10 +96,7 @@ def gunzip(path: Path, dst: Path, max_ratio: float) -> None:
         raise
     except EOFError:
         dst.unlink(missing_ok=True)
-        raise FileUnusable(
-            "the gzip archive is cut short (an interrupted download?): the file was not read; "
-            "download it again"
-        ) from None
+        raise _cut_short("gzip") from None
     except (OSError, zlib.error) as exc:
         dst.unlink(missing_ok=True)
         if isinstance(exc, OSError) and is_no_space(exc):
@@ -107,6 +121,8 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
     FileUnusable
         The archive cannot be read, or a member is a bomb.
     """
+    if _is_tar(path):
+        return _untar(path, dst, max_ratio)
     if path.suffix.lower() == ".gz":
         inner = dst / path.name[: -len(".gz")]
         gunzip(path, inner, max_ratio)
@@ -146,4 +162,49 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
                     raise no_space(dst, need) from None
                 raise FileUnusable(f"{name}: cannot unpack it from the archive: {exc}") from None
             members.append((f"{path}/{name}", out))
+    return members, skipped
+
+
+def _untar(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Path]], list[str]]:
+    """:func:`unpack` of a ``.tar``, ``.tar.gz`` or ``.tgz``, read in one pass.
+
+    Only regular files are members; directories, links and devices are not
+    data and are passed over (a link is never followed, nothing is made but
+    our own files). The sizes the headers declare, read or not, count
+    against ``max_ratio`` before any is unpacked.
+    """
+    packed = max(path.stat().st_size, 1)
+    members: list[tuple[str, Path]] = []
+    skipped: list[str] = []
+    declared = 0
+    try:
+        with tarfile.open(path, "r|*") as tf:  # a stream: members in archive order
+            for i, info in enumerate(tf):
+                name = info.name
+                base = Path(name).name
+                if not info.isreg() or name.startswith("__MACOSX/") or base.startswith((".", "~$")):
+                    continue
+                declared += info.size
+                if declared > RATIO_FLOOR_BYTES and declared / packed > max_ratio:
+                    raise FileUnusable(f"{name}: " + _bomb(packed, declared, max_ratio))
+                if Path(base).suffix.lower() not in MEMBER_SUFFIXES:
+                    skipped.append(name)
+                    continue
+                out = dst / f"{i:06d}" / base  # our own folder per member, as for a zip
+                out.parent.mkdir()
+                src = tf.extractfile(info)
+                assert src is not None  # a regular file
+                with out.open("wb") as fh:
+                    shutil.copyfileobj(src, fh, _BLOCK)
+                members.append((f"{path}/{name}", out))
+    except FileUnusable:
+        raise
+    except EOFError:
+        raise _cut_short("tar") from None
+    except (tarfile.TarError, OSError, zlib.error) as exc:
+        if isinstance(exc, OSError) and is_no_space(exc):
+            raise no_space(dst) from None
+        if "unexpected end" in str(exc).lower():
+            raise _cut_short("tar") from None
+        raise FileUnusable(f"cannot unpack the tar archive: {exc}") from None
     return members, skipped
