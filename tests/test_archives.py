@@ -41,13 +41,19 @@ def _plain(res) -> pd.DataFrame:
     return res.table.assign(source_file=names).reset_index(drop=True)
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_a_zip_of_csv_files_reads_like_the_files(tmp_path, stream):
+def _two_exports(tmp_path: Path) -> tuple[str, str, Path]:
+    """Two CSV texts (the first with bad rows) and the folder holding them plain."""
     a, b = _csv(40, 0, bad_every=9), _csv(25, 100)
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.csv").write_text(a, encoding="utf-8")
     (plain / "b.csv").write_text(b, encoding="utf-8")
+    return a, b, plain
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_zip_of_csv_files_reads_like_the_files(tmp_path, stream):
+    a, b, plain = _two_exports(tmp_path)
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a.csv", a)
@@ -250,11 +256,7 @@ def test_a_tar_of_csv_files_reads_like_the_files(tmp_path, name):
     import io
     import tarfile
 
-    a, b = _csv(40, 0, bad_every=9), _csv(25, 100)
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    (plain / "a.csv").write_text(a, encoding="utf-8")
-    (plain / "b.csv").write_text(b, encoding="utf-8")
+    a, b, plain = _two_exports(tmp_path)
     archive = tmp_path / name
     with tarfile.open(archive, "w:gz" if name != "export.tar" else "w") as tf:
 
