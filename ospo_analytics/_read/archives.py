@@ -105,6 +105,21 @@ def gunzip(path: Path, dst: Path, max_ratio: float) -> None:
         raise FileUnusable(f"cannot unpack the gzip archive: {why}") from None
 
 
+def _not_an_export(name: str) -> bool:
+    """A Mac resource fork, a hidden file or an Office lock file: passed over."""
+    return name.startswith("__MACOSX/") or Path(name).name.startswith((".", "~$"))
+
+
+def _member_file(dst: Path, i: int, name: str) -> Path:
+    """Where the ``i``-th member is unpacked: our own folder (zero-padded, so
+    folders sort in archive order, and never a path the archive names), the
+    member's base name kept for the readers (its suffix; "releases.csv"
+    marks flattened OCDS)."""
+    out = dst / f"{i:06d}" / Path(name).name
+    out.parent.mkdir()
+    return out
+
+
 def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Path]], list[str]]:
     """Unpack an archive's readable members into the folder ``dst``.
 
@@ -112,7 +127,7 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
     -------
     members : list of (str, Path)
         ``(name shown as the source, unpacked file)``: ``archive.zip/inner.csv``
-        for a zip member, the archive's own path for a ``.gz``.
+        for a zip or tar member, the archive's own path for a ``.gz``.
     skipped : list of str
         Members not read (other file types, nested archives), named.
 
@@ -141,19 +156,15 @@ def unpack(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
             raise no_space(dst, need)  # before unpacking gigabytes for nothing
         for i, info in enumerate(zf.infolist()):
             name = info.filename
-            base = Path(name).name
-            if info.is_dir() or name.startswith("__MACOSX/") or base.startswith((".", "~$")):
+            if info.is_dir() or _not_an_export(name):
                 continue
-            if Path(base).suffix.lower() not in MEMBER_SUFFIXES:
+            if Path(name).suffix.lower() not in MEMBER_SUFFIXES:
                 skipped.append(name)
                 continue
             packed = max(info.compress_size, 1)
             if info.file_size > RATIO_FLOOR_BYTES and info.file_size / packed > max_ratio:
                 raise FileUnusable(f"{name}: " + _bomb(packed, info.file_size, max_ratio))
-            # Our own folder per member, the archive's base name kept for the
-            # readers (its suffix; "releases.csv" marks flattened OCDS).
-            out = dst / f"{i:06d}" / base  # zero-padded: folders sort in archive order
-            out.parent.mkdir()
+            out = _member_file(dst, i, name)
             try:
                 with zf.open(info) as src, out.open("wb") as fh:
                     shutil.copyfileobj(src, fh, _BLOCK)
@@ -181,17 +192,15 @@ def _untar(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
         with tarfile.open(path, "r|*") as tf:  # a stream: members in archive order
             for i, info in enumerate(tf):
                 name = info.name
-                base = Path(name).name
-                if not info.isreg() or name.startswith("__MACOSX/") or base.startswith((".", "~$")):
+                if not info.isreg() or _not_an_export(name):
                     continue
                 declared += info.size
                 if declared > RATIO_FLOOR_BYTES and declared / packed > max_ratio:
                     raise FileUnusable(f"{name}: " + _bomb(packed, declared, max_ratio))
-                if Path(base).suffix.lower() not in MEMBER_SUFFIXES:
+                if Path(name).suffix.lower() not in MEMBER_SUFFIXES:
                     skipped.append(name)
                     continue
-                out = dst / f"{i:06d}" / base  # our own folder per member, as for a zip
-                out.parent.mkdir()
+                out = _member_file(dst, i, name)
                 src = tf.extractfile(info)
                 assert src is not None  # a regular file
                 with out.open("wb") as fh:
