@@ -297,6 +297,21 @@ class _Accumulator:
         # Raw frames of the files read whole since the last clean, one list
         # per file: small files are cleaned together (_clean_pending).
         self.pending: list[list[pd.DataFrame]] = []
+        # Rejects of the standard-format readers (OCDS), listed after the others.
+        self.extra_rejects: list[pd.DataFrame] = []
+
+    def added(self) -> tuple[list, ...]:
+        """The lists reading a file adds to, in one order: their lengths taken
+        before it tell what it added (to drop it, or to rename an archive
+        member in it)."""
+        return (
+            self.files,
+            self.rejects,
+            self.clean_rejects,
+            self.extra_rejects,
+            self.cleaned,
+            self.pending,
+        )
 
     def reject_rows(self, file, sheet, rows, column, values, problem, action=ACTION_REJECT):
         n = len(rows)
@@ -698,16 +713,6 @@ def _clean_frame(
     return result[~rejected]
 
 
-def _maybe_ambiguous(raw: pd.Series) -> bool:
-    """Whether a number cell may read two ways (``1.234``: one separator, three
-    digits after), the only cells the column's convention decides; a superset
-    of the parsers' test, cheap enough to skip the per-file pass without."""
-    text = pa.array(raw.astype("string").array)
-    one_mark = pc.match_substring_regex(text, r"^[^.,]*[.,][^.,]*$")
-    three_after = pc.match_substring_regex(text, r"[0-9][.,][0-9]{3}([^0-9]|$)")
-    return bool(pc.any(pc.and_(one_mark, three_after)).as_py())
-
-
 def _cleaned(
     col: Column, frame: pd.DataFrame, config: Config, clean_column: Callable, scale: dict
 ) -> tuple[pd.Series, pd.Series]:
@@ -715,7 +720,9 @@ def _cleaned(
     (dates and numbers per file, OCDS classifications, ``[scale]``,
     plausible amounts)."""
     raw = frame[col.name]
-    per_file = col.kind == "date" or (col.kind in ("float", "int") and _maybe_ambiguous(raw))
+    per_file = col.kind == "date" or (
+        col.kind in ("float", "int") and _clean.may_read_two_ways(raw)
+    )
     if per_file and frame["source_file"].nunique() > 1:
         # Date order and number convention (1.234) are properties of each
         # export: infer them per file, whichever files are cleaned together.
@@ -895,7 +902,6 @@ def _read_kind(
     table: str, paths: list[Path], config: Config, progress: bool | None = None
 ) -> LoadResult:
     acc = _Accumulator()
-    extra_rejects: list[pd.DataFrame] = []
     bar = _Progress(progress)
     try:
         with gc_paused():
@@ -903,28 +909,29 @@ def _read_kind(
                 path = Path(path)
                 if _archives.is_archive(path) and not _read_whole_archive(table, path):
                     try:
-                        _read_archive(table, path, config, acc, extra_rejects, bar)
+                        _read_archive(table, path, config, acc, bar)
                     except Exception as exc:  # noqa: BLE001 - see _unexpected
                         acc.files.append(_file_error(path, _unexpected(exc)))
                     continue
-                _read_guarded(table, path, config, acc, extra_rejects, bar)
-            return _finish(table, config, acc, extra_rejects, bar)
+                _read_guarded(table, path, config, acc, bar)
+            return _finish(table, config, acc, bar)
     finally:
         bar.close()
 
 
-def _read_guarded(table, path, config, acc, extra_rejects, bar, shown=None) -> None:
+def _read_guarded(table, path, config, acc, bar, shown=None) -> None:
     """:func:`_read_one`, turning a file that cannot be read into a load
     report line (named ``shown`` when given) instead of an exception; nothing
     else of that file is kept."""
     from . import _stream
 
-    if _stream.should_stream(table, path, config):
+    stream = _stream.should_stream(table, path, config)
+    if stream:
         _clean_pending(table, config, acc, bar)  # its rows come after theirs
-    groups = (acc.files, acc.rejects, acc.cleaned, acc.clean_rejects, acc.pending, extra_rejects)
+    groups = acc.added()
     marks = [len(g) for g in groups]
     try:
-        _read_one(table, path, config, acc, extra_rejects, bar)
+        _read_one(table, path, config, acc, bar, stream)
     except Exception as exc:  # noqa: BLE001 - see _unexpected
         for group, mark in zip(groups, marks, strict=True):
             del group[mark:]
@@ -937,7 +944,7 @@ def _read_whole_archive(table: str, path: Path) -> bool:
     return table == "procurement" and path.suffix.lower() == ".gz" and bool(ocds_json_suffix(path))
 
 
-def _read_archive(table, path, config, acc, extra_rejects, bar) -> None:
+def _read_archive(table, path, config, acc, bar) -> None:
     """Read each readable member of a ``.zip``/``.gz``/``.tar(.gz)`` as if it
     were a file of its own, named ``archive.zip/member.csv`` in every output."""
     import tempfile
@@ -976,33 +983,26 @@ def _read_archive(table, path, config, acc, extra_rejects, bar) -> None:
                 units.append((member, {member: shown}))
         config.unpacked.update({str(m): shown for m, shown in _members_shown(units)})
         try:
-            _read_units(table, path, config, acc, extra_rejects, bar, units)
+            _read_units(table, path, config, acc, bar, units)
         finally:
             for m, _shown in _members_shown(units):
                 config.unpacked.pop(str(m), None)
 
 
-def _read_units(table, path, config, acc, extra_rejects, bar, units) -> None:
+def _read_units(table, path, config, acc, bar, units) -> None:
     """Read an archive's members (one OCDS folder counts as one), renaming each."""
     for target, shown_as in units:
-        marks = (
-            len(acc.files),
-            len(acc.rejects),
-            len(acc.clean_rejects),
-            len(acc.cleaned),
-            len(acc.pending),
-            len(extra_rejects),
-        )
+        marks = [len(g) for g in acc.added()]
         shown = shown_as.get(target, str(path))
-        _read_guarded(table, target, config, acc, extra_rejects, bar, shown)
-        _renamed(shown_as, acc, extra_rejects, marks)
+        _read_guarded(table, target, config, acc, bar, shown)
+        _renamed(shown_as, acc, marks)
 
 
 def _members_shown(units: list[tuple[Path, dict[Path, str]]]) -> list[tuple[Path, str]]:
     return [(m, shown) for _, shown_as in units for m, shown in shown_as.items()]
 
 
-def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
+def _renamed(shown_as: dict[Path, str], acc, marks) -> None:
     """Name archive members, not their temporary copies, in what reading them added."""
     names: dict[str, str] = {}
     for member, shown in shown_as.items():
@@ -1011,17 +1011,16 @@ def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
             names[str(member.resolve().relative_to(Path.cwd().resolve()))] = shown
         except ValueError:
             pass
-    n_files, n_rejects, n_clean_rejects, n_cleaned, n_pending, n_extra = marks
-    for rec in acc.files[n_files:]:
+    files, rejects, clean_rejects, extra_rejects, cleaned, pending = (
+        g[m:] for g, m in zip(acc.added(), marks, strict=True)
+    )
+    for rec in files:
         rec["file"] = names.get(str(rec.get("file")), rec.get("file"))
-    for group, col, start in (
-        (acc.rejects, "file", n_rejects),
-        (acc.clean_rejects, "file", n_clean_rejects),
-        (extra_rejects, "file", n_extra),
-        (acc.cleaned, "source_file", n_cleaned),
-        ([f for fs in acc.pending[n_pending:] for f in fs], "source_file", 0),
+    for frames, col in (
+        ([*rejects, *clean_rejects, *extra_rejects], "file"),
+        ([*cleaned, *(f for fs in pending for f in fs)], "source_file"),
     ):
-        for frame in group[start:]:
+        for frame in frames:
             if col in frame.columns and len(frame):
                 values = frame[col]
                 text = values.astype("string")
@@ -1035,10 +1034,11 @@ def _renamed(shown_as: dict[Path, str], acc, extra_rejects, marks) -> None:
                 frame[col] = values.where(~hit, new)  # same dtype as before
 
 
-def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
+def _read_one(table, path, config, acc, bar, stream: bool) -> None:
     """Read and clean one input path into ``acc.cleaned`` (raises FileUnusable).
 
-    A big CSV/TSV is validated chunk by chunk. Any other file is read whole
+    A big CSV/TSV (``stream``: :func:`._stream.should_stream`) is validated
+    chunk by chunk. Any other file is read whole
     and cleaned once the files waiting reach :data:`CLEAN_BATCH_ROWS`: a big
     one at once, so only one file's raw cells are held (ten yearly workbooks
     of a million rows each would not fit in memory together). Each file
@@ -1047,9 +1047,7 @@ def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
     """
     from . import _stream
 
-    if _stream.should_stream(table, path, config) and _stream.stream_file(
-        table, path, config, acc, bar=bar
-    ):
+    if stream and _stream.stream_file(table, path, config, acc, bar=bar):
         return
     special = _special_reader(table, path)
     sheets = None
@@ -1062,7 +1060,7 @@ def _read_one(table, path, config, acc, extra_rejects, bar) -> None:
     if special is not None:
         frame, rej, recs = special(path, config)
         raw_frames.append(frame)
-        extra_rejects.append(rej)
+        acc.extra_rejects.append(rej)
         acc.files.extend(recs)
     else:
         if sheets is None:
@@ -1126,7 +1124,8 @@ def _clean_into(
 def _drop_file(acc: _Accumulator, file: str, message: str) -> None:
     """Keep nothing of ``file`` but a load report line with ``message``."""
     acc.files[:] = [r for r in acc.files if str(r.get("file")) != file]
-    acc.rejects[:] = [r[r["file"].astype(str) != file] for r in acc.rejects]
+    for rejects in (acc.rejects, acc.extra_rejects):
+        rejects[:] = [r[r["file"].astype(str) != file] for r in rejects]
     acc.files.append(_file_error(Path(file), message))
 
 
@@ -1152,7 +1151,7 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
     return False
 
 
-def _finish(table, config, acc, extra_rejects, bar) -> LoadResult:
+def _finish(table, config, acc, bar) -> LoadResult:
     _clean_pending(table, config, acc, bar)
     # Cleaning rejects: rejected rows in file order, then the cells set to
     # unknown by column, as if every file had been cleaned as one table.
@@ -1176,8 +1175,7 @@ def _finish(table, config, acc, extra_rejects, bar) -> LoadResult:
     clean = clean.reset_index(drop=True)
     clean = _conform(table, clean)
     _count_by_sheet(acc, [clean])
-    for recs in extra_rejects:
-        acc.rejects.append(recs)
+    acc.rejects.extend(acc.extra_rejects)
     rejects = (
         pd.concat([r for r in acc.rejects if len(r)], ignore_index=True)
         if any(len(r) for r in acc.rejects)

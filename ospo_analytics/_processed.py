@@ -41,7 +41,6 @@ __all__ = [
     "staged",
     "table_writer",
     "write_meta",
-    "write_table",
     "write_tables",
 ]
 
@@ -177,11 +176,6 @@ def sha256_file(path: str | Path) -> str:
         while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
-
-
-def write_table(folder: str | Path, name: str, df: pd.DataFrame) -> Path:
-    """Write ``<folder>/<name>.parquet`` atomically (no index)."""
-    return write_tables(folder, [(name, lambda: df)])[0]
 
 
 def write_tables(

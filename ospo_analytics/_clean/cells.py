@@ -44,6 +44,7 @@ __all__ = [
     "clean_text",
     "detect_currency",
     "is_open_licence",
+    "may_read_two_ways",
     "normalise_key",
     "classification_code",
     "normalise_vendor",
@@ -676,6 +677,28 @@ def _plain_numbers(text: pa.Array) -> np.ndarray:
     return _np_bool(pc.match_substring_regex(text, _PLAIN_RE)) & ~_np_bool(
         pc.match_substring_regex(text, _AMBIGUOUS_PLAIN_RE)
     )
+
+
+def may_read_two_ways(values: pd.Series) -> bool:
+    """Whether some number cell may read two ways (``1.234``: one separator,
+    three digits after), the only cells a column's convention decides.
+
+    A superset of the parser's test (currencies, signs and spaces around
+    allowed), cheap enough that a caller can skip deciding the convention
+    per file where no cell needs it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> may_read_two_ways(pd.Series(["1.234,56", "TT$ 5,000", None]))
+    True
+    >>> may_read_two_ways(pd.Series(["1234.5", "1,234.56", 7.25]))
+    False
+    """
+    text = _arrow(values)
+    one_mark = pc.match_substring_regex(text, r"^[^.,]*[.,][^.,]*$")
+    three_after = pc.match_substring_regex(text, r"[0-9][.,][0-9]{3}([^0-9]|$)")
+    return bool(pc.any(pc.and_(one_mark, three_after)).as_py())
 
 
 # A currency written before or after the number ("TT$9860.31", "1.234,5 €"),
