@@ -532,6 +532,38 @@ def test_whole_file_encoding_check_skips_only_ascii_blocks(tmp_path, data, expec
 
 
 @settings(
+    max_examples=int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 200,
+    deadline=None,
+    derandomize=not os.environ.get("OSPO_FUZZ_EXAMPLES"),
+)
+@given(
+    pieces=st.lists(
+        st.one_of(
+            st.text(max_size=6).map(lambda t: t.encode("utf-8", "surrogatepass")),
+            st.sampled_from(
+                # Overlong, surrogate, past U+10FFFF, cut, stray continuation, bad lead.
+                [b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\x80"]
+                + [b"\xf8\x88\x80\x80\x80", b"\xe0\x80\xaf", b"\xff", "€😀".encode()]
+            ),
+        ),
+        max_size=12,
+    ),
+    cuts=st.lists(st.integers(0, 80), max_size=6),
+)
+def test_utf8_check_in_blocks_agrees_with_pythons_decoder(pieces, cuts):
+    data = b"".join(pieces)
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    bounds = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    check = _stream._Utf8Check()
+    ok = all([check.feed(data[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)])
+    assert (ok and check.finish()) == expected
+
+
+@settings(
     max_examples=int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 15,
     deadline=None,
     derandomize=not os.environ.get("OSPO_FUZZ_EXAMPLES"),
