@@ -26,6 +26,7 @@ from ._clean.templates import count_leading_helper_rows, is_template_helper_shee
 from ._config import Config, load_config
 from ._read import archives as _archives
 from ._read.bulk import gc_paused
+from ._read.ocds import is_flattened_csv_name
 from ._read.ocds import json_suffix as ocds_json_suffix
 from ._read.spreadsheet import FileUnusable, RawSheet, find_header, norm_header, read_raw
 
@@ -971,8 +972,22 @@ def _read_archive(table, path, config, acc, bar) -> None:
         ocds = Path(tmp) / "ocds"
         units: list[tuple[Path, dict[Path, str]]] = []
         together: dict[Path, str] = {}
+        # The tables of a flattened OCDS folder (the OCP Data Registry's
+        # ``.csv.tar.gz``: main.csv, awards.csv, ...) are one input each.
+        flat = _flattened_dirs(table, members)
+        flat_units: dict[str, dict[Path, str]] = {}
         for shown, member in members:
-            if table == "procurement" and ocds_json_suffix(member):
+            folder = str(Path(shown).parent)
+            if folder in flat and member.suffix.lower() == ".csv":
+                into = Path(tmp) / "flat" / f"{flat[folder]:06d}"
+                if folder not in flat_units:
+                    into.mkdir(parents=True)
+                    flat_units[folder] = {into: folder}
+                    units.append((into, flat_units[folder]))
+                moved = into / member.name
+                member.rename(moved)
+                flat_units[folder][moved] = shown
+            elif table == "procurement" and ocds_json_suffix(member):
                 moved = ocds / member.parent.name / member.name
                 moved.parent.mkdir(parents=True)
                 member.rename(moved)
@@ -987,6 +1002,18 @@ def _read_archive(table, path, config, acc, bar) -> None:
         finally:
             for m, _shown in _members_shown(units):
                 config.unpacked.pop(str(m), None)
+
+
+def _flattened_dirs(table: str, members: list[tuple[str, Path]]) -> dict[str, int]:
+    """Archive folders holding a flattened OCDS main table, numbered."""
+    if table != "procurement":
+        return {}
+    found = [
+        str(Path(shown).parent)
+        for shown, member in members
+        if member.suffix.lower() == ".csv" and is_flattened_csv_name(member)
+    ]
+    return {folder: i for i, folder in enumerate(dict.fromkeys(found))}
 
 
 def _read_units(table, path, config, acc, bar, units) -> None:
@@ -1142,7 +1169,7 @@ def _read_with_progress(path: Path, bar: _Progress, config: Config) -> list[RawS
 
 def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
     """Same rule as ``_ocds.is_flattened_ocds``, on sheets already read."""
-    if path.suffix.lower() == ".csv" and path.stem.lower() != "releases":
+    if path.suffix.lower() == ".csv" and not is_flattened_csv_name(path):
         return False
     for s in sheets:
         head = {str(h).strip() for h in (s.rows[0] if s.rows else []) if h is not None}

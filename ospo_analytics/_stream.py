@@ -58,6 +58,7 @@ import pyarrow.csv as pcsv
 from ._clean.schema import Column, columns
 from ._config import Config
 from ._lanes import in_order, prefetched
+from ._read.ocds import is_flattened_csv_name
 from ._read.spreadsheet import (
     UNCLOSED_QUOTE,
     RawSheet,
@@ -112,8 +113,8 @@ def should_stream(table: str, path: Path, config: Config) -> bool:
     path = Path(path)
     if path.suffix.lower() not in {".csv", ".tsv", ".txt"} or not path.is_file():
         return False
-    if table == "procurement" and path.stem.lower() == "releases":
-        return False  # may be flattened OCDS: its own reader
+    if table == "procurement" and is_flattened_csv_name(path):
+        return False  # flattened OCDS: its own reader
     return path.stat().st_size >= csv_stream_threshold_bytes(config)
 
 

@@ -4,9 +4,16 @@
 release packages, record packages, single records, bare releases, lists of
 releases, JSON Lines (one package, record or release a line), folders of such
 files (searched recursively), OCDS 1.0 data (upgraded to 1.1 with
-``ocdskit.upgrade``), and flattened OCDS (flattentool layout: a workbook or a
-CSV folder with a main sheet ``releases`` plus child sheets such as
-``awards``, ``awa_suppliers``, ``contracts`` joined on ``ocid``/``id``).
+``ocdskit.upgrade``), and flattened OCDS in two layouts, each as a workbook
+or a CSV folder:
+
+* flattentool's: a main sheet ``releases`` plus child sheets such as
+  ``awards``, ``awa_suppliers``, ``contracts`` joined on ``ocid``/``id``,
+  headers like ``awards/0/suppliers/0/name``;
+* flatterer's, the OCP Data Registry's CSV and Excel downloads: a table
+  ``main`` plus tables such as ``awards``, ``awards_suppliers``,
+  ``tender_items``, joined on their ``_link`` columns, headers like
+  ``tender_value_amount`` (see :func:`_unflatter`).
 
 Releases are compiled into one compiled release per ``ocid`` with
 ``ocdsmerge`` (the merge engine of ocdskit), using the OCDS 1.1.5 release
@@ -67,6 +74,7 @@ common cleaning later rejects every row of a process,
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import json
 import logging
@@ -91,7 +99,7 @@ from ospo_analytics._config import Config
 from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, layout
 from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
 
-__all__ = ["OcdsResult", "is_flattened_ocds", "read_ocds"]
+__all__ = ["OcdsResult", "is_flattened_csv_name", "is_flattened_ocds", "read_ocds"]
 
 METHOD_CODES = ("open", "selective", "limited", "direct")
 REJECT_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
@@ -127,7 +135,8 @@ _SKIP_CONTRACT = {"cancelled"}  # a terminated contract was still spent
 # Schemes whose codes are CPV or UNSPSC (or built on UNSPSC, like Paraguay's
 # DNCP catalogue "43211508-001"), so the IT prefixes apply.
 _PREFIX_SCHEMES = ("cpv", "unspsc", "contrataciones publicas del paraguay", "dncp")
-# flattentool joins arrays of strings with ";" in one cell.
+# flattentool joins arrays of strings with ";" in one cell; flatterer with ","
+# (an item holding a comma or quote is quoted, as in a CSV line).
 _STRING_ARRAYS = {"tag", "roles", "submissionMethod", "additionalProcurementCategories"}
 
 
@@ -321,6 +330,7 @@ def _rel(path: Path, base: Path) -> str:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def release_schema() -> dict:
     """The shipped OCDS 1.1.5 release schema (parsed JSON)."""
     ref = resources.files("ospo_analytics") / "data" / "ocds" / "release-schema.json"
@@ -363,9 +373,30 @@ def _discover(root: Path) -> list[tuple[str, Path]]:
             found.append(("json", p))
         elif suffix in SHEET_SUFFIXES:
             found.append(("sheet", p))
-        elif suffix == ".csv" and p.stem.lower() == "releases":
+        elif suffix == ".csv" and is_flattened_csv_name(p):
             found.append(("csvdir", p.parent))
     return found
+
+
+def is_flattened_csv_name(path: Path) -> bool:
+    """Whether a CSV file is the main table of a flattened OCDS folder.
+
+    flattentool's is ``releases.csv``; flatterer's (the OCP Data Registry's
+    CSV downloads) is ``main.csv``, whose header starts with ``_link`` and
+    names ``ocid``: only its first line is read.
+    """
+    stem = path.stem.lower()
+    if stem == "releases":
+        return True
+    if stem != "main":
+        return False
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8-sig", "replace")
+    except OSError:
+        return False
+    head = [h.strip() for h in next(csv.reader([first]), [])]
+    return bool(head) and head[0] == "_link" and "ocid" in head
 
 
 def json_suffix(path: Path) -> str | None:
@@ -847,6 +878,9 @@ def _unflatten(
             "not a flattened OCDS workbook: no 'releases' sheet with an 'ocid' column",
         )
         return
+    if "_link" in headers[main]:
+        yield from _unflatter(sheets, main, name, log)
+        return
     releases: dict[tuple[str | None, str | None], list[tuple[_Item, dict]]] = defaultdict(list)
     main_rows = dict(sheets)[main]
     h = headers[main]
@@ -891,6 +925,171 @@ def _unflatten(
         yield item, ("release", rel), None
 
 
+def _unflatter(
+    sheets: list[tuple[str, list[list[Any]]]], main: str, name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Rebuild releases from flatterer tables ``[(table_name, rows)]``.
+
+    flatterer (the OCP Data Registry's CSV and Excel downloads) writes one
+    table per array of objects, named by its path (``awards_suppliers``), its
+    fields by their path under it joined with ``_`` (``value_amount``). Each
+    row has a ``_link`` key, and keys to the rows it sits in: ``_link_main``
+    and one ``_link_<table>`` per enclosing table (``_link_awards``). A child
+    row joins its nearest enclosing row by that key, in file order, so array
+    order is kept. Workbook sheet names longer than Excel's 31 characters are
+    shortened part by part (``contract_implemen_transactions``): each part
+    is read back as the schema field it starts (:func:`_flatterer_path`).
+    """
+    tables = {t: rows for t, rows in sheets if rows}
+    rows_of: dict[str, dict[str, dict]] = {}  # table -> _link -> its object
+    mains: list[tuple[_Item, dict]] = []
+    header = _flatterer_header(tables[main][0])
+    link_at = header.index("_link")
+    for r, values in enumerate(tables[main][1:], start=2):
+        rel = _flatterer_object(header, values)
+        if not rel:
+            continue
+        link = _text(_at(values, link_at))
+        if link is not None:
+            rows_of.setdefault("main", {})[link] = rel
+        mains.append((_Item(name, main, r), rel))
+    # Parents before children: a table has one more key than its parent.
+    children = []
+    for table, rows in tables.items():
+        head = _flatterer_header(rows[0])
+        keys = [h for h in head if h.startswith("_link_")]
+        if table == main or "_link" not in head or not keys:
+            continue
+        children.append((len(keys), table, head, keys))
+    for _, table, head, keys in sorted(children, key=lambda c: c[0]):
+        # Keys run outermost first and end with _link_main: the parent is the
+        # last enclosing table, else main.
+        inner = [k for k in keys if k != "_link_main"]
+        parent = inner[-1][len("_link_") :] if inner else "main"
+        path = _flatterer_path(table, parent)
+        full = "_".join(([] if parent == "main" else [parent]) + path)
+        parent_at = head.index(f"_link_{parent}")
+        link_at = head.index("_link")
+        for r, values in enumerate(tables[table][1:], start=2):
+            key = _text(_at(values, parent_at))
+            owner = rows_of.get(parent, {}).get(key) if key is not None else None
+            if owner is None:
+                log.warn(
+                    _Item(name, table, r),
+                    f"_link_{parent}",
+                    key,
+                    f"row has no matching row in table '{parent}'",
+                    "child row not used",
+                )
+                continue
+            elem = _flatterer_object(head, values)
+            _add_element(owner, path, elem)
+            link = _text(_at(values, link_at))
+            if link is not None:
+                rows_of.setdefault(full, {})[link] = elem
+    for item, rel in mains:
+        yield item, ("release", rel), None
+
+
+def _at(values: list[Any], i: int) -> Any:
+    return values[i] if i < len(values) else None
+
+
+def _flatterer_header(row: list[Any]) -> list[str]:
+    return [str(h).strip() if h is not None else "" for h in row]
+
+
+def _flatterer_object(header: list[str], values: list[Any]) -> dict:
+    """Nested object of one flatterer row (keys and empty cells left out)."""
+    obj: dict = {}
+    for key, value in zip(header, values, strict=False):
+        if not key or key.startswith("_link"):
+            continue
+        parts: list[str | int] = [p for p in key.split("_") if p]
+        if not parts:
+            continue
+        last = str(parts[-1])
+        if last in _STRING_ARRAYS and isinstance(value, str):
+            v: Any = [x.strip() for x in next(csv.reader([value])) if x.strip()] or None
+        else:
+            v = _cell(value, "")
+        if v is not None:
+            _set_path(obj, parts, v)
+    return obj
+
+
+def _add_element(owner: dict, path: list[str], elem: dict) -> None:
+    """Append ``elem`` to the array at ``path`` under ``owner`` (objects made on the way)."""
+    cur = owner
+    for part in path[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = cur[part] = {}
+        cur = nxt
+    arr = cur.get(path[-1])
+    if not isinstance(arr, list):
+        arr = cur[path[-1]] = []
+    arr.append(elem)
+
+
+def _flatterer_path(table: str, parent: str) -> list[str]:
+    """Path of flatterer table ``table`` under its enclosing table ``parent``.
+
+    ``awards_suppliers`` under ``awards`` is ``["suppliers"]``,
+    ``tender_items`` under ``main`` is ``["tender", "items"]``. A workbook
+    sheet name shortened to 31 characters has every part shortened
+    (``contract_implemen_transactions`` under ``contracts``): each part is
+    then the schema field it starts, when exactly one does.
+
+    >>> _flatterer_path("awards_suppliers", "awards")
+    ['suppliers']
+    >>> _flatterer_path("contract_implemen_transactions", "contracts")
+    ['implementation', 'transactions']
+    >>> _flatterer_path("te_it_additionalClassifications", "tender_items")
+    ['additionalClassifications']
+    >>> _flatterer_path("tender_items", "main")
+    ['tender', 'items']
+    """
+    if parent != "main" and table.startswith(parent + "_"):
+        return table[len(parent) + 1 :].split("_")
+    parts = table.split("_")
+    if parent != "main":
+        parts = parts[len(parent.split("_")) :]  # the parent's own (shortened) parts
+    node = _schema_node(parent)
+    out = []
+    for part in parts:
+        props = _properties(node)
+        if part not in props:
+            found = [p for p in props if p.startswith(part)]
+            part = found[0] if len(found) == 1 else part
+        out.append(part)
+        node = props.get(part, {})
+    return out
+
+
+def _properties(node: dict) -> dict:
+    """Properties of a schema node, through ``$ref`` and array ``items``."""
+    schema = release_schema()
+    for _ in range(5):
+        if "$ref" in node:
+            node = schema["definitions"].get(node["$ref"].rsplit("/", 1)[-1], {})
+        elif "items" in node:
+            node = node["items"]
+        else:
+            break
+    return node.get("properties", {})
+
+
+def _schema_node(table: str) -> dict:
+    """The release schema node of a flatterer table (``main``: the release)."""
+    node: dict = release_schema()
+    if table == "main":
+        return node
+    for part in table.split("_"):
+        node = _properties(node).get(part, {})
+    return node
+
+
 def _row_object(header: list[str], values: list[Any]) -> dict:
     """Nested object of one flattened row (empty cells left out)."""
     obj: dict = {}
@@ -923,29 +1122,30 @@ def _csvdir_items(folder: Path, name: str, log: _Log) -> Iterator[tuple[_Item, A
             continue
         sheets.append((p.stem, raw[0].rows))
     # main sheet first, so its name is the one reported
-    sheets.sort(key=lambda s: s[0].lower() != "releases")
+    sheets.sort(key=lambda s: s[0].lower() not in ("releases", "main"))
     yield from _unflatten(sheets, name, log)
 
 
 def is_flattened_ocds(path: str | Path) -> bool:
     """Whether a workbook or CSV file looks like flattened OCDS.
 
-    True for a workbook with a ``releases`` sheet (or any sheet) whose header
-    has ``ocid`` and ``id``, and for a ``releases.csv`` (or a folder holding
-    one) with such a header. Never raises.
+    True for a workbook with a ``releases`` or ``main`` sheet (or any sheet)
+    whose header has ``ocid`` and ``id``, and for a ``releases.csv`` or a
+    flatterer ``main.csv`` (or a folder holding one) with such a header.
+    Never raises.
     """
     p = Path(path)
     try:
         if p.is_dir():
-            p = next((c for c in p.glob("*.csv") if c.stem.lower() == "releases"), p)
+            p = next((c for c in p.glob("*.csv") if is_flattened_csv_name(c)), p)
             if p.is_dir():
                 return False
+        if p.suffix.lower() == ".csv" and not is_flattened_csv_name(p):
+            return False
         sheets = read_raw(p)
     except (FileUnusable, OSError):
         return False
     for s in sheets:
-        if p.suffix.lower() == ".csv" and p.stem.lower() != "releases":
-            return False
         head = {str(h).strip() for h in (s.rows[0] if s.rows else []) if h is not None}
         if {"ocid", "id"} <= head:
             return True
