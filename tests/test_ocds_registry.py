@@ -11,6 +11,7 @@ they were made from.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -198,3 +199,37 @@ def test_a_plain_export_named_main_csv_is_read_as_a_spreadsheet(tmp_path):
     res = read_procurement([path])
     assert res.table["supplier"].tolist() == ["Acme"]
     assert res.files["loaded"].tolist() == [1]
+
+
+def test_csv_tables_are_read_in_arrow_and_releases_built_in_batches(tmp_path, monkeypatch):
+    # A national download must not become Python rows table by table: the
+    # spreadsheet reader is not used, and batches of one main row give the
+    # same releases as one batch.
+    from ospo_analytics._read import ocds
+
+    jsonl, _tar, _xlsx = _download(_compiled("paraguay"), tmp_path / "dl")
+    cfg = _cfg(tmp_path, it_filter=False)
+    want = read_ocds(jsonl, cfg)
+
+    def no_rows(*_a, **_k):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(ocds, "read_raw", no_rows)
+    monkeypatch.setattr(ocds, "FLAT_BATCH", 1)
+    got = read_ocds(tmp_path / "dl" / "flatterer" / "csv", cfg)
+    pd.testing.assert_frame_equal(_rows(got.table), _rows(want.table))
+    assert got.totals == want.totals
+
+
+def test_a_table_resaved_in_another_encoding_and_delimiter_still_joins(tmp_path):
+    jsonl, _tar, _xlsx = _download([_release_with_long_paths()], tmp_path / "dl")
+    folder = tmp_path / "dl" / "flatterer" / "csv"
+    table = folder / "awards_suppliers.csv"
+    text = table.read_text(encoding="utf-8").replace("Byte, Bits & Co", "Byté; Bits & Co")
+    lines = ["|".join(next(csv.reader([ln]))) for ln in text.splitlines()]
+    table.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    (folder / "notes.csv").write_text("note\nmade by hand\n", encoding="utf-8")
+    res = read_ocds(folder, _cfg(tmp_path, it_filter=True))
+    assert res.table["supplier"].tolist() == ["Byté; Bits & Co"]
+    stray = res.warnings[res.warnings["sheet"] == "notes"]
+    assert stray["action"].tolist() == ["sheet not used"]

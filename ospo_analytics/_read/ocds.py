@@ -82,16 +82,19 @@ import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
@@ -879,7 +882,8 @@ def _unflatten(
         )
         return
     if "_link" in headers[main]:
-        yield from _unflatter(sheets, main, name, log)
+        tables = [_FlatTable.of_rows(t, rows) for t, rows in sheets if rows]
+        yield from _unflatter(tables, main, name, log)
         return
     releases: dict[tuple[str | None, str | None], list[tuple[_Item, dict]]] = defaultdict(list)
     main_rows = dict(sheets)[main]
@@ -925,10 +929,54 @@ def _unflatten(
         yield item, ("release", rel), None
 
 
+class _FlatTable(NamedTuple):
+    """One flatterer table: its header, its key columns, and its rows on demand.
+
+    A CSV table stays in Arrow (a national download does not fit in memory
+    as Python objects); a workbook sheet is the row lists already read.
+    """
+
+    name: str
+    header: list[str]
+    keys: dict[str, pa.Array]  # "_link" and each "_link_<table>", as text
+    take: Callable[[np.ndarray], list[list[Any]]]  # rows at positions
+
+    @classmethod
+    def of_rows(cls, name: str, rows: list[list[Any]]) -> _FlatTable:
+        header = _flatterer_header(rows[0])
+        body = rows[1:]
+        keys = {
+            h: pa.array([_text(r[i]) if i < len(r) else None for r in body], pa.string())
+            for i, h in enumerate(header)
+            if h.startswith("_link")
+        }
+        return cls(name, header, keys, lambda pos: [body[p] for p in pos])
+
+    @classmethod
+    def of_arrow(cls, name: str, table: pa.Table) -> _FlatTable:
+        header = [str(h).strip() for h in table.column_names]
+        keys = {
+            h: pc.utf8_trim_whitespace(table.column(i).combine_chunks())
+            for i, h in enumerate(header)
+            if h.startswith("_link")
+        }
+        keys = {h: pc.if_else(pc.equal(k, ""), None, k) for h, k in keys.items()}
+
+        def take(pos: np.ndarray) -> list[list[Any]]:
+            part = table.take(pa.array(pos, pa.int64()))
+            return [list(r) for r in zip(*(c.to_pylist() for c in part.columns), strict=True)]
+
+        return cls(name, header, keys, take)
+
+
+#: Main rows whose releases are built at once from a flatterer download.
+FLAT_BATCH = 2_000
+
+
 def _unflatter(
-    sheets: list[tuple[str, list[list[Any]]]], main: str, name: str, log: _Log
+    tables: list[_FlatTable], main: str, name: str, log: _Log
 ) -> Iterator[tuple[_Item, Any, str | None]]:
-    """Rebuild releases from flatterer tables ``[(table_name, rows)]``.
+    """Rebuild releases from flatterer tables.
 
     flatterer (the OCP Data Registry's CSV and Excel downloads) writes one
     table per array of objects, named by its path (``awards_suppliers``), its
@@ -939,82 +987,118 @@ def _unflatter(
     order is kept. Workbook sheet names longer than Excel's 31 characters are
     shortened part by part (``contract_implemen_transactions``): each part
     is read back as the schema field it starts (:func:`_flatterer_path`).
+
+    The keys are matched in Arrow for the whole download; the releases are
+    then built :data:`FLAT_BATCH` main rows at a time, so only a batch of
+    them is ever held as Python objects.
     """
-    tables = {t: rows for t, rows in sheets if rows}
-    rows_of: dict[str, dict[str, dict]] = {}  # table -> _link -> its object
-    mains: list[tuple[_Item, dict]] = []
-    header = _flatterer_header(tables[main][0])
-    link_at = header.index("_link")
-    for r, values in enumerate(tables[main][1:], start=2):
-        rel = _flatterer_object(header, values)
-        if not rel:
-            continue
-        link = _text(_at(values, link_at))
-        if link is not None:
-            rows_of.setdefault("main", {})[link] = rel
-        mains.append((_Item(name, main, r), rel))
-    # Parents before children: a table has one more key than its parent.
-    children = []
-    for table, rows in tables.items():
-        head = _flatterer_header(rows[0])
-        keys = [h for h in head if h.startswith("_link_")]
-        if table == main or "_link" not in head or not keys:
-            continue
-        children.append((len(keys), table, head, keys))
-    for _, table, head, keys in sorted(children, key=lambda c: c[0]):
-        # Keys run outermost first and end with _link_main: the parent is the
-        # last enclosing table, else main.
+    by_name = {t.name: t for t in tables}
+    top = by_name[main]
+    n_main = len(top.keys["_link"])
+    # Per child table (parents first: a table has one more key than its
+    # parent): its path, and its rows grouped by parent row, in file order.
+    plans = []
+    full_of = {main: "main"}  # sheet name -> table name the keys use
+    children = sorted(
+        (t for t in tables if t.name != main and "_link" in t.keys and len(t.keys) > 1),
+        key=lambda t: len(t.keys),
+    )
+    for t in tables:
+        if t.name != main and t not in children:
+            log.warn(
+                _Item(name, t.name, 1),
+                "_link",
+                None,
+                "not a flatterer table: no _link and _link_main columns",
+                "sheet not used",
+            )
+    for t in children:
+        keys = [h for h in t.header if h.startswith("_link_")]
         inner = [k for k in keys if k != "_link_main"]
         parent = inner[-1][len("_link_") :] if inner else "main"
-        path = _flatterer_path(table, parent)
-        full = "_".join(([] if parent == "main" else [parent]) + path)
-        parent_at = head.index(f"_link_{parent}")
-        link_at = head.index("_link")
-        for r, values in enumerate(tables[table][1:], start=2):
-            key = _text(_at(values, parent_at))
-            owner = rows_of.get(parent, {}).get(key) if key is not None else None
-            if owner is None:
-                log.warn(
-                    _Item(name, table, r),
-                    f"_link_{parent}",
-                    key,
-                    f"row has no matching row in table '{parent}'",
-                    "child row not used",
-                )
+        parent_sheet = next((s for s, f in full_of.items() if f == parent), None)
+        path = _flatterer_path(t.name, parent)
+        full_of[t.name] = "_".join(([] if parent == "main" else [parent]) + path)
+        if parent_sheet is None:
+            pos = pa.nulls(len(t.keys["_link"]), pa.int64())
+        else:
+            pos = pc.index_in(
+                t.keys[f"_link_{parent}"], value_set=by_name[parent_sheet].keys["_link"]
+            )
+        at = pos.to_numpy(zero_copy_only=False)
+        at = np.where(np.isnan(at), -1, at).astype(np.int64) if at.dtype.kind == "f" else at
+        for r in np.flatnonzero(at < 0):
+            log.warn(
+                _Item(name, t.name, int(r) + 2),
+                f"_link_{parent}",
+                t.keys[f"_link_{parent}"][int(r)].as_py() if f"_link_{parent}" in t.keys else None,
+                f"row has no matching row in table '{parent}'",
+                "child row not used",
+            )
+        order = np.argsort(at, kind="stable")
+        n_parent = len(by_name[parent_sheet].keys["_link"]) if parent_sheet else 0
+        bounds = np.searchsorted(at[order], np.arange(n_parent + 1))
+        plans.append((t, parent_sheet, path, order, bounds))
+    for start in range(0, n_main, FLAT_BATCH):
+        rows_at = {main: np.arange(start, min(start + FLAT_BATCH, n_main))}
+        fields = _flat_fields(top.header)
+        objs = {main: [_flatterer_object(fields, v) for v in top.take(rows_at[main])]}
+        for t, parent_sheet, path, order, bounds in plans:
+            if parent_sheet not in rows_at:
                 continue
-            elem = _flatterer_object(head, values)
-            _add_element(owner, path, elem)
-            link = _text(_at(values, link_at))
-            if link is not None:
-                rows_of.setdefault(full, {})[link] = elem
-    for item, rel in mains:
-        yield item, ("release", rel), None
-
-
-def _at(values: list[Any], i: int) -> Any:
-    return values[i] if i < len(values) else None
+            parents = rows_at[parent_sheet]
+            lo, hi = bounds[parents], bounds[parents + 1]
+            if not (hi > lo).any():
+                continue
+            owner = np.repeat(np.arange(len(parents)), hi - lo)
+            mine = order[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])]
+            rows_at[t.name] = mine
+            fields = _flat_fields(t.header)
+            objs[t.name] = elems = [_flatterer_object(fields, v) for v in t.take(mine)]
+            owners = objs[parent_sheet]
+            for o, elem in zip(owner, elems, strict=True):
+                _add_element(owners[o], path, elem)
+        for i, rel in zip(rows_at[main], objs[main], strict=True):
+            if rel:
+                yield _Item(name, main, int(i) + 2), ("release", rel), None
 
 
 def _flatterer_header(row: list[Any]) -> list[str]:
     return [str(h).strip() if h is not None else "" for h in row]
 
 
-def _flatterer_object(header: list[str], values: list[Any]) -> dict:
+def _flat_fields(header: list[str]) -> list[tuple[int, list[str], bool]]:
+    """Per field column of a flatterer table: its position, its path, and
+    whether it is an array of strings (one comma-joined cell)."""
+    out = []
+    for i, key in enumerate(header):
+        parts = [p for p in key.split("_") if p]
+        if parts and not key.startswith("_link"):
+            out.append((i, parts, parts[-1] in _STRING_ARRAYS))
+    return out
+
+
+def _flatterer_object(fields: list[tuple[int, list[str], bool]], values: list[Any]) -> dict:
     """Nested object of one flatterer row (keys and empty cells left out)."""
     obj: dict = {}
-    for key, value in zip(header, values, strict=False):
-        if not key or key.startswith("_link"):
+    n = len(values)
+    for i, parts, listed in fields:
+        value = values[i] if i < n else None
+        if value is None or value == "":
             continue
-        parts: list[str | int] = [p for p in key.split("_") if p]
-        if not parts:
-            continue
-        last = str(parts[-1])
-        if last in _STRING_ARRAYS and isinstance(value, str):
+        if listed and isinstance(value, str):
             v: Any = [x.strip() for x in next(csv.reader([value])) if x.strip()] or None
         else:
             v = _cell(value, "")
-        if v is not None:
-            _set_path(obj, parts, v)
+        if v is None:
+            continue
+        cur = obj
+        for part in parts[:-1]:
+            nxt = cur.get(part)
+            if not isinstance(nxt, dict):
+                nxt = cur[part] = {}
+            cur = nxt
+        cur[parts[-1]] = v
     return obj
 
 
@@ -1113,6 +1197,10 @@ def _sheet_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any,
 
 
 def _csvdir_items(folder: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
+    main = folder / "main.csv"
+    if not (folder / "releases.csv").exists() and is_flattened_csv_name(main):
+        yield from _flatterer_csv_items(folder, name, log)
+        return
     sheets: list[tuple[str, list[list[Any]]]] = []
     for p in sorted(folder.glob("*.csv")):
         try:
@@ -1124,6 +1212,57 @@ def _csvdir_items(folder: Path, name: str, log: _Log) -> Iterator[tuple[_Item, A
     # main sheet first, so its name is the one reported
     sheets.sort(key=lambda s: s[0].lower() not in ("releases", "main"))
     yield from _unflatten(sheets, name, log)
+
+
+def _flatterer_csv_items(
+    folder: Path, name: str, log: _Log
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    """Releases of a flatterer CSV folder (an OCP Data Registry CSV download).
+
+    Tables are read into Arrow as text (flatterer writes UTF-8 CSV), so a
+    national download is held at about its size on disk, not as Python
+    objects; a table Arrow cannot parse (re-saved in another encoding or
+    delimiter) is read by the spreadsheet reader instead.
+    """
+    tables: list[_FlatTable] = []
+    for p in sorted(folder.glob("*.csv"), key=lambda p: (p.stem != "main", p.name)):
+        try:
+            tables.append(_FlatTable.of_arrow(p.stem, _arrow_csv(p)))
+            continue
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
+            pass
+        try:
+            rows = read_raw(p)[0].rows
+        except FileUnusable as exc:
+            log.warn(_Item(name, p.stem, 0), "", "", f"{p.name}: {exc}", "sheet not used")
+            continue
+        if rows:
+            tables.append(_FlatTable.of_rows(p.stem, rows))
+    if not tables or tables[0].name != "main" or "_link" not in tables[0].keys:
+        log.bad(_Item(name, "main", 0), "", "", "not a flattened OCDS folder: main.csv unreadable")
+        return
+    yield from _unflatter(tables, "main", name, log)
+
+
+def _arrow_csv(path: Path) -> pa.Table:
+    """A UTF-8 CSV as a table of text columns (empty cells empty text)."""
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 20).decode("utf-8-sig")
+    header = next(csv.reader([first]), [])
+    if "_link" not in header or len(set(header)) != len(header):
+        # Not flatterer's own CSV (re-saved with another delimiter, say):
+        # the spreadsheet reader finds its layout.
+        raise pa.ArrowInvalid("no _link column, or repeated column names")
+    return pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(column_names=header, skip_rows=1),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types={h: pa.string() for h in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def is_flattened_ocds(path: str | Path) -> bool:
@@ -1954,7 +2093,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
         p.stat().st_size * (10 if p.name.lower().endswith(".gz") else 1)
         for kind, p in sources
         if kind == "json"
-    )
+    ) + sum(c.stat().st_size for kind, p in sources if kind == "csvdir" for c in p.glob("*.csv"))
     # Past the streaming size, releases wait for their ocid on disk, not in memory.
     buckets = min(256, max(16, int(big // SPILL_BUCKET_BYTES))) if big >= stream_at else 0
     groups = OcidGroups(buckets, cfg.temp_dir)
