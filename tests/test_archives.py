@@ -5,6 +5,8 @@ refused with the reason."""
 from __future__ import annotations
 
 import gzip
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -213,12 +215,19 @@ def test_a_full_temporary_folder_is_named_with_the_setting_to_change(tmp_path, m
 
     with zipfile.ZipFile(tmp_path / "x.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a.csv", _csv(200))
+    with tarfile.open(tmp_path / "x.tar.gz", "w:gz") as tf:
+        data = _csv(200).encode()
+        info = tarfile.TarInfo("export/a.csv")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
     (tmp_path / "ok.csv").write_text(_csv(3), encoding="utf-8")
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 100, 100))
-    res = read_procurement([tmp_path / "x.zip", tmp_path / "ok.csv"], _cfg(tmp_path))
+    paths = [tmp_path / "x.zip", tmp_path / "x.tar.gz", tmp_path / "ok.csv"]
+    res = read_procurement(paths, _cfg(tmp_path))
     err = dict(zip(res.files["file"].map(lambda f: Path(f).name), res.files["error"], strict=True))
-    assert "needs about" in err["x.zip"] and "[reading] temp_dir" in err["x.zip"]
+    for archive in ("x.zip", "x.tar.gz"):
+        assert "needs about" in err[archive] and "[reading] temp_dir" in err[archive]
     assert len(res.table) == 3  # the other input still loads
     monkeypatch.undo()
 
@@ -253,8 +262,6 @@ def test_a_full_disk_while_a_big_csv_streams_is_named(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ["export.tar.gz", "export.tgz", "export.tar"])
 def test_a_tar_of_csv_files_reads_like_the_files(tmp_path, name):
     # The OCP Data Registry's CSV downloads and many portals' dumps are tars.
-    import io
-    import tarfile
 
     a, b, plain = _two_exports(tmp_path)
     archive = tmp_path / name
@@ -290,8 +297,6 @@ def test_a_tar_of_csv_files_reads_like_the_files(tmp_path, name):
 
 
 def test_bad_tar_archives_are_refused_with_the_reason(tmp_path, monkeypatch):
-    import io
-    import tarfile
 
     good = tmp_path / "good.csv"
     good.write_text(_csv(5), encoding="utf-8")

@@ -182,7 +182,8 @@ def _untar(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
     Only regular files are members; directories, links and devices are not
     data and are passed over (a link is never followed, nothing is made but
     our own files). The sizes the headers declare, read or not, count
-    against ``max_ratio`` before any is unpacked.
+    against ``max_ratio`` before any is unpacked; a member bigger than the
+    free temporary space is refused before it is written.
     """
     packed = max(path.stat().st_size, 1)
     members: list[tuple[str, Path]] = []
@@ -200,6 +201,10 @@ def _untar(path: Path, dst: Path, max_ratio: float) -> tuple[list[tuple[str, Pat
                 if Path(name).suffix.lower() not in MEMBER_SUFFIXES:
                     skipped.append(name)
                     continue
+                # A stream cannot be sized beforehand: each member is, before
+                # gigabytes are written for nothing.
+                if info.size > shutil.disk_usage(dst).free:
+                    raise no_space(dst, info.size)
                 out = _member_file(dst, i, name)
                 src = tf.extractfile(info)
                 assert src is not None  # a regular file
