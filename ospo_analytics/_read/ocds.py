@@ -1038,22 +1038,23 @@ def _unflatter(
         order = np.argsort(at, kind="stable")
         n_parent = len(by_name[parent_sheet].keys["_link"]) if parent_sheet else 0
         bounds = np.searchsorted(at[order], np.arange(n_parent + 1))
-        plans.append((t, parent_sheet, path, order, bounds))
+        plans.append((t, _flat_fields(t.header), parent_sheet, path, order, bounds))
+    top_fields = _flat_fields(top.header)
     for start in range(0, n_main, FLAT_BATCH):
         rows_at = {main: np.arange(start, min(start + FLAT_BATCH, n_main))}
-        fields = _flat_fields(top.header)
-        objs = {main: [_flatterer_object(fields, v) for v in top.take(rows_at[main])]}
-        for t, parent_sheet, path, order, bounds in plans:
+        objs = {main: [_flatterer_object(top_fields, v) for v in top.take(rows_at[main])]}
+        for t, fields, parent_sheet, path, order, bounds in plans:
             if parent_sheet not in rows_at:
                 continue
             parents = rows_at[parent_sheet]
-            lo, hi = bounds[parents], bounds[parents + 1]
-            if not (hi > lo).any():
+            lo, count = bounds[parents], bounds[parents + 1] - bounds[parents]
+            if not count.any():
                 continue
-            owner = np.repeat(np.arange(len(parents)), hi - lo)
-            mine = order[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])]
+            # The children of each parent row in turn: order[lo:hi] per parent.
+            owner = np.repeat(np.arange(len(parents)), count)
+            first = np.cumsum(count) - count
+            mine = order[np.repeat(lo, count) + np.arange(int(count.sum())) - first[owner]]
             rows_at[t.name] = mine
-            fields = _flat_fields(t.header)
             objs[t.name] = elems = [_flatterer_object(fields, v) for v in t.take(mine)]
             owners = objs[parent_sheet]
             for o, elem in zip(owner, elems, strict=True):
@@ -1090,26 +1091,26 @@ def _flatterer_object(fields: list[tuple[int, list[str], bool]], values: list[An
             v: Any = [x.strip() for x in next(csv.reader([value])) if x.strip()] or None
         else:
             v = _cell(value, "")
-        if v is None:
-            continue
-        cur = obj
-        for part in parts[:-1]:
-            nxt = cur.get(part)
-            if not isinstance(nxt, dict):
-                nxt = cur[part] = {}
-            cur = nxt
-        cur[parts[-1]] = v
+        if v is not None:
+            _parent_of(obj, parts)[parts[-1]] = v
     return obj
 
 
-def _add_element(owner: dict, path: list[str], elem: dict) -> None:
-    """Append ``elem`` to the array at ``path`` under ``owner`` (objects made on the way)."""
-    cur = owner
+def _parent_of(obj: dict, path: list[str]) -> dict:
+    """The object holding ``path``'s last key under ``obj``, made on the way
+    (a value where an object belongs gives way to the object)."""
+    cur = obj
     for part in path[:-1]:
         nxt = cur.get(part)
         if not isinstance(nxt, dict):
             nxt = cur[part] = {}
         cur = nxt
+    return cur
+
+
+def _add_element(owner: dict, path: list[str], elem: dict) -> None:
+    """Append ``elem`` to the array at ``path`` under ``owner`` (objects made on the way)."""
+    cur = _parent_of(owner, path)
     arr = cur.get(path[-1])
     if not isinstance(arr, list):
         arr = cur[path[-1]] = []
