@@ -617,3 +617,64 @@ def test_spreadsheet_rows_keep_their_it_filter_beside_an_ocds_feed(tmp_path):
     assert rows.loc["Builders", "is_it"] == False  # noqa: E712
     assert rows.loc[["Acme", "Builders"], "split_award"].tolist() == [False, False]
     assert rows.loc["Supplier 1", "is_it"] == True  # noqa: E712
+
+
+_KEYS = ["id", "date", "tag", "ocid", "awards", "suppliers", "tender", "tenderers", "items",
+         "value", "amount", "name", "documents", "x"]  # fmt: skip
+
+
+def _json_like(depth: int = 0):
+    from hypothesis import strategies as st
+
+    leaf = st.one_of(
+        st.none(), st.sampled_from(["1", "a", "None", ""]), st.integers(0, 2), st.just(1.0)
+    )
+    if depth >= 3:
+        return leaf
+    inner = _json_like(depth + 1)
+    obj = st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4)
+    return st.one_of(leaf, obj, st.lists(obj, max_size=3), st.lists(leaf, max_size=2))
+
+
+def _release_like():
+    from hypothesis import strategies as st
+
+    return st.dictionaries(st.sampled_from(_KEYS), _json_like(), max_size=6).map(
+        lambda r: {"ocid": "ocds-1", "date": "2024-01-01", **r}
+    )
+
+
+def test_a_single_release_compiles_as_ocdsmerge_compiles_it():
+    # The one-pass compile of a single release must give ocdsmerge's answer
+    # (on the real samples: all of them), or step aside (None) where only
+    # ocdsmerge's own merge has it: repeated ids, ids it cannot key.
+    import warnings
+
+    from hypothesis import given, settings
+
+    from ospo_analytics._read import ocds
+
+    merger = ocds._merger()
+
+    def same(release: dict) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                want = merger.create_compiled_release([release])
+            except Exception:  # noqa: BLE001 - then the fast path must not answer
+                want = None
+        got = ocds._compile_one(release, merger.merge_rules)
+        assert got is None or got == want, release
+
+    n = 0
+    for path in sorted(EXAMPLES.rglob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for rel in doc.get("releases", []) if isinstance(doc, dict) else []:
+            if isinstance(rel, dict) and "ocid" in rel:
+                same(rel)
+                n += 1
+    if not n:
+        pytest.skip(f"shared real data not found at {EXAMPLES} (set OSPO_REALDATA)")
+
+    runs = int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 300
+    given(_release_like())(settings(max_examples=runs, deadline=None)(same))()
