@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ospo_analytics._score.link import link_procurement
 from ospo_analytics._score.profile import load_profile
@@ -126,3 +130,30 @@ def test_ids_hashed_by_the_caller_give_the_same_links(inventory):
     given, pos2 = link_positions(inventory, p, ids=pd.factorize(p["system_id"]))
     pd.testing.assert_frame_equal(plain, given, check_exact=True)
     assert pos.tolist() == pos2.tolist() == [0, 0, 2, -1, -1, 2]
+
+
+@settings(
+    max_examples=int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 300,
+    deadline=None,
+    derandomize=not os.environ.get("OSPO_FUZZ_EXAMPLES"),
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from(list("aB z\t\x0b\x1c\u00a0\u2003ßİﬁ.-9")), max_size=8),
+            st.text(max_size=6),
+        ),
+        max_size=20,
+    )
+)
+def test_names_are_normalised_as_python_does_in_any_script(values):
+    # Printable ASCII goes through Arrow; the rest keeps Python's casefold
+    # and whitespace rules (ß, ligatures, no-break and em spaces, \x1c).
+    from ospo_analytics._score.link import _normalised
+
+    u = pd.Series(values, dtype="string")
+    want = u.str.casefold().str.strip().str.replace(r"\s+", " ", regex=True)
+    got = _normalised(u)
+    assert got.isna().tolist() == want.isna().tolist()
+    assert got.dropna().tolist() == want.dropna().tolist()
