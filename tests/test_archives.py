@@ -321,3 +321,29 @@ def test_bad_tar_archives_are_refused_with_the_reason(tmp_path, monkeypatch):
     assert "cannot unpack the tar archive" in err["fake.tgz"]
     assert "max_compression_ratio" in err["bomb.tar.gz"]
     assert len(res.table) == 5
+
+
+def test_a_zipped_flattened_ocds_folder_is_read_as_one_input(tmp_path):
+    # A flattentool CSV folder in a zip: releases.csv and its child tables
+    # (parties, tender items...) join as they do unzipped, instead of each
+    # table being read alone (the children lost, or read as spreadsheets).
+    import os
+
+    repo = Path(__file__).resolve().parents[1]
+    real = Path(os.environ.get("OSPO_REALDATA", repo.parent / "shared" / "realdata"))
+    folder = real / "procurement" / "ocds_flattened" / "uk_contracts_finder_flattened_csv"
+    if not folder.exists():
+        pytest.skip(f"shared real data not found at {folder} (set OSPO_REALDATA)")
+    archive = tmp_path / "flat.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.glob("*.csv")):
+            zf.write(p, f"export/{p.name}")
+    cfg = _cfg(tmp_path)
+    cfg.data["it_filter"]["enabled"] = False
+    want, got = read_procurement([folder], cfg), read_procurement([archive], cfg)
+    assert want.files["rows_read"].sum() > 0
+    assert list(got.files["file"]) == [f"{archive}/export"]
+    for col in ("rows_read", "loaded", "filtered", "rejected"):
+        assert got.files[col].tolist() == want.files[col].tolist(), col
+    cols = [c for c in want.table.columns if not c.startswith("source_")]
+    pd.testing.assert_frame_equal(got.table[cols], want.table[cols])
