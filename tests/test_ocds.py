@@ -627,7 +627,10 @@ def _json_like(depth: int = 0):
     from hypothesis import strategies as st
 
     leaf = st.one_of(
-        st.none(), st.sampled_from(["1", "a", "None", ""]), st.integers(0, 2), st.just(1.0)
+        st.none(),
+        st.sampled_from(["1", "a", "None", ""]),
+        st.integers(0, 2),
+        st.sampled_from([1.0, True, False]),
     )
     if depth >= 3:
         return leaf
@@ -675,6 +678,11 @@ def test_a_single_release_compiles_as_ocdsmerge_compiles_it():
                 n += 1
     if not n:
         pytest.skip(f"shared real data not found at {EXAMPLES} (set OSPO_REALDATA)")
+
+    # Ids equal as values but not as text (1, 1.0, True) are one object to
+    # ocdsmerge; equal as text but not as values ("1", 1) are two.
+    for a, b in ((1, 1.0), (True, 1), (0, False), ("1", 1), (None, "None"), ("x", "x")):
+        same({"ocid": "o", "awards": [{"id": a, "x": 1}, {"id": b, "y": {"z": None}}]})
 
     runs = int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 300
     given(_release_like())(settings(max_examples=runs, deadline=None)(same))()

@@ -1461,16 +1461,18 @@ def _compile_into(node: dict, obj: dict, rules: dict, path: tuple[str, ...]) -> 
             if value is not None and not (key == "id" and "id" in node):
                 node[key] = value
         elif type(value) is list:
-            seen: set[str] = set()
+            # ocdsmerge keys objects by the id's text and by the id itself:
+            # "1" and "1", or 1, 1.0 and True, are one object to it.
+            seen: set[Any] = set()
             items = []
             for elem in value:
                 if "id" in elem:
                     ident = elem["id"]
                     if ident is not None and not isinstance(ident, (str, int, float)):
                         raise _Repeated  # an id ocdsmerge cannot key
-                    if str(ident) in seen:
+                    if ("text", str(ident)) in seen or ("value", ident) in seen:
                         raise _Repeated
-                    seen.add(str(ident))
+                    seen.update({("text", str(ident)), ("value", ident)})
                 child: dict = {} if elem.get("id") is None else {"id": elem["id"]}
                 if _compile_into(child, elem, rules, here):
                     items.append(child)
