@@ -647,42 +647,45 @@ def _release_like():
     )
 
 
-def test_a_single_release_compiles_as_ocdsmerge_compiles_it():
-    # The one-pass compile of a single release must give ocdsmerge's answer
-    # (on the real samples: all of them), or step aside (None) where only
-    # ocdsmerge's own merge has it: repeated ids, ids it cannot key.
+def _same_as_ocdsmerge(release: dict) -> None:
+    """The one-pass compile gives ocdsmerge's answer, or steps aside (None)."""
     import warnings
-
-    from hypothesis import given, settings
 
     from ospo_analytics._read import ocds
 
     merger = ocds._merger()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = merger.create_compiled_release([release])
+        except Exception:  # noqa: BLE001 - then the fast path must not answer
+            want = None
+    got = ocds._compile_one(release, merger.merge_rules)
+    assert got is None or got == want, release
 
-    def same(release: dict) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                want = merger.create_compiled_release([release])
-            except Exception:  # noqa: BLE001 - then the fast path must not answer
-                want = None
-        got = ocds._compile_one(release, merger.merge_rules)
-        assert got is None or got == want, release
 
+def test_real_releases_compile_in_one_pass_as_ocdsmerge_compiles_them():
     n = 0
     for path in sorted(EXAMPLES.rglob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         for rel in doc.get("releases", []) if isinstance(doc, dict) else []:
             if isinstance(rel, dict) and "ocid" in rel:
-                same(rel)
+                _same_as_ocdsmerge(rel)
                 n += 1
     if not n:
         pytest.skip(f"shared real data not found at {EXAMPLES} (set OSPO_REALDATA)")
 
-    # Ids equal as values but not as text (1, 1.0, True) are one object to
-    # ocdsmerge; equal as text but not as values ("1", 1) are two.
-    for a, b in ((1, 1.0), (True, 1), (0, False), ("1", 1), (None, "None"), ("x", "x")):
-        same({"ocid": "o", "awards": [{"id": a, "x": 1}, {"id": b, "y": {"z": None}}]})
 
+def test_a_single_release_compiles_as_ocdsmerge_compiles_it():
+    # Where only ocdsmerge's own merge has the answer (repeated ids, ids it
+    # cannot key), the one pass steps aside. Ids equal as values but not as
+    # text (1, 1.0, True) are one object to ocdsmerge; equal as text but not
+    # as values ("1", 1) are two.
+    from hypothesis import given, settings
+
+    for a, b in ((1, 1.0), (True, 1), (0, False), ("1", 1), (None, "None"), ("x", "x")):
+        _same_as_ocdsmerge(
+            {"ocid": "o", "awards": [{"id": a, "x": 1}, {"id": b, "y": {"z": None}}]}
+        )
     runs = int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 300
-    given(_release_like())(settings(max_examples=runs, deadline=None)(same))()
+    given(_release_like())(settings(max_examples=runs, deadline=None)(_same_as_ocdsmerge))()
