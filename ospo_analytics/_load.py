@@ -9,6 +9,7 @@ Blank rows (every cell empty) are not data and are not counted.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1084,6 +1085,8 @@ def _read_one(table, path, config, acc, bar, stream: bool) -> None:
         if _sheets_look_flattened_ocds(path, sheets):
             special = _ocds_adapter
     raw_frames = []
+    if special is _ocds_adapter and sheets is not None and path.suffix.lower() == ".xlsx":
+        special = functools.partial(_ocds_adapter, sheets=sheets)  # not read a second time
     if special is not None:
         frame, rej, recs = special(path, config)
         raw_frames.append(frame)
@@ -1216,17 +1219,22 @@ def _finish(table, config, acc, bar) -> LoadResult:
 def _special_reader(table: str, path: Path):
     """Standard formats (OCDS, publiccode.yml, code.json) have their own readers."""
     suffix = path.suffix.lower()
-    if table == "procurement" and (path.is_dir() or ocds_json_suffix(path)):
+    if table == "procurement" and (
+        path.is_dir()
+        or ocds_json_suffix(path)
+        # flatterer's main table: its folder is read in Arrow, never whole here.
+        or (suffix == ".csv" and path.stem.lower() == "main" and is_flattened_csv_name(path))
+    ):
         return _ocds_adapter
     if table == "inventory" and suffix in {".json", ".yml", ".yaml"}:
         return _catalogue_adapter
     return None
 
 
-def _ocds_adapter(path: Path, config: Config):
+def _ocds_adapter(path: Path, config: Config, sheets: list[RawSheet] | None = None):
     from ._read.ocds import read_ocds
 
-    res = read_ocds(path, config)
+    res = read_ocds(path, config, sheets=sheets)
     return _adapt(res, "procurement", config, path)
 
 

@@ -233,3 +233,42 @@ def test_a_table_resaved_in_another_encoding_and_delimiter_still_joins(tmp_path)
     assert res.table["supplier"].tolist() == ["Byté; Bits & Co"]
     stray = res.warnings[res.warnings["sheet"] == "notes"]
     assert stray["action"].tolist() == ["sheet not used"]
+
+
+def test_a_registry_main_csv_given_alone_is_never_read_whole(tmp_path, monkeypatch):
+    # Given as a file, main.csv brings its folder's tables, read in Arrow:
+    # not first read whole by the spreadsheet reader to look at its header.
+    from ospo_analytics import _load
+    from ospo_analytics._read import ocds
+
+    jsonl, _tar, _xlsx = _download([_release_with_long_paths()], tmp_path / "dl")
+    want = read_procurement([jsonl])
+
+    def whole(*_a, **_k):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(_load, "read_raw", whole)
+    monkeypatch.setattr(ocds, "read_raw", whole)
+    got = read_procurement([tmp_path / "dl" / "flatterer" / "csv" / "main.csv"])
+    pd.testing.assert_frame_equal(_rows(got.table), _rows(want.table))
+
+
+def test_a_flattened_workbook_is_read_once(tmp_path, monkeypatch):
+    from ospo_analytics._read import ocds, spreadsheet
+
+    jsonl, _tar, xlsx = _download([_release_with_long_paths()], tmp_path / "dl")
+    want = read_procurement([jsonl])
+    calls = []
+    real = spreadsheet.read_raw
+
+    def counted(path, *a, **k):
+        calls.append(Path(path).name)
+        return real(path, *a, **k)
+
+    from ospo_analytics import _load
+
+    monkeypatch.setattr(_load, "read_raw", counted)
+    monkeypatch.setattr(ocds, "read_raw", counted)
+    got = read_procurement([xlsx])
+    pd.testing.assert_frame_equal(_rows(got.table), _rows(want.table))
+    assert calls == ["full.xlsx"]

@@ -100,7 +100,7 @@ from ospo_analytics._clean.cells import classification_code, parse_method
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, layout
-from ospo_analytics._read.spreadsheet import FileUnusable, decode_text, read_raw
+from ospo_analytics._read.spreadsheet import FileUnusable, RawSheet, decode_text, read_raw
 
 __all__ = ["OcdsResult", "is_flattened_csv_name", "is_flattened_ocds", "read_ocds"]
 
@@ -1188,12 +1188,15 @@ def _row_object(header: list[str], values: list[Any]) -> dict:
     return obj
 
 
-def _sheet_items(path: Path, name: str, log: _Log) -> Iterator[tuple[_Item, Any, str | None]]:
-    try:
-        raw = read_raw(path)
-    except FileUnusable as exc:
-        log.bad(_Item(name, "", 0), "", "", str(exc))
-        return
+def _sheet_items(
+    path: Path, name: str, log: _Log, raw: list[RawSheet] | None = None
+) -> Iterator[tuple[_Item, Any, str | None]]:
+    if raw is None:
+        try:
+            raw = read_raw(path)
+        except FileUnusable as exc:
+            log.bad(_Item(name, "", 0), "", "", str(exc))
+            return
     yield from _unflatten([(s.sheet, s.rows) for s in raw], name, log)
 
 
@@ -2095,17 +2098,23 @@ def _map_process(
 # ------------------------------------------------------------------- main
 
 
-def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
+def read_ocds(
+    path: str | Path, config: Config | None = None, *, sheets: list[RawSheet] | None = None
+) -> OcdsResult:
     """Read OCDS data (file or folder) into canonical procurement rows.
 
     Parameters
     ----------
     path : path-like
         A JSON / JSON Lines file, a flattened workbook, a CSV folder of a
-        flattened release (``releases.csv`` + children), or a folder holding
-        any of these (searched recursively).
+        flattened release (flattentool's ``releases.csv`` or flatterer's
+        ``main.csv``, with their child tables), or a folder holding any of
+        these (searched recursively).
     config : Config, optional
         Project configuration; uses ``it_filter`` and ``values.method``.
+    sheets : list of RawSheet, optional
+        The sheets of ``path``, a flattened workbook, when already read
+        (they are not read a second time).
 
     Returns
     -------
@@ -2188,7 +2197,7 @@ def read_ocds(path: str | Path, config: Config | None = None) -> OcdsResult:
             if kind == "json":
                 source = _json_items(p, name, log, stream_at, ratio, cfg.temp_dir)
             elif kind == "sheet":
-                source = _sheet_items(p, name, log)
+                source = _sheet_items(p, name, log, sheets if p == root else None)
             else:
                 source = _csvdir_items(p, name, log)
             for item, obj, version in source:
