@@ -347,3 +347,28 @@ def test_a_zipped_flattened_ocds_folder_is_read_as_one_input(tmp_path):
         assert got.files[col].tolist() == want.files[col].tolist(), col
     cols = [c for c in want.table.columns if not c.startswith("source_")]
     pd.testing.assert_frame_equal(got.table[cols], want.table[cols])
+
+
+def test_a_stray_table_beside_flattened_ocds_is_listed_not_dropped(tmp_path):
+    # A CSV that is not one of the releases' tables, in a flattentool folder
+    # (zipped or not), is named as not used, with the reason.
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    (folder / "releases.csv").write_text(
+        "ocid,id,date,buyer/name,awards/0/id,awards/0/suppliers/0/name,awards/0/value/amount\n"
+        "ocds-1,r1,2023-01-02,Ministry of Health,a1,Acme,100\n",
+        encoding="utf-8",
+    )
+    (folder / "notes.csv").write_text("note\nexported by hand\n", encoding="utf-8")
+    archive = tmp_path / "flat.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(folder.glob("*.csv")):
+            zf.write(p, f"flat/{p.name}")
+    cfg = _cfg(tmp_path)
+    cfg.data["it_filter"]["enabled"] = False
+    for source in (folder, archive):
+        res = read_procurement([source], cfg)
+        assert res.table["supplier"].tolist() == ["Acme"]
+        stray = res.rejects[res.rejects["sheet"] == "notes"]
+        assert stray["action"].tolist() == ["sheet not used"], source
+        assert "no ocid column" in stray["problem"].iloc[0]

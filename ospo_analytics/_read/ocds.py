@@ -900,7 +900,17 @@ def _unflatten(
             log.stat(name, "duplicate_ids")
         releases[key2].append((_Item(name, main, r), rel))
     for sheet, rows in sheets:
-        if sheet == main or not rows or "ocid" not in headers[sheet]:
+        if sheet == main or not rows:
+            continue
+        if "ocid" not in headers[sheet]:
+            # Not a table of the releases (notes, a stray export): said, not skipped silently.
+            log.warn(
+                _Item(name, sheet, 1),
+                "ocid",
+                None,
+                "not a flattened OCDS sheet: no ocid column to join it on",
+                "sheet not used",
+            )
             continue
         for r, values in enumerate(rows[1:], start=2):
             partial = _row_object(headers[sheet], values)
