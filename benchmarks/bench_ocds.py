@@ -98,14 +98,23 @@ def make_package(path: Path, megabytes: float, seed: int = 0) -> int:
     return n
 
 
-def _registry_csv(flatterer, package: Path) -> Path:
-    """The package's releases flattened as the OCP Data Registry does (CSV folder)."""
+def _registry_csv(package: Path) -> Path:
+    """The package's releases flattened as the OCP Data Registry does (CSV folder).
+
+    Done in a process of its own: the measured child is forked from this one,
+    and Linux carries the parent's peak into a forked child's ``ru_maxrss``.
+    """
     lines = package.with_suffix(".jsonl")
-    with lines.open("w", encoding="utf-8") as fh:
-        for rel in json.loads(package.read_text(encoding="utf-8"))["releases"]:
-            fh.write(json.dumps(rel) + "\n")
     out = package.with_name(package.stem + "_flat")
-    flatterer.flatten(str(lines), str(out), csv=True, force=True, json_stream=True, threads=1)
+    code = (
+        "import json, sys, flatterer\n"
+        "src, lines, out = sys.argv[1:]\n"
+        "with open(lines, 'w', encoding='utf-8') as fh:\n"
+        "    for rel in json.load(open(src, encoding='utf-8'))['releases']:\n"
+        "        fh.write(json.dumps(rel) + '\\n')\n"
+        "flatterer.flatten(lines, out, csv=True, force=True, json_stream=True, threads=1)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(package), str(lines), str(out)], check=True)
     lines.unlink()
     return out / "csv"
 
@@ -144,10 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [float(s) for s in args.sizes.split(",") if s]
     whole = {float(s) for s in args.whole.split(",") if s}
     flattened = {float(s) for s in args.flattened.split(",") if s}
-    try:
-        import flatterer
-    except ImportError:
-        flatterer = None
+    import importlib.util
+
+    has_flatterer = importlib.util.find_spec("flatterer") is not None
+    if not has_flatterer:
         print("flattened: flatterer is not installed (pip install -e '.[dev]'): not measured")
     print(
         f"{'package':>10} {'releases':>9} {'read':>7} {'time':>8} {'peak':>8} {'rows':>8}  loaded"
@@ -173,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             if len(rows) == 2 and rows[True] != rows[False]:
                 print("  rows differ between whole and streamed")
                 ok = False
-            if flatterer is not None and mb in flattened:
-                folder = _registry_csv(flatterer, path)
+            if has_flatterer and mb in flattened:
+                folder = _registry_csv(path)
                 csv_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
                 r = _measure(folder, True)
                 print(

@@ -1259,7 +1259,8 @@ def _flatterer_csv_items(
 
 
 def _arrow_csv(path: Path) -> pa.Table:
-    """A UTF-8 CSV as a table of text columns (empty cells empty text)."""
+    """A UTF-8 CSV as a table of text columns (empty cells empty text;
+    64-bit offsets, so a column may pass 2 GB)."""
     with path.open("rb") as fh:
         first = fh.readline(1 << 20).decode("utf-8-sig")
     header = next(csv.reader([first]), [])
@@ -1267,16 +1268,24 @@ def _arrow_csv(path: Path) -> pa.Table:
         # Not flatterer's own CSV (re-saved with another delimiter, say):
         # the spreadsheet reader finds its layout.
         raise pa.ArrowInvalid("no _link column, or repeated column names")
-    return pcsv.read_csv(
+    table = pcsv.read_csv(
         path,
         read_options=pcsv.ReadOptions(column_names=header, skip_rows=1),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(
-            column_types={h: pa.string() for h in header},
+            column_types={h: pa.large_string() for h in header},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
     )
+    # One chunk per column: a take from many chunks joins them first, a copy
+    # of the whole table for every batch of releases. Joined a column at a
+    # time, each chunked column let go once joined: never two copies of it.
+    cols = table.columns
+    del table
+    for i in range(len(cols)):
+        cols[i] = cols[i].combine_chunks()
+    return pa.Table.from_arrays(cols, names=header)
 
 
 def is_flattened_ocds(path: str | Path) -> bool:
