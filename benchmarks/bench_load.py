@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -130,7 +131,8 @@ def bench_speed(path: Path, skip_openpyxl: bool) -> dict:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from _peak import peak_gb
 from ospo_analytics._load import read_procurement
 t0 = time.perf_counter()
 r = read_procurement(sys.argv[1:])
@@ -141,15 +143,22 @@ print(json.dumps({
     "rows_read": int(f["rows_read"].sum()),
     "loaded": len(r.table),
     "accounting_exact": bool((f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]).all()),
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "peak_rss_mb": round(peak_gb() * 1024),
 }))
 """
 
 
 def bench_big(*paths: Path) -> dict:
     """Load in a fresh interpreter so its peak RSS is the loader's alone."""
+    # benchmarks/ on the path for _peak: the child's own peak, not ours.
+    here = str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, *map(str, paths)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _CHILD, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     size = sum(p.stat().st_size for p in paths) / 1e6

@@ -10,7 +10,7 @@ mixed amount and date spellings, supplier spellings that cluster) is
    tables, read as ``ospo-analytics score`` reads them (``read_tables`` with
    the procurement columns scoring uses), in a fresh process;
 
-each with wall time and peak memory (``ru_maxrss`` of that child process).
+each with wall time and peak memory (its own high-water mark, ``_peak.peak_gb``).
 The table is printed with the goals beside the measures and written to
 ``benchmarks/results/scale.csv`` (one row per size and step, appended with a
 timestamp so growth across runs can be plotted; the folder is gitignored).
@@ -125,7 +125,8 @@ def make_csv(path: Path, n: int, n_systems: int = 50_000, seed: int = 0) -> Path
 
 
 _RAW = """
-import json, resource, sys, time
+import json, sys, time
+from _peak import peak_gb
 import pyarrow as pa, pyarrow.csv as pcsv
 t, c = time.perf_counter(), time.process_time()  # CPU of all threads
 names = pcsv.open_csv(sys.argv[1], read_options=pcsv.ReadOptions(skip_rows=2)).schema.names
@@ -136,11 +137,12 @@ tab = pcsv.read_csv(
 )
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": tab.num_rows,
     "cpu_s": time.process_time() - c,
-    "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))
+    "peak_gb": peak_gb()}))
 """
 
 _VALIDATE = """
-import json, resource, sys, time
+import json, sys, time
+from _peak import peak_gb
 from pathlib import Path
 from ospo_analytics._load import (Inputs, read_inventory, read_procurement,
     read_questionnaire, write_processed)
@@ -154,11 +156,12 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": int(f["rows_read"]
     "write_s": time.perf_counter() - t_write, "loaded": len(proc.table),
     "exact": bool((f["rows_read"] == f["loaded"] + f["filtered"] + f["rejected"]).all()),
     "cpu_s": time.process_time() - c,
-    "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))
+    "peak_gb": peak_gb()}))
 """
 
 _SCORE = """
-import datetime as dt, json, resource, sys, time
+import datetime as dt, json, sys, time
+from _peak import peak_gb
 from pathlib import Path
 from ospo_analytics._load import read_tables
 from ospo_analytics._score.systems import PROCUREMENT_COLUMNS, score
@@ -174,13 +177,20 @@ from ospo_analytics._score.details import DETAIL_TABLES
 for name in DETAIL_TABLES:
     getattr(res, name)
 print(json.dumps({"seconds": time.perf_counter() - t, "read_s": t_read, "rows": len(proc),
-    "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}))
+    "peak_gb": peak_gb()}))
 """
 
 
 def _child(code: str, *args: str) -> dict:
+    # benchmarks/ on the path for _peak: the child's own peak, not ours.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env
     )
     if proc.returncode:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -256,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     print(
         f"bench_scale: one procurement CSV per size, {args.systems:,} systems; "
-        "each step in a fresh process (peak = its ru_maxrss); shared machine: noisy timings"
+        "each step in a fresh process (peak = its own VmHWM); shared machine: noisy timings"
     )
     for n in args.sizes:
         print(f"{n:,} rows:", flush=True)
