@@ -1083,10 +1083,11 @@ def _read_one(table, path, config, acc, bar, stream: bool) -> None:
         # Read once, then look at the headers: flattened OCDS has its own reader.
         sheets = _read_with_progress(path, bar, config)
         if _sheets_look_flattened_ocds(path, sheets):
-            special = _ocds_adapter
+            # A workbook's sheets are not read a second time; a CSV brings
+            # its folder's other tables, which the OCDS reader reads.
+            workbook = path.suffix.lower() == ".xlsx"
+            special = functools.partial(_ocds_adapter, sheets=sheets if workbook else None)
     raw_frames = []
-    if special is _ocds_adapter and sheets is not None and path.suffix.lower() == ".xlsx":
-        special = functools.partial(_ocds_adapter, sheets=sheets)  # not read a second time
     if special is not None:
         frame, rej, recs = special(path, config)
         raw_frames.append(frame)

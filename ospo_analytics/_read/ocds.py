@@ -333,7 +333,6 @@ def _rel(path: Path, base: Path) -> str:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def release_schema() -> dict:
     """The shipped OCDS 1.1.5 release schema (parsed JSON)."""
     ref = resources.files("ospo_analytics") / "data" / "ocds" / "release-schema.json"
@@ -964,7 +963,7 @@ class _FlatTable(NamedTuple):
 
     @classmethod
     def of_arrow(cls, name: str, table: pa.Table) -> _FlatTable:
-        header = [str(h).strip() for h in table.column_names]
+        header = _flatterer_header(table.column_names)
         keys = {
             h: pc.utf8_trim_whitespace(table.column(i).combine_chunks())
             for i, h in enumerate(header)
@@ -1041,7 +1040,7 @@ def _unflatter(
             log.warn(
                 _Item(name, t.name, int(r) + 2),
                 f"_link_{parent}",
-                t.keys[f"_link_{parent}"][int(r)].as_py() if f"_link_{parent}" in t.keys else None,
+                t.keys[f"_link_{parent}"][int(r)].as_py(),
                 f"row has no matching row in table '{parent}'",
                 "child row not used",
             )

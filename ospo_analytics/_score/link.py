@@ -70,12 +70,8 @@ def _normalised(u: pd.Series) -> pd.Series:
     fast = pc.replace_substring_regex(pc.utf8_trim(pc.utf8_lower(arr), " "), " {2,}", " ")
     rest = ~plain.to_numpy(zero_copy_only=False)
     if rest.any():
-        slow = (
-            u[rest].str.casefold().str.strip().str.replace(r"\s+", " ", regex=True).to_numpy(object)
-        )
-        merged = np.asarray(fast.to_pylist(), dtype=object)
-        merged[rest] = slow
-        return pd.Series(merged, index=u.index, dtype="string")
+        slow = u[rest].str.casefold().str.strip().str.replace(r"\s+", " ", regex=True)
+        fast = pc.replace_with_mask(fast, pa.array(rest), pa.array(slow.array, type=fast.type))
     return pd.Series(pd.arrays.ArrowStringArray(fast), index=u.index)
 
 
