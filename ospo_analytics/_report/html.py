@@ -49,6 +49,25 @@ img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child { width: 14%; }
 .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td {
   min-width: 0 !important; overflow-wrap: break-word; }
+/* A narrow screen (a phone, half a laptop screen) cannot fit a wide table:
+   squeezed into the page's width its words broke mid-word ("Corporati|on").
+   There a table sizes by content, keeps words whole and scrolls sideways in
+   its own box; the page itself does not scroll sideways. */
+@media screen and (max-width: 60rem) {
+  body.jp-Notebook { padding: 0.5rem 0.6rem; }
+  .jp-OutputArea-output:has(> table), .jp-RenderedHTMLCommon:has(> table) {
+    overflow-x: auto; max-width: 100%; }
+  .jp-RenderedHTMLCommon table, .jp-RenderedHTMLCommon table:has(th:nth-child(7)) {
+    table-layout: auto !important; width: max-content !important; max-width: none; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th,
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td,
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th {
+    overflow-wrap: break-word; word-break: normal; hyphens: manual; max-width: 16rem; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:first-child,
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) th:last-child { width: auto; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td:first-child { min-width: 9rem !important; }
+  .jp-RenderedHTMLCommon table:has(th:nth-child(7)) td:last-child { min-width: 16rem !important; }
+}
 @page { size: A4; margin: 12mm 10mm; }
 .ospo-page-break { height: 0; }
 @media print {
