@@ -17,6 +17,7 @@ import contextlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +26,7 @@ from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._config import Config
     from ._load import Inputs
 
 
@@ -605,8 +607,19 @@ def score(
 
 
 def _do_report(
-    cfg, processed, ministries, jobs, formats, out, force, profile_hash, input_files, lang=None
-):
+    cfg: Config,
+    processed: Path,
+    *,
+    ministries: list[str] | None,
+    jobs: int | None,
+    formats: str,
+    out: Path | None,
+    force: bool,
+    profile_hash: str,
+    input_files: Sequence[Path],
+    lang: str | None = None,
+) -> int:
+    """Run the report batch for ``ministries`` (all when empty); the exit code."""
     from ._report.runner import ReportError, print_summary, run_reports
 
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
@@ -784,7 +797,18 @@ def report(
         names = _resolve_ministries(ministry, _ministries_in(folder))
         profile_hash = prof.sha256 if prof else _profile_hash_used(folder)
         lang = _lang(lang, cfg)
-        code = _do_report(cfg, folder, names, jobs, formats, out, force, profile_hash, [], lang)
+        code = _do_report(
+            cfg,
+            folder,
+            ministries=names,
+            jobs=jobs,
+            formats=formats,
+            out=out,
+            force=force,
+            profile_hash=profile_hash,
+            input_files=[],
+            lang=lang,
+        )
         raise typer.Exit(code)
 
 
@@ -876,7 +900,16 @@ def run(
             _do_score(cfg, prof, folder)
             names = _resolve_ministries(ministry, _ministries_in(folder))
             rcode = _do_report(
-                cfg, folder, names, jobs, formats, out_dir, force, prof.sha256, input_files, lang
+                cfg,
+                folder,
+                ministries=names,
+                jobs=jobs,
+                formats=formats,
+                out=out_dir,
+                force=force,
+                profile_hash=prof.sha256,
+                input_files=input_files,
+                lang=lang,
             )
         raise typer.Exit(max(code, rcode))
 

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: the
     import pandas as pd  # unchanged-run check only hashes files and stays fast
@@ -219,6 +219,12 @@ def table_writer(df: pd.DataFrame) -> Callable[[str], None]:
     return partial(_write_parquet, lambda: df)
 
 
+@overload
+def read_table(folder: str | Path, name: str) -> pd.DataFrame: ...
+@overload
+def read_table(folder: str | Path, name: str, *, required: Literal[True]) -> pd.DataFrame: ...
+@overload
+def read_table(folder: str | Path, name: str, *, required: bool) -> pd.DataFrame | None: ...
 def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
     """Read ``<folder>/<name>.parquet``.
 

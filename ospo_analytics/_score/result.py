@@ -356,9 +356,7 @@ def read_scores(directory: str | Path) -> ScoreResult:
         raise ConfigError(f"{d}: no scores here (missing {', '.join(missing)}); run `score` first")
     tables: dict[str, Any] = {}
     for t in TABLES:
-        table = read_table(d, t)  # required: a missing table raises, never None
-        assert table is not None
-        tables[t] = table
+        tables[t] = read_table(d, t)  # required: a missing table raises
     prof_path = d / "profile_used.toml"
     profile = load_profile(prof_path if prof_path.exists() else None)
     as_of = read_meta(d).get("as_of") or dt.date.today()
