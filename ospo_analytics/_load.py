@@ -1436,7 +1436,8 @@ def _conform(table: str, df: pd.DataFrame, only: Sequence[str] | None = None) ->
         if name in df.columns:
             s = df[name]
             if str(dtype).startswith("datetime"):
-                s = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+                if str(s.dtype) != "datetime64[ns]":  # cleaned dates are already
+                    s = _clean.datetime_ns(s)
             else:
                 s = s.astype(dtype)
             out[name] = s

@@ -255,6 +255,24 @@ def test_parse_date_problems():
     assert probs[4:].isna().all()
 
 
+def test_words_the_iso_parser_takes_for_the_clock_are_not_dates():
+    # pandas' ISO parser reads "now" and "today" as the current time: a
+    # contract dated by the run, different each run.
+    vals, probs = C.parse_date(_s("now", "today", "2021-03-04"))
+    assert vals.isna().tolist() == [True, True, False]
+    assert probs[:2].tolist() == ["not a date: 'now'", "not a date: 'today'"]
+
+
+def test_datetime_ns_keeps_a_bad_date_from_stopping_a_reader():
+    got = C.datetime_ns(pd.Series(["9999-12-31", "2021-03-04T10:00:00+02:00", "x", None]))
+    assert str(got.dtype) == "datetime64[ns]"
+    assert got.isna().tolist() == [True, False, True, True]
+    mixed = C.datetime_ns(
+        pd.Series([dt.date(2020, 1, 2), "2021-03-04T10:00:00+02:00", "1800-01-01"])
+    )
+    assert mixed.tolist() == [pd.Timestamp("2020-01-02"), pd.Timestamp("2021-03-04 10:00"), pd.NaT]
+
+
 def test_parse_date_dayfirst_and_column_convention():
     vals, _ = C.parse_date(_s("03/04/2021"))
     assert vals[0] == pd.Timestamp("2021-04-03")

@@ -441,6 +441,84 @@ def test_impossible_dates_are_unknown_and_listed(tmp_path, bad):
     assert bad in w["value"].iloc[0] and w["action"].iloc[0].startswith("row kept")
 
 
+@pytest.mark.parametrize("end", ["9999-12-31", "0001-01-01", "2263-01-01", "1677-01-01"])
+def test_placeholder_dates_are_unknown_not_a_crash(tmp_path, end):
+    # "9999-12-31" (no end date) cannot be held by pandas at all: it once
+    # stopped the whole file. The spreadsheet window (1950-2100) applies.
+    award = {**_award_release(1)["awards"][0], "contractPeriod": {"endDate": end}}
+    rels = [_award_release(1, awards=[award]), _award_release(2)]
+    res = read_ocds(_write(tmp_path, rels), _cfg(tmp_path))
+    _check_accounting(res)
+    assert res.totals["loaded"] == 2 and res.table["end_date"].isna().all()
+    w = res.warnings
+    assert w["column"].tolist() == ["awards/0/contractPeriod/endDate"]
+    assert "outside 1950" in w["problem"].iloc[0] and end in w["problem"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("dayfirst", "expected"),
+    [
+        (True, ["2023-04-03", "2023-04-13", "2023-03-12", None]),
+        (False, ["2023-03-04", "2023-04-13", "2023-12-03", None]),
+    ],
+)
+def test_dates_not_in_iso_follow_the_reading_setting(tmp_path, dayfirst, expected):
+    # OCDS asks for ISO 8601; a publisher writing 03/04/2023 is read as a
+    # spreadsheet cell is (dayfirst), and "now" is no date (it was the clock).
+    texts = ["03/04/2023", "13/04/2023", "12.03.2023", "now"]
+    rels = [
+        _award_release(i, awards=[{**_award_release(i)["awards"][0], "date": t}])
+        for i, t in enumerate(texts)
+    ]
+    cfg = _cfg(tmp_path)
+    cfg.data["reading"]["dayfirst"] = dayfirst
+    res = read_ocds(_write(tmp_path, rels), cfg)
+    got = res.table["award_date"].dt.strftime("%Y-%m-%d").astype(object)
+    assert got.where(got.notna(), None).tolist() == expected
+    assert res.warnings["value"].tolist() == ["now"]
+
+
+def test_cancelled_contracts_spent_nothing(tmp_path):
+    # An award without its own value takes its contracts': a cancelled one
+    # (replaced by c2) was summed in, 220 instead of 120.
+    award = {"id": "a1", "date": "2023-05-01", "suppliers": [{"name": "Acme"}]}
+    contracts = [
+        {"id": "c1", "awardID": "a1", "status": "cancelled", "value": {"amount": 100, "currency": "EUR"},
+         "period": {"endDate": "2030-01-01"}},
+        {"id": "c2", "awardID": "a1", "status": "active", "value": {"amount": 120, "currency": "EUR"},
+         "period": {"endDate": "2025-01-01"}},
+    ]  # fmt: skip
+    res = read_ocds(_write(tmp_path, [_award_release(1, awards=[award], contracts=contracts)]))
+    row = res.table.iloc[0]
+    assert row["amount"] == 120 and row["currency"] == "EUR"
+    assert row["end_date"] == pd.Timestamp("2025-01-01")  # not the cancelled contract's
+
+
+def test_an_award_amount_without_currency_takes_the_one_the_feed_states(tmp_path):
+    bare = {"id": "a1", "suppliers": [{"name": "Acme"}], "value": {"amount": 5000}}
+    by_contract = _award_release(
+        1, awards=[bare], contracts=[{"id": "c", "awardID": "a1", "value": {"currency": "eur"}}]
+    )
+    by_tender = _award_release(2, awards=[bare])
+    by_tender["tender"] = {**by_tender["tender"], "value": {"amount": 6000, "currency": "PYG"}}
+    unstated = _award_release(3, awards=[bare])
+    res = read_ocds(_write(tmp_path, [by_contract, by_tender, unstated]), _cfg(tmp_path))
+    cur = res.table.set_index("process_id")["currency"]
+    assert cur["ocds-t-1"] == "EUR" and cur["ocds-t-2"] == "PYG" and pd.isna(cur["ocds-t-3"])
+
+
+def test_a_contract_naming_no_award_is_listed_not_lost(tmp_path):
+    rel = _award_release(
+        1, contracts=[{"id": "c2", "awardID": "a2", "value": {"amount": 500, "currency": "USD"}}]
+    )
+    res = read_ocds(_write(tmp_path, [rel]), _cfg(tmp_path))
+    _check_accounting(res)
+    assert res.table["amount"].tolist() == [100]
+    w = res.warnings
+    assert w["column"].tolist() == ["contracts/0/awardID"]
+    assert "500 USD" in w["problem"].iloc[0] and w["action"].iloc[0] == "row kept, part not loaded"
+
+
 def test_tenderers_given_as_party_ids_are_counted(tmp_path):
     parties = [
         {"id": "p1", "name": "Bidder One", "roles": ["tenderer"]},

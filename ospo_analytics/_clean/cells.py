@@ -980,6 +980,64 @@ def _detect_currency_all(s: Any) -> pd.Series:
 
 _DATE_MIN = pd.Timestamp("1950-01-01")
 _DATE_MAX = pd.Timestamp("2100-12-31 23:59:59.999999")
+_OUTSIDE = " (outside 1950–2100)"
+
+
+def implausible_date(day: dt.date) -> str | None:
+    """The problem of a date outside the plausible window (1950–2100), else None.
+
+    Earlier dates are typos or placeholders (``0001-01-01``); later ones too
+    (``9999-12-31``, "no end"), and past 2262 pandas cannot hold them at all.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> implausible_date(dt.date(9999, 12, 31))
+    'implausible date 9999-12-31 (outside 1950–2100)'
+    >>> implausible_date(dt.date(2024, 2, 29)) is None
+    True
+    """
+    if _DATE_MIN.date() <= day <= _DATE_MAX.date():
+        return None
+    return f"implausible date {day.year:04d}-{day.month:02d}-{day.day:02d}{_OUTSIDE}"
+
+
+def datetime_ns(values: pd.Series) -> pd.Series:
+    """Dates (or text) as ``datetime64[ns]``; unreadable or outside 1950–2100: NaT.
+
+    ``pd.to_datetime(...).astype("datetime64[ns]")`` raises on ``9999-12-31``
+    (pandas 3 parses it at a coarser unit, which nanoseconds cannot hold):
+    for readers whose values were checked already, one bad date must not
+    stop a file.
+
+    Examples
+    --------
+    >>> datetime_ns(pd.Series(["2024-01-31", "9999-12-31", "soon", None])).tolist()
+    [Timestamp('2024-01-31 00:00:00'), NaT, NaT, NaT]
+    """
+    try:
+        # "mixed": each value read on its own (a format inferred from the
+        # first value would turn every other shape into NaT).
+        got = pd.to_datetime(values, errors="coerce", format="mixed")
+        if isinstance(got.dtype, pd.DatetimeTZDtype):
+            got = got.dt.tz_localize(None)
+        got = got.where((got >= _DATE_MIN) & (got <= _DATE_MAX))
+        return got.astype("datetime64[ns]")
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        # Mixed time zones or types: one value at a time.
+        def one(v: Any) -> Any:
+            try:
+                ts = pd.Timestamp(v)
+            except (ValueError, TypeError, OverflowError):
+                return pd.NaT
+            if pd.isna(ts):
+                return pd.NaT
+            ts = ts.tz_localize(None) if ts.tzinfo is not None else ts
+            return ts if _DATE_MIN <= ts <= _DATE_MAX else pd.NaT
+
+        return pd.Series([one(v) for v in values], index=values.index, dtype="datetime64[ns]")
+
+
 _EXCEL_ORIGIN = pd.Timestamp("1899-12-30")  # absorbs Excel's fake 1900-02-29
 _SERIAL_MIN, _SERIAL_MAX = 1, 80000
 
@@ -1031,7 +1089,10 @@ def _translate_months(text: str) -> str:
 
 def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    todo = u
+    # Every date written out has a digit: "now" and "today", which the ISO
+    # parser takes for the clock's time, are words (a date that changes with
+    # each run).
+    todo = u[u.astype("string").str.contains(r"\d", regex=True).fillna(False).to_numpy(bool)]
     for fmt in formats:
         if todo.empty:
             break
@@ -1061,10 +1122,7 @@ def _datetime_objects(obj: pd.Series) -> tuple[pd.Series, pd.Series]:
         else:
             v = dt.datetime(v.year, v.month, v.day)
         if not (_DATE_MIN <= v <= _DATE_MAX):
-            return (
-                pd.NaT,
-                f"implausible date {v.year:04d}-{v.month:02d}-{v.day:02d} (outside 1950–2100)",
-            )
+            return pd.NaT, implausible_date(v.date())
         return pd.Timestamp(v), None
 
     try:
@@ -1162,7 +1220,7 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
     outside = out.notna() & ((out < _DATE_MIN) | (out > _DATE_MAX))
     if outside.any():
         cells.problems[outside] = (
-            "implausible date " + out[outside].dt.strftime("%Y-%m-%d") + " (outside 1950–2100)"
+            "implausible date " + out[outside].dt.strftime("%Y-%m-%d") + _OUTSIDE
         )
         out[outside] = pd.NaT
     return out, cells.problems

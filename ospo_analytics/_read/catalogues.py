@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._clean.cells import datetime_ns
 from .._clean.licences import normalise_licence
 from .._clean.schema import CATEGORIES, INVENTORY_COLUMNS, pandas_dtype
 
@@ -198,7 +199,7 @@ def _finish(records: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
         if col.name not in df:
             out[col.name] = pd.Series(pd.NA, index=df.index, dtype=dtype)
         elif dtype == "datetime64[ns]":
-            out[col.name] = pd.to_datetime(df[col.name], errors="coerce").astype("datetime64[ns]")
+            out[col.name] = datetime_ns(df[col.name])
         else:
             # A dtype name from the schema: the stubs take literal names only.
             values = pd.array(df[col.name].tolist(), dtype=dtype)  # type: ignore[call-overload]

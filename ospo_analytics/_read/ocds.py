@@ -96,7 +96,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from ospo_analytics._clean.cells import classification_code, parse_method
+from ospo_analytics._clean.cells import (
+    classification_code,
+    datetime_ns,
+    implausible_date,
+    parse_date,
+    parse_method,
+)
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
 from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, layout
@@ -214,7 +220,10 @@ class _Log:
     problems as warnings (the row was kept, a value or an award was not).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dayfirst: bool = True) -> None:
+        # How this read takes a date that is not ISO 8601 ([reading] dayfirst):
+        # carried here because every mapping step already has the log.
+        self.dayfirst = dayfirst
         self.rejects: list[tuple] = []
         self.warnings: list[tuple] = []
         self.filtered: list[tuple] = []
@@ -1703,10 +1712,17 @@ _ISO_DATE = re.compile(
 )
 
 
-def _calendar(value: Any) -> tuple[str | None, str | None]:
+def _calendar(value: Any, dayfirst: bool = True) -> tuple[str | None, str | None]:
     """``(YYYY-MM-DD, problem)`` of an OCDS date-time: the publisher's own
     calendar date. ``2017-01-01T03:00+04:00`` is 2017-01-01: the offset says
-    where the date was written, not that it should move to UTC."""
+    where the date was written, not that it should move to UTC.
+
+    Text that is not ISO 8601 (OCDS requires it, some publishers write
+    ``03/04/2023``) is read as a spreadsheet cell is, with ``[reading]
+    dayfirst``; words such as ``now`` are not dates. Dates outside 1950–2100
+    (``9999-12-31`` for "no end") are unknown, with the problem, as in
+    spreadsheets.
+    """
     text = _text(value)
     if text is None:
         return None, None
@@ -1720,19 +1736,35 @@ def _calendar(value: Any) -> tuple[str | None, str | None]:
             return None, f"date {text[:40]!r} does not exist"
         if hh > 24 or mm > 59 or ss > 60:
             return None, f"time in {text[:40]!r} does not exist"
-        return day.isoformat(), None
-    try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError, OverflowError):
-        return None, f"not a date: {text[:40]!r}"
-    if pd.isna(ts):
-        return None, f"not a date: {text[:40]!r}"
-    return ts.date().isoformat(), None
+    else:
+        got = _other_date(text[:100], dayfirst)
+        if got is None:
+            return None, f"not a date: {text[:40]!r}"
+        day = got
+    bad = implausible_date(day)
+    return (None, bad) if bad else (day.isoformat(), None)
+
+
+@lru_cache(maxsize=4096)
+def _other_date(text: str, dayfirst: bool) -> dt.date | None:
+    """A date not written as ISO 8601: other ISO-like forms led by the year
+    (``20230402``, ``2023/04/02``) as pandas reads them, the rest as the
+    spreadsheet cleaner does. Repeated texts are parsed once."""
+    if re.match(r"\d{4}\D?\d", text):
+        try:
+            ts = pd.Timestamp(text)
+        except (ValueError, TypeError, OverflowError):
+            ts = pd.NaT
+        if not pd.isna(ts):
+            return dt.date(ts.year, ts.month, ts.day)
+    vals, _ = parse_date(pd.Series([text], dtype=object), dayfirst=dayfirst)
+    ts = vals.iloc[0]
+    return None if pd.isna(ts) else dt.date(ts.year, ts.month, ts.day)
 
 
 def _date(value: Any, item: _Item, column: str, log: _Log) -> str | None:
     """Calendar date of a field; an impossible one is listed (kept unknown)."""
-    day, problem = _calendar(value)
+    day, problem = _calendar(value, log.dayfirst)
     if problem:
         log.problem(item, column, value, problem)
     return day
@@ -1886,10 +1918,14 @@ def _award_rows(
         linked = [c for c in contracts if _text(c.get("awardID")) is None] or (
             contracts if len(contracts) == 1 and aid is None else []
         )
-    amount, currency = _award_value(award, ai, linked, item, log)
-    award_date, start, end = _award_dates(award, ai, linked, item, log)
+    # A cancelled contract (replaced, or never signed) spent nothing: its
+    # value, dates and amendments do not count; its codes still describe
+    # what was bought.
+    live_linked = [c for c in linked if not _cancelled(c)]
+    amount, currency = _award_value(award, ai, live_linked, tender, item, log)
+    award_date, start, end = _award_dates(award, ai, live_linked, item, log)
     n_amend, original = _amend_count(award)
-    for c in linked:
+    for c in live_linked:
         n, o = _amend_count(c)
         n_amend += n
         original = original if original is not None else o
@@ -1936,10 +1972,13 @@ def _award_rows(
 
 
 def _award_value(
-    award: dict, ai: int, linked: list[dict], item: _Item, log: _Log
+    award: dict, ai: int, linked: list[dict], tender: dict, item: _Item, log: _Log
 ) -> tuple[float | None, str | None]:
     """An award's amount and upper-case currency; without an amount, the sum
-    of its linked contracts' amounts when they share one currency."""
+    of its (live) linked contracts' amounts when they share one currency.
+
+    An amount with no currency of its own takes the one its contracts state
+    (all the same), else the tender's; only then the project's default."""
     value = award.get("value")
     # A bare number (or numeric text) where a Value object is expected.
     value = value if isinstance(value, dict) else {"amount": value}
@@ -1956,7 +1995,18 @@ def _award_value(
         if any(n is not None for n in nums) and len(curs) <= 1:
             amount = sum(n for n in nums if n is not None)
             currency = currency or next(iter(curs), None)
+    if amount is not None and not currency:
+        stated = {_text(_obj(c.get("value")).get("currency")) for c in linked} - {None}
+        currency = (
+            next(iter(stated))
+            if len(stated) == 1
+            else _text(_obj(tender.get("value")).get("currency"))
+        )
     return amount, currency.upper() if currency else None
+
+
+def _cancelled(contract: dict) -> bool:
+    return str(contract.get("status") or "").strip().lower() in _SKIP_CONTRACT
 
 
 def _award_dates(
@@ -2023,6 +2073,26 @@ def _award_suppliers(
     return names
 
 
+def _dangling_contracts(contracts: list[dict], awards: list[dict], item: _Item, log: _Log) -> None:
+    """List each live contract whose ``awardID`` names no award: with no
+    award there is no supplier, so its value is not loaded (said, not lost)."""
+    ids = {_text(a.get("id")) for a in awards} - {None}
+    for ci, c in enumerate(contracts):
+        ref = _text(c.get("awardID"))
+        if ref is None or ref in ids or _cancelled(c):
+            continue
+        value = _obj(c.get("value"))
+        worth = " ".join(x for x in (_text(value.get("amount")), _text(value.get("currency"))) if x)
+        log.problem(
+            item,
+            f"contracts/{ci}/awardID",
+            ref,
+            f"contract {_text(c.get('id')) or ci + 1} names award {ref!r}, which this process "
+            f"does not have: its value{f' ({worth})' if worth else ''} is not loaded",
+            ACTION_PART_DROPPED,
+        )
+
+
 def _map_process(
     ocid: str, rel: dict, prov: dict[str, _Item], default: _Item, cfg: Config, log: _Log
 ) -> tuple[list[dict], str | None, bool | None]:
@@ -2054,9 +2124,7 @@ def _map_process(
             "-check digit): not used by the IT filter",
         )
 
-    live_contracts = [
-        c for c in contracts if str(c.get("status") or "").strip().lower() not in _SKIP_CONTRACT
-    ]
+    live_contracts = [c for c in contracts if not _cancelled(c)]
     if not awards and not live_contracts:
         return [], "no award or contract (tender or planning data only)", is_it
     live = [
@@ -2101,6 +2169,8 @@ def _map_process(
             ocid, ai, award, len(live), contracts, base, tender, parties, prefixes,
             (proc_code, proc_scheme), prov.get(_text(award.get("id")) or "", default), log,
         )  # fmt: skip
+    if awards:
+        _dangling_contracts(contracts, awards, default, log)
     if not rows:
         return [], "rejected: no award has a supplier with a name", is_it
     if ministry is None:
@@ -2187,7 +2257,7 @@ def read_ocds(
     """
     cfg = config or Config(root=Path.cwd())
     root = Path(path)
-    log = _Log()
+    log = _Log(dayfirst=bool(cfg["reading"].get("dayfirst", True)))
     if not root.exists():
         log.bad(_Item(str(path), "", 0), "", "", "file or folder not found")
         return _result(_to_frame([], cfg), log, cfg)
@@ -2424,9 +2494,7 @@ def _to_frame(rows: list[dict], cfg: Config) -> pd.DataFrame:
         dtype = base[col].dtype
         if str(dtype).startswith("datetime"):
             # Calendar dates (YYYY-MM-DD) as the publisher wrote them: no UTC shift.
-            df[col] = pd.to_datetime(df[col], errors="coerce", format="%Y-%m-%d").astype(
-                "datetime64[ns]"
-            )
+            df[col] = datetime_ns(df[col])
         else:
             df[col] = df[col].astype(dtype)
     missing = df["method"].isna() & df["method_raw"].notna()
