@@ -1752,11 +1752,11 @@ def _other_date(text: str, dayfirst: bool) -> dt.date | None:
     spreadsheet cleaner does. Repeated texts are parsed once."""
     if re.match(r"\d{4}\D?\d", text):
         try:
-            ts = pd.Timestamp(text)
+            led = pd.Timestamp(text)
         except (ValueError, TypeError, OverflowError):
-            ts = pd.NaT
-        if not pd.isna(ts):
-            return dt.date(ts.year, ts.month, ts.day)
+            led = None
+        if led is not None and not pd.isna(led):
+            return dt.date(led.year, led.month, led.day)
     vals, _ = parse_date(pd.Series([text], dtype=object), dayfirst=dayfirst)
     ts = vals.iloc[0]
     return None if pd.isna(ts) else dt.date(ts.year, ts.month, ts.day)
