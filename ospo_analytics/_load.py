@@ -675,6 +675,7 @@ def _clean_frame(
     reject_val = pd.Series("", index=frame.index, dtype="object")
     kept_problems: list[pd.DataFrame] = []
     scale = config["scale"].get(table, {}) or {}
+    dates = [c.name for c in columns(table) if c.kind == "date" and c.name in frame.columns]
     for col in columns(table):
         if on_column is not None:
             on_column()
@@ -682,7 +683,7 @@ def _clean_frame(
             cleaned[col.name] = pd.Series(pd.NA, index=frame.index, dtype=pandas_dtype(col.kind))
             continue
         raw = frame[col.name]
-        values, problems = _cleaned(col, frame, config, clean_column, scale)
+        values, problems = _cleaned(col, frame, config, clean_column, scale, dates)
         hard = (col.required and not col.nullable) or col.name == "amount"
         bad = problems.notna()
         if hard:
@@ -716,23 +717,33 @@ def _clean_frame(
 
 
 def _cleaned(
-    col: Column, frame: pd.DataFrame, config: Config, clean_column: Callable, scale: dict
+    col: Column,
+    frame: pd.DataFrame,
+    config: Config,
+    clean_column: Callable,
+    scale: dict,
+    dates: Sequence[str] = (),
 ) -> tuple[pd.Series, pd.Series]:
     """One column's clean values and problems, with the column-specific rules
     (dates and numbers per file, OCDS classifications, ``[scale]``,
-    plausible amounts)."""
+    plausible amounts). ``dates``: the frame's date columns, which share
+    one day/month order."""
     raw = frame[col.name]
     per_file = col.kind == "date" or (
         col.kind in ("float", "int") and _clean.may_read_two_ways(raw)
     )
+    clean = clean_column
+    if col.kind == "date" and clean_column is _clean_column:
+        # Streaming cleans with the whole file's date votes already.
+        clean = functools.partial(_with_date_votes, frame=frame, dates=dates)
     if per_file and frame["source_file"].nunique() > 1:
         # Date order and number convention (1.234) are properties of each
         # export: infer them per file, whichever files are cleaned together.
-        parts = [clean_column(col, g, config) for _, g in raw.groupby(frame["source_file"])]
+        parts = [clean(col, g, config) for _, g in raw.groupby(frame["source_file"])]
         values = pd.concat([p[0] for p in parts]).reindex(frame.index)
         problems = pd.concat([p[1] for p in parts]).reindex(frame.index)
     else:
-        values, problems = clean_column(col, raw, config)
+        values, problems = clean(col, raw, config)
     values = values.astype(pandas_dtype(col.kind)) if col.kind != "date" else values
     if col.name == "classification" and "process_id" in frame.columns:
         # OCDS rows: the scheme is stated (local catalogues too) and the
@@ -746,6 +757,24 @@ def _cleaned(
     if col.name in _AMOUNT_COLUMNS:
         values, problems = _bound_amounts(values, problems, col.name, scale, config)
     return values, problems
+
+
+def _with_date_votes(
+    col: Column, s: pd.Series, config: Config, frame: pd.DataFrame, dates: Sequence[str]
+) -> tuple[pd.Series, pd.Series]:
+    """Clean date column ``s`` (one file's rows of ``frame``) with the day/month
+    votes of the file's other date columns ``dates``, which are then dropped."""
+    others = [name for name in dates if name != col.name]
+    rows = frame if len(s) == len(frame) else frame.loc[s.index, others]
+    votes = _clean.date_votes(
+        v for name in others for v in pd.unique(rows[name].to_numpy(dtype=object))
+    )
+    if not votes:
+        return _clean_column(col, s, config)
+    both = pd.concat([s, pd.Series(votes, dtype=object)], ignore_index=True)
+    values, problems = _clean_column(col, both, config)
+    n = len(s)
+    return values.iloc[:n].set_axis(s.index), problems.iloc[:n].set_axis(s.index)
 
 
 def _procurement_derived(result: pd.DataFrame, frame: pd.DataFrame, config: Config) -> None:

@@ -55,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from ._clean.cells import date_votes
 from ._clean.schema import Column, columns
 from ._config import Config
 from ._lanes import in_order, prefetched
@@ -90,10 +91,6 @@ CSV_STREAM_MIN_MB = 10.0
 
 _NUMERIC_KINDS = {"float", "int"}
 _AMOUNT_COLUMNS = {"amount", "original_amount", "annual_cost"}
-# Dates whose first two fields are both 1-12 read both ways: they never vote.
-_BOTH_WAYS = re.compile(r"^\s*(0?[1-9]|1[0-2])[/.\-](0?[1-9]|1[0-2])(?![0-9])")
-# Three digits first (ISO, serials) never reads day- or month-first.
-_NO_VOTE = re.compile(r"^\s*[0-9]{3}")
 _DIGITS_1_9 = str.maketrans("123456789", "999999999")
 
 
@@ -1162,7 +1159,9 @@ def _first_pass(
     the distinct values that can vote (the witnesses). ``on_rows`` is told
     the rows of each frame."""
     cols = _voting_columns(source.table)
-    seen: dict[str, dict[str, str]] = {c.name: {} for c in cols}
+    # Every date column votes in one store: day/month order is the file's.
+    dates: dict[str, str] = {}
+    seen: dict[str, dict[str, str]] = {c.name: dates if c.kind == "date" else {} for c in cols}
     # Parsing the next block overlaps spilling this one and finding its witnesses.
     for frame in prefetched(source.frames(acc)):
         if on_rows is not None:
@@ -1196,9 +1195,8 @@ def _witnesses_of(c: Column, cells: pd.Series | pa.ChunkedArray, store: dict[str
         return
     distinct = pc.unique(cells).to_pylist() if values is None else pd.unique(values).tolist()
     if c.kind == "date":
-        for v in distinct:
-            if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v)):
-                store.setdefault(v, v)
+        for v in date_votes(distinct):
+            store.setdefault(v, v)
     else:
         for v in distinct:
             if isinstance(v, str):

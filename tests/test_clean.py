@@ -263,6 +263,16 @@ def test_words_the_iso_parser_takes_for_the_clock_are_not_dates():
     assert probs[:2].tolist() == ["not a date: 'now'", "not a date: 'today'"]
 
 
+def test_day_first_dates_with_dashes_keep_their_year():
+    # "-2023" at the end of "31-12-2023" was taken for a UTC offset and cut.
+    texts = ["31-12-2023", "05-01-2024", "15-06-2023 10:00", "2021-03-04T10:00:00.5-05:00"]
+    vals, probs = C.parse_date(_s(*texts))
+    assert probs.isna().all()
+    assert vals.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2023-12-31 00:00", "2024-01-05 00:00", "2023-06-15 10:00", "2021-03-04 10:00",
+    ]  # fmt: skip
+
+
 def test_datetime_ns_keeps_a_bad_date_from_stopping_a_reader():
     got = C.datetime_ns(pd.Series(["9999-12-31", "2021-03-04T10:00:00+02:00", "x", None]))
     assert str(got.dtype) == "datetime64[ns]"

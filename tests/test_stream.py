@@ -107,6 +107,31 @@ def test_messy_procurement_csv_across_chunk_boundaries(tmp_path, monkeypatch):
     _assert_same(a, b)
 
 
+def test_day_month_order_is_the_files_not_each_columns(tmp_path, monkeypatch):
+    # A US export proves month-first in its award dates (01/27/2023) only; its
+    # end dates all read both ways and were read day-first (03/04 -> 3 April).
+    # A second file writes both orders: its ambiguous dates are unknown.
+    head = "Ministry,Supplier,Amount,Award date,End date\n"
+    us = head + "".join(
+        f"M,S{i},1,{a},{e}\n"
+        for i, (a, e) in enumerate(
+            [("03/02/2023", "03/04/2025"), ("05/06/2023", "06/01/2026")] * 6
+            + [("01/27/2023", "11/10/2026")]
+        )
+    )
+    mixed = head + "M,S,1,12/31/2023,\nM,S,1,31/12/2023,\nM,S,1,03/04/2023,\n"
+    paths = [_write(tmp_path / "us.csv", us), _write(tmp_path / "mixed.csv", mixed)]
+    a, b, streamed = _both(read_procurement, paths, load_config(), monkeypatch, chunk_rows=4)
+    assert streamed == 2
+    _assert_same(a, b)
+    t = a.table.assign(f=a.table["source_file"].str.rsplit("/", n=1).str[-1])
+    us_ends = t.loc[t["f"] == "us.csv", "end_date"].dt.strftime("%Y-%m-%d")
+    assert us_ends.iloc[:2].tolist() == ["2025-03-04", "2026-06-01"]
+    assert t.loc[t["f"] == "mixed.csv", "award_date"].isna().tolist() == [False, False, True]
+    why = a.rejects.loc[a.rejects["value"] == "03/04/2023", "problem"].tolist()
+    assert len(why) == 1 and why[0].startswith("ambiguous date '03/04/2023'")
+
+
 @pytest.mark.parametrize(
     ("name", "text", "encoding"),
     [

@@ -1050,7 +1050,8 @@ _NAMED_FORMATS = (
 )  # fmt: skip
 _DAYFIRST_FORMATS = (
     "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d/%m/%y", "%d.%m.%y",
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d/%m/%y",
+    "%d.%m.%y",
 )  # fmt: skip
 _MONTHFIRST_FORMATS = tuple(
     f.replace("%d", "%Q").replace("%m", "%d").replace("%Q", "%m") for f in _DAYFIRST_FORMATS
@@ -1074,7 +1075,11 @@ _MONTHS = {
     "octombrie": "October", "noiembrie": "November", "decembrie": "December",
 }  # fmt: skip
 _MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b")
-_TZ_RE = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT)|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# A zone letter after a digit; a numeric offset only after a time ("...:MM",
+# "...:SS.fff"): the "-2023" that ends "31-12-2023" is a year, not UTC-20:23.
+_TZ_RE = re.compile(
+    r"(?:(?<=\d)\s*(?:Z|UTC|GMT)|(?<=:\d\d)(?:\.\d+)?\s?[+-]\d{2}:?\d{2})$", re.IGNORECASE
+)
 
 
 def _translate_months(text: str) -> str:
@@ -1205,14 +1210,16 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         rest = text[~is_serial_text]
         if not rest.empty:
             u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
-            lookup = dict(zip(u, _parse_date_texts(u, dayfirst), strict=True))
+            parsed, ambiguous = _parse_date_texts(u, dayfirst)
+            lookup = dict(zip(u, parsed, strict=True))
             got = rest.map(lookup).astype("datetime64[ns]")
             rpos = np.flatnonzero(is_str)[~is_serial_text]
             out.iloc[rpos] = got.to_numpy()
             failed = got.isna().to_numpy()
             if failed.any():
+                why = rest.map(ambiguous).astype("string")
                 cells.problems.iloc[rpos[failed]] = (
-                    "not a date: '" + rest[failed] + "'"
+                    why[failed].fillna("not a date: '" + rest[failed] + "'")
                 ).to_numpy()
 
     _serial_dates(serial, cells, out)
@@ -1226,11 +1233,15 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
     return out, cells.problems
 
 
-def _parse_date_texts(u: pd.Series, dayfirst: bool) -> pd.Series:
-    """Dates of distinct texts; day- or month-first decided on them all."""
+def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str, str]]:
+    """Dates of distinct texts, day- or month-first decided on them all; and
+    the problem of each text left unknown because the texts contradict
+    themselves (``31/12/2023`` beside ``12/31/2023``: ``03/04/2023`` could
+    be either)."""
     u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
     # Route by shape so each value only meets formats that could fit.
     parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
+    ambiguous: dict[str, str] = {}
     iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
     named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
     if iso.any():
@@ -1249,8 +1260,49 @@ def _parse_date_texts(u: pd.Series, dayfirst: bool) -> pd.Series:
         elif not dayfirst and only_d and not only_m:
             use_dayfirst = True
         first, second = (dfirst, mfirst) if use_dayfirst else (mfirst, dfirst)
-        parsed[todo] = first.fillna(second)
-    return parsed
+        got = first.fillna(second)
+        if only_m and only_d:
+            # Both orders are in use: a date that reads both ways is a guess
+            # either way, so it is unknown, with the two witnesses named.
+            both = (dfirst.notna() & mfirst.notna() & (dfirst != mfirst)).to_numpy(bool)
+            if both.any():
+                wm = u[todo][(mfirst.notna() & dfirst.isna()).to_numpy(bool)].iloc[0]
+                wd = u[todo][(dfirst.notna() & mfirst.isna()).to_numpy(bool)].iloc[0]
+                for t in u[todo][both]:
+                    ambiguous[t] = (
+                        f"ambiguous date '{t}': these dates are written day-first "
+                        f"('{wd}') and month-first ('{wm}')"
+                    )
+                got[both] = pd.NaT
+        parsed[todo] = got
+    return parsed, ambiguous
+
+
+# Dates whose first two fields are both 1-12 read both ways: they never vote.
+_BOTH_WAYS = re.compile(r"^\s*(0?[1-9]|1[0-2])[/.\-](0?[1-9]|1[0-2])(?![0-9])")
+# Three digits first (ISO, serials) never reads day- or month-first.
+_NO_VOTE = re.compile(r"^\s*[0-9]{3}")
+
+
+def date_votes(values: Any) -> list[str]:
+    """The distinct texts among ``values`` that can decide day- or month-first.
+
+    Day/month order is a property of a file, not of one column: a US export
+    whose award dates hold ``01/27/2023`` writes its end dates month-first
+    too, even when every end date reads both ways. The loader cleans each
+    date column with the votes of the file's other date columns (appended,
+    then dropped), so all of them follow one order.
+
+    Examples
+    --------
+    >>> date_votes(["01/27/2023", "03/04/2025", "2024-01-31", None, "01/27/2023"])
+    ['01/27/2023']
+    """
+    return [
+        v
+        for v in dict.fromkeys(values)
+        if isinstance(v, str) and not (_BOTH_WAYS.match(v) or _NO_VOTE.match(v))
+    ]
 
 
 def _serial_dates(serial: pd.Series, cells: _Cells, out: pd.Series) -> None:
