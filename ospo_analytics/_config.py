@@ -13,6 +13,7 @@ import fnmatch
 import glob
 import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,40 @@ def _check_value(where: str, name: str, value: Any, default: Any) -> Any:
     return value
 
 
+def _free_table_names(name: str) -> dict[str, list[str]]:
+    """The tables a free section may hold, each with the keys it may use:
+    [columns.<table>] canonical columns, [scale.<table>] numeric columns,
+    [values.<column>] coded columns (any text as key)."""
+    from ._clean.schema import columns
+
+    if name == "columns":
+        return {
+            t: [c.name for c in columns(t)] for t in ("inventory", "procurement", "questionnaire")
+        }
+    if name == "scale":
+        return {
+            t: [c.name for c in columns(t) if c.kind in ("float", "int")]
+            for t in ("inventory", "procurement")
+        }
+    coded = (
+        c.name
+        for t in ("inventory", "procurement", "questionnaire")
+        for c in columns(t)
+        if c.kind == "code"
+    )
+    return {c: [] for c in coded}
+
+
+def _near(word: str, known: Iterable[str]) -> str:
+    """``; did you mean 'x'? known: ...`` for a message."""
+    import difflib
+
+    known = sorted(known)
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} known: {', '.join(known)}"
+
+
 def _check_free_table(where: str, name: str, value: Any) -> None:
     """[columns.*], [scale.*], [values.*], [vendors.aliases]: user-chosen keys."""
     if not isinstance(value, dict):
@@ -257,12 +292,22 @@ def _check_free_table(where: str, name: str, value: Any) -> None:
             if not isinstance(v, str):
                 raise _bad(where, f"{name}.{k!r}", "a supplier name (string)", v)
         return
+    known = _free_table_names(name)
     for sub, inner in value.items():
         sname = f"{name}.{sub}"
         if not isinstance(inner, dict):
             raise _bad(where, sname, "a table", inner)
+        if sub not in known:
+            # A typo here left every amount unscaled, or every alias unused.
+            raise ConfigError(f"{where}: unknown table [{sname}]{_near(sub, known)}")
         for k, v in inner.items():
             kname = f"{sname}.{k}"
+            if name != "values" and k not in known[sub]:
+                what = "numeric column" if name == "scale" else "column"
+                raise ConfigError(
+                    f"{where}: [{sname}] {k}: no {what} {k!r} in the {sub} table"
+                    f"{_near(k, known[sub])}"
+                )
             if name == "columns":
                 if not (isinstance(v, str) or (isinstance(v, list) and all(
                     isinstance(x, str) for x in v))):  # fmt: skip
