@@ -43,6 +43,8 @@ def _inputs(seed: int, categorical: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
             "it": True,
         }
     )
+    # No amount of "Éclair" is known: its spend is unknown, not 0.
+    proc.loc[proc["supplier"] == "Éclair", "pos_amount"] = pd.NA
     # "Solo" supplies no linked contract: only its vendor role links it to systems.
     proc.loc[proc["system_id"].isna(), "supplier"] = "Solo"
     if categorical:
@@ -75,6 +77,10 @@ def _inputs(seed: int, categorical: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
     return proc, sysf, factors
 
 
+def _known_sum(s: pd.Series) -> float:
+    return s.sum(min_count=1)
+
+
 def _text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
@@ -88,7 +94,8 @@ def _ref_suppliers(it: pd.DataFrame) -> pd.DataFrame:
         }
     )
     t = d.groupby(["ministry", "supplier"], dropna=False, sort=True)["spend"]
-    t = t.agg(["sum", "size"]).reset_index().rename(columns={"sum": "spend", "size": "contracts"})
+    # A supplier with no known amount has spend unknown, not 0.
+    t = t.agg(spend=_known_sum, contracts="size").reset_index()
     known = t["supplier"].notna()
     base = t["spend"].where(known).groupby(t["ministry"]).transform("sum")
     t["share"] = (t["spend"] / base.where(base > 0)).where(known)
@@ -113,7 +120,7 @@ def _ref_competition(it: pd.DataFrame) -> pd.DataFrame:
     t = (
         d.groupby(["ministry", "method"], sort=True)
         .agg(
-            spend=("spend", "sum"),
+            spend=("spend", _known_sum),
             awards=("spend", "size"),
             single_bid_awards=("single", "sum"),
             bids_known=("bids_known", "sum"),
@@ -136,7 +143,7 @@ def _ref_competition_years(it: pd.DataFrame) -> pd.DataFrame:
             "spend": it["pos_amount"].astype("float64"),
         }
     )
-    t = d.groupby(["ministry", "year", "method"], dropna=False, sort=True)["spend"].sum()
+    t = d.groupby(["ministry", "year", "method"], dropna=False, sort=True)["spend"].sum(min_count=1)
     t = t.reset_index()
     total = t.groupby(["ministry", "year"], dropna=False)["spend"].transform("sum")
     t["share"] = t["spend"] / total.where(total > 0)
@@ -173,7 +180,11 @@ def _ref_national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFram
     ).dropna(subset=["supplier"])
     g = d.groupby("supplier", sort=True)
     t = pd.DataFrame(
-        {"ministries": g["ministry"].nunique(), "spend": g["spend"].sum(), "contracts": g.size()}
+        {
+            "ministries": g["ministry"].nunique(),
+            "spend": g["spend"].sum(min_count=1),
+            "contracts": g.size(),
+        }
     )
     total = t["spend"].sum()
     t["share"] = t["spend"] / total if total > 0 else np.nan
@@ -210,6 +221,9 @@ def test_detail_tables_on_codes_equal_text_groupbys(seed: int, categorical: bool
     solo = got["national_suppliers"].set_index("supplier").loc["Solo", "systems_high_lockin"]
     assert solo > 0
     pd.testing.assert_frame_equal(got["suppliers"], _ref_suppliers(proc))
+    sup = got["suppliers"]
+    assert sup.loc[sup["supplier"] == "Éclair", "spend"].isna().all()
+    assert got["national_suppliers"].set_index("supplier")["spend"].isna()["Éclair"]
     pd.testing.assert_frame_equal(got["competition"], _ref_competition(proc))
     years = got["competition_years"]
     assert years["year"].isna().any() and years["year"].nunique() >= 5

@@ -212,6 +212,12 @@ def _group(
     return pd.DataFrame({**{c: text[c] for c in keys}, **{c: t[c].to_numpy() for c in t}})
 
 
+def _unknown_sums(t: pd.DataFrame, col: str = "spend") -> None:
+    """A group with no known amount has spend unknown, not 0 (its ``known``
+    count, aggregated beside the sum, is dropped)."""
+    t[col] = t[col].where(t.pop("known") > 0)
+
+
 def _descending(codes: np.ndarray, names: pd.Series) -> np.ndarray:
     """Codes of :func:`_codes` for a descending sort, NA still last."""
     na = len(names) - 1
@@ -299,7 +305,9 @@ def _suppliers(it: pd.DataFrame) -> pd.DataFrame:
         spend,
         spend=("spend", "sum"),
         contracts=("spend", "size"),
+        known=("spend", "count"),
     )
+    _unknown_sums(t)
     known = t["supplier"].notna()
     base = t["spend"].where(known).groupby(t["ministry"]).transform("sum")
     t["share"] = (t["spend"] / base.where(base > 0)).where(known)
@@ -330,7 +338,9 @@ def _competition(it: pd.DataFrame) -> pd.DataFrame:
         awards=("spend", "size"),
         single_bid_awards=("single", "sum"),
         bids_known=("bids_known", "sum"),
+        known=("spend", "count"),
     )
+    _unknown_sums(t)
     total = t.groupby("ministry")["spend"].transform("sum")
     t["share"] = t["spend"] / total.where(total > 0)
     # Single bids are only counted where the number of bids is known.
@@ -360,7 +370,9 @@ def _competition_years(it: pd.DataFrame) -> pd.DataFrame:
         },
         pd.DataFrame({"spend": it["pos_amount"].astype("float64").to_numpy()}),
         spend=("spend", "sum"),
+        known=("spend", "count"),
     )
+    _unknown_sums(t)
     total = t.groupby(["ministry", "year"], dropna=False)["spend"].transform("sum")
     t["share"] = t["spend"] / total.where(total > 0)
     return _conform(t, "competition_years")
@@ -555,7 +567,7 @@ def _national_suppliers(it: pd.DataFrame, sysf: pd.DataFrame) -> pd.DataFrame:
     known_min = mins < len(min_names) - 1
     pairs_min = pd.unique(sup[known_min] * len(min_names) + mins[known_min])
     per_sup = np.bincount(pairs_min // len(min_names), minlength=len(sup_names))
-    t = pd.DataFrame({"spend": g_spend.sum(), "contracts": g_spend.size()})
+    t = pd.DataFrame({"spend": g_spend.sum(min_count=1), "contracts": g_spend.size()})
     codes = t.index.to_numpy()
     t["ministries"] = per_sup[codes]
     t.index = pd.Index(sup_names.array.take(codes), name="supplier")
@@ -639,7 +651,9 @@ def _national_functions(sysf: pd.DataFrame) -> pd.DataFrame:
         n_systems=("spend", "size"),
         n_ministries=("ministry", "nunique"),
         spend_total=("spend", "sum"),
+        known=("spend", "count"),
     )
+    _unknown_sums(t, "spend_total")
     return _conform(t.reset_index(), "national_functions")
 
 
