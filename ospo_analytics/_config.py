@@ -12,6 +12,7 @@ import datetime as dt
 import fnmatch
 import glob
 import math
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,10 @@ DEFAULTS: dict[str, Any] = {
         "enabled": True,
         "prefixes": ["48", "72", "30", "43", "81"],
     },
+    # Amounts in another currency than [project] currency are converted at
+    # these rates (project currency per unit: [currencies.rates] USD = 7300);
+    # without a rate they are left unknown, never added as if they were one.
+    "currencies": {"rates": {}},
 }
 
 
@@ -139,7 +144,7 @@ MAX_AMOUNT_CEILING = 1e18
 it stay far from float overflow."""
 
 # Settings whose keys are chosen by the user (table -> column -> value).
-_FREE_TABLES = {"columns", "scale", "values", "vendors.aliases"}
+_FREE_TABLES = {"columns", "scale", "values", "vendors.aliases", "currencies.rates"}
 _PATH_LISTS = {"inventory", "procurement", "questionnaire", "ocds", "catalogues"}
 
 
@@ -287,6 +292,13 @@ def _check_free_table(where: str, name: str, value: Any) -> None:
     """[columns.*], [scale.*], [values.*], [vendors.aliases]: user-chosen keys."""
     if not isinstance(value, dict):
         raise _bad(where, name, "a table", value)
+    if name == "currencies.rates":
+        for k, v in value.items():
+            if not re.fullmatch(r"[A-Za-z]{3}", k):
+                raise _bad(where, f"{name}.{k!r}", "a three-letter ISO 4217 code as key", k)
+            if not _is_number(v) or not math.isfinite(v) or v <= 0:
+                raise _bad(where, f"{name}.{k}", "a number above 0 (project currency per unit)", v)
+        return
     if name == "vendors.aliases":
         for k, v in value.items():
             if not isinstance(v, str):
@@ -556,6 +568,10 @@ class Config:
     def column_aliases(self, table: str) -> dict[str, list[str]]:
         raw = self.data["columns"].get(table, {}) or {}
         return {k: [v] if isinstance(v, str) else list(v) for k, v in raw.items()}
+
+    def currency_rates(self) -> dict[str, float]:
+        """``[currencies.rates]``: project currency per unit of each code."""
+        return {k.upper(): float(v) for k, v in self.data["currencies"]["rates"].items()}
 
     def value_map(self, column: str) -> dict[str, str]:
         return dict(self.data["values"].get(column, {}) or {})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -655,6 +656,91 @@ def _bound_amounts(
     return values.mask(pd.Series(over, index=values.index)), problems
 
 
+# A totals line of an export (pivot tables, "Grand Total" under the data).
+# The whole cell must be the label: a supplier "Total Solutions" is data.
+_TOTALS_LABEL = re.compile(
+    r"(?:grand total|total(?: general| global| geral| generale)?|totales|totaux|sum|summe"
+    r"|gesamt(?:summe)?|totaal|(?:sub|sous) ?totale?s?\b.*)"
+)
+# Columns that name what a row is about: a row whose only such cells are
+# totals labels is a totals line, whatever its numbers.
+_NAMING = ("ministry", "supplier", "system_id", "system_name", "vendor", "contract_id")
+
+
+def _per_unique(col: pd.Series, test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` of each text cell (False for empty/non-text), once per distinct value."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    ok = np.fromiter((isinstance(u, str) and test(u) for u in uniq), bool, len(uniq))
+    return np.append(ok, False)[np.where(codes >= 0, codes, len(ok))]
+
+
+def _blank(col: pd.Series) -> np.ndarray:
+    return _per_unique(col, lambda u: not u.strip()) | col.isna().to_numpy(bool)
+
+
+def _not_data_rows(table: str, frame: pd.DataFrame, config: Config) -> pd.Series:
+    """Why each row of a sheet is no data (NA: it is data): a header repeated
+    in the data (a paginated export, a second header line in another
+    language) or a totals line. Such rows are read, then filtered out with
+    the reason, so they neither load as a ministry called "Ministry" or
+    "Grand Total" nor count twice in the spend.
+
+    Both show in the ministry column, which every row needs (a row without
+    one is rejected anyway): only rows whose ministry cell is a header name
+    or a totals label are looked at further (a few distinct values among
+    millions of rows).
+    """
+    why = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if table not in ("inventory", "procurement") or "ministry" not in frame.columns:
+        return why
+    index = _alias_index(table, config)
+    names = [c.name for c in columns(table) if c.name in frame.columns]
+    own = {c: {a for a, name in index.items() if name == c} for c in names}
+
+    def alias_of(c: str) -> Callable[[str], bool]:
+        return lambda u: norm_header(u) in own[c]
+
+    # One pass over the ministry column's distinct values for both tests.
+    codes, uniq = pd.factorize(frame["ministry"], use_na_sentinel=True)
+    u_head = [isinstance(u, str) and norm_header(u) in own["ministry"] for u in uniq]
+    u_total = [isinstance(u, str) and _is_totals_label(u) for u in uniq]
+    if not (any(u_head) or any(u_total)):
+        return why
+    at = np.where(codes >= 0, codes, len(uniq))
+    head = np.append(np.asarray(u_head, bool), False)[at]
+    total = np.append(np.asarray(u_total, bool), False)[at]
+    sub = frame[head | total]
+    head, total = head[head | total], total[head | total]
+    what = "contract" if table == "procurement" else "system"
+    # A header row repeated: every other filled cell is a header name for
+    # its own column too (derived ids aside), and there are two at least.
+    named = np.ones(len(sub), np.int64)
+    for c in names:
+        if c == "ministry":
+            continue
+        empty = _blank(sub[c])
+        alias = _per_unique(sub[c], alias_of(c))
+        if c == "system_id":  # ids derived from ministry and name
+            alias |= _per_unique(sub[c], lambda u: u.startswith("auto-"))
+        head &= alias | empty
+        named += alias & ~empty
+        if c in _NAMING:  # a totals line names nothing else
+            total &= _per_unique(sub[c], _is_totals_label) | empty
+    head &= named >= 2
+    why[sub.index[head]] = f"a header row repeated in the data, not a {what}"
+    total &= ~head
+    why[sub.index[total]] = (
+        "a totals line ('" + sub.loc[total, "ministry"].astype("string").str.slice(0, 40)
+        + f"'), not a {what}"
+    )  # fmt: skip
+    return why
+
+
+def _is_totals_label(text: str) -> bool:
+    """Whether a cell is a totals label ("Grand Total", "TOTAL:", "Sous-total")."""
+    return bool(_TOTALS_LABEL.fullmatch(norm_header(text)))
+
+
 def _clean_frame(
     table: str,
     frame: pd.DataFrame,
@@ -662,13 +748,30 @@ def _clean_frame(
     acc: _Accumulator,
     on_column: Callable[[], None] | None = None,
     clean_column: Callable | None = None,
+    sheet_rows: bool = True,
 ) -> pd.DataFrame:
     """Clean every canonical column; reject rows with unusable required values.
 
     ``clean_column`` replaces :func:`_clean_column` (the streaming loader
     passes one that sees the whole file's evidence for numbers and dates).
+    ``sheet_rows``: rows of spreadsheets, where header repeats and totals
+    lines are filtered out first (standard formats have none).
     """
     clean_column = clean_column or _clean_column
+    if sheet_rows:
+        not_data = _not_data_rows(table, frame, config)
+        skip = not_data.notna().to_numpy(bool)
+        if skip.any():
+            acc.rejects.append(
+                _reject_frame(
+                    frame[skip],
+                    "",
+                    frame.loc[skip, "ministry"].map(_short).to_numpy(),
+                    not_data[skip].to_numpy(),
+                    ACTION_FILTERED,
+                )
+            )
+            frame = frame[~skip]
     cleaned: dict[str, pd.Series] = {}
     reject_reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     reject_col = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -893,18 +996,30 @@ def _is_it(classification: pd.Series, config: Config) -> pd.Series:
 
 
 def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
-    """Fill loaded/rejected per (file, sheet) from what was actually kept."""
+    """Fill loaded/rejected per (file, sheet) from what was actually kept
+    (and filtered: header repeats and totals lines, listed in the rejects)."""
     loaded: dict[tuple[str, str], int] = {}
     for f in frames:
         sizes = f.groupby(["source_file", "source_sheet"], dropna=False).size()
         for key, n in sizes.items():
             fi, sh = cast(tuple[object, object], key)
             loaded[(str(fi), str(sh))] = loaded.get((str(fi), str(sh)), 0) + int(n)
+    filtered: dict[tuple[str, str], int] = {}
+    for r in acc.rejects:
+        if not len(r):
+            continue
+        f = r[r["action"] == ACTION_FILTERED]
+        for key, n in f.groupby(["file", "sheet"]).size().items():
+            fi, sh = cast(tuple[object, object], key)
+            filtered[(str(fi), str(sh))] = filtered.get((str(fi), str(sh)), 0) + int(n)
     for rec in acc.files:
         if rec["error"] or rec.get("_fixed"):
             continue
         key = (str(rec["file"]), str(rec["sheet"]))
         rec["loaded"] = loaded.get(key, 0)
+        if key in filtered:
+            rec["filtered"] = int(rec.get("filtered") or 0) + filtered[key]
+            _add_note(rec, f"{filtered[key]} header repeat(s) or totals line(s) filtered out")
         rec["rejected"] = rec["rows_read"] - rec["loaded"] - int(rec.get("filtered") or 0)
 
 
@@ -945,9 +1060,34 @@ def _read_kind(
                         acc.files.append(_file_error(path, _unexpected(exc)))
                     continue
                 _read_guarded(table, path, config, acc, bar)
+                if table == "procurement" and path.is_dir():
+                    _ocds_folder_rest(path, config, acc, bar)
             return _finish(table, config, acc, bar)
     finally:
         bar.close()
+
+
+def _ocds_folder_rest(folder: Path, config: Config, acc: _Accumulator, bar: _Progress) -> None:
+    """What an OCDS folder holds besides the files its reader takes: each
+    archive is read as if it were listed itself (its releases are not merged
+    with the folder's loose files), anything else is named in the load report
+    as not read. Nothing in the folder is skipped silently."""
+    from ._read.ocds import unread_files
+
+    for p in unread_files(folder):
+        if _archives.is_archive(p) and not _read_whole_archive("procurement", p):
+            try:
+                _read_archive("procurement", p, config, acc, bar)
+            except Exception as exc:  # noqa: BLE001 - see _unexpected
+                acc.files.append(_file_error(p, _unexpected(exc)))
+            continue
+        rec = _file_error(p, "")
+        rec["notes"] = (
+            f"not read: a {p.suffix or 'file without a type'} in an OCDS folder (read there: "
+            "JSON, JSON Lines, .gz, archives, flattened workbooks, and CSV folders of a "
+            "flattened release named releases.csv or main.csv)"
+        )
+        acc.files.append(rec)
 
 
 def _read_guarded(table, path, config, acc, bar, shown=None) -> None:
@@ -1211,6 +1351,75 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
     return False
 
 
+def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.DataFrame:
+    """Every amount in one currency, so that sums mean something.
+
+    The currency is ``[project] currency``, else the one most rows state.
+    An amount in another currency is converted at ``[currencies.rates]``
+    (the load report says how many, at what rate); without a rate it is
+    unknown, with the reason in the rejects: 5,000,000 PYG added to 10,000
+    USD as 5,010,000 made one supplier "99.8 % of spend".
+    """
+    cur = clean["currency"].astype("string")
+    ref = (config["project"].get("currency") or "").strip().upper()
+    if not ref and cur.notna().any():
+        ref = str(cur.value_counts().index[0])
+    foreign = (cur.notna() & (cur != ref)).to_numpy(bool) if ref else np.zeros(len(cur), bool)
+    if not foreign.any():
+        return clean
+    rates = config.currency_rates()
+    rate = cur.map(rates).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    convert = foreign & ~np.isnan(rate)
+    unknown = foreign & np.isnan(rate)
+    clean = clean.copy(deep=False)
+    money = [c for c in ("amount", "original_amount") if c in clean.columns]
+    stated = clean.loc[unknown, "amount"].notna().to_numpy(bool) if unknown.any() else None
+    if unknown.any():
+        rows = clean[unknown][stated]
+        shown = rows["amount"].map(lambda v: f"{v:,.2f}") + " " + rows["currency"].astype(str)
+        acc.rejects.append(
+            _reject_frame(
+                rows,
+                "amount",
+                shown.to_numpy(),
+                (
+                    "amount in " + rows["currency"].astype(str) + f", not {ref}: not added "
+                    f"to {ref} amounts (set [currencies.rates] "
+                    + rows["currency"].astype(str)
+                    + f" = {ref} per unit to convert it)"
+                ).to_numpy(),
+                ACTION_UNKNOWN,
+            )
+        )
+    for c in money:
+        v = clean[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        v = np.where(convert, v * np.nan_to_num(rate, nan=1.0), v)
+        v[unknown] = np.nan
+        clean[c] = pd.array(v, dtype="Float64")
+        clean[c] = clean[c].mask(np.isnan(v))
+    clean["currency"] = cur.mask(pd.Series(convert, index=cur.index), ref)
+    for (file, sheet), grp in pd.DataFrame(
+        {
+            "file": clean["source_file"],
+            "sheet": clean["source_sheet"],
+            "code": cur,
+            "convert": convert,
+            "unknown": unknown,
+        }  # fmt: skip
+    )[foreign].groupby(["file", "sheet"], dropna=False):
+        notes = []
+        for code, g in grp.groupby("code"):
+            n_conv, n_unk = int(g["convert"].sum()), int(g["unknown"].sum())
+            if n_conv:
+                notes.append(f"{n_conv} amount(s) in {code} converted at {rates[code]:g} {ref}")
+            if n_unk:
+                notes.append(f"{n_unk} amount(s) in {code} left unknown (no rate to {ref})")
+        for rec in acc.files:
+            if str(rec["file"]) == str(file) and str(rec["sheet"]) == str(sheet):
+                _add_note(rec, "; ".join(notes))
+    return clean
+
+
 def _finish(table, config, acc, bar) -> LoadResult:
     _clean_pending(table, config, acc, bar)
     # Cleaning rejects: rejected rows in file order, then the cells set to
@@ -1224,6 +1433,8 @@ def _finish(table, config, acc, bar) -> LoadResult:
         clean = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     del parts
     clean = _dedupe(table, clean, acc)
+    if table == "procurement":
+        clean = _one_currency(clean, config, acc)
     merges = pd.DataFrame()
     if table == "procurement" and len(clean):
         task = None
@@ -1288,7 +1499,7 @@ def _adapt(res, table: str, config: Config, path: Path):
         obj[p] = frame[p]
     if "process_id" in frame.columns:  # marks OCDS rows for _clean_frame
         obj["process_id"] = frame["process_id"]
-    clean = _clean_frame(table, obj, config, acc)
+    clean = _clean_frame(table, obj, config, acc, sheet_rows=False)
     if table == "procurement" and getattr(res, "process_items", None) is not None:
         from ._read.ocds import settle_cleaning
 

@@ -372,3 +372,36 @@ def test_a_stray_table_beside_flattened_ocds_is_listed_not_dropped(tmp_path):
         stray = res.rejects[res.rejects["sheet"] == "notes"]
         assert stray["action"].tolist() == ["sheet not used"], source
         assert "no ocid column" in stray["problem"].iloc[0]
+
+
+def test_an_ocds_folder_reads_its_archives_and_names_what_it_does_not_read(tmp_path):
+    # A zip and a stray file beside the JSON of an OCDS folder were skipped
+    # silently: two releases gone, nothing in the load report.
+    import json
+
+    def release(ocid: str) -> dict:
+        return {
+            "ocid": ocid, "id": f"{ocid}-r", "date": "2023-05-01T00:00:00Z",
+            "buyer": {"name": "Ministry of Health"},
+            "tender": {"items": [{"id": "1", "classification": {"scheme": "CPV", "id": "48000000"}}]},
+            "awards": [{"id": "1", "suppliers": [{"name": f"S {ocid}"}],
+                        "value": {"amount": 100, "currency": "USD"}}],
+        }  # fmt: skip
+
+    folder = tmp_path / "ocds"
+    folder.mkdir()
+    pkg = {"version": "1.1", "releases": [release("ocds-a")]}
+    (folder / "p.json").write_text(json.dumps(pkg), encoding="utf-8")
+    with zipfile.ZipFile(folder / "2024_feed.zip", "w") as zf:
+        zipped = {"version": "1.1", "releases": [release("ocds-b"), release("ocds-c")]}
+        zf.writestr("releases.json", json.dumps(zipped))
+    (folder / "README.txt").write_text("downloaded 2024-05-01", encoding="utf-8")
+    res = read_procurement([folder], Config(root=tmp_path))
+    assert sorted(res.table["process_id"]) == ["ocds-a", "ocds-b", "ocds-c"]
+    files = res.files.set_index(res.files["file"].astype(str).str.rsplit("/", n=1).str[-1])
+    assert files.loc["releases.json", "loaded"] == 2
+    note = files.loc["README.txt", "notes"]
+    assert (
+        note.startswith("not read: a .txt in an OCDS folder")
+        and not files.loc["README.txt", "error"]
+    )

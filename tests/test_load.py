@@ -447,3 +447,112 @@ def test_currency_stated_then_read_from_the_amount_then_the_project_default(tmp_
     cfg.write_text('[project]\ncurrency = "jmd"\n', encoding="utf-8")
     t = read_procurement([path], load_config(cfg)).table
     assert t["currency"].tolist() == ["USD", "TTD", "EUR", "JMD", "JMD"]
+
+
+def test_header_repeats_and_totals_lines_are_filtered_with_the_reason(tmp_path):
+    # A bilingual second header line and a page header repeated mid-sheet
+    # loaded as systems of ministries "Ministry" and "Ministerio"; a "Grand
+    # Total" line loaded as a contract and doubled the spend.
+    inv = _xlsx(
+        tmp_path / "inv.xlsx",
+        {
+            "Inventario": [
+                ["Identificador", "Nombre del sistema", "Ministerio", "Proveedor"],
+                ["System ID", "System name", "Ministry", "Vendor"],
+                ["S1", "Payroll", "Ministry of Health", "Acme"],
+                ["Identificador", "Nombre del sistema", "Ministerio", "Proveedor"],
+                ["S2", "Mail", "Ministry of Health", "Acme"],
+            ]
+        },
+    )
+    res = read_inventory([inv])
+    assert res.table["system_id"].tolist() == ["S1", "S2"]
+    f = res.files.iloc[0]
+    assert (f["rows_read"], f["loaded"], f["filtered"], f["rejected"]) == (4, 2, 2, 0)
+    rej = res.rejects
+    assert rej["row"].tolist() == [2, 4] and (rej["action"] == "filtered out").all()
+    assert rej["problem"].str.startswith("a header row repeated").all()
+
+    proc = tmp_path / "proc.csv"
+    proc.write_text(
+        "Ministry,Supplier,Amount\n"
+        "Ministry of Energy,TOTAL,500\n"  # the oil company: data
+        "Ministry of Energy,Total Solutions Ltd,200\n"
+        "Sous-total Ministère,,700\n"
+        "Grand Total,,700\n"
+        "TOTAL:,,700\n",
+        encoding="utf-8",
+    )
+    res = read_procurement([proc])
+    assert res.table["amount"].tolist() == [500, 200]
+    assert res.table["supplier"].tolist() == ["TOTAL", "Total Solutions Ltd"]
+    f = res.files.iloc[0]
+    assert (f["loaded"], f["filtered"], f["rejected"]) == (2, 3, 0)
+    assert res.rejects["value"].tolist() == ["Sous-total Ministère", "Grand Total", "TOTAL:"]
+    assert res.rejects["problem"].str.startswith("a totals line").all()
+
+
+def _mixed_currencies(tmp_path: Path, toml: str):
+    (tmp_path / "ospo.toml").write_text(toml, encoding="utf-8")
+    proc = tmp_path / "proc.csv"
+    proc.write_text(
+        "Ministry,Supplier,Amount,Currency,Original amount\n"
+        "Ministry of Finance,Local SA,\"5,000,000\",,\n"  # the project's (default)
+        "Ministry of Finance,Global Inc,\"10,000\",USD,8000\n"
+        "Ministry of Finance,Euro AG,€1000,,\n"  # the cell says EUR
+        "Ministry of Finance,Local SA,7000,TTD,\n",
+        encoding="utf-8",
+    )
+    return read_procurement([proc], load_config(root=tmp_path))
+
+
+def test_amounts_in_another_currency_are_never_added_as_if_they_were_one(tmp_path):
+    res = _mixed_currencies(tmp_path, '[project]\ncurrency = "TTD"\n')
+    t = res.table
+    assert t["amount"].tolist()[::3] == [5_000_000, 7000]
+    assert t["amount"].iloc[1:3].isna().all() and t["original_amount"].isna().all()
+    assert t["currency"].tolist() == ["TTD", "USD", "EUR", "TTD"]  # as stated
+    w = res.rejects[res.rejects["column"] == "amount"]
+    assert w["row"].tolist() == [3, 4] and (w["action"] == ACTION_UNKNOWN).all()
+    assert w["problem"].iloc[0].startswith("amount in USD, not TTD: not added")
+    assert "[currencies.rates] USD" in w["problem"].iloc[0]
+    assert res.files["loaded"].tolist() == [4]  # the contracts stay
+    assert "1 amount(s) in USD left unknown" in res.files["notes"].iloc[0]
+
+
+def test_amounts_are_converted_at_the_configured_rates(tmp_path):
+    res = _mixed_currencies(
+        tmp_path, '[project]\ncurrency = "TTD"\n[currencies.rates]\nusd = 6.8\nEUR = 7.4\n'
+    )
+    t = res.table
+    assert t["amount"].tolist() == [5_000_000, 68_000, 7400, 7000]
+    assert t["original_amount"].iloc[1] == 8000 * 6.8
+    assert t["currency"].tolist() == ["TTD"] * 4
+    assert not (res.rejects["column"] == "amount").any()
+    assert "1 amount(s) in USD converted at 6.8 TTD" in res.files["notes"].iloc[0]
+
+
+def test_without_a_project_currency_the_one_most_rows_state_is_the_reference(tmp_path):
+    (tmp_path / "ospo.toml").write_text("", encoding="utf-8")
+    proc = tmp_path / "proc.csv"
+    proc.write_text(
+        "Ministry,Supplier,Amount,Currency\nM,A,1,PYG\nM,B,2,PYG\nM,C,3,USD\n", encoding="utf-8"
+    )
+    res = read_procurement([proc], load_config(root=tmp_path))
+    assert res.table["amount"].isna().tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[currencies.rates]\nUSD = 0\n", "above 0"),
+        ('[currencies.rates]\nUSD = "7"\n', "above 0"),
+        ("[currencies.rates]\nDOLLAR = 7\n", "three-letter ISO 4217"),
+    ],
+)
+def test_bad_rates_are_config_errors(tmp_path, toml, message):
+    from ospo_analytics._config import ConfigError
+
+    (tmp_path / "ospo.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(root=tmp_path)

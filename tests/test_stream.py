@@ -107,6 +107,21 @@ def test_messy_procurement_csv_across_chunk_boundaries(tmp_path, monkeypatch):
     _assert_same(a, b)
 
 
+def test_header_repeats_and_totals_lines_stream_as_they_load_in_memory(tmp_path, monkeypatch):
+    rows = [PROC_HEADER]
+    for i in range(30):
+        rows.append(f"Ministry {i % 3},Supplier {i},{i + 1},2021-03-04,Open tender,2\n")
+        if i % 11 == 10:
+            rows.append(PROC_HEADER)  # a paginated export repeats its header
+    rows.append("Grand Total,,465,,,\n")
+    path = _write(tmp_path / "paged.csv", "".join(rows))
+    a, b, streamed = _both(read_procurement, [path], load_config(), monkeypatch, chunk_rows=5)
+    assert streamed == 1
+    _assert_same(a, b)
+    assert len(a.table) == 30 and a.table["amount"].sum() == 465
+    assert a.files["filtered"].tolist() == [3] and a.files["rejected"].tolist() == [0]
+
+
 def test_day_month_order_is_the_files_not_each_columns(tmp_path, monkeypatch):
     # A US export proves month-first in its award dates (01/27/2023) only; its
     # end dates all read both ways and were read day-first (03/04 -> 3 April).

@@ -15,6 +15,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ospo_analytics._clean import templates as T
 from ospo_analytics._clean.schema import TABLES, columns
+from ospo_analytics._config import load_config
 
 LANGS = ("en", "es", "fr")
 POINTS_FILE = Path(T.__file__).resolve().parents[1] / "data" / "readiness_points.toml"
@@ -373,7 +374,8 @@ def test_filled_procurement_loads_with_no_rejects(tmp_path):
             },
         ],
     )
-    res = _load.read_procurement([path])
+    # A project of its own (no currency set): the amounts' one currency, XOF.
+    res = _load.read_procurement([path], load_config(root=tmp_path))
     assert res.rejects.empty, res.rejects.to_dict("records")
     assert list(res.table["method"]) == ["open", "direct"]
     assert list(res.table["amount"]) == [48000, 9000]

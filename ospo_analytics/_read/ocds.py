@@ -389,6 +389,35 @@ def _discover(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def unread_files(root: Path) -> list[Path]:
+    """Files under the folder ``root`` that :func:`read_ocds` does not read
+    (archives, notes, other types), so that the loader names each one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> for name in ("a.json", "feed.zip", "notes.txt", "x/releases.csv", "x/awards.csv"):
+    ...     (tmp / name).parent.mkdir(exist_ok=True)
+    ...     _ = (tmp / name).write_text("")
+    >>> [p.relative_to(tmp).as_posix() for p in unread_files(tmp)]
+    ['feed.zip', 'notes.txt']
+    """
+    if not root.is_dir():
+        return []
+    taken = _discover(root)
+    dirs = {p for kind, p in taken if kind == "csvdir"}
+    files = {p for kind, p in taken if kind != "csvdir"}
+    return [
+        p
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and not p.name.startswith((".", "~$"))
+        and p not in files
+        and not (p.suffix.lower() == ".csv" and p.parent in dirs)
+    ]
+
+
 def is_flattened_csv_name(path: Path) -> bool:
     """Whether a CSV file is the main table of a flattened OCDS folder.
 
