@@ -497,8 +497,8 @@ def _mixed_currencies(tmp_path: Path, toml: str):
     proc = tmp_path / "proc.csv"
     proc.write_text(
         "Ministry,Supplier,Amount,Currency,Original amount\n"
-        "Ministry of Finance,Local SA,\"5,000,000\",,\n"  # the project's (default)
-        "Ministry of Finance,Global Inc,\"10,000\",USD,8000\n"
+        'Ministry of Finance,Local SA,"5,000,000",,\n'  # the project's (default)
+        'Ministry of Finance,Global Inc,"10,000",USD,8000\n'
         "Ministry of Finance,Euro AG,€1000,,\n"  # the cell says EUR
         "Ministry of Finance,Local SA,7000,TTD,\n",
         encoding="utf-8",
