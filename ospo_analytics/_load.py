@@ -1373,9 +1373,9 @@ def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.
     unknown = foreign & np.isnan(rate)
     clean = clean.copy(deep=False)
     money = [c for c in ("amount", "original_amount") if c in clean.columns]
-    stated = clean.loc[unknown, "amount"].notna().to_numpy(bool) if unknown.any() else None
     if unknown.any():
-        rows = clean[unknown][stated]
+        # Only the amounts that were there are listed (an empty one stays so).
+        rows = clean[unknown & clean["amount"].notna().to_numpy(bool)]
         shown = rows["amount"].map(lambda v: f"{v:,.2f}") + " " + rows["currency"].astype(str)
         acc.rejects.append(
             _reject_frame(
@@ -1411,7 +1411,9 @@ def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.
         for code, g in grp.groupby("code"):
             n_conv, n_unk = int(g["convert"].sum()), int(g["unknown"].sum())
             if n_conv:
-                notes.append(f"{n_conv} amount(s) in {code} converted at {rates[code]:g} {ref}")
+                notes.append(
+                    f"{n_conv} amount(s) in {code} converted at {rates[str(code)]:g} {ref}"
+                )
             if n_unk:
                 notes.append(f"{n_unk} amount(s) in {code} left unknown (no rate to {ref})")
         for rec in acc.files:
