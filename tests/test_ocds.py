@@ -767,3 +767,27 @@ def test_a_single_release_compiles_as_ocdsmerge_compiles_it():
         )
     runs = int(os.environ.get("OSPO_FUZZ_EXAMPLES", "0") or 0) or 300
     given(_release_like())(settings(max_examples=runs, deadline=None)(_same_as_ocdsmerge))()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_releases_beside_records_are_said_to_be_left(tmp_path, stream):
+    # A package with both records and releases read the records only, silently.
+    rec = {"ocid": "ocds-t-1", "compiledRelease": _award_release(1)}
+    doc = {"version": "1.1", "records": [rec], "releases": [_award_release(2), _award_release(3)]}
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    cfg = _cfg(tmp_path)
+    if stream:
+        cfg.data["reading"]["stream_min_mb"] = 0
+    res = read_ocds(path, cfg)
+    assert res.table["process_id"].tolist() == ["ocds-t-1"]
+    w = res.warnings
+    assert w["column"].tolist() == ["releases"] and w["value"].tolist() == ["2 release(s)"]
+    assert "records and releases" in w["problem"].iloc[0]
+
+
+def test_releases_that_are_not_a_list_are_named(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"version": "1.1", "releases": {"0": _award_release(1)}}))
+    res = read_ocds(path, _cfg(tmp_path))
+    assert "'releases' is an object, not a list" in res.rejects["problem"].iloc[0]

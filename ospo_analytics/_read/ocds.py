@@ -105,7 +105,7 @@ from ospo_analytics._clean.cells import (
 )
 from ospo_analytics._clean.schema import empty_frame
 from ospo_analytics._config import Config
-from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, layout
+from ospo_analytics._read.bulk import MoreThanOneValue, OcidGroups, Slices, Spans, layout
 from ospo_analytics._read.spreadsheet import FileUnusable, RawSheet, decode_text, read_raw
 
 __all__ = ["OcdsResult", "is_flattened_csv_name", "is_flattened_ocds", "read_ocds"]
@@ -599,6 +599,8 @@ def _layout_items(
             return
         version = _text(doc.get("version")) if isinstance(doc, dict) else None
         if isinstance(doc, dict) and "records" in lay.arrays:
+            if "releases" in lay.arrays:
+                _releases_beside_records(lay.arrays["releases"], _Item(name, "", 0), log)
             for i, rec in enumerate(parsed("records"), start=1):
                 yield _Item(name, "records", i), ("record", rec), version
         elif isinstance(doc, dict) and "releases" in lay.arrays and not _is_record(doc):
@@ -786,6 +788,7 @@ def _unpack(
     """
     if isinstance(doc, dict) and isinstance(doc.get("records"), list):
         version = _text(doc.get("version"))
+        _releases_beside_records(doc.get("releases"), _Item(name, sheet, row), log)
         for i, rec in enumerate(doc["records"], start=1):
             yield _Item(name, sheet or "records", row or i), ("record", rec), version
     elif isinstance(doc, dict) and _is_record(doc):
@@ -805,7 +808,32 @@ def _unpack(
             if isinstance(doc, dict)
             else type(doc).__name__
         )
+        for key in ("releases", "records"):
+            if isinstance(doc, dict) and key in doc:  # there, but not a list
+                what = f"a package whose '{key}' is {_kind(doc[key])}, not a list"
+                break
         log.bad(_Item(name, sheet, row), "", "", f"not OCDS data: the JSON is {what}")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _releases_beside_records(releases: Any, item: _Item, log: _Log) -> None:
+    """A package with records and releases: the records are read (they hold
+    their releases); the releases beside them are said to be left, not lost."""
+    n = len(releases) if isinstance(releases, list | Spans) else 0
+    if n:
+        log.warn(
+            item,
+            "releases",
+            f"{n} release(s)",
+            "a package holding both records and releases: the records are read, the "
+            "releases beside them are not (a record holds its own releases)",
+            ACTION_PART_DROPPED,
+        )
 
 
 def _is_record(doc: dict) -> bool:
