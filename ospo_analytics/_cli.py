@@ -264,7 +264,7 @@ def _profile(path: Path | None):
     try:
         return load_profile(path)
     except (ConfigError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/] profile: {exc}")
+        _error(f"profile: {exc}")
         raise typer.Exit(2) from None
 
 
@@ -973,7 +973,7 @@ def _processed_lock(folder: Path):
         with _run_lock(folder):
             yield
     except ReportError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from None
 
 
@@ -1009,7 +1009,7 @@ def template(
     from ._clean.templates import write_templates
 
     if lang not in {"en", "es", "fr"}:
-        err.print(f"[red]error:[/] --lang must be en, es or fr, not {lang!r}")
+        _error(f"--lang must be en, es or fr, not {lang!r}")
         raise typer.Exit(2)
     for p in write_templates(out, lang=lang):
         console.print(f"wrote {p}", markup=False)

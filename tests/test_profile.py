@@ -108,3 +108,35 @@ def test_one_threshold_for_high_lockin(tmp_path):
     old.write_text("[procurement]\nhigh_lockin = 70\n")
     with pytest.raises(ConfigError, match="lockin.bands.high"):
         load_profile(old)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        # A misspelt table or key left the default in place, silently.
+        ("[lockin.weight]\nL6 = 0\n", r"unknown setting 'lockin.weight'; did you mean 'weights'"),
+        ("[lockin.bands]\nlw = 90\n", r"unknown setting 'lockin.bands.lw'; did you mean 'low'"),
+        ("[lockin.bands]\nmin_confidance = 0.9\n", r"did you mean 'min_confidence'"),
+    ],
+)
+def test_typos_in_a_profile_are_errors(tmp_path, toml, message):
+    f = tmp_path / "p.toml"
+    f.write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        load_profile(f)
+
+
+def test_profile_errors_print_their_brackets(tmp_path):
+    # The command line printed these with Rich markup on: "[lockin.weights]"
+    # was taken for a style and vanished from the message.
+    import subprocess
+    import sys
+
+    f = tmp_path / "p.toml"
+    f.write_text("[lockin.weights]\nl6 = 2\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "ospo_analytics", "score", "--profile", str(f)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "in [lockin.weights]" in out.stderr

@@ -356,6 +356,29 @@ def validate_profile(data: dict[str, Any], where: str = "profile") -> None:
     _check_readiness(data["readiness"], where)
 
 
+# Tables whose keys the checks below know one by one (factor ids, groups,
+# indicators), with messages of their own.
+_OWN_CHECKS = {"lockin.weights", "reuse.weights", "lockin.groups", "readiness.weights"}
+
+
+def _unknown_keys(user: dict[str, Any], default: dict[str, Any], where: str, at: str = "") -> None:
+    """A key the packaged profile does not have is a typo, never ignored:
+    ``[lockin.weight] L6 = 0`` left L6 at its default weight, silently."""
+    import difflib
+
+    for key, value in user.items():
+        name = f"{at}.{key}" if at else key
+        if key not in default:
+            close = difflib.get_close_matches(key, list(default), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{where}: unknown setting {name!r}{hint} known in "
+                f"{at or 'the profile'}: {', '.join(sorted(default))}"
+            )
+        if isinstance(value, dict) and isinstance(default[key], dict) and name not in _OWN_CHECKS:
+            _unknown_keys(value, default[key], where, name)
+
+
 def load_profile(path: str | Path | None = None) -> Profile:
     """Load the scoring profile.
 
@@ -384,6 +407,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
     ['L1', 'L10', 'L11']
     """
     default = tomllib.loads(_default_text())
+    user: dict[str, Any] = {}
     if path is None:
         data, where, p = default, "default profile", None
     else:
@@ -406,6 +430,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
         validate_profile(data, where)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{where}: missing or malformed setting {exc}") from None
+    _unknown_keys(user, default, where)  # after the checks that name a moved setting
     return profile_from_data(data, p, str(p) if p else "packaged default")
 
 
