@@ -995,7 +995,7 @@ def _is_it(classification: pd.Series, config: Config) -> pd.Series:
     return pd.Series(is_it.array.take(at, allow_fill=True), index=classification.index)
 
 
-def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
+def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame], table: str = "") -> None:
     """Fill loaded/rejected per (file, sheet) from what was actually kept
     (and filtered: header repeats and totals lines, listed in the rejects)."""
     loaded: dict[tuple[str, str], int] = {}
@@ -1012,7 +1012,22 @@ def _count_by_sheet(acc: _Accumulator, frames: list[pd.DataFrame]) -> None:
         for key, n in f.groupby(["file", "sheet"]).size().items():
             fi, sh = cast(tuple[object, object], key)
             filtered[(str(fi), str(sh))] = filtered.get((str(fi), str(sh)), 0) + int(n)
+    entries: dict[str, int] = {}
+    if table == "inventory":
+        # Catalogue entries (one or more rows each) whose every row was
+        # rejected after their reader counted them (duplicate ids).
+        for f in frames:
+            for fi, n in f.groupby("source_file")["source_row"].nunique().items():
+                entries[str(fi)] = entries.get(str(fi), 0) + int(n)
     for rec in acc.files:
+        if rec.get("_fixed") and table == "inventory" and not rec["error"]:
+            # A folder's record counts the entries of every file in it.
+            where = str(rec["file"]).rstrip("/")
+            kept = sum(n for fi, n in entries.items() if fi == where or fi.startswith(where + "/"))
+            gone = int(rec["loaded"]) - kept
+            if gone > 0:
+                rec["loaded"] -= gone
+                rec["rejected"] += gone
         if rec["error"] or rec.get("_fixed"):
             continue
         key = (str(rec["file"]), str(rec["sheet"]))
@@ -1447,7 +1462,7 @@ def _finish(table, config, acc, bar) -> LoadResult:
             bar.finish(task)
     clean = clean.reset_index(drop=True)
     clean = _conform(table, clean)
-    _count_by_sheet(acc, [clean])
+    _count_by_sheet(acc, [clean], table)
     acc.rejects.extend(acc.extra_rejects)
     rejects = (
         pd.concat([r for r in acc.rejects if len(r)], ignore_index=True)
@@ -1469,7 +1484,7 @@ def _special_reader(table: str, path: Path):
         or (suffix == ".csv" and path.stem.lower() == "main" and is_flattened_csv_name(path))
     ):
         return _ocds_adapter
-    if table == "inventory" and suffix in {".json", ".yml", ".yaml"}:
+    if table == "inventory" and (suffix in {".json", ".yml", ".yaml"} or path.is_dir()):
         return _catalogue_adapter
     return None
 
@@ -1484,6 +1499,9 @@ def _ocds_adapter(path: Path, config: Config, sheets: list[RawSheet] | None = No
 def _catalogue_adapter(path: Path, config: Config):
     from ._read import catalogues as _catalogues
 
+    if path.is_dir():
+        # A folder of catalogues: its publiccode.yml files and its code.json files.
+        return _adapt(_catalogues.read_catalogue_folder(path), "inventory", config, path)
     reader = (
         _catalogues.read_codejson if path.suffix.lower() == ".json" else _catalogues.read_publiccode
     )
@@ -1570,7 +1588,7 @@ def _adapt(res, table: str, config: Config, path: Path):
     if recs and not per_file and len(whole):
         recs[0]["error"] = str(whole["problem"].iloc[0])
     if recs and cleaning_rejects:
-        recs[0]["notes"] += f"; {cleaning_rejects} procurement row(s) rejected by validation"
+        recs[0]["notes"] += f"; {cleaning_rejects} {table} row(s) rejected by validation"
     return clean, rej, recs
 
 

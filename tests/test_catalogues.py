@@ -334,3 +334,76 @@ def test_publiccode_single_file_without_dependson(tmp_path):
     assert res.table["proprietary_dependencies"].isna().all()  # not declared: unknown
     assert (res.table["source_file"] == str(f)).all()
     assert (res.table["source_row"] == 1).all()
+
+
+def _project(tmp_path: Path, catalogues: list[str]):
+    from ospo_analytics._config import load_config
+
+    (tmp_path / "ospo.toml").write_text(
+        "[inputs]\ninventory = []\nprocurement = []\nquestionnaire = []\n"
+        f"catalogues = {json.dumps(catalogues)}\ndemo_if_missing = false\n",
+        encoding="utf-8",
+    )
+    return load_config(root=tmp_path)
+
+
+def test_a_folder_of_catalogues_loads_through_the_loader(tmp_path):
+    # "is a folder, not a file": the README's documented input was unusable.
+    from ospo_analytics._load import read_inventory
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    (cat / "publiccode.yml").write_text(
+        'publiccodeYmlVersion: "0.4"\nname: PayFlow\nusedBy: [Ministry of Finance]\n',
+        encoding="utf-8",
+    )
+    (cat / "code.json").write_text(
+        json.dumps({"agency": "SSA", "releases": [{"name": "Cat"}]}), encoding="utf-8"
+    )
+    cfg = _project(tmp_path, ["cat"])
+    res = read_inventory(cfg.input_paths("catalogues"), cfg)
+    assert sorted(res.table["system_id"]) == ["ministry-of-finance-payflow", "ssa-cat"]
+    assert res.files[["rows_read", "loaded", "rejected"]].sum().tolist() == [2, 2, 0]
+
+
+def test_odd_catalogue_shapes_load_or_say_why(tmp_path):
+    # contractors: 5 and proprietary: true stopped the whole file with a
+    # TypeError; a licence given as a list (or an object in code.json) was
+    # dropped without a word.
+    a = tmp_path / "a.publiccode.yml"
+    a.write_text(
+        'publiccodeYmlVersion: "0.4"\nname: Alpha\nusedBy: [M, m, M]\n'
+        "legal: {license: [MIT]}\nmaintenance: {type: contract, contractors: 5}\n"
+        "dependsOn: {proprietary: true}\n",
+        encoding="utf-8",
+    )
+    res = read_publiccode(a)
+    assert len(res.rejects) == 0 and len(res.table) == 1  # "M" used it once
+    row = res.table.iloc[0]
+    assert row["licence"] == "MIT" and row["proprietary_dependencies"] == "hard"
+    c = tmp_path / "code.json"
+    c.write_text(
+        json.dumps(
+            {"agency": "SSA", "releases": [
+                {"name": "Cat", "permissions": {"licenses": {"name": "MIT"}}},
+                {"name": "Dog", "permissions": {"licenses": [{"name": "MIT"}]}, "tags": 5},
+            ]}
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    res = read_codejson(c)
+    assert res.table["licence"].tolist()[:1] == ["MIT"] and res.stats["read"] == 2
+
+
+def test_catalogue_rows_rejected_later_leave_the_load_report_adding_up(tmp_path):
+    from ospo_analytics._load import read_inventory
+
+    for name in ("x.json", "y.json"):
+        (tmp_path / name).write_text(
+            json.dumps({"agency": "SSA", "releases": [{"name": "Alpha"}]}), encoding="utf-8"
+        )
+    cfg = _project(tmp_path, ["x.json", "y.json"])
+    res = read_inventory(cfg.input_paths("catalogues"), cfg)
+    f = res.files.set_index(res.files["file"].astype(str).str.rsplit("/", n=1).str[-1])
+    assert f.loc["y.json", ["rows_read", "loaded", "rejected"]].tolist() == [1, 0, 1]
+    assert (res.rejects["problem"].str.startswith("duplicate system_id")).sum() == 1

@@ -174,6 +174,16 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _items(value: Any) -> list[Any]:
+    """A list as given; one object (or name) where a list is expected, as a
+    list of it; nothing for anything else (``contractors: 5``, ``true``)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict | str):
+        return [value]
+    return []
+
+
 def _slug(values: pd.Series) -> pd.Series:
     ascii_bytes = values.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore")
     s = ascii_bytes.str.decode("ascii").astype("string").str.lower()
@@ -500,7 +510,11 @@ def read_publiccode(path: Path) -> CatalogueResult:
             stats["files_rejected"] += 1
             continue
         stats["read"] += 1
-        rows, problems, notes = _publiccode_rows(doc, file)
+        try:
+            rows, problems, notes = _publiccode_rows(doc, file)
+        except Exception as exc:  # noqa: BLE001 - an odd shape rejects this file, says why
+            rows, notes = [], []
+            problems = [_issue(file, "publiccode.yml", 1, "", "", _odd_shape(exc))]
         warnings.extend(notes)
         if problems:
             rejects.extend(problems)
@@ -539,7 +553,8 @@ def _publiccode_rows(
         _text(legal.get("repoOwner")),
     ]
     owner = next((o for o in owners if o), None)
-    users = _texts(doc.get("usedBy"))
+    # One organisation listed twice (any case) uses the software once.
+    users = list({u.casefold(): u for u in reversed(_texts(doc.get("usedBy")))}.values())[::-1]
     ministries = users or ([owner] if owner else [])
     if not ministries:
         return (
@@ -557,7 +572,8 @@ def _publiccode_rows(
             notes,
         )
 
-    raw_licence = _text(legal.get("license"))
+    # An SPDX expression; a list of them (not the schema, seen) is any of them.
+    raw_licence = " OR ".join(_texts(legal.get("license"))) or None
     licence, lic_problem = normalise_licence(raw_licence)
     if raw_licence and licence is None:
         notes.append(
@@ -608,7 +624,10 @@ def _publiccode_dependencies(deps: Any) -> str | None:
     """``proprietary_dependencies`` from a ``dependsOn`` block (NA without one)."""
     if not isinstance(deps, dict):
         return None
-    prop = [d for d in deps.get("proprietary") or [] if d]
+    found = deps.get("proprietary")
+    if found is True:  # "there are some", unnamed
+        return "hard"
+    prop = [d for d in _items(found) if d]
     if not prop:
         return "none"
     if any(not (isinstance(d, dict) and d.get("optional") is True) for d in prop):
@@ -622,7 +641,10 @@ def _publiccode_maintenance(maint: dict[str, Any]) -> tuple[bool | None, str | N
     maintained = None if not mtype else mtype != "none"
     vendor = None
     if mtype == "contract":
-        names = [_text(_get(c, "name")) for c in maint.get("contractors") or []]
+        names = [
+            _text(c) if isinstance(c, str) else _text(_get(c, "name"))
+            for c in _items(maint.get("contractors"))
+        ]
         vendor = "; ".join(n for n in names if n) or None
     return maintained, vendor
 
@@ -713,7 +735,10 @@ def read_codejson(path: Path) -> CatalogueResult:
         agency = _text(doc.get("agency"))
         for i, entry in enumerate(doc[sheet], start=1):
             stats["read"] += 1
-            rec, problem = _codejson_record(entry, agency, sheet)
+            try:
+                rec, problem = _codejson_record(entry, agency, sheet)
+            except Exception as exc:  # noqa: BLE001 - an odd shape rejects this entry only
+                rec, problem = {}, ("", "", _odd_shape(exc))
             if problem:
                 rejects.append(_issue(file, sheet, i, problem[0], problem[1], problem[2]))
                 stats["rejected"] += 1
@@ -743,6 +768,42 @@ def read_codejson(path: Path) -> CatalogueResult:
     if len(t):
         t["system_id"] = _dedupe_ids(_slug(t["ministry"] + " " + t["system_name"]))
     return result
+
+
+def _odd_shape(exc: Exception) -> str:
+    return (
+        f"a value of an unexpected shape ({type(exc).__name__}: {exc}); "
+        "not loaded, please report this if the file follows the schema"
+    )
+
+
+def read_catalogue_folder(path: Path) -> CatalogueResult:
+    r"""The publiccode.yml files and code.json files of a folder, as one result.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "publiccode.yml").write_text(
+    ...     'publiccodeYmlVersion: "0.4"\nname: PayFlow\nusedBy: [Ministry of Finance]\n')
+    >>> _ = (tmp / "code.json").write_text(
+    ...     '{"agency": "SSA", "releases": [{"name": "Cat"}]}')
+    >>> read_catalogue_folder(tmp).table["system_id"].tolist()
+    ['ministry-of-finance-payflow', 'ssa-cat']
+    """
+    parts = [read_publiccode(path), read_codejson(path)]
+    stats = {k: sum(int(p.stats.get(k, 0)) for p in parts) for k in _new_stats()}
+    if not stats["files"]:
+        issue = _issue(
+            path, "", None, "", "", "no publiccode.yml (.yml, .yaml) or code.json (.json) here"
+        )
+        return CatalogueResult(_finish([]), _issues_frame([issue]), stats, _issues_frame([]))
+    return CatalogueResult(
+        pd.concat([p.table for p in parts], ignore_index=True),
+        pd.concat([p.rejects for p in parts], ignore_index=True),
+        stats,
+        pd.concat([p.warnings for p in parts], ignore_index=True),
+    )
 
 
 class _FileRejected(Exception):
@@ -817,7 +878,7 @@ def _codejson_record(
     if sheet == "releases":
         perms = _dict(entry.get("permissions"))
         usage = _text(perms.get("usageType"))
-        lic_list = [lic for lic in perms.get("licenses") or [] if isinstance(lic, dict)]
+        lic_list = [lic for lic in _items(perms.get("licenses")) if isinstance(lic, dict)]
         pairs = [(_text(lic.get("name")), _text(lic.get("URL"))) for lic in lic_list]
         repo = _text(entry.get("repositoryURL"))
         modified = _text(_get(entry, "date", "lastModified")) or _text(
