@@ -1611,7 +1611,42 @@ def _check_points(clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
         acc.rejects.append(
             _reject_frame(bad, "point", bad["point"].astype(str).to_numpy(), problem, ACTION_REJECT)
         )
-    return clean[ok]
+    return _one_answer_per_point(clean[ok], acc)
+
+
+def _one_answer_per_point(clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:
+    """One answer per ministry and point. The same answer again is a repeat
+    (rejected, the first kept); different answers leave the point unanswered
+    (each rejected, naming the others): "yes" and "no" averaged to 0.5 read
+    as "partly", which nobody answered."""
+    key = pd.DataFrame(
+        {"m": clean["ministry"].astype("string").str.casefold(), "p": clean["point"]}
+    )
+    many = key.duplicated(keep=False).to_numpy(bool)
+    if not many.any():
+        return clean
+    answers = clean["answer"].astype("string").fillna("?")
+    n_answers = answers.groupby([key["m"], key["p"]]).transform("nunique").to_numpy()
+    conflict = many & (n_answers > 1)
+    repeat = many & ~conflict & key.duplicated(keep="first").to_numpy(bool)
+    drop = conflict | repeat
+    if not drop.any():
+        return clean
+    rows = clean[drop]
+    listed = (
+        (answers + " (row " + clean["source_row"].astype("string") + ")")
+        .groupby([key["m"], key["p"]])
+        .transform(lambda s: ", ".join(s))
+    )
+    problem = np.where(
+        conflict[drop],
+        "point answered differently: " + listed[drop].astype(str) + "; left unanswered",
+        "point answered again with the same answer: the first answer counts",
+    )
+    acc.rejects.append(
+        _reject_frame(rows, "answer", rows["answer"].astype(str).to_numpy(), problem, ACTION_REJECT)
+    )
+    return clean[~drop]
 
 
 def _dedupe(table: str, clean: pd.DataFrame, acc: _Accumulator) -> pd.DataFrame:

@@ -556,3 +556,31 @@ def test_bad_rates_are_config_errors(tmp_path, toml, message):
     (tmp_path / "ospo.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(root=tmp_path)
+
+
+def test_questionnaire_answers_read_as_written_and_one_per_point(tmp_path):
+    # "Partially implemented" read "yes" (the longer word won), "Unknown /
+    # not done" read "no", "N/A" left the answer empty (row rejected), and a
+    # point answered "Yes" then "No" averaged to 0.5, read as "partly".
+    q = tmp_path / "q.csv"
+    q.write_text(
+        "ministry,point,answer\n"
+        "Ministry of Finance,PRC-1,Partially implemented\n"
+        "Ministry of Finance,PRC-2,Not implemented\n"
+        "Ministry of Finance,PRC-3,Unknown / not done\n"
+        "Ministry of Finance,SKL-1,Yes\n"
+        "Ministry of Finance,SKL-1,No\n"
+        "Ministry of Finance,SKL-2,N/A\n"
+        "Ministry of Finance,GOV-1,yes\n"
+        "ministry of finance,GOV-1,Yes\n",
+        encoding="utf-8",
+    )
+    res = read_questionnaire([q], load_config(root=tmp_path))
+    got = dict(zip(res.table["point"], res.table["answer"], strict=True))
+    assert got == {"PRC-1": "partly", "PRC-2": "no", "SKL-2": "unknown", "GOV-1": "yes"}
+    why = res.rejects.set_index("row")["problem"]
+    assert why[4].startswith("unclear code 'Unknown / not done'")
+    assert why[5] == why[6] == "point answered differently: yes (row 5), no (row 6); left unanswered"
+    assert why[9].startswith("point answered again")
+    f = res.files.iloc[0]
+    assert (f["rows_read"], f["loaded"], f["rejected"]) == (8, 4, 4)

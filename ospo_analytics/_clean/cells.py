@@ -1554,7 +1554,9 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
         {
             "yes": "yes|y|done|si|sí|oui|sim|da|ja|true|1|implemented",
             "partly": "partly|partially|partial|in progress|some|parcialmente|parcial|en curso"
-            "|partiellement|en cours|em parte",
+            "|partiellement|en cours|em parte|partly implemented|partially implemented"
+            "|partly done|partially done|implementado parcialmente|parcialmente implementado"
+            "|partiellement mis en oeuvre|mis en oeuvre partiellement|en parte",
             "no": "no|n|not done|non|nao|não|nu|nein|false|0|not implemented",
             "unknown": "unknown|don't know|dont know|?|n/a|na|desconocido|no se|inconnu|ne sait pas"
             "|nao sei",
@@ -1628,15 +1630,17 @@ def _lookup_code(key: str, table: Mapping[str, str]) -> str | None | tuple[str, 
         return table[key]
     words = key.split("-")
     padded = f"-{key}-"
-    best_len, best = 0, set()
-    for phrase, code in table.items():
-        if len(phrase) < 4 or len(phrase) < best_len:
-            continue
-        if f"-{phrase}-" in padded:
-            if len(phrase) > best_len:
-                best_len, best = len(phrase), {code}
-            else:
-                best.add(code)
+    found = {p: c for p, c in table.items() if len(p) >= 4 and f"-{p}-" in padded}
+    # A phrase inside a longer one found too says nothing of its own ("done"
+    # in "not done"); two phrases side by side that name different codes
+    # ("unknown / not done") leave the text doubtful, not the longer one's.
+    found = {
+        p: c for p, c in found.items() if not any(p != q and f"-{p}-" in f"-{q}-" for q in found)
+    }
+    if len(set(found.values())) > 1:
+        return tuple(sorted(set(found.values())))
+    best_len = max((len(p) for p in found), default=0)
+    best = {c for p, c in found.items() if len(p) == best_len}
     if not best:
         return None
     # "no competitive bidding": a negation outside the phrase flips its meaning.
@@ -1702,7 +1706,10 @@ def parse_code(
         table[normalise_key(c)] = c
     user = {normalise_key(k): str(v) for k, v in (user_map or {}).items()}
     expected = ", ".join(codes)
-    cells = _Cells(s)
+    # A placeholder that is a spelling of a code is that code: "N/A" answers
+    # "unknown" to a questionnaire point, it does not leave the answer empty.
+    spelled = {t for t in _NA_TOKENS if normalise_key(t) and normalise_key(t) in {**table, **user}}
+    cells = _Cells(s, na_tokens=_NA_TOKENS - spelled)
     out = pd.Series(pd.NA, index=cells.index, dtype="string")
 
     def one(text: str) -> tuple[Any, str | None]:
