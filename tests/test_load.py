@@ -580,7 +580,9 @@ def test_questionnaire_answers_read_as_written_and_one_per_point(tmp_path):
     assert got == {"PRC-1": "partly", "PRC-2": "no", "SKL-2": "unknown", "GOV-1": "yes"}
     why = res.rejects.set_index("row")["problem"]
     assert why[4].startswith("unclear code 'Unknown / not done'")
-    assert why[5] == why[6] == "point answered differently: yes (row 5), no (row 6); left unanswered"
+    assert (
+        why[5] == why[6] == "point answered differently: yes (row 5), no (row 6); left unanswered"
+    )
     assert why[9].startswith("point answered again")
     f = res.files.iloc[0]
     assert (f["rows_read"], f["loaded"], f["rejected"]) == (8, 4, 4)
