@@ -52,6 +52,11 @@ from ospo_analytics._read import catalogues as K
         ("Apache", "LicenseRef-Apache-unversioned"), ("BSD", "LicenseRef-BSD-unversioned"),
         ("LGPL/GPL/MPL", "LicenseRef-LGPL-unversioned OR LicenseRef-GPL-unversioned OR "
                          "LicenseRef-MPL-unversioned"),
+        # With SPDX operators no version is invented either (was GPL-1.0-or-later),
+        # and the grouping holds.
+        ("GPL or MIT", "LicenseRef-GPL-unversioned OR MIT"),
+        ("GPL and MIT", "LicenseRef-GPL-unversioned AND MIT"),
+        ("(GPL OR MIT) AND BSD-3-Clause", "(LicenseRef-GPL-unversioned OR MIT) AND BSD-3-Clause"),
         ("Public Domain", "LicenseRef-public-domain"), ("propriétaire", L.PROPRIETARY),
     ],
 )  # fmt: skip

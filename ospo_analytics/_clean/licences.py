@@ -281,11 +281,23 @@ def _one(term: str) -> str | None:
 
 
 def _expression(text: str) -> str | None:
-    """Whole text as an SPDX expression ("MIT OR Apache-2.0", "GPL-2.0+")."""
+    """Whole text as an SPDX expression ("MIT OR Apache-2.0", "GPL-2.0+").
+
+    An expression naming a family without its version ("GPL and MIT") is
+    left to the splitting below: the SPDX parser reads a bare "GPL" as
+    GPL-1.0-or-later, a version nobody wrote.
+    """
+
+    def unversioned(m: re.Match[str]) -> str:
+        family = UNVERSIONED_FAMILIES.get(re.sub(r"[^a-z0-9]+", "", _fold(m.group(0))))
+        return f"LicenseRef-{family}-unversioned" if family else m.group(0)
+
+    text = re.sub(r"(?<![\w.+-])[A-Za-z][\w.+-]*", unversioned, text)
     try:
         lic = licensing()
         parsed = lic.parse(text, validate=False, strict=False)
-        if parsed is not None and not lic.unknown_license_keys(parsed):
+        unknown = lic.unknown_license_keys(parsed) if parsed is not None else ["?"]
+        if parsed is not None and all(str(k).endswith("-unversioned") for k in unknown):
             return str(parsed.render())
     except Exception:  # noqa: BLE001 - license-expression raises many types, even from its own error path
         return None
