@@ -808,6 +808,8 @@ def _clean_frame(
                 )
             )
         cleaned[col.name] = values
+    if table == "inventory":
+        _open_within_total(cleaned, frame, kept_problems)
     result = pd.DataFrame(cleaned, index=frame.index, copy=False)  # no copy of each column
     for p in ("source_file", "source_sheet"):
         result[p] = frame[p].astype("string")
@@ -817,6 +819,34 @@ def _clean_frame(
     rejected = reject_reason.notna()
     _add_rejects(acc, frame, rejected, reject_col, reject_val, reject_reason, kept_problems)
     return result[~rejected]
+
+
+def _open_within_total(
+    cleaned: dict[str, pd.Series], frame: pd.DataFrame, kept_problems: list[pd.DataFrame]
+) -> None:
+    """More open interfaces than interfaces in all is a typo in one of them:
+    the open count is unknown, with the reason (it was clamped to the total,
+    the best lock-in score L8 has)."""
+    if not {"interfaces_open", "interfaces_total"} <= set(frame.columns):
+        return
+    o, t = cleaned["interfaces_open"], cleaned["interfaces_total"]
+    bad = (o > t).fillna(False).to_numpy(bool)
+    if not bad.any():
+        return
+    kept_problems.append(
+        pd.DataFrame(
+            {
+                "idx": frame.index[bad],
+                "column": "interfaces_open",
+                "value": frame.loc[bad, "interfaces_open"].map(_short),
+                "problem": (
+                    "more open interfaces (" + o[bad].astype("string") + ") than interfaces in "
+                    "all (" + t[bad].astype("string") + "): the open count is left unknown"
+                ).to_numpy(),
+            }
+        )
+    )
+    cleaned["interfaces_open"] = o.mask(bad)
 
 
 def _cleaned(

@@ -586,3 +586,25 @@ def test_questionnaire_answers_read_as_written_and_one_per_point(tmp_path):
     assert why[9].startswith("point answered again")
     f = res.files.iloc[0]
     assert (f["rows_read"], f["loaded"], f["rejected"]) == (8, 4, 4)
+
+
+def test_more_open_interfaces_than_interfaces_is_unknown_not_the_best_score(tmp_path):
+    # open=30 of total=3 was clamped to 3 of 3: L8 = 0, the lowest risk.
+    import datetime as dt
+
+    from ospo_analytics._score.systems import score
+
+    inv = tmp_path / "inv.csv"
+    inv.write_text(
+        "system_id,system_name,ministry,interfaces_total,interfaces_open\n"
+        "I1,One,Ministry of Finance,3,30\nI2,Two,Ministry of Finance,3,3\n",
+        encoding="utf-8",
+    )
+    res = read_inventory([inv], load_config(root=tmp_path))
+    assert res.table["interfaces_open"].isna().tolist() == [True, False]
+    assert res.rejects["problem"].iloc[0].startswith("more open interfaces (30) than")
+    # Given straight to the scorer (no loader), the pair is unknown too.
+    raw = res.table.assign(interfaces_open=pd.array([30, 3], dtype="Int64"))
+    got = score(raw, None, as_of=dt.date(2024, 6, 30)).factors
+    l8 = got[got["factor"] == "L8"].set_index("system_id")["value"]
+    assert pd.isna(l8["I1"]) and l8["I2"] == 0

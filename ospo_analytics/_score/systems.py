@@ -818,9 +818,10 @@ def _l8_interfaces(fx: _Factors, inv: pd.DataFrame) -> None:
     """L8: share of interfaces on closed standards (no interfaces: 0)."""
     tot = _f(_get(inv, "interfaces_total", "Float64"))
     opn = _f(_get(inv, "interfaces_open", "Float64"))
+    opn = np.where(opn > tot, np.nan, opn)  # more open than all: a typo, unknown
     l8 = np.where(
         tot > 0,
-        1 - np.minimum(opn, tot) / np.where(tot > 0, tot, 1),
+        1 - opn / np.where(tot > 0, tot, 1),
         np.where(tot == 0, 0.0, np.nan),
     )
     fx.set(
