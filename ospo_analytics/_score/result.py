@@ -42,7 +42,15 @@ class Explanation(pd.DataFrame):
 
     def __repr__(self) -> str:
         body = pd.DataFrame(self).drop(columns=["evidence"], errors="ignore").to_string(index=False)
-        return f"{self.attrs.get('summary', '')}\n\n{body}"
+        # Evidence is long text: one line per factor under the table, so a
+        # terminal shows what each value rests on (the rows behind it).
+        evidence = "\n".join(
+            f"  {f}: {e}"
+            for f, e in zip(self.get("factor", []), self.get("evidence", []), strict=True)
+            if isinstance(e, str) and e
+        )
+        tail = f"\n\nEvidence:\n{evidence}" if evidence else ""
+        return f"{self.attrs.get('summary', '')}\n\n{body}{tail}"
 
     def _repr_html_(self) -> str:
         # Summary text comes from spreadsheets: escape it (to_html escapes cells).
@@ -252,6 +260,13 @@ class ScoreResult:
             lines.append("Unknown: " + ", ".join(unknown.astype(str)) + ".")
         if pd.notna(r.get("candidate_alternatives")):
             lines.append(f"Open alternatives: {r['candidate_alternatives']}.")
+        if pd.notna(r.get("source_row")) and r.get("in_inventory", True):
+            sheet = (
+                f", sheet {r['source_sheet']}"
+                if pd.notna(r.get("source_sheet")) and r.get("source_sheet")
+                else ""
+            )
+            lines.append(f"Inventory row: {r['source_file']}{sheet}, row {r['source_row']}.")
         out.attrs["summary"] = "\n".join(lines)
         return out
 

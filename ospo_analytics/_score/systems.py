@@ -1482,6 +1482,11 @@ def _systems_table(
             "rank_min": _int(rr["rank_min"]),
             "rank_max": _int(rr["rank_max"]),
             "p_top10": _fl(rr["p_top"]),
+            # The inventory row behind the system (where the inventory
+            # evidence comes from); "(procurement only)" without one.
+            "source_file": _get(inv, "source_file", "string").array,
+            "source_sheet": _get(inv, "source_sheet", "string").array,
+            "source_row": _get(inv, "source_row", "Int64").array,
         }
     )
     systems.attrs["sensitivity"] = {
