@@ -47,7 +47,16 @@ class _PlainMetavars:
 
 
 class _Command(_PlainMetavars, TyperCommand):
-    pass
+    def invoke(self, ctx):
+        # A damaged or missing processed table (a crashed run, a file edited
+        # by hand) is a one-line error naming it, wherever a command reads it.
+        from ._processed import ProcessedError
+
+        try:
+            return super().invoke(ctx)
+        except ProcessedError as exc:
+            _error(str(exc))
+            raise typer.Exit(1) from None
 
 
 class _Group(_PlainMetavars, TyperGroup):
@@ -274,7 +283,10 @@ def demo(
         Path, typer.Option(metavar="PATH", help="Folder to write the demo country to.")
     ] = Path("data/raw/demo"),
     seed: Annotated[
-        int, typer.Option(metavar="N", help="Random seed: the same seed writes the same files.")
+        int,
+        typer.Option(
+            metavar="N", min=0, help="Random seed (0 or more): the same seed writes the same files."
+        ),
     ] = 7,
     scale: Annotated[
         str,
@@ -504,6 +516,33 @@ def validate(
         raise typer.Exit(code)
 
 
+def _project_meta(cfg: Config, processed: Path) -> dict[str, str]:
+    """Country and currency as the reports state them. Without ``[project]
+    currency`` the amounts were added up in the one most rows state (the
+    loader's rule): the reports name it, from what scoring recorded or the
+    canonical procurement table."""
+    meta = dict(cfg.project_meta)
+    if meta["currency"]:
+        return meta
+    from ._processed import read_meta
+
+    recorded = str(read_meta(processed).get("currency") or "")
+    if not recorded:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        path = Path(processed) / "procurement.parquet"
+        try:
+            col = pq.read_table(path, columns=["currency"]).column(0)
+        except Exception:  # noqa: BLE001 - no table or no column: no currency to name
+            col = None
+        if col is not None and col.length() - col.null_count:
+            counts = pc.value_counts(col.drop_null()).to_pylist()
+            recorded = str(max(counts, key=lambda c: c["counts"])["values"])
+    meta["currency"] = recorded
+    return meta
+
+
 def _do_score(cfg, profile, processed: Path, out: Path | None = None):
     from ._config import ConfigError
     from ._load import read_tables
@@ -518,7 +557,7 @@ def _do_score(cfg, profile, processed: Path, out: Path | None = None):
     target = Path(out) if out else processed
     if target.resolve() != Path(processed).resolve():
         _copy_canonical(Path(processed), target)
-    result.to_parquet(target, **cfg.project_meta, root=str(cfg.root))
+    result.to_parquet(target, **_project_meta(cfg, processed), root=str(cfg.root))
     s = result.systems
     top = s.sort_values("lockin_score", ascending=False).head(5)
     band = s["lockin_band"].astype("string") if "lockin_band" in s else None
@@ -638,7 +677,7 @@ def _do_report(
             config_hash=_hash_file(cfg.path),
             profile_hash=profile_hash,
             progress=not OUT.plain and OUT.level >= 1,
-            project=cfg.project_meta,
+            project=_project_meta(cfg, processed),
             lang=lang or cfg.language,
         )
     except ReportError as exc:
@@ -689,7 +728,15 @@ def _ministries_in(processed: Path) -> list[str]:
     path = processed / "ministries.parquet"
     if not path.is_file():
         return []
-    col = pq.read_table(path, columns=["ministry"]).column(0)
+    try:
+        col = pq.read_table(path, columns=["ministry"]).column(0)
+    except Exception as exc:  # noqa: BLE001 - a damaged table is a message, not a traceback
+        from ._processed import ProcessedError
+
+        raise ProcessedError(
+            f"{path}: cannot read its ministries ({type(exc).__name__}); "
+            "run `ospo-analytics score` again"
+        ) from None
     return [str(m) for m in col.to_pylist() if m is not None]
 
 

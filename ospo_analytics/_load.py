@@ -2336,10 +2336,20 @@ def read_tables(
         wanted = None if columns is None else columns.get(kind)
         if not path.exists():
             df = empty_frame(kind)
-        elif wanted is None:
-            df = pd.read_parquet(path)
         else:
-            present = set(pq.read_schema(path).names)
-            df = pd.read_parquet(path, columns=[c for c in wanted if c in present])
-        out.append(_conform(kind, df, only=wanted))
+            try:
+                if wanted is None:
+                    df = pd.read_parquet(path)
+                else:
+                    present = set(pq.read_schema(path).names)
+                    df = pd.read_parquet(path, columns=[c for c in wanted if c in present])
+                df = _conform(kind, df, only=wanted)
+            except Exception as exc:  # noqa: BLE001 - a damaged file is a message, not a traceback
+                from ._processed import ProcessedError
+
+                raise ProcessedError(
+                    f"{path}: cannot read ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "run `ospo-analytics validate` again"
+                ) from None
+        out.append(df if path.exists() else _conform(kind, df, only=wanted))
     return out[0], out[1], out[2]

@@ -324,3 +324,45 @@ def test_validate_and_score_json_and_quiet(tmp_path):
     assert (other / "systems.parquet").is_file() and (other / "inventory.parquet").is_file()
     res = runner.invoke(app, ["explain", top, "--config", cfg, "--processed", str(other)])
     assert res.exit_code == 0 and res.stdout.startswith(f"{top} ")
+
+
+def test_a_damaged_processed_table_is_an_error_not_a_traceback(tmp_path, country):
+    # A crashed run or a file edited by hand: each command names the file.
+    import shutil
+
+    processed = tmp_path / "data" / "processed"
+    shutil.copytree(country, processed)
+    (tmp_path / "ospo.toml").write_text(
+        "[inputs]\ninventory = []\nprocurement = []\nquestionnaire = []\ndemo_if_missing = false\n",
+        encoding="utf-8",
+    )
+    (processed / "ministries.parquet").write_bytes(b"not a parquet file")
+    out = _cli("report", "--formats", "html", "--force", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "ministries.parquet: cannot read" in out.stderr
+    (processed / "inventory.parquet").write_bytes(b"not a parquet file")
+    out = _cli("score", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "inventory.parquet: cannot read" in out.stderr
+    pd.DataFrame({"x": [1]}).to_parquet(processed / "systems.parquet")
+    out = _cli("explain", "S1", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "not the systems table" in out.stderr
+
+
+def test_reports_name_the_currency_amounts_were_added_in(tmp_path):
+    # [project] currency = "": the loader adds amounts in the one most rows
+    # state; the reports showed money without a unit ("IT spend 3,000").
+    from ospo_analytics._cli import _project_meta
+    from ospo_analytics._config import load_config
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    cfg = load_config(root=tmp_path)
+    assert _project_meta(cfg, processed)["currency"] == ""  # nothing to go by
+    pd.DataFrame({"currency": ["USD", "USD", "EUR", None]}).to_parquet(
+        processed / "procurement.parquet"
+    )
+    assert _project_meta(cfg, processed)["currency"] == "USD"
+    (tmp_path / "ospo.toml").write_text('[project]\ncurrency = "PYG"\n', encoding="utf-8")
+    assert _project_meta(load_config(root=tmp_path), processed)["currency"] == "PYG"

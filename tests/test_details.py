@@ -320,3 +320,17 @@ def test_national_suppliers_high_lockin_unknown_without_a_known_band() -> None:
     assert pd.isna(t["Loose"])  # no system linked at all
     assert t["Known"] == 0  # a known low system: a known zero
     assert t["Vendor"] == 1  # the vendor of a high system, besides its low contract
+
+
+def test_spend_at_high_lockin_is_unknown_when_the_high_systems_spend_is() -> None:
+    # It read 0 (and a 0 % share) beside the high system's "unknown" spend.
+    proc, sysf, _ = _inputs(0, False)
+    sysf = sysf.assign(ministry="b", lockin_band=["high"] + ["low"] * 39)
+    unknown = sysf.assign(spend_total=[np.nan] + [10.0] * 39)
+    row = D._national(proc, unknown, None).iloc[0]
+    assert pd.isna(row["spend_high_lockin"]) and pd.isna(row["high_lockin_share_spend"])
+    known = sysf.assign(spend_total=[30.0] + [10.0] * 39)
+    row = D._national(proc, known, None).iloc[0]
+    assert row["spend_high_lockin"] == 30 and row["high_lockin_share_spend"] == 30 / 420
+    none_high = sysf.assign(lockin_band="low", spend_total=10.0)
+    assert D._national(proc, none_high, None).iloc[0]["spend_high_lockin"] == 0

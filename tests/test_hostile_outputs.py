@@ -622,3 +622,37 @@ def test_a_full_processed_folder_says_disk_full(tmp_path: Path) -> None:
         assert not (processed / "procurement.parquet").exists()
     finally:
         subprocess.run(["umount", "-l", str(processed)], check=False)
+
+
+def test_charts_draw_unknown_and_negative_spend_without_failing_or_warning() -> None:
+    # A country whose functions have no known spend failed its overview
+    # ("Axis limits cannot be NaN"); a system with negative net spend (credit
+    # notes) put a RuntimeWarning into the report and lost its bubble.
+    import warnings
+
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from ospo_analytics._report import charts as ch
+
+    functions = pd.DataFrame(
+        {"category": ["hr", "finance"], "n_ministries": [1, 2], "spend_total": [np.nan, np.nan]}
+    )
+    systems = pd.DataFrame(
+        {
+            "system_id": ["A", "B"], "system_name": ["Alpha", "Beta"], "ministry": ["M", "M"],
+            "lockin_score": [80.0, 30.0], "reuse_score": [40.0, 70.0],
+            "spend_total": [-49_900.0, 1000.0], "lockin_band": ["high", "low"],
+        }
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figs = [ch.spend_by_category(functions), ch.lockin_reuse_matrix(systems)]
+        for fig in figs:
+            fig.canvas.draw()
+    texts = [t.get_text() for t in figs[0].findobj(Text)]
+    assert sum("unknown" in t for t in texts) >= 2  # each function says its spend is unknown
+    sizes = figs[1].axes[0].collections[0].get_sizes()
+    assert len(sizes) == 2 and (sizes > 0).all()
+    for fig in figs:
+        plt.close(fig)

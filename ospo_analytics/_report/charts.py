@@ -200,7 +200,9 @@ def lockin_reuse_matrix(systems: pd.DataFrame, label_top: int = 8) -> Figure:
     df = systems.dropna(subset=["lockin_score", "reuse_score"])
     if df.empty:
         return _empty(_("No scored systems: lock-in and reuse are unknown."))
-    spend = pd.to_numeric(df["spend_total"], errors="coerce").fillna(0).astype(float)
+    # Net spend below zero (credit notes larger than contracts) draws the
+    # smallest bubble: a negative area is no bubble at all (and a warning).
+    spend = pd.to_numeric(df["spend_total"], errors="coerce").fillna(0).astype(float).clip(lower=0)
     size = 30 + 900 * (spend / spend.max() if spend.max() > 0 else 0)
     fig, ax = plt.subplots(figsize=(WIDTH, 4.8))
     ax.scatter(
@@ -540,14 +542,26 @@ def spend_by_category(
         },
         index=cat.to_numpy(),
     )
-    tab = tab.sort_values("spend", kind="stable")
+    # A function with no known spend keeps its row (bottom), labelled unknown.
+    tab = tab.sort_values("spend", kind="stable", na_position="first")
+    known = tab["spend"].notna()
+
+    def amount(v: float) -> str:
+        return money_fmt(float(v)) if pd.notna(v) else fmt.unknown()
+
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.24 * len(tab)))
-    ax.barh([wrap_label(t, 40, 1) for t in tab.index], tab["spend"].astype(float), color=PALETTE[0])
+    ax.barh(
+        [wrap_label(t, 40, 1) for t in tab.index],
+        tab["spend"].fillna(0.0).astype(float),
+        color=PALETTE[0],
+    )
     for i, (v, n) in enumerate(zip(tab["spend"], tab["ministries"], strict=True)):
         words = ngettext("{n} ministry", "{n} ministries", int(n)).format(n=n)
-        ax.text(float(v), i, f"  {words}", va="center", fontsize=8)
+        text = words if pd.notna(v) else f"{fmt.unknown()} · {words}"
+        ax.text(float(v) if pd.notna(v) else 0.0, i, f"  {text}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(FuncFormatter(money_fmt))
-    ax.set_xlim(0, float(tab["spend"].max()) * 1.3)
+    top = float(tab.loc[known, "spend"].max()) if known.any() else 0.0
+    ax.set_xlim(0, top * 1.3 if top > 0 else 1.0)
     ax.set_xlabel(
         _("Spend on systems in the category ({currency})").format(
             currency=currency or _("currency of the inputs")
@@ -562,7 +576,7 @@ def spend_by_category(
         ).format(
             n=len(tab),
             items="; ".join(
-                f"{short(k)} {money_fmt(float(v))} · "
+                f"{short(k)} {amount(v)} · "
                 + ngettext("{n} ministry", "{n} ministries", int(m)).format(n=m)
                 for k, v, m in list(zip(tab.index, tab["spend"], tab["ministries"], strict=True))[
                     ::-1

@@ -525,6 +525,14 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
         used = names[np.bincount(codes, minlength=len(names)) > 0]
         n_ministries = int(pd.concat([used, s["ministry"].astype("string")]).dropna().nunique())
     amount = pd.to_numeric(it["amount"], errors="coerce")
+    # Spend at high lock-in: 0 when no system is high; unknown when the high
+    # ones have no known spend (it read 0 beside their "unknown" spend).
+    high_pos = pos.where(high)
+    high_spend = (
+        None
+        if not any_band or (high.any() and not high_pos.notna().any())
+        else float(high_pos.sum())
+    )
     return _one_row(
         {
             "ministries": n_ministries,
@@ -541,10 +549,10 @@ def _national(it: pd.DataFrame, sysf: pd.DataFrame, n_ministries: int | None) ->
             "systems_high_lockin": int(high.sum()) if any_band else None,
             "systems_unknown_lockin": int(band.eq("unknown").fillna(False).sum()),
             "spend_systems": float(total_sys_spend) if pos.notna().any() else None,
-            "spend_high_lockin": float(pos.where(high).sum()) if any_band else None,
+            "spend_high_lockin": high_spend,
             "high_lockin_share_spend": (
-                float(pos.where(high).sum() / total_sys_spend)
-                if total_sys_spend > 0 and any_band
+                high_spend / float(total_sys_spend)
+                if high_spend is not None and total_sys_spend > 0
                 else None
             ),
         }

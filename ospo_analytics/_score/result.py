@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from pandas.api.typing import NAType
 
 TABLES = ("systems", "factors", "ministries", "opportunities", "links", *DETAIL_TABLES)
+# The column each table is looked up by: a file without it is another table.
+_KEYS = {"systems": "system_id", "factors": "system_id", "ministries": "ministry"}
 
 
 class Explanation(pd.DataFrame):
@@ -372,6 +374,14 @@ def read_scores(directory: str | Path) -> ScoreResult:
     tables: dict[str, Any] = {}
     for t in TABLES:
         tables[t] = read_table(d, t)  # required: a missing table raises
+        key = _KEYS.get(t)
+        if key and key not in tables[t].columns:
+            from .._processed import ProcessedError
+
+            raise ProcessedError(
+                f"{d / (t + '.parquet')}: not the {t} table (no {key!r} column); "
+                "run `ospo-analytics score` again"
+            )
     prof_path = d / "profile_used.toml"
     profile = load_profile(prof_path if prof_path.exists() else None)
     as_of = read_meta(d).get("as_of") or dt.date.today()
