@@ -228,6 +228,19 @@ def test_a_run_for_one_ministry_keeps_the_others_reports(country: Path, tmp_path
     assert "1 other" not in second.message and f"{len(others)} other ministries" in second.message
 
 
+def test_a_run_in_another_language_carries_nothing_over(country: Path, tmp_path) -> None:
+    """`run --lang es --ministry X` after an English run: the others' English
+    reports were carried into the Spanish run (two languages in one set)."""
+    first = report.run_reports(country, tmp_path, jobs=2, formats=("html",), progress=False)
+    assert first.exit_code == 0
+    one = FIXTURE_MINISTRIES[0]
+    second = report.run_reports(country, tmp_path, ministries=[one], jobs=2, formats=("html",),
+                                force=True, progress=False, lang="es")  # fmt: skip
+    assert second.exit_code == 0
+    assert not any(s.carried_over_from for s in second.status)
+    assert len(second.status) == 2 and one in {s.name for s in second.status}  # + the overview
+
+
 def test_workers_never_share_the_callers_kernel(country: Path, tmp_path) -> None:
     """A report run in-process leaves a kernel in the caller; forked workers
     used to inherit it, two of them drove one kernel and one's clean-up

@@ -203,6 +203,7 @@ def index_page(
         )
     pdf = f'<p class="note">{esc(skipped_pdf_reason)}</p>' if skipped_pdf_reason else ""
     title = esc(_("Readiness reports: run {run}").format(run=run_id))
+    heading = _("Readiness reports")  # not inside the f-string: Babel would not see it
     started = esc(
         _("Run {run}, started {when}.").format(
             run="\x00", when=f"{fmt.date(created)} {created:%H:%M} UTC"
@@ -227,7 +228,7 @@ th {{ background: #dde3ea; }}
 @media print {{ a {{ color: inherit; }} }}
 </style></head>
 <body>
-<h1>{esc(_("Readiness reports"))}</h1>
+<h1>{esc(heading)}</h1>
 <p>{started}
 {details} <a href="manifest.json">manifest.json</a>.</p>
 {pdf}

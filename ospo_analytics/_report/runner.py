@@ -691,7 +691,9 @@ def brief_table(
 
     if df is None or not len(df):
         # The view's note says why a table is empty, where it knows.
-        return HTML(f'<p class="ospo-note">{esc(note or _("No rows."))}</p>')
+        # Outside the f-string: Babel does not look inside one for messages.
+        said = note or _("No rows.")
+        return HTML(f'<p class="ospo-note">{esc(said)}</p>')
     if numeric is None:
         numeric = [c for c in df.columns if _figures(df[c])]
     keep = "overflow-wrap:normal;word-break:normal;hyphens:manual;"
@@ -1112,7 +1114,8 @@ def html_table(
     from .._safe import esc
 
     if df is None or not len(df):
-        return HTML(f'<p class="ospo-note">{esc(empty or _("No rows."))}</p>')
+        said = empty or _("No rows.")
+        return HTML(f'<p class="ospo-note">{esc(said)}</p>')
     shown = df.head(max_rows).reset_index(drop=True)
     for c in scale100:
         if c in shown and pd.api.types.is_numeric_dtype(shown[c]):
@@ -1344,7 +1347,8 @@ def bullets(items: Sequence[str], empty: str = "") -> Any:
     from .._safe import esc
 
     if not items:
-        return HTML(f'<p class="ospo-note">{esc(empty or _("None recorded."))}</p>')
+        said = empty or _("None recorded.")
+        return HTML(f'<p class="ospo-note">{esc(said)}</p>')
     return HTML("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
 
 
@@ -2076,10 +2080,10 @@ def _build_run(
         raise DiskFullError(28, f"{full[0].name}: {full[0].error}")
     ok = all(s.status == "ok" for s in statuses)
     if not ok:
-        _carry_over_last_good(out_dir, tmp_dir, statuses)
+        _carry_over_last_good(out_dir, tmp_dir, statuses, lang)
     # A run for some ministries still publishes a complete set: the others
     # keep their last good report, labelled with the run it comes from.
-    statuses += _carry_over_unselected(out_dir, tmp_dir, unselected, statuses)
+    statuses += _carry_over_unselected(out_dir, tmp_dir, unselected, statuses, lang)
     pdf_reason = CHROMIUM_MISSING if ("pdf" in formats and not chromium) else ""
     from .html import index_page
 
@@ -2236,10 +2240,13 @@ def _run_message(statuses: list[ReportStatus], ok: bool, run_id: str, final: Pat
     )
 
 
-def _last_good(out_dir: Path) -> tuple[dict, dict[str, dict]]:
+def _last_good(out_dir: Path, lang: str) -> tuple[dict, dict[str, dict]]:
     """The ``latest`` manifest and its good reports by slug (a report that was
-    itself carried over still holds a good copy)."""
+    itself carried over still holds a good copy). None when ``latest`` is in
+    another language than ``lang``: a run never mixes two languages."""
     prev = latest_manifest(out_dir) or {}
+    if prev.get("language", lang) != lang:
+        return prev, {}
     good = {
         r["slug"]: r
         for r in prev.get("reports", [])
@@ -2260,11 +2267,13 @@ def _copy_last_good(out_dir: Path, tmp_dir: Path, prev: dict, old: dict, st: Rep
     st.carried_over_from = old.get("carried_over_from") or prev["run_id"]
 
 
-def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportStatus]) -> None:
+def _carry_over_last_good(
+    out_dir: Path, tmp_dir: Path, statuses: list[ReportStatus], lang: str
+) -> None:
     """For each failed report, copy the last good one (from ``latest``) beside
     the failed notebook, so readers keep a complete report and the index says
     which run it comes from."""
-    prev, good = _last_good(out_dir)
+    prev, good = _last_good(out_dir, lang)
     for st in statuses:
         old = good.get(st.slug)
         # Same folder name but another ministry: never show its report.
@@ -2275,13 +2284,13 @@ def _carry_over_last_good(out_dir: Path, tmp_dir: Path, statuses: list[ReportSta
 
 
 def _carry_over_unselected(
-    out_dir: Path, tmp_dir: Path, unselected: list[str], statuses: list[ReportStatus]
+    out_dir: Path, tmp_dir: Path, unselected: list[str], statuses: list[ReportStatus], lang: str
 ) -> list[ReportStatus]:
     """Statuses "not run" for the ministries a partial run left out, each with
     its last good report copied from ``latest`` (none: not listed)."""
     if not unselected:
         return []
-    prev, good = _last_good(out_dir)
+    prev, good = _last_good(out_dir, lang)
     by_name = {r.get("name"): r for r in good.values()}
     taken = {st.slug for st in statuses}
     out = []
