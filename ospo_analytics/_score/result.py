@@ -375,7 +375,7 @@ def read_scores(directory: str | Path) -> ScoreResult:
     for t in TABLES:
         tables[t] = read_table(d, t)  # required: a missing table raises
         key = _KEYS.get(t)
-        if key and key not in tables[t].columns:
+        if key and key not in tables[t].columns and len(tables[t]):  # empty: nothing scored
             from .._processed import ProcessedError
 
             raise ProcessedError(
