@@ -273,6 +273,18 @@ def test_day_first_dates_with_dashes_keep_their_year():
     ]  # fmt: skip
 
 
+def test_far_dates_written_as_text_are_unknown_not_a_crash():
+    # "9999-12-31" (no end) as text made the whole file unusable: pandas
+    # cannot hold it in nanoseconds.
+    vals, probs = C.parse_date(_s("9999-12-31", "31/12/9999", "3000-01-01", "2024-01-02"))
+    assert vals.isna().tolist() == [True, True, True, False]
+    assert probs[:3].tolist() == [
+        "implausible date 9999-12-31 (outside 1950–2100)",
+        "implausible date 9999-12-31 (outside 1950–2100)",
+        "implausible date 3000-01-01 (outside 1950–2100)",
+    ]
+
+
 def test_datetime_ns_keeps_a_bad_date_from_stopping_a_reader():
     got = C.datetime_ns(pd.Series(["9999-12-31", "2021-03-04T10:00:00+02:00", "x", None]))
     assert str(got.dtype) == "datetime64[ns]"

@@ -57,6 +57,9 @@ from ospo_analytics._read import catalogues as K
         ("GPL or MIT", "LicenseRef-GPL-unversioned OR MIT"),
         ("GPL and MIT", "LicenseRef-GPL-unversioned AND MIT"),
         ("(GPL OR MIT) AND BSD-3-Clause", "(LicenseRef-GPL-unversioned OR MIT) AND BSD-3-Clause"),
+        # A family word inside other words is no expression of its own.
+        ("New BSD", "BSD-3-Clause"), ("Simplified BSD", "BSD-2-Clause"),
+        ("GNU GPL", "LicenseRef-GPL-unversioned"),
         ("Public Domain", "LicenseRef-public-domain"), ("propriétaire", L.PROPRIETARY),
     ],
 )  # fmt: skip
@@ -64,7 +67,9 @@ def test_normalise_licence(text, spdx):
     assert L.normalise_licence(text) == (spdx, None)
 
 
-@pytest.mark.parametrize("text", ["NSF", "Other", "our own special terms", "CPA", "x" * 300])
+@pytest.mark.parametrize(
+    "text", ["NSF", "Other", "our own special terms", "CPA", "x" * 300, "Oracle GPL"]
+)
 def test_unrecognised_text_is_unknown_with_a_problem(text):
     value, problem = L.normalise_licence(text)
     assert value is None

@@ -1092,7 +1092,12 @@ def _translate_months(text: str) -> str:
     return re.sub(r"\s+de(l)?\s+", " ", key)
 
 
-def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+def _try_formats(
+    u: pd.Series, formats: tuple[str, ...], problems: dict[str, str] | None = None
+) -> pd.Series:
+    """Dates of texts ``u`` in the first of ``formats`` that reads each. A
+    date outside 1950–2100 is NaT, its problem in ``problems`` (by text):
+    ``9999-12-31`` cannot even be held in nanoseconds (it stopped the file)."""
     out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     # Every date written out has a digit: "now" and "today", which the ISO
     # parser takes for the clock's time, are words (a date that changes with
@@ -1108,6 +1113,13 @@ def _try_formats(u: pd.Series, formats: tuple[str, ...]) -> pd.Series:
                 continue
         if isinstance(got.dtype, pd.DatetimeTZDtype):
             got = got.dt.tz_localize(None)
+        outside = got.notna() & ((got < _DATE_MIN) | (got > _DATE_MAX))
+        if outside.any():
+            for text, ts in zip(todo[outside], got[outside], strict=True):
+                if problems is not None:
+                    problems.setdefault(str(text), implausible_date(ts.date()) or "")
+            todo = todo[~outside]
+            got = got[~outside]
         got = got.astype("datetime64[ns]")
         ok = got.notna()
         out[ok[ok].index] = got[ok]
@@ -1235,22 +1247,23 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
 
 def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str, str]]:
     """Dates of distinct texts, day- or month-first decided on them all; and
-    the problem of each text left unknown because the texts contradict
-    themselves (``31/12/2023`` beside ``12/31/2023``: ``03/04/2023`` could
-    be either)."""
+    the problem of each text left unknown though it reads as a date: outside
+    1950–2100, or ambiguous where the texts contradict themselves
+    (``31/12/2023`` beside ``12/31/2023``: ``03/04/2023`` could be either)."""
     u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
     # Route by shape so each value only meets formats that could fit.
     parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
     ambiguous: dict[str, str] = {}
     iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
     named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
+    outside: dict[str, str] = {}  # by cleaned text
     if iso.any():
-        parsed[iso] = _try_formats(u_clean[iso], _ISO_FORMATS)
+        parsed[iso] = _try_formats(u_clean[iso], _ISO_FORMATS, outside)
     if named.any():
-        parsed[named & ~iso] = _try_formats(u_clean[named & ~iso], _NAMED_FORMATS)
+        parsed[named & ~iso] = _try_formats(u_clean[named & ~iso], _NAMED_FORMATS, outside)
     todo = parsed.isna() & ~named
     if todo.any():
-        dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS)
+        dfirst = _try_formats(u_clean[todo], _DAYFIRST_FORMATS, outside)
         mfirst = _try_formats(u_clean[todo], _MONTHFIRST_FORMATS)
         only_m = (mfirst.notna() & dfirst.isna()).any()
         only_d = (dfirst.notna() & mfirst.isna()).any()
@@ -1275,6 +1288,9 @@ def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str
                     )
                 got[both] = pd.NaT
         parsed[todo] = got
+    for text, clean in zip(u, u_clean, strict=True):
+        if clean in outside:
+            ambiguous.setdefault(text, outside[clean])
     return parsed, ambiguous
 
 

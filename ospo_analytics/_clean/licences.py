@@ -280,6 +280,9 @@ def _one(term: str) -> str | None:
     return scancode.get(slug)
 
 
+_UNVERSIONED_REF = re.compile(r"LicenseRef-[A-Za-z0-9.]+-unversioned")
+
+
 def _expression(text: str) -> str | None:
     """Whole text as an SPDX expression ("MIT OR Apache-2.0", "GPL-2.0+").
 
@@ -297,7 +300,9 @@ def _expression(text: str) -> str | None:
         lic = licensing()
         parsed = lic.parse(text, validate=False, strict=False)
         unknown = lic.unknown_license_keys(parsed) if parsed is not None else ["?"]
-        if parsed is not None and all(str(k).endswith("-unversioned") for k in unknown):
+        # Only the family tokens put in above may be unknown: "New BSD" parses
+        # as one key "New LicenseRef-BSD-unversioned", which is no licence.
+        if parsed is not None and all(_UNVERSIONED_REF.fullmatch(str(k)) for k in unknown):
             return str(parsed.render())
     except Exception:  # noqa: BLE001 - license-expression raises many types, even from its own error path
         return None
