@@ -226,7 +226,11 @@ def _formatter(name: object, s: pd.Series, kinds: dict | None = None):
     if kind == "money" or (kind is None and name in MONEY_COLUMNS):
         return lambda v: f"{v:,.0f}"
     if kind is None and name in SCALE100_COLUMNS:
-        return lambda v: f"{100 * v:.0f}"
+        from ._report import fmt
+
+        # Cut as the reports cut (0.598 is 59, a stage-2 score): rounding
+        # showed 60 beside stage 2, and another number than the report's.
+        return lambda v: fmt.score100(v, stored_01=True)
     if pd.api.types.is_integer_dtype(s):
         return lambda v: f"{v:.0f}"
     return lambda v: f"{v:.1f}"
@@ -246,13 +250,14 @@ def formatted_text(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` as text in the report's number formats ("unknown" for missing)."""
     kinds = df.attrs.get("formats")
     out = pd.DataFrame(df).copy()
-    for c in out.columns:
-        f = _formatter(c, out[c], kinds)
-        col = out[c]
+    # By position: a frame may repeat a column name (before/after side by side).
+    for i, c in enumerate(out.columns):
+        col = out.iloc[:, i]
+        f = _formatter(c, col, kinds)
         if f is not None:
-            out[c] = [_UNKNOWN if pd.isna(v) else f(v) for v in col]
+            out.isetitem(i, [_UNKNOWN if pd.isna(v) else f(v) for v in col])
         elif col.isna().any():  # text, flags: missing reads "unknown", never blank
-            out[c] = col.astype(object).where(col.notna(), _UNKNOWN)
+            out.isetitem(i, col.astype(object).where(col.notna(), _UNKNOWN).to_numpy())
     return out
 
 
@@ -349,8 +354,10 @@ class MinistryView:
 
     @property
     def spend_it(self) -> float:
-        """IT spend as the report counts it (sum of ``contracts.amount``)."""
-        return float(pd.to_numeric(self.contracts["amount"], errors="coerce").sum())
+        """IT spend as the report counts it (sum of ``contracts.amount``);
+        NaN (unknown, as the report says) when no amount is known."""
+        amounts = pd.to_numeric(self.contracts["amount"], errors="coerce")
+        return float(amounts.sum()) if amounts.notna().any() else float("nan")
 
     def _lines(self) -> list[str]:
         lines = [f"{k}: {v}" for k, v in self.numbers.items()]
@@ -737,6 +744,11 @@ def load_project(
     from ._score.systems import score
 
     p = Path(path)
+    if not p.exists():
+        # A typo ("ospo.tml") made an empty project, and folders named after it.
+        from ._config import ConfigError
+
+        raise ConfigError(f"{p}: no such project folder or config file")
     config = load_config(p) if p.is_file() else load_config(root=p)
     processed = config.processed_dir
     if refresh or not (processed / "inventory.parquet").exists():

@@ -180,3 +180,30 @@ def test_tables_display_in_the_report_formats_without_changing_values(project):
     # Missing values print "unknown", and text from spreadsheets is escaped.
     odd = ReportFrame({"system_name": ["<script>x</script>"], "lockin_score": [None]})
     assert "unknown" in repr(odd) and "&lt;script&gt;" in odd._repr_html_()
+
+
+def test_api_edges_an_analyst_hits(tmp_path, country):
+    # A typo in the project path made an empty project (and folders named
+    # after the typo); readiness showed 60 beside stage 2 (rounded where the
+    # reports cut); a before/after table with a repeated column name could
+    # not be printed; score(as_of="2024-06-30") failed deep inside.
+    import datetime as dt
+
+    from ospo_analytics import load_project, score
+    from ospo_analytics._config import ConfigError
+    from ospo_analytics._project import formatted_text
+    from ospo_analytics._score.systems import ScoreInputError
+
+    with pytest.raises(ConfigError, match="no such project folder or config file"):
+        load_project(tmp_path / "ospo.tml")
+    assert not (tmp_path / "ospo.tml").exists()
+    shown = formatted_text(pd.DataFrame({"readiness_score": [0.598], "readiness_stage": [2]}))
+    assert shown["readiness_score"].tolist() == ["59"]
+    twice = pd.concat([pd.DataFrame({"a": [1.0]}), pd.DataFrame({"a": [2.0]})], axis=1)
+    assert formatted_text(twice).shape == (1, 2)
+    inv = pd.read_parquet(country / "inventory.parquet")
+    a = score(inv, None, as_of="2024-06-30")
+    b = score(inv, None, as_of=dt.date(2024, 6, 30))
+    pd.testing.assert_frame_equal(a.systems, b.systems)
+    with pytest.raises(ScoreInputError, match="not a date"):
+        score(inv, None, as_of="30/06/2024")

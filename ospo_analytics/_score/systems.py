@@ -1191,7 +1191,7 @@ def score(
     questionnaire: pd.DataFrame | None = None,
     *,
     profile: Profile | str | Path | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
 ) -> ScoreResult:
     """Score every system for lock-in risk and reuse potential, and every ministry.
 
@@ -1205,8 +1205,9 @@ def score(
         Canonical readiness questionnaire answers.
     profile : Profile or path, optional
         Scoring profile; the packaged default if None.
-    as_of : date, optional
-        Analysis date (tenure stops here; exit windows start here). Default today.
+    as_of : date or str, optional
+        Analysis date (tenure stops here; exit windows start here). Default
+        today; an ISO string (``"2024-06-30"``) is read as a date.
 
     Returns
     -------
@@ -1274,6 +1275,11 @@ def score(
 
     prof = _as_profile(profile)
     as_of = as_of or dt.date.today()
+    if isinstance(as_of, str):  # "2024-06-30", as ospo.toml and the CLI take it
+        try:
+            as_of = dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise ScoreInputError(f"as_of {as_of!r} is not a date (YYYY-MM-DD)") from None
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     if procurement is None:
