@@ -355,3 +355,20 @@ def test_loader_tables_not_in_the_folder_read_as_unknown(country: Path) -> None:
     # A folder validation wrote: the same view says nothing of the kind.
     v = r.ministry_view(data, name, "2025-01-01")
     assert not v["quality_problems_note"].startswith("Unknown")
+
+
+def test_a_feed_of_many_buyers_keeps_the_ministry_table_readable(country: Path) -> None:
+    # 1,500 buyers and no [ministries] mapping listed every one in the overview
+    # (2.4 MB of HTML), while the charts kept 60.
+    from ospo_analytics._report.charts import MAX_MINISTRY_ROWS
+
+    data = r.load_report_data(country)
+    row = data.ministries.iloc[:1]
+    many = pd.concat(
+        [row.assign(ministry=f"Agency {i:04d}") for i in range(150)], ignore_index=True
+    )
+    v = r.national_view(replace(data, ministries=many))
+    assert len(v["ministries"]) == MAX_MINISTRY_ROWS and len(v["ministries_all"]) == 150
+    assert f"Showing {MAX_MINISTRY_ROWS} of 150 ministries" in v["stage_note"]
+    few = r.national_view(data)
+    assert len(few["ministries"]) == len(data.ministries) and "Showing" not in few["stage_note"]

@@ -796,7 +796,12 @@ def national_view(
             ("systems_high_lockin", _("High-lock-in systems"), "int"),
         ],
     )
-    ministries = _ministries_display(m, money_h)
+    # A feed of a thousand buyers (no [ministries] mapping) listed every one
+    # in the overview: the table keeps the ministries the charts keep.
+    from .charts import _cap_ministries
+
+    shown_m, _cap_note = _cap_ministries(m)
+    ministries = _ministries_display(shown_m, money_h)
     duplication = display_frame(
         dup.head(duplication_top),
         [
@@ -819,7 +824,14 @@ def national_view(
         "suppliers": suppliers,
         "suppliers_note": _more_note(len(suppliers), len(sup), _("suppliers")),
         "ministries": ministries,
-        "stage_note": _stage_cutoffs(data.profile_text),
+        "stage_note": " ".join(
+            x
+            for x in (
+                _stage_cutoffs(data.profile_text),
+                _more_note(len(shown_m), len(m), _("ministries")),
+            )
+            if x
+        ),
         "duplication": duplication,
         "duplication_note": _more_note(len(duplication), len(dup), _("shared functions"))
         or _no_duplication_note(dup, data.national_functions),
