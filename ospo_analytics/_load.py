@@ -810,6 +810,8 @@ def _clean_frame(
         cleaned[col.name] = values
     if table == "inventory":
         _open_within_total(cleaned, frame, kept_problems)
+    if table == "procurement":
+        _end_after_start(cleaned, frame, kept_problems)
     result = pd.DataFrame(cleaned, index=frame.index, copy=False)  # no copy of each column
     for p in ("source_file", "source_sheet"):
         result[p] = frame[p].astype("string")
@@ -819,6 +821,34 @@ def _clean_frame(
     rejected = reject_reason.notna()
     _add_rejects(acc, frame, rejected, reject_col, reject_val, reject_reason, kept_problems)
     return result[~rejected]
+
+
+def _end_after_start(
+    cleaned: dict[str, pd.Series], frame: pd.DataFrame, kept_problems: list[pd.DataFrame]
+) -> None:
+    """A contract that ends before it starts has a typo in one of its dates:
+    the end is unknown, with the reason (it fed tenure and exit windows as
+    written: "Acme (2020-2020)" for a contract starting in 2021)."""
+    if not {"start_date", "end_date"} <= set(frame.columns):
+        return
+    start, end = cleaned["start_date"], cleaned["end_date"]
+    bad = (end < start).fillna(False).to_numpy(bool)
+    if not bad.any():
+        return
+    kept_problems.append(
+        pd.DataFrame(
+            {
+                "idx": frame.index[bad],
+                "column": "end_date",
+                "value": frame.loc[bad, "end_date"].map(_short),
+                "problem": (
+                    "ends (" + end[bad].dt.strftime("%Y-%m-%d") + ") before it starts ("
+                    + start[bad].dt.strftime("%Y-%m-%d") + "): the end date is left unknown"
+                ).to_numpy(),
+            }
+        )
+    )  # fmt: skip
+    cleaned["end_date"] = end.mask(bad)
 
 
 def _open_within_total(

@@ -608,3 +608,19 @@ def test_more_open_interfaces_than_interfaces_is_unknown_not_the_best_score(tmp_
     got = score(raw, None, as_of=dt.date(2024, 6, 30)).factors
     l8 = got[got["factor"] == "L8"].set_index("system_id")["value"]
     assert pd.isna(l8["I1"]) and l8["I2"] == 0
+
+
+def test_a_contract_ending_before_it_starts_has_its_end_unknown(tmp_path):
+    proc = tmp_path / "p.csv"
+    proc.write_text(
+        "Ministry,Supplier,Amount,Start date,End date\n"
+        "M,Acme,1,2021-05-01,2020-05-01\nM,Beta,1,2015-01-01,2016-01-01\n",
+        encoding="utf-8",
+    )
+    res = read_procurement([proc], load_config(root=tmp_path))
+    assert res.table["end_date"].isna().tolist() == [True, False]
+    w = res.rejects
+    assert w["column"].tolist() == ["end_date"] and w["action"].tolist() == [ACTION_UNKNOWN]
+    assert w["problem"].iloc[0] == (
+        "ends (2020-05-01) before it starts (2021-05-01): the end date is left unknown"
+    )
