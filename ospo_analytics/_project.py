@@ -630,6 +630,11 @@ class Project:
 
     def rank_changes(self, other: ScoreResult, top: int | None = None) -> ReportFrame:
         """Lock-in rank of each system here vs. in ``other`` (1 = most locked in)."""
+        if not hasattr(other, "systems") or not isinstance(other.systems, pd.DataFrame):
+            raise TypeError(
+                "rank_changes compares with another result: pass what rescore() "
+                f"returns, not {type(other).__name__}"
+            )
 
         def ranks(res: ScoreResult) -> pd.Series:
             s = res.systems.set_index("system_id")["lockin_score"].astype("Float64")

@@ -407,3 +407,16 @@ def test_catalogue_rows_rejected_later_leave_the_load_report_adding_up(tmp_path)
     f = res.files.set_index(res.files["file"].astype(str).str.rsplit("/", n=1).str[-1])
     assert f.loc["y.json", ["rows_read", "loaded", "rejected"]].tolist() == [1, 0, 1]
     assert (res.rejects["problem"].str.startswith("duplicate system_id")).sum() == 1
+
+
+def test_a_codejson_10_licence_with_a_slash_is_names_not_a_url(tmp_path):
+    # "BSD-3-Clause / MIT" was taken for a URL (it holds a "/") and left unknown.
+    c = tmp_path / "code.json"
+    c.write_text(
+        json.dumps({"agency": "X", "projects": [
+            {"name": "A", "license": "BSD-3-Clause / MIT"},
+            {"name": "B", "license": "https://opensource.org/licenses/MIT"},
+        ]}),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert read_codejson(c).table["licence"].tolist() == ["BSD-3-Clause OR MIT", "MIT"]

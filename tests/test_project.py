@@ -207,3 +207,9 @@ def test_api_edges_an_analyst_hits(tmp_path, country):
     pd.testing.assert_frame_equal(a.systems, b.systems)
     with pytest.raises(ScoreInputError, match="not a date"):
         score(inv, None, as_of="30/06/2024")
+
+
+def test_rank_changes_says_what_it_compares_with(project):
+    # None failed deep inside ("'NoneType' object has no attribute 'systems'").
+    with pytest.raises(TypeError, match="pass what rescore"):
+        project.rank_changes(None)

@@ -905,3 +905,20 @@ def test_l6_uses_the_loaders_licence_classifier(licence, expected):
     # The readiness indicators read the same verdict for the same licence.
     verdict = is_open_licence(pd.Series([licence], dtype="string")).iloc[0]
     assert (pd.notna(verdict) and bool(verdict)) == (expected == 0.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": -1}, "n must be"),
+        ({"spread": 3}, "spread must be"),
+        ({"spread": -0.5}, "spread must be"),
+        ({"top": 0}, "top must be"),
+    ],
+)
+def test_sensitivity_refuses_settings_that_mean_nothing(kwargs, message):
+    r = run(_ranked_inputs())
+    with pytest.raises(ValueError, match=message):
+        sensitivity(r, **kwargs)
+    with pytest.raises(TypeError, match="takes a ScoreResult"):
+        sensitivity("x")

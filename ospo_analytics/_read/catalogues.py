@@ -894,7 +894,9 @@ def _codejson_record(
         else:
             usage = None
         lic = _text(entry.get("license"))
-        pairs = [(None, lic) if lic and "/" in lic else (lic, None)]
+        # A URL only if it looks like one: "BSD-3-Clause / MIT" is two names.
+        is_url = bool(lic and re.match(r"(?i)(https?://|www\.)|[\w.-]+\.[a-z]{2,}/", lic))
+        pairs = [(None, lic) if is_url else (lic, None)]
         repo = _text(entry.get("repository"))
         modified = _text(_get(entry, "updated", "lastModified")) or _text(
             _get(entry, "updated", "lastCommit")

@@ -1836,7 +1836,19 @@ def sensitivity(
     """
     from .result import ScoreResult
 
+    # Checked here: n=-1 or spread=3 (negative weights) gave ranges that meant nothing.
+    if not (isinstance(n, int) and n >= 1):
+        raise ValueError(f"n must be a whole number of draws, 1 or more, not {n!r}")
+    if not (isinstance(spread, int | float) and 0 <= spread < 1):
+        raise ValueError(f"spread must be a share of each weight in [0, 1), not {spread!r}")
+    if not (isinstance(top, int) and top >= 1):
+        raise ValueError(f"top must be 1 or more, not {top!r}")
     res = result_or_inputs
+    if not isinstance(res, ScoreResult | dict | tuple | list):
+        raise TypeError(
+            "sensitivity takes a ScoreResult (what score() returns) or score()'s "
+            f"arguments as a dict or tuple, not {type(res).__name__}"
+        )
     if not isinstance(res, ScoreResult):
         res = score(**res) if isinstance(res, dict) else score(*res)
     lids = list(res.profile.lockin_weights)
