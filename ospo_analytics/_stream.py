@@ -55,7 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from ._clean.cells import date_votes
+from ._clean.cells import date_vote_key, date_votes
 from ._clean.schema import Column, columns
 from ._config import Config
 from ._lanes import in_order, prefetched
@@ -1196,7 +1196,7 @@ def _witnesses_of(c: Column, cells: pd.Series | pa.ChunkedArray, store: dict[str
     distinct = pc.unique(cells).to_pylist() if values is None else pd.unique(values).tolist()
     if c.kind == "date":
         for v in date_votes(distinct):
-            store.setdefault(v, v)
+            store.setdefault(date_vote_key(v), v)
     else:
         for v in distinct:
             if isinstance(v, str):

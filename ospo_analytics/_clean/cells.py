@@ -1321,6 +1321,46 @@ def date_votes(values: Any) -> list[str]:
     ]
 
 
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+_FOLD_DIGITS = str.maketrans("0123456789", "9999999999")
+
+
+def date_vote_key(text: str) -> str:
+    """One key for the voting dates that vote alike: a valid ``31/12/2023``
+    and ``25/03/2021`` both say "day first" in the same shape, so a big file
+    keeps one of them as its witness, not thousands (each witness is parsed
+    again with every chunk of every date column). A text this cannot vouch
+    for (a named month, an impossible date) is its own key.
+
+    Examples
+    --------
+    >>> date_vote_key("31/12/2023") == date_vote_key("25/03/2021")
+    True
+    >>> date_vote_key("12/31/2023") == date_vote_key("31/12/2023")
+    False
+    >>> date_vote_key("31/02/2023")  # no date either way: votes for nothing
+    '31/02/2023'
+    """
+    m = _NUMERIC_DATE.match(text)
+    if not m:
+        return text
+    a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    y = y + (2000 if y < 69 else 1900) if y < 100 else y  # as %y reads it
+
+    def valid(day: int, month: int) -> bool:
+        try:
+            dt.date(y, month, day)
+        except ValueError:
+            return False
+        return True
+
+    if a > 12 and valid(a, b):
+        return "day-first " + text.translate(_FOLD_DIGITS)
+    if b > 12 and valid(b, a):
+        return "month-first " + text.translate(_FOLD_DIGITS)
+    return text
+
+
 def _serial_dates(serial: pd.Series, cells: _Cells, out: pd.Series) -> None:
     """Excel serial numbers (cells or numeric text) into ``out``; a serial out
     of range, or one that looks like a year, is a problem instead."""
