@@ -823,6 +823,29 @@ def _clean_frame(
     return result[~rejected]
 
 
+def _set_unknown(
+    cleaned: dict[str, pd.Series],
+    frame: pd.DataFrame,
+    kept_problems: list[pd.DataFrame],
+    column: str,
+    bad: np.ndarray,
+    problem: pd.Series,
+) -> None:
+    """Cells of ``column`` where ``bad`` become unknown, each with ``problem``
+    (a cross-column check: the row is kept, the doubtful value is not)."""
+    kept_problems.append(
+        pd.DataFrame(
+            {
+                "idx": frame.index[bad],
+                "column": column,
+                "value": frame.loc[bad, column].map(_short),
+                "problem": problem.to_numpy(),
+            }
+        )
+    )
+    cleaned[column] = cleaned[column].mask(bad)
+
+
 def _end_after_start(
     cleaned: dict[str, pd.Series], frame: pd.DataFrame, kept_problems: list[pd.DataFrame]
 ) -> None:
@@ -833,22 +856,12 @@ def _end_after_start(
         return
     start, end = cleaned["start_date"], cleaned["end_date"]
     bad = (end < start).fillna(False).to_numpy(bool)
-    if not bad.any():
-        return
-    kept_problems.append(
-        pd.DataFrame(
-            {
-                "idx": frame.index[bad],
-                "column": "end_date",
-                "value": frame.loc[bad, "end_date"].map(_short),
-                "problem": (
-                    "ends (" + end[bad].dt.strftime("%Y-%m-%d") + ") before it starts ("
-                    + start[bad].dt.strftime("%Y-%m-%d") + "): the end date is left unknown"
-                ).to_numpy(),
-            }
-        )
-    )  # fmt: skip
-    cleaned["end_date"] = end.mask(bad)
+    if bad.any():
+        problem = (
+            "ends (" + end[bad].dt.strftime("%Y-%m-%d") + ") before it starts ("
+            + start[bad].dt.strftime("%Y-%m-%d") + "): the end date is left unknown"
+        )  # fmt: skip
+        _set_unknown(cleaned, frame, kept_problems, "end_date", bad, problem)
 
 
 def _open_within_total(
@@ -861,22 +874,12 @@ def _open_within_total(
         return
     o, t = cleaned["interfaces_open"], cleaned["interfaces_total"]
     bad = (o > t).fillna(False).to_numpy(bool)
-    if not bad.any():
-        return
-    kept_problems.append(
-        pd.DataFrame(
-            {
-                "idx": frame.index[bad],
-                "column": "interfaces_open",
-                "value": frame.loc[bad, "interfaces_open"].map(_short),
-                "problem": (
-                    "more open interfaces (" + o[bad].astype("string") + ") than interfaces in "
-                    "all (" + t[bad].astype("string") + "): the open count is left unknown"
-                ).to_numpy(),
-            }
+    if bad.any():
+        problem = (
+            "more open interfaces (" + o[bad].astype("string") + ") than interfaces in "
+            "all (" + t[bad].astype("string") + "): the open count is left unknown"
         )
-    )
-    cleaned["interfaces_open"] = o.mask(bad)
+        _set_unknown(cleaned, frame, kept_problems, "interfaces_open", bad, problem)
 
 
 def _cleaned(
