@@ -524,21 +524,18 @@ def _project_meta(cfg: Config, processed: Path) -> dict[str, str]:
     meta = dict(cfg.project_meta)
     if meta["currency"]:
         return meta
+    import pandas as pd
+
+    from ._load import reference_currency
     from ._processed import read_meta
 
     recorded = str(read_meta(processed).get("currency") or "")
     if not recorded:
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        path = Path(processed) / "procurement.parquet"
         try:
-            col = pq.read_table(path, columns=["currency"]).column(0)
+            col = pd.read_parquet(Path(processed) / "procurement.parquet", columns=["currency"])
         except Exception:  # noqa: BLE001 - no table or no column: no currency to name
-            col = None
-        if col is not None and col.length() - col.null_count:
-            counts = pc.value_counts(col.drop_null()).to_pylist()
-            recorded = str(max(counts, key=lambda c: c["counts"])["values"])
+            col = pd.DataFrame({"currency": pd.Series(dtype="string")})
+        recorded = reference_currency(col["currency"], cfg)
     meta["currency"] = recorded
     return meta
 

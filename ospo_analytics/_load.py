@@ -667,15 +667,17 @@ _TOTALS_LABEL = re.compile(
 _NAMING = ("ministry", "supplier", "system_id", "system_name", "vendor", "contract_id")
 
 
-def _per_unique(col: pd.Series, test: Callable[[str], bool]) -> np.ndarray:
-    """``test`` of each text cell (False for empty/non-text), once per distinct value."""
+def _per_unique(col: pd.Series, *tests: Callable[[str], bool]) -> list[np.ndarray]:
+    """Each of ``tests`` on each text cell (False for empty/non-text), run once
+    per distinct value: one factorisation for them all."""
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    ok = np.fromiter((isinstance(u, str) and test(u) for u in uniq), bool, len(uniq))
-    return np.append(ok, False)[np.where(codes >= 0, codes, len(ok))]
-
-
-def _blank(col: pd.Series) -> np.ndarray:
-    return _per_unique(col, lambda u: not u.strip()) | col.isna().to_numpy(bool)
+    at = np.where(codes >= 0, codes, len(uniq))
+    return [
+        np.append(np.fromiter((isinstance(u, str) and t(u) for u in uniq), bool, len(uniq)), False)[
+            at
+        ]
+        for t in tests
+    ]
 
 
 def _not_data_rows(table: str, frame: pd.DataFrame, config: Config) -> pd.Series:
@@ -698,17 +700,13 @@ def _not_data_rows(table: str, frame: pd.DataFrame, config: Config) -> pd.Series
     own = {c: {a for a, name in index.items() if name == c} for c in names}
 
     def alias_of(c: str) -> Callable[[str], bool]:
+        if c == "system_id":  # an id derived from ministry and name stands for the header
+            return lambda u: norm_header(u) in own[c] or u.startswith("auto-")
         return lambda u: norm_header(u) in own[c]
 
-    # One pass over the ministry column's distinct values for both tests.
-    codes, uniq = pd.factorize(frame["ministry"], use_na_sentinel=True)
-    u_head = [isinstance(u, str) and norm_header(u) in own["ministry"] for u in uniq]
-    u_total = [isinstance(u, str) and _is_totals_label(u) for u in uniq]
-    if not (any(u_head) or any(u_total)):
+    head, total = _per_unique(frame["ministry"], alias_of("ministry"), _is_totals_label)
+    if not (head.any() or total.any()):
         return why
-    at = np.where(codes >= 0, codes, len(uniq))
-    head = np.append(np.asarray(u_head, bool), False)[at]
-    total = np.append(np.asarray(u_total, bool), False)[at]
     sub = frame[head | total]
     head, total = head[head | total], total[head | total]
     what = "contract" if table == "procurement" else "system"
@@ -718,14 +716,12 @@ def _not_data_rows(table: str, frame: pd.DataFrame, config: Config) -> pd.Series
     for c in names:
         if c == "ministry":
             continue
-        empty = _blank(sub[c])
-        alias = _per_unique(sub[c], alias_of(c))
-        if c == "system_id":  # ids derived from ministry and name
-            alias |= _per_unique(sub[c], lambda u: u.startswith("auto-"))
+        blank, alias, label = _per_unique(sub[c], _is_blank, alias_of(c), _is_totals_label)
+        empty = blank | sub[c].isna().to_numpy(bool)
         head &= alias | empty
         named += alias & ~empty
         if c in _NAMING:  # a totals line names nothing else
-            total &= _per_unique(sub[c], _is_totals_label) | empty
+            total &= label | empty
     head &= named >= 2
     why[sub.index[head]] = f"a header row repeated in the data, not a {what}"
     total &= ~head
@@ -1429,6 +1425,16 @@ def _sheets_look_flattened_ocds(path: Path, sheets: list[RawSheet]) -> bool:
     return False
 
 
+def reference_currency(currency: pd.Series, config: Config) -> str:
+    """The currency amounts are added up in: ``[project] currency``, else the
+    one most rows of ``currency`` state ("" when none does). The one rule for
+    the loader and for the reports that name it."""
+    ref = (config["project"].get("currency") or "").strip().upper()
+    if not ref and currency.notna().any():
+        ref = str(currency.value_counts().index[0])
+    return ref
+
+
 def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.DataFrame:
     """Every amount in one currency, so that sums mean something.
 
@@ -1439,9 +1445,7 @@ def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.
     USD as 5,010,000 made one supplier "99.8 % of spend".
     """
     cur = clean["currency"].astype("string")
-    ref = (config["project"].get("currency") or "").strip().upper()
-    if not ref and cur.notna().any():
-        ref = str(cur.value_counts().index[0])
+    ref = reference_currency(cur, config)
     foreign = (cur.notna() & (cur != ref)).to_numpy(bool) if ref else np.zeros(len(cur), bool)
     if not foreign.any():
         return clean
@@ -1473,8 +1477,7 @@ def _one_currency(clean: pd.DataFrame, config: Config, acc: _Accumulator) -> pd.
         v = clean[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         v = np.where(convert, v * np.nan_to_num(rate, nan=1.0), v)
         v[unknown] = np.nan
-        clean[c] = pd.array(v, dtype="Float64")
-        clean[c] = clean[c].mask(np.isnan(v))
+        clean[c] = pd.array(v, dtype="Float64")  # NaN -> NA
     clean["currency"] = cur.mask(pd.Series(convert, index=cur.index), ref)
     for (file, sheet), grp in pd.DataFrame(
         {
@@ -2368,7 +2371,7 @@ def read_tables(
         path = processed / f"{kind}.parquet"
         wanted = None if columns is None else columns.get(kind)
         if not path.exists():
-            df = empty_frame(kind)
+            df = _conform(kind, empty_frame(kind), only=wanted)
         else:
             try:
                 if wanted is None:
@@ -2384,5 +2387,5 @@ def read_tables(
                     f"{path}: cannot read ({type(exc).__name__}: {str(exc)[:200]}); "
                     "run `ospo-analytics validate` again"
                 ) from None
-        out.append(df if path.exists() else _conform(kind, df, only=wanted))
+        out.append(df)
     return out[0], out[1], out[2]

@@ -1222,14 +1222,14 @@ def parse_date(s: Any, dayfirst: bool = True) -> Result:
         rest = text[~is_serial_text]
         if not rest.empty:
             u = pd.Series(pd.unique(rest.to_numpy(dtype=object)))
-            parsed, ambiguous = _parse_date_texts(u, dayfirst)
+            parsed, why_not = _parse_date_texts(u, dayfirst)
             lookup = dict(zip(u, parsed, strict=True))
             got = rest.map(lookup).astype("datetime64[ns]")
             rpos = np.flatnonzero(is_str)[~is_serial_text]
             out.iloc[rpos] = got.to_numpy()
             failed = got.isna().to_numpy()
             if failed.any():
-                why = rest.map(ambiguous).astype("string")
+                why = rest.map(why_not).astype("string")
                 cells.problems.iloc[rpos[failed]] = (
                     why[failed].fillna("not a date: '" + rest[failed] + "'")
                 ).to_numpy()
@@ -1253,7 +1253,7 @@ def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str
     u_clean = u.map(lambda t: _TZ_RE.sub("", t)).map(_translate_months)
     # Route by shape so each value only meets formats that could fit.
     parsed = pd.Series(pd.NaT, index=u_clean.index, dtype="datetime64[ns]")
-    ambiguous: dict[str, str] = {}
+    problems: dict[str, str] = {}  # by text: why a text reading as a date is unknown
     iso = u_clean.str.match(r"^\d{4}").to_numpy(bool)
     named = u_clean.str.contains(r"[^\W\d_]", regex=True).to_numpy(bool)
     outside: dict[str, str] = {}  # by cleaned text
@@ -1282,7 +1282,7 @@ def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str
                 wm = u[todo][(mfirst.notna() & dfirst.isna()).to_numpy(bool)].iloc[0]
                 wd = u[todo][(dfirst.notna() & mfirst.isna()).to_numpy(bool)].iloc[0]
                 for t in u[todo][both]:
-                    ambiguous[t] = (
+                    problems[t] = (
                         f"ambiguous date '{t}': these dates are written day-first "
                         f"('{wd}') and month-first ('{wm}')"
                     )
@@ -1290,8 +1290,8 @@ def _parse_date_texts(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, dict[str
         parsed[todo] = got
     for text, clean in zip(u, u_clean, strict=True):
         if clean in outside:
-            ambiguous.setdefault(text, outside[clean])
-    return parsed, ambiguous
+            problems.setdefault(text, outside[clean])
+    return parsed, problems
 
 
 # Dates whose first two fields are both 1-12 read both ways: they never vote.

@@ -261,9 +261,9 @@ def _one(term: str) -> str | None:
     if _OR_LATER.search(term):
         term, plus = _OR_LATER.sub("", term).strip(), True
     folded = _fold(term)
-    bare = re.sub(r"[^a-z0-9]+", "", folded)
-    if bare in UNVERSIONED_FAMILIES and not plus:  # "GPL" names no version: never guess one
-        return f"LicenseRef-{UNVERSIONED_FAMILIES[bare]}-unversioned"
+    family = _unversioned(folded)
+    if family and not plus:  # "GPL" names no version: never guess one
+        return family
     hit = _lookup(term) or _lookup(re.sub(r"\s+", "-", term))
     if hit:
         return (
@@ -283,6 +283,13 @@ def _one(term: str) -> str | None:
 _UNVERSIONED_REF = re.compile(r"LicenseRef-[A-Za-z0-9.]+-unversioned")
 
 
+def _unversioned(folded: str) -> str | None:
+    """``LicenseRef-<family>-unversioned`` when folded text names a licence
+    family and nothing else ("gpl", "gnu gpl"), else None."""
+    family = UNVERSIONED_FAMILIES.get(re.sub(r"[^a-z0-9]+", "", folded))
+    return f"LicenseRef-{family}-unversioned" if family else None
+
+
 def _expression(text: str) -> str | None:
     """Whole text as an SPDX expression ("MIT OR Apache-2.0", "GPL-2.0+").
 
@@ -291,11 +298,9 @@ def _expression(text: str) -> str | None:
     GPL-1.0-or-later, a version nobody wrote.
     """
 
-    def unversioned(m: re.Match[str]) -> str:
-        family = UNVERSIONED_FAMILIES.get(re.sub(r"[^a-z0-9]+", "", _fold(m.group(0))))
-        return f"LicenseRef-{family}-unversioned" if family else m.group(0)
-
-    text = re.sub(r"(?<![\w.+-])[A-Za-z][\w.+-]*", unversioned, text)
+    text = re.sub(
+        r"(?<![\w.+-])[A-Za-z][\w.+-]*", lambda m: _unversioned(_fold(m[0])) or m[0], text
+    )
     try:
         lic = licensing()
         parsed = lic.parse(text, validate=False, strict=False)
@@ -393,9 +398,9 @@ def _from_name(text: str) -> str | None:
         return None
     if _PROPRIETARY_WORDS.search(folded) and not _OPEN_FAMILY_WORDS.search(folded):
         return PROPRIETARY
-    bare = re.sub(r"[^a-z0-9]+", "", folded)
-    if bare in UNVERSIONED_FAMILIES:  # before the SPDX parser, which reads "GPL" as 1.0+
-        return f"LicenseRef-{UNVERSIONED_FAMILIES[bare]}-unversioned"
+    family = _unversioned(folded)
+    if family:  # before the SPDX parser, which reads "GPL" as 1.0+
+        return family
     whole = _expression(text)
     if whole:
         return whole

@@ -800,7 +800,7 @@ def national_view(
     # in the overview: the table keeps the ministries the charts keep.
     from .charts import _cap_ministries
 
-    shown_m, _cap_note = _cap_ministries(m)
+    shown_m = _cap_ministries(m)[0]  # its note is the charts' (titles); the table has its own
     ministries = _ministries_display(shown_m, money_h)
     duplication = display_frame(
         dup.head(duplication_top),

@@ -20,6 +20,7 @@ from typing import Any
 from .._config import (
     ConfigError,
     _merge,  # one deep-merge for config and profile
+    _near,  # one "did you mean" for config and profile
 )
 from .._i18n import N_
 
@@ -364,17 +365,10 @@ _OWN_CHECKS = {"lockin.weights", "reuse.weights", "lockin.groups", "readiness.we
 def _unknown_keys(user: dict[str, Any], default: dict[str, Any], where: str, at: str = "") -> None:
     """A key the packaged profile does not have is a typo, never ignored:
     ``[lockin.weight] L6 = 0`` left L6 at its default weight, silently."""
-    import difflib
-
     for key, value in user.items():
         name = f"{at}.{key}" if at else key
         if key not in default:
-            close = difflib.get_close_matches(key, list(default), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"{where}: unknown setting {name!r}{hint} known in "
-                f"{at or 'the profile'}: {', '.join(sorted(default))}"
-            )
+            raise ConfigError(f"{where}: unknown setting {name!r}{_near(key, default)}")
         if isinstance(value, dict) and isinstance(default[key], dict) and name not in _OWN_CHECKS:
             _unknown_keys(value, default[key], where, name)
 
