@@ -2045,15 +2045,15 @@ def _award_value(
         log.problem(
             item, f"awards/{ai}/value/amount", value.get("amount"), "amount is not a number"
         )
+    vals = [_obj(c.get("value")) for c in linked]
     if amount is None:
-        vals = [_obj(c.get("value")) for c in linked]
         nums = [_number(v.get("amount")) for v in vals]
         curs = {_text(v.get("currency")) for v, n in zip(vals, nums, strict=True) if n is not None}
         if any(n is not None for n in nums) and len(curs) <= 1:
             amount = sum(n for n in nums if n is not None)
             currency = currency or next(iter(curs), None)
     if amount is not None and not currency:
-        stated = {_text(_obj(c.get("value")).get("currency")) for c in linked} - {None}
+        stated = {_text(v.get("currency")) for v in vals} - {None}
         currency = (
             next(iter(stated))
             if len(stated) == 1
