@@ -128,6 +128,24 @@ def test_it_scope_non_it_rows_only_in_all_spend_and_unknown_counts_as_it():
     assert m.loc["A", "n_suppliers"] == 3
 
 
+def test_it_spend_is_unknown_when_the_it_contracts_amounts_are():
+    # A buyer whose one award was in another currency (amount unknown) read
+    # "IT spend 0"; a ministry with only non-IT contracts spends 0 on IT.
+    m, _ = run(
+        proc(
+            [
+                {"ministry": "A", "supplier": "X", "amount": pd.NA, "is_it": True},
+                {"ministry": "B", "supplier": "Z", "amount": 100.0, "is_it": False},
+                {"ministry": "C", "supplier": "X", "amount": pd.NA, "is_it": True},
+                {"ministry": "C", "supplier": "Y", "amount": 40.0, "is_it": True},
+            ]
+        )
+    )
+    assert pd.isna(m.loc["A", "spend_it"])
+    assert m.loc["B", "spend_it"] == 0
+    assert m.loc["C", "spend_it"] == pytest.approx(40.0)
+
+
 # ----------------------------------------------------------------- methods and bids
 
 

@@ -576,8 +576,14 @@ def _procurement_indicators(
             }
         )
     )
-    out["spend_it"] = _plain(it.groupby("ministry", sort=False)["amount"].sum(min_count=1))
-    out["spend_it"] = out["spend_it"].fillna(0.0).where(out["n_contracts"].gt(0))
+    g_it = it.groupby("ministry", sort=False)["amount"]
+    out["spend_it"] = _plain(g_it.sum(min_count=1))
+    # 0 where the ministry's contracts are none of them IT; unknown where its
+    # IT contracts have no known amount (a Paraguayan buyer whose one award
+    # is in USD read "IT spend PYG 0" beside its supplier's unknown spend).
+    n_it = _plain(g_it.size()).reindex(out.index).fillna(0)
+    out["spend_it"] = out["spend_it"].mask(out["spend_it"].isna() & n_it.eq(0), 0.0)
+    out["spend_it"] = out["spend_it"].where(out["n_contracts"].gt(0))
     h_it = _plain(_hhi(it))
     out["hhi_all"] = (h_it if it is proc else _plain(_hhi(proc)))["hhi"]
     out["hhi_it"] = h_it["hhi"]
